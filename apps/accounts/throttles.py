@@ -1,0 +1,28 @@
+"""Login throttles: per client IP and per e-mail address, counted in Redis (the default cache)."""
+
+from rest_framework.throttling import SimpleRateThrottle
+
+from .models import normalize_email_address
+
+
+class LoginIPThrottle(SimpleRateThrottle):
+    scope = "login_ip"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class LoginEmailThrottle(SimpleRateThrottle):
+    """Stops a password guesser who rotates IP addresses against one account."""
+
+    scope = "login_email"
+
+    def get_cache_key(self, request, view):
+        email = request.data.get("email") if hasattr(request.data, "get") else None
+        if not isinstance(email, str) or not email:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": normalize_email_address(email)}
+
+
+class RegistrationThrottle(LoginIPThrottle):
+    scope = "registration"

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("registration/", views.RegistrationView.as_view(), name="auth-registration"),
+    path("login/", views.LoginView.as_view(), name="auth-login"),
+    path("token/refresh/", views.RefreshView.as_view(), name="auth-token-refresh"),
+    path("logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("me/", views.MeView.as_view(), name="auth-me"),
+]

@@ -1,0 +1,90 @@
+"""The six /api/auth/ endpoints."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from .serializers import (
+    AuthResponseSerializer,
+    LoginSerializer,
+    LogoutSerializer,
+    MeUpdateSerializer,
+    RegistrationSerializer,
+    UserSerializer,
+    tokens_for,
+)
+from .throttles import LoginEmailThrottle, LoginIPThrottle, RegistrationThrottle
+
+
+class RegistrationView(generics.GenericAPIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [RegistrationThrottle]
+    serializer_class = RegistrationSerializer
+
+    @extend_schema(responses={201: AuthResponseSerializer})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.save()
+        return Response(tokens_for(user), status=status.HTTP_201_CREATED)
+
+
+class LoginView(TokenObtainPairView):
+    serializer_class = LoginSerializer
+    throttle_classes = [LoginIPThrottle, LoginEmailThrottle]
+
+    @extend_schema(
+        responses={200: AuthResponseSerializer, 401: OpenApiResponse(description="Wrong e-mail or password")}
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class RefreshView(TokenRefreshView):
+    """Rotates the refresh token; the old one is blacklisted (SIMPLE_JWT settings)."""
+
+
+class LogoutView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        request=LogoutSerializer,
+        responses={205: None, 400: OpenApiResponse(description="Invalid, expired or already blacklisted token")},
+    )
+    def post(self, request):
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+        except TokenError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=UserSerializer)
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=MeUpdateSerializer, responses=UserSerializer)
+    def put(self, request):
+        return self._update(request)
+
+    @extend_schema(request=MeUpdateSerializer, responses=UserSerializer)
+    def patch(self, request):
+        return self._update(request)
+
+    def _update(self, request):
+        serializer = MeUpdateSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.save()
+        return Response(UserSerializer(user).data)

@@ -1,0 +1,10 @@
+"""campaigns: e-mail campaigns: templates, recipients, exactly-once sending."""
+
+from django.apps import AppConfig
+
+
+class CampaignsConfig(AppConfig):
+    name = "apps.campaigns"
+    label = "campaigns"
+    verbose_name = "Campaigns"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,10 @@
+"""clients: clients with their notes, files, products, activities and e-mails."""
+
+from django.apps import AppConfig
+
+
+class ClientsConfig(AppConfig):
+    name = "apps.clients"
+    label = "clients"
+    verbose_name = "Clients"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,10 @@
+"""leads: a user's own leads and lead lists."""
+
+from django.apps import AppConfig
+
+
+class LeadsConfig(AppConfig):
+    name = "apps.leads"
+    label = "leads"
+    verbose_name = "Leads"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,10 @@
+"""salesone_leads: the national company database (UltimateDB): search, import, bulk loading."""
+
+from django.apps import AppConfig
+
+
+class SalesoneLeadsConfig(AppConfig):
+    name = "apps.salesone_leads"
+    label = "salesone_leads"
+    verbose_name = "SalesOne lead database"
+    default_auto_field = "django.db.models.BigAutoField"

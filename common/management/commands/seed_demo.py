@@ -1,0 +1,32 @@
+"""Loads idempotent demo data for every app and prints how to log in."""
+
+import secrets
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from apps.accounts.models import User
+from common.demo import DemoContext, seed_all
+
+DEMO_EMAIL = "demo@salesone.kr"
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) demo data: a staff user and realistic Korean sample data for every app."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", help="Password for the demo staff user (default: a new random one)")
+
+    def handle(self, *args, **options):
+        password = options["password"] or secrets.token_urlsafe(9)
+        with transaction.atomic():
+            user, _ = User.objects.get_or_create(
+                email=DEMO_EMAIL,
+                defaults={"first_name": "영업", "last_name": "김", "is_staff": True, "is_superuser": True},
+            )
+            user.is_staff = user.is_superuser = user.is_active = True
+            user.set_password(password)
+            user.save()
+            seed_all(DemoContext(user=user, stdout=self.stdout))
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"Staff login (API and /admin/): {DEMO_EMAIL} / {password}")

@@ -1,0 +1,8 @@
+"""ASGI entry point: the same app under uvicorn workers, so long-lived streams hold no thread."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesone.settings.development")
+application = get_asgi_application()

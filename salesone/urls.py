@@ -1,0 +1,27 @@
+"""Root URL configuration: the admin, the API of every app, the schema and health."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from common.views import HealthView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/health/", HealthView.as_view(), name="health"),
+    path("api/auth/", include("apps.accounts.urls")),
+    path("api/", include("apps.products.urls")),
+    path("api/", include("apps.salesone_leads.urls")),
+    path("api/", include("apps.leads.urls")),
+    path("api/", include("apps.opportunities.urls")),
+    path("api/clients/", include("apps.clients.urls")),
+    path("api/", include("apps.mail.urls")),
+    path("api/", include("apps.campaigns.urls")),
+    path("api/", include("apps.tracking.urls")),
+    path("api/", include("apps.workflows.urls")),
+    path("api/", include("apps.tasks.urls")),
+]
+# MEDIA_ROOT is never served as-is: uploaded files are downloaded through endpoints that check
+# the owner's token.

@@ -1,0 +1,63 @@
+"""E-mail delivery through the providers named in settings.EMAIL_PROVIDERS, in order.
+
+``send_email`` tries each provider in turn and falls back to the next on a transient failure
+(an outage); a permanent failure is final. Campaigns use the providers' batch APIs directly through
+``get_providers``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .base import (
+    Attachment,
+    EmailMessage,
+    EmailProvider,
+    PermanentEmailError,
+    SendResult,
+    TransientEmailError,
+)
+
+__all__ = [
+    "Attachment",
+    "EmailMessage",
+    "EmailProvider",
+    "PermanentEmailError",
+    "SendResult",
+    "TransientEmailError",
+    "get_providers",
+    "send_email",
+]
+
+logger = logging.getLogger(__name__)
+
+# Short names usable in EMAIL_PROVIDERS; a dotted path to a class works too.
+PROVIDER_CLASSES = {
+    "outbox": "services.email.outbox.OutboxProvider",
+    "sendgrid": "services.email.sendgrid.SendGridProvider",
+    "mailgun": "services.email.mailgun.MailgunProvider",
+}
+
+
+def get_providers() -> list[EmailProvider]:
+    providers = []
+    for name in settings.EMAIL_PROVIDERS:
+        cls: Callable[[], EmailProvider] = import_string(PROVIDER_CLASSES.get(name, name))
+        providers.append(cls())
+    return providers
+
+
+def send_email(message: EmailMessage) -> SendResult:
+    """Send one message through the first provider that accepts it."""
+    last_error: Exception | None = None
+    for provider in get_providers():
+        try:
+            return provider.send(message)
+        except TransientEmailError as exc:
+            logger.warning("provider %s failed transiently, trying the next: %s", provider.name, exc)
+            last_error = exc
+    raise last_error or TransientEmailError("No e-mail provider is configured (EMAIL_PROVIDERS is empty).")

@@ -1,0 +1,41 @@
+"""The development outbox: stores each rendered message in the database instead of sending it."""
+
+import uuid
+
+from django.conf import settings
+
+from .base import EmailMessage, EmailProvider, SendResult
+
+
+def _row(message: EmailMessage):
+    from apps.mail.models import OutboxMessage
+
+    message_id = message.message_id or f"<{uuid.uuid4()}@outbox.salesone>"
+    return OutboxMessage(
+        to_email=message.to,
+        from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+        reply_to=message.reply_to,
+        subject=message.subject,
+        html=message.html,
+        text=message.text,
+        headers=message.headers,
+        attachments=[
+            {"filename": a.filename, "mimetype": a.mimetype, "size": len(a.content)} for a in message.attachments
+        ],
+        custom_args=message.custom_args,
+        category=message.category,
+        message_id=message_id,
+    )
+
+
+class OutboxProvider(EmailProvider):
+    name = "outbox"
+
+    def send(self, message: EmailMessage) -> SendResult:
+        return self.send_batch([message])[0]
+
+    def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
+        from apps.mail.models import OutboxMessage
+
+        rows = OutboxMessage.objects.bulk_create([_row(m) for m in messages])
+        return [SendResult(provider=self.name, message_id=row.message_id) for row in rows]
