@@ -8,3 +8,6 @@ class ClientsConfig(AppConfig):
     label = "clients"
     verbose_name = "Clients"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401 — connects the receivers that delete files from disk

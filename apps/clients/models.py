@@ -1,7 +1,16 @@
-"""Clients: companies the team already works with."""
+"""Clients: companies the team already works with, and what the team knows and did with them.
+
+A client belongs to one user. Its notes, files, products, activities and logged e-mails belong to the
+same user (services.py checks it); deleting the client deletes them all, files on disk included.
+"""
+
+import posixpath
+import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.text import get_valid_filename
 
 from common.models import BaseModel
 
@@ -21,3 +30,181 @@ class Client(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def media_dir(self) -> str:
+        """Where this client's uploads live, relative to MEDIA_ROOT."""
+        return f"clients/{self.pk}"
+
+
+class ClientNote(BaseModel):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="notes")
+    title = models.CharField(max_length=200)
+    content = models.TextField(blank=True, default="")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_notes")
+
+    class Meta(BaseModel.Meta):
+        indexes = [models.Index(fields=["client", "created_at"]), models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.client} — {self.title}"
+
+
+def _safe_name(filename: str) -> str:
+    base = posixpath.basename((filename or "").replace("\\", "/"))
+    try:
+        return get_valid_filename(base)[:150]
+    except Exception:  # get_valid_filename refuses names that sanitise to nothing
+        return f"file-{uuid.uuid4().hex[:8]}"
+
+
+def client_file_path(instance: "ClientFile", filename: str) -> str:
+    # MEDIA_ROOT/clients/<client id>/files/<name>; the storage adds a suffix when the name is taken.
+    return f"clients/{instance.client_id}/files/{_safe_name(filename)}"
+
+
+def email_attachment_path(instance: "ClientEmailAttachment", filename: str) -> str:
+    return f"clients/{instance.email.client_id}/emails/{instance.email_id}/{_safe_name(filename)}"
+
+
+class ClientFile(BaseModel):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=client_file_path, max_length=500)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+    size = models.BigIntegerField(default=0, help_text="Bytes")
+    content_type = models.CharField(max_length=150, blank=True, default="")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_files")
+
+    class Meta(BaseModel.Meta):
+        indexes = [models.Index(fields=["client", "created_at"]), models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.client} — {self.name}"
+
+    @property
+    def type(self) -> str:
+        """Short type shown to users: the extension (``pdf``, ``xlsx``)."""
+        return posixpath.splitext(self.name or self.file.name)[1].lstrip(".").lower()
+
+
+class ClientProduct(BaseModel):
+    """A product the client bought or subscribes to: price, period and billing as agreed with them."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATUSES = (Status.ACTIVE, Status.PAUSED)
+    # Products whose price counts as revenue (a cancelled deal earned nothing we know of).
+    REVENUE_STATUSES = (Status.ACTIVE, Status.PAUSED, Status.COMPLETED)
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="products")
+    # The catalogue entry it was sold from; name, plan and price are copied so that editing or
+    # deleting the catalogue never rewrites what the client agreed to.
+    product = models.ForeignKey(
+        "products.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="client_products"
+    )
+    name = models.CharField(max_length=200)
+    plan_type = models.CharField(max_length=20, blank=True, default="")
+    price = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    currency = models.CharField(max_length=3, default="krw")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    next_billing_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_products")
+
+    class Meta(BaseModel.Meta):
+        indexes = [models.Index(fields=["client", "status"]), models.Index(fields=["user", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="client_product_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} — {self.name} ({self.get_status_display()})"
+
+
+class ClientActivity(BaseModel):
+    """A meeting, call or e-mail with the client, planned or done."""
+
+    class Type(models.TextChoices):
+        MEETING = "meeting", "Meeting"
+        CALL = "call", "Call"
+        EMAIL = "email", "E-mail"
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", "Outbound"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No show"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="activities")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True, default="")
+    scheduled_at = models.DateTimeField(help_text="When it happens or happened")
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    note = models.ForeignKey(
+        ClientNote, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities", help_text="Minutes"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_activities")
+
+    class Meta(BaseModel.Meta):
+        verbose_name_plural = "client activities"
+        indexes = [models.Index(fields=["client", "-scheduled_at"]), models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()}: {self.title} ({self.scheduled_at:%Y-%m-%d})"
+
+
+class ClientEmail(BaseModel):
+    """An e-mail exchanged with the client outside campaigns, logged by the user."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", "Outbound"
+
+    # related_name is not "emails": Client.emails holds the client's addresses.
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="logged_emails")
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND)
+    subject = models.CharField(max_length=998)
+    from_email = models.CharField(max_length=320)
+    to_email = models.CharField(max_length=320)
+    content = models.TextField(blank=True, default="")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_emails")
+
+    class Meta(BaseModel.Meta):
+        indexes = [models.Index(fields=["client", "-created_at"]), models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.from_email} → {self.to_email})"
+
+
+class ClientEmailAttachment(BaseModel):
+    email = models.ForeignKey(ClientEmail, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=email_attachment_path, max_length=500)
+    name = models.CharField(max_length=255)
+    size = models.BigIntegerField(default=0, help_text="Bytes")
+    content_type = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta(BaseModel.Meta):
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def type(self) -> str:
+        return posixpath.splitext(self.name or self.file.name)[1].lstrip(".").lower()

@@ -1,0 +1,335 @@
+"""Reads about one client that span its notes, files, activities, products, e-mails, campaigns and tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Prefetch, Sum
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from apps.campaigns.models import CampaignLeadResult
+from apps.tasks.models import Task
+from apps.tasks.selectors import task_queryset_with_executions
+
+from .models import Client, ClientActivity, ClientEmail, ClientFile, ClientNote, ClientProduct
+
+# Campaign rows that never reached the client are not communications.
+UNSENT_CAMPAIGN_STATUSES = (
+    CampaignLeadResult.Status.PENDING,
+    CampaignLeadResult.Status.SENDING,
+    CampaignLeadResult.Status.FAILED,
+)
+
+
+def seoul_today() -> date:
+    """Today in TIME_ZONE (Asia/Seoul): due dates are Korean calendar days."""
+    return timezone.localdate()
+
+
+# --- timeline ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    kind: str  # "note" | "file" | "activity"
+    at: datetime  # when it happened: created_at of notes and files, scheduled_at of activities
+    obj: object
+
+
+def client_timeline(*, client: Client) -> list[TimelineEntry]:
+    """Notes, files and activities of the client, oldest first."""
+    entries = [TimelineEntry("note", n.created_at, n) for n in client.notes.select_related("user")]
+    entries += [TimelineEntry("file", f.created_at, f) for f in client.files.select_related("user")]
+    entries += [TimelineEntry("activity", a.scheduled_at, a) for a in client.activities.select_related("user")]
+    entries.sort(key=lambda entry: entry.at)
+    return entries
+
+
+# --- e-mails and communications ----------------------------------------------------------------------
+
+
+def client_email_list(*, client: Client):
+    return client.logged_emails.select_related("client").prefetch_related("attachments").order_by("-created_at")
+
+
+def client_campaign_results(*, client: Client):
+    """Campaign e-mails the client's owner sent to any of the client's addresses (case-insensitive)."""
+    addresses = sorted({str(address).strip().lower() for address in client.emails or [] if address})
+    if not addresses:
+        return CampaignLeadResult.objects.none()
+    return (
+        CampaignLeadResult.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=addresses, campaign__user_id=client.user_id)
+        .exclude(status__in=UNSENT_CAMPAIGN_STATUSES)
+        .only("id", "campaign_id", "title", "status", "sent_at", "opened_at", "clicked_at", "replied_at", "created_at")
+    )
+
+
+def client_communications(*, client: Client) -> list[dict]:
+    """Campaign e-mails, logged e-mails and activities (meetings, calls, e-mails), newest first."""
+    items: list[tuple[datetime, dict]] = []
+    for result in client_campaign_results(client=client):
+        at = result.sent_at or result.created_at
+        items.append(
+            (
+                at,
+                {
+                    "type": "email",
+                    "direction": "outbound",
+                    "campaign_id": result.campaign_id,
+                    "subject": result.title,
+                    "sent_at": result.sent_at,
+                    "status": result.status,
+                    "opened_at": result.opened_at,
+                    "clicked_at": result.clicked_at,
+                    "replied_at": result.replied_at,
+                },
+            )
+        )
+    for email in client.logged_emails.all():
+        items.append(
+            (
+                email.created_at,
+                {
+                    "type": "email",
+                    "direction": email.direction,
+                    "email_id": email.id,
+                    "subject": email.subject,
+                    "from": email.from_email,
+                    "to": email.to_email,
+                    "sent_at": email.created_at,
+                    "status": "logged",
+                },
+            )
+        )
+    for activity in client.activities.all():
+        items.append(
+            (
+                activity.scheduled_at,
+                {
+                    "type": activity.type,
+                    "id": activity.id,
+                    "direction": activity.direction,
+                    "title": activity.title,
+                    "scheduled_at": activity.scheduled_at,
+                    "duration_minutes": activity.duration_minutes,
+                    "status": activity.status,
+                    "notes_id": activity.note_id,
+                },
+            )
+        )
+    items.sort(key=lambda item: item[0], reverse=True)
+    return [item for _, item in items]
+
+
+# --- products --------------------------------------------------------------------------------------
+
+
+def client_products_split(*, client: Client) -> tuple[list[ClientProduct], list[ClientProduct]]:
+    """(active or paused, everything else): what the client has now and what it had."""
+    products = list(client.products.order_by("-start_date", "-created_at"))
+    active = [p for p in products if p.status in ClientProduct.ACTIVE_STATUSES]
+    past = [p for p in products if p.status not in ClientProduct.ACTIVE_STATUSES]
+    return active, past
+
+
+# --- tasks -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClientTasks:
+    pending: list[Task] = field(default_factory=list)
+    in_progress: list[Task] = field(default_factory=list)
+    completed: list[Task] = field(default_factory=list)
+    failed: list[Task] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+
+def client_tasks(*, client: Client, today: date | None = None) -> ClientTasks:
+    """The client's tasks grouped by status, with counts.
+
+    overdue: due before today (Asia/Seoul) and not completed; upcoming: due today or later and not
+    completed. A task without a due date is neither.
+    """
+    today = today or seoul_today()
+    tasks = list(task_queryset_with_executions().filter(client=client).order_by("due_date", "created_at"))
+    grouped = ClientTasks()
+    groups = {
+        Task.Status.NOT_STARTED: grouped.pending,
+        Task.Status.IN_PROGRESS: grouped.in_progress,
+        Task.Status.COMPLETED: grouped.completed,
+        Task.Status.FAILED: grouped.failed,
+    }
+    for task in tasks:
+        groups[task.status].append(task)
+    open_tasks = [t for t in tasks if t.status != Task.Status.COMPLETED and t.due_date]
+    grouped.summary = {
+        "total_tasks": len(tasks),
+        "pending_tasks": len(grouped.pending),
+        "in_progress_tasks": len(grouped.in_progress),
+        "completed_tasks": len(grouped.completed),
+        "failed_tasks": len(grouped.failed),
+        "workflow_bound_tasks": sum(1 for t in tasks if t.workflow_ids),
+        "overdue_tasks": sum(1 for t in open_tasks if t.due_date < today),
+        "upcoming_tasks": sum(1 for t in open_tasks if t.due_date >= today),
+    }
+    return grouped
+
+
+# --- insights --------------------------------------------------------------------------------------
+
+# Engagement score, 0–100, from the client's own recorded interactions (no model, no invented data):
+#
+#   recency    (0–40) = 40 × max(0, 1 − days since the last interaction / 90)
+#   frequency  (0–40) = 40 × min(1, weighted interactions in the last 90 days / 20)
+#                       weights: completed meeting 3, completed call 2, completed activity e-mail 1,
+#                       logged e-mail 1, note 1, campaign e-mail replied 3 / clicked 2 / opened 1
+#   commercial (0–20) = 10 per active (or paused) product, at most 20
+#
+#   engagement_score = round(recency + frequency + commercial)
+#
+# An interaction is a note, a logged e-mail, a completed activity or a campaign e-mail the client
+# opened, clicked or replied to; its time is when it happened (activities: scheduled_at).
+WINDOW_DAYS = 90
+SUMMARY_DAYS = 30
+FREQUENCY_SATURATION = 20
+ACTIVITY_WEIGHTS = {ClientActivity.Type.MEETING: 3, ClientActivity.Type.CALL: 2, ClientActivity.Type.EMAIL: 1}
+CAMPAIGN_WEIGHTS = {
+    CampaignLeadResult.Status.REPLIED: 3,
+    CampaignLeadResult.Status.CLICKED: 2,
+    CampaignLeadResult.Status.OPENED: 1,
+}
+
+
+@dataclass
+class Interaction:
+    kind: str  # meeting | call | email | logged_email | note | campaign_<status>
+    at: datetime
+    weight: int
+
+
+def client_interactions(*, client: Client, since: datetime | None = None) -> list[Interaction]:
+    interactions: list[Interaction] = []
+    notes = ClientNote.objects.filter(client=client)
+    emails = ClientEmail.objects.filter(client=client)
+    activities = ClientActivity.objects.filter(client=client, status=ClientActivity.Status.COMPLETED)
+    if since:
+        notes = notes.filter(created_at__gte=since)
+        emails = emails.filter(created_at__gte=since)
+        activities = activities.filter(scheduled_at__gte=since)
+    interactions += [Interaction("note", at, 1) for at in notes.values_list("created_at", flat=True)]
+    interactions += [Interaction("logged_email", at, 1) for at in emails.values_list("created_at", flat=True)]
+    for kind, at in activities.values_list("type", "scheduled_at"):
+        interactions.append(Interaction(kind, at, ACTIVITY_WEIGHTS.get(kind, 1)))
+    engaged = client_campaign_results(client=client).filter(status__in=list(CAMPAIGN_WEIGHTS))
+    for status, replied, clicked, opened in engaged.values_list("status", "replied_at", "clicked_at", "opened_at"):
+        at = replied or clicked or opened
+        if at and (since is None or at >= since):
+            interactions.append(Interaction(f"campaign_{status}", at, CAMPAIGN_WEIGHTS[status]))
+    return interactions
+
+
+def engagement_score(*, interactions: list[Interaction], active_products: int, now: datetime) -> int:
+    """The formula above, over interactions already limited to the last WINDOW_DAYS."""
+    if interactions:
+        last = max(i.at for i in interactions)
+        days_since = max(0.0, (now - last).total_seconds() / 86400)
+        recency = 40 * max(0.0, 1 - days_since / WINDOW_DAYS)
+    else:
+        recency = 0.0
+    frequency = 40 * min(1.0, sum(i.weight for i in interactions) / FREQUENCY_SATURATION)
+    commercial = min(20, 10 * active_products)
+    return max(0, min(100, round(recency + frequency + commercial)))
+
+
+def _summary_text(interactions: list[Interaction], now: datetime) -> str:
+    since = now - timedelta(days=SUMMARY_DAYS)
+    recent = [i for i in interactions if i.at >= since]
+    if not recent:
+        return f"No interactions in the last {SUMMARY_DAYS} days"
+    labels = {
+        "meeting": "meeting",
+        "call": "call",
+        "email": "e-mail",
+        "logged_email": "logged e-mail",
+        "note": "note",
+        "campaign_opened": "campaign e-mail opened",
+        "campaign_clicked": "campaign e-mail clicked",
+        "campaign_replied": "campaign e-mail replied",
+    }
+    counts: dict[str, int] = {}
+    for interaction in recent:
+        counts[interaction.kind] = counts.get(interaction.kind, 0) + 1
+    parts = [
+        f"{n} {labels.get(kind, kind)}{'s' if n > 1 and not kind.startswith('campaign') else ''}"
+        for kind, n in sorted(counts.items(), key=lambda kv: -kv[1])
+    ]
+    level = "High" if len(recent) >= 5 else "Moderate" if len(recent) >= 2 else "Low"
+    return f"{level} engagement in last {SUMMARY_DAYS} days with {len(recent)} interactions ({', '.join(parts)})"
+
+
+def client_insights(*, client: Client, now: datetime | None = None) -> dict:
+    """Engagement score, a summary, rule-based recommendations and key metrics from the client's data."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    window_start = now - timedelta(days=WINDOW_DAYS)
+    all_interactions = client_interactions(client=client)
+    recent = [i for i in all_interactions if i.at >= window_start]
+    products = list(client.products.all())
+    active = [p for p in products if p.status in ClientProduct.ACTIVE_STATUSES]
+    revenue = client.products.filter(status__in=ClientProduct.REVENUE_STATUSES).aggregate(total=Sum("price"))["total"]
+    last_interaction = max((i.at for i in all_interactions), default=None)
+
+    recommendations: list[str] = []
+    if last_interaction is None:
+        recommendations.append("No interaction recorded yet: schedule an introductory call or meeting")
+    elif (now - last_interaction).days >= SUMMARY_DAYS:
+        recommendations.append(
+            f"No contact for {(now - last_interaction).days} days: schedule a follow-up call or meeting"
+        )
+    overdue = Task.objects.filter(client=client, due_date__lt=today).exclude(status=Task.Status.COMPLETED)
+    overdue_count = overdue.count()
+    if overdue_count:
+        recommendations.append(
+            f"{overdue_count} overdue task{'s' if overdue_count > 1 else ''}: complete or reschedule"
+        )
+    for product in active:
+        if product.next_billing_date and today <= product.next_billing_date <= today + timedelta(days=14):
+            recommendations.append(
+                f"{product.name} bills on {product.next_billing_date:%Y-%m-%d}: prepare the invoice (세금계산서)"
+            )
+        if product.end_date and today <= product.end_date <= today + timedelta(days=30):
+            recommendations.append(f"{product.name} ends on {product.end_date:%Y-%m-%d}: discuss renewal")
+    if not active and products:
+        latest = max(products, key=lambda p: p.end_date or p.start_date)
+        recommendations.append(f"No active product: propose a renewal of {latest.name}")
+    clicked_not_replied = [i for i in recent if i.kind == "campaign_clicked"]
+    if clicked_not_replied:
+        recommendations.append("Clicked a campaign e-mail without replying: follow up by phone")
+    if not client.emails:
+        recommendations.append("No e-mail address on file: add one to include the client in communications")
+
+    return {
+        "client_id": client.id,
+        "insights": {
+            "engagement_score": engagement_score(interactions=recent, active_products=len(active), now=now),
+            "recent_activity_summary": _summary_text(recent, now),
+            "recommendations": recommendations,
+            "key_metrics": {
+                "total_revenue": revenue if revenue is not None else Decimal("0"),
+                "active_products": len(active),
+                "last_interaction": last_interaction,
+            },
+        },
+    }
+
+
+def client_detail_prefetches() -> list[Prefetch]:
+    """What the client detail embeds: its notes and files with their authors, newest first."""
+    return [
+        Prefetch("notes", queryset=ClientNote.objects.select_related("user").order_by("-created_at")),
+        Prefetch("files", queryset=ClientFile.objects.select_related("user").order_by("-created_at")),
+    ]

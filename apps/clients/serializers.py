@@ -1,0 +1,414 @@
+"""Client shapes on the wire, field for field as SPEC.md's Clients section."""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from common.korean_ids import normalize_business_number
+from common.serializers import UserSummarySerializer
+
+from .models import Client, ClientActivity, ClientEmail, ClientEmailAttachment, ClientFile, ClientNote, ClientProduct
+
+
+def absolute_url(serializer: serializers.Serializer, route_name: str, pk) -> str:
+    path = reverse(route_name, args=[pk])
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def file_download_url(serializer, client_file: ClientFile) -> str:
+    return absolute_url(serializer, "client-file-download", client_file.pk)
+
+
+def attachment_download_url(serializer, attachment: ClientEmailAttachment) -> str:
+    return absolute_url(serializer, "client-email-attachment-download", attachment.pk)
+
+
+class OwnedClientField(serializers.PrimaryKeyRelatedField):
+    """A client id that must be one of the requesting user's clients (anything else is a 400)."""
+
+    default_error_messages = {
+        "does_not_exist": "Client {pk_value} does not exist among your clients.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Client.objects.all())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None or not request.user.is_authenticated:
+            return Client.objects.none()
+        return Client.objects.filter(user=request.user)
+
+
+# --- clients ------------------------------------------------------------------------------------------
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    emails = serializers.ListField(child=serializers.EmailField(), required=False, max_length=50)
+    phones = serializers.ListField(child=serializers.CharField(max_length=30), required=False, max_length=50)
+
+    class Meta:
+        model = Client
+        fields = [
+            "id",
+            "name",
+            "representative_name",
+            "emails",
+            "phones",
+            "address",
+            "website",
+            "business_number",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_name(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("A client needs a name.")
+        return value
+
+    def validate_emails(self, value: list[str]) -> list[str]:
+        seen: dict[str, None] = {}
+        for address in value:
+            seen.setdefault(address.strip().lower(), None)
+        return list(seen)
+
+    def validate_phones(self, value: list[str]) -> list[str]:
+        return [phone.strip() for phone in value if phone.strip()]
+
+    def validate_business_number(self, value: str) -> str:
+        value = (value or "").strip()
+        if not value:
+            return ""
+        digits = normalize_business_number(value)
+        if len(digits) != 10 or not digits.isdigit():
+            raise serializers.ValidationError("A business number (사업자등록번호) has 10 digits: 123-45-67890.")
+        return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
+
+
+class ClientNoteEmbeddedSerializer(serializers.ModelSerializer):
+    """A note inside the client detail: ``user`` is the id, ``user_email`` beside it."""
+
+    user_email = serializers.EmailField(source="user.email", read_only=True)
+
+    class Meta:
+        model = ClientNote
+        fields = ["id", "client", "title", "content", "created_at", "user", "user_email"]
+        read_only_fields = fields
+
+
+class ClientFileEmbeddedSerializer(serializers.ModelSerializer):
+    file_url = serializers.SerializerMethodField()
+    user_email = serializers.EmailField(source="user.email", read_only=True)
+
+    class Meta:
+        model = ClientFile
+        fields = ["id", "client", "name", "description", "file_url", "created_at", "user", "user_email"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_file_url(self, obj) -> str:
+        return file_download_url(self, obj)
+
+
+class ClientDetailSerializer(ClientSerializer):
+    notes = ClientNoteEmbeddedSerializer(many=True, read_only=True)
+    files = ClientFileEmbeddedSerializer(many=True, read_only=True)
+
+    class Meta(ClientSerializer.Meta):
+        fields = [*ClientSerializer.Meta.fields, "notes", "files"]
+
+
+# --- notes and files ----------------------------------------------------------------------------------
+
+
+class ClientNoteSerializer(serializers.ModelSerializer):
+    client = OwnedClientField()
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = ClientNote
+        fields = ["id", "client", "title", "content", "created_at", "updated_at", "user"]
+        read_only_fields = ["id", "created_at", "updated_at", "user"]
+
+
+class ClientFileSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(read_only=True)
+    url = serializers.SerializerMethodField()
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = ClientFile
+        fields = ["id", "client", "name", "size", "type", "url", "description", "user", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj) -> str:
+        return file_download_url(self, obj)
+
+
+class ClientFileUploadSerializer(serializers.Serializer):
+    """Multipart body of an upload: the file, its client, and optionally a name and a description."""
+
+    client = OwnedClientField()
+    file = serializers.FileField(allow_empty_file=False, use_url=False)
+    name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class ClientFileUpdateSerializer(serializers.ModelSerializer):
+    """A stored file's bytes never change; its name and description do."""
+
+    class Meta:
+        model = ClientFile
+        fields = ["name", "description"]
+
+    def validate_name(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("A file needs a name.")
+        return value
+
+
+# --- products, activities, e-mails --------------------------------------------------------------------
+
+
+class ClientProductSerializer(serializers.ModelSerializer):
+    client = OwnedClientField()
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    price = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+
+    class Meta:
+        model = ClientProduct
+        fields = [
+            "id",
+            "client",
+            "product",
+            "name",
+            "plan_type",
+            "price",
+            "currency",
+            "start_date",
+            "end_date",
+            "next_billing_date",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_currency(self, value: str) -> str:
+        value = (value or "").strip().lower()
+        if len(value) != 3 or not value.isalpha():
+            raise serializers.ValidationError("Use a three-letter ISO 4217 code such as krw or usd.")
+        return value
+
+    def validate(self, attrs):
+        instance = self.instance
+        merged = {
+            **({} if instance is None else {f: getattr(instance, f) for f in ("name", "price", "product")}),
+            **attrs,
+        }
+        product = merged.get("product")
+        if not merged.get("name") and product is None:
+            raise serializers.ValidationError({"name": ["Give a name, or a catalogue product to take it from."]})
+        if merged.get("price") is None and product is None:
+            raise serializers.ValidationError({"price": ["Give a price, or a catalogue product to take it from."]})
+        start = attrs.get("start_date", getattr(instance, "start_date", None))
+        end = attrs.get("end_date", getattr(instance, "end_date", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"end_date": ["The end date cannot be before the start date."]})
+        return attrs
+
+
+class ClientActiveProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClientProduct
+        fields = ["id", "name", "plan_type", "price", "currency", "start_date", "next_billing_date", "status"]
+        read_only_fields = fields
+
+
+class ClientPastProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClientProduct
+        fields = ["id", "name", "plan_type", "price", "currency", "start_date", "end_date", "status"]
+        read_only_fields = fields
+
+
+class ClientProductsSerializer(serializers.Serializer):
+    active_products = ClientActiveProductSerializer(many=True)
+    past_products = ClientPastProductSerializer(many=True)
+
+
+class ClientActivitySerializer(serializers.ModelSerializer):
+    client = OwnedClientField()
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = ClientActivity
+        fields = [
+            "id",
+            "client",
+            "type",
+            "direction",
+            "title",
+            "description",
+            "scheduled_at",
+            "duration_minutes",
+            "status",
+            "note",
+            "user",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "user", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        note = attrs.get("note", getattr(self.instance, "note", None))
+        client = attrs.get("client", getattr(self.instance, "client", None))
+        if note is not None and note.client_id != getattr(client, "pk", None):
+            raise serializers.ValidationError({"note": ["The note must belong to the same client."]})
+        return attrs
+
+
+class ClientEmailAttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    type = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = ClientEmailAttachment
+        fields = ["id", "name", "url", "size", "type"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj) -> str:
+        return attachment_download_url(self, obj)
+
+
+class ClientEmailSerializer(serializers.ModelSerializer):
+    """A logged e-mail as SPEC.md shows it under /clients/{id}/emails/: ``from``/``to`` and attachments."""
+
+    from_ = serializers.CharField(source="from_email", max_length=320)
+    to = serializers.CharField(source="to_email", max_length=320)
+    attachments = ClientEmailAttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ClientEmail
+        fields = ["id", "subject", "from_", "to", "content", "created_at", "attachments"]
+        read_only_fields = ["id", "created_at", "attachments"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class ClientEmailRecordSerializer(ClientEmailSerializer):
+    """/client-emails/: the same shape plus the client, the direction and who logged it.
+
+    Create takes JSON, or multipart with any number of ``attachments`` files.
+    """
+
+    client = OwnedClientField()
+    user = UserSummarySerializer(read_only=True)
+    upload_attachments = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False, use_url=False),
+        required=False,
+        write_only=True,
+        source="attachments_upload",
+        max_length=20,
+    )
+
+    class Meta(ClientEmailSerializer.Meta):
+        fields = [
+            "id",
+            "client",
+            "direction",
+            "subject",
+            "from_",
+            "to",
+            "content",
+            "created_at",
+            "attachments",
+            "upload_attachments",
+            "user",
+        ]
+        read_only_fields = ["id", "created_at", "attachments", "user"]
+
+
+class ClientEmailAttachmentRecordSerializer(ClientEmailAttachmentSerializer):
+    class Meta(ClientEmailAttachmentSerializer.Meta):
+        fields = ["id", "email", "name", "url", "size", "type", "created_at"]
+        read_only_fields = fields
+
+
+# --- actions: timeline, communications, insights, tasks ----------------------------------------------
+
+
+class TimelineItemSerializer(serializers.Serializer):
+    """One entry of /timeline/: a note (title, content), a file (name, description, file_url) or an
+    activity (activity_type, title, description, direction, status, scheduled_at, duration_minutes)."""
+
+    id = serializers.UUIDField()
+    type = serializers.ChoiceField(choices=["note", "file", "activity"])
+    title = serializers.CharField(required=False)
+    content = serializers.CharField(required=False)
+    name = serializers.CharField(required=False)
+    description = serializers.CharField(required=False)
+    file_url = serializers.URLField(required=False)
+    activity_type = serializers.ChoiceField(choices=ClientActivity.Type.choices, required=False)
+    direction = serializers.CharField(required=False)
+    status = serializers.CharField(required=False)
+    scheduled_at = serializers.DateTimeField(required=False)
+    duration_minutes = serializers.IntegerField(required=False, allow_null=True)
+    created_at = serializers.DateTimeField()
+    created_by = serializers.EmailField()
+
+
+class CommunicationItemSerializer(serializers.Serializer):
+    """A campaign e-mail (campaign_id, subject, sent_at, status, opened/clicked/replied_at), a logged
+    e-mail (email_id, subject, from, to, sent_at) or an activity (id, title, scheduled_at,
+    duration_minutes, status, notes_id)."""
+
+    type = serializers.ChoiceField(choices=ClientActivity.Type.choices)
+    direction = serializers.CharField(required=False)
+    campaign_id = serializers.UUIDField(required=False)
+    email_id = serializers.UUIDField(required=False)
+    id = serializers.UUIDField(required=False)
+    subject = serializers.CharField(required=False)
+    title = serializers.CharField(required=False)
+    sent_at = serializers.DateTimeField(required=False, allow_null=True)
+    scheduled_at = serializers.DateTimeField(required=False)
+    duration_minutes = serializers.IntegerField(required=False, allow_null=True)
+    status = serializers.CharField()
+    opened_at = serializers.DateTimeField(required=False, allow_null=True)
+    clicked_at = serializers.DateTimeField(required=False, allow_null=True)
+    replied_at = serializers.DateTimeField(required=False, allow_null=True)
+    notes_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+class CommunicationsSerializer(serializers.Serializer):
+    communications = CommunicationItemSerializer(many=True)
+
+
+class KeyMetricsSerializer(serializers.Serializer):
+    total_revenue = serializers.DecimalField(max_digits=16, decimal_places=2)
+    active_products = serializers.IntegerField()
+    last_interaction = serializers.DateTimeField(allow_null=True)
+
+
+class InsightsBodySerializer(serializers.Serializer):
+    engagement_score = serializers.IntegerField(min_value=0, max_value=100)
+    recent_activity_summary = serializers.CharField()
+    recommendations = serializers.ListField(child=serializers.CharField())
+    key_metrics = KeyMetricsSerializer()
+
+
+class ClientInsightsSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField()
+    insights = InsightsBodySerializer()

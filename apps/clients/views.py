@@ -1,0 +1,334 @@
+"""/api/clients/…: clients and their notes, files, products, activities and logged e-mails.
+
+Every viewset scopes to the requesting user in get_queryset (common.views.OwnedQuerysetMixin), and
+every action reaches its object through get_object(), so another user's client answers 404.
+"""
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from apps.tasks.serializers import TaskSerializer
+from common.views import OwnedModelViewSet, OwnedQuerysetMixin
+
+from . import selectors, services
+from .filters import (
+    ClientActivityFilter,
+    ClientEmailFilter,
+    ClientFileFilter,
+    ClientFilter,
+    ClientNoteFilter,
+    ClientProductFilter,
+)
+from .models import Client, ClientActivity, ClientEmail, ClientEmailAttachment, ClientFile, ClientNote, ClientProduct
+from .serializers import (
+    ClientActiveProductSerializer,
+    ClientActivitySerializer,
+    ClientDetailSerializer,
+    ClientEmailAttachmentRecordSerializer,
+    ClientEmailRecordSerializer,
+    ClientEmailSerializer,
+    ClientFileSerializer,
+    ClientFileUpdateSerializer,
+    ClientFileUploadSerializer,
+    ClientInsightsSerializer,
+    ClientNoteSerializer,
+    ClientPastProductSerializer,
+    ClientProductSerializer,
+    ClientProductsSerializer,
+    ClientSerializer,
+    CommunicationsSerializer,
+    TimelineItemSerializer,
+    file_download_url,
+)
+
+FILE_DOWNLOAD_SCHEMA = extend_schema(
+    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    description="The stored bytes, as an attachment. Needs the owner's token: media is never served publicly.",
+)
+
+
+def stored_file_response(stored, name: str, content_type: str) -> FileResponse:
+    return FileResponse(
+        stored.open("rb"), as_attachment=True, filename=name, content_type=content_type or "application/octet-stream"
+    )
+
+
+class ClientTasksSummarySerializer(serializers.Serializer):
+    total_tasks = serializers.IntegerField()
+    pending_tasks = serializers.IntegerField()
+    in_progress_tasks = serializers.IntegerField()
+    completed_tasks = serializers.IntegerField()
+    failed_tasks = serializers.IntegerField()
+    workflow_bound_tasks = serializers.IntegerField()
+    overdue_tasks = serializers.IntegerField()
+    upcoming_tasks = serializers.IntegerField()
+
+
+class ClientTasksGroupsSerializer(serializers.Serializer):
+    pending = TaskSerializer(many=True, help_text="Tasks not started")
+    in_progress = TaskSerializer(many=True)
+    completed = TaskSerializer(many=True)
+    failed = TaskSerializer(many=True)
+
+
+class ClientTasksSerializer(serializers.Serializer):
+    tasks = ClientTasksGroupsSerializer()
+    summary = ClientTasksSummarySerializer()
+
+
+class ClientViewSet(OwnedModelViewSet):
+    queryset = Client.objects.all()
+    serializer_class = ClientSerializer
+    filterset_class = ClientFilter
+    search_fields = ["name", "representative_name", "business_number", "website", "address"]
+    ordering_fields = ["name", "created_at", "updated_at"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            return queryset.prefetch_related(*selectors.client_detail_prefetches())
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return ClientDetailSerializer
+        return ClientSerializer
+
+    @extend_schema(responses=TimelineItemSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        """Notes, files and activities of the client, oldest first (activities at their scheduled time)."""
+        client = self.get_object()
+        items = []
+        for entry in selectors.client_timeline(client=client):
+            obj = entry.obj
+            item = {"id": obj.id, "type": entry.kind}
+            if entry.kind == "note":
+                item.update(title=obj.title, content=obj.content)
+            elif entry.kind == "file":
+                item.update(
+                    name=obj.name,
+                    description=obj.description,
+                    file_url=file_download_url(ClientFileSerializer(context=self.get_serializer_context()), obj),
+                )
+            else:
+                item.update(
+                    activity_type=obj.type,
+                    title=obj.title,
+                    description=obj.description,
+                    direction=obj.direction,
+                    status=obj.status,
+                    scheduled_at=obj.scheduled_at,
+                    duration_minutes=obj.duration_minutes,
+                )
+            item.update(created_at=obj.created_at, created_by=obj.user.email)
+            items.append(item)
+        return Response(TimelineItemSerializer(items, many=True).data)
+
+    @extend_schema(responses=ClientEmailSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def emails(self, request, pk=None):
+        """E-mails logged for the client, newest first, with their attachments."""
+        client = self.get_object()
+        emails = selectors.client_email_list(client=client)
+        return Response(ClientEmailSerializer(emails, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses=ClientInsightsSerializer)
+    @action(detail=True, methods=["get"])
+    def insights(self, request, pk=None):
+        """Engagement score, summary, recommendations and key metrics from the client's own data."""
+        insights = selectors.client_insights(client=self.get_object())
+        return Response(ClientInsightsSerializer(insights).data)
+
+    @extend_schema(responses=ClientProductsSerializer)
+    @action(detail=True, methods=["get"])
+    def products(self, request, pk=None):
+        """Active (or paused) products and past ones."""
+        active, past = selectors.client_products_split(client=self.get_object())
+        return Response(
+            {
+                "active_products": ClientActiveProductSerializer(active, many=True).data,
+                "past_products": ClientPastProductSerializer(past, many=True).data,
+            }
+        )
+
+    @extend_schema(responses=CommunicationsSerializer)
+    @action(detail=True, methods=["get"])
+    def communications(self, request, pk=None):
+        """Campaign e-mails sent to the client's addresses, logged e-mails and activities, newest first."""
+        items = selectors.client_communications(client=self.get_object())
+        return Response(CommunicationsSerializer({"communications": items}).data)
+
+    @extend_schema(responses=ClientTasksSerializer)
+    @action(detail=True, methods=["get"])
+    def tasks(self, request, pk=None):
+        """The client's tasks grouped by status (not_started shows as pending) with a summary."""
+        grouped = selectors.client_tasks(client=self.get_object())
+        context = self.get_serializer_context()
+        return Response(
+            {
+                "tasks": {
+                    "pending": TaskSerializer(grouped.pending, many=True, context=context).data,
+                    "in_progress": TaskSerializer(grouped.in_progress, many=True, context=context).data,
+                    "completed": TaskSerializer(grouped.completed, many=True, context=context).data,
+                    "failed": TaskSerializer(grouped.failed, many=True, context=context).data,
+                },
+                "summary": grouped.summary,
+            }
+        )
+
+
+class ClientNoteViewSet(OwnedModelViewSet):
+    queryset = ClientNote.objects.select_related("user")
+    serializer_class = ClientNoteSerializer
+    filterset_class = ClientNoteFilter
+    search_fields = ["title", "content"]
+    ordering_fields = ["created_at", "updated_at", "title"]
+    ordering = ["-created_at"]
+
+
+class ClientFileViewSet(OwnedModelViewSet):
+    """Files of the user's clients. Upload with multipart; download through ``download/`` only."""
+
+    queryset = ClientFile.objects.select_related("user")
+    serializer_class = ClientFileSerializer
+    filterset_class = ClientFileFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["created_at", "name", "size"]
+    ordering = ["-created_at"]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ClientFileUploadSerializer
+        if self.action in ("update", "partial_update"):
+            return ClientFileUpdateSerializer
+        return ClientFileSerializer
+
+    @extend_schema(
+        request={"multipart/form-data": ClientFileUploadSerializer},
+        responses={
+            201: ClientFileSerializer,
+            400: OpenApiResponse(description="Missing file, unknown client or a type not allowed"),
+            413: OpenApiResponse(description="Larger than CLIENT_FILE_MAX_BYTES"),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        body = ClientFileUploadSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        client_file = services.client_file_create(
+            user=request.user,
+            client=body.validated_data["client"],
+            upload=body.validated_data["file"],
+            name=body.validated_data.get("name", ""),
+            description=body.validated_data.get("description", ""),
+        )
+        data = ClientFileSerializer(client_file, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ClientFileUpdateSerializer, responses=ClientFileSerializer)
+    def update(self, request, *args, **kwargs):
+        super().update(request, *args, **kwargs)
+        return Response(ClientFileSerializer(self.get_object(), context=self.get_serializer_context()).data)
+
+    @extend_schema(request=ClientFileUpdateSerializer, responses=ClientFileSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+    @FILE_DOWNLOAD_SCHEMA
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        client_file = self.get_object()
+        return stored_file_response(client_file.file, client_file.name, client_file.content_type)
+
+
+class ClientProductViewSet(OwnedModelViewSet):
+    queryset = ClientProduct.objects.all()
+    serializer_class = ClientProductSerializer
+    filterset_class = ClientProductFilter
+    search_fields = ["name"]
+    ordering_fields = ["start_date", "end_date", "next_billing_date", "price", "created_at"]
+    ordering = ["-start_date", "-created_at"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        client = data.pop("client")
+        serializer.instance = services.client_product_create(user=self.request.user, client=client, **data)
+
+    def perform_update(self, serializer):
+        data = services.client_product_fields_from_catalogue(fields=dict(serializer.validated_data))
+        serializer.save(**data)
+
+
+class ClientActivityViewSet(OwnedModelViewSet):
+    queryset = ClientActivity.objects.select_related("user")
+    serializer_class = ClientActivitySerializer
+    filterset_class = ClientActivityFilter
+    search_fields = ["title", "description"]
+    ordering_fields = ["scheduled_at", "created_at"]
+    ordering = ["-scheduled_at"]
+
+
+class ClientEmailViewSet(OwnedModelViewSet):
+    """E-mails exchanged with a client outside campaigns, logged with their attachments."""
+
+    queryset = ClientEmail.objects.select_related("user").prefetch_related("attachments")
+    serializer_class = ClientEmailRecordSerializer
+    filterset_class = ClientEmailFilter
+    search_fields = ["subject", "content", "from_email", "to_email"]
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"application/json": ClientEmailRecordSerializer, "multipart/form-data": ClientEmailRecordSerializer},
+        responses={201: ClientEmailRecordSerializer, 413: OpenApiResponse(description="An attachment is too large")},
+    )
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        uploads = data.pop("attachments_upload", [])
+        client = data.pop("client")
+        serializer.instance = services.client_email_create(
+            user=self.request.user, client=client, attachments=uploads, **data
+        )
+
+    def perform_update(self, serializer):
+        if serializer.validated_data.get("attachments_upload"):
+            raise ValidationError({"upload_attachments": ["Attachments are added when the e-mail is logged."]})
+        serializer.validated_data.pop("attachments_upload", None)
+        serializer.save()
+
+
+class ClientEmailAttachmentViewSet(
+    OwnedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Attachments of the user's logged e-mails: read, download, delete (added with the e-mail)."""
+
+    owner_field = "email__user"
+    queryset = ClientEmailAttachment.objects.all()
+    serializer_class = ClientEmailAttachmentRecordSerializer
+    filterset_fields = ["email"]
+    search_fields = ["name"]
+    ordering_fields = ["created_at", "name", "size"]
+    ordering = ["-created_at"]
+
+    @FILE_DOWNLOAD_SCHEMA
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        attachment = self.get_object()
+        return stored_file_response(attachment.file, attachment.name, attachment.content_type)

@@ -1,0 +1,129 @@
+"""Task shapes on the wire: SPEC.md's task objects (nested assignee and creator), with workflow runs."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from apps.clients.serializers import OwnedClientField
+from apps.workflows.models import Workflow, WorkflowExecution
+from common.serializers import UserSummarySerializer
+
+from .models import Task
+
+
+class TaskWorkflowExecutionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkflowExecution
+        fields = ["id", "workflow", "status", "started_at", "completed_at"]
+        read_only_fields = fields
+
+
+class TaskExecutionSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkflowExecution
+        fields = ["id", "workflow", "status"]
+        read_only_fields = fields
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    """Read: ``assignee`` and ``created_by`` as ``{id, email}``. Write: ``assignee_id`` (default: you)."""
+
+    assignee = UserSummarySerializer(read_only=True)
+    assignee_id = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        source="assignee",
+        write_only=True,
+        required=False,
+        error_messages={"does_not_exist": "User {pk_value} does not exist or is inactive."},
+    )
+    created_by = UserSummarySerializer(read_only=True)
+    client = OwnedClientField(required=False, allow_null=True)
+    workflow_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=50)
+    workflow_executions = TaskWorkflowExecutionSerializer(source="executions", many=True, read_only=True)
+    next_occurrence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "name",
+            "body",
+            "workflow_ids",
+            "workflow_data",
+            "workflow_executions",
+            "due_date",
+            "assignee",
+            "assignee_id",
+            "status",
+            "client",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "completed_at",
+            "is_repetitive",
+            "repetition_interval",
+            "repetition_end_date",
+            "previous_occurrence",
+            "next_occurrence",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "completed_at",
+            "previous_occurrence",
+        ]
+
+    def get_next_occurrence(self, obj) -> str | None:
+        try:
+            return str(obj.next_occurrence.pk)
+        except Task.next_occurrence.RelatedObjectDoesNotExist:
+            return None
+
+    def validate_workflow_ids(self, value):
+        value = list(dict.fromkeys(value))  # repeats ignored, order kept
+        request = self.context.get("request")
+        if value and request is not None:
+            owned = set(Workflow.objects.filter(user=request.user, pk__in=value).values_list("pk", flat=True))
+            missing = [str(pk) for pk in value if pk not in owned]
+            if missing:
+                raise serializers.ValidationError(f"Workflows not found among yours: {', '.join(missing)}.")
+        return value
+
+    def validate_workflow_data(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("workflow_data is an object keyed by workflow id.")
+        return value
+
+    def validate(self, attrs):
+        def current(name, default=None):
+            return attrs.get(name, getattr(self.instance, name, default))
+
+        if current("is_repetitive", False):
+            errors = {}
+            if not current("repetition_interval"):
+                errors["repetition_interval"] = ["A repetitive task needs the number of days between occurrences."]
+            if not current("due_date"):
+                errors["due_date"] = ["A repetitive task needs a due date to repeat from."]
+            end, due = current("repetition_end_date"), current("due_date")
+            if end and due and end < due:
+                errors["repetition_end_date"] = ["The repetition end date cannot be before the due date."]
+            if errors:
+                raise serializers.ValidationError(errors)
+        if (
+            "repetition_interval" in attrs
+            and attrs["repetition_interval"] is not None
+            and attrs["repetition_interval"] < 1
+        ):
+            raise serializers.ValidationError({"repetition_interval": ["At least 1 day."]})
+        return attrs
+
+
+class TaskChangeStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Task.Status.choices)
+
+
+class TaskExecuteWorkflowResponseSerializer(serializers.Serializer):
+    task = TaskSerializer()
+    executions = TaskExecutionSummarySerializer(many=True)

@@ -1,0 +1,77 @@
+"""/api/tasks/: a task is visible to, and changed by, its assignee and its creator; others get 404."""
+
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.workflows.services import task_execute_workflows
+
+from .filters import TaskFilter
+from .selectors import task_queryset_with_executions
+from .serializers import (
+    TaskChangeStatusSerializer,
+    TaskExecuteWorkflowResponseSerializer,
+    TaskExecutionSummarySerializer,
+    TaskSerializer,
+)
+from .services import task_change_status, task_create
+
+
+class TaskViewSet(viewsets.ModelViewSet):
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+    search_fields = ["name", "body"]
+    ordering_fields = ["due_date", "created_at", "updated_at", "status", "name"]
+    ordering = ["due_date", "-created_at"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return task_queryset_with_executions().none()
+        user = self.request.user
+        return task_queryset_with_executions().filter(Q(assignee=user) | Q(created_by=user))
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = task_create(user=self.request.user, **data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        task = self.get_queryset().get(pk=serializer.instance.pk)
+        return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=TaskChangeStatusSerializer,
+        responses={200: TaskSerializer, 400: OpenApiResponse(description="Not one of the task statuses")},
+    )
+    @action(detail=True, methods=["post"], url_path="change-status")
+    def change_status(self, request, pk=None):
+        """Set the status; completing a repetitive task creates its next occurrence."""
+        body = TaskChangeStatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        task = task_change_status(task=self.get_object(), status=body.validated_data["status"], user=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=task.pk)).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: TaskExecuteWorkflowResponseSerializer,
+            409: OpenApiResponse(description="The workflows cannot run now (for example: no workflow engine)"),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="execute-workflow")
+    def execute_workflow(self, request, pk=None):
+        """Start every workflow linked to the task; answers the task and the executions started."""
+        task = self.get_object()
+        executions = list(task_execute_workflows(task=task, user=request.user))
+        task = self.get_queryset().get(pk=task.pk)
+        return Response(
+            {
+                "task": self.get_serializer(task).data,
+                "executions": TaskExecutionSummarySerializer(executions, many=True).data,
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
