@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
@@ -58,10 +60,17 @@ def other_client(other_user):
     return client_for(other_user)
 
 
+def _purge_broker() -> None:
+    """Drop messages other tests left in the broker, so a new worker runs only this test's tasks."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete(*settings.CELERY_TASK_QUEUES_ALL, "unacked", "unacked_index", "unacked_mutex")
+
+
 class WorkerProcess:
     """A real ``celery worker`` subprocess bound to the test database."""
 
     def __init__(self, queues: str, concurrency: int, extra_env: dict | None):
+        _purge_broker()
         env = os.environ.copy()
         db = connection.settings_dict
         env.update(

@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -37,6 +37,10 @@ def exception_handler(exc, context):
             {"detail": "This object is still referenced by other objects and cannot be deleted."},
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, DataError):
+        # A value PostgreSQL cannot store (NUL characters, out-of-range numbers) that slipped past
+        # validation: the request is at fault.
+        return Response({"detail": f"Invalid data: {str(exc).splitlines()[0]}"}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IntegrityError):
         logger.info("integrity error answered as 409: %s", exc)
         return Response(

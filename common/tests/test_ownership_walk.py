@@ -1,0 +1,83 @@
+"""Another user's objects are invisible: every list, detail and action route, found automatically.
+
+The demo data (``seed_demo``) gives the demo user an object behind every route; a second user then
+walks all routes and must get 404 on every detail route and action, and see none of the demo user's
+objects in any list. A new route is walked without editing this file.
+"""
+
+import io
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from rest_framework.test import APIRequestFactory, force_authenticate
+
+from apps.accounts.models import User
+from common.tests.routes import api_routes
+from conftest import client_for
+
+# Resources every authenticated user shares on purpose (documented in README "Ownership").
+SHARED_PREFIXES = ("api/products/", "api/salesone-leads/", "api/workflows/node-types/", "api/workflows/templates/")
+# Routes that are not reached with a JWT at all (signed links, provider webhooks, triggers).
+UNAUTHENTICATED_PREFIXES = ("api/webhooks/", "api/t/")
+
+ROUTES = [
+    route
+    for route in api_routes()
+    if not route.name.startswith(SHARED_PREFIXES + UNAUTHENTICATED_PREFIXES) and route.name.count("(?P<") <= 1
+]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """Seed the demo data once for the module, inside a transaction rolled back at the end."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            call_command("seed_demo", password="demo-Password-2026", stdout=io.StringIO())
+            yield User.objects.get(email="demo@salesone.kr")
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _demo_object(route, demo_user):
+    """An object the demo user can reach through this route's viewset."""
+    request = APIRequestFactory().get("/")
+    force_authenticate(request, user=demo_user)
+    view = route.viewset()
+    view.request = view.initialize_request(request)
+    view.request.user = demo_user
+    view.format_kwarg = None
+    view.kwargs = {}
+    view.args = ()
+    view.action = "retrieve"
+    return view.get_queryset().first()
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_second_user_cannot_reach_demo_users_objects(route, demo, db):
+    stranger = User.objects.create_user(email=f"stranger-{uuid.uuid4().hex[:8]}@example.co.kr", password="x")
+    client = client_for(stranger)
+    obj = _demo_object(route, demo)
+    assert obj is not None, (
+        f"seed_demo creates nothing reachable through {route.name}: add demo data for "
+        f"{route.viewset.__name__} so this ownership walk can test it"
+    )
+    lookup_value = getattr(obj, route.viewset.lookup_field if route.lookup == "pk" else route.lookup, obj.pk)
+    if route.detail:
+        owner = client_for(demo)
+        assert owner.get(route.url(lookup_value)).status_code != 404 or ("get", "retrieve") not in route.actions
+        for method, _action in route.actions:
+            response = getattr(client, method)(route.url(lookup_value), {}, format="json")
+            assert response.status_code == 404, f"{method.upper()} {route.url(lookup_value)} → {response.status_code}"
+    else:
+        for method, _action in route.actions:
+            if method != "get":
+                continue
+            response = client.get(route.url())
+            assert response.status_code in (200, 404), f"GET {route.url()} → {response.status_code}"
+            body = response.content.decode()
+            assert str(obj.pk) not in body and demo.email not in body, f"GET {route.url()} shows the demo user's data"
