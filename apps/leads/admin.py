@@ -1,1 +1,73 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+from django.db.models import F, Func, IntegerField
+
+from .models import Lead, LeadList
+from .services import lead_delete
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "owner",
+        "business_number",
+        "business_number_ok",
+        "corporation_number",
+        "industry",
+        "si_nm",
+        "sgg_nm",
+        "employee",
+        "revenue",
+        "user",
+        "created_at",
+    ]
+    list_select_related = ["industry", "user"]
+    list_filter = ["si_nm", ("established_date", admin.DateFieldListFilter), "created_at"]
+    search_fields = ["name", "owner", "email", "phone", "business_number", "corporation_number", "user__email"]
+    raw_id_fields = ["industry", "user"]
+    readonly_fields = ["business_number_ok", "corporation_number_ok", "created_at", "updated_at"]
+    date_hierarchy = "created_at"
+    fieldsets = (
+        (None, {"fields": ("name", "owner", "user", "industry")}),
+        (
+            "Identifiers",
+            {"fields": ("corporation_number", "corporation_number_ok", "business_number", "business_number_ok")},
+        ),
+        ("Contact", {"fields": ("email", "phone", "homepage")}),
+        ("Company", {"fields": ("employee", "revenue", "established_date", "address", "si_nm", "sgg_nm")}),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
+    )
+
+    @admin.display(boolean=True, description="business no. check digit")
+    def business_number_ok(self, lead: Lead) -> bool:
+        return lead.business_number_valid
+
+    @admin.display(boolean=True, description="corporation no. check digit")
+    def corporation_number_ok(self, lead: Lead) -> bool:
+        return lead.corporation_number_valid
+
+    def delete_model(self, request, obj):
+        lead_delete(lead=obj)
+
+
+@admin.register(LeadList)
+class LeadListAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "member_count", "created_at", "updated_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "description", "user__email"]
+    list_filter = ["created_at"]
+    raw_id_fields = ["user"]
+    # Members change through the API's add/remove rules (own leads only, no repeats), not by hand.
+    readonly_fields = ["lead_ids", "created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .defer("lead_ids")
+            .annotate(member_count=Func(F("lead_ids"), function="cardinality", output_field=IntegerField()))
+        )
+
+    @admin.display(description="leads", ordering="member_count")
+    def member_count(self, lead_list: LeadList) -> int:
+        return lead_list.member_count

@@ -8,3 +8,6 @@ class LeadsConfig(AppConfig):
     label = "leads"
     verbose_name = "Leads"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the receivers)

@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
-from common.korean_ids import is_valid_business_number
+from common.korean_ids import is_valid_business_number, is_valid_corporation_number
 from common.models import BaseModel
 
 
@@ -43,11 +44,16 @@ class Lead(BaseModel):
         indexes = [models.Index(fields=["user", "-created_at"])]
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.name} ({self.owner})" if self.owner else self.name
 
     @property
     def business_number_valid(self) -> bool:
+        """The 사업자등록번호 check digit holds: a flag, never a rejection (DESIGN.md)."""
         return is_valid_business_number(self.business_number)
+
+    @property
+    def corporation_number_valid(self) -> bool:
+        return is_valid_corporation_number(self.corporation_number)
 
 
 class LeadList(BaseModel):
@@ -58,7 +64,11 @@ class LeadList(BaseModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_lists")
 
     class Meta(BaseModel.Meta):
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            # "Which lists hold this lead?" when a lead is deleted: lead_ids @> ARRAY[id].
+            GinIndex(fields=["lead_ids"], name="leads_leadlist_lead_ids_gin"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,1 +1,52 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+
+from .models import Opportunity, OpportunityStatusChange
+from .services import opportunity_record_creation
+
+
+class OpportunityStatusChangeInline(admin.TabularInline):
+    model = OpportunityStatusChange
+    fields = ["changed_at", "from_status", "to_status", "note", "user"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["changed_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # history is written by the status change, never by hand
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "source", "value", "expected_close_date", "lead", "user", "created_at"]
+    list_select_related = ["lead", "user"]
+    list_filter = ["status", "source", ("expected_close_date", admin.DateFieldListFilter)]
+    search_fields = ["name", "notes", "source", "lead__name", "user__email"]
+    raw_id_fields = ["lead", "user"]
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "created_at"
+    inlines = [OpportunityStatusChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An existing opportunity changes status through change-status, so the move is recorded.
+        return [*self.readonly_fields, "status"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            opportunity_record_creation(opportunity=obj, user=request.user)
+
+
+@admin.register(OpportunityStatusChange)
+class OpportunityStatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["opportunity", "from_status", "to_status", "changed_at", "user"]
+    list_select_related = ["opportunity", "user"]
+    list_filter = ["to_status", "from_status"]
+    search_fields = ["opportunity__name", "note"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,186 @@
+"""Shapes of leads and lead lists on the wire."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.salesone_leads.models import Industry
+from common.korean_ids import normalize_business_number, normalize_corporation_number
+from common.serializers import UserSummarySerializer
+
+from .models import Lead, LeadList
+from .services import lead_create, lead_list_create, lead_update
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    """A user's lead. ``industry`` is read and written as its KSIC code (e.g. ``S96113``).
+
+    ``business_number`` accepts ``123-45-67890`` or ``1234567890`` and is stored as 10 digits;
+    ``corporation_number`` accepts ``110111-1713381`` or 13 digits. A failed check digit is only
+    reported in ``business_number_valid`` / ``corporation_number_valid`` (DESIGN.md).
+    """
+
+    # Wider than the stored digits so the dashed forms reach the validators below.
+    corporation_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    business_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    industry = serializers.SlugRelatedField(
+        slug_field="code", queryset=Industry.objects.all(), allow_null=True, required=False
+    )
+    industry_name = serializers.CharField(source="industry.name", read_only=True, default=None)
+    business_number_valid = serializers.BooleanField(read_only=True)
+    corporation_number_valid = serializers.BooleanField(read_only=True)
+    homepage = serializers.ListField(
+        child=serializers.CharField(max_length=255), required=False, max_length=20, help_text="Domains or URLs."
+    )
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "corporation_number",
+            "corporation_number_valid",
+            "business_number",
+            "business_number_valid",
+            "name",
+            "owner",
+            "email",
+            "phone",
+            "homepage",
+            "employee",
+            "revenue",
+            "address",
+            "si_nm",
+            "sgg_nm",
+            "established_date",
+            "industry",
+            "industry_name",
+            "user",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "user", "created_at", "updated_at"]
+        extra_kwargs = {
+            "employee": {"min_value": 0},
+            "revenue": {"min_value": 0, "help_text": "Annual revenue in KRW."},
+        }
+
+    def validate_name(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("A lead needs a company name.")
+        return value
+
+    def validate_business_number(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ""
+        digits = normalize_business_number(value)
+        if len(digits) != 10 or not digits.isdigit():
+            raise serializers.ValidationError("A business number has 10 digits: 123-45-67890 or 1234567890.")
+        return digits
+
+    def validate_corporation_number(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ""
+        digits = normalize_corporation_number(value)
+        if len(digits) != 13 or not digits.isdigit():
+            raise serializers.ValidationError("A corporation number has 13 digits: 110111-1713381 or 1101111713381.")
+        return digits
+
+    def validate_email(self, value: str) -> str:
+        return value.strip().lower()
+
+    def validate_homepage(self, value: list[str]) -> list[str]:
+        cleaned = [site.strip() for site in value if site.strip()]
+        return list(dict.fromkeys(cleaned))
+
+    def create(self, validated_data):
+        return lead_create(**validated_data)
+
+    def update(self, instance, validated_data):
+        return lead_update(lead=instance, **validated_data)
+
+
+class LeadListSerializer(serializers.ModelSerializer):
+    """A lead list without its members; ``lead_count`` is the number of leads in it.
+
+    On create, ``lead_ids`` may fill the list at once (same rules as add-leads); afterwards the
+    members change only through add-leads / remove-leads.
+    """
+
+    lead_count = serializers.SerializerMethodField()
+    lead_ids = serializers.ListField(
+        child=serializers.UUIDField(),
+        write_only=True,
+        required=False,
+        max_length=10000,
+        help_text="Create only: initial members (your own leads; others are ignored).",
+    )
+
+    class Meta:
+        model = LeadList
+        fields = ["id", "name", "description", "lead_count", "lead_ids", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_lead_count(self, lead_list: LeadList) -> int:
+        # Lists are read without their id array (the count comes from SQL); otherwise count the array.
+        if "lead_ids" in lead_list.get_deferred_fields():
+            return lead_list.lead_count
+        return len(lead_list.lead_ids)
+
+    def validate_name(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("A lead list needs a name.")
+        return value
+
+    def validate(self, attrs):
+        if self.instance is not None and "lead_ids" in attrs:
+            raise serializers.ValidationError({"lead_ids": ["Change the members with add-leads / remove-leads."]})
+        return attrs
+
+    def create(self, validated_data):
+        return lead_list_create(**validated_data).lead_list
+
+
+class LeadPageSerializer(serializers.Serializer):
+    """One page of a list's leads, in list order: the standard pagination shape."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = LeadSerializer(many=True)
+
+
+class LeadListDetailSerializer(LeadListSerializer):
+    """A lead list with one page of its leads (``?page=`` and ``?page_size=`` on the detail URL)."""
+
+    leads = serializers.SerializerMethodField()
+
+    class Meta(LeadListSerializer.Meta):
+        fields = [*LeadListSerializer.Meta.fields, "leads"]
+
+    @extend_schema_field(LeadPageSerializer)
+    def get_leads(self, lead_list: LeadList) -> dict | None:
+        return self.context.get("leads_page")
+
+
+class LeadListChangeSerializer(serializers.Serializer):
+    """What add-leads / remove-leads did.
+
+    ``lead_ids`` are de-duplicated first; ``ignored`` counts, and ``ignored_ids`` lists, each
+    distinct id that changed nothing: not one of your leads (or no such lead), already in the list
+    (add) or not in the list (remove).
+    """
+
+    added = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    ignored = serializers.SerializerMethodField()
+    ignored_ids = serializers.ListField(child=serializers.UUIDField())
+    lead_list = LeadListSerializer()
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_ignored(self, change) -> int:
+        return len(change.ignored_ids)

@@ -1,0 +1,223 @@
+"""What the leads app does that writes: create/update/delete leads, change the members of a lead list.
+
+Lead lists store their members as an ordered ``uuid[]`` (``LeadList.lead_ids``) that campaigns read.
+Three invariants hold for every list, and this module is the one place that keeps them:
+  * a list holds only leads of the list's own user;
+  * an id appears at most once, in the order it was added;
+  * a deleted lead is removed from every list (no dangling ids).
+Membership changes are single ``UPDATE`` statements, so adding thousands of ids costs one round trip.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, connection, transaction
+from rest_framework.exceptions import ValidationError
+
+from common.korean_ids import normalize_business_number, normalize_corporation_number
+
+from .models import Lead, LeadList
+
+# The two numbers that identify a company; a user may hold each at most once (DB constraints in 0001).
+UNIQUE_NUMBER_FIELDS = ("corporation_number", "business_number")
+
+
+@dataclass
+class LeadListChange:
+    """What an add/remove did: counts, the ids that changed nothing, and the refreshed list."""
+
+    lead_list: LeadList
+    added: int = 0
+    removed: int = 0
+    ignored_ids: list[uuid.UUID] = field(default_factory=list)
+
+
+# --- leads -------------------------------------------------------------------------------------
+
+
+def lead_duplicate_errors(*, user, data: dict, exclude_pk=None) -> dict:
+    """Errors naming the user's existing lead for each identifying number already in use."""
+    errors: dict = {}
+    for number_field in UNIQUE_NUMBER_FIELDS:
+        value = data.get(number_field)
+        if not value:
+            continue
+        existing = Lead.objects.filter(user=user, **{number_field: value})
+        if exclude_pk is not None:
+            existing = existing.exclude(pk=exclude_pk)
+        existing_id = existing.values_list("id", flat=True).first()
+        if existing_id is not None:
+            label = number_field.replace("_", " ")
+            errors[number_field] = [f"You already have a lead with this {label}: lead {existing_id}."]
+            errors.setdefault("existing_lead_id", []).append(str(existing_id))
+    return errors
+
+
+def _normalize_numbers(data: dict) -> dict:
+    data = dict(data)
+    if data.get("business_number") is not None:
+        data["business_number"] = normalize_business_number(data["business_number"].strip())
+    if data.get("corporation_number") is not None:
+        data["corporation_number"] = normalize_corporation_number(data["corporation_number"].strip())
+    return data
+
+
+def _save_checked(*, lead: Lead, user) -> Lead:
+    """Save, turning a lost race on the per-user unique numbers into the same 400 as the pre-check."""
+    try:
+        with transaction.atomic():
+            lead.save()
+    except IntegrityError:
+        errors = lead_duplicate_errors(
+            user=user,
+            data={name: getattr(lead, name) for name in UNIQUE_NUMBER_FIELDS},
+            exclude_pk=lead.pk if not lead._state.adding else None,
+        )
+        if errors:
+            raise ValidationError(errors)
+        raise
+    return lead
+
+
+def lead_create(*, user, **data) -> Lead:
+    """A new lead for ``user``; identifying numbers are stored as bare digits."""
+    data = _normalize_numbers(data)
+    errors = lead_duplicate_errors(user=user, data=data)
+    if errors:
+        raise ValidationError(errors)
+    return _save_checked(lead=Lead(user=user, **data), user=user)
+
+
+def lead_update(*, lead: Lead, **data) -> Lead:
+    data = _normalize_numbers(data)
+    errors = lead_duplicate_errors(user=lead.user, data=data, exclude_pk=lead.pk)
+    if errors:
+        raise ValidationError(errors)
+    for name, value in data.items():
+        setattr(lead, name, value)
+    return _save_checked(lead=lead, user=lead.user)
+
+
+@transaction.atomic
+def lead_delete(*, lead: Lead) -> None:
+    """Delete the lead. The ``post_delete`` receiver (signals.py) drops it from every list in the same
+    transaction, so deletes from the admin or a cascade keep the lists clean too."""
+    lead.delete()
+
+
+def lead_lists_forget_lead(*, lead_id: uuid.UUID) -> int:
+    """Remove one lead id from every list that holds it: one UPDATE, found through the GIN index.
+
+    Called on every Lead delete (``signals.py``), whoever deletes it: the API, the admin, a cascade.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE leads_leadlist SET lead_ids = array_remove(lead_ids, %(id)s::uuid), updated_at = now()
+             WHERE lead_ids @> ARRAY[%(id)s::uuid]
+            """,
+            {"id": str(lead_id)},
+        )
+        return cursor.rowcount
+
+
+# --- lead lists --------------------------------------------------------------------------------
+
+
+def _unique_in_order(lead_ids: Iterable) -> list[uuid.UUID]:
+    seen: dict[uuid.UUID, None] = {}
+    for lead_id in lead_ids:
+        seen.setdefault(lead_id if isinstance(lead_id, uuid.UUID) else uuid.UUID(str(lead_id)), None)
+    return list(seen)
+
+
+def _lock(lead_list: LeadList) -> None:
+    # Serialise concurrent changes of one list: the UPDATE below then reads the latest members.
+    LeadList.objects.select_for_update().filter(pk=lead_list.pk).values_list("pk", flat=True).first()
+
+
+def _refreshed(lead_list: LeadList) -> LeadList:
+    lead_list.refresh_from_db(fields=["lead_ids", "updated_at"])
+    return lead_list
+
+
+@transaction.atomic
+def lead_list_add_leads(*, lead_list: LeadList, lead_ids: Iterable) -> LeadListChange:
+    """Append the user's own leads to the list, in request order, skipping repeats.
+
+    Ids that are not the list owner's leads, do not exist, or are already in the list change
+    nothing and come back in ``ignored_ids``. One UPDATE whatever the number of ids.
+    """
+    requested = _unique_in_order(lead_ids)
+    if not requested:
+        return LeadListChange(lead_list=lead_list)
+    _lock(lead_list)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH requested AS (
+                SELECT r.id, r.position
+                  FROM unnest(%(ids)s::uuid[]) WITH ORDINALITY AS r(id, position)
+            ), current_members AS (
+                SELECT unnest(lead_ids) AS id FROM leads_leadlist WHERE id = %(list)s
+            ), to_add AS (
+                SELECT requested.id, requested.position
+                  FROM requested
+                  JOIN leads_lead lead ON lead.id = requested.id AND lead.user_id = %(user)s
+                 WHERE NOT EXISTS (SELECT 1 FROM current_members c WHERE c.id = requested.id)
+            )
+            UPDATE leads_leadlist
+               SET lead_ids = lead_ids || ARRAY(SELECT id FROM to_add ORDER BY position),
+                   updated_at = now()
+             WHERE id = %(list)s
+            RETURNING ARRAY(SELECT id FROM to_add ORDER BY position)
+            """,
+            {"ids": [str(i) for i in requested], "list": lead_list.pk, "user": lead_list.user_id},
+        )
+        added_ids = set(cursor.fetchone()[0])
+    ignored = [lead_id for lead_id in requested if lead_id not in added_ids]
+    return LeadListChange(lead_list=_refreshed(lead_list), added=len(added_ids), ignored_ids=ignored)
+
+
+@transaction.atomic
+def lead_list_remove_leads(*, lead_list: LeadList, lead_ids: Iterable) -> LeadListChange:
+    """Remove ids from the list, keeping the order of the rest. Ids not in the list (which covers
+    every lead that is not the owner's) come back in ``ignored_ids``. One UPDATE."""
+    requested = _unique_in_order(lead_ids)
+    if not requested:
+        return LeadListChange(lead_list=lead_list)
+    _lock(lead_list)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH requested AS (
+                SELECT DISTINCT unnest(%(ids)s::uuid[]) AS id
+            ), members AS (
+                SELECT m.id, m.position
+                  FROM leads_leadlist list, unnest(list.lead_ids) WITH ORDINALITY AS m(id, position)
+                 WHERE list.id = %(list)s
+            )
+            UPDATE leads_leadlist
+               SET lead_ids = ARRAY(
+                       SELECT members.id FROM members
+                        WHERE NOT EXISTS (SELECT 1 FROM requested r WHERE r.id = members.id)
+                        ORDER BY members.position),
+                   updated_at = now()
+             WHERE id = %(list)s
+            RETURNING ARRAY(SELECT members.id FROM members JOIN requested USING (id))
+            """,
+            {"ids": [str(i) for i in requested], "list": lead_list.pk},
+        )
+        removed_ids = set(cursor.fetchone()[0])
+    ignored = [lead_id for lead_id in requested if lead_id not in removed_ids]
+    return LeadListChange(lead_list=_refreshed(lead_list), removed=len(removed_ids), ignored_ids=ignored)
+
+
+@transaction.atomic
+def lead_list_create(*, user, name: str, description: str = "", lead_ids: Iterable = ()) -> LeadListChange:
+    """A new list, optionally filled at once with the same rules as add-leads."""
+    lead_list = LeadList.objects.create(user=user, name=name, description=description)
+    return lead_list_add_leads(lead_list=lead_list, lead_ids=lead_ids)
