@@ -1,0 +1,15 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=salesone.settings.production
+WORKDIR /app
+
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN SECRET_KEY=collectstatic DEBUG=false python manage.py collectstatic --noinput
+
+RUN useradd --create-home salesone && mkdir -p /app/media /app/var && chown -R salesone /app/media /app/var
+USER salesone
+EXPOSE 8000
+CMD ["gunicorn", "salesone.asgi:application", "-k", "uvicorn_worker.UvicornWorker", "--bind", "0.0.0.0:8000", "--workers", "3"]
