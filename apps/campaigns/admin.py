@@ -1,1 +1,108 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
+
+from common.exceptions import Conflict
+
+from . import services
+from .models import Campaign, CampaignLeadResult, CampaignTemplate
+
+INLINE_RESULT_ROWS = 50
+
+
+@admin.register(CampaignTemplate)
+class CampaignTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "title", "user", "created_at"]
+    search_fields = ["name", "title", "user__email"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+class _FirstResultsFormSet(BaseInlineFormSet):
+    """Only the first rows inline: a campaign may have 100,000; the full list is one click away."""
+
+    def get_queryset(self):
+        return super().get_queryset()[:INLINE_RESULT_ROWS]
+
+
+class CampaignLeadResultInline(admin.TabularInline):
+    model = CampaignLeadResult
+    formset = _FirstResultsFormSet
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["email", "status", "title", "sent_at", "opened_at", "clicked_at", "error_message"]
+    readonly_fields = fields
+    ordering = ["created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _run(modeladmin, request, queryset, service, verb):
+    done = 0
+    for campaign in queryset:
+        try:
+            service(campaign=campaign)
+            done += 1
+        except Conflict as exc:
+            modeladmin.message_user(request, f"{campaign}: {exc.detail}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{verb} {done} campaign(s).", messages.SUCCESS)
+
+
+@admin.action(description="Start or resume the selected campaigns")
+def start_campaigns(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.campaign_start, "Started")
+
+
+@admin.action(description="Pause the selected campaigns")
+def pause_campaigns(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.campaign_pause, "Paused")
+
+
+@admin.action(description="Retry the failed e-mails of the selected campaigns")
+def retry_failed(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.campaign_retry_failed, "Retrying failed e-mails of")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "status", "scheduled_at", "started_at", "completed_at", "is_advertising"]
+    list_filter = ["status", "is_advertising"]
+    search_fields = ["name", "user__email"]
+    autocomplete_fields = ["user", "template"]
+    filter_horizontal = ["leadlists"]
+    readonly_fields = [
+        "status",
+        "started_at",
+        "completed_at",
+        "failure_reason",
+        "last_progress_at",
+        "all_results",
+        "created_at",
+        "updated_at",
+    ]
+    actions = [start_campaigns, pause_campaigns, retry_failed]
+    inlines = [CampaignLeadResultInline]
+
+    @admin.display(description="Results")
+    def all_results(self, obj):
+        if not obj.pk:
+            return "-"
+        url = reverse("admin:campaigns_campaignleadresult_changelist") + f"?campaign__id__exact={obj.pk}"
+        return format_html('<a href="{}">All {} result rows</a>', url, obj.results.count())
+
+
+@admin.register(CampaignLeadResult)
+class CampaignLeadResultAdmin(admin.ModelAdmin):
+    list_display = ["email", "campaign", "status", "sent_at", "opened_at", "clicked_at", "provider"]
+    list_filter = ["status", "provider", "retryable"]
+    search_fields = ["email", "title", "provider_message_id", "message_id"]
+    list_select_related = ["campaign"]
+    raw_id_fields = ["campaign", "lead"]
+    readonly_fields = [f.name for f in CampaignLeadResult._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

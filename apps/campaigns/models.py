@@ -39,6 +39,18 @@ class Campaign(BaseModel):
     send_window_start = models.TimeField(null=True, blank=True)
     send_window_end = models.TimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True, default="")
+    # The sender the advertising footer names; empty: the user's name and e-mail address.
+    sender_name = models.CharField(max_length=100, blank=True, default="")
+    sender_contact = models.CharField(max_length=200, blank=True, default="", help_text="Phone or e-mail")
+    # Last time a chunk was dispatched or settled: a campaign quiet for long is re-dispatched by the
+    # reconcile job (a chunk message lost with a crashed worker).
+    last_progress_at = models.DateTimeField(null=True, blank=True)
+
+    # Transitions (DESIGN.md, States).
+    STARTABLE = frozenset({Status.DRAFT, Status.SCHEDULED, Status.PAUSED, Status.FAILED})
+    PAUSABLE = frozenset({Status.IN_PROGRESS, Status.SCHEDULED})
+    # Template and lead lists are fixed once recipient rows exist.
+    EDITABLE = frozenset({Status.DRAFT, Status.SCHEDULED})
 
     def __str__(self) -> str:
         return self.name
@@ -79,10 +91,21 @@ class CampaignLeadResult(BaseModel):
     complained_at = models.DateTimeField(null=True, blank=True)
     open_count = models.PositiveIntegerField(default=0)
     click_count = models.PositiveIntegerField(default=0)
+    # Rows are split into chunks of CAMPAIGN_CHUNK_SIZE when the campaign starts; one task sends one
+    # chunk. Null for rows that were never sendable (no address, suppressed).
+    chunk = models.IntegerField(null=True, blank=True)
+    # A failure the user may retry (provider refusal, unknown outcome); not a missing address.
+    retryable = models.BooleanField(default=False)
 
     class Meta(BaseModel.Meta):
         constraints = [models.UniqueConstraint(fields=["campaign", "lead"], name="campaign_result_one_per_lead")]
-        indexes = [models.Index(fields=["campaign", "status"])]
+        indexes = [
+            models.Index(fields=["campaign", "status"]),
+            models.Index(
+                fields=["campaign", "chunk"], condition=models.Q(status="pending"), name="campaign_result_pending"
+            ),
+            models.Index(fields=["claimed_at"], condition=models.Q(status="sending"), name="campaign_result_sending"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign} → {self.email or self.lead_id} ({self.status})"

@@ -35,6 +35,8 @@ class SendResult:
     message_id: str = ""  # the provider's id for the message
     accepted: bool = True
     error: str = ""
+    # Not accepted, but certainly not sent either: worth trying again later.
+    transient: bool = False
 
 
 class EmailError(Exception):
@@ -42,11 +44,30 @@ class EmailError(Exception):
 
 
 class TransientEmailError(EmailError):
-    """Worth retrying later or on another provider: 429, 5xx, timeouts, connection errors."""
+    """Worth retrying later or on another provider: 429, 5xx, timeouts, connection errors.
+
+    ``outcome_unknown`` is True when the request may have reached the provider and been accepted
+    (the connection broke or timed out after the request was sent): such a message must not be
+    sent again automatically, or the recipient may get it twice (DESIGN.md, States).
+    ``retry_after`` is the provider's own hint in seconds (a 429's Retry-After), if it gave one.
+    """
+
+    def __init__(self, message: str = "", *, outcome_unknown: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.outcome_unknown = outcome_unknown
+        self.retry_after = retry_after
 
 
 class PermanentEmailError(EmailError):
-    """Retrying will not help: bad address, rejected content, bad credentials."""
+    """Retrying will not help: bad address, rejected content, bad credentials.
+
+    ``affects_all`` marks refusals that no message of this account can get past (bad credentials,
+    a suspended account): a campaign stops with this reason instead of failing row after row.
+    """
+
+    def __init__(self, message: str = "", *, affects_all: bool = False):
+        super().__init__(message)
+        self.affects_all = affects_all
 
 
 class EmailProvider(abc.ABC):
@@ -56,6 +77,30 @@ class EmailProvider(abc.ABC):
     def send(self, message: EmailMessage) -> SendResult:
         """Send one message; raise TransientEmailError or PermanentEmailError on failure."""
 
+    # The most messages one call of send_batch hands to the provider at once.
+    max_batch_size: int = 1000
+
     def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
-        """Send many; providers with batch APIs override this. One result per message, in order."""
-        return [self.send(message) for message in messages]
+        """Send many; providers with batch APIs override this. One result per message, in order.
+
+        Raises TransientEmailError or PermanentEmailError when the whole batch failed; a refusal of
+        one message only is reported in its SendResult (accepted=False, error=...).
+        """
+        results: list[SendResult] = []
+        for index, message in enumerate(messages):
+            try:
+                results.append(self.send(message))
+            except PermanentEmailError as exc:
+                if exc.affects_all:
+                    raise
+                results.append(SendResult(provider=self.name, accepted=False, error=str(exc)))
+            except TransientEmailError as exc:
+                if index == 0 or exc.outcome_unknown:
+                    raise
+                # The ones already sent stay sent; the rest were certainly not sent.
+                results.extend(
+                    SendResult(provider=self.name, accepted=False, error=str(exc), transient=True)
+                    for _ in messages[index:]
+                )
+                break
+        return results

@@ -1,0 +1,506 @@
+"""Sending one chunk of a campaign, exactly once per recipient.
+
+A chunk task (1) claims its pending rows in one atomic UPDATE … FOR UPDATE SKIP LOCKED … RETURNING,
+which commits before any provider call; (2) renders each row; (3) sends them through the provider
+layer in as few batch requests as the provider allows, falling back to the next provider on an
+outage; (4) settles the rows right after with one bulk UPDATE. A row is therefore e-mailed at most
+once: a redelivered or duplicate task finds its rows no longer pending, a concurrent one skips
+locked rows, and a row whose worker died between (1) and (4) stays 'sending' until the reconcile job
+fails it as "outcome unknown" (never resent automatically, DESIGN.md).
+
+Rows go back to pending only when the provider certainly did not accept them (connection refused,
+429, 5xx answered): then the chunk is retried with exponential backoff and full jitter.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from apps.tracking.links import instrument_html, list_unsubscribe_headers, unsubscribe_url
+from services.email import EmailMessage, PermanentEmailError, TransientEmailError, get_providers
+from services.email.base import EmailProvider, SendResult
+from services.email.ratelimit import rate_limit_take, redis_client
+from services.llm import LeadProfile, get_personalization_backend
+
+from . import services
+from .models import Campaign
+from .rendering import (
+    RenderContextFactory,
+    SenderInfo,
+    TemplateError,
+    advertising_footer,
+    advertising_subject,
+    company_from_row,
+    insert_before_body_end,
+    render,
+    uses_variable,
+)
+
+logger = logging.getLogger(__name__)
+
+SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
+# Waiting for the rate limiter longer than this gives the rows back and retries the chunk later.
+MAX_RATE_LIMIT_WAIT = 30.0
+
+_CLAIM_SQL = """
+WITH claimed AS (
+    UPDATE campaigns_campaignleadresult r
+    SET status = 'sending', claimed_at = now(), updated_at = now()
+    WHERE r.id IN (
+        SELECT p.id FROM campaigns_campaignleadresult p
+        WHERE p.campaign_id = %(campaign)s AND p.chunk = %(chunk)s AND p.status = 'pending'
+          AND EXISTS (SELECT 1 FROM campaigns_campaign c WHERE c.id = %(campaign)s AND c.status = 'in_progress')
+        ORDER BY p.id
+        LIMIT %(limit)s
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING r.id, r.lead_id, r.email, r.claimed_at
+)
+SELECT c.id, c.email, c.claimed_at, l.id, l.name, l.owner, l.email, l.phone, l.homepage, l.employee,
+       l.revenue, l.address, l.si_nm, l.sgg_nm, l.established_date, i.name, l.corporation_number
+FROM claimed c
+LEFT JOIN leads_lead l ON l.id = c.lead_id
+LEFT JOIN salesone_leads_industry i ON i.id = l.industry_id
+"""
+
+_SETTLE_SENT_SQL = """
+UPDATE campaigns_campaignleadresult r
+SET status = CASE WHEN r.status IN ('sending', 'failed', 'pending') THEN 'sent' ELSE r.status END,
+    sent = true, sent_at = %(sent_at)s, provider = %(provider)s, provider_message_id = v.provider_message_id,
+    message_id = v.message_id, title = v.title, data = v.data::jsonb, error_message = '', retryable = false,
+    updated_at = now()
+FROM unnest(%(ids)s::uuid[], %(titles)s::text[], %(data)s::text[], %(provider_ids)s::text[], %(message_ids)s::text[])
+     AS v(id, title, data, provider_message_id, message_id)
+WHERE r.id = v.id AND r.claimed_at = %(claimed_at)s
+"""
+
+_SETTLE_FAILED_SQL = """
+UPDATE campaigns_campaignleadresult r
+SET status = 'failed', error_message = v.error, retryable = v.retryable, title = v.title, provider = v.provider,
+    updated_at = now()
+FROM unnest(%(ids)s::uuid[], %(errors)s::text[], %(retryable)s::boolean[], %(titles)s::text[], %(providers)s::text[])
+     AS v(id, error, retryable, title, provider)
+WHERE r.id = v.id AND r.status = 'sending' AND r.claimed_at = %(claimed_at)s
+"""
+
+_RELEASE_SQL = """
+UPDATE campaigns_campaignleadresult SET status = 'pending', claimed_at = NULL, updated_at = now()
+WHERE id = ANY(%(ids)s::uuid[]) AND status = 'sending' AND claimed_at = %(claimed_at)s
+"""
+
+
+@dataclass
+class ClaimedRow:
+    id: str
+    email: str
+    company: dict
+    corporation_number: str
+    data: dict = field(default_factory=dict)
+    subject: str = ""
+
+
+@dataclass
+class ChunkReport:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    released: int = 0
+    skipped: str = ""  # why nothing was claimed
+    retry_in: float | None = None  # seconds: the task schedules itself again
+    provider: str = ""
+
+
+# -- window and daily cap ------------------------------------------------------------------------
+
+
+def in_send_window(campaign: Campaign, *, now: datetime | None = None) -> bool:
+    """The optional daily window, in Asia/Seoul; a window may run past midnight (22:00–06:00)."""
+    start, end = campaign.send_window_start, campaign.send_window_end
+    if start is None or end is None or start == end:
+        return True
+    local = (now or timezone.now()).astimezone(SEOUL).time()
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+_QUOTA_TAKE = """
+local cap = tonumber(ARGV[1])
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local grant = math.min(tonumber(ARGV[2]), cap - used)
+if grant <= 0 then return 0 end
+redis.call('INCRBY', KEYS[1], grant)
+redis.call('EXPIRE', KEYS[1], 172800)
+return grant
+"""
+
+
+def _quota_key(user_id, now: datetime) -> str:
+    return f"salesone:daily-sent:{user_id}:{now.astimezone(SEOUL).date().isoformat()}"
+
+
+def daily_quota_take(*, user_id, count: int, now: datetime | None = None) -> int:
+    """Reserve up to ``count`` sends of the user's daily cap (Asia/Seoul day); returns the grant."""
+    cap = settings.CAMPAIGN_USER_DAILY_CAP
+    if cap <= 0:
+        return count
+    key = _quota_key(user_id, now or timezone.now())
+    return int(redis_client().eval(_QUOTA_TAKE, 1, key, cap, count))
+
+
+def daily_quota_return(*, user_id, count: int, now: datetime | None = None) -> None:
+    if settings.CAMPAIGN_USER_DAILY_CAP > 0 and count > 0:
+        redis_client().decrby(_quota_key(user_id, now or timezone.now()), count)
+
+
+# -- claim, settle -------------------------------------------------------------------------------
+
+
+def _claim(*, campaign_id, chunk: int, limit: int) -> tuple[list[ClaimedRow], datetime | None]:
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, {"campaign": campaign_id, "chunk": chunk, "limit": limit})
+        records = cursor.fetchall()
+    rows = []
+    claimed_at = None
+    for record in records:
+        (result_id, email, claimed_at, lead_id, name, owner, lead_email, phone, homepage, employee, revenue,
+         address, si_nm, sgg_nm, established_date, industry, corporation_number) = record  # fmt: skip
+        company = company_from_row(
+            {
+                "id": lead_id,
+                "name": name,
+                "owner": owner,
+                "email": lead_email,
+                "phone": phone,
+                "homepage": homepage,
+                "employee": employee,
+                "revenue": revenue,
+                "address": address,
+                "si_nm": si_nm,
+                "sgg_nm": sgg_nm,
+                "established_date": established_date.isoformat() if established_date else None,
+                "industry": industry,
+            }
+        )
+        rows.append(ClaimedRow(str(result_id), email, company, corporation_number or ""))
+    return rows, claimed_at
+
+
+def _settle_sent(rows: list[ClaimedRow], results: list[SendResult], claimed_at, message_ids: list[str]) -> None:
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SETTLE_SENT_SQL,
+            {
+                "sent_at": timezone.now(),
+                "provider": results[0].provider,
+                "ids": [r.id for r in rows],
+                "titles": [r.subject[:998] for r in rows],
+                "data": [json.dumps(r.data, ensure_ascii=False) for r in rows],
+                "provider_ids": [res.message_id[:255] for res in results],
+                "message_ids": message_ids,
+                "claimed_at": claimed_at,
+            },
+        )
+
+
+def _settle_failed(failures: list[tuple[ClaimedRow, str, bool, str]], claimed_at) -> None:
+    if not failures:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SETTLE_FAILED_SQL,
+            {
+                "ids": [row.id for row, _, _, _ in failures],
+                "errors": [error[:2000] for _, error, _, _ in failures],
+                "retryable": [retryable for _, _, retryable, _ in failures],
+                "titles": [row.subject[:998] for row, _, _, _ in failures],
+                "providers": [provider for _, _, _, provider in failures],
+                "claimed_at": claimed_at,
+            },
+        )
+
+
+def _release(rows: list[ClaimedRow], claimed_at) -> None:
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.execute(_RELEASE_SQL, {"ids": [r.id for r in rows], "claimed_at": claimed_at})
+
+
+# -- the chunk -----------------------------------------------------------------------------------
+
+
+def backoff_seconds(attempt: int, *, hint: float | None = None) -> float:
+    """Exponential backoff with full jitter, never shorter than the provider's Retry-After."""
+    ceiling = min(settings.CAMPAIGN_RETRY_MAX_SECONDS, settings.CAMPAIGN_RETRY_BASE_SECONDS * 2**attempt)
+    delay = random.uniform(ceiling / 2, ceiling)
+    return max(delay, hint or 0.0)
+
+
+def _suppressed(emails: list[str]) -> dict[str, str]:
+    from apps.mail.models import SuppressedAddress
+
+    return dict(SuppressedAddress.objects.filter(email__in=emails).values_list("email", "reason"))
+
+
+def _profiles(rows: list[ClaimedRow]) -> list[LeadProfile]:
+    numbers = [r.corporation_number for r in rows if r.corporation_number]
+    extra: dict[str, tuple[list, list]] = {}
+    if numbers:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT s.corporation_number, s.handle_goods,
+                       COALESCE(array_agg(k.name ORDER BY k.name) FILTER (WHERE k.name IS NOT NULL), '{}')
+                FROM salesone_leads_salesonelead s
+                LEFT JOIN salesone_leads_salesonelead_keywords sk ON sk.salesonelead_id = s.id
+                LEFT JOIN salesone_leads_keyword k ON k.id = sk.keyword_id
+                WHERE s.corporation_number = ANY(%s)
+                GROUP BY s.id
+                """,
+                [numbers],
+            )
+            for number, goods, keywords in cursor.fetchall():
+                if isinstance(goods, str):
+                    goods = [goods]
+                extra[number] = ([str(g) for g in goods or []], list(keywords))
+    profiles = []
+    for row in rows:
+        goods, keywords = extra.get(row.corporation_number, ([], []))
+        c = row.company
+        profiles.append(
+            LeadProfile(
+                name=c.get("name") or "",
+                owner=c.get("owner") or "",
+                industry=c.get("industry") or "",
+                goods=goods,
+                keywords=keywords,
+                si_nm=c.get("si_nm") or "",
+                sgg_nm=c.get("sgg_nm") or "",
+            )
+        )
+    return profiles
+
+
+def sender_for(campaign: Campaign) -> SenderInfo:
+    user = campaign.user
+    return SenderInfo(
+        name=campaign.sender_name or user.full_name,
+        email=user.email,
+        contact=campaign.sender_contact or user.email,
+    )
+
+
+def from_address(sender: SenderInfo) -> str:
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = sender.name.replace('"', "")
+    return f'"{name}" <{address}>'
+
+
+def message_domain() -> str:
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return address.rpartition("@")[2] or "salesone.kr"
+
+
+def build_messages(campaign: Campaign, rows: list[ClaimedRow]) -> tuple[list[EmailMessage], list[str], list]:
+    """Render each claimed row; returns the messages, their Message-IDs, and render failures."""
+    template = campaign.template
+    sender = sender_for(campaign)
+    from_email = from_address(sender)
+    domain = message_domain()
+    campaign_id = str(campaign.pk)
+    if uses_variable(template.title, "data") or uses_variable(template.body, "data"):
+        texts = get_personalization_backend().generate(_profiles(rows), campaign_id=campaign_id, sender=sender.name)
+        for row, text in zip(rows, texts, strict=True):
+            row.data = {"llm-generation": text}
+    user = campaign.user
+    factory = RenderContextFactory(
+        user={
+            "name": sender.name,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "contact": sender.contact,
+        },
+        campaign={"id": campaign_id, "name": campaign.name},
+    )
+    messages, message_ids, failures = [], [], []
+    kept = []
+    for row in rows:
+        try:
+            rendered = render(template.title, template.body, factory.for_lead(row.company, row.data))
+        except TemplateError as exc:
+            failures.append((row, f"The template could not be rendered for this lead: {exc}", True, ""))
+            continue
+        subject, html = rendered.subject, instrument_html(rendered.html, row.id)
+        if campaign.is_advertising:
+            subject = advertising_subject(subject)
+            html = insert_before_body_end(
+                html, advertising_footer(sender=sender, unsubscribe_link=unsubscribe_url(row.id))
+            )
+        row.subject = subject
+        message_id = f"<{row.id}@{domain}>"
+        messages.append(
+            EmailMessage(
+                to=row.email,
+                subject=subject[:998],
+                html=html,
+                from_email=from_email,
+                reply_to=user.email,
+                headers=list_unsubscribe_headers(row.id),
+                custom_args={"campaign_id": campaign_id, "result_id": row.id},
+                category="campaign",
+                message_id=message_id,
+            )
+        )
+        message_ids.append(message_id)
+        kept.append(row)
+    rows[:] = kept
+    return messages, message_ids, failures
+
+
+def _wait_for_tokens(provider: EmailProvider, count: int) -> float:
+    """Block (briefly) until the provider's bucket has room; returns seconds still to wait if too long."""
+    while True:
+        wait = rate_limit_take(provider_name=provider.name, count=count)
+        if wait <= 0:
+            return 0.0
+        if wait > MAX_RATE_LIMIT_WAIT:
+            return wait
+        time.sleep(wait)
+
+
+def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkReport:
+    campaign = Campaign.objects.select_related("template", "user").filter(pk=campaign_id).first()
+    if campaign is None or campaign.status != Campaign.Status.IN_PROGRESS:
+        return ChunkReport(skipped="the campaign is not in progress")
+    now = timezone.now()
+    if not in_send_window(campaign, now=now):
+        # Rows stay pending; the reconcile job dispatches the chunk again once the window opens.
+        return ChunkReport(skipped="outside the sending window")
+    granted = daily_quota_take(user_id=campaign.user_id, count=settings.CAMPAIGN_CHUNK_SIZE, now=now)
+    if granted <= 0:
+        return ChunkReport(skipped="the user's daily sending cap is reached")
+    rows, claimed_at = _claim(campaign_id=campaign.pk, chunk=chunk, limit=granted)
+    daily_quota_return(user_id=campaign.user_id, count=granted - len(rows), now=now)
+    if not rows:
+        return ChunkReport(skipped="nothing pending in this chunk")
+    report = ChunkReport(claimed=len(rows))
+    provider_called = False
+    try:
+        provider_called = _send_claimed(campaign, rows, claimed_at, attempt, report)
+    except Exception:
+        if not provider_called:
+            # Nothing reached a provider: the rows can safely go back to pending.
+            _release(rows, claimed_at)
+        daily_quota_return(user_id=campaign.user_id, count=len(rows), now=now)
+        raise
+    if report.released:
+        daily_quota_return(user_id=campaign.user_id, count=report.released, now=now)
+    Campaign.objects.filter(pk=campaign.pk).update(last_progress_at=timezone.now())
+    services.campaign_complete_if_done(campaign_id=campaign.pk)
+    return report
+
+
+def _send_claimed(campaign: Campaign, rows: list[ClaimedRow], claimed_at, attempt: int, report: ChunkReport) -> bool:
+    """Render, send and settle the claimed rows. Returns True once a provider was called."""
+    failures: list[tuple[ClaimedRow, str, bool, str]] = []
+    suppressed = _suppressed([r.email for r in rows])
+    if suppressed:
+        failures += [
+            (r, f"The address is on the suppression list ({suppressed[r.email]}).", False, "")
+            for r in rows
+            if r.email in suppressed
+        ]
+        rows = [r for r in rows if r.email not in suppressed]
+    messages, message_ids, render_failures = build_messages(campaign, rows)
+    failures += render_failures
+    if not messages:
+        _settle_failed(failures, claimed_at)
+        report.failed = len(failures)
+        return False
+
+    last_transient: TransientEmailError | None = None
+    refusals: list[str] = []
+    results: list[SendResult] | None = None
+    provider_called = False
+    for provider in get_providers():
+        wait = _wait_for_tokens(provider, len(messages))
+        if wait:
+            last_transient = TransientEmailError(f"{provider.name} rate limit", retry_after=wait)
+            continue
+        provider_called = True
+        try:
+            results = provider.send_batch(messages)
+            break
+        except TransientEmailError as exc:
+            if exc.outcome_unknown:
+                failures += [(row, f"Outcome unknown: {exc}", True, provider.name) for row in rows]
+                _settle_failed(failures, claimed_at)
+                report.failed = len(failures)
+                return True
+            logger.warning("provider %s failed transiently, trying the next: %s", provider.name, exc)
+            last_transient = exc
+        except PermanentEmailError as exc:
+            if not exc.affects_all:
+                failures += [(row, str(exc), True, provider.name) for row in rows]
+                _settle_failed(failures, claimed_at)
+                report.failed = len(failures)
+                return True
+            logger.error("provider %s refuses this account, trying the next: %s", provider.name, exc)
+            refusals.append(str(exc))
+
+    if results is None:
+        _settle_failed(failures, claimed_at)
+        report.failed = len(failures)
+        if last_transient is None and refusals:
+            # Every provider refuses our credentials: nothing will get through. Stop the campaign
+            # and say why; the rows were certainly not sent and go back to pending.
+            _release(rows, claimed_at)
+            report.released = len(rows)
+            services.campaign_fail(campaign_id=campaign.pk, reason="; ".join(refusals))
+            return provider_called
+        if attempt >= settings.CAMPAIGN_TRANSIENT_MAX_RETRIES:
+            reason = f"Gave up after {attempt + 1} attempts: {last_transient}"
+            _settle_failed([(row, reason, True, "") for row in rows], claimed_at)
+            report.failed += len(rows)
+            return provider_called
+        _release(rows, claimed_at)
+        report.released = len(rows)
+        report.retry_in = backoff_seconds(attempt, hint=last_transient.retry_after if last_transient else None)
+        return provider_called
+
+    sent_rows, sent_results, sent_ids, again = [], [], [], []
+    for row, result, message_id in zip(rows, results, message_ids, strict=True):
+        if result.accepted:
+            sent_rows.append(row)
+            sent_results.append(result)
+            sent_ids.append(message_id)
+        elif result.transient:
+            again.append(row)
+        else:
+            failures.append((row, result.error, True, result.provider))
+    _settle_sent(sent_rows, sent_results, claimed_at, sent_ids)
+    _settle_failed(failures, claimed_at)
+    report.sent, report.failed, report.provider = (
+        len(sent_rows),
+        len(failures),
+        sent_results[0].provider if sent_results else "",
+    )
+    if again:
+        _release(again, claimed_at)
+        report.released = len(again)
+        report.retry_in = backoff_seconds(attempt)
+    return True

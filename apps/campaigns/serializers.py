@@ -1,0 +1,189 @@
+"""Campaign shapes on the wire."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.leads.models import Lead, LeadList
+from common.serializers import UserSummarySerializer
+
+from .models import Campaign, CampaignLeadResult, CampaignTemplate
+from .rendering import TemplateValidationError, validate_template
+
+
+def _validate_source(value: str, *, html: bool) -> str:
+    try:
+        validate_template(value, html=html)
+    except TemplateValidationError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+    return value
+
+
+class CampaignTemplateSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = CampaignTemplate
+        fields = ["id", "name", "title", "body", "user", "created_at", "updated_at"]
+        read_only_fields = ["id", "user", "created_at", "updated_at"]
+
+    def validate_title(self, value: str) -> str:
+        return _validate_source(value, html=False)
+
+    def validate_body(self, value: str) -> str:
+        return _validate_source(value, html=True)
+
+
+class TemplatePreviewRequestSerializer(serializers.Serializer):
+    lead_id = serializers.UUIDField(required=False, help_text="Render for this lead of yours.")
+    test_data = serializers.DictField(
+        required=False,
+        help_text='Values laid over the context, e.g. {"company": {"owner": "김철수"}, "data": {...}}.',
+    )
+    is_advertising = serializers.BooleanField(default=True, help_text="Add the (광고) subject and legal footer.")
+
+    def validate_lead_id(self, value):
+        user = self.context["request"].user
+        if not Lead.objects.filter(pk=value, user=user).exists():
+            raise serializers.ValidationError("No lead of yours has this id.")
+        return value
+
+
+class TemplatePreviewSerializer(serializers.Serializer):
+    subject = serializers.CharField()
+    html = serializers.CharField()
+    missing_variables = serializers.ListField(child=serializers.CharField())
+    source = serializers.ChoiceField(choices=["lead", "test_data", "sample"])
+    lead_id = serializers.UUIDField(allow_null=True)
+
+
+class _OwnedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A primary key field that accepts only the requesting user's objects (others: 'does not exist')."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is None or not request.user.is_authenticated:
+            return queryset.none()
+        return queryset.filter(user=request.user)
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+    template = _OwnedPrimaryKeyField(queryset=CampaignTemplate.objects.all())
+    leadlists = _OwnedPrimaryKeyField(queryset=LeadList.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "name",
+            "template",
+            "leadlists",
+            "user",
+            "status",
+            "scheduled_at",
+            "started_at",
+            "completed_at",
+            "is_advertising",
+            "sender_name",
+            "sender_contact",
+            "send_window_start",
+            "send_window_end",
+            "failure_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "user",
+            "status",
+            "started_at",
+            "completed_at",
+            "failure_reason",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate(self, attrs):
+        start = attrs.get("send_window_start", getattr(self.instance, "send_window_start", None))
+        end = attrs.get("send_window_end", getattr(self.instance, "send_window_end", None))
+        if (start is None) != (end is None):
+            raise serializers.ValidationError(
+                {"send_window_end": ["Give both ends of the sending window, or neither."]}
+            )
+        if start is not None and start == end:
+            raise serializers.ValidationError({"send_window_end": ["The window must not start and end at once."]})
+        return attrs
+
+
+class CampaignStartSerializer(serializers.Serializer):
+    scheduled_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Send at this time instead of now (a draft campaign only)."
+    )
+
+
+class CampaignLeadResultSerializer(serializers.ModelSerializer):
+    lead_name = serializers.CharField(source="lead.name", read_only=True, default=None)
+
+    class Meta:
+        model = CampaignLeadResult
+        fields = [
+            "id",
+            "lead",
+            "lead_name",
+            "email",
+            "title",
+            "data",
+            "status",
+            "sent",
+            "error_message",
+            "retryable",
+            "provider",
+            "provider_message_id",
+            "message_id",
+            "sent_at",
+            "delivered_at",
+            "opened_at",
+            "clicked_at",
+            "replied_at",
+            "bounced_at",
+            "unsubscribed_at",
+            "complained_at",
+            "open_count",
+            "click_count",
+        ]
+        read_only_fields = fields
+
+
+class CampaignTotalsSerializer(serializers.Serializer):
+    recipients = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    sending = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    opened = serializers.IntegerField()
+    clicked = serializers.IntegerField()
+    replied = serializers.IntegerField()
+    bounced = serializers.IntegerField()
+    unsubscribed = serializers.IntegerField()
+    complained = serializers.IntegerField()
+    open_rate = serializers.FloatField()
+    click_rate = serializers.FloatField()
+    reply_rate = serializers.FloatField()
+    bounce_rate = serializers.FloatField()
+    unsubscribe_rate = serializers.FloatField()
+
+
+class CampaignResultsPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    totals = CampaignTotalsSerializer()
+    results = CampaignLeadResultSerializer(many=True)
+
+
+class RetryFailedSerializer(serializers.Serializer):
+    retried = serializers.IntegerField()
+    campaign = CampaignSerializer()

@@ -1,0 +1,274 @@
+"""What a campaign does: start (write every recipient row, then dispatch chunks), pause, resume,
+retry failed rows, complete, fail — and the jobs that start scheduled campaigns and recover from
+crashed workers. The API and the admin both call these; the rules live here only.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from common.exceptions import Conflict
+
+from .models import Campaign, CampaignLeadResult
+
+logger = logging.getLogger(__name__)
+
+Status = Campaign.Status
+RowStatus = CampaignLeadResult.Status
+
+UNKNOWN_OUTCOME_REASON = (
+    "Outcome unknown after a worker crash: the provider may have sent this e-mail, so it is not sent "
+    "again automatically. Retry it explicitly if it did not arrive."
+)
+
+# One statement writes every recipient row: the union of the campaign's lead lists, one row per
+# lead, one lead per address (case-insensitive; the oldest lead keeps it), rows without an address
+# or with a suppressed one written as failed with the reason. Sendable rows are numbered into
+# chunks of CAMPAIGN_CHUNK_SIZE for the chunk tasks.
+_WRITE_RECIPIENTS_SQL = """
+WITH list_leads AS (
+    SELECT DISTINCT member.lead_id
+    FROM campaigns_campaign_leadlists cl
+    JOIN leads_leadlist ll ON ll.id = cl.leadlist_id
+    CROSS JOIN LATERAL unnest(ll.lead_ids) AS member(lead_id)
+    WHERE cl.campaign_id = %(campaign)s AND ll.user_id = %(user)s
+), candidates AS (
+    SELECT l.id AS lead_id, lower(btrim(l.email)) AS email, l.created_at
+    FROM leads_lead l
+    JOIN list_leads ON list_leads.lead_id = l.id
+    WHERE l.user_id = %(user)s
+), ranked AS (
+    SELECT c.lead_id, c.email, c.created_at, s.reason AS suppressed,
+           row_number() OVER (
+               PARTITION BY CASE WHEN c.email = '' THEN c.lead_id::text ELSE c.email END
+               ORDER BY c.created_at, c.lead_id
+           ) AS copy
+    FROM candidates c
+    LEFT JOIN mail_suppressedaddress s ON c.email <> '' AND s.email = c.email
+), numbered AS (
+    SELECT r.lead_id, r.email, r.suppressed,
+           CASE WHEN r.email <> '' AND r.suppressed IS NULL THEN
+               (row_number() OVER (
+                   PARTITION BY (r.email <> '' AND r.suppressed IS NULL) ORDER BY r.created_at, r.lead_id
+               ) - 1) / %(chunk_size)s
+           END AS chunk
+    FROM ranked r
+    WHERE r.copy = 1
+)
+INSERT INTO campaigns_campaignleadresult (
+    id, created_at, updated_at, campaign_id, lead_id, email, title, data, status, sent, error_message,
+    provider, provider_message_id, message_id, open_count, click_count, chunk, retryable
+)
+SELECT gen_random_uuid(), now(), now(), %(campaign)s, n.lead_id, n.email, '', '{}'::jsonb,
+       CASE WHEN n.chunk IS NULL THEN 'failed' ELSE 'pending' END,
+       false,
+       CASE
+           WHEN n.email = '' THEN 'The lead has no e-mail address.'
+           WHEN n.suppressed IS NOT NULL THEN 'The address is on the suppression list (' || n.suppressed || ').'
+           ELSE ''
+       END,
+       '', '', '', 0, 0, n.chunk, false
+FROM numbered n
+ON CONFLICT (campaign_id, lead_id) DO NOTHING
+"""
+
+
+def _lock(campaign: Campaign) -> Campaign:
+    return Campaign.objects.select_for_update().select_related("template", "user").get(pk=campaign.pk)
+
+
+def campaign_write_recipients(*, campaign: Campaign) -> int:
+    """Write one result row per recipient; returns the rows written."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _WRITE_RECIPIENTS_SQL,
+            {"campaign": campaign.pk, "user": campaign.user_id, "chunk_size": settings.CAMPAIGN_CHUNK_SIZE},
+        )
+        return cursor.rowcount
+
+
+def _pending_chunks(campaign_id) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT chunk FROM campaigns_campaignleadresult "
+            "WHERE campaign_id = %s AND status = 'pending' AND chunk IS NOT NULL ORDER BY chunk",
+            [campaign_id],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def campaign_dispatch(*, campaign_id) -> int:
+    """Queue one task per chunk that still has pending rows. Safe to repeat: chunks claim rows
+    atomically, so a duplicate task finds nothing left to send."""
+    from .tasks import send_campaign_chunk
+
+    chunks = _pending_chunks(campaign_id)
+    Campaign.objects.filter(pk=campaign_id).update(last_progress_at=timezone.now())
+    for chunk in chunks:
+        send_campaign_chunk.delay(str(campaign_id), chunk)
+    return len(chunks)
+
+
+def _dispatch_on_commit(campaign_id) -> None:
+    transaction.on_commit(lambda: campaign_dispatch(campaign_id=campaign_id))
+
+
+@transaction.atomic
+def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
+    """draft/scheduled/paused/failed → in_progress (or → scheduled for a future scheduled_at).
+
+    The first start writes every recipient row; a resume sends only rows not yet sent.
+    """
+    now = now or timezone.now()
+    campaign = _lock(campaign)
+    if campaign.status not in Campaign.STARTABLE:
+        raise Conflict(f"A campaign that is {campaign.get_status_display().lower()} cannot be started.")
+    if campaign.started_at is None:
+        if not campaign.leadlists.exists():
+            raise Conflict("Add at least one lead list before starting the campaign.")
+        if campaign.status == Status.DRAFT and campaign.scheduled_at and campaign.scheduled_at > now:
+            campaign.status = Status.SCHEDULED
+            campaign.save(update_fields=["status", "updated_at"])
+            return campaign
+        campaign_write_recipients(campaign=campaign)
+        campaign.started_at = now
+    campaign.status = Status.IN_PROGRESS
+    campaign.failure_reason = ""
+    campaign.completed_at = None
+    campaign.last_progress_at = now
+    campaign.save(
+        update_fields=["status", "started_at", "failure_reason", "completed_at", "last_progress_at", "updated_at"]
+    )
+    if not campaign.results.filter(status__in=[RowStatus.PENDING, RowStatus.SENDING]).exists():
+        campaign.status = Status.COMPLETED
+        campaign.completed_at = now
+        campaign.save(update_fields=["status", "completed_at", "updated_at"])
+        return campaign
+    _dispatch_on_commit(campaign.pk)
+    return campaign
+
+
+@transaction.atomic
+def campaign_pause(*, campaign: Campaign) -> Campaign:
+    """in_progress/scheduled → paused: no chunk claims rows after this commits (a chunk already
+    sending finishes its request)."""
+    campaign = _lock(campaign)
+    if campaign.status not in Campaign.PAUSABLE:
+        raise Conflict(f"A campaign that is {campaign.get_status_display().lower()} cannot be paused.")
+    campaign.status = Status.PAUSED
+    campaign.save(update_fields=["status", "updated_at"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_retry_failed(*, campaign: Campaign) -> int:
+    """Put failed rows the user may retry (provider refusals, unknown outcomes) back to pending and
+    resume sending. Rows without an address or with a suppressed one stay failed."""
+    campaign = _lock(campaign)
+    if campaign.status not in (Status.COMPLETED, Status.FAILED, Status.PAUSED, Status.IN_PROGRESS):
+        raise Conflict("Only a campaign that has started can retry failed e-mails.")
+    count = campaign.results.filter(status=RowStatus.FAILED, retryable=True).update(
+        status=RowStatus.PENDING, retryable=False, error_message="", claimed_at=None, updated_at=timezone.now()
+    )
+    if not count:
+        raise Conflict("There are no failed e-mails that can be retried.")
+    if campaign.status != Status.PAUSED:
+        campaign.status = Status.IN_PROGRESS
+        campaign.completed_at = None
+        campaign.failure_reason = ""
+        campaign.last_progress_at = timezone.now()
+        campaign.save(update_fields=["status", "completed_at", "failure_reason", "last_progress_at", "updated_at"])
+        _dispatch_on_commit(campaign.pk)
+    return count
+
+
+def campaign_complete_if_done(*, campaign_id) -> bool:
+    """in_progress → completed once no row is pending or sending. Run after each settle commits."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE campaigns_campaign SET status = 'completed', completed_at = now(), updated_at = now()
+            WHERE id = %s AND status = 'in_progress' AND NOT EXISTS (
+                SELECT 1 FROM campaigns_campaignleadresult
+                WHERE campaign_id = %s AND status IN ('pending', 'sending')
+            )
+            """,
+            [campaign_id, campaign_id],
+        )
+        return cursor.rowcount == 1
+
+
+def campaign_fail(*, campaign_id, reason: str) -> None:
+    """A fatal error (every provider refuses our credentials): stop and say why. Pending rows stay
+    pending, so starting again after the cause is fixed sends them."""
+    Campaign.objects.filter(pk=campaign_id, status=Status.IN_PROGRESS).update(
+        status=Status.FAILED, failure_reason=reason[:2000], updated_at=timezone.now()
+    )
+    logger.error("campaign %s failed: %s", campaign_id, reason)
+
+
+def campaigns_start_due(*, now: datetime | None = None) -> int:
+    """Beat job: start scheduled campaigns whose time has come."""
+    now = now or timezone.now()
+    started = 0
+    for campaign in Campaign.objects.filter(status=Status.SCHEDULED, scheduled_at__lte=now):
+        try:
+            campaign_start(campaign=campaign, now=now)
+            started += 1
+        except Conflict as exc:  # changed meanwhile (paused by its user)
+            logger.info("scheduled campaign %s not started: %s", campaign.pk, exc)
+    return started
+
+
+def campaigns_reconcile(*, now: datetime | None = None) -> dict[str, int]:
+    """Beat job, the safety net for crashed workers:
+
+    1. A row still 'sending' after the lease belongs to a worker that died between claiming and
+       settling. The provider may or may not have accepted it, so it is failed with that reason —
+       sending it again could e-mail the lead twice (DESIGN.md).
+    2. A campaign in progress with pending rows and no progress for a lease is re-dispatched (its
+       chunk messages died with the worker). Duplicate chunk tasks are harmless.
+    3. A campaign in progress with nothing left pending is completed.
+    """
+    from .sending import in_send_window
+
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.CAMPAIGN_SEND_LEASE_SECONDS)
+    stale = CampaignLeadResult.objects.filter(status=RowStatus.SENDING, claimed_at__lt=now - lease)
+    stale_campaigns = set(stale.values_list("campaign_id", flat=True).distinct())
+    failed = stale.update(status=RowStatus.FAILED, error_message=UNKNOWN_OUTCOME_REASON, retryable=True, updated_at=now)
+    redispatched = completed = 0
+    for campaign in Campaign.objects.filter(status=Status.IN_PROGRESS):
+        if campaign_complete_if_done(campaign_id=campaign.pk):
+            completed += 1
+            continue
+        quiet = campaign.last_progress_at is None or campaign.last_progress_at < now - lease
+        if (quiet or campaign.pk in stale_campaigns) and in_send_window(campaign, now=now):
+            campaign_dispatch(campaign_id=campaign.pk)
+            redispatched += 1
+    return {"failed_unknown": failed, "redispatched": redispatched, "completed": completed}
+
+
+def campaign_update_allowed(*, campaign: Campaign, changes: dict) -> None:
+    """Template and lead lists are fixed once recipients are written; the name may always change."""
+    fixed = {"template", "leadlists", "is_advertising", "scheduled_at"}
+    if campaign.status not in Campaign.EDITABLE and fixed & set(changes):
+        raise Conflict(
+            f"A campaign that is {campaign.get_status_display().lower()} can no longer change its "
+            f"template, lead lists, advertising flag or schedule."
+        )
+
+
+def campaign_delete(*, campaign: Campaign) -> None:
+    if campaign.status == Status.IN_PROGRESS:
+        raise Conflict("Pause the campaign before deleting it.")
+    campaign.delete()
+
+
+def campaign_results_queryset(*, campaign: Campaign):
+    return campaign.results.select_related("lead").order_by("created_at", "id")

@@ -1,0 +1,27 @@
+"""Celery tasks of campaigns (queue "campaigns"): they take ids and call the services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+from .sending import campaign_send_chunk
+
+
+@shared_task(ignore_result=True)
+def send_campaign_chunk(campaign_id: str, chunk: int, attempt: int = 0) -> dict:
+    """Claim, render, send and settle one chunk. Safe to run twice: a second run finds nothing pending."""
+    report = campaign_send_chunk(campaign_id=campaign_id, chunk=chunk, attempt=attempt)
+    if report.retry_in is not None:
+        send_campaign_chunk.apply_async((campaign_id, chunk, attempt + 1), countdown=report.retry_in)
+    return {"claimed": report.claimed, "sent": report.sent, "failed": report.failed, "skipped": report.skipped}
+
+
+@shared_task(ignore_result=True)
+def start_due_campaigns() -> int:
+    return services.campaigns_start_due()
+
+
+@shared_task(ignore_result=True)
+def reconcile_campaigns() -> dict:
+    return services.campaigns_reconcile()

@@ -1,0 +1,24 @@
+from rest_framework import serializers
+
+from .models import OutboxMessage
+
+
+class OutboxMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutboxMessage
+        fields = [
+            "id",
+            "to_email",
+            "from_email",
+            "reply_to",
+            "subject",
+            "html",
+            "text",
+            "headers",
+            "attachments",
+            "custom_args",
+            "category",
+            "message_id",
+            "created_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,48 @@
+"""Campaign sending: chunking, leases, retries, rate limits, daily caps and personalisation."""
+
+import json
+import os
+from datetime import timedelta
+
+from celery.schedules import crontab
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+# Rows one chunk task claims, renders and sends in one provider request (SendGrid and Mailgun take
+# at most 1,000 recipients per request).
+CAMPAIGN_CHUNK_SIZE = _int("CAMPAIGN_CHUNK_SIZE", 1000)
+# A row still 'sending' this long after it was claimed belongs to a worker that died mid-send: its
+# outcome is unknown and it is failed, never sent again (DESIGN.md, States).
+CAMPAIGN_SEND_LEASE_SECONDS = _int("CAMPAIGN_SEND_LEASE_SECONDS", 10 * 60)
+# Transient provider errors (429, 5xx, unreachable): retries of one chunk, with exponential backoff
+# and full jitter between CAMPAIGN_RETRY_BASE_SECONDS and CAMPAIGN_RETRY_MAX_SECONDS.
+CAMPAIGN_TRANSIENT_MAX_RETRIES = _int("CAMPAIGN_TRANSIENT_MAX_RETRIES", 6)
+CAMPAIGN_RETRY_BASE_SECONDS = _int("CAMPAIGN_RETRY_BASE_SECONDS", 5)
+CAMPAIGN_RETRY_MAX_SECONDS = _int("CAMPAIGN_RETRY_MAX_SECONDS", 10 * 60)
+# E-mails one user's campaigns may send per day (Asia/Seoul calendar day); 0 means no cap.
+CAMPAIGN_USER_DAILY_CAP = _int("CAMPAIGN_USER_DAILY_CAP", 200_000)
+# Per-provider token bucket: messages per second and burst. JSON in the environment.
+EMAIL_PROVIDER_RATE_LIMITS = json.loads(
+    os.environ.get(
+        "EMAIL_PROVIDER_RATE_LIMITS",
+        '{"sendgrid": [50000, 50000], "mailgun": [2000, 2000], "outbox": [20000, 20000]}',
+    )
+)
+# LLM personalisation: calls one campaign may make before falling back to the rule-based text.
+PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN = _int("PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN", 500)
+LLM_MAX_RETRIES = _int("LLM_MAX_RETRIES", 2)
+
+BEAT_SCHEDULE = {
+    "campaigns-start-scheduled": {
+        "task": "apps.campaigns.tasks.start_due_campaigns",
+        "schedule": timedelta(seconds=30),
+    },
+    "campaigns-reconcile": {
+        "task": "apps.campaigns.tasks.reconcile_campaigns",
+        "schedule": crontab(minute="*"),
+    },
+}

@@ -1,0 +1,178 @@
+"""Mailgun through its HTTP API with requests: up to 1,000 recipients per request (batch sending).
+
+Each recipient's own subject, body, headers and custom variables travel in ``recipient-variables``
+and are referenced as ``%recipient.key%`` in the request; with recipient-variables present, Mailgun
+sends every ``to`` address a message of its own (no recipient sees the others).
+The base URL comes from settings.MAILGUN_API_BASE_URL, so tests run against a fake on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import requests
+from django.conf import settings
+
+from .base import EmailMessage, EmailProvider, PermanentEmailError, SendResult, TransientEmailError
+from .sendgrid import address
+
+logger = logging.getLogger(__name__)
+
+MAX_RECIPIENTS = 1000
+
+
+def _envelope_key(message: EmailMessage) -> tuple:
+    attachments = tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments)
+    header_names = tuple(sorted(message.headers))
+    arg_names = tuple(sorted(message.custom_args))
+    return (
+        message.from_email,
+        message.reply_to,
+        message.category,
+        attachments,
+        bool(message.text),
+        bool(message.message_id),
+        header_names,
+        arg_names,
+    )
+
+
+class MailgunProvider(EmailProvider):
+    name = "mailgun"
+    max_batch_size = MAX_RECIPIENTS
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        domain: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+    ):
+        self.api_key = api_key if api_key is not None else settings.MAILGUN_API_KEY
+        self.domain = domain if domain is not None else settings.MAILGUN_DOMAIN
+        self.base_url = (base_url or settings.MAILGUN_API_BASE_URL).rstrip("/")
+        self.timeout = timeout if timeout is not None else settings.EMAIL_HTTP_TIMEOUT
+        self.session = requests.Session()
+        self.session.auth = ("api", self.api_key)
+
+    def send(self, message: EmailMessage) -> SendResult:
+        result = self.send_batch([message])[0]
+        if not result.accepted:
+            raise PermanentEmailError(result.error)
+        return result
+
+    def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
+        results: list[SendResult | None] = [None] * len(messages)
+        for indexes in self._plan_requests(messages):
+            batch = [messages[i] for i in indexes]
+            for index, result in zip(indexes, self._send_request(batch), strict=True):
+                results[index] = result
+        return results  # type: ignore[return-value]
+
+    def _plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
+        groups: dict[tuple, list[int]] = {}
+        for index, message in enumerate(messages):
+            groups.setdefault(_envelope_key(message), []).append(index)
+        requests_: list[list[int]] = []
+        for indexes in groups.values():
+            current: list[int] = []
+            seen: set[str] = set()
+            for index in indexes:
+                email = address(messages[index].to)["email"].lower()
+                if len(current) == MAX_RECIPIENTS or email in seen:
+                    requests_.append(current)
+                    current, seen = [], set()
+                current.append(index)
+                seen.add(email)
+            if current:
+                requests_.append(current)
+        return requests_
+
+    def build_request(self, messages: list[EmailMessage]) -> tuple[list[tuple[str, str]], list]:
+        """The form fields and files of one request to ``/{domain}/messages``."""
+        first = messages[0]
+        fields: list[tuple[str, str]] = [("from", first.from_email or settings.DEFAULT_FROM_EMAIL)]
+        variables: dict[str, dict[str, str]] = {}
+        for message in messages:
+            fields.append(("to", message.to))
+            per_recipient = {"subject": message.subject, "html": message.html}
+            if message.text:
+                per_recipient["text"] = message.text
+            if message.message_id:
+                per_recipient["message_id"] = message.message_id
+            for index, value in enumerate(message.headers.values()):
+                per_recipient[f"header_{index}"] = value
+            for key, value in message.custom_args.items():
+                per_recipient[f"v_{key}"] = str(value)
+            variables[address(message.to)["email"]] = per_recipient
+        fields += [
+            ("subject", "%recipient.subject%"),
+            ("html", "%recipient.html%"),
+            ("recipient-variables", json.dumps(variables, ensure_ascii=False)),
+        ]
+        if first.text:
+            fields.append(("text", "%recipient.text%"))
+        if first.reply_to:
+            fields.append(("h:Reply-To", first.reply_to))
+        if first.message_id:
+            fields.append(("h:Message-Id", "%recipient.message_id%"))
+        for index, name in enumerate(first.headers):
+            fields.append((f"h:{name}", f"%recipient.header_{index}%"))
+        for key in first.custom_args:
+            fields.append((f"v:{key}", f"%recipient.v_{key}%"))
+        if first.category:
+            fields.append(("o:tag", first.category))
+        files = [("attachment", (a.filename, a.content, a.mimetype)) for a in first.attachments]
+        return fields, files
+
+    def _send_request(self, messages: list[EmailMessage]) -> list[SendResult]:
+        fields, files = self.build_request(messages)
+        url = f"{self.base_url}/{self.domain}/messages"
+        try:
+            response = self.session.post(url, data=fields, files=files or None, timeout=self.timeout)
+        except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
+            raise TransientEmailError(f"Mailgun unreachable: {exc}") from exc
+        except requests.ConnectionError as exc:
+            if _failed_before_sending(exc):
+                raise TransientEmailError(f"Mailgun unreachable: {exc}") from exc
+            raise TransientEmailError(
+                f"Mailgun did not answer after the request was sent: {exc}", outcome_unknown=True
+            ) from exc
+        except requests.Timeout as exc:  # ReadTimeout: the request went out, the answer did not come
+            raise TransientEmailError(
+                f"Mailgun did not answer after the request was sent: {exc}", outcome_unknown=True
+            ) from exc
+        status = response.status_code
+        reason = _reason(response)
+        if status == 200:
+            message_id = (response.json().get("id") or "").strip()
+            return [SendResult(provider=self.name, message_id=message_id) for _ in messages]
+        if status == 429:
+            retry_after = response.headers.get("Retry-After")
+            raise TransientEmailError(
+                f"Mailgun rate limit (429): {reason}", retry_after=float(retry_after) if retry_after else None
+            )
+        if status >= 500:
+            raise TransientEmailError(f"Mailgun error {status}: {reason}")
+        if status in (401, 403):
+            raise PermanentEmailError(f"Mailgun refused the credentials ({status}): {reason}", affects_all=True)
+        return [
+            SendResult(provider=self.name, accepted=False, error=f"Mailgun refused ({status}): {reason}")
+            for _ in messages
+        ]
+
+
+def _failed_before_sending(exc: requests.ConnectionError) -> bool:
+    """True when the connection could not be made at all (refused, no route, DNS)."""
+    cause = exc.args[0] if exc.args else None
+    text = repr(cause)
+    return any(marker in text for marker in ("NewConnectionError", "ConnectionRefused", "NameResolution"))
+
+
+def _reason(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("message") or response.reason)
+    except ValueError:
+        return response.text[:500] or str(response.reason)

@@ -1,0 +1,231 @@
+"""SendGrid through its official SDK (v3 ``mail/send``), batching up to 1,000 messages per request.
+
+One request carries up to 1,000 personalizations, each with its own ``to``, ``subject``, ``headers``
+and ``custom_args``. The body is per recipient too: v3 has no per-personalization ``content``, so the
+request's content is a placeholder and each personalization substitutes its own rendered body
+(``substitutions``, at most 10,000 bytes per personalization; a larger body goes in a request of its
+own). An address may appear only once per request, so a repeated address starts a new request.
+
+The host comes from settings.SENDGRID_API_HOST, so tests run this code against a fake on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import logging
+import re
+import urllib.error
+from email.utils import parseaddr
+
+import python_http_client.exceptions as sg_errors
+from django.conf import settings
+from sendgrid import SendGridAPIClient
+
+from .base import EmailMessage, EmailProvider, PermanentEmailError, SendResult, TransientEmailError
+
+logger = logging.getLogger(__name__)
+
+MAX_PERSONALIZATIONS = 1000
+# SendGrid's limit on the substitutions of one personalization, in bytes.
+MAX_SUBSTITUTION_BYTES = 10_000
+HTML_PLACEHOLDER = "-salesone-html-"
+TEXT_PLACEHOLDER = "-salesone-text-"
+_PERSONALIZATION_FIELD = re.compile(r"^personalizations\.(\d+)")
+
+
+def address(value: str) -> dict[str, str]:
+    name, email = parseaddr(value)
+    return {"email": email, "name": name} if name else {"email": email}
+
+
+def _envelope_key(message: EmailMessage) -> tuple:
+    """Messages that share everything but the recipient, subject, body, headers and custom_args."""
+    attachments = tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments)
+    return (message.from_email, message.reply_to, message.category, attachments, bool(message.text))
+
+
+class SendGridProvider(EmailProvider):
+    name = "sendgrid"
+    max_batch_size = MAX_PERSONALIZATIONS
+
+    def __init__(self, *, api_key: str | None = None, host: str | None = None, timeout: float | None = None):
+        self.client = SendGridAPIClient(
+            api_key=api_key if api_key is not None else settings.SENDGRID_API_KEY,
+            host=(host or settings.SENDGRID_API_HOST).rstrip("/"),
+        )
+        self.timeout = timeout if timeout is not None else settings.EMAIL_HTTP_TIMEOUT
+
+    # -- public interface -------------------------------------------------------------------------
+
+    def send(self, message: EmailMessage) -> SendResult:
+        result = self.send_batch([message])[0]
+        if not result.accepted:
+            raise PermanentEmailError(result.error)
+        return result
+
+    def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
+        results: list[SendResult | None] = [None] * len(messages)
+        for indexes in self._plan_requests(messages):
+            for index, result in zip(indexes, self._send_request([messages[i] for i in indexes]), strict=True):
+                results[index] = result
+        return results  # type: ignore[return-value]
+
+    # -- request planning ---------------------------------------------------------------------------
+
+    def _plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
+        """Group message indexes into requests: same envelope, ≤1,000, each address once."""
+        groups: dict[tuple, list[int]] = {}
+        for index, message in enumerate(messages):
+            groups.setdefault(_envelope_key(message), []).append(index)
+        requests: list[list[int]] = []
+        for indexes in groups.values():
+            current: list[int] = []
+            seen: set[str] = set()
+            for index in indexes:
+                message = messages[index]
+                if len((message.html + message.text).encode()) > MAX_SUBSTITUTION_BYTES:
+                    requests.append([index])  # too large to substitute: its own request
+                    continue
+                email = address(message.to)["email"].lower()
+                if len(current) == MAX_PERSONALIZATIONS or email in seen:
+                    requests.append(current)
+                    current, seen = [], set()
+                current.append(index)
+                seen.add(email)
+            if current:
+                requests.append(current)
+        return requests
+
+    def build_request_body(self, messages: list[EmailMessage]) -> dict:
+        first = messages[0]
+        single = len(messages) == 1
+        personalizations = []
+        for message in messages:
+            personalization: dict = {"to": [address(message.to)], "subject": message.subject}
+            headers = dict(message.headers)
+            if message.message_id:
+                headers["Message-ID"] = message.message_id
+            if headers:
+                personalization["headers"] = headers
+            if message.custom_args:
+                personalization["custom_args"] = {k: str(v) for k, v in message.custom_args.items()}
+            if not single:
+                substitutions = {HTML_PLACEHOLDER: message.html}
+                if first.text:
+                    substitutions[TEXT_PLACEHOLDER] = message.text
+                personalization["substitutions"] = substitutions
+            personalizations.append(personalization)
+        content = []
+        # text/plain must come first when both are present (SendGrid rejects the other order).
+        if first.text:
+            content.append({"type": "text/plain", "value": first.text if single else TEXT_PLACEHOLDER})
+        content.append({"type": "text/html", "value": (first.html if single else HTML_PLACEHOLDER) or " "})
+        body: dict = {
+            "personalizations": personalizations,
+            "from": address(first.from_email or settings.DEFAULT_FROM_EMAIL),
+            "content": content,
+        }
+        if first.reply_to:
+            body["reply_to"] = address(first.reply_to)
+        if first.category:
+            body["categories"] = [first.category]
+        if first.attachments:
+            body["attachments"] = [
+                {
+                    "content": base64.b64encode(a.content).decode("ascii"),
+                    "filename": a.filename,
+                    "type": a.mimetype,
+                    "disposition": "attachment",
+                }
+                for a in first.attachments
+            ]
+        return body
+
+    # -- the HTTP call ------------------------------------------------------------------------------
+
+    def _send_request(self, messages: list[EmailMessage], *, retry_without_refused: bool = True) -> list[SendResult]:
+        body = self.build_request_body(messages)
+        try:
+            response = self.client.client.mail.send.post(request_body=body, timeout=self.timeout)
+        except sg_errors.HTTPError as exc:
+            return self._handle_http_error(exc, messages, retry_without_refused)
+        except urllib.error.URLError as exc:
+            # urllib raises URLError for failures while connecting and sending the request: the
+            # provider never had a complete request to accept.
+            raise TransientEmailError(f"SendGrid unreachable: {exc.reason}") from exc
+        except (TimeoutError, ConnectionError, http.client.HTTPException, OSError) as exc:
+            # The request went out; the answer did not come back. SendGrid may have accepted it.
+            raise TransientEmailError(
+                f"SendGrid did not answer after the request was sent: {exc!r}", outcome_unknown=True
+            ) from exc
+        message_id = _header(response.headers, "X-Message-Id")
+        return [SendResult(provider=self.name, message_id=message_id) for _ in messages]
+
+    def _handle_http_error(
+        self, exc: sg_errors.HTTPError, messages: list[EmailMessage], retry_without_refused: bool
+    ) -> list[SendResult]:
+        status = exc.status_code
+        reason = _error_text(exc)
+        if status == 429:
+            retry_after = _header(exc.headers, "Retry-After")
+            raise TransientEmailError(
+                f"SendGrid rate limit (429): {reason}", retry_after=float(retry_after) if retry_after else None
+            )
+        if status >= 500:
+            raise TransientEmailError(f"SendGrid error {status}: {reason}")
+        if status in (401, 403):
+            raise PermanentEmailError(f"SendGrid refused the credentials ({status}): {reason}", affects_all=True)
+        # 400/413: SendGrid refuses the whole request. When its errors name personalizations, fail
+        # those and send the others again in one more request.
+        refused = _refused_personalizations(exc)
+        if refused and retry_without_refused and len(refused) < len(messages):
+            keep = [i for i in range(len(messages)) if i not in refused]
+            sent = self._send_request([messages[i] for i in keep], retry_without_refused=False)
+            results = [
+                SendResult(provider=self.name, accepted=False, error=f"SendGrid refused ({status}): {refused[i]}")
+                if i in refused
+                else None
+                for i in range(len(messages))
+            ]
+            for i, result in zip(keep, sent, strict=True):
+                results[i] = result
+            return results  # type: ignore[return-value]
+        return [
+            SendResult(provider=self.name, accepted=False, error=f"SendGrid refused ({status}): {reason}")
+            for _ in messages
+        ]
+
+
+def _header(headers, name: str) -> str:
+    if headers is None:
+        return ""
+    value = headers.get(name) if hasattr(headers, "get") else None
+    return value or ""
+
+
+def _error_body(exc: sg_errors.HTTPError) -> dict:
+    try:
+        body = exc.body.decode("utf-8") if isinstance(exc.body, bytes) else exc.body
+        return json.loads(body or "{}")
+    except (ValueError, AttributeError):
+        return {}
+
+
+def _error_text(exc: sg_errors.HTTPError) -> str:
+    errors = _error_body(exc).get("errors") or []
+    messages = [e.get("message", "") for e in errors if isinstance(e, dict)]
+    return "; ".join(m for m in messages if m) or str(exc.reason or exc.status_code)
+
+
+def _refused_personalizations(exc: sg_errors.HTTPError) -> dict[int, str]:
+    refused: dict[int, str] = {}
+    for error in _error_body(exc).get("errors") or []:
+        if not isinstance(error, dict):
+            continue
+        match = _PERSONALIZATION_FIELD.match(str(error.get("field") or ""))
+        if not match:
+            return {}  # an error about the whole request: nothing can be kept
+        refused[int(match.group(1))] = error.get("message", "refused")
+    return refused
