@@ -1,1 +1,50 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+
+from .models import InboundMessage, TrackingEvent, WebhookToken
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "kind", "email", "is_machine", "machine_reason", "source", "campaign"]
+    list_filter = ["kind", "is_machine", "machine_reason", "source"]
+    search_fields = ["email", "url", "event_key", "provider_message_id"]
+    date_hierarchy = "occurred_at"
+    raw_id_fields = ["result", "campaign"]
+    readonly_fields = [f.name for f in TrackingEvent._meta.fields]
+    list_select_related = ["campaign"]
+
+    def has_add_permission(self, request):  # events come from recipients and providers only
+        return False
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "status", "from_email", "subject", "matched_by", "is_auto_reply", "provider"]
+    list_filter = ["status", "matched_by", "is_auto_reply", "provider"]
+    search_fields = ["from_email", "to_email", "subject", "message_id", "in_reply_to", "references"]
+    date_hierarchy = "received_at"
+    raw_id_fields = ["result"]
+    readonly_fields = [
+        "provider",
+        "from_email",
+        "to_email",
+        "subject",
+        "message_id",
+        "in_reply_to",
+        "references",
+        "text",
+        "html",
+        "headers",
+        "received_at",
+        "is_auto_reply",
+        "created_at",
+        "updated_at",
+    ]
+
+
+@admin.register(WebhookToken)
+class WebhookTokenAdmin(admin.ModelAdmin):
+    list_display = ["provider", "token", "signed_at", "created_at"]
+    list_filter = ["provider"]
+    search_fields = ["token"]
+    readonly_fields = ["provider", "token", "signed_at", "created_at", "updated_at"]

@@ -1,0 +1,159 @@
+"""Real-time progress: new events and campaign counters on a Redis pub/sub channel per user, and the
+Server-Sent Events stream of that channel the SPA listens to.
+
+Messages (JSON): ``{"type": "event", "event": {...}}`` for each new event and
+``{"type": "counters", "campaign": "<id>", "totals": {...}}`` for each campaign a batch touched.
+The stream sends them as SSE ``event: <type>`` frames, with a heartbeat comment when it is quiet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator
+
+import redis
+import redis.asyncio as aioredis
+from django.conf import settings
+from django.core import signing
+
+from .connections import tracking_redis
+
+logger = logging.getLogger(__name__)
+
+_STREAM_SALT = "salesone.tracking.stream"
+MAX_EVENTS_PER_BATCH = 200  # per user: a 1,000-event webhook batch is summed up by the counters
+
+
+def user_channel(user_id) -> str:
+    return f"tracking:user:{user_id}"
+
+
+def event_payload(event) -> dict:
+    return {
+        "id": str(event.id),
+        "campaign": str(event.campaign_id) if event.campaign_id else None,
+        "result": str(event.result_id) if event.result_id else None,
+        "kind": event.kind,
+        "occurred_at": event.occurred_at.isoformat().replace("+00:00", "Z"),
+        "email": event.email,
+        "url": event.url,
+        "is_machine": event.is_machine,
+        "machine_reason": event.machine_reason,
+    }
+
+
+def publish_campaign_updates(*, events: list) -> None:
+    """Publish new events and fresh counters of their campaigns to each owner's channel.
+
+    Best effort: the events are already stored, a lost notification only delays the SPA's refresh.
+    """
+    from .selectors import campaign_tracking_totals
+
+    by_user: dict = defaultdict(list)
+    campaigns: dict = {}
+    for event in events:
+        if event.result_id is None:
+            continue
+        user_id = event.result.campaign.user_id
+        by_user[user_id].append(event)
+        campaigns[event.campaign_id] = user_id
+    if not by_user:
+        return
+    try:
+        client = tracking_redis()
+        pipe = client.pipeline(transaction=False)
+        for user_id, user_events in by_user.items():
+            for event in user_events[-MAX_EVENTS_PER_BATCH:]:
+                pipe.publish(user_channel(user_id), json.dumps({"type": "event", "event": event_payload(event)}))
+        for campaign_id, user_id in campaigns.items():
+            totals = campaign_tracking_totals(campaign_id)
+            message = {"type": "counters", "campaign": str(campaign_id), "totals": totals}
+            pipe.publish(user_channel(user_id), json.dumps(message))
+        pipe.execute()
+    except redis.RedisError as exc:
+        logger.warning("tracking updates not published: %s", exc)
+
+
+# ------------------------------------------------------------------------------ stream tokens
+
+
+def stream_token_issue(*, user) -> str:
+    """A short-lived token for ``?token=`` (EventSource cannot send an Authorization header)."""
+    return signing.TimestampSigner(salt=_STREAM_SALT).sign(str(user.pk))
+
+
+def stream_token_user_id(token: str) -> str | None:
+    try:
+        return signing.TimestampSigner(salt=_STREAM_SALT).unsign(token, max_age=settings.TRACKING_STREAM_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+
+
+# --------------------------------------------------------------------------------- the stream
+
+
+def _frame(data: bytes | str) -> str:
+    text = data.decode() if isinstance(data, bytes) else data
+    try:
+        kind = json.loads(text).get("type", "message")
+    except (ValueError, AttributeError):
+        kind = "message"
+    return f"event: {kind}\ndata: {text}\n\n"
+
+
+_OPENING = "retry: 3000\n: connected\n\n"
+
+
+async def sse_stream(
+    user_id, *, heartbeat: float | None = None, max_seconds: float | None = None
+) -> AsyncIterator[str]:
+    """SSE frames of the user's channel; holds no thread while waiting (redis.asyncio).
+
+    Ends after ``max_seconds`` (the browser reconnects) or when the client goes away: the ASGI
+    handler cancels the response, and ``finally`` unsubscribes.
+    """
+    heartbeat = heartbeat or settings.TRACKING_STREAM_HEARTBEAT_SECONDS
+    max_seconds = max_seconds or settings.TRACKING_STREAM_MAX_SECONDS
+    client = aioredis.Redis.from_url(settings.TRACKING_REDIS_URL)
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    try:
+        await pubsub.subscribe(user_channel(user_id))
+        yield _OPENING
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max_seconds
+        while (left := deadline - loop.time()) > 0:
+            message = await pubsub.get_message(timeout=min(heartbeat, left))
+            if message is None:
+                yield ": heartbeat\n\n"
+            elif message.get("type") == "message":
+                yield _frame(message["data"])
+    finally:
+        try:
+            await pubsub.aclose()
+            await client.aclose()
+        except Exception:  # the connection may already be gone; nothing to clean up then
+            pass
+
+
+def sse_stream_sync(user_id) -> Iterator[str]:
+    """The same stream for a WSGI server (it holds a thread for its lifetime; ASGI is preferred)."""
+    heartbeat = settings.TRACKING_STREAM_HEARTBEAT_SECONDS
+    deadline = time.monotonic() + settings.TRACKING_STREAM_MAX_SECONDS
+    client = redis.Redis.from_url(settings.TRACKING_REDIS_URL)
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    try:
+        pubsub.subscribe(user_channel(user_id))
+        yield _OPENING
+        while (left := deadline - time.monotonic()) > 0:
+            message = pubsub.get_message(timeout=min(heartbeat, left))
+            if message is None:
+                yield ": heartbeat\n\n"
+            elif message.get("type") == "message":
+                yield _frame(message["data"])
+    finally:
+        pubsub.close()
+        client.close()

@@ -1,0 +1,598 @@
+"""Recording tracking events and applying them to campaign results and the suppression list.
+
+Two steps, so the request path stays cheap:
+1. ``event_record`` / ``events_record`` (request path): push the event, as JSON, onto a Redis list and
+   return. If Redis does not answer, the event is written to the database right away instead.
+2. ``tracking_queue_drain`` (the ``ingest_tracking_events`` task): move batches off the list and give
+   each to ``events_ingest``, which writes them with bulk statements.
+
+``events_ingest`` is idempotent: every event carries a unique key (the provider's event id, or one
+drawn when the request came in), so a redelivered webhook or a re-drained batch changes nothing.
+A result's summary columns are recomputed from its events under a row lock and only move forward.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import redis
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Min, Q
+
+from apps.campaigns.models import CampaignLeadResult
+from apps.mail.models import SuppressedAddress
+from services.email.tracking import InboundMail, ProviderEvent
+
+from . import machine
+from .connections import tracking_redis
+from .models import InboundMessage, TrackingEvent, WebhookToken
+from .realtime import publish_campaign_updates
+
+logger = logging.getLogger(__name__)
+
+Kind = TrackingEvent.Kind
+Status = CampaignLeadResult.Status
+
+PROCESSING_SUFFIX = ":processing"
+DEAD_SUFFIX = ":dead"
+_LOCK_KEY_SUFFIX = ":lock"
+
+# Engagement moves forward only (DESIGN.md): pending → sent → opened → clicked → replied.
+_RANK = {Status.PENDING: 0, Status.SENDING: 1, Status.SENT: 2, Status.OPENED: 3, Status.CLICKED: 4, Status.REPLIED: 5}
+_TERMINAL = {Status.BOUNCED, Status.FAILED}
+_SUPPRESSING = {
+    Kind.UNSUBSCRIBE: SuppressedAddress.Reason.UNSUBSCRIBED,
+    Kind.COMPLAINT: SuppressedAddress.Reason.COMPLAINED,
+}
+
+
+# --------------------------------------------------------------------------------------- the queue
+
+
+_down_until: dict[str, float] = {}  # per Redis URL: until when the request path skips it
+
+
+def new_event(
+    *,
+    kind: str,
+    source: str,
+    result_id: uuid.UUID | str | None = None,
+    occurred_at: float | None = None,
+    event_key: str | None = None,
+    email: str = "",
+    user_agent: str = "",
+    ip: str | None = None,
+    url: str = "",
+    method: str = "GET",
+    machine_reason: str = "",
+    detail: str = "",
+    provider_message_ids: Iterable[str] = (),
+    suppress: str = "",
+    raw: dict | None = None,
+) -> dict:
+    """An event as it travels through the queue (plain JSON types only)."""
+    return {
+        "key": event_key or f"{source}:{uuid.uuid4().hex}",
+        "kind": kind,
+        "source": source,
+        "result": str(result_id) if result_id else None,
+        "at": occurred_at if occurred_at is not None else time.time(),
+        "email": email,
+        "ua": user_agent[:1000],
+        "ip": _valid_ip(ip),
+        "url": url,
+        "method": method,
+        "machine": machine_reason,
+        "detail": detail,
+        "pmids": [p for p in provider_message_ids if p],
+        "suppress": suppress,
+        "raw": raw or {},
+    }
+
+
+def _valid_ip(ip: str | None) -> str | None:
+    if not ip:
+        return None
+    try:
+        return str(ipaddress.ip_address(ip.strip()))
+    except ValueError:
+        return None
+
+
+def event_record(event: dict) -> None:
+    """Queue one event (the open pixel and click redirect path)."""
+    events_record([event])
+
+
+def events_record(events: list[dict]) -> None:
+    """Queue events for the batch writer; if Redis is down, write them now. Never drops one."""
+    if not events:
+        return
+    url = settings.TRACKING_REDIS_URL
+    if _down_until.get(url, 0.0) <= time.monotonic():
+        try:
+            length = tracking_redis().rpush(settings.TRACKING_QUEUE_KEY, *[json.dumps(e) for e in events])
+        except redis.RedisError as exc:
+            # Skip Redis for a few seconds so every request does not pay the timeout during an outage.
+            _down_until[url] = time.monotonic() + settings.TRACKING_REDIS_RETRY_AFTER
+            logger.warning("tracking queue unavailable, writing %d event(s) directly: %s", len(events), exc)
+        else:
+            _maybe_trigger_drain(length, len(events))
+            return
+    events_ingest(events=events)
+
+
+def _maybe_trigger_drain(length: int, added: int) -> None:
+    """Start a drain when the list crosses a full batch, instead of waiting for the beat."""
+    batch = settings.TRACKING_INGEST_BATCH_SIZE
+    if length // batch != (length - added) // batch:
+        from .tasks import ingest_tracking_events
+
+        try:
+            ingest_tracking_events.delay()
+        except Exception as exc:  # the beat drains it anyway
+            logger.warning("could not trigger ingest_tracking_events: %s", exc)
+
+
+_MOVE_BATCH = """
+local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items > 0 then
+  redis.call('LTRIM', KEYS[1], #items, -1)
+  redis.call('RPUSH', KEYS[2], unpack(items))
+end
+return items
+"""
+
+
+@dataclass
+class DrainStats:
+    batches: int = 0
+    events: int = 0
+    dead: int = 0
+
+
+def tracking_queue_drain(*, max_batches: int | None = None, max_seconds: float | None = None) -> DrainStats:
+    """Write queued events to the database in batches. One drain at a time (a Redis lock).
+
+    Events are moved to a processing list before they are written and removed only after the
+    transaction committed, so a crash re-drains them (harmless: ingestion is idempotent). An event
+    that fails on its own goes to the ``:dead`` list for inspection rather than blocking the queue.
+    """
+    stats = DrainStats()
+    client = tracking_redis()
+    key = settings.TRACKING_QUEUE_KEY
+    processing = key + PROCESSING_SUFFIX
+    lock = client.lock(key + _LOCK_KEY_SUFFIX, timeout=120)
+    if not lock.acquire(blocking=False):
+        return stats
+    deadline = time.monotonic() + (max_seconds if max_seconds is not None else settings.TRACKING_INGEST_MAX_SECONDS)
+    move = client.register_script(_MOVE_BATCH)
+    try:
+        items = client.lrange(processing, 0, -1)  # left by a drain that crashed
+        while True:
+            if not items:
+                if (max_batches is not None and stats.batches >= max_batches) or time.monotonic() > deadline:
+                    break
+                items = move(keys=[key, processing], args=[settings.TRACKING_INGEST_BATCH_SIZE])
+                if not items:
+                    break
+            stats.dead += _ingest_raw(items, client)
+            client.delete(processing)
+            stats.batches += 1
+            stats.events += len(items)
+            items = []
+            lock.reacquire()
+    finally:
+        try:
+            lock.release()
+        except redis.exceptions.LockError:
+            pass
+    return stats
+
+
+def _ingest_raw(items: list[bytes], client: redis.Redis) -> int:
+    events = []
+    for item in items:
+        try:
+            events.append(json.loads(item))
+        except ValueError:
+            client.rpush(settings.TRACKING_QUEUE_KEY + DEAD_SUFFIX, item)
+    try:
+        events_ingest(events=events)
+        return len(items) - len(events)
+    except Exception:
+        logger.exception("tracking batch of %d failed; retrying event by event", len(events))
+    dead = len(items) - len(events)
+    for event in events:
+        try:
+            events_ingest(events=[event])
+        except Exception:
+            logger.exception("tracking event %s moved to the dead list", event.get("key"))
+            client.rpush(settings.TRACKING_QUEUE_KEY + DEAD_SUFFIX, json.dumps(event))
+            dead += 1
+    return dead
+
+
+# ------------------------------------------------------------------------------------- ingestion
+
+
+@dataclass
+class IngestStats:
+    received: int = 0
+    stored: int = 0  # new events (duplicates of stored ones are skipped)
+    results_changed: int = 0
+    suppressed: int = 0
+    changed_result_ids: set = field(default_factory=set)
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    if not value:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _when(epoch: float) -> datetime:
+    return datetime.fromtimestamp(float(epoch), tz=UTC)
+
+
+def events_ingest(*, events: list[dict]) -> IngestStats:
+    """Store events, move their results forward and suppress addresses — in one transaction."""
+    stats = IngestStats(received=len(events))
+    if not events:
+        return stats
+    # The same event twice in one batch is one event.
+    events = list({e["key"]: e for e in events}.values())
+    with transaction.atomic():
+        results = _lock_results(events)
+        existing = set(
+            TrackingEvent.objects.filter(event_key__in=[e["key"] for e in events]).values_list("event_key", flat=True)
+        )
+        rows = []
+        for event in events:
+            if event["key"] in existing:
+                continue
+            result = results.get(event.get("_result"))
+            rows.append(_event_row(event, result))
+        TrackingEvent.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        stats.stored = len(rows)
+        touched = {row.result_id for row in rows if row.result_id}
+        changed = results_refresh(results=[results[rid] for rid in sorted(touched)])
+        stats.results_changed = len(changed)
+        stats.suppressed = _suppress(rows)
+        if rows:
+            transaction.on_commit(lambda: publish_campaign_updates(events=rows))
+    return stats
+
+
+def _lock_results(events: list[dict]) -> dict[uuid.UUID, CampaignLeadResult]:
+    """The results the events name, locked (NO KEY UPDATE, in id order: no deadlocks) for this batch.
+
+    An event names its result by id (our token, or the provider's custom args), else by the
+    provider's message id. Each event gets ``_result`` (a UUID or None).
+    """
+    ids = {rid for e in events if (rid := _as_uuid(e.get("result")))}
+    pmids = {p for e in events if not _as_uuid(e.get("result")) for p in e.get("pmids", ())}
+    by_pmid: dict[str, uuid.UUID] = {}
+    if pmids:
+        for rid, pmid in CampaignLeadResult.objects.filter(provider_message_id__in=pmids).values_list(
+            "id", "provider_message_id"
+        ):
+            by_pmid[pmid] = rid
+            ids.add(rid)
+    locked = {
+        r.id: r
+        for r in CampaignLeadResult.objects.select_for_update(no_key=True, of=("self",))
+        .filter(id__in=ids)
+        .select_related("campaign")
+        .only(*_RESULT_FIELDS, "campaign__user")
+        .order_by("id")
+    }
+    for event in events:
+        rid = _as_uuid(event.get("result"))
+        if rid is None:
+            rid = next((by_pmid[p] for p in event.get("pmids", ()) if p in by_pmid), None)
+        event["_result"] = rid if rid in locked else None
+    return locked
+
+
+_RESULT_FIELDS = (
+    "id",
+    "campaign_id",
+    "email",
+    "status",
+    "error_message",
+    "sent_at",
+    "delivered_at",
+    "opened_at",
+    "clicked_at",
+    "replied_at",
+    "bounced_at",
+    "unsubscribed_at",
+    "complained_at",
+    "open_count",
+    "click_count",
+)
+
+
+def _event_row(event: dict, result: CampaignLeadResult | None) -> TrackingEvent:
+    occurred_at = _when(event["at"])
+    reason = event.get("machine") or ""
+    if (
+        not reason
+        and event["kind"] == Kind.CLICK
+        and result is not None
+        and machine.click_too_soon(clicked_at=occurred_at, sent_at=result.sent_at, delivered_at=result.delivered_at)
+    ):
+        reason = TrackingEvent.MachineReason.TOO_SOON
+    row = TrackingEvent(
+        result=result,
+        campaign_id=result.campaign_id if result else None,
+        kind=event["kind"],
+        occurred_at=occurred_at,
+        email=(event.get("email") or (result.email if result else "") or "")[:254],
+        source=event["source"],
+        user_agent=event.get("ua") or "",
+        ip=event.get("ip") or None,
+        url=event.get("url") or "",
+        is_machine=bool(reason),
+        machine_reason=reason,
+        detail=event.get("detail") or "",
+        event_key=event["key"][:255],
+        provider_message_id=(event.get("pmids") or [""])[0][:255],
+        raw=event.get("raw") or {},
+    )
+    # Parsers say when a bounce or drop suppresses the address (hard bounces do, soft ones do not).
+    row.suppress = event.get("suppress") or _SUPPRESSING.get(event["kind"], "")
+    return row
+
+
+def _suppress(rows: list[TrackingEvent]) -> int:
+    """Unsubscribes, complaints and hard bounces put the address on the suppression list."""
+    entries: dict[str, SuppressedAddress] = {}
+    for row in rows:
+        reason = row.suppress
+        email = (row.email or "").strip().lower()
+        if not reason or not email or email in entries:
+            continue
+        entries[email] = SuppressedAddress(
+            email=email,
+            reason=reason,
+            source=f"{row.source}:{row.result_id}" if row.result_id else row.source,
+            detail=row.detail[:2000],
+        )
+    if not entries:
+        return 0
+    before = SuppressedAddress.objects.filter(email__in=entries).count()
+    SuppressedAddress.objects.bulk_create(entries.values(), ignore_conflicts=True)
+    return len(entries) - before
+
+
+def results_refresh(*, results: list[CampaignLeadResult]) -> list[CampaignLeadResult]:
+    """Recompute each (locked) result's summary from its events; columns only move forward.
+
+    Human events set opened_at/clicked_at/replied_at and the counts; machine events are kept but
+    never counted. A human click implies the mail was opened (images may be blocked).
+    """
+    if not results:
+        return []
+    human = Q(is_machine=False)
+    aggregates = {
+        row["result_id"]: row
+        for row in TrackingEvent.objects.filter(result__in=[r.id for r in results])
+        .values("result_id")
+        .annotate(
+            delivered=Min("occurred_at", filter=Q(kind=Kind.DELIVERED)),
+            opened=Min("occurred_at", filter=Q(kind=Kind.OPEN) & human),
+            opens=Count("id", filter=Q(kind=Kind.OPEN) & human),
+            clicked=Min("occurred_at", filter=Q(kind=Kind.CLICK) & human),
+            clicks=Count("id", filter=Q(kind=Kind.CLICK) & human),
+            replied=Min("occurred_at", filter=Q(kind=Kind.REPLY) & human),
+            bounced=Min("occurred_at", filter=Q(kind=Kind.BOUNCE)),
+            dropped=Min("occurred_at", filter=Q(kind=Kind.DROPPED)),
+            complained=Min("occurred_at", filter=Q(kind=Kind.COMPLAINT)),
+            unsubscribed=Min("occurred_at", filter=Q(kind=Kind.UNSUBSCRIBE)),
+        )
+        .order_by()
+    }
+    changed = []
+    for result in results:
+        agg = aggregates.get(result.id)
+        if agg is None:
+            continue
+        before = {name: getattr(result, name) for name in _UPDATED_FIELDS}
+        opened = _earliest(agg["opened"], agg["clicked"])
+        result.delivered_at = _earliest(result.delivered_at, agg["delivered"])
+        result.opened_at = _earliest(result.opened_at, opened)
+        result.clicked_at = _earliest(result.clicked_at, agg["clicked"])
+        result.replied_at = _earliest(result.replied_at, agg["replied"])
+        result.bounced_at = _earliest(result.bounced_at, agg["bounced"])
+        result.complained_at = _earliest(result.complained_at, agg["complained"])
+        result.unsubscribed_at = _earliest(result.unsubscribed_at, agg["unsubscribed"])
+        result.open_count = max(result.open_count, agg["opens"], 1 if opened and not agg["opens"] else 0)
+        result.click_count = max(result.click_count, agg["clicks"])
+        result.status = _next_status(result, dropped=agg["dropped"] is not None)
+        if result.status == Status.FAILED and before["status"] != Status.FAILED and not result.error_message:
+            result.error_message = "Dropped by the e-mail provider."
+        if any(getattr(result, name) != value for name, value in before.items()):
+            changed.append(result)
+    if changed:
+        CampaignLeadResult.objects.bulk_update(changed, _UPDATED_FIELDS, batch_size=500)
+    return changed
+
+
+_UPDATED_FIELDS = [
+    "status",
+    "error_message",
+    "delivered_at",
+    "opened_at",
+    "clicked_at",
+    "replied_at",
+    "bounced_at",
+    "complained_at",
+    "unsubscribed_at",
+    "open_count",
+    "click_count",
+]
+
+
+def _earliest(*values):
+    present = [v for v in values if v is not None]
+    return min(present) if present else None
+
+
+def _next_status(result: CampaignLeadResult, *, dropped: bool) -> str:
+    current = result.status
+    if current in _TERMINAL:
+        return current
+    if result.bounced_at and current != Status.REPLIED:
+        return Status.BOUNCED
+    if dropped and _RANK.get(current, 0) <= _RANK[Status.SENT]:
+        return Status.FAILED
+    if result.replied_at:
+        target = Status.REPLIED
+    elif result.clicked_at:
+        target = Status.CLICKED
+    elif result.opened_at:
+        target = Status.OPENED
+    elif result.delivered_at:
+        target = Status.SENT
+    else:
+        return current
+    return target if _RANK[target] > _RANK.get(current, 0) else current
+
+
+# ----------------------------------------------------------------------------------- unsubscribe
+
+
+def result_unsubscribe(*, result_id: uuid.UUID, user_agent: str = "", ip: str | None = None, one_click: bool):
+    """Opt the result's address out of every later campaign (written at once, not queued).
+
+    Returns the address, or "" when the result no longer exists.
+    """
+    result = CampaignLeadResult.objects.filter(id=result_id).only("id", "email").first()
+    if result is None:
+        return ""
+    event = new_event(
+        kind=Kind.UNSUBSCRIBE,
+        source=TrackingEvent.Source.UNSUBSCRIBE_PAGE,
+        result_id=result.id,
+        event_key=f"unsubscribe:{result.id}",  # one opt-out per result, however often it is posted
+        email=result.email,
+        user_agent=user_agent,
+        ip=ip,
+        detail="RFC 8058 one-click" if one_click else "unsubscribe page",
+    )
+    events_ingest(events=[event])
+    return result.email
+
+
+# --------------------------------------------------------------------------------------- webhooks
+
+
+def provider_events_record(*, events: list[ProviderEvent]) -> None:
+    """Queue the events of a verified webhook, flagging machine opens and clicks."""
+    queued = []
+    for event in events:
+        if event.kind == Kind.OPEN:
+            reason = machine.open_machine_reason(
+                user_agent=event.user_agent, ip=event.ip, provider_flag=event.machine_flag
+            )
+        elif event.kind == Kind.CLICK:
+            reason = machine.click_machine_reason(user_agent=event.user_agent)
+        else:
+            reason = ""
+        queued.append(
+            new_event(
+                kind=event.kind,
+                source=event.provider,
+                result_id=_as_uuid(event.result_id),
+                occurred_at=event.occurred_at,
+                event_key=f"{event.provider}:{event.event_id}",
+                email=event.email,
+                user_agent=event.user_agent,
+                ip=event.ip,
+                url=event.url,
+                machine_reason=reason,
+                detail=event.detail[:2000],
+                provider_message_ids=event.provider_message_ids,
+                suppress=event.suppress,
+                raw=event.raw,
+            )
+        )
+    events_record(queued)
+
+
+def webhook_token_spend(*, provider: str, token: str, signed_at: datetime) -> bool:
+    """Record a signature token; False if it was already used (a replay). Call inside a transaction."""
+    try:
+        with transaction.atomic():
+            WebhookToken.objects.create(provider=provider, token=token, signed_at=signed_at)
+    except IntegrityError:
+        return False
+    return True
+
+
+def webhook_tokens_prune(*, older_than: datetime) -> int:
+    """Tokens older than the freshness window can never be replayed (their signature is stale)."""
+    deleted, _ = WebhookToken.objects.filter(signed_at__lt=older_than).delete()
+    return deleted
+
+
+# ---------------------------------------------------------------------------------------- replies
+
+
+def inbound_message_receive(*, mail: InboundMail) -> InboundMessage:
+    """Keep an inbound mail; if it answers a campaign e-mail, mark that result replied."""
+    from .replies import match_reply
+
+    now = datetime.now(tz=UTC)
+    with transaction.atomic():
+        if mail.message_id:
+            existing = InboundMessage.objects.filter(provider=mail.provider, message_id=mail.message_id).first()
+            if existing is not None:  # the provider retried a delivery we already kept
+                return existing
+        result, matched_by = match_reply(mail)
+        message = InboundMessage.objects.create(
+            provider=mail.provider,
+            result=result,
+            status=InboundMessage.Status.MATCHED if result else InboundMessage.Status.UNMATCHED,
+            matched_by=matched_by,
+            is_auto_reply=mail.is_auto_reply,
+            from_email=mail.from_email[:320],
+            to_email=", ".join(mail.to),
+            subject=mail.subject[:998],
+            message_id=mail.message_id[:998],
+            in_reply_to=mail.in_reply_to,
+            references=mail.references,
+            text=mail.text,
+            html=mail.html,
+            headers=mail.headers,
+            received_at=now,
+        )
+        if result is not None:
+            events_ingest(
+                events=[
+                    new_event(
+                        kind=Kind.REPLY,
+                        source=TrackingEvent.Source.INBOUND,
+                        result_id=result.id,
+                        event_key=f"reply:{message.id}",
+                        email=result.email,
+                        occurred_at=now.timestamp(),
+                        machine_reason=TrackingEvent.MachineReason.AUTO_REPLY if mail.is_auto_reply else "",
+                        detail=mail.subject[:500],
+                    )
+                ]
+            )
+    return message

@@ -1,0 +1,539 @@
+"""HTTP endpoints of tracking.
+
+Public, token-authenticated (what the e-mail links point to): ``/api/t/o/`` open pixel, ``/api/t/c/``
+click redirect, ``/api/t/u/`` unsubscribe page and RFC 8058 one-click.
+Provider webhooks, authenticated by signature (no JWT): ``/api/webhooks/sendgrid/``,
+``/api/webhooks/mailgun/``, and the inbound replies of both.
+For the SPA (JWT): ``/api/tracking/events/``, ``/api/tracking/stream/`` (Server-Sent Events) and its token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from datetime import UTC, datetime
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils.decorators import classonlymethod
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+
+from apps.campaigns.models import Campaign
+from services.email import tracking as provider
+
+from . import machine
+from .filters import TrackingEventFilter
+from .links import click_signature_valid, result_id_from_token
+from .models import TrackingEvent
+from .realtime import sse_stream, sse_stream_sync, stream_token_issue, stream_token_user_id
+from .selectors import campaign_tracking_totals, tracking_event_list
+from .serializers import (
+    InboundResultSerializer,
+    StreamTokenSerializer,
+    TrackingEventSerializer,
+    TrackingTotalsSerializer,
+    WebhookResultSerializer,
+)
+from .services import (
+    event_record,
+    inbound_message_receive,
+    new_event,
+    provider_events_record,
+    result_unsubscribe,
+    webhook_token_spend,
+)
+
+# The classic transparent 1×1 GIF (43 bytes).
+PIXEL_GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+_NO_CACHE = "no-store, no-cache, must-revalidate, max-age=0, private"
+
+
+class PlainAPIView(APIView):
+    """Described by drf-spectacular like any APIView, but served as a plain Django view.
+
+    The public tracking URLs and the webhooks have no JWT, session, content negotiation or throttle
+    to run, and the pixel and click are the hottest paths of the product: DRF's request wrapping is
+    skipped. Handlers take a Django HttpRequest and return a Django HttpResponse.
+    """
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes: list = []
+
+    @classonlymethod
+    def as_view(cls, **initkwargs):
+        def view(request, *args, **kwargs):
+            method = request.method.lower()
+            handler = getattr(cls, method, None) if method in cls.http_method_names else None
+            if handler is None:
+                return HttpResponse(status=405, headers={"Allow": ", ".join(cls().allowed_methods)})
+            return handler(cls(**initkwargs), request, *args, **kwargs)
+
+        view.cls = cls
+        view.initkwargs = initkwargs
+        view.csrf_exempt = True  # authenticated by signed token or signature, posted by mail clients/providers
+        return view
+
+
+def client_ip(request) -> str | None:
+    if settings.TRACKING_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
+def _bad_link() -> HttpResponse:
+    return HttpResponse("Invalid or tampered tracking link.", status=400, content_type="text/plain; charset=utf-8")
+
+
+_TOKEN_PARAM = OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.PATH, description="Signed result token")
+
+
+class OpenPixelView(PlainAPIView):
+    @extend_schema(
+        operation_id="tracking_open_pixel",
+        summary="Open pixel (1×1 GIF) of a campaign e-mail",
+        parameters=[_TOKEN_PARAM],
+        responses={(200, "image/gif"): OpenApiTypes.BINARY, 400: OpenApiResponse(description="Tampered token")},
+        auth=[],
+        tags=["tracking"],
+    )
+    def get(self, request, token):
+        result_id = result_id_from_token(token)
+        if result_id is None:
+            return _bad_link()
+        user_agent = request.META.get("HTTP_USER_AGENT", "")
+        ip = client_ip(request)
+        reason = (
+            TrackingEvent.MachineReason.HEAD_REQUEST
+            if request.method == "HEAD"
+            else machine.open_machine_reason(user_agent=user_agent, ip=ip)
+        )
+        event_record(
+            new_event(
+                kind=TrackingEvent.Kind.OPEN,
+                source=TrackingEvent.Source.PIXEL,
+                result_id=result_id,
+                user_agent=user_agent,
+                ip=ip,
+                machine_reason=reason,
+            )
+        )
+        response = HttpResponse(PIXEL_GIF, content_type="image/gif")
+        response["Cache-Control"] = _NO_CACHE
+        response["Pragma"] = "no-cache"
+        response["Expires"] = "0"
+        return response
+
+    head = get
+
+
+class ClickRedirectView(PlainAPIView):
+    @extend_schema(
+        operation_id="tracking_click",
+        summary="Click redirect of a link in a campaign e-mail",
+        parameters=[
+            _TOKEN_PARAM,
+            OpenApiParameter("signature", OpenApiTypes.STR, OpenApiParameter.PATH, description="Link signature"),
+            OpenApiParameter("u", OpenApiTypes.URI, OpenApiParameter.QUERY, required=True, description="Target"),
+        ],
+        responses={
+            302: OpenApiResponse(description="Redirect to the signed target"),
+            400: OpenApiResponse(description="Tampered token, link or signature"),
+        },
+        auth=[],
+        tags=["tracking"],
+    )
+    def get(self, request, token, signature):
+        result_id = result_id_from_token(token)
+        target = request.GET.get("u", "")
+        if (
+            result_id is None
+            or not target.lower().startswith(("http://", "https://"))
+            or not click_signature_valid(target, signature)
+        ):
+            return _bad_link()
+        user_agent = request.META.get("HTTP_USER_AGENT", "")
+        event_record(
+            new_event(
+                kind=TrackingEvent.Kind.CLICK,
+                source=TrackingEvent.Source.REDIRECT,
+                result_id=result_id,
+                user_agent=user_agent,
+                ip=client_ip(request),
+                url=target,
+                method=request.method,
+                machine_reason=machine.click_machine_reason(user_agent=user_agent, method=request.method),
+            )
+        )
+        response = HttpResponseRedirect(target)
+        response["Cache-Control"] = _NO_CACHE
+        return response
+
+    head = get
+
+
+class UnsubscribeView(PlainAPIView):
+    """GET shows a confirmation page (link scanners must not opt anybody out); POST opts out.
+
+    A mail client's RFC 8058 one-click posts ``List-Unsubscribe=One-Click`` to the same URL.
+    """
+
+    @extend_schema(
+        operation_id="tracking_unsubscribe_page",
+        summary="Unsubscribe confirmation page (Korean, HTML)",
+        parameters=[_TOKEN_PARAM],
+        responses={(200, "text/html"): OpenApiTypes.STR, (400, "text/html"): OpenApiTypes.STR},
+        auth=[],
+        tags=["tracking"],
+    )
+    def get(self, request, token):
+        if result_id_from_token(token) is None:
+            return self._page("invalid", status=400)
+        return self._page("confirm", action=request.path)
+
+    @extend_schema(
+        operation_id="tracking_unsubscribe",
+        summary="Unsubscribe (page button or RFC 8058 one-click)",
+        parameters=[_TOKEN_PARAM],
+        request={"application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
+        responses={(200, "text/html"): OpenApiTypes.STR, (400, "text/html"): OpenApiTypes.STR},
+        auth=[],
+        tags=["tracking"],
+    )
+    def post(self, request, token):
+        result_id = result_id_from_token(token)
+        if result_id is None:
+            return self._page("invalid", status=400)
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        email = result_unsubscribe(
+            result_id=result_id,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            ip=client_ip(request),
+            one_click=one_click,
+        )
+        return self._page("done", email=email)
+
+    @staticmethod
+    def _page(state: str, *, status: int = 200, **context) -> HttpResponse:
+        html = render_to_string("tracking/unsubscribe.html", {"state": state, **context})
+        response = HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
+        response["Cache-Control"] = _NO_CACHE
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+# ------------------------------------------------------------------------------------------ webhooks
+
+
+def _read_body(request) -> bytes | None:
+    """The raw body (signatures cover exact bytes), or None when it is larger than allowed."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    limit = settings.TRACKING_WEBHOOK_MAX_BYTES
+    if length > limit:
+        return None
+    body = request.read(limit + 1)
+    return None if len(body) > limit else body
+
+
+def _forbidden(reason: str) -> JsonResponse:
+    return JsonResponse({"detail": reason}, status=403)
+
+
+_WEBHOOK_RESPONSES = {
+    200: WebhookResultSerializer,
+    400: OpenApiResponse(description="Signed, but not a payload we can read"),
+    403: OpenApiResponse(description="Missing, invalid, stale or replayed signature; nothing was stored"),
+    413: OpenApiResponse(description="Body too large"),
+}
+
+
+class SendGridWebhookView(PlainAPIView):
+    @extend_schema(
+        operation_id="webhook_sendgrid_events",
+        summary="SendGrid Event Webhook (ECDSA-signed batch of events)",
+        parameters=[
+            OpenApiParameter(provider.SENDGRID_SIGNATURE_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER),
+            OpenApiParameter(provider.SENDGRID_TIMESTAMP_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER),
+        ],
+        request={"application/json": {"type": "array", "items": {"type": "object"}}},
+        responses=_WEBHOOK_RESPONSES,
+        auth=[],
+        tags=["webhooks"],
+    )
+    def post(self, request):
+        body = _read_body(request)
+        if body is None:
+            return JsonResponse({"detail": "The body is too large."}, status=413)
+        signature = request.headers.get(provider.SENDGRID_SIGNATURE_HEADER, "")
+        try:
+            signed_at = provider.sendgrid_verify(
+                body=body,
+                signature=signature,
+                timestamp=request.headers.get(provider.SENDGRID_TIMESTAMP_HEADER, ""),
+                public_key=settings.SENDGRID_WEBHOOK_PUBLIC_KEY,
+                now=time.time(),
+                max_age=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS,
+            )
+            events, ignored = provider.sendgrid_parse_events(body)
+        except provider.WebhookSignatureError as exc:
+            return _forbidden(str(exc))
+        except provider.WebhookPayloadError as exc:
+            return JsonResponse({"detail": str(exc)}, status=400)
+        with transaction.atomic():
+            if not webhook_token_spend(
+                provider="sendgrid",
+                token=provider.signature_fingerprint(signature),
+                signed_at=datetime.fromtimestamp(signed_at, tz=UTC),
+            ):
+                return _forbidden("This signature was already used (replay).")
+            provider_events_record(events=events)
+        return JsonResponse({"received": len(events), "ignored": ignored})
+
+
+class MailgunWebhookView(PlainAPIView):
+    @extend_schema(
+        operation_id="webhook_mailgun_events",
+        summary="Mailgun webhook (HMAC-signed event)",
+        request={"application/json": {"type": "object"}},
+        responses=_WEBHOOK_RESPONSES,
+        auth=[],
+        tags=["webhooks"],
+    )
+    def post(self, request):
+        body = _read_body(request)
+        if body is None:
+            return JsonResponse({"detail": "The body is too large."}, status=413)
+        try:
+            signature, events, ignored = provider.mailgun_parse_webhook(body)
+            signed_at = _mailgun_verify(signature)
+        except provider.WebhookSignatureError as exc:
+            return _forbidden(str(exc))
+        except provider.WebhookPayloadError as exc:
+            return JsonResponse({"detail": str(exc)}, status=400)
+        with transaction.atomic():
+            if not webhook_token_spend(provider="mailgun", token=str(signature["token"]), signed_at=signed_at):
+                return _forbidden("This signature token was already used (replay).")
+            provider_events_record(events=events)
+        return JsonResponse({"received": len(events), "ignored": ignored})
+
+
+def _mailgun_verify(signature) -> datetime:
+    signed_at = provider.mailgun_verify(
+        timestamp=str(signature.get("timestamp") or ""),
+        token=str(signature.get("token") or ""),
+        signature=str(signature.get("signature") or ""),
+        signing_key=settings.MAILGUN_WEBHOOK_SIGNING_KEY,
+        now=time.time(),
+        max_age=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS,
+    )
+    return datetime.fromtimestamp(signed_at, tz=UTC)
+
+
+def _inbound_response(message) -> JsonResponse:
+    return JsonResponse(
+        {"id": str(message.id), "status": message.status, "result": str(message.result_id or "") or None}
+    )
+
+
+class SendGridInboundView(PlainAPIView):
+    @extend_schema(
+        operation_id="webhook_sendgrid_inbound",
+        summary="SendGrid Inbound Parse (replies); the URL carries TRACKING_INBOUND_SECRET",
+        parameters=[OpenApiParameter("secret", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        responses={200: InboundResultSerializer, 403: OpenApiResponse(description="Wrong secret")},
+        auth=[],
+        tags=["webhooks"],
+    )
+    def post(self, request, secret):
+        expected = settings.TRACKING_INBOUND_SECRET
+        # SendGrid does not sign Inbound Parse posts: an unguessable URL is the credential.
+        if not expected or not hmac.compare_digest(expected.encode(), secret.encode()):
+            return _forbidden("Unknown inbound endpoint.")
+        message = inbound_message_receive(mail=provider.sendgrid_parse_inbound(request.POST))
+        return _inbound_response(message)
+
+
+class MailgunInboundView(PlainAPIView):
+    @extend_schema(
+        operation_id="webhook_mailgun_inbound",
+        summary="Mailgun route forward() of a reply (HMAC-signed form)",
+        request={"multipart/form-data": OpenApiTypes.OBJECT, "application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
+        responses={200: InboundResultSerializer, 403: OpenApiResponse(description="Bad or replayed signature")},
+        auth=[],
+        tags=["webhooks"],
+    )
+    def post(self, request):
+        form = request.POST
+        try:
+            signed_at = _mailgun_verify(form)
+        except provider.WebhookSignatureError as exc:
+            return _forbidden(str(exc))
+        with transaction.atomic():
+            if not webhook_token_spend(provider="mailgun", token=form["token"], signed_at=signed_at):
+                return _forbidden("This signature token was already used (replay).")
+            message = inbound_message_receive(mail=provider.mailgun_parse_inbound(form))
+        return _inbound_response(message)
+
+
+def bench_ceiling(request):
+    """The plain "204" view bench_tracking compares the pixel with (only routed when benchmarking)."""
+    return HttpResponse(status=204)
+
+
+# ------------------------------------------------------------------------------------ for the SPA
+
+
+class TrackingEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The user's tracking events (campaign results, client timeline); machine events are flagged."""
+
+    serializer_class = TrackingEventSerializer
+    filterset_class = TrackingEventFilter
+    search_fields = ["email", "url"]
+    ordering_fields = ["occurred_at", "kind"]
+    ordering = ["-occurred_at"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return TrackingEvent.objects.none()
+        return tracking_event_list(user=self.request.user)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("campaign", OpenApiTypes.UUID, required=True)],
+        responses={200: TrackingTotalsSerializer},
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def totals(self, request):
+        """Tracked counts and rates of one of the user's campaigns."""
+        try:
+            campaign_id = uuid.UUID(request.query_params.get("campaign", ""))
+        except ValueError:
+            raise serializers.ValidationError({"campaign": ["A valid campaign id is required."]})
+        campaign = get_object_or_404(Campaign, pk=campaign_id, user=request.user)
+        return Response(TrackingTotalsSerializer(campaign_tracking_totals(campaign)).data)
+
+
+class StreamTokenView(APIView):
+    @extend_schema(
+        operation_id="tracking_stream_token",
+        summary="Short-lived token for the event stream (EventSource cannot send headers)",
+        request=None,
+        responses={200: StreamTokenSerializer},
+        tags=["tracking"],
+    )
+    def post(self, request):
+        token = stream_token_issue(user=request.user)
+        return Response(
+            {
+                "token": token,
+                "expires_in": settings.TRACKING_STREAM_TOKEN_MAX_AGE,
+                "url": f"/api/tracking/stream/?token={token}",
+            }
+        )
+
+
+async def _stream_user_id(request) -> str | None:
+    token = request.GET.get("token")
+    if token:
+        return stream_token_user_id(token)
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header:
+        return None
+    auth = JWTAuthentication()
+    try:
+        raw = auth.get_raw_token(header.encode())
+        if raw is None:
+            return None
+        validated = auth.get_validated_token(raw)
+        user = await sync_to_async(auth.get_user)(validated)
+    except (InvalidToken, AuthenticationFailed):
+        return None
+    return str(user.pk) if user.is_active else None
+
+
+async def tracking_stream(request):
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET"})
+    user_id = await _stream_user_id(request)
+    if user_id is None:
+        return JsonResponse({"detail": "Authentication credentials were not provided or are invalid."}, status=401)
+    # Under ASGI the stream waits on redis.asyncio and holds no thread; under WSGI it holds one.
+    stream = sse_stream(user_id) if isinstance(request, ASGIRequest) else sse_stream_sync(user_id)
+    response = StreamingHttpResponse(stream, content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+    return response
+
+
+class TrackingStreamView(APIView):
+    """Server-Sent Events of the user's campaigns: ``event: event`` and ``event: counters`` frames.
+
+    Served by the async ``tracking_stream`` (not DRF's sync request cycle); this class describes it.
+    """
+
+    @extend_schema(
+        operation_id="tracking_stream",
+        summary="Live campaign events and counters (Server-Sent Events)",
+        parameters=[
+            OpenApiParameter(
+                "token",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                description="From POST /api/tracking/stream/token/; or send the JWT in Authorization",
+            )
+        ],
+        responses={
+            (200, "text/event-stream"): OpenApiTypes.STR,
+            401: OpenApiResponse(description="No valid JWT or stream token"),
+        },
+        tags=["tracking"],
+    )
+    def get(self, request):  # pragma: no cover - the route serves tracking_stream
+        raise NotImplementedError
+
+    @classonlymethod
+    def as_view(cls, **initkwargs):
+        async def view(request, *args, **kwargs):
+            return await tracking_stream(request)
+
+        view.cls = cls
+        view.initkwargs = initkwargs
+        view.csrf_exempt = True
+        return view
+
+
+__all__ = [
+    "ClickRedirectView",
+    "MailgunInboundView",
+    "MailgunWebhookView",
+    "OpenPixelView",
+    "SendGridInboundView",
+    "SendGridWebhookView",
+    "StreamTokenView",
+    "TrackingEventViewSet",
+    "TrackingStreamView",
+    "UnsubscribeView",
+    "bench_ceiling",
+]
