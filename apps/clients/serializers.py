@@ -1,5 +1,8 @@
 """Client shapes on the wire, field for field as SPEC.md's Clients section."""
 
+import datetime
+
+from django.db import models
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -9,6 +12,27 @@ from common.korean_ids import normalize_business_number
 from common.serializers import UserSummarySerializer
 
 from .models import Client, ClientActivity, ClientEmail, ClientEmailAttachment, ClientFile, ClientNote, ClientProduct
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """Datetimes on the wire are UTC (DESIGN.md). DRF formats them in the current time zone
+    (Asia/Seoul) before applying DATETIME_FORMAT, whose "Z" would then mislabel Seoul time."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default_timezone", datetime.UTC)
+        super().__init__(*args, **kwargs)
+
+
+class UTCModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UTCDateTimeField,
+    }
+
+
+def utc_iso(value: datetime.datetime | None) -> str | None:
+    """A datetime as the API writes it: UTC, microseconds, "Z"."""
+    return None if value is None else value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def absolute_url(serializer: serializers.Serializer, route_name: str, pk) -> str:
@@ -46,7 +70,7 @@ class OwnedClientField(serializers.PrimaryKeyRelatedField):
 # --- clients ------------------------------------------------------------------------------------------
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(UTCModelSerializer):
     emails = serializers.ListField(child=serializers.EmailField(), required=False, max_length=50)
     phones = serializers.ListField(child=serializers.CharField(max_length=30), required=False, max_length=50)
 
@@ -91,7 +115,7 @@ class ClientSerializer(serializers.ModelSerializer):
         return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
 
 
-class ClientNoteEmbeddedSerializer(serializers.ModelSerializer):
+class ClientNoteEmbeddedSerializer(UTCModelSerializer):
     """A note inside the client detail: ``user`` is the id, ``user_email`` beside it."""
 
     user_email = serializers.EmailField(source="user.email", read_only=True)
@@ -102,7 +126,7 @@ class ClientNoteEmbeddedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClientFileEmbeddedSerializer(serializers.ModelSerializer):
+class ClientFileEmbeddedSerializer(UTCModelSerializer):
     file_url = serializers.SerializerMethodField()
     user_email = serializers.EmailField(source="user.email", read_only=True)
 
@@ -127,7 +151,7 @@ class ClientDetailSerializer(ClientSerializer):
 # --- notes and files ----------------------------------------------------------------------------------
 
 
-class ClientNoteSerializer(serializers.ModelSerializer):
+class ClientNoteSerializer(UTCModelSerializer):
     client = OwnedClientField()
     user = UserSummarySerializer(read_only=True)
 
@@ -137,7 +161,7 @@ class ClientNoteSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at", "user"]
 
 
-class ClientFileSerializer(serializers.ModelSerializer):
+class ClientFileSerializer(UTCModelSerializer):
     type = serializers.CharField(read_only=True)
     url = serializers.SerializerMethodField()
     user = UserSummarySerializer(read_only=True)
@@ -161,7 +185,7 @@ class ClientFileUploadSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
 
 
-class ClientFileUpdateSerializer(serializers.ModelSerializer):
+class ClientFileUpdateSerializer(UTCModelSerializer):
     """A stored file's bytes never change; its name and description do."""
 
     class Meta:
@@ -178,7 +202,7 @@ class ClientFileUpdateSerializer(serializers.ModelSerializer):
 # --- products, activities, e-mails --------------------------------------------------------------------
 
 
-class ClientProductSerializer(serializers.ModelSerializer):
+class ClientProductSerializer(UTCModelSerializer):
     client = OwnedClientField()
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     price = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
@@ -226,14 +250,14 @@ class ClientProductSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ClientActiveProductSerializer(serializers.ModelSerializer):
+class ClientActiveProductSerializer(UTCModelSerializer):
     class Meta:
         model = ClientProduct
         fields = ["id", "name", "plan_type", "price", "currency", "start_date", "next_billing_date", "status"]
         read_only_fields = fields
 
 
-class ClientPastProductSerializer(serializers.ModelSerializer):
+class ClientPastProductSerializer(UTCModelSerializer):
     class Meta:
         model = ClientProduct
         fields = ["id", "name", "plan_type", "price", "currency", "start_date", "end_date", "status"]
@@ -245,7 +269,7 @@ class ClientProductsSerializer(serializers.Serializer):
     past_products = ClientPastProductSerializer(many=True)
 
 
-class ClientActivitySerializer(serializers.ModelSerializer):
+class ClientActivitySerializer(UTCModelSerializer):
     client = OwnedClientField()
     user = UserSummarySerializer(read_only=True)
 
@@ -276,7 +300,7 @@ class ClientActivitySerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ClientEmailAttachmentSerializer(serializers.ModelSerializer):
+class ClientEmailAttachmentSerializer(UTCModelSerializer):
     url = serializers.SerializerMethodField()
     type = serializers.CharField(read_only=True)
 
@@ -290,7 +314,7 @@ class ClientEmailAttachmentSerializer(serializers.ModelSerializer):
         return attachment_download_url(self, obj)
 
 
-class ClientEmailSerializer(serializers.ModelSerializer):
+class ClientEmailSerializer(UTCModelSerializer):
     """A logged e-mail as SPEC.md shows it under /clients/{id}/emails/: ``from``/``to`` and attachments."""
 
     from_ = serializers.CharField(source="from_email", max_length=320)
@@ -364,9 +388,9 @@ class TimelineItemSerializer(serializers.Serializer):
     activity_type = serializers.ChoiceField(choices=ClientActivity.Type.choices, required=False)
     direction = serializers.CharField(required=False)
     status = serializers.CharField(required=False)
-    scheduled_at = serializers.DateTimeField(required=False)
+    scheduled_at = UTCDateTimeField(required=False)
     duration_minutes = serializers.IntegerField(required=False, allow_null=True)
-    created_at = serializers.DateTimeField()
+    created_at = UTCDateTimeField()
     created_by = serializers.EmailField()
 
 
@@ -382,14 +406,19 @@ class CommunicationItemSerializer(serializers.Serializer):
     id = serializers.UUIDField(required=False)
     subject = serializers.CharField(required=False)
     title = serializers.CharField(required=False)
-    sent_at = serializers.DateTimeField(required=False, allow_null=True)
-    scheduled_at = serializers.DateTimeField(required=False)
+    sent_at = UTCDateTimeField(required=False, allow_null=True)
+    scheduled_at = UTCDateTimeField(required=False)
     duration_minutes = serializers.IntegerField(required=False, allow_null=True)
     status = serializers.CharField()
-    opened_at = serializers.DateTimeField(required=False, allow_null=True)
-    clicked_at = serializers.DateTimeField(required=False, allow_null=True)
-    replied_at = serializers.DateTimeField(required=False, allow_null=True)
+    opened_at = UTCDateTimeField(required=False, allow_null=True)
+    clicked_at = UTCDateTimeField(required=False, allow_null=True)
+    replied_at = UTCDateTimeField(required=False, allow_null=True)
     notes_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+def communication_item_data(item: dict) -> dict:
+    """An item of /communications/ as written: keys of its kind only, datetimes in UTC."""
+    return {key: utc_iso(value) if isinstance(value, datetime.datetime) else value for key, value in item.items()}
 
 
 class CommunicationsSerializer(serializers.Serializer):
@@ -399,7 +428,7 @@ class CommunicationsSerializer(serializers.Serializer):
 class KeyMetricsSerializer(serializers.Serializer):
     total_revenue = serializers.DecimalField(max_digits=16, decimal_places=2)
     active_products = serializers.IntegerField()
-    last_interaction = serializers.DateTimeField(allow_null=True)
+    last_interaction = UTCDateTimeField(allow_null=True)
 
 
 class InsightsBodySerializer(serializers.Serializer):

@@ -44,7 +44,9 @@ from .serializers import (
     ClientSerializer,
     CommunicationsSerializer,
     TimelineItemSerializer,
+    communication_item_data,
     file_download_url,
+    utc_iso,
 )
 
 FILE_DOWNLOAD_SCHEMA = extend_schema(
@@ -107,17 +109,14 @@ class ClientViewSet(OwnedModelViewSet):
         """Notes, files and activities of the client, oldest first (activities at their scheduled time)."""
         client = self.get_object()
         items = []
+        file_link = ClientFileSerializer(context=self.get_serializer_context())
         for entry in selectors.client_timeline(client=client):
             obj = entry.obj
             item = {"id": obj.id, "type": entry.kind}
             if entry.kind == "note":
                 item.update(title=obj.title, content=obj.content)
             elif entry.kind == "file":
-                item.update(
-                    name=obj.name,
-                    description=obj.description,
-                    file_url=file_download_url(ClientFileSerializer(context=self.get_serializer_context()), obj),
-                )
+                item.update(name=obj.name, description=obj.description, file_url=file_download_url(file_link, obj))
             else:
                 item.update(
                     activity_type=obj.type,
@@ -125,12 +124,13 @@ class ClientViewSet(OwnedModelViewSet):
                     description=obj.description,
                     direction=obj.direction,
                     status=obj.status,
-                    scheduled_at=obj.scheduled_at,
+                    scheduled_at=utc_iso(obj.scheduled_at),
                     duration_minutes=obj.duration_minutes,
                 )
-            item.update(created_at=obj.created_at, created_by=obj.user.email)
+            item.update(created_at=utc_iso(obj.created_at), created_by=obj.user.email)
             items.append(item)
-        return Response(TimelineItemSerializer(items, many=True).data)
+        # Entries carry only the keys of their kind (SPEC.md), so they are written as built.
+        return Response(items)
 
     @extend_schema(responses=ClientEmailSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -164,7 +164,7 @@ class ClientViewSet(OwnedModelViewSet):
     def communications(self, request, pk=None):
         """Campaign e-mails sent to the client's addresses, logged e-mails and activities, newest first."""
         items = selectors.client_communications(client=self.get_object())
-        return Response(CommunicationsSerializer({"communications": items}).data)
+        return Response({"communications": [communication_item_data(item) for item in items]})
 
     @extend_schema(responses=ClientTasksSerializer)
     @action(detail=True, methods=["get"])

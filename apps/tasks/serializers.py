@@ -3,28 +3,28 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from apps.clients.serializers import OwnedClientField
+from apps.clients.serializers import OwnedClientField, UTCModelSerializer
 from apps.workflows.models import Workflow, WorkflowExecution
 from common.serializers import UserSummarySerializer
 
 from .models import Task
 
 
-class TaskWorkflowExecutionSerializer(serializers.ModelSerializer):
+class TaskWorkflowExecutionSerializer(UTCModelSerializer):
     class Meta:
         model = WorkflowExecution
         fields = ["id", "workflow", "status", "started_at", "completed_at"]
         read_only_fields = fields
 
 
-class TaskExecutionSummarySerializer(serializers.ModelSerializer):
+class TaskExecutionSummarySerializer(UTCModelSerializer):
     class Meta:
         model = WorkflowExecution
         fields = ["id", "workflow", "status"]
         read_only_fields = fields
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(UTCModelSerializer):
     """Read: ``assignee`` and ``created_by`` as ``{id, email}``. Write: ``assignee_id`` (default: you)."""
 
     assignee = UserSummarySerializer(read_only=True)
