@@ -27,6 +27,7 @@ seed: migrate
 # foreground; Ctrl-C stops all three.
 run: seed
 	mkdir -p var
+	$(PY) manage.py collectstatic --noinput -v 0
 	$(VENV)/bin/honcho start -f Procfile
 
 test: venv
