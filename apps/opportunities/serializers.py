@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from apps.leads.models import Lead
+from apps.leads.serializers import UTCModelSerializer
 from common.serializers import UserSummarySerializer
 
 from .models import Opportunity, OpportunityStatusChange
@@ -24,7 +25,7 @@ class OwnLeadField(serializers.PrimaryKeyRelatedField):
         return Lead.objects.filter(user=request.user)
 
 
-class OpportunityStatusChangeSerializer(serializers.ModelSerializer):
+class OpportunityStatusChangeSerializer(UTCModelSerializer):
     # Plain strings in the schema: the same choice set under three field names makes drf-spectacular
     # warn until SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] names it (see the report to the lead).
     from_status = serializers.CharField(read_only=True, help_text='The status before; "" for the creation.')
@@ -37,7 +38,7 @@ class OpportunityStatusChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunitySerializer(UTCModelSerializer):
     """An opportunity. ``status`` may be set on create and update; a change made by an update is
     recorded in the history exactly like POST change-status."""
 

@@ -1,4 +1,8 @@
+import datetime
+
 import pytest
+import time_machine
+from rest_framework.test import APIClient
 
 from apps.leads.models import Lead
 from apps.leads.tests.factories import IndustryFactory, LeadFactory
@@ -114,3 +118,11 @@ def test_another_users_lead_is_404(other_client, user):
     assert other_client.get(f"/api/leads/{lead.id}/").status_code == 404
     assert other_client.delete(f"/api/leads/{lead.id}/").status_code == 404
     assert Lead.objects.filter(pk=lead.pk).exists()
+
+
+def test_timestamps_are_written_in_utc(user):
+    client = APIClient()
+    client.force_authenticate(user)  # a JWT issued now would be expired at the travelled-to time
+    with time_machine.travel(datetime.datetime(2026, 3, 20, 9, 0, tzinfo=datetime.UTC), tick=False):
+        response = client.post("/api/leads/", {"name": "(주)대우캐리어판매"})
+    assert response.data["created_at"] == "2026-03-20T09:00:00.000000Z"
