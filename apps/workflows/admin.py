@@ -1,1 +1,45 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+
+from .models import NodeRun, Workflow, WorkflowExecution
+
+
+@admin.register(Workflow)
+class WorkflowAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "is_active", "is_template", "template_key", "created_at"]
+    list_filter = ["is_active", "is_template"]
+    search_fields = ["name", "description", "user__email"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+class NodeRunInline(admin.TabularInline):
+    model = NodeRun
+    extra = 0
+    can_delete = False
+    fields = ["node_id", "node_type", "status", "branch", "attempt", "started_at", "finished_at", "error", "output"]
+    readonly_fields = fields
+    ordering = ["id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkflowExecution)
+class WorkflowExecutionAdmin(admin.ModelAdmin):
+    """Read-only: an execution's record is what happened; change it through the engine, not by hand."""
+
+    list_display = ["id", "workflow", "status", "trigger", "task", "started_at", "completed_at"]
+    list_filter = ["status", "trigger"]
+    search_fields = ["id", "workflow__name", "error_message"]
+    list_select_related = ["workflow", "task"]
+    inlines = [NodeRunInline]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

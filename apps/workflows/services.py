@@ -1,8 +1,308 @@
-"""Workflow actions other apps call."""
+"""What the workflows app does: activate, execute, trigger by webhook, cancel, sweep, and run the
+workflows of a task. Views, tasks and other apps call these; the engine itself lives in engine/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from rest_framework.exceptions import NotFound
 
 from common.exceptions import Conflict
 
+from .engine import executor
+from .engine.graph import validate
+from .models import NodeRun, Workflow, WorkflowExecution, new_webhook_secret
+from .templates_catalog import template_get
 
-def task_execute_workflows(*, task, user):
-    """Run every workflow linked to the task. The engine is not built yet: 409, never a fake success."""
-    raise Conflict("workflow engine not available")
+logger = logging.getLogger(__name__)
+
+E = WorkflowExecution.Status
+
+
+def _dispatch_start(execution_id) -> None:
+    from .tasks import execute_workflow
+
+    transaction.on_commit(lambda: execute_workflow.apply_async((str(execution_id),)))
+
+
+def _graph_problems(workflow: Workflow) -> str:
+    errors = validate(workflow.nodes, workflow.edges)
+    return "; ".join(message for messages in errors.values() for message in messages)
+
+
+@transaction.atomic
+def workflow_activate(*, workflow: Workflow) -> Workflow:
+    workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    if not workflow.nodes:
+        raise Conflict("A workflow without nodes cannot be activated.")
+    problems = _graph_problems(workflow)
+    if problems:
+        raise Conflict(f"The workflow is not valid: {problems}")
+    if not workflow.is_active:
+        workflow.is_active = True
+        workflow.save(update_fields=["is_active", "updated_at"])
+    return workflow
+
+
+@transaction.atomic
+def workflow_deactivate(*, workflow: Workflow) -> Workflow:
+    """Stops new executions; running ones finish."""
+    workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    if workflow.is_active:
+        workflow.is_active = False
+        workflow.save(update_fields=["is_active", "updated_at"])
+    return workflow
+
+
+@transaction.atomic
+def workflow_rotate_secret(*, workflow: Workflow) -> Workflow:
+    """A new webhook secret: the old hook URL answers 404 from now on."""
+    workflow.webhook_secret = new_webhook_secret()
+    workflow.save(update_fields=["webhook_secret", "updated_at"])
+    return workflow
+
+
+def workflow_hook_path(workflow: Workflow) -> str:
+    return f"/api/workflows/{workflow.pk}/hooks/{workflow.webhook_secret}/"
+
+
+def _snapshot(workflow: Workflow) -> dict:
+    return {
+        "version": f"{workflow.pk}:{workflow.updated_at.isoformat()}",
+        "nodes": workflow.nodes,
+        "edges": workflow.edges,
+    }
+
+
+def workflow_execute(
+    *,
+    workflow: Workflow,
+    input_data: dict | None = None,
+    trigger: str = WorkflowExecution.Trigger.MANUAL,
+    task=None,
+) -> WorkflowExecution:
+    """A new execution of an active workflow, queued for a worker once the transaction commits."""
+    if not workflow.is_active:
+        raise Conflict(f'Workflow "{workflow.name}" is not active; activate it before executing it.')
+    now = timezone.now()
+    execution = WorkflowExecution.objects.create(
+        workflow=workflow,
+        task=task,
+        trigger=trigger,
+        input_data=input_data or {},
+        graph=_snapshot(workflow),
+        deadline_at=now + dt.timedelta(seconds=workflow.timeout_seconds),
+    )
+    _dispatch_start(execution.pk)
+    return execution
+
+
+def workflow_hook_trigger(*, workflow_id, secret: str, payload) -> WorkflowExecution:
+    """The inbound webhook: the secret is the credential; a wrong one answers 404 like a missing workflow."""
+    workflow = (
+        Workflow.objects.only(
+            "id", "name", "is_active", "webhook_secret", "nodes", "edges", "updated_at", "timeout_seconds"
+        )
+        .filter(pk=workflow_id)
+        .first()
+    )
+    if workflow is None or not hmac.compare_digest(workflow.webhook_secret.encode(), str(secret).encode()):
+        raise NotFound("No such hook.")
+    if not any(node.get("type") == "webhook_trigger" for node in workflow.nodes if isinstance(node, dict)):
+        raise Conflict("This workflow has no webhook trigger node.")
+    input_data = payload if isinstance(payload, dict) else {"body": payload}
+    return workflow_execute(workflow=workflow, input_data=input_data, trigger=WorkflowExecution.Trigger.WEBHOOK)
+
+
+@transaction.atomic
+def workflow_instantiate_template(*, user, key: str, name: str = "") -> Workflow:
+    """Copy a shipped template (or one of the user's own workflows marked as a template)."""
+    template = template_get(key)
+    if template is not None:
+        return Workflow.objects.create(
+            user=user,
+            name=name or template["name"],
+            description=template["description"],
+            nodes=template["nodes"],
+            edges=template["edges"],
+            template_key=key,
+        )
+    try:
+        source = Workflow.objects.filter(pk=uuid.UUID(str(key)), user=user, is_template=True).first()
+    except ValueError:
+        source = None
+    if source is None:
+        raise NotFound(f"No workflow template {key!r}.")
+    return Workflow.objects.create(
+        user=user,
+        name=name or source.name,
+        description=source.description,
+        nodes=source.nodes,
+        edges=source.edges,
+        timeout_seconds=source.timeout_seconds,
+        template_key=str(source.pk),
+    )
+
+
+@transaction.atomic
+def execution_cancel(*, execution: WorkflowExecution) -> WorkflowExecution:
+    """Stop a pending or running execution: nothing not yet started will run; a node running now
+    finishes its call (its result is recorded) and the run stops there."""
+    execution = WorkflowExecution.objects.select_for_update().get(pk=execution.pk)
+    if execution.is_finished:
+        raise Conflict(f"This execution is already {execution.status}; only a pending or running one can be cancelled.")
+    from .engine import store
+
+    store.execution_finish(execution.pk, status=E.CANCELLED, now=timezone.now(), error="cancelled by the user")
+    if execution.task_id:
+        task_settle_after_execution(task_id=execution.task_id)
+    execution.refresh_from_db()
+    return execution
+
+
+def executions_sweep(*, dispatcher: executor.Dispatcher, now: dt.datetime | None = None, limit: int = 500) -> dict:
+    """The durable safety net run by beat: resume due waits, take over nodes whose worker died,
+    restart stalled executions and fail those past their deadline."""
+    from .engine import store
+
+    now = now or timezone.now()
+    counts = {"resumed": 0, "taken_over": 0, "restarted": 0, "timed_out": 0}
+
+    late = WorkflowExecution.objects.filter(status__in=[E.PENDING, E.RUNNING], deadline_at__lte=now).values_list(
+        "pk", "task_id", "deadline_at"
+    )[:limit]
+    for execution_id, task_id, deadline in late:
+        with transaction.atomic():
+            if store.execution_finish(
+                execution_id,
+                status=E.FAILED,
+                now=now,
+                error=f"execution timed out: it did not finish before its deadline {deadline.isoformat()}",
+            ):
+                counts["timed_out"] += 1
+                if task_id:
+                    task_settle_after_execution(task_id=task_id)
+
+    due = NodeRun.objects.filter(
+        status=NodeRun.Status.WAITING, resume_at__lte=now, execution__status=E.RUNNING
+    ).values_list("execution_id", "node_id")[:limit]
+    for execution_id, node_id in due:
+        dispatcher_resume(dispatcher, execution_id, node_id)
+        counts["resumed"] += 1
+
+    expired = NodeRun.objects.filter(
+        status=NodeRun.Status.RUNNING, lease_expires_at__lt=now, execution__status=E.RUNNING
+    ).values_list("execution_id", "node_id", "claim", "node_type")[:limit]
+    for execution_id, node_id, old_claim, node_type in expired:
+        from .engine.registry import registry
+
+        node_class = registry.get(node_type)
+        lease = now + dt.timedelta(seconds=node_class.lease_seconds if node_class else 300)
+        claim = uuid.uuid4()
+        with transaction.atomic():
+            taken = store.node_run_take_over(
+                execution_id, node_id, old_claim=old_claim, claim=claim, now=now, lease_until=lease
+            )
+        if taken:
+            logger.warning("workflow node %s of %s: lease expired, running it again", node_id, execution_id)
+            dispatcher.branch(execution_id, node_id, claim)
+            counts["taken_over"] += 1
+
+    stall_before = now - dt.timedelta(seconds=settings.WORKFLOW_STALL_SECONDS)
+    live_node = NodeRun.objects.filter(execution=OuterRef("pk")).filter(
+        Q(status=NodeRun.Status.WAITING) | Q(status=NodeRun.Status.RUNNING, lease_expires_at__gte=now)
+    )
+    stalled = (
+        WorkflowExecution.objects.filter(status__in=[E.PENDING, E.RUNNING], updated_at__lt=stall_before)
+        .exclude(Exists(live_node))
+        .values_list("pk", flat=True)[:limit]
+    )
+    for execution_id in stalled:
+        dispatcher_advance(dispatcher, execution_id)
+        counts["restarted"] += 1
+    return counts
+
+
+def dispatcher_resume(dispatcher: executor.Dispatcher, execution_id, node_id: str) -> None:
+    if dispatcher.parallel:
+        from .tasks import resume_workflow_node
+
+        resume_workflow_node.apply_async((str(execution_id), node_id))
+    else:
+        executor.execution_resume_node(execution_id, node_id, dispatcher=dispatcher)
+
+
+def dispatcher_advance(dispatcher: executor.Dispatcher, execution_id) -> None:
+    if dispatcher.parallel:
+        from .tasks import execute_workflow
+
+        execute_workflow.apply_async((str(execution_id),))
+    else:
+        executor.execution_advance(execution_id, dispatcher=dispatcher)
+
+
+# ---------------------------------------------------------------------- tasks and workflows
+
+
+@transaction.atomic
+def task_execute_workflows(*, task, user) -> list[WorkflowExecution]:
+    """Run every workflow linked to the task (the user's own active ones), each with
+    ``task.workflow_data[str(workflow_id)]`` as input; the task moves to in_progress, then to
+    completed when every execution completes or failed when one fails or is cancelled."""
+    from apps.tasks.models import Task
+    from apps.tasks.services import task_change_status
+
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if not task.workflow_ids:
+        raise Conflict("This task has no linked workflows.")
+    workflows = {w.pk: w for w in Workflow.objects.filter(pk__in=task.workflow_ids, user=user, is_active=True)}
+    if not workflows:
+        raise Conflict("None of the workflows linked to this task is an active workflow of yours.")
+    if task.executions.filter(status__in=[E.PENDING, E.RUNNING]).exists():
+        raise Conflict("This task's workflows are already running.")
+    workflow_data = task.workflow_data if isinstance(task.workflow_data, dict) else {}
+    executions = []
+    for workflow_id in dict.fromkeys(task.workflow_ids):
+        workflow = workflows.get(workflow_id)
+        if workflow is None:
+            continue
+        input_data = workflow_data.get(str(workflow_id)) or {}
+        if not isinstance(input_data, dict):
+            input_data = {"value": input_data}
+        executions.append(
+            workflow_execute(
+                workflow=workflow, input_data=input_data, trigger=WorkflowExecution.Trigger.TASK, task=task
+            )
+        )
+    task_change_status(task=task, status=Task.Status.IN_PROGRESS, user=user)
+    return executions
+
+
+def task_settle_after_execution(*, task_id) -> None:
+    """An execution of the task finished: once the latest execution of every linked workflow has
+    finished, the task is completed (all completed) or failed (any failed or cancelled)."""
+    from apps.tasks.models import Task
+    from apps.tasks.services import task_change_status
+
+    with transaction.atomic():
+        task = Task.objects.select_for_update().filter(pk=task_id).first()
+        if task is None or task.status != Task.Status.IN_PROGRESS:
+            return  # someone changed it by hand meanwhile: their word stands
+        latest = (
+            WorkflowExecution.objects.filter(task_id=task_id)
+            .order_by("workflow_id", "-created_at")
+            .distinct("workflow_id")
+            .values_list("status", flat=True)
+        )
+        statuses = list(latest)
+        if not statuses or any(status not in WorkflowExecution.FINISHED for status in statuses):
+            return
+        outcome = Task.Status.COMPLETED if all(status == E.COMPLETED for status in statuses) else Task.Status.FAILED
+        task_change_status(task=task, status=outcome)

@@ -1,0 +1,536 @@
+"""The workflow executor: walks an execution's graph from its start nodes to the end, durably.
+
+How a run proceeds
+- A node is ready when every incoming edge is decided (its source finished) and at least one of them
+  is active; when all are decided and none is active the node is skipped, and the skip propagates.
+  So a join waits for all its active upstream branches, and a condition's untaken branch is skipped.
+- An edge is active when its source completed on that handle ("main", or "true"/"false" for a
+  condition), or when its source failed and the edge is the source's "error" branch.
+- A runner (one Celery task, or the caller in inline mode) keeps going down the graph in memory.
+  When a node fans out, the extra branches are claimed in the database and sent to other workers.
+- Durability: nodes with side effects (e-mail, Slack, webhooks, tasks, delays) are claimed in the
+  database (a running row with a claim token and a lease) before they run and recorded as soon as
+  they finish, so a worker killed mid-run never re-runs a completed one. Pure nodes (transform,
+  condition, triggers) may be recomputed after a crash, so their runs are written in bulk.
+- A node that waits (a delay, or a retry's backoff) is stored as waiting with ``resume_at``; a
+  scheduled task, and the beat sweep as the durable fallback, continue it. No worker ever sleeps.
+- Every write of node runs happens with the execution row locked, so parallel branches settling at
+  the same moment see each other and a join is claimed exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections import deque
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.workflows.models import NodeRun, WorkflowExecution
+from apps.workflows.nodes.base import ERROR, MAIN, NodeCall, NodeError, NodeResult
+
+from . import store
+from .context import WorkflowContext
+from .graph import Graph, GraphError, graph_for_snapshot
+from .store import NodeState
+from .templating import TemplateRenderError, render_data
+
+logger = logging.getLogger(__name__)
+
+S = NodeRun.Status
+E = WorkflowExecution.Status
+
+READY, SKIP, UNKNOWN = "ready", "skip", "unknown"
+RETRY = "retry"  # the branch field of a node waiting for its next attempt
+MAX_ERROR_LENGTH = 4000
+
+
+class Dispatcher:
+    """Where extra branches and later continuations go. The Celery one is in apps.workflows.tasks."""
+
+    parallel = False
+
+    def branch(self, execution_id, node_id: str, claim: uuid.UUID) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def resume_at(self, execution_id, node_id: str, when: dt.datetime) -> None:
+        """A waiting node is due at ``when``; the beat sweep finds it anyway."""
+
+    def finished(self, execution_id) -> None:
+        """The execution reached a final state (completed, failed, cancelled)."""
+
+
+class InlineDispatcher(Dispatcher):
+    """Run everything in the calling process, one branch after another (tests, benchmarks, shell)."""
+
+    parallel = False
+
+
+def _truncate(message: str) -> str:
+    return message if len(message) <= MAX_ERROR_LENGTH else message[: MAX_ERROR_LENGTH - 1] + "…"
+
+
+class WorkflowExecutor:
+    def __init__(self, row: store.ExecutionRow, graph: Graph, states: dict[str, NodeState], dispatcher: Dispatcher):
+        self.row = row
+        self.execution_id = row.id
+        self.graph = graph
+        self.states = states
+        self.dispatcher = dispatcher
+        self.finished = False
+        self.context = WorkflowContext(
+            execution_id=row.id,
+            workflow_id=row.workflow_id,
+            workflow_name=row.workflow_name,
+            user_id=row.user_id,
+            task_id=row.task_id,
+            input_data=row.input_data,
+        )
+        for node_id, state in states.items():
+            if state.status in (S.COMPLETED, S.FAILED):
+                self.context.set_node(node_id, state.status, state.output)
+        self._pending_branches: list[tuple[str, uuid.UUID]] = []
+        self._pending_resumes: list[tuple[str, dt.datetime]] = []
+
+    # ------------------------------------------------------------------ entry points
+
+    @classmethod
+    def open(cls, execution_id, dispatcher: Dispatcher, now: dt.datetime | None = None) -> WorkflowExecutor | None:
+        """Load a running execution (starting it if pending); None when there is nothing to do."""
+        now = now or timezone.now()
+        row = store.execution_claim_start(execution_id, now)
+        if row is None:
+            row = store.execution_load(execution_id)
+            if row is None or row.status != E.RUNNING:
+                return None
+            states = store.node_runs_load(execution_id)
+        else:
+            states = {}
+        try:
+            graph = graph_for_snapshot(row.graph)
+        except GraphError as exc:
+            with transaction.atomic():
+                store.execution_finish(execution_id, status=E.FAILED, now=now, error=f"invalid graph: {exc}")
+            dispatcher.finished(execution_id)
+            return None
+        return cls(row, graph, states, dispatcher)
+
+    def start(self) -> None:
+        """Run from the start nodes (fresh), or pick up whatever is ready (a resumed execution)."""
+        if self.row.fresh:
+            start = deque(self.graph.start)
+            if len(start) > 1 and self.dispatcher.parallel:
+                keep = start.popleft()
+                claims = self._unclaimed(start)
+                won = self._flush(claims=claims)
+                self._pending_branches.extend((c.node_id, c.claim) for c in claims if c.node_id in won)
+                self._send_pending()
+                start = deque([keep])
+            self.drive(start)
+        else:
+            self.drive(deque())
+
+    def continue_branch(self, node_id: str, claim: uuid.UUID) -> None:
+        """A branch another runner claimed for us."""
+        state = self.states.get(node_id)
+        if state is None or state.status != S.RUNNING or state.claim != claim:
+            return  # already run (a redelivered message), or taken over after a lease expired
+        self.drive(deque([node_id]))
+
+    def resume_waiting(self, node_id: str, now: dt.datetime | None = None) -> None:
+        """A delay's time has come, or a retry's backoff is over."""
+        now = now or timezone.now()
+        state = self.states.get(node_id)
+        if state is None or state.status != S.WAITING:
+            return
+        claim = uuid.uuid4()
+        lease = now + dt.timedelta(seconds=self.graph.types[node_id].lease_seconds)
+        with transaction.atomic():
+            if not store.execution_lock(self.execution_id, now):
+                return
+            if not store.node_run_take_waiting(self.execution_id, node_id, now=now, claim=claim, lease_until=lease):
+                return
+        state.status, state.claim, state.lease_expires_at = S.RUNNING, claim, lease
+        self.drive(deque([node_id]))
+
+    # ------------------------------------------------------------------ the loop
+
+    def drive(self, owned: deque) -> None:
+        try:
+            while not self.finished:
+                while owned and not self.finished:
+                    node_id = owned.popleft()
+                    if self._past_deadline():
+                        self._terminate(E.FAILED, self._timeout_message())
+                        return
+                    self._run_node(node_id, owned)
+                if self.finished:
+                    return
+                if not self._sync(owned):
+                    return
+        finally:
+            self._send_pending()
+
+    def _run_node(self, node_id: str, owned: deque) -> None:
+        node_type = self.graph.types[node_id]
+        state = self._state(node_id)
+        if state.decided:
+            return
+        if node_type.side_effects and not (state.status == S.RUNNING and state.in_db and state.claim):
+            # Claim before the side effect, together with every other node this runner holds.
+            state.status, state.claim = S.RUNNING, uuid.uuid4()
+            state.lease_expires_at = timezone.now() + dt.timedelta(seconds=node_type.lease_seconds)
+            state.dirty = True
+            won = self._flush(claims=[state, *self._unclaimed(owned)])
+            if self.finished or node_id not in won:
+                return
+        self._execute(node_id, node_type, state)
+        if state.status == S.WAITING:
+            self._pending_resumes.append((node_id, state.resume_at))
+            self._flush()
+            return
+        if state.status == S.FAILED and not self.graph.has_error_edge[node_id]:
+            self._flush()
+            self._terminate(E.FAILED, f'node "{node_id}" ({node_type.type}) failed: {state.error}')
+            return
+        self.context.set_node(node_id, state.status, state.output)
+        ready = self._settle_successors(node_id)
+        if len(ready) > 1 and self.dispatcher.parallel:
+            keep, others = ready[0], ready[1:]
+            claims = []
+            for other in others:
+                other_state = self._state(other)
+                other_state.status, other_state.claim = S.RUNNING, uuid.uuid4()
+                other_state.lease_expires_at = timezone.now() + dt.timedelta(
+                    seconds=self.graph.types[other].lease_seconds
+                )
+                claims.append(other_state)
+            won = self._flush(claims=claims)
+            self._pending_branches.extend((s.node_id, s.claim) for s in claims if s.node_id in won)
+            self._send_pending()  # committed: the other workers may start now
+            owned.append(keep)
+            return
+        owned.extend(ready)
+        if node_type.side_effects:
+            # Recorded right away, with the successors this runner now holds, so a crash after
+            # this point never repeats the side effect.
+            self._flush(claims=self._unclaimed(owned))
+
+    def _execute(self, node_id: str, node_type, state: NodeState) -> None:
+        spec = self.graph.nodes[node_id]
+        raw = spec.get("data") or {}
+        upstream = self._upstream(node_id)
+        resumed = state.status == S.RUNNING and state.resume_at is not None
+        retrying = resumed and state.branch == RETRY
+        previous_output = state.output if resumed and not retrying else {}
+        now = timezone.now()
+        if not resumed or retrying:
+            state.attempt += 1
+        state.branch = ""
+        state.started_at = now if not resumed or state.started_at is None else state.started_at
+        state.dirty = True
+        try:
+            data = render_data(raw, self.context.variables(upstream), node_type.raw_fields)
+            state.input = data
+            result = node_type().run(
+                NodeCall(
+                    node_id=node_id,
+                    data=data,
+                    context=self.context,
+                    upstream=upstream,
+                    attempt=state.attempt,
+                    resumed=resumed,
+                    previous_output=previous_output,
+                )
+            )
+            if not isinstance(result, NodeResult):
+                result = NodeResult(output=result or {})
+        except TemplateRenderError as exc:
+            self._fail(state, str(exc), output={})
+            return
+        except NodeError as exc:
+            retries = raw.get("retries", node_type.default_retries)
+            if exc.retryable and state.attempt <= retries:
+                delay = float(raw.get("retry_delay_seconds", node_type.default_retry_delay_seconds))
+                state.status = S.WAITING
+                state.branch = RETRY
+                state.error = _truncate(f"attempt {state.attempt} failed: {exc}")
+                state.output = exc.output
+                state.resume_at = timezone.now() + dt.timedelta(seconds=delay * (2 ** (state.attempt - 1)))
+                state.claim = state.lease_expires_at = None
+                return
+            self._fail(state, str(exc), output=exc.output)
+            return
+        except Exception as exc:  # a bug in a node must fail the node, not wedge the execution
+            logger.exception("workflow node %s (%s) crashed", node_id, node_type.type)
+            self._fail(state, f"{exc.__class__.__name__}: {exc}", output={})
+            return
+        state.output = result.output
+        state.claim = state.lease_expires_at = None
+        if result.wait_until is not None and result.wait_until > timezone.now():
+            state.status = S.WAITING
+            state.resume_at = result.wait_until
+            state.branch = ""
+            return
+        state.status = S.COMPLETED
+        state.branch = result.branch or MAIN
+        state.error = ""
+        state.resume_at = None
+        state.finished_at = timezone.now()
+
+    def _fail(self, state: NodeState, message: str, output: dict) -> None:
+        state.status = S.FAILED
+        state.branch = ERROR
+        state.error = _truncate(message)
+        state.output = output or {}
+        state.claim = state.lease_expires_at = state.resume_at = None
+        state.finished_at = timezone.now()
+
+    # ------------------------------------------------------------------ graph logic
+
+    def _state(self, node_id: str) -> NodeState:
+        state = self.states.get(node_id)
+        if state is None:
+            state = NodeState(node_id, self.graph.nodes[node_id]["type"])
+            self.states[node_id] = state
+        return state
+
+    def _edge_active(self, edge) -> bool | None:
+        """True/False once the edge's source is decided; None while it is not."""
+        source = self.states.get(edge.source)
+        if source is None or not source.decided:
+            return None
+        if source.status == S.COMPLETED:
+            return edge.handle == source.branch
+        if source.status == S.FAILED:
+            return edge.handle == ERROR
+        return False
+
+    def _readiness(self, node_id: str) -> str:
+        any_active = False
+        for edge in self.graph.incoming[node_id]:
+            active = self._edge_active(edge)
+            if active is None:
+                return UNKNOWN
+            any_active = any_active or active
+        return READY if any_active else SKIP
+
+    def _settle_successors(self, node_id: str) -> list[str]:
+        """Successors that became ready; skipped ones are marked and their skip propagates."""
+        ready: list[str] = []
+        frontier = deque(self.graph.successors(node_id))
+        while frontier:
+            candidate = frontier.popleft()
+            state = self.states.get(candidate)
+            if state is not None and state.status != S.PENDING:
+                continue
+            verdict = self._readiness(candidate)
+            if verdict == READY:
+                if candidate not in ready:
+                    ready.append(candidate)
+            elif verdict == SKIP:
+                skipped = self._state(candidate)
+                skipped.status = S.SKIPPED
+                skipped.finished_at = timezone.now()
+                skipped.dirty = True
+                self.context.set_node(candidate, S.SKIPPED, {})
+                frontier.extend(self.graph.successors(candidate))
+        return ready
+
+    def _upstream(self, node_id: str) -> dict:
+        incoming = self.graph.incoming[node_id]
+        if not incoming:
+            return dict(self.context.input)
+        merged: dict = {}
+        for edge in incoming:
+            if self._edge_active(edge):
+                source = self.states[edge.source]
+                if isinstance(source.output, dict):
+                    merged.update(source.output)
+        return merged
+
+    def _unclaimed(self, owned) -> list[NodeState]:
+        """Nodes this runner holds in memory only; written as claimed when it writes anyway."""
+        claims = []
+        for node_id in owned:
+            state = self._state(node_id)
+            if state.status == S.PENDING:
+                state.status, state.claim = S.RUNNING, uuid.uuid4()
+                state.lease_expires_at = timezone.now() + dt.timedelta(seconds=self.graph.types[node_id].lease_seconds)
+                claims.append(state)
+        return claims
+
+    def _all_decided(self) -> bool:
+        states = self.states
+        for node_id in self.graph.nodes:
+            state = states.get(node_id)
+            if state is None or not state.decided:
+                return False
+        return True
+
+    # ------------------------------------------------------------------ persistence
+
+    def _flush(self, claims: list[NodeState] | None = None) -> set[str]:
+        """Write what changed (and claim ``claims``) with the execution locked; returns claims won."""
+        now = timezone.now()
+        claims = claims or []
+        claim_ids = {c.node_id for c in claims}
+        dirty = [s for s in self.states.values() if s.dirty and s.node_id not in claim_ids]
+        with transaction.atomic():
+            running = store.execution_lock(self.execution_id, now)
+            store.node_runs_upsert(self.execution_id, dirty)
+            if not running:
+                self.finished = True
+                return set()
+            won = store.node_runs_claim(self.execution_id, [c for c in claims if not c.in_db]) | {
+                c.node_id for c in claims if c.in_db
+            }
+        for claim in claims:
+            if claim.node_id not in won:
+                # Someone else holds it: forget our idea of it and let them run it.
+                self.states.pop(claim.node_id, None)
+        return won
+
+    def _sync(self, owned: deque) -> bool:
+        """Nothing left in hand: write, learn what other runners did, claim what became ready, or finish."""
+        now = timezone.now()
+        dirty = [s for s in self.states.values() if s.dirty]
+        if self._all_decided():
+            with transaction.atomic():
+                finished = store.execution_finish(self.execution_id, status=E.COMPLETED, now=now, output=self._output())
+                store.node_runs_upsert(self.execution_id, dirty)
+                if finished:
+                    self._after_finish()
+            self.finished = True
+            if finished:
+                self.dispatcher.finished(self.execution_id)
+            return False
+        with transaction.atomic():
+            running = store.execution_lock(self.execution_id, now)
+            store.node_runs_upsert(self.execution_id, dirty)
+            if not running:
+                self.finished = True
+                return False
+            for node_id, state in store.node_runs_load(self.execution_id).items():
+                self.states[node_id] = state
+                if state.status in (S.COMPLETED, S.FAILED):
+                    self.context.set_node(node_id, state.status, state.output)
+            # Skips first (they may unblock joins), then claim every node that is ready and unheld.
+            changed = True
+            while changed:
+                changed = False
+                for node_id in self.graph.order:
+                    state = self.states.get(node_id)
+                    if state is not None and state.status != S.PENDING:
+                        continue
+                    if self._readiness(node_id) == SKIP:
+                        skipped = self._state(node_id)
+                        skipped.status, skipped.finished_at, skipped.dirty = S.SKIPPED, now, True
+                        changed = True
+            store.node_runs_upsert(self.execution_id, [s for s in self.states.values() if s.dirty])
+            candidates = []
+            for node_id in self.graph.order:
+                state = self.states.get(node_id)
+                if (state is None or state.status == S.PENDING) and self._readiness(node_id) == READY:
+                    claimed = self._state(node_id)
+                    claimed.status, claimed.claim = S.RUNNING, uuid.uuid4()
+                    claimed.lease_expires_at = now + dt.timedelta(seconds=self.graph.types[node_id].lease_seconds)
+                    candidates.append(claimed)
+            won = store.node_runs_claim(self.execution_id, candidates)
+            if self._all_decided():
+                finished = store.execution_finish(self.execution_id, status=E.COMPLETED, now=now, output=self._output())
+                if finished:
+                    self._after_finish()
+                self.finished = True
+                if finished:
+                    transaction.on_commit(lambda: self.dispatcher.finished(self.execution_id))
+                return False
+        for candidate in candidates:
+            if candidate.node_id in won:
+                owned.append(candidate.node_id)
+            else:
+                self.states.pop(candidate.node_id, None)
+        if len(owned) > 1 and self.dispatcher.parallel:
+            keep = owned.popleft()
+            self._pending_branches.extend((node_id, self.states[node_id].claim) for node_id in owned)
+            owned.clear()
+            owned.append(keep)
+            self._send_pending()
+        return bool(owned)
+
+    def _output(self) -> dict:
+        output = {}
+        for node_id in self.graph.sinks():
+            state = self.states.get(node_id)
+            if state is not None and state.status == S.COMPLETED:
+                output[node_id] = state.output
+        return output
+
+    def _terminate(self, status: str, message: str) -> None:
+        now = timezone.now()
+        with transaction.atomic():
+            store.node_runs_upsert(self.execution_id, [s for s in self.states.values() if s.dirty])
+            finished = store.execution_finish(self.execution_id, status=status, now=now, error=_truncate(message))
+            if finished:
+                self._after_finish()
+        self.finished = True
+        if finished:
+            self.dispatcher.finished(self.execution_id)
+
+    def _after_finish(self) -> None:
+        """Inside the finishing transaction: settle the task the execution belongs to."""
+        if self.row.task_id:
+            # In the same transaction, with the task row locked: of two executions of one task
+            # finishing at once, the second to lock sees the first and settles the task.
+            from apps.workflows.services import task_settle_after_execution
+
+            task_settle_after_execution(task_id=self.row.task_id)
+
+    def _past_deadline(self) -> bool:
+        deadline = self.row.deadline_at
+        return deadline is not None and timezone.now() >= deadline
+
+    def _timeout_message(self) -> str:
+        return "execution timed out: it did not finish before its deadline " + self.row.deadline_at.isoformat()
+
+    def _send_pending(self) -> None:
+        branches, self._pending_branches = self._pending_branches, []
+        resumes, self._pending_resumes = self._pending_resumes, []
+        for node_id, claim in branches:
+            self.dispatcher.branch(self.execution_id, node_id, claim)
+        for node_id, when in resumes:
+            if when is not None:
+                self.dispatcher.resume_at(self.execution_id, node_id, when)
+
+
+# ---------------------------------------------------------------------- module-level API
+
+
+def execution_advance(execution_id, *, dispatcher: Dispatcher | None = None) -> None:
+    """Start a pending execution, or continue a running one from its stored state."""
+    dispatcher = dispatcher or InlineDispatcher()
+    executor = WorkflowExecutor.open(execution_id, dispatcher)
+    if executor is not None:
+        executor.start()
+
+
+def execution_run_branch(execution_id, node_id: str, claim, *, dispatcher: Dispatcher | None = None) -> None:
+    dispatcher = dispatcher or InlineDispatcher()
+    executor = WorkflowExecutor.open(execution_id, dispatcher)
+    if executor is not None:
+        executor.continue_branch(node_id, uuid.UUID(str(claim)))
+
+
+def execution_resume_node(execution_id, node_id: str, *, dispatcher: Dispatcher | None = None) -> None:
+    dispatcher = dispatcher or InlineDispatcher()
+    executor = WorkflowExecutor.open(execution_id, dispatcher)
+    if executor is not None:
+        executor.resume_waiting(node_id)
+
+
+def execution_run_inline(execution_id) -> WorkflowExecution:
+    """Run an execution to its end (or its first wait) in this process; returns the stored row."""
+    execution_advance(execution_id, dispatcher=InlineDispatcher())
+    return WorkflowExecution.objects.get(pk=execution_id)

@@ -1,0 +1,279 @@
+"""How the executor reads and writes its state: few statements, in bulk, on the hot path.
+
+Every write of an execution's node runs happens with the execution row locked (an UPDATE that
+touches ``updated_at``), so two workers settling parallel branches see each other's results and a
+join is claimed exactly once. The ORM is used where it costs nothing; the statements run per node
+are plain SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+
+from apps.workflows.models import NodeRun, WorkflowExecution
+
+RUNNING = WorkflowExecution.Status.RUNNING
+_dumps = json.JSONEncoder(ensure_ascii=False, default=DjangoJSONEncoder().default).encode
+
+
+class NodeState:
+    """One node's run as the executor knows it; mirrors a NodeRun row."""
+
+    __slots__ = (
+        "attempt",
+        "branch",
+        "claim",
+        "dirty",
+        "error",
+        "finished_at",
+        "in_db",
+        "input",
+        "lease_expires_at",
+        "node_id",
+        "node_type",
+        "output",
+        "resume_at",
+        "started_at",
+        "status",
+    )
+
+    def __init__(self, node_id: str, node_type: str, status: str = NodeRun.Status.PENDING):
+        self.node_id = node_id
+        self.node_type = node_type
+        self.status = status
+        self.branch = ""
+        self.input: dict = {}
+        self.output: dict = {}
+        self.error = ""
+        self.attempt = 0
+        self.started_at: dt.datetime | None = None
+        self.finished_at: dt.datetime | None = None
+        self.resume_at: dt.datetime | None = None
+        self.claim: uuid.UUID | None = None
+        self.lease_expires_at: dt.datetime | None = None
+        self.dirty = False
+        self.in_db = False
+
+    @property
+    def decided(self) -> bool:
+        return self.status in NodeRun.DECIDED
+
+    def values(self, execution_id) -> tuple:
+        return (
+            execution_id,
+            self.node_id,
+            self.node_type,
+            self.status,
+            self.branch,
+            _dumps(self.input),
+            _dumps(self.output),
+            self.error,
+            self.attempt,
+            self.started_at,
+            self.finished_at,
+            self.resume_at,
+            self.claim,
+            self.lease_expires_at,
+        )
+
+
+_COLUMNS = (
+    "execution_id, node_id, node_type, status, branch, input, output, error, attempt, "
+    "started_at, finished_at, resume_at, claim, lease_expires_at"
+)
+_ROW = "(%s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s, %s, %s, %s, %s)"
+_UPDATE_ALL = (
+    "node_type = EXCLUDED.node_type, status = EXCLUDED.status, branch = EXCLUDED.branch, "
+    "input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error, attempt = EXCLUDED.attempt, "
+    "started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, resume_at = EXCLUDED.resume_at, "
+    "claim = EXCLUDED.claim, lease_expires_at = EXCLUDED.lease_expires_at"
+)
+
+
+def _state_from_row(row) -> NodeState:
+    (node_id, node_type, status, branch, input_, output, error, attempt, started, finished, resume, claim, lease) = row
+    state = NodeState(node_id, node_type, status)
+    state.branch = branch
+    state.input = json.loads(input_) if isinstance(input_, str) else (input_ or {})
+    state.output = json.loads(output) if isinstance(output, str) else (output or {})
+    state.error = error
+    state.attempt = attempt
+    state.started_at = started
+    state.finished_at = finished
+    state.resume_at = resume
+    state.claim = claim
+    state.lease_expires_at = lease
+    state.in_db = True
+    return state
+
+
+@dataclass
+class ExecutionRow:
+    id: uuid.UUID
+    status: str
+    graph: dict
+    input_data: dict
+    task_id: uuid.UUID | None
+    workflow_id: uuid.UUID
+    workflow_name: str
+    user_id: uuid.UUID
+    deadline_at: dt.datetime | None
+    fresh: bool  # this call moved it from pending to running: no node has run yet
+
+
+_LOAD_COLUMNS = "e.id, e.status, e.graph, e.input_data, e.task_id, e.workflow_id, w.name, w.user_id, e.deadline_at"
+
+
+def _execution_row(row, fresh: bool) -> ExecutionRow:
+    graph = row[2] if isinstance(row[2], dict) else json.loads(row[2])
+    input_data = row[3] if isinstance(row[3], dict) else json.loads(row[3])
+    return ExecutionRow(row[0], row[1], graph, input_data, row[4], row[5], row[6], row[7], row[8], fresh)
+
+
+def execution_claim_start(execution_id, now: dt.datetime) -> ExecutionRow | None:
+    """pending → running in one statement; None when it is not pending (already started or finished)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE workflows_workflowexecution e
+               SET status = 'running', started_at = %s, updated_at = %s
+              FROM workflows_workflow w
+             WHERE e.id = %s AND e.status = 'pending' AND w.id = e.workflow_id
+         RETURNING {_LOAD_COLUMNS}
+            """,
+            [now, now, execution_id],
+        )
+        row = cursor.fetchone()
+    return _execution_row(row, fresh=True) if row else None
+
+
+def execution_load(execution_id) -> ExecutionRow | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT {_LOAD_COLUMNS}
+              FROM workflows_workflowexecution e JOIN workflows_workflow w ON w.id = e.workflow_id
+             WHERE e.id = %s
+            """,
+            [execution_id],
+        )
+        row = cursor.fetchone()
+    return _execution_row(row, fresh=False) if row else None
+
+
+def node_runs_load(execution_id) -> dict[str, NodeState]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_COLUMNS.split(', ', 1)[1]} FROM workflows_noderun WHERE execution_id = %s", [execution_id]
+        )
+        return {row[0]: _state_from_row(row) for row in cursor.fetchall()}
+
+
+def execution_lock(execution_id, now: dt.datetime) -> bool:
+    """Lock the execution row for this transaction and mark progress; False when it is no longer running."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE workflows_workflowexecution SET updated_at = %s WHERE id = %s AND status = 'running' RETURNING id",
+            [now, execution_id],
+        )
+        return cursor.fetchone() is not None
+
+
+def execution_finish(execution_id, *, status: str, now: dt.datetime, output: dict | None = None, error: str = ""):
+    """running → completed/failed/cancelled (also locks the row); False when it was not running."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE workflows_workflowexecution
+               SET status = %s, completed_at = %s, updated_at = %s, output_data = %s::jsonb,
+                   error_message = %s
+             WHERE id = %s AND status IN ('running', 'pending')
+         RETURNING id
+            """,
+            [status, now, now, _dumps(output or {}), error, execution_id],
+        )
+        finished = cursor.fetchone() is not None
+        if finished:
+            # Nothing waits on a finished execution: its delays and retries will not resume.
+            cursor.execute(
+                """
+                UPDATE workflows_noderun SET status = 'skipped', resume_at = NULL, finished_at = %s,
+                       error = CASE WHEN error = '' THEN %s ELSE error END
+                 WHERE execution_id = %s AND status IN ('waiting', 'pending')
+                """,
+                [now, f"execution {status}", execution_id],
+            )
+    return finished
+
+
+def node_runs_upsert(execution_id, states: list[NodeState]) -> None:
+    if not states:
+        return
+    params: list = []
+    for state in states:
+        params.extend(state.values(execution_id))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO workflows_noderun ({_COLUMNS}) VALUES {', '.join([_ROW] * len(states))} "
+            f"ON CONFLICT (execution_id, node_id) DO UPDATE SET {_UPDATE_ALL}",
+            params,
+        )
+    for state in states:
+        state.dirty = False
+        state.in_db = True
+
+
+def node_runs_claim(execution_id, states: list[NodeState]) -> set[str]:
+    """Insert running rows for nodes nobody holds yet; returns the node ids this call won."""
+    if not states:
+        return set()
+    params: list = []
+    for state in states:
+        params.extend(state.values(execution_id))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO workflows_noderun ({_COLUMNS}) VALUES {', '.join([_ROW] * len(states))} "
+            "ON CONFLICT (execution_id, node_id) DO NOTHING RETURNING node_id",
+            params,
+        )
+        won = {row[0] for row in cursor.fetchall()}
+    for state in states:
+        if state.node_id in won:
+            state.dirty = False
+            state.in_db = True
+    return won
+
+
+def node_run_take_waiting(execution_id, node_id: str, *, now, claim, lease_until) -> bool:
+    """waiting → running for a node whose time has come; False if someone else took it, or not yet due."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE workflows_noderun SET status = 'running', claim = %s, lease_expires_at = %s
+             WHERE execution_id = %s AND node_id = %s AND status = 'waiting' AND resume_at <= %s
+         RETURNING id
+            """,
+            [claim, lease_until, execution_id, node_id, now],
+        )
+        return cursor.fetchone() is not None
+
+
+def node_run_take_over(execution_id, node_id: str, *, old_claim, claim, now, lease_until) -> bool:
+    """Take over a running node whose lease expired (its worker died)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE workflows_noderun SET claim = %s, lease_expires_at = %s
+             WHERE execution_id = %s AND node_id = %s AND status = 'running'
+               AND claim IS NOT DISTINCT FROM %s AND lease_expires_at < %s
+         RETURNING id
+            """,
+            [claim, lease_until, execution_id, node_id, old_claim, now],
+        )
+        return cursor.fetchone() is not None

@@ -1,0 +1,187 @@
+"""/api/workflows/ (CRUD, activate, deactivate, execute, templates, node types, webhook secret),
+the inbound hook /api/workflows/{id}/hooks/{secret}/ and /api/workflow-executions/."""
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.exceptions import PayloadTooLarge
+from common.views import OwnedModelViewSet, OwnedQuerysetMixin
+
+from .engine.registry import registry
+from .filters import WorkflowExecutionFilter, WorkflowFilter
+from .models import Workflow, WorkflowExecution
+from .serializers import (
+    HookAcceptedSerializer,
+    NodeTypeSerializer,
+    TemplateInstantiateSerializer,
+    WebhookSecretSerializer,
+    WorkflowExecuteSerializer,
+    WorkflowExecutionDetailSerializer,
+    WorkflowExecutionSerializer,
+    WorkflowSerializer,
+    WorkflowTemplateSerializer,
+)
+from .services import (
+    execution_cancel,
+    workflow_activate,
+    workflow_deactivate,
+    workflow_execute,
+    workflow_hook_path,
+    workflow_hook_trigger,
+    workflow_instantiate_template,
+    workflow_rotate_secret,
+)
+from .templates_catalog import template_list
+
+UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+class WorkflowViewSet(OwnedModelViewSet):
+    queryset = Workflow.objects.select_related("user")
+    serializer_class = WorkflowSerializer
+    filterset_class = WorkflowFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["created_at", "updated_at", "name"]
+    ordering = ["-created_at"]
+    lookup_value_regex = UUID_PATTERN
+
+    @extend_schema(request=None, responses={200: WorkflowSerializer, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        workflow = workflow_activate(workflow=self.get_object())
+        return Response(self.get_serializer(workflow).data)
+
+    @extend_schema(request=None, responses={200: WorkflowSerializer})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        workflow = workflow_deactivate(workflow=self.get_object())
+        return Response(self.get_serializer(workflow).data)
+
+    @extend_schema(
+        request=WorkflowExecuteSerializer,
+        responses={202: WorkflowExecutionSerializer, 409: OpenApiTypes.OBJECT},
+        description="Start an execution with `input_data`; only an active workflow executes (409 otherwise).",
+    )
+    @action(detail=True, methods=["post"])
+    def execute(self, request, pk=None):
+        workflow = self.get_object()
+        body = WorkflowExecuteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        execution = workflow_execute(workflow=workflow, input_data=body.validated_data["input_data"])
+        return Response(WorkflowExecutionSerializer(execution).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: WebhookSecretSerializer})
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        workflow = workflow_rotate_secret(workflow=self.get_object())
+        return Response({"webhook_url": settings.PUBLIC_BASE_URL + workflow_hook_path(workflow)})
+
+    @extend_schema(responses={200: NodeTypeSerializer(many=True)}, filters=False)
+    @action(detail=False, methods=["get"], url_path="node-types", pagination_class=None, filter_backends=[])
+    def node_types(self, request):
+        """The editor palette: every registered node type with its metadata and data schema."""
+        return Response([node_type.metadata() for node_type in registry.all()])
+
+    @extend_schema(responses={200: WorkflowTemplateSerializer(many=True)}, filters=False)
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def templates(self, request):
+        """Shipped templates, then the user's own workflows marked as templates."""
+        shipped = [{**template, "shipped": True} for template in template_list()]
+        own = [
+            {
+                "key": str(w.pk),
+                "name": w.name,
+                "description": w.description,
+                "nodes": w.nodes,
+                "edges": w.edges,
+                "sample_input": {},
+                "shipped": False,
+            }
+            for w in self.get_queryset().filter(is_template=True)
+        ]
+        return Response(WorkflowTemplateSerializer([*shipped, *own], many=True).data)
+
+    @extend_schema(
+        request=TemplateInstantiateSerializer,
+        responses={201: WorkflowSerializer, 404: OpenApiTypes.OBJECT},
+        parameters=[OpenApiParameter("key", str, OpenApiParameter.PATH)],
+        filters=False,
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path=r"templates/(?P<key>[\w-]+)/instantiate",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def instantiate_template(self, request, key=None):
+        """Copy a template into a new, inactive workflow of yours."""
+        body = TemplateInstantiateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        workflow = workflow_instantiate_template(user=request.user, key=key, name=body.validated_data["name"])
+        return Response(self.get_serializer(workflow).data, status=status.HTTP_201_CREATED)
+
+
+class WorkflowHookView(APIView):
+    """Inbound webhook trigger: no JWT, the secret in the URL is the credential (wrong → 404)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []  # machine-to-machine traffic; the secret gates it
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={202: HookAcceptedSerializer, 404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+        auth=[],
+    )
+    def post(self, request, workflow_id, secret):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > settings.WORKFLOW_HOOK_MAX_BYTES:
+            raise PayloadTooLarge(f"The body may be at most {settings.WORKFLOW_HOOK_MAX_BYTES} bytes.")
+        try:
+            payload = request.data if request.body else {}
+        except ParseError:
+            raise
+        execution = workflow_hook_trigger(workflow_id=workflow_id, secret=secret, payload=payload)
+        return Response(
+            {"execution_id": str(execution.pk), "status": execution.status}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class WorkflowExecutionViewSet(
+    OwnedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    owner_field = "workflow__user"
+    queryset = WorkflowExecution.objects.select_related("workflow")
+    serializer_class = WorkflowExecutionSerializer
+    filterset_class = WorkflowExecutionFilter
+    ordering_fields = ["created_at", "completed_at", "status"]
+    ordering = ["-created_at"]
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("node_runs")
+        return queryset
+
+    def get_serializer_class(self):
+        return (
+            WorkflowExecutionDetailSerializer if self.action in ("retrieve", "cancel") else WorkflowExecutionSerializer
+        )
+
+    @extend_schema(request=None, responses={200: WorkflowExecutionDetailSerializer, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        execution = execution_cancel(execution=self.get_object())
+        execution = self.get_queryset().prefetch_related("node_runs").get(pk=execution.pk)
+        return Response(self.get_serializer(execution).data)
