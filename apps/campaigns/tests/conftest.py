@@ -1,0 +1,50 @@
+"""Campaign test fixtures: fake providers on 127.0.0.1 and Celery run in-process (eager)."""
+
+import pytest
+
+from celery_app import app as celery_app
+from services.email.fakes import FakeMailgun, FakeSendGrid
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks queued by on_commit run at once in this process (used with captured on_commit hooks)."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_eager_propagates = False
+
+
+@pytest.fixture
+def fake_sendgrid(settings):
+    fake = FakeSendGrid()
+    settings.SENDGRID_API_HOST = fake.url
+    settings.SENDGRID_API_KEY = fake.api_key
+    settings.EMAIL_PROVIDERS = ["sendgrid"]
+    settings.EMAIL_HTTP_TIMEOUT = 5.0
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_mailgun(settings):
+    fake = FakeMailgun()
+    settings.MAILGUN_API_BASE_URL = f"{fake.url}/v3"
+    settings.MAILGUN_API_KEY = fake.api_key
+    settings.MAILGUN_DOMAIN = fake.domain
+    settings.EMAIL_PROVIDERS = ["mailgun"]
+    settings.EMAIL_HTTP_TIMEOUT = 5.0
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def send(django_capture_on_commit_callbacks, eager_celery):
+    """Run a callable and every task its transaction queues (chunks send in this process)."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
