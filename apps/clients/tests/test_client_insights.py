@@ -1,0 +1,71 @@
+import datetime
+
+import pytest
+import time_machine
+
+from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
+from apps.clients.models import ClientProduct
+from apps.clients.tests.factories import ClientActivityFactory, ClientFactory, ClientNoteFactory, ClientProductFactory
+from apps.tasks.tests.factories import TaskFactory
+from conftest import client_for
+
+pytestmark = pytest.mark.django_db
+UTC = datetime.UTC
+NOW = datetime.datetime(2024, 3, 30, 3, 0, tzinfo=UTC)  # 2024-03-30 12:00 in Seoul
+
+
+def test_insights_from_the_clients_own_data(user):
+    client = ClientFactory(user=user, emails=["admin@zero.co.kr"])
+    with time_machine.travel(NOW - datetime.timedelta(days=10), tick=False):
+        ClientNoteFactory(client=client)  # weight 1
+    last = NOW - datetime.timedelta(days=9)
+    ClientActivityFactory(client=client, type="meeting", scheduled_at=last)  # weight 3
+    ClientActivityFactory(client=client, type="call", scheduled_at=NOW - datetime.timedelta(days=20))  # weight 2
+    ClientActivityFactory(client=client, type="call", status="scheduled", scheduled_at=NOW)  # not done: not counted
+    ClientActivityFactory(client=client, type="meeting", scheduled_at=NOW - datetime.timedelta(days=200))  # too old
+    template = CampaignTemplate.objects.create(name="t", title="t", body="b", user=user)
+    campaign = Campaign.objects.create(name="c", template=template, user=user)
+    CampaignLeadResult.objects.create(
+        campaign=campaign,
+        email="ADMIN@zero.co.kr",
+        status=CampaignLeadResult.Status.CLICKED,
+        sent_at=NOW - datetime.timedelta(days=12),
+        clicked_at=NOW - datetime.timedelta(days=11),
+    )  # weight 2
+    ClientProductFactory(client=client, price=2_500_000, next_billing_date=datetime.date(2024, 4, 1))
+    ClientProductFactory(client=client, price=1_500_000, status=ClientProduct.Status.COMPLETED)
+    ClientProductFactory(client=client, price=9_000_000, status=ClientProduct.Status.CANCELLED)  # earned nothing
+    TaskFactory(created_by=user, client=client, due_date=datetime.date(2024, 3, 29))  # overdue
+
+    with time_machine.travel(NOW, tick=False):
+        response = client_for(user).get(f"/api/clients/clients/{client.pk}/insights/")
+    assert response.status_code == 200
+    body = response.json()
+    insights = body["insights"]
+    assert body["client_id"] == str(client.pk)
+    # recency 40 × (1 − 9/90) = 36; frequency 40 × (1+3+2+2)/20 = 16; commercial 10 × 1 active = 10
+    assert insights["engagement_score"] == 62
+    assert insights["key_metrics"] == {
+        "total_revenue": 4000000.0,
+        "active_products": 1,
+        "last_interaction": "2024-03-21T03:00:00.000000Z",
+    }
+    assert insights["recent_activity_summary"].startswith("Moderate engagement in last 30 days with 4 interactions")
+    recommendations = " | ".join(insights["recommendations"])
+    assert "1 overdue task" in recommendations
+    assert "bills on 2024-04-01" in recommendations
+    assert "follow up by phone" in recommendations
+
+
+def test_client_without_data_scores_zero_and_says_so(auth_client, user):
+    client = ClientFactory(user=user, emails=[])
+    insights = auth_client.get(f"/api/clients/clients/{client.pk}/insights/").json()["insights"]
+    assert insights["engagement_score"] == 0
+    assert insights["key_metrics"] == {"total_revenue": 0.0, "active_products": 0, "last_interaction": None}
+    assert insights["recent_activity_summary"] == "No interactions in the last 30 days"
+    assert any("No interaction recorded yet" in r for r in insights["recommendations"])
+    assert any("No e-mail address" in r for r in insights["recommendations"])
+
+
+def test_insights_of_another_users_client_is_404(other_client, user):
+    assert other_client.get(f"/api/clients/clients/{ClientFactory(user=user).pk}/insights/").status_code == 404
