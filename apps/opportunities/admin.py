@@ -1,7 +1,22 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from .models import Opportunity, OpportunityStatusChange
-from .services import opportunity_record_creation
+from .services import opportunity_change_status, opportunity_record_creation
+
+
+def _move_to(status: Opportunity.Status):
+    """An admin action moving the selected opportunities to ``status`` through the service, so
+    each move is recorded exactly as the API's change-status records it."""
+
+    def action(modeladmin, request, queryset):
+        moved = 0
+        for opportunity in queryset.exclude(status=status):
+            opportunity_change_status(opportunity=opportunity, status=status, user=request.user, note="admin")
+            moved += 1
+        modeladmin.message_user(request, f"{moved} moved to {status.label}.", messages.SUCCESS)
+
+    action.__name__ = f"move_to_{status.value}"
+    return admin.action(description=f"Move selected opportunities to {status.label} ({status.value})")(action)
 
 
 class OpportunityStatusChangeInline(admin.TabularInline):
@@ -26,6 +41,7 @@ class OpportunityAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "created_at"
     inlines = [OpportunityStatusChangeInline]
+    actions = [_move_to(status) for status in Opportunity.Status]
 
     def get_readonly_fields(self, request, obj=None):
         # An existing opportunity changes status through change-status, so the move is recorded.

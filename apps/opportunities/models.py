@@ -61,4 +61,5 @@ class OpportunityStatusChange(BaseModel):
 
     def __str__(self) -> str:
         start = self.get_from_status_display() or "—"
-        return f"{self.opportunity.name}: {start} → {self.get_to_status_display()} ({self.changed_at:%Y-%m-%d %H:%M})"
+        when = timezone.localtime(self.changed_at)
+        return f"{self.opportunity.name}: {start} → {self.get_to_status_display()} ({when:%Y-%m-%d %H:%M})"
