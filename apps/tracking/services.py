@@ -13,6 +13,7 @@ A result's summary columns are recomputed from its events under a row lock and o
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
@@ -191,10 +192,8 @@ def tracking_queue_drain(*, max_batches: int | None = None, max_seconds: float |
             items = []
             lock.reacquire()
     finally:
-        try:
+        with contextlib.suppress(redis.exceptions.LockError):
             lock.release()
-        except redis.exceptions.LockError:
-            pass
     return stats
 
 

@@ -307,7 +307,8 @@ def _mail_from_message(provider: str, message: email.message.Message) -> Inbound
 def sendgrid_parse_inbound(form) -> InboundMail:
     """A SendGrid Inbound Parse post (multipart): parsed fields, or the full MIME in ``email`` (raw mode)."""
     if form.get("email"):
-        message = email.message_from_string(form["email"], policy=email.policy.default)
+        raw = form["email"].encode("utf-8", "surrogateescape")
+        message = email.message_from_bytes(raw, policy=email.policy.default)
         mail = _mail_from_message("sendgrid", message)
     else:
         header_block = email.message_from_string(form.get("headers", ""), policy=email.policy.default)
