@@ -59,6 +59,11 @@ class WebhookNode(Node):
         method = data.get("method", "POST")
         url = str(data["url"])
         headers = {str(k): str(v) for k, v in (data.get("headers") or {}).items()}
+        for name, value in headers.items():
+            try:
+                value.encode("latin-1")
+            except UnicodeEncodeError as exc:
+                raise NodeError(f"header {name}: HTTP headers carry only Latin-1 text; got {value!r}.") from exc
         kwargs: dict = {"headers": headers, "timeout": float(data.get("timeout", 10)), "stream": True}
         if method != "GET" and "body" in data:
             kwargs["json"] = data["body"]

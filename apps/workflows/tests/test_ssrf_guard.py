@@ -1,0 +1,66 @@
+"""The webhook node refuses private, loopback and link-local addresses, after DNS resolution,
+unless the host is allowed in settings."""
+
+import pytest
+
+from .factories import node
+
+pytestmark = pytest.mark.django_db
+
+
+def call(run_workflow, url):
+    execution = run_workflow([node("call", "webhook", {"url": url, "retries": 0})])
+    return execution, execution.node_runs.get()
+
+
+def test_loopback_is_refused_and_never_contacted(run_workflow, fake_server):
+    server = fake_server()
+    execution, run = call(run_workflow, server.url + "/internal")
+    assert execution.status == "failed"
+    assert run.error.startswith("refused:") and "127.0.0.1" in run.error
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.0.0.7/admin",
+        "http://192.168.1.1/",
+        "http://172.16.5.4/",
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata (link-local)
+        "http://[::1]/",
+        "http://[fd00::1]/",
+        "http://0.0.0.0/",
+    ],
+)
+def test_private_and_link_local_addresses_are_refused(run_workflow, url):
+    execution, run = call(run_workflow, url)
+    assert execution.status == "failed"
+    assert run.error.startswith("refused:")
+    assert run.attempt == 1  # not retried: it would never succeed
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:9/",  # a name that resolves to loopback
+        "http://10.1:80/",  # short dotted form that resolves to 10.0.0.1 (private)
+        "http://2130706433/",  # the integer form of 127.0.0.1
+    ],
+)
+def test_names_that_resolve_to_forbidden_addresses_are_refused(run_workflow, url):
+    execution, run = call(run_workflow, url)
+    assert execution.status == "failed"
+    assert run.error.startswith("refused:") and "resolves to" in run.error
+
+
+def test_allowed_host_is_reachable(run_workflow, fake_server, allow_loopback_webhooks):
+    server = fake_server()
+    execution, run = call(run_workflow, server.url + "/ok")
+    assert execution.status == "completed"
+    assert len(server.hits("/ok")) == 1
+
+
+def test_non_http_scheme_is_refused(run_workflow):
+    execution, run = call(run_workflow, "file:///etc/passwd")
+    assert execution.status == "failed" and "only http and https" in run.error
