@@ -52,7 +52,7 @@ def spec_tasks(user, client):
 
 def test_tasks_grouped_with_summary_at_a_fixed_time(user):
     client = ClientFactory(user=user)
-    invoice, execution, review, contract = spec_tasks(user, client)
+    _invoice, execution, review, contract = spec_tasks(user, client)
     overdue = TaskFactory(created_by=user, client=client, name="견적서 회신", due_date=datetime.date(2024, 3, 19))
     due_today = TaskFactory(created_by=user, client=client, name="오늘 마감", due_date=datetime.date(2024, 3, 20))
     TaskFactory(created_by=user, client=client, name="기한 없음", due_date=None)
