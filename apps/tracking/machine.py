@@ -2,7 +2,7 @@
 
 Machine events are stored like any other, flagged with the reason, and left out of the human open
 and click counts and rates (and out of CampaignLeadResult.opened_at/clicked_at). The rule
-(docs/tracking.md):
+(apps/tracking/README.md):
 
 Opens
 - user agent exactly ``Mozilla/5.0``: Apple Mail Privacy Protection prefetches every image through

@@ -125,12 +125,18 @@ async def sse_stream(
         yield _OPENING
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_seconds
+        last = loop.time()
         while (left := deadline - loop.time()) > 0:
             message = await pubsub.get_message(timeout=min(heartbeat, left))
-            if message is None:
-                yield ": heartbeat\n\n"
-            elif message.get("type") == "message":
+            now = loop.time()
+            # get_message also returns None for the (ignored) subscribe confirmation: only a real
+            # quiet period earns a heartbeat.
+            if message is not None and message.get("type") == "message":
                 yield _frame(message["data"])
+                last = now
+            elif now - last >= heartbeat:
+                yield ": heartbeat\n\n"
+                last = now
     finally:
         try:
             await pubsub.aclose()
@@ -148,12 +154,16 @@ def sse_stream_sync(user_id) -> Iterator[str]:
     try:
         pubsub.subscribe(user_channel(user_id))
         yield _OPENING
+        last = time.monotonic()
         while (left := deadline - time.monotonic()) > 0:
             message = pubsub.get_message(timeout=min(heartbeat, left))
-            if message is None:
-                yield ": heartbeat\n\n"
-            elif message.get("type") == "message":
+            now = time.monotonic()
+            if message is not None and message.get("type") == "message":
                 yield _frame(message["data"])
+                last = now
+            elif now - last >= heartbeat:
+                yield ": heartbeat\n\n"
+                last = now
     finally:
         pubsub.close()
         client.close()

@@ -253,7 +253,7 @@ def events_ingest(*, events: list[dict]) -> IngestStats:
     # The same event twice in one batch is one event.
     events = list({e["key"]: e for e in events}.values())
     with transaction.atomic():
-        results = _lock_results(events)
+        results, result_of = _lock_results(events)
         existing = set(
             TrackingEvent.objects.filter(event_key__in=[e["key"] for e in events]).values_list("event_key", flat=True)
         )
@@ -261,7 +261,7 @@ def events_ingest(*, events: list[dict]) -> IngestStats:
         for event in events:
             if event["key"] in existing:
                 continue
-            result = results.get(event.get("_result"))
+            result = results.get(result_of[event["key"]])
             rows.append(_event_row(event, result))
         TrackingEvent.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
         stats.stored = len(rows)
@@ -274,11 +274,12 @@ def events_ingest(*, events: list[dict]) -> IngestStats:
     return stats
 
 
-def _lock_results(events: list[dict]) -> dict[uuid.UUID, CampaignLeadResult]:
-    """The results the events name, locked (NO KEY UPDATE, in id order: no deadlocks) for this batch.
+def _lock_results(events: list[dict]) -> tuple[dict[uuid.UUID, CampaignLeadResult], dict[str, uuid.UUID | None]]:
+    """The results the events name, locked (NO KEY UPDATE, in id order: no deadlocks) for this batch,
+    and which result each event (by key) belongs to.
 
     An event names its result by id (our token, or the provider's custom args), else by the
-    provider's message id. Each event gets ``_result`` (a UUID or None).
+    provider's message id.
     """
     ids = {rid for e in events if (rid := _as_uuid(e.get("result")))}
     pmids = {p for e in events if not _as_uuid(e.get("result")) for p in e.get("pmids", ())}
@@ -297,12 +298,13 @@ def _lock_results(events: list[dict]) -> dict[uuid.UUID, CampaignLeadResult]:
         .only(*_RESULT_FIELDS, "campaign__user")
         .order_by("id")
     }
+    result_of = {}
     for event in events:
         rid = _as_uuid(event.get("result"))
         if rid is None:
             rid = next((by_pmid[p] for p in event.get("pmids", ()) if p in by_pmid), None)
-        event["_result"] = rid if rid in locked else None
-    return locked
+        result_of[event["key"]] = rid if rid in locked else None
+    return locked, result_of
 
 
 _RESULT_FIELDS = (

@@ -16,7 +16,7 @@ TRACKING_INGEST_BATCH_SIZE = env_int("TRACKING_INGEST_BATCH_SIZE", 1000)
 # One drain runs at most this long; the beat starts the next one.
 TRACKING_INGEST_MAX_SECONDS = env_float("TRACKING_INGEST_MAX_SECONDS", 20.0)
 
-# Machine detection (docs/tracking.md): a click this soon after sending/delivery is a security scanner.
+# Machine detection (apps/tracking/README.md): a click this soon after sending/delivery is a security scanner.
 TRACKING_SCANNER_CLICK_SECONDS = env_int("TRACKING_SCANNER_CLICK_SECONDS", 10)
 # Apple Mail Privacy Protection fetches images from Apple's own network (AS714, 17.0.0.0/8).
 TRACKING_APPLE_PROXY_NETWORKS = env_list("TRACKING_APPLE_PROXY_NETWORKS", "17.0.0.0/8")
