@@ -1,16 +1,44 @@
-"""Reads of the leads app that are more than a filter: the members of a lead list, in list order."""
+"""Reads of the leads app that are more than a filter: lead counts and one page of a list's members."""
 
 from collections.abc import Sequence
 
+from django.db import connection
 from django.db.models import F, Func, IntegerField, QuerySet
 
 from .models import Lead, LeadList
 
 
-def lead_list_with_counts(queryset: QuerySet[LeadList], *, defer_ids: bool = False) -> QuerySet[LeadList]:
-    """Lists with ``lead_count`` computed in SQL; ``defer_ids`` leaves the (possibly long) id array unread."""
-    queryset = queryset.annotate(lead_count=Func(F("lead_ids"), function="cardinality", output_field=IntegerField()))
-    return queryset.defer("lead_ids") if defer_ids else queryset
+def lead_list_with_counts(queryset: QuerySet[LeadList]) -> QuerySet[LeadList]:
+    """Lists with ``lead_count`` computed in SQL and the (possibly 10,000-long) id array left unread."""
+    return queryset.defer("lead_ids").annotate(
+        lead_count=Func(F("lead_ids"), function="cardinality", output_field=IntegerField())
+    )
+
+
+class LeadIdsWindow(Sequence):
+    """``lead_list.lead_ids`` as a sequence a paginator can slice, reading only the requested slice
+    from PostgreSQL (``lead_ids[a:b]``) instead of the whole array."""
+
+    def __init__(self, lead_list: LeadList, count: int):
+        self.lead_list_id = lead_list.pk
+        self.count_ = count
+
+    def __len__(self) -> int:
+        return self.count_
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("LeadIdsWindow supports contiguous slices only")
+        start, stop, _ = index.indices(self.count_)
+        if stop <= start:
+            return []
+        with connection.cursor() as cursor:
+            # PostgreSQL arrays are 1-based and their slices inclusive.
+            cursor.execute(
+                "SELECT lead_ids[%s:%s] FROM leads_leadlist WHERE id = %s", [start + 1, stop, self.lead_list_id]
+            )
+            row = cursor.fetchone()
+        return list(row[0] or []) if row else []
 
 
 def lead_list_members(*, lead_list: LeadList, lead_ids: Sequence) -> list[Lead]:

@@ -108,18 +108,20 @@ def lead_delete(*, lead: Lead) -> None:
     lead.delete()
 
 
-def lead_lists_forget_lead(*, lead_id: uuid.UUID) -> int:
-    """Remove one lead id from every list that holds it: one UPDATE, found through the GIN index.
+def lead_lists_forget_lead(*, lead_id: uuid.UUID, user_id) -> int:
+    """Remove one lead id from every list that holds it: one UPDATE with array_remove.
 
+    A list only ever holds its own user's leads (lead_list_add_leads checks it; the admin shows
+    ``lead_ids`` read-only), so only that user's lists are searched, through the user index.
     Called on every Lead delete (``signals.py``), whoever deletes it: the API, the admin, a cascade.
     """
     with connection.cursor() as cursor:
         cursor.execute(
             """
             UPDATE leads_leadlist SET lead_ids = array_remove(lead_ids, %(id)s::uuid), updated_at = now()
-             WHERE lead_ids @> ARRAY[%(id)s::uuid]
+             WHERE user_id = %(user)s AND lead_ids @> ARRAY[%(id)s::uuid]
             """,
-            {"id": str(lead_id)},
+            {"id": str(lead_id), "user": user_id},
         )
         return cursor.rowcount
 

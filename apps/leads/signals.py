@@ -9,4 +9,4 @@ from .services import lead_lists_forget_lead
 
 @receiver(post_delete, sender=Lead, dispatch_uid="leads.forget_deleted_lead")
 def forget_deleted_lead(sender, instance: Lead, **kwargs) -> None:
-    lead_lists_forget_lead(lead_id=instance.pk)
+    lead_lists_forget_lead(lead_id=instance.pk, user_id=instance.user_id)

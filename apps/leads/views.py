@@ -11,7 +11,7 @@ from common.views import OwnedModelViewSet
 
 from .filters import LeadFilter
 from .models import Lead, LeadList
-from .selectors import lead_list_members, lead_list_with_counts
+from .selectors import LeadIdsWindow, lead_list_members, lead_list_with_counts
 from .serializers import LeadListChangeSerializer, LeadListDetailSerializer, LeadListSerializer, LeadSerializer
 from .services import lead_delete, lead_list_add_leads, lead_list_remove_leads
 
@@ -65,13 +65,13 @@ class LeadListViewSet(OwnedModelViewSet):
     ordering = ["-created_at"]
 
     def get_queryset(self):
-        # The id array is read only where the members are needed (detail, add/remove).
-        return lead_list_with_counts(super().get_queryset(), defer_ids=self.action == "list")
+        return lead_list_with_counts(super().get_queryset())
 
     def retrieve(self, request, *args, **kwargs):
         lead_list = self.get_object()
         paginator = StandardPagination()
-        page_ids = paginator.paginate_queryset(lead_list.lead_ids, request, view=self)
+        window = LeadIdsWindow(lead_list, lead_list.lead_count)
+        page_ids = paginator.paginate_queryset(window, request, view=self)
         leads = lead_list_members(lead_list=lead_list, lead_ids=page_ids)
         leads_page = {
             "count": paginator.page.paginator.count,

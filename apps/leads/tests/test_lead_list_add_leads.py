@@ -1,12 +1,11 @@
 import uuid
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from apps.leads.models import Lead, LeadList
 from apps.leads.services import lead_list_add_leads
 from apps.leads.tests.factories import LeadFactory, LeadListFactory
+from apps.leads.tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -83,10 +82,10 @@ def test_thousands_of_ids_take_one_update(user):
     ids = list(Lead.objects.filter(user=user).order_by("name").values_list("id", flat=True))
     lead_list = LeadListFactory(user=user, lead_ids=ids[:10])
 
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         change = lead_list_add_leads(lead_list=lead_list, lead_ids=ids)
 
     assert change.added == 2990
     assert len(change.ignored_ids) == 10
-    assert sum(1 for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("WITH")) == 1
+    assert sum(1 for q in queries if q.lstrip().upper().startswith("WITH")) == 1
     assert LeadList.objects.get(pk=lead_list.pk).lead_ids == ids

@@ -1,16 +1,15 @@
 """Lists cost the same number of queries whatever the page size (no N+1)."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from apps.leads.tests.factories import IndustryFactory, LeadFactory, LeadListFactory
+from apps.leads.tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
 
 def query_count(client, url):
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         response = client.get(url)
     assert response.status_code == 200, response.data
     return len(queries), response
@@ -28,6 +27,7 @@ def test_lead_list_pages_cost_the_same(auth_client, user):
         assert len(small_response.data["results"]) == 5
         assert len(large_response.data["results"]) == 25
         assert small == large, url
+        assert small == 3, url  # the JWT's user, the count, the page (industry and user joined)
 
 
 def test_lead_list_detail_pages_cost_the_same(auth_client, user):
@@ -41,3 +41,5 @@ def test_lead_list_detail_pages_cost_the_same(auth_client, user):
     assert len(small_response.data["leads"]["results"]) == 5
     assert len(large_response.data["leads"]["results"]) == 30
     assert small == large
+    # the JWT's user, the list with its lead_count, the page's ids, the page's leads
+    assert small == 4
