@@ -269,7 +269,7 @@ def node_run_take_over(execution_id, node_id: str, *, old_claim, claim, now, lea
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            UPDATE workflows_noderun SET claim = %s, lease_expires_at = %s
+            UPDATE workflows_noderun SET claim = %s, lease_expires_at = %s, attempt = attempt + 1
              WHERE execution_id = %s AND node_id = %s AND status = 'running'
                AND claim IS NOT DISTINCT FROM %s AND lease_expires_at < %s
          RETURNING id

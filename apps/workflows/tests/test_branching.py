@@ -38,7 +38,12 @@ def test_and_or_not_rules(run_workflow):
     rule = {
         "and": [
             {"value": "{{ input.industry }}", "operator": "contains", "compare": "도매"},
-            {"or": [{"value": "{{ input.amount }}", "operator": "gt", "compare": "100,000"}, {"value": 1, "operator": "eq", "compare": 2}]},
+            {
+                "or": [
+                    {"value": "{{ input.amount }}", "operator": "gt", "compare": "100,000"},
+                    {"value": 1, "operator": "eq", "compare": 2},
+                ]
+            },
             {"not": {"value": "{{ input.email }}", "operator": "is_empty"}},
         ]
     }
@@ -72,7 +77,12 @@ def test_join_after_a_skipped_branch_runs_on_the_active_one(run_workflow):
         transform("always", set={"always": True}),
         transform("join"),
     ]
-    edges = [edge("check", "vip", "true"), edge("check", "always", "false"), edge("vip", "join"), edge("always", "join")]
+    edges = [
+        edge("check", "vip", "true"),
+        edge("check", "always", "false"),
+        edge("vip", "join"),
+        edge("always", "join"),
+    ]
     execution = run_workflow(nodes, edges, input_data={"vip": False})
     by_id = runs(execution)
     assert by_id["vip"].status == "skipped"

@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db
 
 def test_delay_is_resumed_by_the_scheduled_sweep(run_workflow):
     start = timezone.now()
-    nodes = [transform("before", set={"step": 1}), node("wait", "delay", {"amount": 2, "unit": "hours"}), transform("after", set={"step": 2})]
+    nodes = [
+        transform("before", set={"step": 1}),
+        node("wait", "delay", {"amount": 2, "unit": "hours"}),
+        transform("after", set={"step": 2}),
+    ]
     execution = run_workflow(nodes, [edge("before", "wait"), edge("wait", "after")])
     wait = execution.node_runs.get(node_id="wait")
     assert execution.status == "running"
@@ -62,5 +66,7 @@ def test_delay_until_a_seoul_datetime(run_workflow):
 
 
 def test_delay_until_the_past_continues_at_once(run_workflow):
-    execution = run_workflow([node("wait", "delay", {"until": "2020-01-01T09:00"}), transform("after")], [edge("wait", "after")])
+    execution = run_workflow(
+        [node("wait", "delay", {"until": "2020-01-01T09:00"}), transform("after")], [edge("wait", "after")]
+    )
     assert execution.status == "completed"

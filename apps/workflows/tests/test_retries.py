@@ -42,7 +42,9 @@ def test_retries_then_success(run_workflow, fake_server, allow_loopback_webhooks
     call.refresh_from_db()
     assert execution.status == "completed"
     assert (call.status, call.attempt, call.error) == ("completed", 3, "")
-    assert execution.output_data == {"after": {"status": 200, "body": {"invoice": "INV-1"}, "headers": call.output["headers"], "invoice": "INV-1"}}
+    assert execution.output_data == {
+        "after": {"status": 200, "body": {"invoice": "INV-1"}, "headers": call.output["headers"], "invoice": "INV-1"}
+    }
     assert len(server.requests) == 3
 
 
@@ -57,7 +59,9 @@ def test_permanent_error_is_not_retried(run_workflow, fake_server, allow_loopbac
 def test_retries_exhausted_fail_the_node(run_workflow, fake_server, allow_loopback_webhooks):
     server = fake_server(lambda r: Reply(500, {}))
     start = timezone.now()
-    execution = run_workflow([node("call", "webhook", {"url": server.url + "/x", "retries": 1, "retry_delay_seconds": 1})])
+    execution = run_workflow(
+        [node("call", "webhook", {"url": server.url + "/x", "retries": 1, "retry_delay_seconds": 1})]
+    )
     with time_machine.travel(start + dt.timedelta(seconds=10), tick=False):
         executions_sweep(dispatcher=InlineDispatcher())
     execution.refresh_from_db()

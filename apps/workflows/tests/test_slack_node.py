@@ -9,7 +9,13 @@ pytestmark = pytest.mark.django_db
 
 def test_posts_message_with_bot_token(run_workflow, fake_slack):
     execution = run_workflow(
-        [node("notify", "slack", {"channel": "#billing", "text": "{{ input.company_name }} 세금계산서 {{ input.amount }}원"})],
+        [
+            node(
+                "notify",
+                "slack",
+                {"channel": "#billing", "text": "{{ input.company_name }} 세금계산서 {{ input.amount }}원"},
+            )
+        ],
         input_data={"company_name": "제로커뮤니케이션(주)", "amount": 123000},
     )
     assert execution.status == "completed", execution.error_message

@@ -22,14 +22,17 @@ def invoice_workflow(user):
 
 @pytest.fixture
 def failing_workflow(user):
-    return WorkflowFactory(user=user, nodes=[node("fail", "update_task_status", {"status": "completed", "task_id": "not-a-uuid"})])
+    return WorkflowFactory(
+        user=user, nodes=[node("fail", "update_task_status", {"status": "completed", "task_id": "not-a-uuid"})]
+    )
 
 
 def task_for(user, *workflows, data=None):
     return TaskFactory(
         created_by=user,
         workflow_ids=[w.pk for w in workflows],
-        workflow_data=data or {str(w.pk): {"amount": 123000, "company_name": "제로커뮤니케이션(주)"} for w in workflows},
+        workflow_data=data
+        or {str(w.pk): {"amount": 123000, "company_name": "제로커뮤니케이션(주)"} for w in workflows},
     )
 
 

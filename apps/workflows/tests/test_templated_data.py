@@ -34,15 +34,24 @@ def test_email_is_rendered_from_input_and_upstream_outputs(run_workflow):
 
 
 def test_single_expression_keeps_its_type(run_workflow):
-    execution = run_workflow([transform("t", set={"tags": "{{ input.tags }}", "n": "{{ input.tags | length }}"})],
-                             input_data={"tags": [1, 2, 3]})
+    execution = run_workflow(
+        [transform("t", set={"tags": "{{ input.tags }}", "n": "{{ input.tags | length }}"})],
+        input_data={"tags": [1, 2, 3]},
+    )
     assert execution.output_data["t"]["tags"] == [1, 2, 3]
     assert execution.output_data["t"]["n"] == 3
 
 
 def test_rename_compute_and_remove(run_workflow):
     execution = run_workflow(
-        [transform("t", rename={"receipt_reciever": "receiver"}, compute={"total": "(record.amount * 1.1) | round | int"}, remove=["secret"])],
+        [
+            transform(
+                "t",
+                rename={"receipt_reciever": "receiver"},
+                compute={"total": "(record.amount * 1.1) | round | int"},
+                remove=["secret"],
+            )
+        ],
         input_data={"receipt_reciever": "유창해", "amount": 1000, "secret": "x"},
     )
     assert execution.output_data["t"] == {"receiver": "유창해", "amount": 1000, "total": 1100}

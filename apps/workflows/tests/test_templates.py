@@ -33,7 +33,9 @@ def test_templates_list_includes_tax_invoice_and_my_own(auth_client, user, other
 
 
 def test_instantiate_copies_the_template(auth_client, user):
-    response = auth_client.post("/api/workflows/templates/tax_invoice/instantiate/", {"name": "3월 세금계산서"}, format="json")
+    response = auth_client.post(
+        "/api/workflows/templates/tax_invoice/instantiate/", {"name": "3월 세금계산서"}, format="json"
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["name"] == "3월 세금계산서" and body["template_key"] == "tax_invoice" and body["is_active"] is False

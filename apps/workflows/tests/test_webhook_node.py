@@ -21,13 +21,21 @@ def test_posts_templated_json_and_returns_status_and_body(run_workflow, fake_ser
                 "method": "PUT",
                 "url": server.url + "/invoices/{{ input.product }}",
                 "headers": {"X-Product": "{{ input.product }}", "Authorization": "Bearer abc"},
-                "body": {"amount": "{{ input.amount }}", "company": "{{ input.company_name }}", "fixed": [1, "{{ input.currency }}"]},
+                "body": {
+                    "amount": "{{ input.amount }}",
+                    "company": "{{ input.company_name }}",
+                    "fixed": [1, "{{ input.currency }}"],
+                },
             },
         ),
-        transform("after", set={"id": "{{ nodes.call.output.body.invoice_id }}", "code": "{{ nodes.call.output.status }}"}),
+        transform(
+            "after", set={"id": "{{ nodes.call.output.body.invoice_id }}", "code": "{{ nodes.call.output.status }}"}
+        ),
     ]
     execution = run_workflow(
-        nodes, [edge("call", "after")], input_data={"product": 231, "amount": 123000, "currency": "krw", "company_name": "제로"}
+        nodes,
+        [edge("call", "after")],
+        input_data={"product": 231, "amount": 123000, "currency": "krw", "company_name": "제로"},
     )
     assert execution.status == "completed", execution.error_message
     [request] = server.requests
@@ -57,7 +65,9 @@ def test_timeout_fails_the_node(run_workflow, fake_server, allow_loopback_webhoo
 
 def test_error_status_can_be_accepted(run_workflow, fake_server, allow_loopback_webhooks):
     server = fake_server(lambda r: Reply(404, {"found": False}))
-    execution = run_workflow([node("call", "webhook", {"method": "GET", "url": server.url + "/x", "fail_on_error_status": False})])
+    execution = run_workflow(
+        [node("call", "webhook", {"method": "GET", "url": server.url + "/x", "fail_on_error_status": False})]
+    )
     assert execution.status == "completed"
     assert execution.output_data["call"]["status"] == 404
     assert execution.output_data["call"]["body"] == {"found": False}
@@ -65,6 +75,9 @@ def test_error_status_can_be_accepted(run_workflow, fake_server, allow_loopback_
 
 def test_non_latin1_header_fails_clearly(run_workflow, fake_server, allow_loopback_webhooks):
     server = fake_server()
-    execution = run_workflow([node("call", "webhook", {"url": server.url, "headers": {"X-Name": "{{ input.name }}"}})], input_data={"name": "제로"})
+    execution = run_workflow(
+        [node("call", "webhook", {"url": server.url, "headers": {"X-Name": "{{ input.name }}"}})],
+        input_data={"name": "제로"},
+    )
     assert "HTTP headers carry only Latin-1 text" in execution.node_runs.get().error
     assert server.requests == []

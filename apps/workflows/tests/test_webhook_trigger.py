@@ -15,13 +15,18 @@ pytestmark = pytest.mark.django_db
 def hooked(user):
     return WorkflowFactory(
         user=user,
-        nodes=[node("hook", "webhook_trigger"), transform("greet", set={"greeting": "안녕하세요 {{ input.owner }} 대표님"})],
+        nodes=[
+            node("hook", "webhook_trigger"),
+            transform("greet", set={"greeting": "안녕하세요 {{ input.owner }} 대표님"}),
+        ],
         edges=[edge("hook", "greet")],
     )
 
 
 def test_hook_starts_an_execution_with_the_body(api_client, hooked):
-    response = api_client.post(f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/", {"owner": "서종렬"}, format="json")
+    response = api_client.post(
+        f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/", {"owner": "서종렬"}, format="json"
+    )
     assert response.status_code == 202
     execution = execution_run_inline(response.json()["execution_id"])
     assert execution.trigger == "webhook"
@@ -43,13 +48,19 @@ def test_rotated_secret_revokes_the_old_url(auth_client, api_client, hooked):
     hooked.refresh_from_db()
     assert hooked.webhook_secret != old and response.json()["webhook_url"].endswith(f"/hooks/{hooked.webhook_secret}/")
     assert api_client.post(f"/api/workflows/{hooked.pk}/hooks/{old}/", {}, format="json").status_code == 404
-    assert api_client.post(f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/", {}, format="json").status_code == 202
+    assert (
+        api_client.post(f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/", {}, format="json").status_code
+        == 202
+    )
 
 
 def test_inactive_workflow_hook_is_409(api_client, hooked):
     hooked.is_active = False
     hooked.save()
-    assert api_client.post(f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/", {}, format="json").status_code == 409
+    assert (
+        api_client.post(f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/", {}, format="json").status_code
+        == 409
+    )
 
 
 def test_workflow_without_trigger_node_is_409(api_client, user):

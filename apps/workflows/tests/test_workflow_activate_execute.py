@@ -49,6 +49,8 @@ def test_execution_snapshot_ignores_later_edits(auth_client, user):
     workflow = WorkflowFactory(user=user, nodes=[transform("t", set={"version": "old"})])
     execution_id = auth_client.post(f"/api/workflows/{workflow.pk}/execute/", {}, format="json").json()["id"]
     auth_client.patch(
-        f"/api/workflows/{workflow.pk}/", {"nodes": [node("t", "transform", {"set": {"version": "new"}})]}, format="json"
+        f"/api/workflows/{workflow.pk}/",
+        {"nodes": [node("t", "transform", {"set": {"version": "new"}})]},
+        format="json",
     )
     assert execution_run_inline(execution_id).output_data == {"t": {"version": "old"}}

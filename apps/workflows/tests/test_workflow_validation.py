@@ -53,7 +53,7 @@ def test_condition_edges_must_use_true_false_or_error(auth_client):
     nodes = [node("check", "condition", {"rule": {"value": 1, "operator": "eq", "compare": 1}}), transform("next")]
     response = post(auth_client, nodes, [edge("check", "next", "maybe")])
     assert response.status_code == 400
-    assert 'node "check" (condition) has no output \'maybe\'' in response.json()["edges"][0]
+    assert "node \"check\" (condition) has no output 'maybe'" in response.json()["edges"][0]
 
 
 def test_trigger_cannot_have_incoming_edges(auth_client):
