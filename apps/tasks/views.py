@@ -50,9 +50,10 @@ class TaskViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path="change-status")
     def change_status(self, request, pk=None):
         """Set the status; completing a repetitive task creates its next occurrence."""
+        task = self.get_object()  # another user's task is 404 before its body is looked at
         body = TaskChangeStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        task = task_change_status(task=self.get_object(), status=body.validated_data["status"], user=request.user)
+        task = task_change_status(task=task, status=body.validated_data["status"], user=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=task.pk)).data)
 
     @extend_schema(

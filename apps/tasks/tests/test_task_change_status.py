@@ -73,3 +73,5 @@ def test_assignee_can_change_status_stranger_gets_404(user, other_user):
 
     stranger = client_for(UserFactory())
     assert stranger.post(URL.format(task.pk), {"status": "completed"}, format="json").status_code == 404
+    # Even a bad body: the task's existence is not revealed by a 400.
+    assert stranger.post(URL.format(task.pk), {"status": "bogus"}, format="json").status_code == 404
