@@ -1,7 +1,8 @@
 import pytest
+from rest_framework.exceptions import ValidationError
 
 from apps.leads.models import Lead
-from apps.leads.services import lead_create
+from apps.leads.services import _save_checked, lead_create
 from apps.leads.tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,8 +69,16 @@ def test_blank_numbers_are_not_duplicates(auth_client, user):
 
 def test_service_called_directly_checks_too(user):
     first = LeadFactory(user=user, business_number="1188120723")
-    from rest_framework.exceptions import ValidationError
-
     with pytest.raises(ValidationError) as raised:
         lead_create(user=user, name="중복", business_number="118-81-20723")
     assert raised.value.detail["existing_lead_id"] == [str(first.id)]
+
+
+def test_a_lost_race_on_the_unique_constraint_is_the_same_400(user):
+    # Two requests can both pass the pre-check; the database constraint then refuses the second
+    # insert, and the service answers with the same error naming the lead that won.
+    winner = LeadFactory(user=user, corporation_number="1101111713381")
+    with pytest.raises(ValidationError) as raised:
+        _save_checked(lead=Lead(user=user, name="늦은 요청", corporation_number="1101111713381"), user=user)
+    assert raised.value.detail["existing_lead_id"] == [str(winner.id)]
+    assert Lead.objects.filter(user=user).count() == 1
