@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 import redis
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Min, Q
 
 from apps.campaigns.models import CampaignLeadResult
@@ -263,7 +263,7 @@ def events_ingest(*, events: list[dict]) -> IngestStats:
                 continue
             result = results.get(result_of[event["key"]])
             rows.append(_event_row(event, result))
-        TrackingEvent.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        _insert_events(rows)
         stats.stored = len(rows)
         touched = {row.result_id for row in rows if row.result_id}
         changed = results_refresh(results=[results[rid] for rid in sorted(touched)])
@@ -358,6 +358,33 @@ def _event_row(event: dict, result: CampaignLeadResult | None) -> TrackingEvent:
     return row
 
 
+def _insert_events(rows: list[TrackingEvent]) -> None:
+    """COPY the batch into a session temp table, then INSERT … ON CONFLICT DO NOTHING.
+
+    Several times faster than bulk_create for 1,000 rows, and still idempotent on event_key (a batch
+    written twice, or a concurrent direct write of the same event, inserts it once).
+    """
+    if not rows:
+        return
+    meta = TrackingEvent._meta
+    fields = list(meta.concrete_fields)
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    now = datetime.now(tz=UTC)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'CREATE TEMP TABLE IF NOT EXISTS tracking_event_load (LIKE "{meta.db_table}") ON COMMIT DELETE ROWS'
+        )
+        with cursor.copy(f"COPY tracking_event_load ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                row.created_at = row.updated_at = now
+                copy.write_row([field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields])
+        cursor.execute(
+            f'INSERT INTO "{meta.db_table}" ({columns}) SELECT {columns} FROM tracking_event_load '
+            "ON CONFLICT (event_key) DO NOTHING"
+        )
+        cursor.execute("DELETE FROM tracking_event_load")
+
+
 def _suppress(rows: list[TrackingEvent]) -> int:
     """Unsubscribes, complaints and hard bounces put the address on the suppression list."""
     entries: dict[str, SuppressedAddress] = {}
@@ -428,8 +455,26 @@ def results_refresh(*, results: list[CampaignLeadResult]) -> list[CampaignLeadRe
         if any(getattr(result, name) != value for name, value in before.items()):
             changed.append(result)
     if changed:
-        CampaignLeadResult.objects.bulk_update(changed, _UPDATED_FIELDS, batch_size=500)
+        _write_results(changed)
     return changed
+
+
+def _write_results(results: list[CampaignLeadResult]) -> None:
+    """One UPDATE … FROM unnest(arrays) for the whole batch (bulk_update's CASE per row is ~100× slower)."""
+    meta = CampaignLeadResult._meta
+    columns = [meta.get_field(name).column for name in _UPDATED_FIELDS]
+    types = {"status": "text", "error_message": "text", "open_count": "integer", "click_count": "integer"}
+    casts = [f"%s::{types.get(name, 'timestamptz')}[]" for name in _UPDATED_FIELDS]
+    assignments = ", ".join(f'"{column}" = v."{column}"' for column in columns)
+    names = ", ".join(f'"{column}"' for column in columns)
+    sql = (
+        f'UPDATE "{meta.db_table}" AS r SET {assignments}, "updated_at" = now() '
+        f"FROM unnest(%s::uuid[], {', '.join(casts)}) AS v(id, {names}) "
+        "WHERE r.id = v.id"
+    )
+    params = [[r.id for r in results]] + [[getattr(r, name) for r in results] for name in _UPDATED_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 _UPDATED_FIELDS = [
