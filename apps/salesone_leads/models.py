@@ -1,8 +1,11 @@
 """The national company database (SPEC.md "SalesOneLead (UltimateDB)"), shared read-only by every user."""
 
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from common.korean_ids import is_valid_business_number, is_valid_corporation_number
+from common.models import BaseModel
 
 
 class Industry(models.Model):
@@ -79,3 +82,42 @@ class SalesOneLead(models.Model):
     @property
     def corporation_number_valid(self) -> bool:
         return is_valid_corporation_number(self.corporation_number)
+
+
+class ImportJob(BaseModel):
+    """An import of more companies than one request should hold (SALESONE_IMPORT_ASYNC_THRESHOLD),
+    run by the ``imports`` Celery queue in batches; each batch commits its leads and the counters
+    together, so a redelivered task resumes where the last one stopped."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="salesone_import_jobs")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    # The companies to import, resolved when the job was asked for (a filter is not re-run later).
+    corporation_numbers = ArrayField(models.CharField(max_length=13), default=list)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    not_found = models.PositiveIntegerField(default=0)
+    lead_list = models.ForeignKey(
+        "leads.LeadList", on_delete=models.SET_NULL, null=True, blank=True, related_name="salesone_import_jobs"
+    )
+    error = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(BaseModel.Meta):
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"import of {self.total} companies ({self.status})"
+
+    @property
+    def progress(self) -> float:
+        """Percent of the companies processed, 0–100."""
+        return round(100 * self.processed / self.total, 1) if self.total else 100.0

@@ -1,0 +1,105 @@
+"""Field names of the bulk file format, and the Korean search normalisation shared by loader and search.
+
+The same normalisation exists in SQL (migration 0002, ``salesone_search_vector``) for rows written
+by other paths; tests check that both produce the same index terms.
+"""
+
+import operator
+import re
+
+# Column order of generated CSV files; a loaded file may use any order and omit optional fields.
+FILE_FIELDS = [
+    "corporation_number",
+    "business_number",
+    "industry",
+    "industry_name",
+    "name",
+    "name_eng",
+    "owner",
+    "email",
+    "phone",
+    "homepage",
+    "handle_goods",
+    "employee",
+    "finance_currency_code",
+    "finance_year",
+    "finance_revenue",
+    "finance_operating_profit",
+    "finance_comprehensive_income",
+    "finance_net_profit",
+    "finance_total_assets",
+    "finance_total_liabilities",
+    "finance_total_equity",
+    "finance_capital",
+    "finance_debt_ratio",
+    "is_normal_taxpayer",
+    "is_corporation",
+    "address",
+    "si_nm",
+    "sgg_nm",
+    "postal_code",
+    "established_date",
+    "description",
+    "keywords",
+    "scraped_bizinfo",
+]
+SEARCHED_FIELDS = ["name", "name_eng", "owner", "address", "description"]
+
+# Legal-form words sit in most company names; a term that matches most rows makes a GIN lookup
+# slower than a scan (DESIGN.md), so they are not index terms and not search terms.
+_LEGAL_FORMS = re.compile(
+    r"주식회사|유한책임회사|유한회사|합자회사|합명회사|사단법인|재단법인|\(주\)|\(유\)|\(사\)|\(재\)|㈜"
+)
+_NOT_TOKEN = re.compile(r"[^0-9a-z가-힣]+")
+_ENGLISH_FORMS = frozenset({"co", "ltd", "inc", "corp", "corporation", "company", "llc"})
+_HAS_ENGLISH_FORM = re.compile(r"\b(?:co|ltd|inc|corp|corporation|company|llc)\b")
+
+
+def search_tokens(text: str | None) -> list[str]:
+    """Lower-cased words of Hangul syllables, digits and Latin letters, legal forms removed."""
+    if not text:
+        return []
+    text = _LEGAL_FORMS.sub(" ", text.lower())
+    return [token for token in _NOT_TOKEN.split(text) if token and token not in _ENGLISH_FORMS]
+
+
+def token_terms(token: str) -> list[str]:
+    """Index terms of one word: every character bigram, and its first and last character alone.
+
+    The last character lets a one-character query match as a prefix (``넥:*``) wherever it occurs.
+    """
+    return [token[0], *(token[i : i + 2] for i in range(len(token)))]
+
+
+def search_vector_literal(*values: str | None) -> str:
+    """The tsvector input text of a row's index terms: every bigram of every word, and each word's
+    first and last character (terms never need quoting: [0-9a-z가-힣]).
+
+    Hot path of the bulk loader: pairs are made by ``map`` over the normalised text; a pair that
+    straddles a space ("x ", " y") is read by the tsvector parser as the single character.
+    """
+    text = " ".join([value for value in values if value]).lower()
+    if "회사" in text or "법인" in text or "(" in text or "㈜" in text:
+        text = _LEGAL_FORMS.sub(" ", text)
+    text = _NOT_TOKEN.sub(" ", text)
+    if _HAS_ENGLISH_FORM.search(text):
+        text = " ".join([token for token in text.split() if token not in _ENGLISH_FORMS])
+    text = " " + text.strip()
+    return " ".join(set(map(operator.add, text, text[1:] + " ")))
+
+
+def search_query_literal(query: str) -> str | None:
+    """A tsquery matching rows whose terms contain every word of ``query``; None if nothing to match.
+
+    A one-character word becomes a prefix term (``넥:*``): it matches any bigram starting with it
+    and the last-character terms.
+    """
+    parts: list[str] = []
+    for token in search_tokens(query):
+        if len(token) == 1:
+            parts.append(f"{token}:*")
+        else:
+            parts.extend(token[i : i + 2] for i in range(len(token) - 1))
+    if not parts:
+        return None
+    return " & ".join(dict.fromkeys(parts))

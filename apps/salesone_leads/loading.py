@@ -1,0 +1,532 @@
+"""Bulk loading of the national company database from CSV or JSON Lines (``import_salesone_leads``).
+
+Rows are parsed and validated in Python, streamed with COPY into a temporary staging table, then
+upserted on corporation_number in one statement; keywords are synchronised in SQL. The whole load
+is one transaction: a bad row is written to the rejects file and never aborts the load, and a
+failure (or Ctrl-C) leaves the table as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.db import DatabaseError, connection, transaction
+
+from .fields import FILE_FIELDS, SEARCHED_FIELDS, search_vector_literal
+from .models import Industry, Keyword, SalesOneLead
+
+logger = logging.getLogger(__name__)
+
+LEAD_TABLE = SalesOneLead._meta.db_table
+INDUSTRY_TABLE = Industry._meta.db_table
+KEYWORD_TABLE = Keyword._meta.db_table
+KEYWORD_LINK_TABLE = SalesOneLead.keywords.through._meta.db_table
+# Indexes the loader drops and rebuilds around a large load (migration 0002 names them so).
+SEARCH_INDEX_PREFIX = "salesone_search_"
+# Rebuilding indexes once beats maintaining them row by row when a load is this large...
+REBUILD_MIN_ROWS = 50_000
+# ...and at least this share of the rows already in the table.
+REBUILD_MIN_SHARE = 0.2
+
+_BIGINT = 2**63 - 1
+_INT = 2**31 - 1
+_DIGITS_13 = re.compile(r"\d{13}")
+_DIGITS_10 = re.compile(r"\d{10}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_TRUE = frozenset({"true", "t", "1", "y", "yes"})
+_FALSE = frozenset({"false", "f", "0", "n", "no", ""})
+
+# Staging columns in COPY order; the search vector is computed here, not by the trigger (fast).
+_STAGING_COLUMNS = [
+    ("row_no", "bigint"),
+    ("corporation_number", "varchar(13)"),
+    ("business_number", "varchar(10)"),
+    ("industry_code", "varchar(20)"),
+    ("industry_name", "varchar(200)"),
+    ("name", "varchar(200)"),
+    ("name_eng", "varchar(200)"),
+    ("owner", "varchar(100)"),
+    ("email", "varchar(254)"),
+    ("phone", "varchar(20)"),
+    ("homepage", "jsonb"),
+    ("handle_goods", "jsonb"),
+    ("employee", "integer"),
+    ("finance_currency_code", "varchar(5)"),
+    ("finance_year", "integer"),
+    ("finance_revenue", "bigint"),
+    ("finance_operating_profit", "bigint"),
+    ("finance_comprehensive_income", "bigint"),
+    ("finance_net_profit", "bigint"),
+    ("finance_total_assets", "bigint"),
+    ("finance_total_liabilities", "bigint"),
+    ("finance_total_equity", "bigint"),
+    ("finance_capital", "bigint"),
+    ("finance_debt_ratio", "numeric(10,2)"),
+    ("is_normal_taxpayer", "boolean"),
+    ("is_corporation", "boolean"),
+    ("address", "text"),
+    ("si_nm", "varchar(50)"),
+    ("sgg_nm", "varchar(50)"),
+    ("postal_code", "varchar(6)"),
+    ("established_date", "date"),
+    ("description", "text"),
+    ("keywords", "jsonb"),
+    ("scraped_bizinfo", "boolean"),
+    ("search_vector", "tsvector"),
+]
+# Columns the upsert writes (everything but the staging bookkeeping and the industry code).
+_LEAD_COLUMNS = [
+    name for name, _ in _STAGING_COLUMNS if name not in ("row_no", "industry_code", "keywords", "search_vector")
+]
+_TEXT_LIMITS = {
+    "industry_name": 200,
+    "name": 200,
+    "name_eng": 200,
+    "owner": 100,
+    "phone": 20,
+    "finance_currency_code": 5,
+    "si_nm": 50,
+    "sgg_nm": 50,
+    "postal_code": 6,
+    "industry": 20,
+}
+_BIGINT_FIELDS = [
+    "finance_revenue",
+    "finance_operating_profit",
+    "finance_comprehensive_income",
+    "finance_net_profit",
+    "finance_total_assets",
+    "finance_total_liabilities",
+    "finance_total_equity",
+    "finance_capital",
+]
+_LIST_FIELDS = ("homepage", "handle_goods", "keywords")
+
+
+class RowError(ValueError):
+    """A row the loader refuses; the message is the reason written to the rejects file."""
+
+
+@dataclass
+class LoadResult:
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    superseded: int = 0  # earlier rows of a corporation_number that appears again later in the file
+    keyword_links_added: int = 0
+    keyword_links_removed: int = 0
+    industries_created: int = 0
+    indexes_rebuilt: bool = False
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    rejects: list[tuple[int, int, str, str]] = field(default_factory=list)  # (row, line, corporation_number, reason)
+    rejects_path: Path | None = None
+
+
+# --- parsing and validation (pure Python, one row at a time: the hot loop of a million-row load) ----
+
+_F = {name: i for i, name in enumerate(FILE_FIELDS)}
+_LIMITED_TEXT = [
+    (_F[name], name, limit) for name, limit in _TEXT_LIMITS.items() if name in _F
+]  # fmt: skip
+_INTEGER_FIELDS = [(_F[name], name) for name in ("employee", "finance_year", *_BIGINT_FIELDS)]
+_LIST_INDEXES = [(_F[name], name) for name in _LIST_FIELDS]
+_BOOL_INDEXES = [(_F[name], name) for name in ("is_normal_taxpayer", "is_corporation", "scraped_bizinfo")]
+
+
+def _list_cell(value, name: str) -> str | None:
+    """A JSON array of strings; CSV cells hold JSON (``["a.co.kr"]``) or ``|``-separated text."""
+    if isinstance(value, str):
+        if value[0] == "[":
+            try:
+                items = json.loads(value)
+            except ValueError:
+                raise RowError(f"{name}: not a valid JSON array")
+            if isinstance(items, list) and all(isinstance(item, str) and item for item in items):
+                if name == "keywords" and any(len(item) > 100 for item in items):
+                    raise RowError("keywords: a keyword is longer than 100 characters")
+                return value
+        else:
+            items = value.split("|")
+    else:
+        items = value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise RowError(f"{name}: must be a list of strings")
+    items = [item.strip() for item in items if item.strip()]
+    if name == "keywords" and any(len(item) > 100 for item in items):
+        raise RowError("keywords: a keyword is longer than 100 characters")
+    return json.dumps(items, ensure_ascii=False) if items else None
+
+
+def staging_row(cells: list, row_no: int) -> tuple:
+    """Validate one row (cells in FILE_FIELDS order, '' or None when empty) and return it in staging
+    column order, or raise RowError. Typed values stay text: COPY parses them, in C."""
+    cells = [cell.strip() if cell.__class__ is str else cell for cell in cells]
+    corporation_number = cells[0] or ""
+    if "-" in corporation_number:
+        corporation_number = corporation_number.replace("-", "")
+    if not _DIGITS_13.fullmatch(corporation_number):
+        raise RowError(f"corporation_number: {cells[0]!r} is not 13 digits")
+    business_number = cells[1]
+    if business_number:
+        business_number = business_number.replace("-", "")
+        if not _DIGITS_10.fullmatch(business_number):
+            raise RowError(f"business_number: {cells[1]!r} is not 10 digits")
+    if not cells[_NAME]:
+        raise RowError("name: required")
+    for index, name, limit in _LIMITED_TEXT:
+        value = cells[index]
+        if value and len(value) > limit:
+            raise RowError(f"{name}: longer than {limit} characters")
+    for index, name in _INTEGER_FIELDS:
+        value = cells[index]
+        if value:
+            if value.__class__ is not str:
+                value = cells[index] = str(value) if value.__class__ is int else "x"
+            digits = value[1:] if value[0] == "-" else value
+            if not digits.isdigit() or not digits.isascii():
+                raise RowError(f"{name}: {value!r} is not a whole number")
+            if len(digits) > 18 or (index <= _FINANCE_YEAR and len(digits) > 9):
+                raise RowError(f"{name}: {value!r} is out of range")
+    year = cells[_FINANCE_YEAR]
+    if year and not 1900 <= int(year) <= 2100:
+        raise RowError(f"finance_year: {year} is out of range")
+    ratio = cells[_DEBT_RATIO]
+    if ratio:
+        try:
+            number = float(ratio)
+        except (TypeError, ValueError):
+            raise RowError(f"finance_debt_ratio: {ratio!r} is not a number")
+        if not -1e8 < number < 1e8:  # NaN fails too
+            raise RowError(f"finance_debt_ratio: {ratio!r} is out of range")
+        cells[_DEBT_RATIO] = repr(number) if ratio.__class__ is not str else ratio
+    established = cells[_ESTABLISHED]
+    if established:
+        try:
+            if date.fromisoformat(established).year < 1800:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise RowError(f"established_date: {established!r} is not a date (YYYY-MM-DD)")
+    for index, name in _BOOL_INDEXES:
+        value = cells[index]
+        if value.__class__ is bool:
+            cells[index] = "t" if value else "f"
+        elif not value:
+            cells[index] = "f"
+        elif value.lower() in _TRUE:
+            cells[index] = "t"
+        elif value.lower() in _FALSE:
+            cells[index] = "f"
+        else:
+            raise RowError(f"{name}: {value!r} is not true or false")
+    email = cells[_EMAIL_INDEX]
+    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+        raise RowError(f"email: {email!r} is not an e-mail address")
+    for index, name in _LIST_INDEXES:
+        if cells[index]:
+            cells[index] = _list_cell(cells[index], name)
+    return (
+        row_no,
+        corporation_number,
+        business_number or None,
+        *[cell or None for cell in cells[2 : _KEYWORDS + 1]],
+        cells[_SCRAPED],
+        search_vector_literal(*[cells[i] for i in _SEARCHED]),
+    )
+
+
+_NAME, _EMAIL_INDEX, _FINANCE_YEAR = _F["name"], _F["email"], _F["finance_year"]
+_DEBT_RATIO, _ESTABLISHED, _KEYWORDS, _SCRAPED = (
+    _F["finance_debt_ratio"], _F["established_date"], _F["keywords"], _F["scraped_bizinfo"],
+)  # fmt: skip
+_SEARCHED = [_F[name] for name in SEARCHED_FIELDS]
+assert FILE_FIELDS[-1] == "scraped_bizinfo" and FILE_FIELDS[-2] == "keywords"
+assert _F["employee"] < _FINANCE_YEAR < _F["finance_revenue"]
+
+
+def _file_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    with open(path, encoding="utf-8-sig") as handle:
+        return "jsonl" if handle.read(1) == "{" else "csv"
+
+
+def _read_rows(path: Path) -> Iterator[tuple[int, list | None, str | None]]:
+    """(line, cells in FILE_FIELDS order, error) per data row; an unparsable row comes with its error."""
+    if _file_format(path) == "jsonl":
+        with open(path, encoding="utf-8-sig") as handle:
+            for line_no, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError as exc:
+                    yield line_no, None, f"not valid JSON ({exc.msg})"
+                    continue
+                if not isinstance(row, dict):
+                    yield line_no, None, "not a JSON object"
+                    continue
+                if "industry" not in row and "industry_code" in row:
+                    row["industry"] = row["industry_code"]
+                cells, error = [], None
+                for index, name in enumerate(FILE_FIELDS):
+                    value = row.get(name)
+                    if isinstance(value, dict) or (isinstance(value, list) and name not in _LIST_FIELDS):
+                        error = f"{name}: must not be a JSON {type(value).__name__}"
+                        break
+                    if isinstance(value, float | int) and not isinstance(value, bool):
+                        value = str(value) if index != _F["finance_debt_ratio"] else repr(value)
+                    elif isinstance(value, bool) and name not in _BOOL_NAMES:
+                        value = str(value).lower()
+                    cells.append(value)
+                yield line_no, (None if error else cells), error
+        return
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = [name.strip() for name in next(reader, [])]
+        header = ["industry" if name == "industry_code" else name for name in header]
+        unknown = sorted(set(header) - set(FILE_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown columns in {path.name}: {', '.join(unknown)} (expected SPEC.md field names)")
+        if "corporation_number" not in header or "name" not in header:
+            raise ValueError(f"{path.name} needs at least the columns corporation_number and name")
+        width = len(header)
+        positions = [header.index(name) if name in header else None for name in FILE_FIELDS]
+        in_order = positions == list(range(len(FILE_FIELDS)))
+        for cells in reader:
+            if len(cells) != width:
+                if cells:
+                    yield reader.line_num, None, f"{len(cells)} cells where the header has {width}"
+                continue
+            if in_order:
+                yield reader.line_num, cells, None
+            else:
+                yield reader.line_num, [None if p is None else cells[p] for p in positions], None
+
+
+_BOOL_NAMES = ("is_normal_taxpayer", "is_corporation", "scraped_bizinfo")
+
+
+def _count_lines(path: Path) -> int:
+    count = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            count += chunk.count(b"\n")
+    return count
+
+
+# --- the load ------------------------------------------------------------------------------------
+
+
+def salesone_leads_load(
+    *,
+    path: Path | str,
+    rejects_path: Path | str | None = None,
+    progress: bool = False,
+    rebuild_indexes: bool | None = None,
+    stderr=None,
+) -> LoadResult:
+    """Upsert the companies of a CSV / JSON Lines file; see the module docstring.
+
+    ``rebuild_indexes`` None decides by size (REBUILD_MIN_ROWS, REBUILD_MIN_SHARE).
+    """
+    path = Path(path)
+    result = LoadResult()
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _tune_session(cursor)
+        # A load earlier in the same (test) transaction leaves its ON COMMIT DROP tables behind.
+        cursor.execute("DROP TABLE IF EXISTS salesone_staging, salesone_keyword_targets, salesone_keyword_pairs")
+        columns_sql = ", ".join(f"{name} {kind}" for name, kind in _STAGING_COLUMNS)
+        cursor.execute(f"CREATE TEMP TABLE salesone_staging ({columns_sql}) ON COMMIT DROP")
+        _stage(cursor, path, result, progress, stderr or sys.stderr)
+        result.timings["parse_and_copy"] = time.perf_counter() - started
+        _upsert(cursor, result, rebuild_indexes)
+    result.seconds = time.perf_counter() - started
+    if rejects_path is None:
+        rejects_path = path.with_name(path.name + ".rejects.csv")
+    result.rejects_path = Path(rejects_path)
+    with open(result.rejects_path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "line", "corporation_number", "reason"])
+        writer.writerows(sorted(result.rejects))
+    return result
+
+
+def _tune_session(cursor) -> None:
+    """Room for the sorts and hashes of a million staged rows (this transaction only)."""
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    try:  # allowed only before the session's first temporary table
+        with transaction.atomic():
+            cursor.execute("SET LOCAL temp_buffers = '512MB'")
+    except DatabaseError:
+        pass
+
+
+def _stage(cursor, path: Path, result: LoadResult, progress: bool, stderr) -> None:
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=_count_lines(path), unit=" rows", unit_scale=True, desc="staging", file=stderr)
+    columns = ", ".join(name for name, _ in _STAGING_COLUMNS)
+    with cursor.cursor.copy(f"COPY salesone_staging ({columns}) FROM STDIN") as copy:
+        write_row = copy.write_row
+        for row_no, (line_no, row, error) in enumerate(_read_rows(path), start=1):
+            result.read += 1
+            if bar is not None and row_no % 10_000 == 0:
+                bar.update(10_000)
+            if error is None:
+                try:
+                    write_row(staging_row(row, row_no))
+                    continue
+                except RowError as exc:
+                    error = str(exc)
+            corporation_number = str(row[0] if row else "")[:20]
+            result.rejects.append((row_no, line_no, corporation_number, error))
+    if bar is not None:
+        bar.update(result.read % 10_000)
+        bar.close()
+
+
+def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None) -> None:
+    step = time.perf_counter()
+    # Foreign keys are deferred by Django; checking them now lets the indexes be rebuilt below
+    # (CREATE INDEX refuses a table with pending trigger events).
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("ANALYZE salesone_staging")
+    # Rows whose industry code is unknown and comes without a name to create it with.
+    cursor.execute(
+        f"""INSERT INTO {INDUSTRY_TABLE} (code, name)
+            SELECT DISTINCT ON (industry_code) industry_code, industry_name FROM salesone_staging
+            WHERE industry_code IS NOT NULL AND industry_name IS NOT NULL
+            ORDER BY industry_code, row_no DESC
+            ON CONFLICT (code) DO NOTHING"""
+    )
+    result.industries_created = cursor.rowcount
+    cursor.execute(
+        f"""DELETE FROM salesone_staging s WHERE industry_code IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM {INDUSTRY_TABLE} i WHERE i.code = s.industry_code)
+            RETURNING row_no, corporation_number, industry_code"""
+    )
+    for row_no, corporation_number, code in cursor.fetchall():
+        result.rejects.append(
+            (row_no, 0, corporation_number, f"industry: unknown KSIC code {code!r} (load_industries)")
+        )
+    # The last row of a corporation_number in the file wins.
+    cursor.execute(
+        """DELETE FROM salesone_staging WHERE row_no IN (
+             SELECT row_no FROM (
+               SELECT row_no, row_number() OVER (PARTITION BY corporation_number ORDER BY row_no DESC) AS position
+               FROM salesone_staging) ranked
+             WHERE position > 1)"""
+    )
+    result.superseded = cursor.rowcount
+    cursor.execute("SELECT count(*) FROM salesone_staging")
+    staged = cursor.fetchone()[0]
+    result.rejected = len(result.rejects)
+    result.timings["validate_in_sql"] = time.perf_counter() - step
+
+    cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [LEAD_TABLE])
+    existing = max(cursor.fetchone()[0], 0)
+    if rebuild_indexes is None:
+        rebuild_indexes = staged >= REBUILD_MIN_ROWS and staged >= REBUILD_MIN_SHARE * existing
+    indexes = search_indexes(cursor) if rebuild_indexes else []
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    result.indexes_rebuilt = bool(indexes)
+
+    step = time.perf_counter()
+    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in [*_LEAD_COLUMNS, "industry_id", "search_vector"])
+    current = ", ".join(f"t.{name}" for name in [*_LEAD_COLUMNS, "industry_id"])
+    incoming = ", ".join(f"EXCLUDED.{name}" for name in [*_LEAD_COLUMNS, "industry_id"])
+    selected = ", ".join("coalesce(s.employee, 1)" if name == "employee" else f"s.{name}" for name in _LEAD_COLUMNS)
+    cursor.execute(
+        f"""WITH written AS (
+              INSERT INTO {LEAD_TABLE} AS t ({", ".join(_LEAD_COLUMNS)}, industry_id, search_vector)
+              SELECT {selected}, i.id, s.search_vector
+              FROM salesone_staging s LEFT JOIN {INDUSTRY_TABLE} i ON i.code = s.industry_code
+              ON CONFLICT (corporation_number) DO UPDATE SET {assignments}
+              WHERE ({current}) IS DISTINCT FROM ({incoming})
+              RETURNING (xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written"""
+    )
+    result.inserted, result.updated = cursor.fetchone()
+    result.unchanged = staged - result.inserted - result.updated
+    result.timings["upsert"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    _sync_keywords(cursor, result)
+    result.timings["keywords"] = time.perf_counter() - step
+
+    if indexes:
+        step = time.perf_counter()
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        result.timings["rebuild_indexes"] = time.perf_counter() - step
+    cursor.execute(f"ANALYZE {LEAD_TABLE}")
+
+
+def _sync_keywords(cursor, result: LoadResult) -> None:
+    """A row with a keywords cell gets exactly those keywords; a row without one keeps its own."""
+    cursor.execute(
+        f"""INSERT INTO {KEYWORD_TABLE} (name, created_at)
+            SELECT DISTINCT k.name, now() FROM salesone_staging s,
+                 jsonb_array_elements_text(s.keywords) AS k(name)
+            WHERE s.keywords IS NOT NULL
+            ON CONFLICT (name) DO NOTHING"""
+    )
+    cursor.execute(
+        f"""CREATE TEMP TABLE salesone_keyword_targets ON COMMIT DROP AS
+            SELECT l.id AS lead_id, s.keywords FROM salesone_staging s
+            JOIN {LEAD_TABLE} l ON l.corporation_number = s.corporation_number
+            WHERE s.keywords IS NOT NULL"""
+    )
+    cursor.execute("ANALYZE salesone_keyword_targets")
+    cursor.execute(
+        f"""CREATE TEMP TABLE salesone_keyword_pairs ON COMMIT DROP AS
+            SELECT DISTINCT t.lead_id, kw.id AS keyword_id FROM salesone_keyword_targets t,
+                 jsonb_array_elements_text(t.keywords) AS k(name)
+            JOIN {KEYWORD_TABLE} kw ON kw.name = k.name"""
+    )
+    cursor.execute("ANALYZE salesone_keyword_pairs")
+    cursor.execute(
+        f"""DELETE FROM {KEYWORD_LINK_TABLE} WHERE id IN (
+              SELECT link.id FROM {KEYWORD_LINK_TABLE} link
+              JOIN salesone_keyword_targets t ON t.lead_id = link.salesonelead_id
+              LEFT JOIN salesone_keyword_pairs p ON p.lead_id = link.salesonelead_id AND p.keyword_id = link.keyword_id
+              WHERE p.lead_id IS NULL)"""
+    )
+    result.keyword_links_removed = cursor.rowcount
+    cursor.execute(
+        f"""INSERT INTO {KEYWORD_LINK_TABLE} (salesonelead_id, keyword_id)
+            SELECT p.lead_id, p.keyword_id FROM salesone_keyword_pairs p
+            LEFT JOIN {KEYWORD_LINK_TABLE} link ON link.salesonelead_id = p.lead_id AND link.keyword_id = p.keyword_id
+            WHERE link.id IS NULL"""
+    )
+    result.keyword_links_added = cursor.rowcount
+
+
+def search_indexes(cursor) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of the search indexes on the company table."""
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname LIKE %s ORDER BY indexname",
+        [LEAD_TABLE, SEARCH_INDEX_PREFIX + "%"],
+    )
+    return list(cursor.fetchall())

@@ -1,0 +1,218 @@
+"""Reads of the national company database: the search behind GET /api/salesone-leads/ and imports.
+
+Korean substring search (``q``): every word of the query must occur in one of name, name_eng, owner,
+address or description. The GIN index over character bigrams (migration 0002) finds candidates;
+ILIKE on the columns keeps exact substring semantics. Orderings are (key, id) pairs served by
+btree indexes, so a cursor (keyset) page costs the same at any depth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from apps.leads.models import Lead
+
+from .fields import SEARCHED_FIELDS, search_query_literal, search_tokens
+from .models import Industry, Keyword, SalesOneLead
+
+TABLE = SalesOneLead._meta.db_table
+# The exact expressions of the ordering indexes (migration 0002): the planner uses an index only for
+# an identical expression.
+REVENUE_KEY = f'coalesce("{TABLE}"."finance_revenue", -1)'
+EMPLOYEE_KEY = f'"{TABLE}"."employee"'
+ESTABLISHED_KEY = f'coalesce("{TABLE}"."established_date", \'0001-01-01\'::date)'
+ID_KEY = f'"{TABLE}"."id"'
+
+
+class Ordering:
+    RELEVANCE = "relevance"
+    REVENUE = "revenue"
+    REVENUE_DESC = "-revenue"
+    EMPLOYEE = "employee"
+    EMPLOYEE_DESC = "-employee"
+    ESTABLISHED = "established_date"
+    ESTABLISHED_DESC = "-established_date"
+
+    CHOICES = [
+        (RELEVANCE, "relevance: name matches first, then revenue (the default with q)"),
+        (REVENUE_DESC, "revenue, largest first (the default without q)"),
+        (REVENUE, "revenue, smallest first"),
+        (EMPLOYEE_DESC, "employees, most first"),
+        (EMPLOYEE, "employees, fewest first"),
+        (ESTABLISHED_DESC, "established date, newest first"),
+        (ESTABLISHED, "established date, oldest first"),
+    ]
+
+
+@dataclass
+class SortKey:
+    sql: str
+    params: list = field(default_factory=list)
+    kind: type = int  # int or date: how a cursor value is read back
+
+
+@dataclass
+class SearchResult:
+    """An ordered queryset whose rows carry their sort keys as ``sort_key_0``… (for the cursor)."""
+
+    queryset: QuerySet
+    ordering: str
+    keys: list[SortKey]
+    descending: bool
+
+    def after(self, values: list) -> QuerySet:
+        """The rows that come after the row whose sort keys are ``values`` (keyset pagination)."""
+        columns = ", ".join(key.sql for key in self.keys)
+        placeholders = ", ".join(["%s"] * len(self.keys))
+        params = [p for key in self.keys for p in key.params] + list(values)
+        operator = "<" if self.descending else ">"
+        condition = RawSQL(f"({columns}) {operator} ({placeholders})", params, output_field=BooleanField())
+        return self.queryset.filter(condition)
+
+
+def _relevance_key(words: list[str]) -> SortKey:
+    """2 when the name starts with the first word (after the legal form), 1 when the name contains
+    it, 0 when another column matched."""
+    first = words[0]
+    prefixes = [f"{first}%", f"주식회사 {first}%", f"(주){first}%", f"유한회사 {first}%", f"㈜{first}%"]
+    starts = " OR ".join([f'"{TABLE}"."name" ILIKE %s'] * len(prefixes))
+    sql = f'(CASE WHEN {starts} THEN 2 WHEN "{TABLE}"."name" ILIKE %s THEN 1 ELSE 0 END)'
+    return SortKey(sql=sql, params=[*prefixes, f"%{first}%"])
+
+
+def _ordering_keys(ordering: str, words: list[str]) -> tuple[list[SortKey], bool]:
+    revenue = SortKey(REVENUE_KEY)
+    keys = {
+        Ordering.REVENUE: ([revenue], False),
+        Ordering.REVENUE_DESC: ([revenue], True),
+        Ordering.EMPLOYEE: ([SortKey(EMPLOYEE_KEY)], False),
+        Ordering.EMPLOYEE_DESC: ([SortKey(EMPLOYEE_KEY)], True),
+        Ordering.ESTABLISHED: ([SortKey(ESTABLISHED_KEY, kind=date)], False),
+        Ordering.ESTABLISHED_DESC: ([SortKey(ESTABLISHED_KEY, kind=date)], True),
+    }
+    if ordering == Ordering.RELEVANCE:
+        if not words:  # without a query there is no relevance: the largest companies first
+            return [revenue, SortKey(ID_KEY)], True
+        return [_relevance_key(words), revenue, SortKey(ID_KEY)], True
+    chosen, descending = keys[ordering]
+    return [*chosen, SortKey(ID_KEY)], descending
+
+
+def industry_ids_for(codes: list[str]) -> list[int]:
+    """Industries whose code is, or starts with, one of ``codes`` (``S96`` → every S96xxx)."""
+    condition = Q()
+    for code in codes:
+        condition |= Q(code__startswith=code.strip().upper())
+    return list(Industry.objects.filter(condition).values_list("id", flat=True))
+
+
+def text_condition(query: str) -> Q | None:
+    """Rows containing every word of ``query``; None when the query has no searchable word (only a
+    legal form such as 주식회사, or punctuation)."""
+    tsquery = search_query_literal(query)
+    if tsquery is None:
+        return None
+    condition = Q(RawSQL(f'"{TABLE}"."search_vector" @@ %s::tsquery', [tsquery], output_field=BooleanField()))
+    for word in search_tokens(query):
+        any_column = Q()
+        for column in SEARCHED_FIELDS:
+            any_column |= Q(**{f"{column}__icontains": word})
+        condition &= any_column
+    return condition
+
+
+def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None = None) -> SearchResult:
+    """The companies matching the search filters (the FilterSet's cleaned data), ordered.
+
+    With ``user`` each row says whether that user already holds the company (``imported``).
+    """
+    queryset = SalesOneLead.objects.all() if queryset is None else queryset
+    query = (filters.get("q") or "").strip()
+    words = search_tokens(query)
+    if query:
+        condition = text_condition(query)
+        queryset = queryset.filter(condition) if condition is not None else queryset.filter(name__icontains=query)
+
+    if filters.get("industry"):
+        queryset = queryset.filter(industry_id__in=industry_ids_for(filters["industry"]))
+    if filters.get("si_nm"):
+        queryset = queryset.filter(si_nm__in=filters["si_nm"])
+    if filters.get("sgg_nm"):
+        queryset = queryset.filter(sgg_nm__in=filters["sgg_nm"])
+    # Range filters are written on the ordering keys so that their indexes serve them; unknown
+    # values (the key's floor) never satisfy a range.
+    ranges = [
+        (REVENUE_KEY, filters.get("revenue_min"), filters.get("revenue_max"), 0),
+        (EMPLOYEE_KEY, filters.get("employee_min"), filters.get("employee_max"), None),
+        (ESTABLISHED_KEY, filters.get("established_from"), filters.get("established_to"), date(1, 1, 2)),
+    ]
+    for sql, low, high, floor in ranges:
+        if low is not None:
+            queryset = queryset.filter(RawSQL(f"{sql} >= %s", [low], output_field=BooleanField()))
+        if high is not None:
+            queryset = queryset.filter(RawSQL(f"{sql} <= %s", [high], output_field=BooleanField()))
+            if floor is not None and low is None:
+                queryset = queryset.filter(RawSQL(f"{sql} >= %s", [floor], output_field=BooleanField()))
+    if filters.get("finance_year") is not None:
+        queryset = queryset.filter(finance_year=filters["finance_year"])
+    for flag in ("is_corporation", "is_normal_taxpayer"):
+        if filters.get(flag) is not None:
+            queryset = queryset.filter(**{flag: filters[flag]})
+    for flag, column in (("has_email", "email"), ("has_phone", "phone")):
+        if filters.get(flag) is not None:
+            present = Q(**{f"{column}__isnull": False}) & ~Q(**{column: ""})
+            queryset = queryset.filter(present if filters[flag] else ~present)
+    if filters.get("has_homepage") is not None:
+        present = Q(homepage__isnull=False) & ~Q(homepage=[])
+        queryset = queryset.filter(present if filters["has_homepage"] else ~present)
+    if filters.get("keywords"):
+        queryset = _filter_keywords(queryset, filters["keywords"], match_all=filters.get("keywords_match") == "all")
+
+    ordering = filters.get("ordering") or (Ordering.RELEVANCE if words else Ordering.REVENUE_DESC)
+    keys, descending = _ordering_keys(ordering, words)
+    if user is not None:
+        queryset = queryset.annotate(imported=imported_by(user))
+    queryset = queryset.annotate(
+        **{f"sort_key_{i}": RawSQL(key.sql, key.params, output_field=_output_field(key)) for i, key in enumerate(keys)}
+    )
+    queryset = queryset.order_by(*[(f"-sort_key_{i}" if descending else f"sort_key_{i}") for i in range(len(keys))])
+    return SearchResult(queryset=queryset, ordering=ordering, keys=keys, descending=descending)
+
+
+def _output_field(key: SortKey):
+    from django.db.models import BigIntegerField, DateField
+
+    return DateField() if key.kind is date else BigIntegerField()
+
+
+def _filter_keywords(queryset: QuerySet, names: list[str], *, match_all: bool) -> QuerySet:
+    ids = dict(Keyword.objects.filter(name__in=names).values_list("name", "id"))
+    links = SalesOneLead.keywords.through.objects
+    if match_all:
+        if len(ids) < len(set(names)):  # a keyword nobody has: no company has them all
+            return queryset.none()
+        for keyword_id in ids.values():
+            queryset = queryset.filter(Exists(links.filter(salesonelead_id=OuterRef("pk"), keyword_id=keyword_id)))
+        return queryset
+    if not ids:
+        return queryset.none()
+    return queryset.filter(Exists(links.filter(salesonelead_id=OuterRef("pk"), keyword_id__in=list(ids.values()))))
+
+
+def imported_by(user) -> Exists:
+    """Whether ``user`` already holds the company as a lead. The excluded blank number matches the
+    partial unique index on (user, corporation_number), so this is one index probe per row."""
+    return Exists(
+        Lead.objects.filter(user=user, corporation_number=OuterRef("corporation_number")).exclude(corporation_number="")
+    )
+
+
+def salesone_lead_get(*, corporation_number: str, user=None) -> QuerySet:
+    queryset = SalesOneLead.objects.select_related("industry").prefetch_related("keywords")
+    if user is not None:
+        queryset = queryset.annotate(imported=imported_by(user))
+    return queryset.filter(corporation_number=corporation_number)

@@ -1,0 +1,268 @@
+"""What the SalesOne lead database does that writes: copy companies into a user's leads, load KSIC codes.
+
+An import copies each company into the user's Lead (revenue from finance_revenue, the industry),
+skips companies the user already holds (by corporation_number, or by business_number, which the
+leads app also keeps unique per user), and can file the leads in a lead list. Small imports run in
+the request; larger ones (SALESONE_IMPORT_ASYNC_THRESHOLD) become an ImportJob on the ``imports``
+queue, processed in committed batches so that progress is visible and a redelivery resumes.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from apps.leads.models import Lead, LeadList
+from apps.leads.services import lead_list_add_leads, lead_list_create
+
+from .models import ImportJob, Industry, SalesOneLead
+from .selectors import salesone_lead_search
+
+# KSIC divisions (first two digits) → section letter, for full KSIC files whose codes are bare digits.
+_KSIC_SECTIONS = [
+    ("A", 1, 3), ("B", 5, 8), ("C", 10, 34), ("D", 35, 35), ("E", 36, 39), ("F", 41, 42), ("G", 45, 47),
+    ("H", 49, 52), ("I", 55, 56), ("J", 58, 63), ("K", 64, 66), ("L", 68, 68), ("M", 70, 73), ("N", 74, 76),
+    ("O", 84, 84), ("P", 85, 85), ("Q", 86, 87), ("R", 90, 91), ("S", 94, 96), ("T", 97, 98), ("U", 99, 99),
+]  # fmt: skip
+_CODE_HEADERS = ("code", "코드", "산업분류코드", "분류코드")
+_NAME_HEADERS = ("name", "항목명", "분류명", "산업분류명", "코드명")
+_COPIED_FIELDS = [
+    "corporation_number",
+    "business_number",
+    "name",
+    "owner",
+    "email",
+    "phone",
+    "homepage",
+    "employee",
+    "finance_revenue",
+    "address",
+    "si_nm",
+    "sgg_nm",
+    "established_date",
+    "industry_id",
+]
+
+
+@dataclass
+class ImportOutcome:
+    created: int = 0
+    skipped: int = 0
+    not_found: int = 0
+    lead_list_id: uuid.UUID | None = None
+    lead_ids: list[uuid.UUID] = field(default_factory=list)  # created and already held, in request order
+
+
+# --- industries -----------------------------------------------------------------------------------
+
+
+def ksic_code(raw: str) -> str:
+    """``S96113`` stays; a bare ``96113`` of the official file gets its section letter."""
+    code = raw.strip().upper()
+    if code[:2].isdigit():
+        division = int(code[:2])
+        for letter, first, last in _KSIC_SECTIONS:
+            if first <= division <= last:
+                return letter + code
+    return code
+
+
+@transaction.atomic
+def industries_load(*, path: Path | str) -> tuple[int, int, int]:
+    """Create or rename industries from a CSV (``code,name``, or the Korean headers of the KSIC file).
+
+    Returns (created, renamed, unchanged).
+    """
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        headers = reader.fieldnames or []
+        code_header = next((h for h in headers if h.strip() in _CODE_HEADERS), None)
+        name_header = next((h for h in headers if h.strip() in _NAME_HEADERS), None)
+        if not code_header or not name_header:
+            raise ValueError(f"needs a code and a name column, found {headers}")
+        wanted = {}
+        for row in reader:
+            code, name = (row.get(code_header) or "").strip(), (row.get(name_header) or "").strip()
+            if code and name:
+                wanted[ksic_code(code)] = name[:200]
+    existing = dict(Industry.objects.filter(code__in=wanted).values_list("code", "name"))
+    Industry.objects.bulk_create([Industry(code=c, name=n) for c, n in wanted.items() if c not in existing])
+    renamed = [Industry(code=c, name=n) for c, n in wanted.items() if c in existing and existing[c] != n]
+    for industry in renamed:
+        Industry.objects.filter(code=industry.code).update(name=industry.name)
+    created = len(wanted) - len(existing)
+    return created, len(renamed), len(existing) - len(renamed)
+
+
+# --- imports into a user's leads ------------------------------------------------------------------
+
+
+def _lock_user_imports(user) -> None:
+    """Imports of one user run one at a time (two at once would race on the per-user unique numbers)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"salesone_import:{user.pk}"])
+
+
+def _import_batch(*, user, corporation_numbers: list[str]) -> ImportOutcome:
+    """Create the user's leads for these companies (in a transaction the caller holds)."""
+    _lock_user_imports(user)
+    held = dict(
+        Lead.objects.filter(user=user, corporation_number__in=corporation_numbers).values_list(
+            "corporation_number", "id"
+        )
+    )
+    companies = {
+        row["corporation_number"]: row
+        for row in SalesOneLead.objects.filter(corporation_number__in=corporation_numbers)
+        .exclude(corporation_number__in=list(held))
+        .values(*_COPIED_FIELDS)
+    }
+    held_business = dict(
+        Lead.objects.filter(
+            user=user, business_number__in=[c["business_number"] for c in companies.values() if c["business_number"]]
+        ).values_list("business_number", "id")
+    )
+    outcome = ImportOutcome()
+    new_leads: list[Lead] = []
+    for number in corporation_numbers:
+        if number in held:
+            outcome.skipped += 1
+            outcome.lead_ids.append(held[number])
+            continue
+        company = companies.get(number)
+        if company is None:
+            outcome.not_found += 1
+            continue
+        business_number = company["business_number"] or ""
+        if business_number and business_number in held_business:
+            # The user holds this business under another (or no) corporation number.
+            outcome.skipped += 1
+            outcome.lead_ids.append(held_business[business_number])
+            continue
+        lead = Lead(
+            id=uuid.uuid4(),
+            user=user,
+            corporation_number=number,
+            business_number=business_number,
+            name=company["name"],
+            owner=company["owner"] or "",
+            email=company["email"] or "",
+            phone=company["phone"] or "",
+            homepage=company["homepage"] or [],
+            employee=company["employee"],
+            revenue=company["finance_revenue"],
+            address=company["address"] or "",
+            si_nm=company["si_nm"] or "",
+            sgg_nm=company["sgg_nm"] or "",
+            established_date=company["established_date"],
+            industry_id=company["industry_id"],
+        )
+        if business_number:
+            held_business[business_number] = lead.id
+        new_leads.append(lead)
+        outcome.lead_ids.append(lead.id)
+    Lead.objects.bulk_create(new_leads, batch_size=2000)
+    outcome.created = len(new_leads)
+    return outcome
+
+
+def _resolve_lead_list(*, user, lead_list_id=None, lead_list_name=None) -> LeadList | None:
+    if lead_list_id:
+        lead_list = LeadList.objects.filter(user=user, pk=lead_list_id).first()
+        if lead_list is None:
+            raise ValidationError({"lead_list_id": ["You have no lead list with this id."]})
+        return lead_list
+    if lead_list_name:
+        return lead_list_create(user=user, name=lead_list_name).lead_list
+    return None
+
+
+def salesone_import_targets(*, corporation_numbers=None, filters=None, limit=None) -> list[str]:
+    """The corporation numbers an import covers: the given ones, or the top ``limit`` of a search."""
+    if corporation_numbers is not None:
+        return list(dict.fromkeys(corporation_numbers))
+    cap = min(limit or settings.SALESONE_IMPORT_LIMIT, settings.SALESONE_IMPORT_LIMIT)
+    search = salesone_lead_search(filters=filters or {})
+    return list(search.queryset.values_list("corporation_number", flat=True)[:cap])
+
+
+@transaction.atomic
+def leads_import(
+    *,
+    user,
+    corporation_numbers: list[str] | None = None,
+    filters: dict | None = None,
+    lead_list: LeadList | None = None,
+    limit: int | None = None,
+) -> ImportOutcome:
+    """Import in this transaction: the given companies, or those matching ``filters`` (up to the limit)."""
+    targets = salesone_import_targets(corporation_numbers=corporation_numbers, filters=filters, limit=limit)
+    outcome = _import_batch(user=user, corporation_numbers=targets)
+    if lead_list is not None:
+        lead_list_add_leads(lead_list=lead_list, lead_ids=outcome.lead_ids)
+        outcome.lead_list_id = lead_list.pk
+    return outcome
+
+
+def salesone_import_start(
+    *,
+    user,
+    corporation_numbers: list[str] | None = None,
+    filters: dict | None = None,
+    limit: int | None = None,
+    lead_list_id=None,
+    lead_list_name: str | None = None,
+) -> ImportOutcome | ImportJob:
+    """What POST /api/salesone-leads/import/ does: import now, or queue a job when it is large."""
+    with transaction.atomic():
+        targets = salesone_import_targets(corporation_numbers=corporation_numbers, filters=filters, limit=limit)
+        lead_list = _resolve_lead_list(user=user, lead_list_id=lead_list_id, lead_list_name=lead_list_name)
+        if len(targets) <= settings.SALESONE_IMPORT_ASYNC_THRESHOLD:
+            return leads_import(user=user, corporation_numbers=targets, lead_list=lead_list)
+        job = ImportJob.objects.create(user=user, corporation_numbers=targets, total=len(targets), lead_list=lead_list)
+        from .tasks import run_import_job
+
+        transaction.on_commit(lambda: run_import_job.delay(str(job.pk)))
+        return job
+
+
+def import_job_run(*, job_id) -> ImportJob:
+    """Process a job's remaining companies batch by batch; safe to run again after a crash."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status in (ImportJob.Status.COMPLETED, ImportJob.Status.FAILED):
+        return job
+    ImportJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    batch_size = settings.SALESONE_IMPORT_BATCH_SIZE
+    try:
+        while True:
+            with transaction.atomic():
+                job = ImportJob.objects.select_for_update().get(pk=job_id)
+                if job.processed >= job.total:
+                    break
+                batch = job.corporation_numbers[job.processed : job.processed + batch_size]
+                outcome = _import_batch(user=job.user, corporation_numbers=batch)
+                if job.lead_list_id:
+                    lead_list = LeadList.objects.filter(pk=job.lead_list_id).first()
+                    if lead_list is not None:
+                        lead_list_add_leads(lead_list=lead_list, lead_ids=outcome.lead_ids)
+                job.processed += len(batch)
+                job.created += outcome.created
+                job.skipped += outcome.skipped
+                job.not_found += outcome.not_found
+                job.save(update_fields=["processed", "created", "skipped", "not_found", "updated_at"])
+    except Exception as exc:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED, error=f"{exc.__class__.__name__}: {exc}", finished_at=timezone.now()
+        )
+        raise
+    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.COMPLETED, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job

@@ -1,0 +1,72 @@
+"""q: Korean substrings, two characters included, over name, name_eng, owner, address and description."""
+
+import pytest
+from django.db import connection
+
+from apps.salesone_leads.fields import search_vector_literal
+from apps.salesone_leads.models import SalesOneLead
+from apps.salesone_leads.tests.conftest import names
+from apps.salesone_leads.tests.factories import SalesOneLeadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "name", ["넥스파시스템", "주식회사 넥스파시스템", "(주)오넥스", "대한넥스 주식회사", "한빛넥스(주)"]
+)
+def test_two_character_query_finds_it_anywhere_in_the_name(search, name):
+    SalesOneLeadFactory(name=name)
+    SalesOneLeadFactory(name="주식회사 대우캐리어판매")
+    assert names(search(q="넥스")) == [name]
+
+
+def test_query_matches_the_other_columns(search):
+    SalesOneLeadFactory(name="A", owner="서종렬")
+    SalesOneLeadFactory(name="B", address="서울특별시 금천구 가산디지털1로 25")
+    SalesOneLeadFactory(name="C", description="주차관제 시스템 전문")
+    SalesOneLeadFactory(name="D", name_eng="NEXPA SYSTEM Co., Ltd.")
+    assert names(search(q="종렬")) == ["A"]
+    assert names(search(q="가산디지털")) == ["B"]
+    assert names(search(q="관제")) == ["C"]
+    assert names(search(q="nexpa")) == ["D"]
+
+
+def test_every_word_must_occur_and_as_a_real_substring(search):
+    SalesOneLeadFactory(name="대우 우캐 상사")  # has the bigrams 대우 and 우캐, not the substring 대우캐
+    SalesOneLeadFactory(name="(주)대우캐리어판매", address="서울특별시 영등포구 도신로 148")
+    assert names(search(q="대우캐")) == ["(주)대우캐리어판매"]
+    assert names(search(q="대우캐 영등포")) == ["(주)대우캐리어판매"]
+    assert search(q="대우캐 부산")["count"] == 0
+
+
+def test_one_character_and_legal_form_queries(search):
+    SalesOneLeadFactory(name="주식회사 넥스파")
+    SalesOneLeadFactory(name="유한회사 한빛")
+    assert names(search(q="파")) == ["주식회사 넥스파"]  # the last character of a word
+    assert names(search(q="유한회사")) == ["유한회사 한빛"]  # a legal form alone still filters
+    assert names(search(q="(주)넥스파")) == ["주식회사 넥스파"]  # the legal form of the query is ignored
+
+
+def test_python_and_database_compute_the_same_index_terms():
+    """The loader computes the vector in Python; the trigger computes it for every other writer."""
+    company = SalesOneLeadFactory(
+        name="(주)대우캐리어판매", name_eng="Daewoo Carrier Sales Co., Ltd.", owner="이경남",
+        address="서울특별시 영등포구 도신로 148 (신길동)", description="공기 조화장치 도매·설치",
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_vector = %s::tsvector FROM salesone_leads_salesonelead WHERE id = %s",
+            [search_vector_literal(company.name, company.name_eng, company.owner, company.address,
+                                   company.description), company.pk],
+        )  # fmt: skip
+        assert cursor.fetchone()[0] is True
+
+
+def test_changing_the_name_updates_the_index(search):
+    company = SalesOneLeadFactory(name="주식회사 한빛")
+    company.name = "주식회사 가온누리"
+    company.save()
+    SalesOneLead.objects.filter(pk=company.pk).update(owner="서종렬")
+    assert names(search(q="온누")) == ["주식회사 가온누리"]
+    assert names(search(q="종렬")) == ["주식회사 가온누리"]
+    assert search(q="한빛")["count"] == 0

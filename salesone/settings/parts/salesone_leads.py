@@ -1,0 +1,14 @@
+"""SalesOne lead database: search and import limits."""
+
+from salesone.settings.env import env_int
+
+# An import by filter takes at most this many companies (the top of the search's ordering).
+SALESONE_IMPORT_LIMIT = env_int("SALESONE_IMPORT_LIMIT", 10_000)
+# Imports of more companies than this run as a Celery task (202 + a job to poll).
+SALESONE_IMPORT_ASYNC_THRESHOLD = env_int("SALESONE_IMPORT_ASYNC_THRESHOLD", 1_000)
+# Companies per committed batch of an import job (progress moves by this much).
+SALESONE_IMPORT_BATCH_SIZE = env_int("SALESONE_IMPORT_BATCH_SIZE", 1_000)
+# Above this many matches the search answers an estimated count (count_is_estimate: true).
+SALESONE_SEARCH_EXACT_COUNT_LIMIT = env_int("SALESONE_SEARCH_EXACT_COUNT_LIMIT", 10_000)
+# Page-number pagination stops at this offset; deeper pages follow next_cursor (keyset).
+SALESONE_SEARCH_MAX_OFFSET = env_int("SALESONE_SEARCH_MAX_OFFSET", 10_000)
