@@ -87,8 +87,10 @@ def workflow_execute(
     input_data: dict | None = None,
     trigger: str = WorkflowExecution.Trigger.MANUAL,
     task=None,
+    queue: bool = True,
 ) -> WorkflowExecution:
-    """A new execution of an active workflow, queued for a worker once the transaction commits."""
+    """A new execution of an active workflow, queued for a worker once the transaction commits
+    (``queue=False``: the caller runs it, e.g. ``engine.execution_run_inline``)."""
     if not workflow.is_active:
         raise Conflict(f'Workflow "{workflow.name}" is not active; activate it before executing it.')
     now = timezone.now()
@@ -100,7 +102,8 @@ def workflow_execute(
         graph=_snapshot(workflow),
         deadline_at=now + dt.timedelta(seconds=workflow.timeout_seconds),
     )
-    _dispatch_start(execution.pk)
+    if queue:
+        _dispatch_start(execution.pk)
     return execution
 
 

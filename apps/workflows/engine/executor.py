@@ -379,7 +379,8 @@ class WorkflowExecutor:
         claim_ids = {c.node_id for c in claims}
         dirty = [s for s in self.states.values() if s.dirty and s.node_id not in claim_ids]
         with transaction.atomic():
-            running = store.execution_lock(self.execution_id, now)
+            relaxed = not self._durable(dirty) and not self._durable(claims)
+            running = store.execution_lock(self.execution_id, now, relaxed=relaxed)
             store.node_runs_upsert(self.execution_id, dirty)
             if not running:
                 self.finished = True
@@ -399,7 +400,14 @@ class WorkflowExecutor:
         dirty = [s for s in self.states.values() if s.dirty]
         if self._all_decided():
             with transaction.atomic():
-                finished = store.execution_finish(self.execution_id, status=E.COMPLETED, now=now, output=self._output())
+                finished = store.execution_finish(
+                    self.execution_id,
+                    status=E.COMPLETED,
+                    now=now,
+                    output=self._output(),
+                    waiting=False,
+                    relaxed=not self._durable(dirty),
+                )
                 store.node_runs_upsert(self.execution_id, dirty)
                 if finished:
                     self._after_finish()
@@ -408,7 +416,7 @@ class WorkflowExecutor:
                 self.dispatcher.finished(self.execution_id)
             return False
         with transaction.atomic():
-            running = store.execution_lock(self.execution_id, now)
+            running = store.execution_lock(self.execution_id, now, relaxed=not self._durable(dirty))
             store.node_runs_upsert(self.execution_id, dirty)
             if not running:
                 self.finished = True
@@ -459,6 +467,11 @@ class WorkflowExecutor:
             owned.append(keep)
             self._send_pending()
         return bool(owned)
+
+    def _durable(self, states: list[NodeState]) -> bool:
+        """Writes that include a node with side effects must reach the disk before we go on."""
+        types = self.graph.types
+        return any(types[state.node_id].side_effects for state in states)
 
     def _output(self) -> dict:
         output = {}

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import connection, transaction
 
 from apps.workflows.models import NodeRun, WorkflowExecution
 
@@ -64,30 +64,11 @@ class NodeState:
     def decided(self) -> bool:
         return self.status in NodeRun.DECIDED
 
-    def values(self, execution_id) -> tuple:
-        return (
-            execution_id,
-            self.node_id,
-            self.node_type,
-            self.status,
-            self.branch,
-            _dumps(self.input),
-            _dumps(self.output),
-            self.error,
-            self.attempt,
-            self.started_at,
-            self.finished_at,
-            self.resume_at,
-            self.claim,
-            self.lease_expires_at,
-        )
-
 
 _COLUMNS = (
     "execution_id, node_id, node_type, status, branch, input, output, error, attempt, "
     "started_at, finished_at, resume_at, claim, lease_expires_at"
 )
-_ROW = "(%s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s, %s, %s, %s, %s)"
 _UPDATE_ALL = (
     "node_type = EXCLUDED.node_type, status = EXCLUDED.status, branch = EXCLUDED.branch, "
     "input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error, attempt = EXCLUDED.attempt, "
@@ -136,10 +117,32 @@ def _execution_row(row, fresh: bool) -> ExecutionRow:
     return ExecutionRow(row[0], row[1], graph, input_data, row[4], row[5], row[6], row[7], row[8], fresh)
 
 
+_RELAXED = "SET LOCAL synchronous_commit TO OFF; "
+
+
+def _execute(cursor, sql: str, params: list, *, relaxed: bool) -> None:
+    """Run ``sql``; ``relaxed``: for this transaction, do not wait for the WAL to reach disk at commit.
+
+    Relaxed only for writes that can be recomputed: results of pure nodes (transform, condition,
+    triggers), skips, the pending → running step and the final status of a run whose last side
+    effect was already committed durably. If PostgreSQL itself crashed within a fraction of a
+    second, such a write could be lost and the sweep would recompute it; a worker crash loses
+    nothing. Claims and results of nodes with side effects always wait for the disk. The SET rides
+    in the same round trip as the statement (client-side binding allows two statements).
+    """
+    if relaxed:
+        cursor.execute(_RELAXED + sql, params)
+        cursor.cursor.nextset()
+    else:
+        cursor.execute(sql, params)
+
+
 def execution_claim_start(execution_id, now: dt.datetime) -> ExecutionRow | None:
     """pending → running in one statement; None when it is not pending (already started or finished)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
+    # A lost start (PostgreSQL crash) leaves it pending: the sweep restarts it.
+    with transaction.atomic(), connection.cursor() as cursor:
+        _execute(
+            cursor,
             f"""
             UPDATE workflows_workflowexecution e
                SET status = 'running', started_at = %s, updated_at = %s
@@ -148,6 +151,7 @@ def execution_claim_start(execution_id, now: dt.datetime) -> ExecutionRow | None
          RETURNING {_LOAD_COLUMNS}
             """,
             [now, now, execution_id],
+            relaxed=True,
         )
         row = cursor.fetchone()
     return _execution_row(row, fresh=True) if row else None
@@ -175,20 +179,33 @@ def node_runs_load(execution_id) -> dict[str, NodeState]:
         return {row[0]: _state_from_row(row) for row in cursor.fetchall()}
 
 
-def execution_lock(execution_id, now: dt.datetime) -> bool:
+def execution_lock(execution_id, now: dt.datetime, *, relaxed: bool = False) -> bool:
     """Lock the execution row for this transaction and mark progress; False when it is no longer running."""
     with connection.cursor() as cursor:
-        cursor.execute(
+        _execute(
+            cursor,
             "UPDATE workflows_workflowexecution SET updated_at = %s WHERE id = %s AND status = 'running' RETURNING id",
             [now, execution_id],
+            relaxed=relaxed,
         )
         return cursor.fetchone() is not None
 
 
-def execution_finish(execution_id, *, status: str, now: dt.datetime, output: dict | None = None, error: str = ""):
-    """running → completed/failed/cancelled (also locks the row); False when it was not running."""
+def execution_finish(
+    execution_id,
+    *,
+    status: str,
+    now: dt.datetime,
+    output: dict | None = None,
+    error: str = "",
+    waiting: bool = True,
+    relaxed: bool = False,
+):
+    """running → completed/failed/cancelled (also locks the row); False when it was not running.
+    ``waiting=False``: the caller knows no node waits (every node is decided), one statement less."""
     with connection.cursor() as cursor:
-        cursor.execute(
+        _execute(
+            cursor,
             """
             UPDATE workflows_workflowexecution
                SET status = %s, completed_at = %s, updated_at = %s, output_data = %s::jsonb,
@@ -197,9 +214,10 @@ def execution_finish(execution_id, *, status: str, now: dt.datetime, output: dic
          RETURNING id
             """,
             [status, now, now, _dumps(output or {}), error, execution_id],
+            relaxed=relaxed,
         )
         finished = cursor.fetchone() is not None
-        if finished:
+        if finished and waiting:
             # Nothing waits on a finished execution: its delays and retries will not resume.
             cursor.execute(
                 """
@@ -212,18 +230,54 @@ def execution_finish(execution_id, *, status: str, now: dt.datetime, output: dic
     return finished
 
 
+# Rows travel as one JSON parameter unpacked by jsonb_to_recordset: the statement text never
+# changes with the number of rows, so the driver and the server parse it once, and 50 rows cost
+# one round trip and one small encode instead of 700 bound parameters.
+_RECORDSET = (
+    "SELECT %s::uuid, r.node_id, r.node_type, r.status, r.branch, coalesce(r.input, '{}'::jsonb), "
+    "coalesce(r.output, '{}'::jsonb), r.error, r.attempt, r.started_at, r.finished_at, r.resume_at, r.claim, "
+    "r.lease_expires_at FROM jsonb_to_recordset(%s::jsonb) AS r(node_id text, node_type text, status text, "
+    "branch text, input jsonb, output jsonb, error text, attempt int, started_at timestamptz, "
+    "finished_at timestamptz, resume_at timestamptz, claim uuid, lease_expires_at timestamptz)"
+)
+_UPSERT_SQL = (
+    f"INSERT INTO workflows_noderun ({_COLUMNS}) {_RECORDSET} "
+    f"ON CONFLICT (execution_id, node_id) DO UPDATE SET {_UPDATE_ALL}"
+)
+_CLAIM_SQL = (
+    f"INSERT INTO workflows_noderun ({_COLUMNS}) {_RECORDSET} "
+    "ON CONFLICT (execution_id, node_id) DO NOTHING RETURNING node_id"
+)
+
+
+def _rows_json(states: list[NodeState]) -> str:
+    return _dumps(
+        [
+            {
+                "node_id": s.node_id,
+                "node_type": s.node_type,
+                "status": s.status,
+                "branch": s.branch,
+                "input": s.input,
+                "output": s.output,
+                "error": s.error,
+                "attempt": s.attempt,
+                "started_at": s.started_at,
+                "finished_at": s.finished_at,
+                "resume_at": s.resume_at,
+                "claim": s.claim,
+                "lease_expires_at": s.lease_expires_at,
+            }
+            for s in states
+        ]
+    )
+
+
 def node_runs_upsert(execution_id, states: list[NodeState]) -> None:
     if not states:
         return
-    params: list = []
-    for state in states:
-        params.extend(state.values(execution_id))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO workflows_noderun ({_COLUMNS}) VALUES {', '.join([_ROW] * len(states))} "
-            f"ON CONFLICT (execution_id, node_id) DO UPDATE SET {_UPDATE_ALL}",
-            params,
-        )
+        cursor.execute(_UPSERT_SQL, [execution_id, _rows_json(states)])
     for state in states:
         state.dirty = False
         state.in_db = True
@@ -233,15 +287,8 @@ def node_runs_claim(execution_id, states: list[NodeState]) -> set[str]:
     """Insert running rows for nodes nobody holds yet; returns the node ids this call won."""
     if not states:
         return set()
-    params: list = []
-    for state in states:
-        params.extend(state.values(execution_id))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO workflows_noderun ({_COLUMNS}) VALUES {', '.join([_ROW] * len(states))} "
-            "ON CONFLICT (execution_id, node_id) DO NOTHING RETURNING node_id",
-            params,
-        )
+        cursor.execute(_CLAIM_SQL, [execution_id, _rows_json(states)])
         won = {row[0] for row in cursor.fetchall()}
     for state in states:
         if state.node_id in won:

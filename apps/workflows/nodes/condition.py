@@ -105,10 +105,8 @@ def _compare(left, operator: str, right) -> bool:
             ln, rn = str(left), str(right)
         return {"gt": ln > rn, "gte": ln >= rn, "lt": ln < rn, "lte": ln <= rn}[operator]
     if operator in ("contains", "not_contains"):
-        if isinstance(left, list | dict):
-            found = right in left
-        else:
-            found = str(right) in ("" if left is None else str(left))
+        haystack = left if isinstance(left, list | dict) else ("" if left is None else str(left))
+        found = right in haystack if isinstance(haystack, list | dict) else str(right) in haystack
         return found if operator == "contains" else not found
     if operator == "starts_with":
         return str(left or "").startswith(str(right))

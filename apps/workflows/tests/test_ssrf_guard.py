@@ -56,7 +56,7 @@ def test_names_that_resolve_to_forbidden_addresses_are_refused(run_workflow, url
 
 def test_allowed_host_is_reachable(run_workflow, fake_server, allow_loopback_webhooks):
     server = fake_server()
-    execution, run = call(run_workflow, server.url + "/ok")
+    execution, _ = call(run_workflow, server.url + "/ok")
     assert execution.status == "completed"
     assert len(server.hits("/ok")) == 1
 
