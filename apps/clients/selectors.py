@@ -14,7 +14,15 @@ from apps.campaigns.models import CampaignLeadResult
 from apps.tasks.models import Task
 from apps.tasks.selectors import task_queryset_with_executions
 
-from .models import Client, ClientActivity, ClientEmail, ClientFile, ClientNote, ClientProduct
+from .models import (
+    Client,
+    ClientActivity,
+    ClientEmail,
+    ClientEmailAttachment,
+    ClientFile,
+    ClientNote,
+    ClientProduct,
+)
 
 # Campaign rows that never reached the client are not communications.
 UNSENT_CAMPAIGN_STATUSES = (
@@ -52,7 +60,10 @@ def client_timeline(*, client: Client) -> list[TimelineEntry]:
 
 
 def client_email_list(*, client: Client):
-    return client.logged_emails.select_related("client").prefetch_related("attachments").order_by("-created_at")
+    attachments = Prefetch(
+        "attachments", queryset=ClientEmailAttachment.objects.order_by("created_at"), to_attr="attachment_list"
+    )
+    return client.logged_emails.prefetch_related(attachments).order_by("-created_at")
 
 
 def client_campaign_results(*, client: Client):

@@ -319,7 +319,7 @@ class ClientEmailSerializer(UTCModelSerializer):
 
     from_ = serializers.CharField(source="from_email", max_length=320)
     to = serializers.CharField(source="to_email", max_length=320)
-    attachments = ClientEmailAttachmentSerializer(many=True, read_only=True)
+    attachments = serializers.SerializerMethodField()
 
     class Meta:
         model = ClientEmail
@@ -327,9 +327,15 @@ class ClientEmailSerializer(UTCModelSerializer):
         read_only_fields = ["id", "created_at", "attachments"]
 
     def get_fields(self):
-        fields = super().get_fields()
-        fields["from"] = fields.pop("from_")
-        return fields
+        # "from" is a Python keyword: declared as from_, renamed in place (order kept).
+        return {("from" if name == "from_" else name): field for name, field in super().get_fields().items()}
+
+    @extend_schema_field(ClientEmailAttachmentSerializer(many=True))
+    def get_attachments(self, obj) -> list:
+        attachments = getattr(obj, "attachment_list", None)
+        if attachments is None:  # not loaded with the prefetch of the views
+            attachments = obj.attachments.order_by("created_at")
+        return ClientEmailAttachmentSerializer(attachments, many=True, context=self.context).data
 
 
 class ClientEmailRecordSerializer(ClientEmailSerializer):

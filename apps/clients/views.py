@@ -4,6 +4,7 @@ Every viewset scopes to the requesting user in get_queryset (common.views.OwnedQ
 every action reaches its object through get_object(), so another user's client answers 404.
 """
 
+from django.db.models import Prefetch
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -280,7 +281,11 @@ class ClientActivityViewSet(OwnedModelViewSet):
 class ClientEmailViewSet(OwnedModelViewSet):
     """E-mails exchanged with a client outside campaigns, logged with their attachments."""
 
-    queryset = ClientEmail.objects.select_related("user").prefetch_related("attachments")
+    queryset = ClientEmail.objects.select_related("user").prefetch_related(
+        Prefetch(
+            "attachments", queryset=ClientEmailAttachment.objects.order_by("created_at"), to_attr="attachment_list"
+        )
+    )
     serializer_class = ClientEmailRecordSerializer
     filterset_class = ClientEmailFilter
     search_fields = ["subject", "content", "from_email", "to_email"]
