@@ -173,7 +173,7 @@ class CompanyGenerator:
                 index += 1
 
     def _row(self, random_, index: int) -> tuple:
-        prefix_ko, prefix_en = _PREFIXES[int(random_() ** 1.3 * _N_PREFIXES)]
+        prefix_ko, prefix_en = _PREFIXES[int(random_() * _N_PREFIXES)]
         suffix_ko, suffix_en = _SUFFIXES[int(random_() * _N_SUFFIXES)]
         stem = prefix_ko + suffix_ko
         form = random_()
