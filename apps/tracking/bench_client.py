@@ -81,6 +81,7 @@ async def run(plan: dict) -> dict:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else 0.0
 
     return {
+        "latencies_ms": [round(x * 1000, 3) for x in latencies],
         "requests": len(latencies),
         "errors": errors,
         "statuses": statuses,

@@ -64,7 +64,9 @@ def _in_apple_network(ip: str | None) -> bool:
     return any(address in net for net in _apple_networks(tuple(settings.TRACKING_APPLE_PROXY_NETWORKS)))
 
 
+@functools.lru_cache(maxsize=4096)
 def _scanner_agent(user_agent: str) -> bool:
+    # Cached: a handful of agents make most requests, and the pattern is long.
     return not user_agent.strip() or _SCANNER_AGENT.search(user_agent) is not None
 
 

@@ -46,19 +46,20 @@ def event_payload(event) -> dict:
     }
 
 
-def publish_campaign_updates(*, events: list) -> None:
+def publish_campaign_updates(*, events: list, owners: dict) -> None:
     """Publish new events and fresh counters of their campaigns to each owner's channel.
 
-    Best effort: the events are already stored, a lost notification only delays the SPA's refresh.
+    ``owners`` maps campaign id → user id. Best effort: the events are already stored, a lost
+    notification only delays the SPA's refresh.
     """
     from .selectors import campaign_tracking_totals
 
     by_user: dict = defaultdict(list)
     campaigns: dict = {}
     for event in events:
-        if event.result_id is None:
+        user_id = owners.get(event.campaign_id)
+        if user_id is None:
             continue
-        user_id = event.result.campaign.user_id
         by_user[user_id].append(event)
         campaigns[event.campaign_id] = user_id
     if not by_user:

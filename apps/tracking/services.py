@@ -27,8 +27,9 @@ import redis
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Min, Q
+from psycopg.types.json import Jsonb
 
-from apps.campaigns.models import CampaignLeadResult
+from apps.campaigns.models import Campaign, CampaignLeadResult
 from apps.mail.models import SuppressedAddress
 from services.email.tracking import InboundMail, ProviderEvent
 
@@ -270,7 +271,12 @@ def events_ingest(*, events: list[dict]) -> IngestStats:
         stats.results_changed = len(changed)
         stats.suppressed = _suppress(rows)
         if rows:
-            transaction.on_commit(lambda: publish_campaign_updates(events=rows))
+            owners = dict(
+                Campaign.objects.filter(id__in={row.campaign_id for row in rows if row.campaign_id}).values_list(
+                    "id", "user_id"
+                )
+            )
+            transaction.on_commit(lambda: publish_campaign_updates(events=rows, owners=owners))
     return stats
 
 
@@ -294,8 +300,7 @@ def _lock_results(events: list[dict]) -> tuple[dict[uuid.UUID, CampaignLeadResul
         r.id: r
         for r in CampaignLeadResult.objects.select_for_update(no_key=True, of=("self",))
         .filter(id__in=ids)
-        .select_related("campaign")
-        .only(*_RESULT_FIELDS, "campaign__user")
+        .only(*_RESULT_FIELDS)
         .order_by("id")
     }
     result_of = {}
@@ -374,10 +379,16 @@ def _insert_events(rows: list[TrackingEvent]) -> None:
         cursor.execute(
             f'CREATE TEMP TABLE IF NOT EXISTS tracking_event_load (LIKE "{meta.db_table}") ON COMMIT DELETE ROWS'
         )
+        # Values go as they are (UUID, datetime, str, bool, None): psycopg adapts them; only the JSON
+        # column needs wrapping. Skipping Django's per-field preparation halves the Python time.
+        attnames = [field.attname for field in fields]
+        raw_index = attnames.index("raw")
         with cursor.copy(f"COPY tracking_event_load ({columns}) FROM STDIN") as copy:
             for row in rows:
                 row.created_at = row.updated_at = now
-                copy.write_row([field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields])
+                values = [getattr(row, name) for name in attnames]
+                values[raw_index] = Jsonb(values[raw_index])
+                copy.write_row(values)
         cursor.execute(
             f'INSERT INTO "{meta.db_table}" ({columns}) SELECT {columns} FROM tracking_event_load '
             "ON CONFLICT (event_key) DO NOTHING"
