@@ -191,6 +191,12 @@ class ClientEmail(BaseModel):
     def __str__(self) -> str:
         return f"{self.subject} ({self.from_email} → {self.to_email})"
 
+    @property
+    def attachment_items(self) -> list:
+        """Attachments in upload order (prefetched into ``attachment_list`` by the views when listing)."""
+        prefetched = getattr(self, "attachment_list", None)
+        return prefetched if prefetched is not None else list(self.attachments.order_by("created_at"))
+
 
 class ClientEmailAttachment(BaseModel):
     email = models.ForeignKey(ClientEmail, on_delete=models.CASCADE, related_name="attachments")

@@ -56,6 +56,12 @@ class Task(BaseModel):
         return f"{self.name} ({self.get_status_display()}{due})"
 
     @property
+    def workflow_executions(self) -> list:
+        """Executions of this task's workflows, newest first (prefetched by tasks.selectors when listing)."""
+        prefetched = getattr(self, "prefetched_executions", None)
+        return prefetched if prefetched is not None else list(self.executions.order_by("-created_at"))
+
+    @property
     def next_due_date(self) -> date | None:
         """Due date of the next occurrence, or None when the task does not repeat again."""
         if not (self.is_repetitive and self.repetition_interval and self.due_date):

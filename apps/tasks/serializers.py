@@ -1,7 +1,6 @@
 """Task shapes on the wire: SPEC.md's task objects (nested assignee and creator), with workflow runs."""
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.clients.serializers import OwnedClientField, UTCModelSerializer
@@ -39,7 +38,7 @@ class TaskSerializer(UTCModelSerializer):
     created_by = UserSummarySerializer(read_only=True)
     client = OwnedClientField(required=False, allow_null=True)
     workflow_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=50)
-    workflow_executions = serializers.SerializerMethodField()
+    workflow_executions = TaskWorkflowExecutionSerializer(many=True, read_only=True)
     next_occurrence = serializers.SerializerMethodField()
 
     class Meta:
@@ -75,13 +74,6 @@ class TaskSerializer(UTCModelSerializer):
             "completed_at",
             "previous_occurrence",
         ]
-
-    @extend_schema_field(TaskWorkflowExecutionSerializer(many=True))
-    def get_workflow_executions(self, obj) -> list:
-        executions = getattr(obj, "prefetched_executions", None)
-        if executions is None:  # a task not loaded through tasks.selectors
-            executions = obj.executions.order_by("-created_at")
-        return TaskWorkflowExecutionSerializer(executions, many=True, context=self.context).data
 
     def get_next_occurrence(self, obj) -> str | None:
         try:
