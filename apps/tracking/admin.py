@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import InboundMessage, TrackingEvent, WebhookToken
+from .services import inbound_message_match
 
 
 @admin.register(TrackingEvent)
@@ -19,6 +20,8 @@ class TrackingEventAdmin(admin.ModelAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(admin.ModelAdmin):
+    """Unmatched mail waits here for review; giving it a result marks that result replied."""
+
     list_display = ["received_at", "status", "from_email", "subject", "matched_by", "is_auto_reply", "provider"]
     list_filter = ["status", "matched_by", "is_auto_reply", "provider"]
     search_fields = ["from_email", "to_email", "subject", "message_id", "in_reply_to", "references"]
@@ -37,9 +40,17 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "headers",
         "received_at",
         "is_auto_reply",
+        "status",
+        "matched_by",
         "created_at",
         "updated_at",
     ]
+
+    def save_model(self, request, obj, form, change):
+        if change and "result" in form.changed_data and obj.result_id:
+            inbound_message_match(message=obj, result=obj.result)
+        else:
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(WebhookToken)

@@ -85,6 +85,7 @@ class InboundMessage(BaseModel):
         NONE = "", "Not matched"
         REPLY_ADDRESS = "reply_address", "reply+token address"
         MESSAGE_ID = "message_id", "In-Reply-To / References"
+        MANUAL = "manual", "Matched by staff"
 
     provider = models.CharField(max_length=20)
     result = models.ForeignKey(

@@ -638,18 +638,29 @@ def inbound_message_receive(*, mail: InboundMail) -> InboundMessage:
             received_at=now,
         )
         if result is not None:
-            events_ingest(
-                events=[
-                    new_event(
-                        kind=Kind.REPLY,
-                        source=TrackingEvent.Source.INBOUND,
-                        result_id=result.id,
-                        event_key=f"reply:{message.id}",
-                        email=result.email,
-                        occurred_at=now.timestamp(),
-                        machine_reason=TrackingEvent.MachineReason.AUTO_REPLY if mail.is_auto_reply else "",
-                        detail=mail.subject[:500],
-                    )
-                ]
-            )
+            events_ingest(events=[_reply_event(message, result)])
     return message
+
+
+@transaction.atomic
+def inbound_message_match(*, message: InboundMessage, result: CampaignLeadResult) -> InboundMessage:
+    """Staff matched a kept mail to its result by hand: the result is marked replied like any reply."""
+    message.result = result
+    message.status = InboundMessage.Status.MATCHED
+    message.matched_by = InboundMessage.MatchedBy.MANUAL
+    message.save(update_fields=["result", "status", "matched_by", "updated_at"])
+    events_ingest(events=[_reply_event(message, result)])
+    return message
+
+
+def _reply_event(message: InboundMessage, result: CampaignLeadResult) -> dict:
+    return new_event(
+        kind=Kind.REPLY,
+        source=TrackingEvent.Source.INBOUND,
+        result_id=result.id,
+        event_key=f"reply:{message.id}",
+        email=result.email,
+        occurred_at=message.received_at.timestamp(),
+        machine_reason=TrackingEvent.MachineReason.AUTO_REPLY if message.is_auto_reply else "",
+        detail=message.subject[:500],
+    )
