@@ -9,6 +9,7 @@ A script of status codes lets a test simulate outages (503), throttling (429) an
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.parser
 import email.policy
 import json
@@ -56,6 +57,7 @@ class FakeProvider:
         self.request_arrived = threading.Event()
         self.hold = threading.Event()  # cleared: requests wait before answering (a slow provider)
         self.hold.set()
+        self.hold_from: int | None = None  # requests from this number on (1-based) wait for ``hold``
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -75,7 +77,10 @@ class FakeProvider:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                # A client that died waiting (a killed worker) cannot read the answer; its request
+                # still counts as received.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(payload)
 
         self.server = _Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
@@ -102,11 +107,15 @@ class FakeProvider:
             self.request_count += 1
             self.in_flight += 1
             scripted = self.script.pop(0) if self.script else None
-        self.request_arrived.set()
+            number = self.request_count
+        held = self.hold_from is not None and number >= self.hold_from
+        if held:
+            self.request_arrived.set()
         try:
             if self.latency:
                 time.sleep(self.latency)
-            self.hold.wait()
+            if held:
+                self.hold.wait()
             if scripted is not None and scripted != 200 and scripted != 202:
                 return scripted, ({"Retry-After": "1"} if scripted == 429 else {}), self.error_body(scripted)
             return self.accept(path, headers, raw)
