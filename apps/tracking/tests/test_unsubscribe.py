@@ -107,3 +107,13 @@ def test_later_campaign_skips_the_unsubscribed_address(
     assert "suppression" in skipped.error_message
     assert not OutboxMessage.objects.filter(to_email="ceo@nexpa.co.kr").exists()
     assert OutboxMessage.objects.filter(to_email="owner@other.co.kr").count() == 1
+
+
+def test_one_click_from_a_mail_client_needs_no_csrf_token():
+    from django.test import Client
+
+    result = ResultFactory()
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(_path(result), data=ONE_CLICK, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert SuppressedAddress.objects.filter(email=result.email).exists()
