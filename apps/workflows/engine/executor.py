@@ -400,15 +400,13 @@ class WorkflowExecutor:
         dirty = [s for s in self.states.values() if s.dirty]
         if self._all_decided():
             with transaction.atomic():
-                finished = store.execution_finish(
+                finished = store.execution_complete_with_runs(
                     self.execution_id,
-                    status=E.COMPLETED,
                     now=now,
                     output=self._output(),
-                    waiting=False,
+                    states=dirty,
                     relaxed=not self._durable(dirty),
                 )
-                store.node_runs_upsert(self.execution_id, dirty)
                 if finished:
                     self._after_finish()
             self.finished = True

@@ -283,6 +283,37 @@ def node_runs_upsert(execution_id, states: list[NodeState]) -> None:
         state.in_db = True
 
 
+def execution_complete_with_runs(
+    execution_id, *, now: dt.datetime, output: dict, states: list[NodeState], relaxed: bool
+) -> bool:
+    """The last write of a run whose every node is decided: the runs and the completed status in
+    one statement (the execution row is locked by its UPDATE); False when it was not running."""
+    with connection.cursor() as cursor:
+        _execute(
+            cursor,
+            f"""
+            WITH finished AS (
+                UPDATE workflows_workflowexecution
+                   SET status = 'completed', completed_at = %s, updated_at = %s, output_data = %s::jsonb
+                 WHERE id = %s AND status IN ('running', 'pending')
+             RETURNING id
+            ), runs AS (
+                INSERT INTO workflows_noderun ({_COLUMNS}) {_RECORDSET}
+                ON CONFLICT (execution_id, node_id) DO UPDATE SET {_UPDATE_ALL}
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM finished), (SELECT count(*) FROM runs)
+            """,
+            [now, now, _dumps(output), execution_id, execution_id, _rows_json(states)],
+            relaxed=relaxed,
+        )
+        finished = cursor.fetchone()[0] == 1
+    for state in states:
+        state.dirty = False
+        state.in_db = True
+    return finished
+
+
 def node_runs_claim(execution_id, states: list[NodeState]) -> set[str]:
     """Insert running rows for nodes nobody holds yet; returns the node ids this call won."""
     if not states:
