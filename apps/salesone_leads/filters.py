@@ -2,6 +2,8 @@
 
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .models import SalesOneLead
 from .selectors import Ordering
@@ -11,6 +13,7 @@ class CharListFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """Comma-separated values: ``si_nm=서울특별시,경기도``."""
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 

@@ -34,6 +34,8 @@ from .services import salesone_import_start
     ),
 )
 class SalesOneLeadViewSet(viewsets.ReadOnlyModelViewSet):
+    """The national company database: every authenticated user searches it; nobody writes it here."""
+
     queryset = SalesOneLead.objects.all()
     serializer_class = SalesOneLeadSerializer
     filter_backends = [DjangoFilterBackend]
@@ -101,6 +103,8 @@ class SalesOneLeadViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(summary="Status and progress of an import job"),
 )
 class ImportJobViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """Imports that run on the worker: status, counts and progress (your own jobs only)."""
+
     queryset = ImportJob.objects.all()
     serializer_class = ImportJobSerializer
     filter_backends: list = []

@@ -2,7 +2,7 @@
 
 PostgreSQL has no Korean parser and pg_trgm cannot index two-character patterns, so each company
 gets a ``search_vector`` of character bigrams (plus each word's first and last character) of its normalised
-name, name_eng, owner, address and description, with legal-form words left out (docs/salesone-search.md).
+name, name_eng, owner, address and description, with legal-form words left out (apps/salesone_leads/SEARCH.md).
 The loader computes the vector in Python (fast); the trigger computes it for every other writer.
 The columns stay out of the Django model: nothing but search reads them.
 """

@@ -1,0 +1,24 @@
+"""seed_demo's part: companies, industries and a few imported leads, the same after a second run."""
+
+from io import StringIO
+
+import pytest
+
+from apps.leads.models import Lead, LeadList
+from apps.salesone_leads import demo
+from apps.salesone_leads.models import Industry, SalesOneLead
+from common.demo import DemoContext
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_is_idempotent(user, monkeypatch):
+    monkeypatch.setattr(demo, "DEMO_COMPANIES", 300)
+    context = DemoContext(user=user, stdout=StringIO())
+    demo.seed(context)
+    counts = (SalesOneLead.objects.count(), Industry.objects.count(), Lead.objects.filter(user=user).count())
+    assert counts[0] == 300 and counts[2] > 0
+    demo.seed(context)
+    assert (SalesOneLead.objects.count(), Industry.objects.count(), Lead.objects.filter(user=user).count()) == counts
+    lead_list = LeadList.objects.get(user=user, name=demo.DEMO_LIST)
+    assert len(lead_list.lead_ids) == counts[2]
