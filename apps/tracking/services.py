@@ -20,12 +20,12 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, Min, Q
 from psycopg.types.json import Jsonb
 
@@ -198,6 +198,10 @@ def tracking_queue_drain(*, max_batches: int | None = None, max_seconds: float |
     return stats
 
 
+# The database being away is not the events' fault: they wait, they are not declared dead.
+_DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
 def _ingest_raw(items: list[bytes], client: redis.Redis) -> int:
     events = []
     for item in items:
@@ -208,17 +212,31 @@ def _ingest_raw(items: list[bytes], client: redis.Redis) -> int:
     try:
         events_ingest(events=events)
         return len(items) - len(events)
+    except _DATABASE_UNAVAILABLE:
+        raise  # the batch stays in the processing list; the next drain writes it
     except Exception:
         logger.exception("tracking batch of %d failed; retrying event by event", len(events))
     dead = len(items) - len(events)
     for event in events:
         try:
             events_ingest(events=[event])
+        except _DATABASE_UNAVAILABLE:
+            raise
         except Exception:
             logger.exception("tracking event %s moved to the dead list", event.get("key"))
             client.rpush(settings.TRACKING_QUEUE_KEY + DEAD_SUFFIX, json.dumps(event))
             dead += 1
     return dead
+
+
+def tracking_dead_requeue() -> int:
+    """Put the events of the ``:dead`` list back on the queue (after the cause was fixed)."""
+    client = tracking_redis()
+    key = settings.TRACKING_QUEUE_KEY
+    moved = 0
+    while client.lmove(key + DEAD_SUFFIX, key, "LEFT", "RIGHT") is not None:
+        moved += 1
+    return moved
 
 
 # ------------------------------------------------------------------------------------- ingestion
@@ -230,7 +248,6 @@ class IngestStats:
     stored: int = 0  # new events (duplicates of stored ones are skipped)
     results_changed: int = 0
     suppressed: int = 0
-    changed_result_ids: set = field(default_factory=set)
 
 
 def _as_uuid(value) -> uuid.UUID | None:

@@ -78,3 +78,16 @@ def test_event_for_a_deleted_result_is_still_kept(drain):
     tracking_redis().rpush(settings.TRACKING_QUEUE_KEY, json.dumps(event))
     drain()
     assert TrackingEvent.objects.get().result_id is None
+
+
+@pytest.mark.django_db
+def test_requeued_dead_events_are_written_once_fixed(drain):
+    from django.core.management import call_command
+
+    result = ResultFactory()
+    event = new_event(kind="open", source="pixel", result_id=result.id, user_agent=BROWSER)
+    tracking_redis().rpush(settings.TRACKING_QUEUE_KEY + DEAD_SUFFIX, json.dumps(event))
+    call_command("tracking_requeue_dead")
+    drain()
+    assert TrackingEvent.objects.get().event_key == event["key"]
+    assert tracking_redis().llen(settings.TRACKING_QUEUE_KEY + DEAD_SUFFIX) == 0
