@@ -421,7 +421,11 @@ class TrackingEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
     @extend_schema(
         parameters=[OpenApiParameter("campaign", OpenApiTypes.UUID, required=True)],
-        responses={200: TrackingTotalsSerializer},
+        responses={
+            200: TrackingTotalsSerializer,
+            400: OpenApiResponse(description="No or malformed campaign id"),
+            404: OpenApiResponse(description="Not one of the user's campaigns"),
+        },
         filters=False,
     )
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
