@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.db.models import F, Func, IntegerField
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from .models import Lead, LeadList
+from .selectors import LeadIdsWindow, lead_list_members
 from .services import lead_delete
 
 
@@ -57,8 +60,11 @@ class LeadListAdmin(admin.ModelAdmin):
     search_fields = ["name", "description", "user__email"]
     list_filter = ["created_at"]
     raw_id_fields = ["user"]
-    # Members change through the API's add/remove rules (own leads only, no repeats), not by hand.
-    readonly_fields = ["lead_ids", "created_at", "updated_at"]
+    # Members change through the API's add/remove rules (own leads only, no repeats), not by hand;
+    # the page shows the first members rather than thousands of raw ids.
+    exclude = ["lead_ids"]
+    readonly_fields = ["members", "created_at", "updated_at"]
+    MEMBERS_SHOWN = 50
 
     def get_queryset(self, request):
         return (
@@ -71,3 +77,18 @@ class LeadListAdmin(admin.ModelAdmin):
     @admin.display(description="leads", ordering="member_count")
     def member_count(self, lead_list: LeadList) -> int:
         return lead_list.member_count
+
+    @admin.display(description="members (in list order)")
+    def members(self, lead_list: LeadList) -> str:
+        if lead_list.pk is None:
+            return "—"
+        window = LeadIdsWindow(lead_list, lead_list.member_count)[: self.MEMBERS_SHOWN]
+        leads = lead_list_members(lead_list=lead_list, lead_ids=window)
+        rows = format_html_join(
+            "",
+            '<li><a href="{}">{}</a></li>',
+            ((reverse("admin:leads_lead_change", args=[lead.pk]), str(lead)) for lead in leads),
+        )
+        more = lead_list.member_count - len(leads)
+        suffix = format_html("<p>… and {} more</p>", more) if more > 0 else ""
+        return format_html("<p>{} leads</p><ol>{}</ol>{}", lead_list.member_count, rows, suffix)

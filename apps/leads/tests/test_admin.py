@@ -32,7 +32,11 @@ def test_lead_list_pages_show_member_counts(staff_client):
     listing = staff_client.get(reverse("admin:leads_leadlist_changelist"))
     assert listing.status_code == 200
     assert "수도권 뷰티" in listing.content.decode()
-    assert staff_client.get(reverse("admin:leads_leadlist_change", args=[lead_list.pk])).status_code == 200
+    change = staff_client.get(reverse("admin:leads_leadlist_change", args=[lead_list.pk]))
+    assert change.status_code == 200
+    assert all(lead.name in change.content.decode() for lead in leads)
+    assert staff_client.get(reverse("admin:leads_leadlist_add")).status_code == 200
+    assert staff_client.get(reverse("admin:leads_lead_add")).status_code == 200
 
 
 def test_deleting_a_lead_in_the_admin_cleans_its_lists(staff_client):
