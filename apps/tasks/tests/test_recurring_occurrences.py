@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from apps.tasks.models import Task
-from apps.tasks.services import task_change_status, task_occurrences_create_due
+from apps.tasks.services import task_change_status, task_next_occurrence_create, task_occurrences_create_due
 from apps.tasks.tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +48,32 @@ def test_future_tasks_and_one_off_tasks_are_left_alone():
     TaskFactory(due_date=TODAY - datetime.timedelta(days=10))
     assert task_occurrences_create_due(today=TODAY) == []
     assert Task.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_completion_and_beat_job_create_one_occurrence():
+    """Two workers racing (completion in the API, the beat job) still leave one next occurrence."""
+    import threading
+
+    from django.db import connection
+
+    task = repetitive()
+    barrier = threading.Barrier(4)
+    errors: list[Exception] = []
+
+    def race():
+        try:
+            barrier.wait()
+            task_next_occurrence_create(task=Task.objects.get(pk=task.pk))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Task.objects.filter(previous_occurrence=task).count() == 1
