@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import F, Func, IntegerField
 from django.urls import reverse
@@ -5,11 +6,46 @@ from django.utils.html import format_html, format_html_join
 
 from .models import Lead, LeadList
 from .selectors import LeadIdsWindow, lead_list_members
-from .services import lead_delete
+from .services import UNIQUE_NUMBER_FIELDS, lead_delete, lead_duplicate_errors, normalize_lead_numbers
+
+
+class LeadAdminForm(forms.ModelForm):
+    """The API's rules in the admin: numbers stored as digits, one lead per number per user."""
+
+    class Meta:
+        model = Lead
+        fields = [
+            "name",
+            "owner",
+            "user",
+            "industry",
+            "corporation_number",
+            "business_number",
+            "email",
+            "phone",
+            "homepage",
+            "employee",
+            "revenue",
+            "established_date",
+            "address",
+            "si_nm",
+            "sgg_nm",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned.update(normalize_lead_numbers({name: cleaned.get(name) or "" for name in UNIQUE_NUMBER_FIELDS}))
+        user = cleaned.get("user")
+        if user is not None:
+            for name, messages in lead_duplicate_errors(user=user, data=cleaned, exclude_pk=self.instance.pk).items():
+                if name in UNIQUE_NUMBER_FIELDS:
+                    self.add_error(name, messages)
+        return cleaned
 
 
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
+    form = LeadAdminForm
     list_display = [
         "name",
         "owner",

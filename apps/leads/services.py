@@ -56,7 +56,8 @@ def lead_duplicate_errors(*, user, data: dict, exclude_pk=None) -> dict:
     return errors
 
 
-def _normalize_numbers(data: dict) -> dict:
+def normalize_lead_numbers(data: dict) -> dict:
+    """``business_number`` and ``corporation_number`` as bare digits (other keys unchanged)."""
     data = dict(data)
     if data.get("business_number") is not None:
         data["business_number"] = normalize_business_number(data["business_number"].strip())
@@ -84,7 +85,7 @@ def _save_checked(*, lead: Lead, user) -> Lead:
 
 def lead_create(*, user, **data) -> Lead:
     """A new lead for ``user``; identifying numbers are stored as bare digits."""
-    data = _normalize_numbers(data)
+    data = normalize_lead_numbers(data)
     errors = lead_duplicate_errors(user=user, data=data)
     if errors:
         raise ValidationError(errors)
@@ -92,7 +93,7 @@ def lead_create(*, user, **data) -> Lead:
 
 
 def lead_update(*, lead: Lead, **data) -> Lead:
-    data = _normalize_numbers(data)
+    data = normalize_lead_numbers(data)
     errors = lead_duplicate_errors(user=lead.user, data=data, exclude_pk=lead.pk)
     if errors:
         raise ValidationError(errors)

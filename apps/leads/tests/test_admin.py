@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from apps.accounts.tests.factories import UserFactory
-from apps.leads.models import LeadList
+from apps.leads.models import Lead, LeadList
 from apps.leads.tests.factories import LeadFactory, LeadListFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +48,27 @@ def test_deleting_a_lead_in_the_admin_cleans_its_lists(staff_client):
 
     assert response.status_code == 302
     assert LeadList.objects.get(pk=lead_list.pk).lead_ids == [b.id]
+
+
+def test_admin_refuses_a_duplicate_number_with_a_form_error(staff_client):
+    owner = UserFactory()
+    existing = LeadFactory(user=owner, business_number="1188120723")
+
+    response = staff_client.post(
+        reverse("admin:leads_lead_add"),
+        {"name": "중복 회사", "user": owner.pk, "business_number": "118-81-20723", "homepage": "[]"},
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert str(existing.id) in response.content.decode()
+    assert Lead.objects.filter(user=owner).count() == 1
+
+
+def test_admin_stores_numbers_as_digits(staff_client):
+    owner = UserFactory()
+    response = staff_client.post(
+        reverse("admin:leads_lead_add"),
+        {"name": "새 회사", "user": owner.pk, "business_number": "118-81-20723", "homepage": "[]"},
+    )
+    assert response.status_code == 302
+    assert Lead.objects.get(user=owner).business_number == "1188120723"
