@@ -1,6 +1,6 @@
 import django_filters
 
-from .models import Client, ClientActivity, ClientEmail, ClientFile, ClientNote, ClientProduct
+from .models import Client, ClientActivity, ClientEmail, ClientEmailAttachment, ClientFile, ClientNote, ClientProduct
 
 
 class ClientFilter(django_filters.FilterSet):
@@ -55,3 +55,12 @@ class ClientEmailFilter(django_filters.FilterSet):
     class Meta:
         model = ClientEmail
         fields = ["client", "direction"]
+
+
+class ClientEmailAttachmentFilter(django_filters.FilterSet):
+    # A plain UUID, not a choice over every e-mail: an id of someone else's e-mail finds nothing (no 400).
+    email = django_filters.UUIDFilter(field_name="email_id")
+
+    class Meta:
+        model = ClientEmailAttachment
+        fields = ["email"]

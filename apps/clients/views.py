@@ -20,6 +20,7 @@ from common.views import OwnedModelViewSet, OwnedQuerysetMixin
 from . import selectors, services
 from .filters import (
     ClientActivityFilter,
+    ClientEmailAttachmentFilter,
     ClientEmailFilter,
     ClientFileFilter,
     ClientFilter,
@@ -327,7 +328,7 @@ class ClientEmailAttachmentViewSet(
     owner_field = "email__user"
     queryset = ClientEmailAttachment.objects.all()
     serializer_class = ClientEmailAttachmentRecordSerializer
-    filterset_fields = ["email"]
+    filterset_class = ClientEmailAttachmentFilter
     search_fields = ["name"]
     ordering_fields = ["created_at", "name", "size"]
     ordering = ["-created_at"]

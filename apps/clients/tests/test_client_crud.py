@@ -125,3 +125,17 @@ def test_another_users_client_is_404(other_client, user):
     assert other_client.get(f"{URL}{client.pk}/").status_code == 404
     assert other_client.delete(f"{URL}{client.pk}/").status_code == 404
     assert Client.objects.filter(pk=client.pk).exists()
+
+
+def test_filter_clients_by_email_address(auth_client, user):
+    wanted = ClientFactory(user=user, emails=["admin@zerocommunication.co.kr"])
+    ClientFactory(user=user, emails=["other@example.co.kr"])
+    body = auth_client.get(URL, {"email": "Admin@ZeroCommunication.co.kr"}).json()
+    assert [c["id"] for c in body["results"]] == [str(wanted.pk)]
+
+
+def test_emails_are_stored_lower_case_without_repeats(auth_client):
+    response = auth_client.post(
+        URL, {**SPEC_CLIENT, "emails": ["Admin@Zero.co.kr", "admin@zero.co.kr", "ceo@zero.co.kr"]}, format="json"
+    )
+    assert response.json()["emails"] == ["admin@zero.co.kr", "ceo@zero.co.kr"]
