@@ -26,10 +26,9 @@ class OwnLeadField(serializers.PrimaryKeyRelatedField):
 
 
 class OpportunityStatusChangeSerializer(UTCModelSerializer):
-    # Plain strings in the schema: the same choice set under three field names makes drf-spectacular
-    # warn until SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] names it (see the report to the lead).
-    from_status = serializers.CharField(read_only=True, help_text='The status before; "" for the creation.')
-    to_status = serializers.CharField(read_only=True, help_text="The status after the move.")
+    from_status = serializers.ChoiceField(
+        choices=Opportunity.Status.choices, allow_blank=True, read_only=True, help_text='"" for the creation.'
+    )
     user = UserSummarySerializer(read_only=True)
 
     class Meta:
