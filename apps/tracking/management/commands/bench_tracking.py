@@ -86,7 +86,9 @@ class Command(BaseCommand):
         parser.add_argument("--rounds", type=int, default=4, help="ceiling/pixel/click interleaved this often")
         parser.add_argument("--batches", type=int, default=10, help="SendGrid webhook posts of 1,000 events")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-        parser.add_argument("--worker-class", default="sync")
+        parser.add_argument(
+            "--worker-class", default="sync", help="sync (WSGI) or uvicorn_worker.UvicornWorker (ASGI, as the Procfile)"
+        )
 
     def handle(self, *args, **options):
         self.options = options
@@ -165,8 +167,14 @@ class Command(BaseCommand):
                 "LOG_LEVEL": "WARNING",
             }
         )
+        # uvicorn workers (what the Procfile runs) serve the ASGI application; sync/gthread the WSGI one.
+        app = (
+            "salesone.asgi:application"
+            if "uvicorn" in self.options["worker_class"].lower()
+            else "salesone.wsgi:application"
+        )
         command = [
-            sys.executable, "-m", "gunicorn", "salesone.wsgi:application",
+            sys.executable, "-m", "gunicorn", app,
             "--workers", str(self.options["workers"]), "--worker-class", self.options["worker_class"],
             "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--backlog", "2048",
         ]  # fmt: skip
@@ -182,6 +190,7 @@ class Command(BaseCommand):
             except OSError:
                 time.sleep(0.2)
         server.terminate()
+        server.wait(timeout=30)
         raise RuntimeError("gunicorn did not answer within 60 s")
 
     # ------------------------------------------------------------------------------------ load
