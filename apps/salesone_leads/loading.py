@@ -448,6 +448,11 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None) -> None:
     indexes = search_indexes(cursor) if rebuild_indexes else []
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
+    # Row-by-row foreign-key checks (a locking lookup per company and per keyword link) cost more than
+    # the load itself; re-adding the constraint afterwards validates every row in one join.
+    constraints = foreign_keys(cursor) if rebuild_indexes else []
+    for table, name, _ in constraints:
+        cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
     result.indexes_rebuilt = bool(indexes)
 
     step = time.perf_counter()
@@ -474,12 +479,14 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None) -> None:
     _sync_keywords(cursor, result)
     result.timings["keywords"] = time.perf_counter() - step
 
-    if indexes:
+    if indexes or constraints:
         step = time.perf_counter()
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _, definition in indexes:
             cursor.execute(definition)
-        result.timings["rebuild_indexes"] = time.perf_counter() - step
+        for table, name, definition in constraints:
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        result.timings["rebuild_indexes_and_constraints"] = time.perf_counter() - step
     cursor.execute(f"ANALYZE {LEAD_TABLE}")
 
 
@@ -521,6 +528,16 @@ def _sync_keywords(cursor, result: LoadResult) -> None:
             WHERE link.id IS NULL"""
     )
     result.keyword_links_added = cursor.rowcount
+
+
+def foreign_keys(cursor) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of the foreign keys of the company table and its keyword links."""
+    cursor.execute(
+        """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+           WHERE contype = 'f' AND conrelid IN (%s::regclass, %s::regclass) ORDER BY conname""",
+        [LEAD_TABLE, KEYWORD_LINK_TABLE],
+    )
+    return list(cursor.fetchall())
 
 
 def search_indexes(cursor) -> list[tuple[str, str]]:

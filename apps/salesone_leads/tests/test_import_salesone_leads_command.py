@@ -159,3 +159,17 @@ def test_search_sees_nothing_of_a_rejected_row(tmp_path, industries, auth_client
     write_rows(tmp_path / "x.csv", rows)
     assert salesone_leads_load(path=tmp_path / "x.csv").rejected == 1
     assert auth_client.get(SEARCH_URL).json()["count"] == 0
+
+
+def test_a_large_load_rebuilds_indexes_and_constraints(tmp_path, industries, search):
+    rows = generated(5)
+    write_rows(tmp_path / "big.csv", rows)
+    result = salesone_leads_load(path=tmp_path / "big.csv", rebuild_indexes=True)
+    assert result.indexes_rebuilt and result.inserted == 5
+    from django.db import connection
+
+    from apps.salesone_leads.loading import foreign_keys, search_indexes
+
+    with connection.cursor() as cursor:
+        assert len(search_indexes(cursor)) == 5 and len(foreign_keys(cursor)) == 3
+    assert search(q=rows[0]["owner"])["count"] >= 1
