@@ -93,6 +93,7 @@ def lead_create(*, user, **data) -> Lead:
 
 
 def lead_update(*, lead: Lead, **data) -> Lead:
+    """Change the given fields; a number another of the user's leads holds is a 400 naming it."""
     data = normalize_lead_numbers(data)
     errors = lead_duplicate_errors(user=lead.user, data=data, exclude_pk=lead.pk)
     if errors:
@@ -112,8 +113,8 @@ def lead_delete(*, lead: Lead) -> None:
 def lead_lists_forget_lead(*, lead_id: uuid.UUID, user_id) -> int:
     """Remove one lead id from every list that holds it: one UPDATE with array_remove.
 
-    A list only ever holds its own user's leads (lead_list_add_leads checks it; the admin shows
-    ``lead_ids`` read-only), so only that user's lists are searched, through the user index.
+    A list only ever holds its own user's leads (lead_list_add_leads checks it; the admin cannot
+    edit ``lead_ids``), so only that user's lists are searched, through the user index.
     Called on every Lead delete (``signals.py``), whoever deletes it: the API, the admin, a cascade.
     """
     with connection.cursor() as cursor:
@@ -139,7 +140,8 @@ def _unique_in_order(lead_ids: Iterable) -> list[uuid.UUID]:
 
 def _lock(lead_list: LeadList) -> None:
     # Serialise concurrent changes of one list: the UPDATE below then reads the latest members.
-    LeadList.objects.select_for_update().filter(pk=lead_list.pk).values_list("pk", flat=True).first()
+    if LeadList.objects.select_for_update().filter(pk=lead_list.pk).values_list("pk", flat=True).first() is None:
+        raise LeadList.DoesNotExist(f"lead list {lead_list.pk} no longer exists")
 
 
 def _refreshed(lead_list: LeadList) -> LeadList:
