@@ -66,6 +66,12 @@ def publish_campaign_updates(*, events: list, owners: dict) -> None:
         return
     try:
         client = tracking_redis()
+        # Counters cost two aggregate queries per campaign: only for users with a stream open.
+        listening = dict(client.pubsub_numsub(*(user_channel(user_id) for user_id in by_user)))
+        by_user = {u: e for u, e in by_user.items() if listening.get(user_channel(u).encode(), 0)}
+        campaigns = {c: u for c, u in campaigns.items() if u in by_user}
+        if not by_user:
+            return
         pipe = client.pipeline(transaction=False)
         for user_id, user_events in by_user.items():
             for event in user_events[-MAX_EVENTS_PER_BATCH:]:
