@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from common.korean_ids import normalize_business_number, normalize_corporation_number
+
 from .models import Lead
 
 
@@ -23,9 +25,22 @@ class LeadFilter(django_filters.FilterSet):
         method="filter_has_email", help_text="Only leads with (or without) an e-mail."
     )
 
+    business_number = django_filters.CharFilter(
+        method="filter_business_number", help_text="Exact, with or without dashes: 118-81-20723."
+    )
+    corporation_number = django_filters.CharFilter(
+        method="filter_corporation_number", help_text="Exact, with or without the dash: 110111-1713381."
+    )
+
     class Meta:
         model = Lead
         fields = ["industry", "si_nm", "sgg_nm"]
+
+    def filter_business_number(self, queryset, name, value):
+        return queryset.filter(business_number=normalize_business_number(value.strip()))
+
+    def filter_corporation_number(self, queryset, name, value):
+        return queryset.filter(corporation_number=normalize_corporation_number(value.strip()))
 
     def filter_has_email(self, queryset, name, value):
         has_email = ~Q(email="")

@@ -16,6 +16,7 @@ def leads(user):
             user=user,
             name="(주)대우캐리어판매",
             owner="이경남",
+            business_number="1188120723",
             email="dcc2000@korea.com",
             phone="02-849-7976",
             industry=wholesale,
@@ -29,6 +30,7 @@ def leads(user):
             user=user,
             name="주식회사 넥스파시스템",
             owner="서종렬",
+            corporation_number="1101112955908",
             email="",
             phone="02-2243-4011",
             industry=beauty,
@@ -83,6 +85,9 @@ def names(client, query):
         ("search=이경남", {"(주)대우캐리어판매"}),
         ("search=busanship", {"부산해운(주)"}),
         ("search=2243-4011", {"주식회사 넥스파시스템"}),
+        ("business_number=118-81-20723", {"(주)대우캐리어판매"}),
+        ("business_number=1188120723", {"(주)대우캐리어판매"}),
+        ("corporation_number=110111-2955908", {"주식회사 넥스파시스템"}),
     ],
 )
 def test_filters_and_search(auth_client, leads, query, expected):
