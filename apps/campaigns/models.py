@@ -67,7 +67,11 @@ class CampaignLeadResult(BaseModel):
         BOUNCED = "bounced", "Bounced"
         FAILED = "failed", "Failed"
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="results")
+    # Every row is written twice while sending (claimed, settled), so it carries only the indexes
+    # sending and tracking need: not the base model's created_at index.
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The unique (campaign, lead) index serves every lookup by campaign.
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="results", db_index=False)
     lead = models.ForeignKey(
         "leads.Lead", on_delete=models.SET_NULL, null=True, blank=True, related_name="campaign_results"
     )
@@ -78,7 +82,7 @@ class CampaignLeadResult(BaseModel):
     sent = models.BooleanField(default=False)
     error_message = models.TextField(blank=True, default="")
     provider = models.CharField(max_length=20, blank=True, default="")
-    provider_message_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    provider_message_id = models.CharField(max_length=255, blank=True, default="")
     message_id = models.CharField(max_length=255, blank=True, default="", help_text="Our Message-ID header")
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -100,11 +104,12 @@ class CampaignLeadResult(BaseModel):
     class Meta(BaseModel.Meta):
         constraints = [models.UniqueConstraint(fields=["campaign", "lead"], name="campaign_result_one_per_lead")]
         indexes = [
-            models.Index(fields=["campaign", "status"]),
             models.Index(
                 fields=["campaign", "chunk"], condition=models.Q(status="pending"), name="campaign_result_pending"
             ),
             models.Index(fields=["claimed_at"], condition=models.Q(status="sending"), name="campaign_result_sending"),
+            # A plain index (no varchar_pattern_ops twin): provider webhooks look ids up exactly.
+            models.Index(fields=["provider_message_id"], name="campaign_result_provider_id"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,341 @@
+"""Benchmark: a personalised campaign to 100,000 leads through the SendGrid provider against a fake
+SendGrid on 127.0.0.1, sent by real Celery worker processes that this command starts and stops.
+
+Prints e-mails/s from start to completed (at 5 ms and 50 ms provider latency), the ratio to a naive
+one-task-per-e-mail pipeline measured in the same run, the render-only ceiling of one process, peak
+worker memory at 10,000 and 100,000 leads, and the fake server's count of received messages (which
+must equal the sendable leads: none twice, none missing).
+
+Uses the database and Redis of the environment (DATABASE_URL, REDIS_URL): run it against your own.
+The bench user's leads are created once and kept; each run adds campaigns of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from apps.accounts.models import User
+from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
+from apps.campaigns.rendering import SAMPLE_COMPANY
+from apps.campaigns.sending import ClaimedRow, build_messages
+from apps.campaigns.services import campaign_start
+from apps.leads.models import Lead, LeadList
+from apps.salesone_leads.models import Industry
+from services.email.fakes import FakeSendGrid
+
+ROOT = Path(settings.BASE_DIR)
+BENCH_EMAIL = "bench@salesone.bench"
+TITLE = "{{ company.owner }} 대표님, {{ company.name }}의 매출 성장을 도와드립니다"
+BODY = """<html><body>
+<p>안녕하세요 {{ company.owner }} 대표님,</p>
+<p>{{ data['llm-generation'] }}</p>
+<p>{{ company.si_nm }} {{ company.sgg_nm }}에서 {{ company.industry }} 업종을 운영하시는 대표님께
+{{ user.name }}이 맞춤 광고 전략을 제안드립니다. 직원 {{ company.employee }}명 규모의 기업에 맞춘
+네이버·카카오 광고 패키지를 확인해 보세요.</p>
+<p><a href="https://salesone.kr/offer?utm_source=campaign">제안서 보기</a> ·
+<a href="https://salesone.kr/case-studies">성공 사례</a></p>
+<p>감사합니다.<br>{{ user.name }} 드림</p>
+</body></html>"""
+INDUSTRIES = [("BENCH01", "건강기능식품 제조업"), ("BENCH02", "화장품 도매업"), ("BENCH03", "소프트웨어 개발업")]
+OWNERS = ["김민준", "이서연", "박지훈", "최수아", "정도윤", "강하은"]
+REGIONS = [("서울특별시", "강남구"), ("경기도", "성남시"), ("부산광역시", "해운대구"), ("인천광역시", "연수구")]
+
+
+class WorkerPool:
+    """One ``celery worker`` process with N prefork children, consuming the campaigns queue."""
+
+    def __init__(self, *, concurrency: int, env: dict, log_dir: Path):
+        log_dir.mkdir(exist_ok=True)
+        self.log_path = log_dir / f"bench-worker-{os.getpid()}-{time.monotonic_ns()}.log"
+        self._log = open(self.log_path, "w")  # noqa: SIM115 — closed in stop()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "celery_app",
+                "worker",
+                "-Q",
+                "campaigns",
+                "-c",
+                str(concurrency),
+                "-I",
+                "apps.campaigns.bench",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.concurrency = concurrency
+        self._wait_ready()
+
+    def children(self) -> list[int]:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True)
+        return [int(pid) for pid in out.stdout.split()]
+
+    def _wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise CommandError(f"worker exited early:\n{self.log_path.read_text()[-3000:]}")
+            if len(self.children()) >= self.concurrency:
+                time.sleep(1.0)  # the consumer connects right after the pool is up
+                return
+            time.sleep(0.2)
+        raise CommandError("worker not ready in time")
+
+    def peak_memory_mb(self) -> float:
+        """Peak resident memory (VmHWM) of the busiest pool process, in MB."""
+        peaks = []
+        for pid in self.children():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks.append(int(line.split()[1]) / 1024)
+            except FileNotFoundError:
+                continue
+        return max(peaks, default=0.0)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self._log.close()
+
+
+class Command(BaseCommand):
+    help = "Benchmark campaign sending (see the module docstring)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--leads", type=int, default=100_000)
+        parser.add_argument("--small", type=int, default=10_000, help="The smaller campaign, for memory.")
+        parser.add_argument("--latencies", default="0.005,0.05", help="Fake SendGrid latencies in seconds.")
+        parser.add_argument("--concurrency", type=int, default=4, help="Worker pool processes.")
+        parser.add_argument("--naive-sample", type=int, default=2000, help="E-mails sent by the naive pipeline.")
+        parser.add_argument("--render-sample", type=int, default=5000)
+        parser.add_argument("--timeout", type=float, default=600.0, help="Give up on one campaign after this.")
+
+    def handle(self, *args, **options):
+        self.options = options
+        latencies = [float(x) for x in options["latencies"].split(",") if x]
+        user = self._bench_user()
+        self._ensure_leads(user, options["leads"])
+        big_list, small_list = self._lead_lists(user, options["leads"], options["small"])
+        template, _ = CampaignTemplate.objects.update_or_create(
+            user=user, name="bench", defaults={"title": TITLE, "body": BODY}
+        )
+        fake = FakeSendGrid(record_bodies=False)
+        self.stdout.write(
+            f"bench_campaign_send: {options['leads']:,} leads, 1 worker x {options['concurrency']} processes, "
+            f"chunks of {settings.CAMPAIGN_CHUNK_SIZE}, fake SendGrid at {fake.url} (shared, busy machine)"
+        )
+        env = self._worker_env(fake)
+        try:
+            ceiling = self._render_ceiling(user, template, options["render_sample"])
+            self.stdout.write(f"render-only ceiling (one process, render + tracking + legal footer): {ceiling:,.0f}/s")
+            results = []
+            runs = [(small_list, options["small"], latencies[0])] + [
+                (big_list, options["leads"], latency) for latency in latencies
+            ]
+            for lead_list, size, latency in runs:
+                results.append(self._run(user, template, lead_list, size, latency, fake, env))
+            naive = self._run_naive(user, template, big_list, options["naive_sample"], latencies[0], fake, env)
+        finally:
+            fake.stop()
+        big_at_first_latency = next(
+            r for r in results if r["size"] == options["leads"] and r["latency"] == latencies[0]
+        )
+        self.stdout.write(
+            f"naive one-task-per-e-mail pipeline ({options['naive_sample']:,} e-mails at "
+            f"{latencies[0] * 1000:.0f} ms): {naive:,.0f} e-mails/s"
+        )
+        self.stdout.write(
+            f"ratio batch/naive at {latencies[0] * 1000:.0f} ms: {big_at_first_latency['rate'] / naive:,.1f}x"
+        )
+        small = results[0]
+        self.stdout.write(
+            f"peak worker memory: {small['memory']:.0f} MB at {small['size']:,} leads, "
+            f"{big_at_first_latency['memory']:.0f} MB at {big_at_first_latency['size']:,} leads"
+        )
+        ok = all(r["received"] == r["sendable"] and r["duplicates"] == 0 for r in results)
+        self.stdout.write("received == sendable, none twice: " + ("yes" if ok else "NO"))
+        if not ok:
+            raise CommandError("the fake provider's count does not match the sendable leads")
+
+    # -- setup ------------------------------------------------------------------------------------
+
+    def _bench_user(self) -> User:
+        user = User.objects.filter(email=BENCH_EMAIL).first()
+        return user or User.objects.create_user(email=BENCH_EMAIL, password=uuid.uuid4().hex, last_name="벤치")
+
+    def _ensure_leads(self, user: User, count: int) -> None:
+        have = Lead.objects.filter(user=user).count()
+        if have >= count:
+            return
+        industries = [
+            Industry.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in INDUSTRIES
+        ]
+        started = time.monotonic()
+        batch = []
+        for i in range(have, count):
+            si_nm, sgg_nm = REGIONS[i % len(REGIONS)]
+            batch.append(
+                Lead(
+                    user=user,
+                    name=f"(주)벤치컴퍼니{i}",
+                    owner=OWNERS[i % len(OWNERS)],
+                    email=f"ceo{i}@bench{i % 997}.example.kr",
+                    phone="02-555-0100",
+                    homepage=[f"https://bench{i}.example.kr"],
+                    employee=5 + i % 200,
+                    revenue=1_000_000_000 + i,
+                    address=f"{si_nm} {sgg_nm} 테헤란로 {i % 500}",
+                    si_nm=si_nm,
+                    sgg_nm=sgg_nm,
+                    industry=industries[i % len(industries)],
+                )
+            )
+            if len(batch) == 5000:
+                Lead.objects.bulk_create(batch)
+                batch = []
+        if batch:
+            Lead.objects.bulk_create(batch)
+        self.stdout.write(f"created {count - have:,} bench leads in {time.monotonic() - started:.1f} s")
+
+    def _lead_lists(self, user: User, big: int, small: int) -> tuple[LeadList, LeadList]:
+        ids = list(Lead.objects.filter(user=user).order_by("created_at", "id").values_list("id", flat=True)[:big])
+        big_list, _ = LeadList.objects.update_or_create(user=user, name=f"bench {big}", defaults={"lead_ids": ids})
+        small_list, _ = LeadList.objects.update_or_create(
+            user=user, name=f"bench {small}", defaults={"lead_ids": ids[:small]}
+        )
+        return big_list, small_list
+
+    def _worker_env(self, fake: FakeSendGrid) -> dict:
+        env = os.environ.copy()
+        env.update(
+            {
+                "DEBUG": "false",
+                "PYTHONUNBUFFERED": "1",
+                "EMAIL_PROVIDERS": "sendgrid",
+                "SENDGRID_API_HOST": fake.url,
+                "SENDGRID_API_KEY": fake.api_key,
+                "EMAIL_PROVIDER_RATE_LIMITS": '{"sendgrid": [1000000, 1000000]}',
+                "CAMPAIGN_USER_DAILY_CAP": "0",
+            }
+        )
+        return env
+
+    # -- measurements -----------------------------------------------------------------------------
+
+    def _render_ceiling(self, user: User, template: CampaignTemplate, sample: int) -> float:
+        campaign = Campaign(user=user, template=template, name="render ceiling", sender_name="(주)세일즈원")
+        campaign.id = uuid.uuid4()
+        rows = [
+            ClaimedRow(uuid.uuid4(), f"ceo{i}@bench.example.kr", dict(SAMPLE_COMPANY, name=f"(주)벤치{i}"), "")
+            for i in range(sample)
+        ]
+        started = time.perf_counter()
+        for start in range(0, sample, 1000):
+            build_messages(campaign, rows[start : start + 1000])
+        return sample / (time.perf_counter() - started)
+
+    def _run(self, user, template, lead_list, size, latency, fake, env) -> dict:
+        fake.latency = latency
+        fake.messages.clear()
+        fake.received_count = 0
+        workers = WorkerPool(concurrency=self.options["concurrency"], env=env, log_dir=ROOT / "var")
+        try:
+            campaign = Campaign.objects.create(
+                user=user, template=template, name=f"bench {size} @ {latency * 1000:.0f} ms", sender_name="(주)세일즈원"
+            )
+            campaign.leadlists.set([lead_list])
+            started = time.perf_counter()
+            campaign_start(campaign=campaign)  # on_commit dispatch runs at once (autocommit)
+            written = time.perf_counter() - started
+            self._wait_completed(campaign)
+            elapsed = time.perf_counter() - started
+            memory = workers.peak_memory_mb()
+        finally:
+            workers.stop()
+        sendable = CampaignLeadResult.objects.filter(campaign=campaign, status=CampaignLeadResult.Status.SENT).count()
+        received = len(fake.messages)
+        duplicates = received - len({m.to for m in fake.messages})
+        rate = sendable / elapsed
+        self.stdout.write(
+            f"{size:>7,} leads @ {latency * 1000:>3.0f} ms: {rate:>8,.0f} e-mails/s start→completed "
+            f"({elapsed:.1f} s, of which writing rows {written:.1f} s); {fake.request_count} requests so far; "
+            f"fake received {received:,} for {sendable:,} sendable, {duplicates} twice; "
+            f"peak worker memory {memory:.0f} MB"
+        )
+        return {
+            "size": size,
+            "latency": latency,
+            "rate": rate,
+            "memory": memory,
+            "received": received,
+            "sendable": sendable,
+            "duplicates": duplicates,
+        }
+
+    def _wait_completed(self, campaign: Campaign) -> None:
+        deadline = time.monotonic() + self.options["timeout"]
+        while time.monotonic() < deadline:
+            status = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).get()
+            if status == Campaign.Status.COMPLETED:
+                return
+            if status == Campaign.Status.FAILED:
+                raise CommandError(f"the campaign failed: {Campaign.objects.get(pk=campaign.pk).failure_reason}")
+            time.sleep(0.05)
+        raise CommandError("the campaign did not complete in time")
+
+    def _run_naive(self, user, template, lead_list, sample, latency, fake, env) -> float:
+        from apps.campaigns.bench import send_campaign_email_naive
+
+        fake.latency = latency
+        fake.messages.clear()
+        campaign = Campaign.objects.create(user=user, template=template, name="bench naive", sender_name="(주)세일즈원")
+        lead_ids = lead_list.lead_ids[:sample]
+        CampaignLeadResult.objects.bulk_create(
+            [CampaignLeadResult(campaign=campaign, lead_id=lead_id) for lead_id in lead_ids]
+        )
+        connection.close()
+        workers = WorkerPool(concurrency=self.options["concurrency"], env=env, log_dir=ROOT / "var")
+        try:
+            started = time.perf_counter()
+            for lead_id in lead_ids:
+                send_campaign_email_naive.apply_async(
+                    (str(campaign.pk), str(lead_id), str(template.pk)), queue="campaigns"
+                )
+            deadline = time.monotonic() + self.options["timeout"]
+            pending = CampaignLeadResult.objects.filter(campaign=campaign, status=CampaignLeadResult.Status.PENDING)
+            while pending.exists():
+                if time.monotonic() > deadline:
+                    raise CommandError("the naive pipeline did not finish in time")
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - started
+        finally:
+            workers.stop()
+        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
+        return len(lead_ids) / elapsed
