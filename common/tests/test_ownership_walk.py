@@ -5,12 +5,9 @@ walks all routes and must get 404 on every detail route and action, and see none
 objects in any list. A new route is walked without editing this file.
 """
 
-import io
 import uuid
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -28,20 +25,6 @@ ROUTES = [
     for route in api_routes()
     if not route.name.startswith(SHARED_PREFIXES + UNAUTHENTICATED_PREFIXES) and route.name.count("(?P<") <= 1
 ]
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Seed the demo data once for the module, inside a transaction rolled back at the end."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            call_command("seed_demo", password="demo-Password-2026", stdout=io.StringIO())
-            yield User.objects.get(email="demo@salesone.kr")
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 def _demo_object(route, demo_user):
