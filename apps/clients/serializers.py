@@ -35,6 +35,7 @@ def utc_iso(value: datetime.datetime | None) -> str | None:
     return None if value is None else value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+MAX_EMAIL_ATTACHMENTS = 20
 _PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 
 
@@ -358,7 +359,7 @@ class ClientEmailRecordSerializer(ClientEmailSerializer):
         required=False,
         write_only=True,
         source="attachments_upload",
-        max_length=20,
+        max_length=MAX_EMAIL_ATTACHMENTS,
     )
 
     class Meta(ClientEmailSerializer.Meta):

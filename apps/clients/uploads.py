@@ -4,6 +4,7 @@ import posixpath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from rest_framework.exceptions import ValidationError
 
 from common.exceptions import PayloadTooLarge
@@ -68,3 +69,37 @@ def upload_validate(*, upload: UploadedFile, field: str = "file") -> None:
     signatures = SIGNATURES.get(extension)
     if signatures and not any(head.startswith(signature) for signature in signatures):
         raise ValidationError({field: [f"{upload.name} does not contain a .{extension} file."]})
+
+
+# Room for the multipart envelope and the other form fields around the file(s).
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+def _too_large(size_hint: str) -> PayloadTooLarge:
+    limit = settings.CLIENT_FILE_MAX_BYTES
+    return PayloadTooLarge(
+        f"The upload is {size_hint}; the largest file accepted is {limit:,} bytes ({limit / (1024 * 1024):.0f} MB)."
+    )
+
+
+class UploadLimitHandler(FileUploadHandler):
+    """Stops reading an upload as soon as one file passes CLIENT_FILE_MAX_BYTES, instead of writing
+    all of it to a temporary file first and refusing it afterwards."""
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > settings.CLIENT_FILE_MAX_BYTES:
+            raise _too_large(f"over {settings.CLIENT_FILE_MAX_BYTES:,} bytes")
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler builds the file
+
+
+def upload_limit_guard(request, *, max_files: int = 1) -> None:
+    """Before the body is read: 413 at once when Content-Length already says too much; otherwise
+    watch every file chunk as it arrives. Call before the first access to ``request.data``."""
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > settings.CLIENT_FILE_MAX_BYTES * max_files + MULTIPART_OVERHEAD_BYTES:
+        raise _too_large(f"{declared:,} bytes")
+    django_request = getattr(request, "_request", request)
+    django_request.upload_handlers.insert(0, UploadLimitHandler(django_request))

@@ -29,6 +29,7 @@ from .filters import (
 )
 from .models import Client, ClientActivity, ClientEmail, ClientEmailAttachment, ClientFile, ClientNote, ClientProduct
 from .serializers import (
+    MAX_EMAIL_ATTACHMENTS,
     ClientActiveProductSerializer,
     ClientActivitySerializer,
     ClientDetailSerializer,
@@ -50,6 +51,7 @@ from .serializers import (
     file_download_url,
     utc_iso,
 )
+from .uploads import upload_limit_guard
 
 FILE_DOWNLOAD_SCHEMA = extend_schema(
     responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
@@ -223,6 +225,7 @@ class ClientFileViewSet(OwnedModelViewSet):
         },
     )
     def create(self, request, *args, **kwargs):
+        upload_limit_guard(request)
         body = ClientFileUploadSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         client_file = services.client_file_create(
@@ -299,6 +302,7 @@ class ClientEmailViewSet(OwnedModelViewSet):
         responses={201: ClientEmailRecordSerializer, 413: OpenApiResponse(description="An attachment is too large")},
     )
     def create(self, request, *args, **kwargs):
+        upload_limit_guard(request, max_files=MAX_EMAIL_ATTACHMENTS)
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):

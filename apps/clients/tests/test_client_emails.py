@@ -102,6 +102,24 @@ def test_disallowed_attachment_logs_nothing(auth_client, user, settings):
     assert not (settings.MEDIA_ROOT / "clients").exists()
 
 
+def test_attachment_over_the_limit_is_413_and_logs_nothing(auth_client, user, settings):
+    settings.CLIENT_FILE_MAX_BYTES = 1024
+    client = ClientFactory(user=user)
+    files = [
+        SimpleUploadedFile("proposal.pdf", PDF_BYTES, content_type="application/pdf"),
+        SimpleUploadedFile("big.pdf", PDF_BYTES + b"0" * 2000, content_type="application/pdf"),
+    ]
+    response = auth_client.post(
+        URL,
+        {"client": str(client.pk), "subject": "x", "from": user.email, "to": "a@b.kr", "upload_attachments": files},
+        format="multipart",
+    )
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("The upload is over 1,024 bytes")
+    assert not ClientEmail.objects.exists()
+    assert not (settings.MEDIA_ROOT / "clients").exists()
+
+
 def test_email_without_subject_is_400(auth_client, user):
     response = auth_client.post(
         URL, {"client": str(ClientFactory(user=user).pk), "from": "a@b.kr", "to": "c@d.kr"}, format="json"

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -50,7 +52,8 @@ def test_upload_over_the_limit_is_413_and_stores_nothing(auth_client, user, sett
         URL, {"client": str(client.pk), "file": upload(content=PDF_BYTES + b"0" * 2000)}, format="multipart"
     )
     assert response.status_code == 413
-    assert "1,024 bytes" in response.json()["detail"]
+    # Refused while reading the file, not after storing it in a temporary file.
+    assert response.json()["detail"].startswith("The upload is over 1,024 bytes")
     assert not ClientFile.objects.exists()
     assert not (settings.MEDIA_ROOT / "clients").exists()
 
@@ -89,3 +92,16 @@ def test_upload_to_another_users_client_is_400(auth_client):
 def test_upload_without_file_is_400(auth_client, user):
     response = auth_client.post(URL, {"client": str(ClientFactory(user=user).pk)}, format="multipart")
     assert response.status_code == 400 and "file" in response.json()
+
+
+def test_declared_length_over_the_limit_is_413_before_reading(auth_client, user, settings):
+    settings.CLIENT_FILE_MAX_BYTES = 1024
+    client = ClientFactory(user=user)
+    big = upload(content=PDF_BYTES + b"0" * 200_000)
+    response = auth_client.post(URL, {"client": str(client.pk), "file": big}, format="multipart")
+    assert response.status_code == 413
+    # The figure is the request's declared length, not the file's: refused before the body is read.
+    assert re.match(
+        r"The upload is \d{3},\d{3} bytes; the largest file accepted is 1,024 bytes", response.json()["detail"]
+    )
+    assert not ClientFile.objects.exists()
