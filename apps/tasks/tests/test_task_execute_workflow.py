@@ -1,46 +1,92 @@
-import pytest
-from django.utils import timezone
+"""execute-workflow through the tasks API with the real workflow engine: the task's linked workflows
+run with workflow_data[workflow_id], the executions show on the task and in the client's task view,
+and the task moves to in_progress, then completed or failed."""
 
+import pytest
+
+from apps.clients.tests.factories import ClientFactory
 from apps.tasks.tests.factories import TaskFactory
-from apps.workflows.models import Workflow, WorkflowExecution
+from apps.workflows.engine import execution_run_inline
+from apps.workflows.models import WorkflowExecution
+from apps.workflows.tests.factories import WorkflowFactory, node, transform
 
 pytestmark = pytest.mark.django_db
 URL = "/api/tasks/{}/execute-workflow/"
+INVOICE_INPUT = {"product": 231, "amount": 123000, "currency": "krw"}
 
 
-def test_without_the_workflow_engine_it_is_409_never_a_fake_success(auth_client, user):
-    # Until apps.workflows.services.task_execute_workflows runs real workflows, it refuses.
-    workflow = Workflow.objects.create(name="세금계산서 자동 발행", user=user, is_active=True)
-    task = TaskFactory(created_by=user, workflow_ids=[workflow.pk])
+def invoice_task(user, *workflows, **fields):
+    return TaskFactory(
+        created_by=user,
+        name="세금계산서 발행",
+        workflow_ids=[w.pk for w in workflows],
+        workflow_data={str(w.pk): INVOICE_INPUT for w in workflows},
+        **fields,
+    )
+
+
+def client_task_body(auth_client, client, task):
+    body = auth_client.get(f"/api/clients/clients/{client.pk}/tasks/").json()
+    return {group: [t for t in tasks if t["id"] == str(task.pk)] for group, tasks in body["tasks"].items()}
+
+
+def test_runs_linked_workflows_and_completes_the_task(auth_client, user):
+    client = ClientFactory(user=user)
+    workflow = WorkflowFactory(user=user, nodes=[transform("vat", compute={"vat": "input.amount // 10"})])
+    task = invoice_task(user, workflow, client=client)
+
     response = auth_client.post(URL.format(task.pk))
-    if response.status_code == 409:
-        assert response.json() == {"detail": "workflow engine not available"}
-        assert not WorkflowExecution.objects.exists()
-    else:
-        # The engine has landed: the answer is the task and the executions it started.
-        assert response.status_code == 202, response.json()
-        body = response.json()
-        assert body["task"]["id"] == str(task.pk)
-        executions = WorkflowExecution.objects.filter(task=task)
-        assert {e["id"] for e in body["executions"]} == {str(e.pk) for e in executions}
-        assert all(set(e) == {"id", "workflow", "status"} for e in body["executions"])
-
-
-def test_202_answer_serialises_what_the_engine_returns(auth_client, user, monkeypatch):
-    """The seam with the workflow engine: whatever list of executions it returns is the answer."""
-    workflow = Workflow.objects.create(name="w", user=user, is_active=True)
-    task = TaskFactory(created_by=user, workflow_ids=[workflow.pk])
-
-    def engine(*, task, user):
-        return [WorkflowExecution.objects.create(workflow=workflow, task=task, started_at=timezone.now())]
-
-    monkeypatch.setattr("apps.tasks.views.task_execute_workflows", engine)
-    response = auth_client.post(URL.format(task.pk))
-    assert response.status_code == 202
+    assert response.status_code == 202, response.json()
     body = response.json()
-    execution = WorkflowExecution.objects.get()
+    execution = WorkflowExecution.objects.get(task=task)
+    assert execution.input_data == INVOICE_INPUT
     assert body["executions"] == [{"id": str(execution.pk), "workflow": str(workflow.pk), "status": "pending"}]
-    assert body["task"]["workflow_executions"][0]["id"] == str(execution.pk)
+    assert body["task"]["status"] == "in_progress"
+    assert [e["id"] for e in body["task"]["workflow_executions"]] == [str(execution.pk)]
+    in_progress = client_task_body(auth_client, client, task)["in_progress"]
+    assert [e["status"] for e in in_progress[0]["workflow_executions"]] == ["pending"]
+
+    execution_run_inline(execution.pk)
+
+    detail = auth_client.get(f"/api/tasks/{task.pk}/").json()
+    assert detail["status"] == "completed"
+    assert detail["workflow_executions"][0]["status"] == "completed"
+    completed = client_task_body(auth_client, client, task)["completed"]
+    assert completed[0]["workflow_executions"][0]["status"] == "completed"
+    assert WorkflowExecution.objects.get(pk=execution.pk).output_data == {"vat": {**INVOICE_INPUT, "vat": 12300}}
+
+
+def test_a_failing_workflow_fails_the_task(auth_client, user):
+    client = ClientFactory(user=user)
+    ok = WorkflowFactory(user=user)
+    failing = WorkflowFactory(
+        user=user, nodes=[node("fail", "update_task_status", {"status": "completed", "task_id": "not-a-uuid"})]
+    )
+    task = invoice_task(user, ok, failing, client=client)
+
+    response = auth_client.post(URL.format(task.pk))
+    assert response.status_code == 202, response.json()
+    for execution in response.json()["executions"]:
+        execution_run_inline(execution["id"])
+
+    failed = client_task_body(auth_client, client, task)["failed"]
+    assert sorted(e["status"] for e in failed[0]["workflow_executions"]) == ["completed", "failed"]
+
+
+def test_task_without_workflows_is_409_and_unchanged(auth_client, user):
+    task = TaskFactory(created_by=user)
+    response = auth_client.post(URL.format(task.pk))
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This task has no linked workflows."}
+    task.refresh_from_db()
+    assert task.status == "not_started" and not WorkflowExecution.objects.exists()
+
+
+def test_running_again_while_running_is_409(auth_client, user):
+    task = invoice_task(user, WorkflowFactory(user=user))
+    assert auth_client.post(URL.format(task.pk)).status_code == 202
+    assert auth_client.post(URL.format(task.pk)).status_code == 409
+    assert WorkflowExecution.objects.filter(task=task).count() == 1
 
 
 def test_another_users_task_is_404(other_client, user):
