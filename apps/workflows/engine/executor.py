@@ -20,6 +20,7 @@ How a run proceeds
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -399,7 +400,9 @@ class WorkflowExecutor:
         now = timezone.now()
         dirty = [s for s in self.states.values() if s.dirty]
         if self._all_decided():
-            with transaction.atomic():
+            # One statement writes the runs and the status; a transaction around it only when
+            # the task it runs for must be settled together with it.
+            with transaction.atomic() if self.row.task_id else contextlib.nullcontext():
                 finished = store.execution_complete_with_runs(
                     self.execution_id,
                     now=now,

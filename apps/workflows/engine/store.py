@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection
 
 from apps.workflows.models import NodeRun, WorkflowExecution
 
@@ -139,8 +139,9 @@ def _execute(cursor, sql: str, params: list, *, relaxed: bool) -> None:
 
 def execution_claim_start(execution_id, now: dt.datetime) -> ExecutionRow | None:
     """pending → running in one statement; None when it is not pending (already started or finished)."""
-    # A lost start (PostgreSQL crash) leaves it pending: the sweep restarts it.
-    with transaction.atomic(), connection.cursor() as cursor:
+    # A lost start (PostgreSQL crash) leaves it pending: the sweep restarts it. One statement: in
+    # autocommit mode the SET and the UPDATE form one implicit transaction, one round trip.
+    with connection.cursor() as cursor:
         _execute(
             cursor,
             f"""
