@@ -325,8 +325,9 @@ class MailgunWebhookView(PlainAPIView):
         if body is None:
             return JsonResponse({"detail": "The body is too large."}, status=413)
         try:
-            signature, events, ignored = provider.mailgun_parse_webhook(body)
-            signed_at = _mailgun_verify(signature)
+            data, signature = provider.mailgun_webhook_signature(body)
+            signed_at = _mailgun_verify(signature)  # before the payload: a forged post is 403, never 400
+            events, ignored = provider.mailgun_parse_webhook(data)
         except provider.WebhookSignatureError as exc:
             return _forbidden(str(exc))
         except provider.WebhookPayloadError as exc:

@@ -188,19 +188,28 @@ def mailgun_verify(*, timestamp: str, token: str, signature: str, signing_key: s
     return signed_at
 
 
-def mailgun_parse_webhook(body: bytes) -> tuple[dict, list[ProviderEvent], int]:
-    """A Mailgun webhook post (JSON): its ``signature`` block, and the event (0 or 1)."""
+def mailgun_webhook_signature(body: bytes) -> tuple[dict, dict]:
+    """A Mailgun webhook post (JSON): the whole document and its ``signature`` block.
+
+    Only the signature is read here, so the caller verifies it before anything else of the body
+    counts: an unsigned or forged post is 403 whatever else it carries.
+    """
     try:
         data = json.loads(body)
     except ValueError:
-        raise WebhookPayloadError("The body is not JSON.")
+        data = None
     if not isinstance(data, dict) or not isinstance(data.get("signature"), dict):
         raise WebhookSignatureError("Missing Mailgun signature.")
+    return data, data["signature"]
+
+
+def mailgun_parse_webhook(data: dict) -> tuple[list[ProviderEvent], int]:
+    """The event of a (verified) Mailgun webhook document: (events, count ignored), 0 or 1 event."""
     item = data.get("event-data")
     if not isinstance(item, dict):
         raise WebhookPayloadError("Missing event-data.")
     event = _mailgun_event(item)
-    return data["signature"], ([event] if event else []), (0 if event else 1)
+    return ([event] if event else []), (0 if event else 1)
 
 
 def _bracketless(message_id: str) -> str:

@@ -76,6 +76,18 @@ def test_missing_signature_is_403(client, signer, drain):
     _no_trace(drain)
 
 
+def test_forged_post_is_403_whatever_its_payload(client, signer, drain):
+    """The signature is checked before the body is read: a forgery never gets a 400 that describes it."""
+    forged = MailgunSigner().signature()
+    assert client.post(URL, data=json.dumps({"signature": forged}), content_type="application/json").status_code == 403
+    assert client.post(URL, data=b"not json", content_type="application/json").status_code == 403
+    # Validly signed but without an event: that one is the sender's mistake, 400.
+    response = client.post(URL, data=json.dumps({"signature": signer.signature()}), content_type="application/json")
+    assert response.status_code == 400
+    drain()
+    assert not TrackingEvent.objects.exists()
+
+
 def test_stale_signature_is_403(client, signer, drain, settings):
     settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS = 300
     result = ResultFactory()
