@@ -1,11 +1,15 @@
-"""Demo workflows: the shipped 세금계산서 발행 and 웹사이트 문의 접수 templates, active, and a task
-linked to the tax-invoice workflow with SPEC.md's workflow data. Idempotent."""
+"""Demo workflows: the shipped 세금계산서 발행 and 웹사이트 문의 접수 templates, active, a task
+linked to the tax-invoice workflow with SPEC.md's workflow data, and one finished run of the inquiry
+workflow with its node runs (executed here, in process, by the real executor). Idempotent."""
 
 import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
-from .models import Workflow
+from .engine import execution_run_inline
+from .models import Workflow, WorkflowExecution
+from .services import workflow_execute
 from .templates_catalog import template_get
 
 DEMO_TEMPLATES = ["tax_invoice", "inbound_lead"]
@@ -49,4 +53,15 @@ def seed(ctx) -> None:
             "due_date": timezone.localdate() + datetime.timedelta(days=7),
         },
     )
+
+    # One stored run to look at: the inquiry workflow on its sample input (the e-mail goes through
+    # the configured providers, the outbox by default; the follow-up task is the demo user's).
+    inquiry = workflows["inbound_lead"]
+    if not WorkflowExecution.objects.filter(workflow=inquiry).exists():
+        with transaction.atomic():
+            execution = workflow_execute(
+                workflow=inquiry, input_data=template_get("inbound_lead")["sample_input"], queue=False
+            )
+        execution = execution_run_inline(execution.pk)
+        ctx.say(f"workflow execution: {inquiry.name} {execution.status}")
     ctx.say(f"workflows: {len(workflows)} (+ task {DEMO_TASK_NAME!r} linked to {invoice.name})")
