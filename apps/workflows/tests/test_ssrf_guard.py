@@ -1,6 +1,8 @@
 """The webhook node refuses private, loopback and link-local addresses, after DNS resolution,
 unless the host is allowed in settings."""
 
+import socket
+
 import pytest
 
 from .factories import node
@@ -64,3 +66,39 @@ def test_allowed_host_is_reachable(run_workflow, fake_server, allow_loopback_web
 def test_non_http_scheme_is_refused(run_workflow):
     execution, run = call(run_workflow, "file:///etc/passwd")
     assert execution.status == "failed" and "only http and https" in run.error
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """The resolver's answers for names under .example (no DNS server here answers for them);
+    ``dns["name"] = [first answer, later answers...]``, the last one repeating."""
+    answers: dict[str, list[str]] = {}
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        queue = answers[host]
+        address = queue.pop(0) if len(queue) > 1 else queue[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, int(port)))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+def test_a_name_that_resolves_to_a_private_address_is_refused(run_workflow, dns):
+    dns["crm.intranet.example"] = ["10.20.30.40"]
+    execution, run = call(run_workflow, "http://crm.intranet.example/api/export")
+    assert execution.status == "failed"
+    assert run.error.startswith("refused:")
+    assert "'crm.intranet.example' resolves to 10.20.30.40" in run.error
+
+
+def test_dns_rebinding_to_loopback_is_refused_on_connect(run_workflow, fake_server, dns):
+    # Public when the URL is checked, loopback when the connection is made.
+    server = fake_server()
+    dns["rebind.example"] = ["93.184.216.34", "127.0.0.1"]
+    execution, run = call(run_workflow, f"http://rebind.example:{server.port}/internal")
+    assert execution.status == "failed"
+    assert "connected to 127.0.0.1, a forbidden address" in run.error
+    assert server.requests == []
