@@ -76,6 +76,8 @@ class TaskSerializer(UTCModelSerializer):
         ]
 
     def get_next_occurrence(self, obj) -> str | None:
+        if hasattr(obj, "next_occurrence_pk"):  # annotated by tasks.selectors
+            return None if obj.next_occurrence_pk is None else str(obj.next_occurrence_pk)
         try:
             return str(obj.next_occurrence.pk)
         except Task.next_occurrence.RelatedObjectDoesNotExist:
