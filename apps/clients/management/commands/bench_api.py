@@ -4,7 +4,8 @@
 
 Creates, once and idempotently, in the database of DATABASE_URL (a development database, never a test
 one): one user with 10,000 leads and 200 clients, each with notes, small files, products, activities,
-a logged e-mail with an attachment and tasks (some with workflow executions). Then it finds every
+a logged e-mail with an attachment and tasks (some with workflow executions); 100 lead lists of 200
+leads each and 500 opportunities with their status history, so those lists are not measured empty. Then it finds every
 router ``-list`` route under /api/ that takes no path argument (so new endpoints are measured without
 editing this file), and for each one requests page_size=20 and page_size=100 through Django's test
 client with a real JWT: the number of SQL queries of each (they must be equal), and the median and
@@ -42,12 +43,15 @@ from apps.clients.models import (
     ClientNote,
     ClientProduct,
 )
-from apps.leads.models import Lead
+from apps.leads.models import Lead, LeadList
+from apps.opportunities.models import Opportunity, OpportunityStatusChange
 from apps.tasks.models import Task
 from apps.workflows.models import Workflow, WorkflowExecution
 
 LEADS = 10_000
 CLIENTS = 200
+LEAD_LISTS, LEADS_PER_LIST = 100, 200
+OPPORTUNITIES = 500
 PAGE_SIZES = (20, 100)
 TARGET_P95_MS = 50.0
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -128,15 +132,90 @@ class Command(BaseCommand):
             for i in range(have, CLIENTS):
                 with transaction.atomic():
                     self.create_client(user, i, workflow)
-        if missing > 0 or have < CLIENTS:
+        created_more = self.ensure_lists_and_opportunities(user)
+        if missing > 0 or have < CLIENTS or created_more:
             # Fresh planner statistics, as autovacuum would give a long-lived database.
             with connection.cursor() as cursor:
-                for model in (Lead, Client, ClientNote, ClientFile, ClientActivity, ClientProduct, ClientEmail, Task):
+                for model in (
+                    Lead,
+                    LeadList,
+                    Opportunity,
+                    OpportunityStatusChange,
+                    Client,
+                    ClientNote,
+                    ClientFile,
+                    ClientActivity,
+                    ClientProduct,
+                    ClientEmail,
+                    Task,
+                ):
                     cursor.execute(f'ANALYZE "{model._meta.db_table}"')
         leads = Lead.objects.filter(user=user).count()
         clients = Client.objects.filter(user=user).count()
         self.stdout.write(f"data: {leads:,} leads, {clients} clients ({time.perf_counter() - started:.1f}s)")
         return user
+
+    @transaction.atomic
+    def ensure_lists_and_opportunities(self, user: User) -> bool:
+        """Lead lists and opportunities (with a creation and a move in their history); True if made."""
+        lead_ids = list(Lead.objects.filter(user=user).order_by("created_at", "id").values_list("id", flat=True))
+        created = False
+        have = LeadList.objects.filter(user=user).count()
+        if have < LEAD_LISTS:
+            LeadList.objects.bulk_create(
+                [
+                    LeadList(
+                        user=user,
+                        name=f"{SI[i % len(SI)][0]} 잠재고객 {i}",
+                        description="벤치마크 리스트",
+                        lead_ids=[lead_ids[(i * 97 + n) % len(lead_ids)] for n in range(LEADS_PER_LIST)],
+                    )
+                    for i in range(have, LEAD_LISTS)
+                ]
+            )
+            created = True
+        have = Opportunity.objects.filter(user=user).count()
+        if have < OPPORTUNITIES:
+            statuses = Opportunity.Status.values
+            today = timezone.localdate()
+            opportunities = Opportunity.objects.bulk_create(
+                [
+                    Opportunity(
+                        user=user,
+                        name=f"{WORDS[i % 10]}{KINDS[i % 8]} 광고 제안 {i}",
+                        source=["website", "campaign", "referral"][i % 3],
+                        status=statuses[1 + i % (len(statuses) - 1)],
+                        value=(1 + i % 50) * 1_000_000,
+                        expected_close_date=today + datetime.timedelta(days=i % 90),
+                        lead_id=lead_ids[i % len(lead_ids)],
+                    )
+                    for i in range(have, OPPORTUNITIES)
+                ]
+            )
+            now = timezone.now()
+            changes = []
+            for opportunity in opportunities:
+                changes.append(
+                    OpportunityStatusChange(
+                        opportunity=opportunity,
+                        to_status=Opportunity.Status.NEW,
+                        changed_at=now - datetime.timedelta(days=7),
+                        user=user,
+                    )
+                )
+                changes.append(
+                    OpportunityStatusChange(
+                        opportunity=opportunity,
+                        from_status=Opportunity.Status.NEW,
+                        to_status=opportunity.status,
+                        note="고객 미팅 후 단계 변경",
+                        changed_at=now,
+                        user=user,
+                    )
+                )
+            OpportunityStatusChange.objects.bulk_create(changes)
+            created = True
+        return created
 
     def create_client(self, user: User, i: int, workflow: Workflow) -> None:
         now = timezone.now()
