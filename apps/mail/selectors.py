@@ -8,11 +8,9 @@ from .models import OutboxMessage
 
 
 def outbox_message_list(*, user) -> QuerySet[OutboxMessage]:
-    """Staff see every stored message; a user sees the ones sent to them and their campaigns' e-mails."""
-    messages = OutboxMessage.objects.all()
-    if user.is_staff:
-        return messages
+    """A user sees the messages sent to them and their own campaigns' e-mails, staff included (staff
+    see every message in the admin, not through the API)."""
     from apps.campaigns.models import Campaign
 
     campaign_ids = [str(pk) for pk in Campaign.objects.filter(user=user).values_list("pk", flat=True)]
-    return messages.filter(Q(to_email__iexact=user.email) | Q(custom_args__campaign_id__in=campaign_ids))
+    return OutboxMessage.objects.filter(Q(to_email__iexact=user.email) | Q(custom_args__campaign_id__in=campaign_ids))
