@@ -60,12 +60,15 @@ class TaskViewSet(viewsets.ModelViewSet):
         request=None,
         responses={
             202: TaskExecuteWorkflowResponseSerializer,
-            409: OpenApiResponse(description="The workflows cannot run now (for example: no workflow engine)"),
+            409: OpenApiResponse(
+                description="No linked workflow is an active workflow of yours, or they are already running"
+            ),
         },
     )
     @action(detail=True, methods=["post"], url_path="execute-workflow")
     def execute_workflow(self, request, pk=None):
-        """Start every workflow linked to the task; answers the task and the executions started."""
+        """Start every workflow linked to the task (your own active ones) with workflow_data[workflow_id] as
+        input; the task moves to in_progress, then completed or failed as the executions finish."""
         task = self.get_object()
         executions = list(task_execute_workflows(task=task, user=request.user))
         task = self.get_queryset().get(pk=task.pk)
