@@ -350,7 +350,9 @@ def salesone_leads_load(
     with transaction.atomic(), connection.cursor() as cursor:
         _tune_session(cursor)
         # A load earlier in the same (test) transaction leaves its ON COMMIT DROP tables behind.
-        cursor.execute("DROP TABLE IF EXISTS salesone_staging, salesone_keyword_targets, salesone_keyword_pairs")
+        cursor.execute(
+            "DROP TABLE IF EXISTS salesone_staging, salesone_repeated, salesone_keyword_targets, salesone_keyword_pairs"
+        )
         columns_sql = ", ".join(f"{name} {kind}" for name, kind in _STAGING_COLUMNS)
         cursor.execute(f"CREATE TEMP TABLE salesone_staging ({columns_sql}) ON COMMIT DROP")
         _stage(cursor, path, result, progress, stderr or sys.stderr)
@@ -427,15 +429,18 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None) -> None:
         result.rejects.append(
             (row_no, 0, corporation_number, f"industry: unknown KSIC code {code!r} (load_industries)")
         )
-    # The last row of a corporation_number in the file wins.
+    # The last row of a corporation_number in the file wins (one hash aggregate finds repeats).
     cursor.execute(
-        """DELETE FROM salesone_staging WHERE row_no IN (
-             SELECT row_no FROM (
-               SELECT row_no, row_number() OVER (PARTITION BY corporation_number ORDER BY row_no DESC) AS position
-               FROM salesone_staging) ranked
-             WHERE position > 1)"""
+        """CREATE TEMP TABLE salesone_repeated ON COMMIT DROP AS
+           SELECT corporation_number, max(row_no) AS last_row FROM salesone_staging
+           GROUP BY corporation_number HAVING count(*) > 1"""
     )
-    result.superseded = cursor.rowcount
+    if cursor.rowcount:
+        cursor.execute(
+            """DELETE FROM salesone_staging s USING salesone_repeated r
+               WHERE s.corporation_number = r.corporation_number AND s.row_no < r.last_row"""
+        )
+        result.superseded = cursor.rowcount
     cursor.execute("SELECT count(*) FROM salesone_staging")
     staged = cursor.fetchone()[0]
     result.rejected = len(result.rejects)
