@@ -1,0 +1,156 @@
+"""The OpenAI-compatible personalisation backend against a fake chat-completions server on 127.0.0.1:
+the request the real API would get, retries on 5xx, the timeout, the per-campaign cap on calls, and
+the rule-based text whenever the model does not answer (personalisation never stops a send)."""
+
+import contextlib
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from apps.campaigns.models import Campaign
+from apps.campaigns.services import campaign_start
+from services import llm
+from services.llm import LeadProfile
+from services.llm.rule_based import rule_based_text
+
+from .factories import CampaignFactory, LeadFactory, lead_list_with
+
+pytestmark = pytest.mark.django_db
+BACKEND = "services.llm.openai_compatible.OpenAICompatibleBackend"
+
+
+class FakeChatCompletions:
+    """``POST /v1/chat/completions``: answers from ``script`` (a status or "slow"), then 200."""
+
+    api_key = "sk-test-123"
+
+    def __init__(self):
+        self.script: list = []
+        self.requests: list[dict] = []
+        self.slow_seconds = 2.0
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+                step = fake.script.pop(0) if fake.script else 200
+                if step == "slow":
+                    time.sleep(fake.slow_seconds)
+                    step = 200
+                if step == 200:
+                    company = body["messages"][1]["content"].splitlines()[0].removeprefix("회사명: ")
+                    answer = {
+                        "choices": [{"message": {"role": "assistant", "content": f" {company} 맞춤 문장입니다. "}}]
+                    }
+                else:
+                    answer = {"error": {"message": f"scripted {step}"}}
+                payload = json.dumps(answer, ensure_ascii=False).encode()
+                self.send_response(step)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_llm(settings):
+    fake = FakeChatCompletions()
+    settings.PERSONALIZATION_BACKEND = BACKEND
+    settings.LLM_API_BASE_URL = fake.url
+    settings.LLM_API_KEY = fake.api_key
+    settings.LLM_MODEL = "gpt-4o-mini"
+    settings.LLM_TIMEOUT = 0.5
+    settings.LLM_MAX_RETRIES = 2
+    llm._backend.cache_clear()  # the backend reads its settings when first built
+    yield fake
+    llm._backend.cache_clear()
+    fake.stop()
+
+
+PROFILE = LeadProfile(
+    name="(주)리퓨어헬스케어", owner="강윤구", industry="건강기능식품 제조업", goods=["임산부 유산균"]
+)
+
+
+def test_request_is_a_chat_completion_with_the_lead_facts(fake_llm):
+    [text] = llm.get_personalization_backend().generate([PROFILE], campaign_id=str(uuid.uuid4()), sender="세일즈원")
+
+    assert text == "(주)리퓨어헬스케어 맞춤 문장입니다."
+    [request] = fake_llm.requests
+    assert request["path"] == "/v1/chat/completions"
+    assert request["auth"] == "Bearer sk-test-123"
+    body = request["body"]
+    assert body["model"] == "gpt-4o-mini"
+    assert [m["role"] for m in body["messages"]] == ["system", "user"]
+    assert "취급 상품: 임산부 유산균" in body["messages"][1]["content"]
+    assert "보내는 사람: 세일즈원" in body["messages"][1]["content"]
+
+
+def test_server_errors_are_retried_then_answered(fake_llm):
+    fake_llm.script = [500, 429]
+
+    [text] = llm.get_personalization_backend().generate([PROFILE], campaign_id=str(uuid.uuid4()))
+
+    assert text == "(주)리퓨어헬스케어 맞춤 문장입니다."
+    assert len(fake_llm.requests) == 3
+
+
+def test_timeouts_use_up_the_retries_then_the_rule_based_text(fake_llm):
+    fake_llm.script = ["slow", "slow", "slow"]
+
+    started = time.monotonic()
+    [text] = llm.get_personalization_backend().generate([PROFILE], campaign_id=str(uuid.uuid4()))
+
+    assert text == rule_based_text(PROFILE)
+    assert len(fake_llm.requests) == 3  # one call and two retries, each cut at the 0.5 s timeout
+    assert time.monotonic() - started < 3 * 0.5 + 1.5 + 1.0  # timeouts + the longest backoffs + slack
+
+
+def test_a_campaign_calls_the_model_at_most_its_cap_then_uses_rules(fake_llm, settings):
+    settings.PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN = 2
+    profiles = [LeadProfile(name=f"(주)회사{i}", industry="화장품 제조업") for i in range(4)]
+    campaign_id = str(uuid.uuid4())
+    backend = llm.get_personalization_backend()
+
+    texts = backend.generate(profiles[:3], campaign_id=campaign_id)
+    texts += backend.generate(profiles[3:], campaign_id=campaign_id)  # a later chunk shares the cap
+
+    assert texts[:2] == ["(주)회사0 맞춤 문장입니다.", "(주)회사1 맞춤 문장입니다."]
+    assert texts[2:] == [rule_based_text(p) for p in profiles[2:]]
+    assert len(fake_llm.requests) == 2
+    # another campaign has a cap of its own
+    assert backend.generate(profiles[:1], campaign_id=str(uuid.uuid4())) == ["(주)회사0 맞춤 문장입니다."]
+
+
+def test_campaign_e_mails_carry_the_model_text(user, fake_llm, fake_sendgrid, send):
+    leads = [LeadFactory(user=user, name=f"(주)건강{i}") for i in range(3)]
+    campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, leads)])
+    fake_llm.script = [503]  # the first call fails once, is retried and answered
+
+    send(campaign_start, campaign=campaign)
+
+    assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.COMPLETED
+    by_address = {m.to: m.html for m in fake_sendgrid.messages}
+    for lead in leads:
+        assert f"{lead.name} 맞춤 문장입니다." in by_address[lead.email]
+        assert campaign.results.get(lead=lead).data == {"llm-generation": f"{lead.name} 맞춤 문장입니다."}
