@@ -112,3 +112,37 @@ def test_import_by_filter_takes_the_top_matches_up_to_the_limit(auth_client, use
 )
 def test_invalid_bodies_answer_400(auth_client, payload):
     assert auth_client.post(IMPORT_URL, payload).status_code == 400
+
+
+def test_imports_above_a_thousand_companies_are_queued_with_a_status_to_poll(auth_client, user):
+    from apps.salesone_leads.generator import corporation_number_for
+
+    numbers = [corporation_number_for(i) for i in range(1001)]
+    in_request = auth_client.post(IMPORT_URL, {"corporation_numbers": numbers[:1000]}, format="json")
+    assert in_request.status_code == 201 and in_request.json()["not_found"] == 1000
+
+    response = auth_client.post(IMPORT_URL, {"corporation_numbers": numbers}, format="json")
+    assert response.status_code == 202, response.content
+    queued = response.json()
+    assert (queued["total"], queued["status"]) == (1001, "queued")
+    status = auth_client.get(queued["status_url"]).json()
+    assert (status["id"], status["status"], status["processed"], status["progress"]) == (
+        queued["job_id"], "queued", 0, 0.0,
+    )  # fmt: skip
+
+
+def test_a_redelivered_job_resumes_after_its_last_committed_batch(user, settings):
+    from apps.salesone_leads.models import ImportJob
+    from apps.salesone_leads.services import _import_batch, import_job_run
+
+    settings.SALESONE_IMPORT_BATCH_SIZE = 2
+    numbers = [c.corporation_number for c in SalesOneLeadFactory.create_batch(5)]
+    job = ImportJob.objects.create(user=user, corporation_numbers=numbers, total=5)
+    # A first worker committed one batch (its leads and the counters), then died.
+    _import_batch(user=user, corporation_numbers=numbers[:2])
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, processed=2, created=2)
+
+    job = import_job_run(job_id=job.pk)
+    assert (job.status, job.processed, job.created, job.skipped, job.progress) == ("completed", 5, 5, 0, 100.0)
+    assert Lead.objects.filter(user=user).count() == 5
+    assert import_job_run(job_id=job.pk).created == 5  # a finished job is not run again
