@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from apps.tracking.links import instrument_html, list_unsubscribe_headers, unsubscribe_url
+from apps.tracking.links import instrument_html, result_token, unsubscribe_url
 from services.email import EmailMessage, PermanentEmailError, TransientEmailError, get_providers
 from services.email.base import EmailProvider, SendResult
 from services.email.ratelimit import rate_limit_take, redis_client
@@ -263,9 +263,11 @@ def backoff_seconds(attempt: int, *, hint: float | None = None) -> float:
 
 
 def _suppressed(emails: list[str]) -> dict[str, str]:
-    from apps.mail.models import SuppressedAddress
-
-    return dict(SuppressedAddress.objects.filter(email__in=emails).values_list("email", "reason"))
+    """The claimed addresses suppressed since the rows were written. One array parameter: the ORM's
+    IN list of 1,000 parameters cost a worker more than the query itself."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT email, reason FROM mail_suppressedaddress WHERE email = ANY(%s)", [emails])
+        return dict(cursor.fetchall())
 
 
 def _profiles(rows: list[ClaimedRow]) -> list[LeadProfile]:
@@ -364,9 +366,11 @@ def build_messages(campaign: Campaign, rows: list[ClaimedRow]) -> tuple[list[Ema
             failures.append((row, f"The template could not be rendered for this lead: {exc}", True, ""))
             continue
         subject, html = rendered.subject, instrument_html(rendered.html, result_id)
+        # The footer's link and the List-Unsubscribe header share one signed token.
+        unsubscribe = unsubscribe_url(result_id, token=result_token(result_id))
         if footer is not None:
             subject = advertising_subject(subject)
-            html = insert_before_body_end(html, footer(unsubscribe_url(result_id)))
+            html = insert_before_body_end(html, footer(unsubscribe))
         row.subject = subject
         message_id = f"<{row.id}@{domain}>"
         messages.append(
@@ -376,7 +380,8 @@ def build_messages(campaign: Campaign, rows: list[ClaimedRow]) -> tuple[list[Ema
                 html=html,
                 from_email=from_email,
                 reply_to=user.email,
-                headers=list_unsubscribe_headers(result_id),
+                # RFC 2369 List-Unsubscribe with RFC 8058 one-click (as tracking.links builds them).
+                headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
                 custom_args={"campaign_id": campaign_id, "result_id": row.id},
                 category="campaign",
                 message_id=message_id,

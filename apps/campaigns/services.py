@@ -85,6 +85,10 @@ def _lock(campaign: Campaign) -> Campaign:
 def campaign_write_recipients(*, campaign: Campaign) -> int:
     """Write one result row per recipient; returns the rows written."""
     with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            # Its three sorts of 100,000 rows fit in memory instead of spilling to disk (about a
+            # second less at 100,000 leads); for this statement's transaction only.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
             _WRITE_RECIPIENTS_SQL,
             {"campaign": campaign.pk, "user": campaign.user_id, "chunk_size": settings.CAMPAIGN_CHUNK_SIZE},
