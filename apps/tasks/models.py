@@ -57,9 +57,8 @@ class Task(BaseModel):
 
     @property
     def workflow_executions(self) -> list:
-        """Executions of this task's workflows, newest first (prefetched by tasks.selectors when listing)."""
-        prefetched = getattr(self, "prefetched_executions", None)
-        return prefetched if prefetched is not None else list(self.executions.order_by("-created_at"))
+        """Executions of this task's workflows, newest first (lists read them as JSON: tasks.selectors)."""
+        return list(self.executions.order_by("-created_at"))
 
     @property
     def next_due_date(self) -> date | None:

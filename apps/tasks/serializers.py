@@ -1,13 +1,21 @@
 """Task shapes on the wire: SPEC.md's task objects (nested assignee and creator), with workflow runs."""
 
+import datetime
+
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.clients.serializers import OwnedClientField, UTCModelSerializer
+from apps.clients.serializers import OwnedClientField, UTCModelSerializer, utc_iso
 from apps.workflows.models import Workflow, WorkflowExecution
 from common.serializers import UserSummarySerializer
 
 from .models import Task
+
+
+def _utc_from_json(value: str | None) -> str | None:
+    """A timestamp PostgreSQL wrote into JSON, as the API writes datetimes."""
+    return None if value is None else utc_iso(datetime.datetime.fromisoformat(value))
 
 
 class TaskWorkflowExecutionSerializer(UTCModelSerializer):
@@ -38,7 +46,7 @@ class TaskSerializer(UTCModelSerializer):
     created_by = UserSummarySerializer(read_only=True)
     client = OwnedClientField(required=False, allow_null=True)
     workflow_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=50)
-    workflow_executions = TaskWorkflowExecutionSerializer(many=True, read_only=True)
+    workflow_executions = serializers.SerializerMethodField()
     next_occurrence = serializers.SerializerMethodField()
 
     class Meta:
@@ -73,6 +81,21 @@ class TaskSerializer(UTCModelSerializer):
             "updated_at",
             "completed_at",
             "previous_occurrence",
+        ]
+
+    @extend_schema_field(TaskWorkflowExecutionSerializer(many=True))
+    def get_workflow_executions(self, obj) -> list[dict]:
+        if not hasattr(obj, "executions_json"):  # not read through tasks.selectors: one query
+            return TaskWorkflowExecutionSerializer(obj.workflow_executions, many=True).data
+        return [
+            {
+                "id": item["id"],
+                "workflow": item["workflow"],
+                "status": item["status"],
+                "started_at": _utc_from_json(item["started_at"]),
+                "completed_at": _utc_from_json(item["completed_at"]),
+            }
+            for item in obj.executions_json or ()
         ]
 
     def get_next_occurrence(self, obj) -> str | None:

@@ -4,6 +4,7 @@ and the task moves to in_progress, then completed or failed."""
 
 import pytest
 
+from apps.clients.serializers import utc_iso
 from apps.clients.tests.factories import ClientFactory
 from apps.tasks.tests.factories import TaskFactory
 from apps.workflows.engine import execution_run_inline
@@ -50,10 +51,19 @@ def test_runs_linked_workflows_and_completes_the_task(auth_client, user):
 
     detail = auth_client.get(f"/api/tasks/{task.pk}/").json()
     assert detail["status"] == "completed"
-    assert detail["workflow_executions"][0]["status"] == "completed"
+    execution.refresh_from_db()
+    assert detail["workflow_executions"] == [
+        {
+            "id": str(execution.pk),
+            "workflow": str(workflow.pk),
+            "status": "completed",
+            "started_at": utc_iso(execution.started_at),  # microseconds, UTC, "Z"
+            "completed_at": utc_iso(execution.completed_at),
+        }
+    ]
     completed = client_task_body(auth_client, client, task)["completed"]
     assert completed[0]["workflow_executions"][0]["status"] == "completed"
-    assert WorkflowExecution.objects.get(pk=execution.pk).output_data == {"vat": {**INVOICE_INPUT, "vat": 12300}}
+    assert execution.output_data == {"vat": {**INVOICE_INPUT, "vat": 12300}}
 
 
 def test_a_failing_workflow_fails_the_task(auth_client, user):
