@@ -242,13 +242,18 @@ class Command(BaseCommand):
         TrackingEvent.objects.filter(campaign=campaign).delete()
 
         # Interleaved rounds: on a shared machine the load of others drifts; each endpoint sees the same drift.
+        # The order rotates every round, so no endpoint always runs first or right after another one.
         rounds = self.options["rounds"]
-        runs: dict[str, list[dict]] = {"ceiling": [], "pixel": [], "click": []}
-        ceiling_requests = [("GET", "/api/t/ceiling/", {"User-Agent": BROWSER}, "")]
-        for _ in range(rounds):
-            runs["ceiling"].append(self._load(ceiling_requests, duration=duration / rounds))
-            runs["pixel"].append(self._load(pixel_requests, duration=duration / rounds))
-            runs["click"].append(self._load(click_paths, duration=duration / rounds))
+        plans = {
+            "ceiling": [("GET", "/api/t/ceiling/", {"User-Agent": BROWSER}, "")],
+            "pixel": pixel_requests,
+            "click": click_paths,
+        }
+        names = list(plans)
+        runs: dict[str, list[dict]] = {name: [] for name in names}
+        for n in range(rounds):
+            for name in names[n % 3 :] + names[: n % 3]:
+                runs[name].append(self._load(plans[name], duration=duration / rounds))
         ceiling, pixel, click = (_combine(runs[name]) for name in ("ceiling", "pixel", "click"))
         self._line("ceiling (plain 204)", ceiling)
         self._line("open pixel", pixel, ceiling)
