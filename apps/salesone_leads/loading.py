@@ -492,7 +492,9 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None) -> None:
         for table, name, definition in constraints:
             cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         result.timings["rebuild_indexes_and_constraints"] = time.perf_counter() - step
-    cursor.execute(f"ANALYZE {LEAD_TABLE}")
+    # Every table the load wrote: the search's keyword prefetch planned on an unanalysed link table
+    # scans all its rows (autovacuum may be off, or minutes away).
+    cursor.execute(f"ANALYZE {LEAD_TABLE}, {KEYWORD_LINK_TABLE}, {KEYWORD_TABLE}, {INDUSTRY_TABLE}")
 
 
 def _sync_keywords(cursor, result: LoadResult) -> None:
