@@ -21,13 +21,16 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from .selectors import SearchResult
 
 
-def count_matches(queryset) -> tuple[int, bool]:
-    """(count, is_estimate) of a search queryset."""
+def count_matches(queryset, estimate_queryset=None) -> tuple[int, bool]:
+    """(count, is_estimate) of a search queryset; above the cap the planner's estimate of
+    ``estimate_queryset`` (the same matches in a form it can estimate), else of ``queryset``."""
     cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
     rows = queryset.order_by().values("pk")
     exact = rows[: cap + 1].count()
     if exact <= cap:
         return exact, False
+    if estimate_queryset is not None:
+        rows = estimate_queryset.order_by().values("pk")
     sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
@@ -74,7 +77,7 @@ class SalesOneLeadPagination(PageNumberPagination):
         rows = rows[:size]
         if not rows and self.page_number and self.page_number > 1:
             raise NotFound("Invalid page.")
-        self.count, self.count_is_estimate = count_matches(search.queryset)
+        self.count, self.count_is_estimate = count_matches(search.queryset, search.estimate_queryset)
         self.next_cursor = self._encode(rows[-1], search) if self.has_next else None
         return rows
 

@@ -56,3 +56,18 @@ def test_a_cursor_of_another_ordering_or_garbage_answers_400(auth_client, search
 
 def test_page_past_the_end_answers_404(auth_client, twelve):
     assert auth_client.get(SEARCH_URL, {"page": 9}).status_code == 404
+
+
+def test_the_estimate_of_a_text_search_is_near_its_real_count(search, settings):
+    """The planner cannot estimate the ILIKE recheck; the estimate comes from the bigram match."""
+    from django.db import connection
+
+    for i in range(200):
+        SalesOneLeadFactory(name=f"주식회사 넥스{i:03d}")
+    for i in range(50):
+        SalesOneLeadFactory(name=f"주식회사 가온{i:03d}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE salesone_leads_salesonelead")
+    settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT = 50
+    body = search(q="넥스")
+    assert body["count_is_estimate"] is True and 150 <= body["count"] <= 260
