@@ -7,7 +7,7 @@ worker memory at 10,000 and 100,000 leads, and the fake server's count of receiv
 must equal the sendable leads: none twice, none missing).
 
 Uses the database and Redis of the environment (DATABASE_URL, REDIS_URL): run it against your own.
-The bench user's leads are created once and kept; each run adds campaigns of its own.
+The bench user's leads are created once and kept; each run first drops the campaigns of earlier runs.
 """
 
 from __future__ import annotations
@@ -49,6 +49,36 @@ BODY = """<html><body>
 INDUSTRIES = [("BENCH01", "건강기능식품 제조업"), ("BENCH02", "화장품 도매업"), ("BENCH03", "소프트웨어 개발업")]
 OWNERS = ["김민준", "이서연", "박지훈", "최수아", "정도윤", "강하은"]
 REGIONS = [("서울특별시", "강남구"), ("경기도", "성남시"), ("부산광역시", "해운대구"), ("인천광역시", "연수구")]
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def _postgres_cpu() -> float:
+    """CPU of every PostgreSQL process on the machine (other users' backends included)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _process_cpu(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return total
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine spent busy (all cores, every user)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / _TICK  # minus idle and iowait
 
 
 class WorkerPool:
@@ -114,6 +144,10 @@ class WorkerPool:
                 continue
         return max(peaks, default=0.0)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the pool processes so far."""
+        return sum(_process_cpu(pid) for pid in self.children())
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -142,6 +176,7 @@ class Command(BaseCommand):
         latencies = [float(x) for x in options["latencies"].split(",") if x]
         user = self._bench_user()
         self._ensure_leads(user, options["leads"])
+        self._drop_previous_runs(user)
         big_list, small_list = self._lead_lists(user, options["leads"], options["small"])
         template, _ = CampaignTemplate.objects.update_or_create(
             user=user, name="bench", defaults={"title": TITLE, "body": BODY}
@@ -149,7 +184,8 @@ class Command(BaseCommand):
         fake = FakeSendGrid(record_bodies=False)
         self.stdout.write(
             f"bench_campaign_send: {options['leads']:,} leads, 1 worker x {options['concurrency']} processes, "
-            f"chunks of {settings.CAMPAIGN_CHUNK_SIZE}, fake SendGrid at {fake.url} (shared, busy machine)"
+            f"chunks of {settings.CAMPAIGN_CHUNK_SIZE}, fake SendGrid at {fake.url} (shared, busy machine); "
+            "the result table is vacuumed before each run (autovacuum is off here), untimed"
         )
         env = self._worker_env(fake)
         try:
@@ -261,7 +297,28 @@ class Command(BaseCommand):
             build_messages(campaign, rows[start : start + 1000])
         return sample / (time.perf_counter() - started)
 
+    def _vacuum(self) -> None:
+        """Clear the dead rows of the previous run (each sent row is updated twice), as autovacuum
+        would between campaigns of a long-lived database. This machine's PostgreSQL runs with
+        autovacuum off, so without this every run measured a table bloated by all earlier runs."""
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) campaigns_campaignleadresult")
+
+    def _drop_previous_runs(self, user: User) -> None:
+        """Earlier runs' campaigns and result rows (the leads and lists are kept)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM campaigns_campaignleadresult WHERE campaign_id IN "
+                "(SELECT id FROM campaigns_campaign WHERE user_id = %s)",
+                [user.pk],
+            )
+            dropped = cursor.rowcount
+        Campaign.objects.filter(user=user).delete()
+        if dropped:
+            self.stdout.write(f"dropped {dropped:,} result rows of earlier bench runs")
+
     def _run(self, user, template, lead_list, size, latency, fake, env) -> dict:
+        self._vacuum()  # not timed
         fake.latency = latency
         fake.messages.clear()
         fake.received_count = 0
@@ -271,11 +328,13 @@ class Command(BaseCommand):
                 user=user, template=template, name=f"bench {size} @ {latency * 1000:.0f} ms", sender_name="(주)세일즈원"
             )
             campaign.leadlists.set([lead_list])
+            cpu_before = (workers.cpu_seconds(), _postgres_cpu(), time.process_time(), _machine_busy())
             started = time.perf_counter()
             campaign_start(campaign=campaign)  # on_commit dispatch runs at once (autocommit)
             written = time.perf_counter() - started
             self._wait_completed(campaign)
             elapsed = time.perf_counter() - started
+            cpu_after = (workers.cpu_seconds(), _postgres_cpu(), time.process_time(), _machine_busy())
             memory = workers.peak_memory_mb()
         finally:
             workers.stop()
@@ -288,6 +347,12 @@ class Command(BaseCommand):
             f"({elapsed:.1f} s, of which writing rows {written:.1f} s); {fake.request_count} requests so far; "
             f"fake received {received:,} for {sendable:,} sendable, {duplicates} twice; "
             f"peak worker memory {memory:.0f} MB"
+        )
+        used = [after - before for after, before in zip(cpu_after, cpu_before, strict=True)]
+        worker_cpu, pg_cpu, bench_cpu, busy = used
+        self.stdout.write(
+            f"{'':>20}CPU s: workers {worker_cpu:.1f}, PostgreSQL {pg_cpu:.1f}, this process (fake SendGrid) "
+            f"{bench_cpu:.1f}, whole machine busy {busy:.1f} of {os.cpu_count() * elapsed:.1f} available"
         )
         return {
             "size": size,
@@ -313,6 +378,7 @@ class Command(BaseCommand):
     def _run_naive(self, user, template, lead_list, sample, latency, fake, env) -> float:
         from apps.campaigns.bench import send_campaign_email_naive
 
+        self._vacuum()  # not timed
         fake.latency = latency
         fake.messages.clear()
         campaign = Campaign.objects.create(user=user, template=template, name="bench naive", sender_name="(주)세일즈원")
