@@ -259,7 +259,7 @@ def advertising_footer(*, sender: SenderInfo, unsubscribe_link: str) -> str:
         '<div style="margin-top:24px;padding-top:12px;border-top:1px solid #ddd;'
         'font-size:12px;color:#666;line-height:1.6">'
         f"발신자: {name} · 연락처: {contact}<br>"
-        "본 메일은 정보통신망법 제50조에 따라 수신 동의 여부와 관계없이 발송되는 광고성 정보입니다. "
+        "본 메일은 광고성 정보입니다. "
         f'더 이상 받지 않으시려면 <a href="{link}">수신거부</a>를 눌러 주세요 (무료).'
         "</div>"
     )
