@@ -54,7 +54,9 @@ class SalesOneLeadViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         filters = SalesOneLeadFilter(request.query_params, queryset=self.queryset, request=request).clean_filters()
         search = salesone_lead_search(filters=filters, user=request.user)
-        search.queryset = search.queryset.select_related("industry").prefetch_related("keywords")
+        # Industries of the page in a second query: a join is planned before the sort, over every
+        # match of a broad text search (the planner cannot estimate how many the ILIKE keeps).
+        search.queryset = search.queryset.prefetch_related("industry", "keywords")
         page = self.paginator.paginate_search(search, request)
         return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)
 
