@@ -12,4 +12,4 @@ RUN SECRET_KEY=collectstatic DEBUG=false python manage.py collectstatic --noinpu
 RUN useradd --create-home salesone && mkdir -p /app/media /app/var && chown -R salesone /app/media /app/var
 USER salesone
 EXPOSE 8000
-CMD ["gunicorn", "salesone.asgi:application", "-k", "uvicorn_worker.UvicornWorker", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "salesone.wsgi:application", "--worker-class", "gthread", "--workers", "3", "--threads", "8", "--bind", "0.0.0.0:8000"]

@@ -454,7 +454,7 @@ class StreamTokenView(APIView):
             {
                 "token": token,
                 "expires_in": settings.TRACKING_STREAM_TOKEN_MAX_AGE,
-                "url": f"/api/tracking/stream/?token={token}",
+                "url": f"{settings.TRACKING_STREAM_BASE_URL.rstrip('/')}/api/tracking/stream/?token={token}",
             }
         )
 

@@ -134,3 +134,10 @@ def test_stream_token_endpoint_needs_a_user_and_gives_a_working_url(client, auth
     response = client.get(body["url"])
     assert response.status_code == 200
     response.close()
+
+
+@pytest.mark.django_db
+def test_stream_url_points_at_the_stream_server_when_one_is_configured(auth_client, settings):
+    settings.TRACKING_STREAM_BASE_URL = "http://127.0.0.1:8001/"
+    url = auth_client.post("/api/tracking/stream/token/").json()["url"]
+    assert url.startswith("http://127.0.0.1:8001/api/tracking/stream/?token=")

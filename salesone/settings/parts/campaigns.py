@@ -1,40 +1,35 @@
 """Campaign sending: chunking, leases, retries, rate limits, daily caps and personalisation."""
 
 import json
-import os
 from datetime import timedelta
 
 from celery.schedules import crontab
 
-
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
-
+from ..env import env_int, env_str
 
 # Rows one chunk task claims, renders and sends in one provider request (SendGrid and Mailgun take
 # at most 1,000 recipients per request).
-CAMPAIGN_CHUNK_SIZE = _int("CAMPAIGN_CHUNK_SIZE", 1000)
+CAMPAIGN_CHUNK_SIZE = env_int("CAMPAIGN_CHUNK_SIZE", 1000)
 # A row still 'sending' this long after it was claimed belongs to a worker that died mid-send: its
 # outcome is unknown and it is failed, never sent again (DESIGN.md, States).
-CAMPAIGN_SEND_LEASE_SECONDS = _int("CAMPAIGN_SEND_LEASE_SECONDS", 10 * 60)
+CAMPAIGN_SEND_LEASE_SECONDS = env_int("CAMPAIGN_SEND_LEASE_SECONDS", 10 * 60)
 # Transient provider errors (429, 5xx, unreachable): retries of one chunk, with exponential backoff
 # and full jitter between CAMPAIGN_RETRY_BASE_SECONDS and CAMPAIGN_RETRY_MAX_SECONDS.
-CAMPAIGN_TRANSIENT_MAX_RETRIES = _int("CAMPAIGN_TRANSIENT_MAX_RETRIES", 6)
-CAMPAIGN_RETRY_BASE_SECONDS = _int("CAMPAIGN_RETRY_BASE_SECONDS", 5)
-CAMPAIGN_RETRY_MAX_SECONDS = _int("CAMPAIGN_RETRY_MAX_SECONDS", 10 * 60)
+CAMPAIGN_TRANSIENT_MAX_RETRIES = env_int("CAMPAIGN_TRANSIENT_MAX_RETRIES", 6)
+CAMPAIGN_RETRY_BASE_SECONDS = env_int("CAMPAIGN_RETRY_BASE_SECONDS", 5)
+CAMPAIGN_RETRY_MAX_SECONDS = env_int("CAMPAIGN_RETRY_MAX_SECONDS", 10 * 60)
 # E-mails one user's campaigns may send per day (Asia/Seoul calendar day); 0 means no cap.
-CAMPAIGN_USER_DAILY_CAP = _int("CAMPAIGN_USER_DAILY_CAP", 200_000)
+CAMPAIGN_USER_DAILY_CAP = env_int("CAMPAIGN_USER_DAILY_CAP", 200_000)
 # Per-provider token bucket: messages per second and burst. JSON in the environment.
 EMAIL_PROVIDER_RATE_LIMITS = json.loads(
-    os.environ.get(
+    env_str(
         "EMAIL_PROVIDER_RATE_LIMITS",
         '{"sendgrid": [50000, 50000], "mailgun": [2000, 2000], "outbox": [20000, 20000]}',
     )
 )
 # LLM personalisation: calls one campaign may make before falling back to the rule-based text.
-PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN = _int("PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN", 500)
-LLM_MAX_RETRIES = _int("LLM_MAX_RETRIES", 2)
+PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN = env_int("PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN", 500)
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 
 BEAT_SCHEDULE = {
     "campaigns-start-scheduled": {

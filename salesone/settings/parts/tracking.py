@@ -29,6 +29,9 @@ TRACKING_INBOUND_SECRET = env_str("TRACKING_INBOUND_SECRET", "")
 TRACKING_REPLY_DOMAIN = env_str("TRACKING_REPLY_DOMAIN", "")
 
 # Live stream (Server-Sent Events)
+# Where the SPA opens the stream: empty for this same server, or the origin of an ASGI process that
+# serves it (`make run`: the API on :8000 is WSGI, the stream on :8001 is ASGI; see the Procfile).
+TRACKING_STREAM_BASE_URL = env_str("TRACKING_STREAM_BASE_URL", "")
 TRACKING_STREAM_TOKEN_MAX_AGE = env_int("TRACKING_STREAM_TOKEN_MAX_AGE", 60)
 TRACKING_STREAM_HEARTBEAT_SECONDS = env_float("TRACKING_STREAM_HEARTBEAT_SECONDS", 15.0)
 # A stream ends after this long; EventSource reconnects by itself (and re-authenticates).
