@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.campaigns.models import CampaignLeadResult
 from apps.tasks.models import Task
 from apps.tasks.selectors import task_queryset_with_executions
+from apps.tracking.models import TrackingEvent
 
 from .models import (
     Client,
@@ -42,16 +43,50 @@ def seoul_today() -> date:
 
 @dataclass
 class TimelineEntry:
-    kind: str  # "note" | "file" | "activity"
-    at: datetime  # when it happened: created_at of notes and files, scheduled_at of activities
+    kind: str  # "note" | "file" | "activity" | "campaign_email" | "email_event"
+    # When it happened: created_at of notes and files, scheduled_at of activities, sent_at of campaign
+    # e-mails (created_at if unknown), occurred_at of tracking events.
+    at: datetime
     obj: object
 
 
 def client_timeline(*, client: Client) -> list[TimelineEntry]:
-    """Notes, files and activities of the client, oldest first."""
+    """Notes, files, activities, the campaign e-mails sent to the client and their tracking events,
+    oldest first.
+
+    Campaign e-mails are those of client_campaign_results (the owner's campaigns, the client's
+    addresses, sent); their events are every TrackingEvent recorded for them — machine opens and
+    clicks (mail-privacy proxies, link scanners) included and flagged with is_machine. Five queries
+    whatever the number of entries: each event's result comes from the results already read.
+    """
     entries = [TimelineEntry("note", n.created_at, n) for n in client.notes.select_related("user")]
     entries += [TimelineEntry("file", f.created_at, f) for f in client.files.select_related("user")]
     entries += [TimelineEntry("activity", a.scheduled_at, a) for a in client.activities.select_related("user")]
+    results = {
+        result.id: result
+        for result in client_campaign_results(client=client)
+        .select_related("campaign")
+        .only(*CAMPAIGN_RESULT_FIELDS, "email", "campaign__name")
+    }
+    entries += [TimelineEntry("campaign_email", r.sent_at or r.created_at, r) for r in results.values()]
+    if results:
+        events = TrackingEvent.objects.filter(result_id__in=list(results)).only(
+            "id",
+            "result_id",
+            "campaign_id",
+            "kind",
+            "occurred_at",
+            "email",
+            "url",
+            "is_machine",
+            "machine_reason",
+            "detail",
+            "created_at",
+        )
+        for event in events:
+            event.result = results[event.result_id]
+            entries.append(TimelineEntry("email_event", event.occurred_at, event))
+    # Stable: at the same instant an e-mail's "sent" entry stays before its events.
     entries.sort(key=lambda entry: entry.at)
     return entries
 
@@ -66,6 +101,23 @@ def client_email_list(*, client: Client):
     return client.logged_emails.prefetch_related(attachments).order_by("-created_at")
 
 
+CAMPAIGN_RESULT_FIELDS = (
+    "id",
+    "campaign_id",
+    "title",
+    "status",
+    "sent_at",
+    "delivered_at",
+    "opened_at",
+    "clicked_at",
+    "replied_at",
+    "bounced_at",
+    "unsubscribed_at",
+    "complained_at",
+    "created_at",
+)
+
+
 def client_campaign_results(*, client: Client):
     """Campaign e-mails the client's owner sent to any of the client's addresses (case-insensitive)."""
     addresses = sorted({str(address).strip().lower() for address in client.emails or [] if address})
@@ -75,7 +127,7 @@ def client_campaign_results(*, client: Client):
         CampaignLeadResult.objects.annotate(email_lower=Lower("email"))
         .filter(email_lower__in=addresses, campaign__user_id=client.user_id)
         .exclude(status__in=UNSENT_CAMPAIGN_STATUSES)
-        .only("id", "campaign_id", "title", "status", "sent_at", "opened_at", "clicked_at", "replied_at", "created_at")
+        .only(*CAMPAIGN_RESULT_FIELDS)
     )
 
 
@@ -94,9 +146,13 @@ def client_communications(*, client: Client) -> list[dict]:
                     "subject": result.title,
                     "sent_at": result.sent_at,
                     "status": result.status,
+                    "delivered_at": result.delivered_at,
                     "opened_at": result.opened_at,
                     "clicked_at": result.clicked_at,
                     "replied_at": result.replied_at,
+                    "bounced_at": result.bounced_at,
+                    "unsubscribed_at": result.unsubscribed_at,
+                    "complained_at": result.complained_at,
                 },
             )
         )

@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.tracking.models import TrackingEvent
 from common.korean_ids import normalize_business_number
 from common.serializers import UserSummarySerializer
 
@@ -388,12 +389,27 @@ class ClientEmailAttachmentRecordSerializer(ClientEmailAttachmentSerializer):
 # --- actions: timeline, communications, insights, tasks ----------------------------------------------
 
 
+TIMELINE_ENTRY_TYPES = ["note", "file", "activity", "campaign_email", "email_event"]
+
+
 class TimelineItemSerializer(serializers.Serializer):
-    """One entry of /timeline/: a note (title, content), a file (name, description, file_url) or an
-    activity (activity_type, title, description, direction, status, scheduled_at, duration_minutes)."""
+    """One entry of /timeline/, with the keys of its type only:
+
+    - note: title, content; file: name, description, file_url; activity: activity_type, title,
+      description, direction, status, scheduled_at, duration_minutes — each with created_at and
+      created_by (who wrote it).
+    - campaign_email: a campaign e-mail the owner sent to one of the client's addresses (id = the
+      campaign result): campaign_id, campaign_name, subject, email, status, sent_at, created_at,
+      created_by (the owner).
+    - email_event: a tracking event of such an e-mail (id = the event): event, occurred_at (its place
+      in the timeline), campaign_email_id, campaign_id, campaign_name, subject, email, is_machine and
+      machine_reason (an open or click by a mail-privacy proxy or link scanner, or an automatic
+      reply: shown, but not counted as the client's), url (clicks), detail (the provider's reason,
+      when it gave one), created_at (when it was recorded); no created_by.
+    """
 
     id = serializers.UUIDField()
-    type = serializers.ChoiceField(choices=["note", "file", "activity"])
+    type = serializers.ChoiceField(choices=TIMELINE_ENTRY_TYPES)
     title = serializers.CharField(required=False)
     content = serializers.CharField(required=False)
     name = serializers.CharField(required=False)
@@ -404,12 +420,71 @@ class TimelineItemSerializer(serializers.Serializer):
     status = serializers.CharField(required=False)
     scheduled_at = UTCDateTimeField(required=False)
     duration_minutes = serializers.IntegerField(required=False, allow_null=True)
+    event = serializers.ChoiceField(choices=TrackingEvent.Kind.choices, required=False)
+    occurred_at = UTCDateTimeField(required=False)
+    campaign_email_id = serializers.UUIDField(required=False)
+    campaign_id = serializers.UUIDField(required=False)
+    campaign_name = serializers.CharField(required=False)
+    subject = serializers.CharField(required=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    sent_at = UTCDateTimeField(required=False, allow_null=True)
+    is_machine = serializers.BooleanField(required=False)
+    machine_reason = serializers.ChoiceField(choices=TrackingEvent.MachineReason.choices, required=False)
+    url = serializers.CharField(required=False, help_text="The clicked link (click events)")
+    detail = serializers.CharField(required=False, help_text="Bounce, drop or deferral reason")
     created_at = UTCDateTimeField()
-    created_by = serializers.EmailField()
+    created_by = serializers.EmailField(required=False, help_text="Every type but email_event")
+
+
+def _campaign_email_fields(result) -> dict:
+    return {
+        "campaign_id": result.campaign_id,
+        "campaign_name": result.campaign.name,
+        "subject": result.title,
+        "email": result.email,
+    }
+
+
+def timeline_item_data(entry, *, file_link: serializers.Serializer, owner_email: str) -> dict:
+    """An entry of client_timeline() as written: keys of its type only, datetimes in UTC."""
+    obj = entry.obj
+    item = {"id": obj.id, "type": entry.kind}
+    if entry.kind == "note":
+        item.update(title=obj.title, content=obj.content)
+    elif entry.kind == "file":
+        item.update(name=obj.name, description=obj.description, file_url=file_download_url(file_link, obj))
+    elif entry.kind == "activity":
+        item.update(
+            activity_type=obj.type,
+            title=obj.title,
+            description=obj.description,
+            direction=obj.direction,
+            status=obj.status,
+            scheduled_at=utc_iso(obj.scheduled_at),
+            duration_minutes=obj.duration_minutes,
+        )
+    elif entry.kind == "campaign_email":
+        item.update(_campaign_email_fields(obj), status=obj.status, sent_at=utc_iso(obj.sent_at))
+    else:  # email_event: done by the recipient (or a machine on its behalf), hence no created_by
+        item.update(event=obj.kind, occurred_at=utc_iso(obj.occurred_at), campaign_email_id=obj.result_id)
+        item.update(_campaign_email_fields(obj.result), is_machine=obj.is_machine, machine_reason=obj.machine_reason)
+        if obj.email:
+            item["email"] = obj.email
+        if obj.kind == TrackingEvent.Kind.CLICK:
+            item["url"] = obj.url
+        if obj.detail:
+            item["detail"] = obj.detail
+    item["created_at"] = utc_iso(obj.created_at)
+    if entry.kind == "campaign_email":
+        item["created_by"] = owner_email
+    elif entry.kind != "email_event":
+        item["created_by"] = obj.user.email
+    return item
 
 
 class CommunicationItemSerializer(serializers.Serializer):
-    """A campaign e-mail (campaign_id, subject, sent_at, status, opened/clicked/replied_at), a logged
+    """A campaign e-mail (campaign_id, subject, sent_at, status, delivered/opened/clicked/replied/
+    bounced/unsubscribed/complained_at: the first such event, opens and clicks by humans only), a logged
     e-mail (email_id, subject, from, to, sent_at) or an activity (id, title, scheduled_at,
     duration_minutes, status, notes_id)."""
 
@@ -427,6 +502,10 @@ class CommunicationItemSerializer(serializers.Serializer):
     opened_at = UTCDateTimeField(required=False, allow_null=True)
     clicked_at = UTCDateTimeField(required=False, allow_null=True)
     replied_at = UTCDateTimeField(required=False, allow_null=True)
+    delivered_at = UTCDateTimeField(required=False, allow_null=True)
+    bounced_at = UTCDateTimeField(required=False, allow_null=True)
+    unsubscribed_at = UTCDateTimeField(required=False, allow_null=True)
+    complained_at = UTCDateTimeField(required=False, allow_null=True)
     notes_id = serializers.UUIDField(required=False, allow_null=True)
 
 

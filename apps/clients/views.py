@@ -48,8 +48,7 @@ from .serializers import (
     CommunicationsSerializer,
     TimelineItemSerializer,
     communication_item_data,
-    file_download_url,
-    utc_iso,
+    timeline_item_data,
 )
 from .uploads import upload_limit_guard
 
@@ -110,31 +109,19 @@ class ClientViewSet(OwnedModelViewSet):
     @extend_schema(responses=TimelineItemSerializer(many=True))
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
-        """Notes, files and activities of the client, oldest first (activities at their scheduled time)."""
+        """Notes, files, activities, the campaign e-mails sent to the client and their tracking events
+        (delivered, opened, clicked, replied, bounced, unsubscribed, …; machine opens and clicks
+        flagged, not hidden), oldest first: activities at their scheduled time, events when they
+        happened."""
         client = self.get_object()
-        items = []
         file_link = ClientFileSerializer(context=self.get_serializer_context())
-        for entry in selectors.client_timeline(client=client):
-            obj = entry.obj
-            item = {"id": obj.id, "type": entry.kind}
-            if entry.kind == "note":
-                item.update(title=obj.title, content=obj.content)
-            elif entry.kind == "file":
-                item.update(name=obj.name, description=obj.description, file_url=file_download_url(file_link, obj))
-            else:
-                item.update(
-                    activity_type=obj.type,
-                    title=obj.title,
-                    description=obj.description,
-                    direction=obj.direction,
-                    status=obj.status,
-                    scheduled_at=utc_iso(obj.scheduled_at),
-                    duration_minutes=obj.duration_minutes,
-                )
-            item.update(created_at=utc_iso(obj.created_at), created_by=obj.user.email)
-            items.append(item)
         # Entries carry only the keys of their kind (SPEC.md), so they are written as built.
-        return Response(items)
+        return Response(
+            [
+                timeline_item_data(entry, file_link=file_link, owner_email=request.user.email)
+                for entry in selectors.client_timeline(client=client)
+            ]
+        )
 
     @extend_schema(responses=ClientEmailSerializer(many=True))
     @action(detail=True, methods=["get"])

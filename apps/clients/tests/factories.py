@@ -1,10 +1,12 @@
 import datetime
+import uuid
 
 import factory
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from apps.accounts.tests.factories import UserFactory
+from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
 from apps.clients.models import (
     Client,
     ClientActivity,
@@ -14,6 +16,7 @@ from apps.clients.models import (
     ClientNote,
     ClientProduct,
 )
+from apps.tracking.models import TrackingEvent
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -104,3 +107,32 @@ class ClientEmailAttachmentFactory(factory.django.DjangoModelFactory):
     file = factory.LazyFunction(lambda: ContentFile(PDF_BYTES, name="proposal.pdf"))
     size = len(PDF_BYTES)
     content_type = "application/pdf"
+
+
+# --- campaign e-mails to a client and their tracking events ------------------------------------------
+
+
+def campaign_for(user, name="3월 신규 서비스 안내") -> Campaign:
+    template = CampaignTemplate.objects.create(
+        name=name, title="(광고) 신규 서비스 안내", body="<p>안녕하세요</p>", user=user
+    )
+    return Campaign.objects.create(name=name, template=template, user=user, status=Campaign.Status.COMPLETED)
+
+
+def campaign_result(campaign, email, status, sent_at, **fields) -> CampaignLeadResult:
+    fields.setdefault("title", "(광고) 신규 서비스 안내")
+    return CampaignLeadResult.objects.create(campaign=campaign, email=email, status=status, sent_at=sent_at, **fields)
+
+
+def tracking_event(result, kind, occurred_at, **fields) -> TrackingEvent:
+    """An event as the tracking ingest stores it: campaign and address copied from the result."""
+    fields.setdefault("source", TrackingEvent.Source.SENDGRID)
+    fields.setdefault("email", result.email)
+    return TrackingEvent.objects.create(
+        result=result,
+        campaign_id=result.campaign_id,
+        kind=kind,
+        occurred_at=occurred_at,
+        event_key=f"test-{uuid.uuid4()}",
+        **fields,
+    )

@@ -61,7 +61,10 @@ def _name_enums() -> None:
             "ClientProductStatusEnum": "apps.clients.models.ClientProduct.Status",
             "ClientActivityStatusEnum": "apps.clients.models.ClientActivity.Status",
             "ClientActivityTypeEnum": "apps.clients.models.ClientActivity.Type",
-            "ClientTimelineEntryTypeEnum": ["note", "file", "activity"],
+            "ClientTimelineEntryTypeEnum": ["note", "file", "activity", "campaign_email", "email_event"],
+            # The timeline's "event" reuses the tracking events' "kind" choices: one component, under
+            # the name /api/tracking/events/ already gave it.
+            "KindEnum": "apps.tracking.models.TrackingEvent.Kind",
             "WorkflowExecutionStatusEnum": "apps.workflows.models.WorkflowExecution.Status",
         }
     )
