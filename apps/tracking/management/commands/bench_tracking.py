@@ -87,8 +87,11 @@ class Command(BaseCommand):
         parser.add_argument("--batches", type=int, default=10, help="SendGrid webhook posts of 1,000 events")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
         parser.add_argument(
-            "--worker-class", default="sync", help="sync (WSGI) or uvicorn_worker.UvicornWorker (ASGI, as the Procfile)"
+            "--worker-class",
+            default="sync",
+            help="sync or gthread (WSGI; the Procfile's API runs gthread) or uvicorn_worker.UvicornWorker (ASGI)",
         )
+        parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
 
     def handle(self, *args, **options):
         self.options = options
@@ -176,6 +179,7 @@ class Command(BaseCommand):
         command = [
             sys.executable, "-m", "gunicorn", app,
             "--workers", str(self.options["workers"]), "--worker-class", self.options["worker_class"],
+            "--threads", str(self.options["threads"]),
             "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--backlog", "2048",
         ]  # fmt: skip
         server = subprocess.Popen(command, cwd=ROOT, env=env)
@@ -232,7 +236,8 @@ class Command(BaseCommand):
         pixel_requests = [p[0] for p in pixel_paths]
 
         self.stdout.write(
-            f"gunicorn {self.options['workers']} {self.options['worker_class']} workers on 127.0.0.1:{self.port}; "
+            f"gunicorn {self.options['workers']} {self.options['worker_class']} workers "
+            f"({self.options['threads']} threads each) on 127.0.0.1:{self.port}; "
             f"client: separate process, {self.options['concurrency']} concurrent connections, {duration:.0f} s per "
             f"endpoint in {self.options['rounds']} interleaved rounds"
         )
