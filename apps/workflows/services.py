@@ -28,9 +28,9 @@ E = WorkflowExecution.Status
 
 
 def _dispatch_start(execution_id) -> None:
-    from .tasks import execute_workflow
+    from .tasks import execute_workflow_send
 
-    transaction.on_commit(lambda: execute_workflow.apply_async((str(execution_id),)))
+    transaction.on_commit(lambda: execute_workflow_send(execution_id))
 
 
 def _graph_problems(workflow: Workflow) -> str:

@@ -113,3 +113,23 @@ def test_fan_out_branches_run_in_parallel_on_separate_workers(celery_worker_fact
     runs = {r.node_id: r for r in execution.node_runs.all()}
     assert runs["join"].output["both"] == ["/left", "/right"]
     assert runs["join"].attempt == 1
+
+
+def test_hook_post_is_run_by_a_worker(celery_worker_factory, api_client, user):
+    """The start message the hook sends (execute_workflow_send) is the one a real worker runs."""
+    workflow = WorkflowFactory(
+        user=user,
+        nodes=[node("hook", "webhook_trigger"), transform("vat", compute={"vat": "input.amount // 10"})],
+        edges=[edge("hook", "vat")],
+    )
+    celery_worker_factory(queues="workflows", extra_env=WORKER_ENV)
+    response = api_client.post(
+        f"/api/workflows/{workflow.pk}/hooks/{workflow.webhook_secret}/", {"amount": 123000}, format="json"
+    )
+    assert response.status_code == 202
+    execution_id = response.json()["execution_id"]
+    wait_until(lambda: finished(execution_id), "the worker to finish the run")
+    execution = WorkflowExecution.objects.get(pk=execution_id)
+    assert execution.status == "completed"
+    assert execution.output_data == {"vat": {"amount": 123000, "vat": 12300}}
+    assert sorted(execution.node_runs.values_list("node_id", "status")) == [("hook", "completed"), ("vat", "completed")]
