@@ -80,3 +80,36 @@ def test_malformed_json_is_400(api_client, hooked):
         f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/", b"{not json", content_type="application/json"
     )
     assert response.status_code == 400
+
+
+def test_hook_answers_like_the_api(api_client, hooked):
+    url = f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/"
+    accepted = api_client.post(url, {"owner": "서종렬"}, format="json")
+    assert accepted["Content-Type"] == "application/json"
+    assert accepted.json() == {"execution_id": str(WorkflowExecution.objects.get().pk), "status": "pending"}
+    missing = api_client.post(f"/api/workflows/{hooked.pk}/hooks/not-the-secret/", {}, format="json")
+    assert missing.json() == {"detail": "No such hook."}
+    assert api_client.get(url).status_code == 405
+
+
+def test_body_over_the_limit_is_413_and_starts_nothing(api_client, hooked, settings):
+    settings.WORKFLOW_HOOK_MAX_BYTES = 100
+    url = f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/"
+    response = api_client.post(url, {"note": "x" * 200}, format="json")
+    assert response.status_code == 413
+    assert "at most 100 bytes" in response.json()["detail"]
+    assert not WorkflowExecution.objects.exists()
+
+
+def test_body_that_is_not_json_is_415(api_client, hooked):
+    url = f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/"
+    response = api_client.post(url, b"owner=me", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert not WorkflowExecution.objects.exists()
+
+
+def test_nan_is_not_json(api_client, hooked):
+    url = f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/"
+    response = api_client.post(url, b'{"amount": NaN}', content_type="application/json")
+    assert response.status_code == 400
+    assert not WorkflowExecution.objects.exists()
