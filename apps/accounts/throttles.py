@@ -26,3 +26,13 @@ class LoginEmailThrottle(SimpleRateThrottle):
 
 class RegistrationThrottle(LoginIPThrottle):
     scope = "registration"
+
+
+class PasswordResetIPThrottle(LoginIPThrottle):
+    scope = "password_reset_ip"
+
+
+class PasswordResetEmailThrottle(LoginEmailThrottle):
+    """Keeps anyone from flooding one inbox with reset links."""
+
+    scope = "password_reset_email"

@@ -8,4 +8,6 @@ urlpatterns = [
     path("token/refresh/", views.RefreshView.as_view(), name="auth-token-refresh"),
     path("logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("me/", views.MeView.as_view(), name="auth-me"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
+    path("password-reset/confirm/", views.PasswordResetConfirmView.as_view(), name="auth-password-reset-confirm"),
 ]

@@ -1,4 +1,4 @@
-"""The six /api/auth/ endpoints."""
+"""The /api/auth/ endpoints: the six of SPEC.md and the password reset."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -11,14 +11,24 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from .serializers import (
     AuthResponseSerializer,
+    DetailSerializer,
     LoginSerializer,
     LogoutSerializer,
     MeUpdateSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
     RegistrationSerializer,
     UserSerializer,
     tokens_for,
 )
-from .throttles import LoginEmailThrottle, LoginIPThrottle, RegistrationThrottle
+from .services import password_reset_confirm, password_reset_request
+from .throttles import (
+    LoginEmailThrottle,
+    LoginIPThrottle,
+    PasswordResetEmailThrottle,
+    PasswordResetIPThrottle,
+    RegistrationThrottle,
+)
 
 
 class RegistrationView(generics.GenericAPIView):
@@ -88,3 +98,44 @@ class MeView(APIView):
         serializer.is_valid(raise_exception=True)
         user = serializer.save()
         return Response(UserSerializer(user).data)
+
+
+class PasswordResetView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [PasswordResetIPThrottle, PasswordResetEmailThrottle]
+
+    @extend_schema(
+        request=PasswordResetRequestSerializer,
+        responses={202: DetailSerializer},
+        description="E-mails a one-time reset link when an active account has this address. The answer is "
+        "the same whether or not it has one.",
+    )
+    def post(self, request):
+        serializer = PasswordResetRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        password_reset_request(email=serializer.validated_data["email"])
+        return Response(
+            {"detail": "If an account uses this address, a reset link is on its way."}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class PasswordResetConfirmView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [PasswordResetIPThrottle]
+
+    @extend_schema(
+        request=PasswordResetConfirmSerializer,
+        responses={
+            200: DetailSerializer,
+            400: OpenApiResponse(description="Invalid, used or expired link, or a password the validators refuse"),
+        },
+        description="Sets the new password from the e-mailed link's uid and token; every session of the user "
+        "ends (refresh tokens blacklisted).",
+    )
+    def post(self, request):
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        password_reset_confirm(**serializer.validated_data)
+        return Response({"detail": "Password changed; log in with the new one."})

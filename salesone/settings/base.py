@@ -118,6 +118,11 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Password reset: the link e-mailed to the user opens the SPA's reset page with {uid} and {token},
+# which it posts to /api/auth/password-reset/confirm/; a link works once, for this many seconds.
+PASSWORD_RESET_URL = env_str("PASSWORD_RESET_URL", "http://localhost:3000/reset-password?uid={uid}&token={token}")
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
+
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
 CORS_ALLOW_CREDENTIALS = True
 
@@ -142,6 +147,8 @@ REST_FRAMEWORK = {
         "login_ip": env_str("THROTTLE_LOGIN_IP", "20/min"),
         "login_email": env_str("THROTTLE_LOGIN_EMAIL", "5/min"),
         "registration": env_str("THROTTLE_REGISTRATION", "20/hour"),
+        "password_reset_ip": env_str("THROTTLE_PASSWORD_RESET_IP", "20/hour"),
+        "password_reset_email": env_str("THROTTLE_PASSWORD_RESET_EMAIL", "3/hour"),
     },
     "EXCEPTION_HANDLER": "common.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
