@@ -39,6 +39,17 @@ def test_every_word_must_occur_and_as_a_real_substring(search):
     assert search(q="대우캐 부산")["count"] == 0
 
 
+def test_two_character_words_match_by_the_index_alone_and_exactly(search):
+    """Words of one or two syllables get no ILIKE recheck: the bigram is the substring."""
+    SalesOneLeadFactory(name="대우 우캐 상사")
+    SalesOneLeadFactory(name="대 우캐", address="부산광역시 해운대구 우동")  # 대우 only across a space
+    SalesOneLeadFactory(name="넥-스", owner="한넥스")  # 넥스 only in the owner
+    assert names(search(q="대우 우캐")) == ["대우 우캐 상사"]
+    assert names(search(q="넥스")) == ["넥-스"]
+    assert search(q="해운대 우동")["count"] == 1
+    assert search(q="대우캐")["count"] == 0
+
+
 def test_one_character_and_legal_form_queries(search):
     SalesOneLeadFactory(name="주식회사 넥스파")
     SalesOneLeadFactory(name="유한회사 한빛")
