@@ -103,13 +103,20 @@ class CampaignLeadResult(BaseModel):
 
     class Meta(BaseModel.Meta):
         constraints = [models.UniqueConstraint(fields=["campaign", "lead"], name="campaign_result_one_per_lead")]
+        # The claim (pending → sending) must be a HOT update: no index names a column it writes
+        # (status, claimed_at, updated_at), and the table keeps free room in its pages
+        # (fillfactor, migration 0004). Chunks, the completion check and the reconcile job find
+        # their rows through (campaign, chunk), which nothing changes while sending.
         indexes = [
-            models.Index(
-                fields=["campaign", "chunk"], condition=models.Q(status="pending"), name="campaign_result_pending"
-            ),
-            models.Index(fields=["claimed_at"], condition=models.Q(status="sending"), name="campaign_result_sending"),
+            models.Index(fields=["campaign", "chunk"], name="campaign_result_chunk"),
             # A plain index (no varchar_pattern_ops twin): provider webhooks look ids up exactly.
-            models.Index(fields=["provider_message_id"], name="campaign_result_provider_id"),
+            # Partial: a row gets its id when it is settled, not when it is written (lookups must
+            # say provider_message_id <> '' for the planner to use it).
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="campaign_result_provider_id",
+            ),
         ]
 
     def __str__(self) -> str:

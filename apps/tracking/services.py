@@ -308,9 +308,11 @@ def _lock_results(events: list[dict]) -> tuple[dict[uuid.UUID, CampaignLeadResul
     pmids = {p for e in events if not _as_uuid(e.get("result")) for p in e.get("pmids", ())}
     by_pmid: dict[str, uuid.UUID] = {}
     if pmids:
-        for rid, pmid in CampaignLeadResult.objects.filter(provider_message_id__in=pmids).values_list(
-            "id", "provider_message_id"
-        ):
+        # The provider-id index is partial (ids are set when a row is settled): say the id is not ''.
+        by_provider_id = CampaignLeadResult.objects.filter(provider_message_id__in=pmids).exclude(
+            provider_message_id=""
+        )
+        for rid, pmid in by_provider_id.values_list("id", "provider_message_id"):
             by_pmid[pmid] = rid
             ids.add(rid)
     locked = {
