@@ -105,7 +105,7 @@ class CampaignLeadResult(BaseModel):
         constraints = [models.UniqueConstraint(fields=["campaign", "lead"], name="campaign_result_one_per_lead")]
         # The claim (pending → sending) must be a HOT update: no index names a column it writes
         # (status, claimed_at, updated_at), and the table keeps free room in its pages
-        # (fillfactor, migration 0004). Chunks, the completion check and the reconcile job find
+        # (fillfactor 45, migrations 0004-0005). Chunks, the completion check and the reconcile job find
         # their rows through (campaign, chunk), which nothing changes while sending.
         indexes = [
             models.Index(fields=["campaign", "chunk"], name="campaign_result_chunk"),
