@@ -13,32 +13,17 @@ import json
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from .selectors import SearchResult
+from .selectors import SearchResult, planner_rows
 
 # Above this many expected matches (and 5x the exact-count limit) the exact count is not tried:
 # counting the first 1,001 matches of a broad search costs more than its page (서울 + J62 + revenue:
 # 85 ms for the count, 4 ms for the page, on a million companies).
 PLANNER_SURE_ABOVE = 5_000
-
-
-def _planner_rows(rows) -> int:
-    try:
-        sql, params = rows.query.sql_with_params()
-    except EmptyResultSet:  # e.g. an industry prefix no industry has
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def count_matches(queryset, estimate_queryset=None) -> tuple[int, bool]:
@@ -51,13 +36,13 @@ def count_matches(queryset, estimate_queryset=None) -> tuple[int, bool]:
     """
     cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
     rows = queryset.order_by().values("pk")
-    expected = _planner_rows(rows)
+    expected = planner_rows(queryset)
     if expected <= max(5 * cap, PLANNER_SURE_ABOVE):
         exact = rows[: cap + 1].count()
         if exact <= cap:
             return exact, False
     if estimate_queryset is not None:
-        expected = _planner_rows(estimate_queryset.order_by().values("pk"))
+        expected = planner_rows(estimate_queryset)
     return max(expected, cap + 1), True
 
 
@@ -93,7 +78,7 @@ class SalesOneLeadPagination(PageNumberPagination):
                         ]
                     }
                 )
-        rows = list(queryset[offset : offset + size + 1])
+        rows = search.rows(offset, size + 1) if not token else list(queryset[: size + 1])
         self.has_next = len(rows) > size
         rows = rows[:size]
         if not rows and self.page_number and self.page_number > 1:

@@ -8,10 +8,13 @@ btree indexes, so a cursor (keyset) page costs the same at any depth.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -67,6 +70,49 @@ class SearchResult:
     # The same matches without the exact-substring recheck of ``q``, for the planner's row estimate
     # (it cannot estimate ILIKE and guesses a few dozen rows where the bigrams find thousands).
     estimate_queryset: QuerySet | None = None
+    # Relevance by a first word without letter case (Hangul, digits): its "name starts with" tier
+    # can be found through the name index, so a broad search's first pages need not sort every match.
+    relevance_word: str | None = None
+
+    def rows(self, offset: int, limit: int) -> list:
+        """``queryset[offset : offset + limit]``, by the cheaper way for a broad relevance search."""
+        if self.relevance_word and offset + limit <= RELEVANCE_WALK_ROWS:
+            rows = self._relevance_rows(offset + limit)
+            if rows is not None:
+                return rows[offset:]
+        return list(self.queryset[offset : offset + limit])
+
+    def _relevance_rows(self, need: int) -> list | None:
+        """The first ``need`` rows of the relevance order, tier by tier, without sorting every match;
+        None when this way cannot know them (the caller sorts every match).
+
+        Relevance is (tier, revenue, id): 2 = the name starts with the word, 1 = it contains it, 0 =
+        another column. The 2 x ``need`` matches of highest revenue come from the revenue index;
+        the rows of each tier among them are that tier's highest-revenue rows. Whether tier 2 has
+        rows beyond them is counted through the name index. Tier 0, or tier 1 beyond these rows, is
+        not known this way: the caller's full sort answers then.
+        """
+        matches = self.queryset if self.estimate_queryset is None else self.estimate_queryset
+        if planner_rows(matches) < RELEVANCE_WALK_ABOVE:
+            return None  # few matches: sorting them all is cheaper than walking the revenue index
+        by_revenue = ("-sort_key_1", "-sort_key_2")
+        walked = 2 * need
+        top = list(self.queryset.order_by(*by_revenue)[:walked])
+        if len(top) < walked:  # these are all the matches
+            return sorted(top, key=_relevance_sort_key)[:need]
+        tiers = {tier: [row for row in top if row.sort_key_0 == tier] for tier in (2, 1)}
+        if len(tiers[2]) >= need:
+            return tiers[2][:need]
+        starts = self.queryset.filter(_name_starts_with(self.relevance_word))
+        starting = starts.order_by().values("pk")[: walked + 1].count()
+        first = tiers[2]
+        if starting > len(first):  # more names start with the word than the walk met
+            first = list(starts.order_by(*by_revenue)[:need])
+            if len(first) == need:
+                return first
+        if len(first) + len(tiers[1]) < need:
+            return None
+        return first + tiers[1][: need - len(first)]
 
     def after(self, values: list) -> QuerySet:
         """The rows that come after the row whose sort keys are ``values`` (keyset pagination)."""
@@ -78,11 +124,48 @@ class SearchResult:
         return self.queryset.filter(condition)
 
 
+# Relevance pages up to this many rows deep (offset + page + 1) may be read tier by tier, when the
+# planner expects at least RELEVANCE_WALK_ABOVE matches (fewer are cheaper to sort).
+RELEVANCE_WALK_ROWS = 201
+RELEVANCE_WALK_ABOVE = 2_000
+_NO_LETTER_CASE = re.compile(r"[0-9가-힣]+")
+
+
+def _name_prefixes(first: str) -> list[str]:
+    return [f"{first}%", f"주식회사 {first}%", f"(주){first}%", f"유한회사 {first}%", f"㈜{first}%"]
+
+
+def _name_starts_with(first: str) -> RawSQL:
+    """Tier 2 of relevance as LIKE, which the name index (text_pattern_ops) serves; for a word
+    without letter case it is the relevance key's ILIKE."""
+    prefixes = _name_prefixes(first)
+    sql = " OR ".join([f'"{TABLE}"."name" LIKE %s'] * len(prefixes))
+    return RawSQL(f"({sql})", prefixes, output_field=BooleanField())
+
+
+def _relevance_sort_key(row) -> tuple:
+    return (-row.sort_key_0, -row.sort_key_1, -row.sort_key_2)
+
+
+def planner_rows(queryset: QuerySet) -> int:
+    """The planner's estimate of how many rows ``queryset`` has (0 for a query that cannot match)."""
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # e.g. an industry prefix no industry has
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 def _relevance_key(words: list[str]) -> SortKey:
     """2 when the name starts with the first word (after the legal form), 1 when the name contains
     it, 0 when another column matched."""
     first = words[0]
-    prefixes = [f"{first}%", f"주식회사 {first}%", f"(주){first}%", f"유한회사 {first}%", f"㈜{first}%"]
+    prefixes = _name_prefixes(first)
     starts = " OR ".join([f'"{TABLE}"."name" ILIKE %s'] * len(prefixes))
     sql = f'(CASE WHEN {starts} THEN 2 WHEN "{TABLE}"."name" ILIKE %s THEN 1 ELSE 0 END)'
     return SortKey(sql=sql, params=[*prefixes, f"%{first}%"])
@@ -169,8 +252,16 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         **{f"sort_key_{i}": RawSQL(key.sql, key.params, output_field=_output_field(key)) for i, key in enumerate(keys)}
     )
     queryset = queryset.order_by(*[(f"-sort_key_{i}" if descending else f"sort_key_{i}") for i in range(len(keys))])
+    relevance_word = None
+    if ordering == Ordering.RELEVANCE and words and _NO_LETTER_CASE.fullmatch(words[0]):
+        relevance_word = words[0]
     return SearchResult(
-        queryset=queryset, ordering=ordering, keys=keys, descending=descending, estimate_queryset=estimate_queryset
+        queryset=queryset,
+        ordering=ordering,
+        keys=keys,
+        descending=descending,
+        estimate_queryset=estimate_queryset,
+        relevance_word=relevance_word,
     )
 
 

@@ -81,3 +81,28 @@ def test_changing_the_name_updates_the_index(search):
     assert names(search(q="온누")) == ["주식회사 가온누리"]
     assert names(search(q="종렬")) == ["주식회사 가온누리"]
     assert search(q="한빛")["count"] == 0
+
+
+@pytest.mark.parametrize("starting", [0, 3, 30])
+def test_relevance_read_tier_by_tier_equals_the_full_sort(search, monkeypatch, starting):
+    """A broad relevance search reads its first pages by revenue and the name index instead of
+    sorting every match; page for page it must answer what the full sort answers."""
+    from apps.salesone_leads import selectors
+
+    revenues = iter([7, 3, 9, 1, 5, 9, 2, 8, 4, 6] * 10)
+    for i in range(starting):
+        SalesOneLeadFactory(name=f"(주)넥스{i:02d}", finance_revenue=next(revenues) * 10)
+    for i in range(25):
+        SalesOneLeadFactory(name=f"주식회사 대한넥스{i:02d}", finance_revenue=next(revenues) * 100)
+    for i in range(8):
+        SalesOneLeadFactory(name=f"한빛{i}", owner="김넥스", finance_revenue=next(revenues) * 1000)
+    SalesOneLeadFactory(name="가온", finance_revenue=10**9)
+
+    def pages(**params):
+        return [names(search(q="넥스", page=page, **params)) for page in (1, 2, 3)]
+
+    monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 10**9)
+    full = {size: pages(page_size=size) for size in (5, 12)}
+    monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 0)
+    assert {size: pages(page_size=size) for size in (5, 12)} == full
+    assert full[5][0][0].startswith("(주)넥스" if starting else "주식회사 대한넥스")
