@@ -60,14 +60,12 @@ class TaskViewSet(viewsets.ModelViewSet):
         request=None,
         responses={
             202: TaskExecuteWorkflowResponseSerializer,
-            409: OpenApiResponse(
-                description="No linked workflow is an active workflow of yours, or they are already running"
-            ),
+            409: OpenApiResponse(description="No linked workflow is active, or they are already running"),
         },
     )
     @action(detail=True, methods=["post"], url_path="execute-workflow")
     def execute_workflow(self, request, pk=None):
-        """Start every workflow linked to the task (your own active ones) with workflow_data[workflow_id] as
+        """Start every active workflow the creator linked to the task with workflow_data[workflow_id] as
         input; the task moves to in_progress, then completed or failed as the executions finish."""
         task = self.get_object()
         executions = list(task_execute_workflows(task=task, user=request.user))

@@ -291,8 +291,9 @@ def dispatcher_advance(dispatcher: executor.Dispatcher, execution_id) -> None:
 
 @transaction.atomic
 def task_execute_workflows(*, task, user) -> list[WorkflowExecution]:
-    """Run every workflow linked to the task (the user's own active ones), each with
-    ``task.workflow_data[str(workflow_id)]`` as input; the task moves to in_progress, then to
+    """Run every active workflow linked to the task, each with ``task.workflow_data[str(workflow_id)]``
+    as input. The creator linked them (only his own can be linked), so the assignee who works the task
+    runs them too; a workflow of anyone else never runs. The task moves to in_progress, then to
     completed when every execution completes or failed when one fails or is cancelled."""
     from apps.tasks.models import Task
     from apps.tasks.services import task_change_status
@@ -300,9 +301,11 @@ def task_execute_workflows(*, task, user) -> list[WorkflowExecution]:
     task = Task.objects.select_for_update().get(pk=task.pk)
     if not task.workflow_ids:
         raise Conflict("This task has no linked workflows.")
-    workflows = {w.pk: w for w in Workflow.objects.filter(pk__in=task.workflow_ids, user=user, is_active=True)}
+    owners = {task.created_by_id, user.pk}
+    linked = Workflow.objects.filter(pk__in=task.workflow_ids, user_id__in=owners, is_active=True)
+    workflows = {w.pk: w for w in linked}
     if not workflows:
-        raise Conflict("None of the workflows linked to this task is an active workflow of yours.")
+        raise Conflict("None of the workflows linked to this task is active.")
     if task.executions.filter(status__in=[E.PENDING, E.RUNNING]).exists():
         raise Conflict("This task's workflows are already running.")
     workflow_data = task.workflow_data if isinstance(task.workflow_data, dict) else {}

@@ -101,3 +101,21 @@ def test_running_again_while_running_is_409(auth_client, user):
 
 def test_another_users_task_is_404(other_client, user):
     assert other_client.post(URL.format(TaskFactory(created_by=user).pk)).status_code == 404
+
+
+def test_the_assignee_runs_the_workflows_the_creator_linked(other_client, other_user, user):
+    workflow = WorkflowFactory(user=user, nodes=[transform("vat", compute={"vat": "input.amount // 10"})])
+    task = invoice_task(user, workflow, assignee=other_user)
+
+    response = other_client.post(URL.format(task.pk))
+    assert response.status_code == 202, response.json()
+    execution = WorkflowExecution.objects.get(task=task)
+    assert execution.workflow_id == workflow.pk and execution.input_data == INVOICE_INPUT
+    execution_run_inline(execution.pk)
+    assert other_client.get(f"/api/tasks/{task.pk}/").json()["status"] == "completed"
+
+
+def test_a_third_users_workflow_on_the_task_never_runs(other_client, other_user, user):
+    task = invoice_task(user, WorkflowFactory(), assignee=other_user)  # not linkable through the API
+    assert other_client.post(URL.format(task.pk)).status_code == 409
+    assert not WorkflowExecution.objects.filter(task=task).exists()
