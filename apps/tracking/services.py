@@ -302,18 +302,36 @@ def _lock_results(events: list[dict]) -> tuple[dict[uuid.UUID, CampaignLeadResul
     and which result each event (by key) belongs to.
 
     An event names its result by id (our token, or the provider's custom args), else by the
-    provider's message id.
+    provider's message id and the recipient's address.
     """
     ids = {rid for e in events if (rid := _as_uuid(e.get("result")))}
     pmids = {p for e in events if not _as_uuid(e.get("result")) for p in e.get("pmids", ())}
-    by_pmid: dict[str, uuid.UUID] = {}
+    # One provider request carries up to 1,000 recipients under one message id (SendGrid's
+    # X-Message-Id, Mailgun's id): the recipient's address tells them apart.
+    by_pmid: dict[str, dict[str, uuid.UUID]] = {}
     if pmids:
         # The provider-id index is partial (ids are set when a row is settled): say the id is not ''.
         by_provider_id = CampaignLeadResult.objects.filter(provider_message_id__in=pmids).exclude(
             provider_message_id=""
         )
-        for rid, pmid in by_provider_id.values_list("id", "provider_message_id"):
-            by_pmid[pmid] = rid
+        for rid, pmid, email in by_provider_id.values_list("id", "provider_message_id", "email"):
+            by_pmid.setdefault(pmid, {})[email.strip().lower()] = rid
+
+    def by_provider_id_of(event: dict) -> uuid.UUID | None:
+        email = (event.get("email") or "").strip().lower()
+        for pmid in event.get("pmids", ()):
+            recipients = by_pmid.get(pmid, {})
+            if email in recipients:
+                return recipients[email]
+            if not email and len(recipients) == 1:
+                return next(iter(recipients.values()))
+        return None
+
+    result_of = {}
+    for event in events:
+        rid = _as_uuid(event.get("result")) or by_provider_id_of(event)
+        result_of[event["key"]] = rid
+        if rid is not None:
             ids.add(rid)
     locked = {
         r.id: r
@@ -322,13 +340,7 @@ def _lock_results(events: list[dict]) -> tuple[dict[uuid.UUID, CampaignLeadResul
         .only(*_RESULT_FIELDS)
         .order_by("id")
     }
-    result_of = {}
-    for event in events:
-        rid = _as_uuid(event.get("result"))
-        if rid is None:
-            rid = next((by_pmid[p] for p in event.get("pmids", ()) if p in by_pmid), None)
-        result_of[event["key"]] = rid if rid in locked else None
-    return locked, result_of
+    return locked, {key: rid if rid in locked else None for key, rid in result_of.items()}
 
 
 _RESULT_FIELDS = (

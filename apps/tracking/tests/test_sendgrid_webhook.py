@@ -176,6 +176,19 @@ def test_result_found_by_message_id_when_custom_args_are_missing(client, signer,
     assert result.status == Status.OPENED
 
 
+def test_without_custom_args_the_recipient_picks_the_result_among_one_requests_rows(client, signer, drain):
+    # One SendGrid request sends up to 1,000 personalizations under a single X-Message-Id.
+    first, second = ResultFactory(provider_message_id="batch0001"), ResultFactory(provider_message_id="batch0001")
+    event = sg_event(second, "open", useragent=BROWSER)
+    del event["result_id"]
+    post(client, signer, [event])
+    drain()
+    assert TrackingEvent.objects.get().result_id == second.id
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (Status.SENT, Status.OPENED)
+
+
 def test_sg_machine_open_is_flagged_not_counted(client, signer, drain):
     result = ResultFactory()
     post(client, signer, [sg_event(result, "open", useragent=BROWSER, sg_machine_open=True)])
