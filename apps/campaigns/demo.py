@@ -48,7 +48,7 @@ def _send(campaign: Campaign) -> None:
     must work (and finish sending) without a worker or broker.
     """
     now = timezone.now()
-    campaign_write_recipients(campaign=campaign)
+    campaign_write_recipients(campaign_id=campaign.pk, dispatch=False)  # the chunks are sent below
     Campaign.objects.filter(pk=campaign.pk).update(
         status=Campaign.Status.IN_PROGRESS, started_at=now, last_progress_at=now, failure_reason=""
     )

@@ -45,6 +45,9 @@ class Campaign(BaseModel):
     # Last time a chunk was dispatched or settled: a campaign quiet for long is re-dispatched by the
     # reconcile job (a chunk message lost with a crashed worker).
     last_progress_at = models.DateTimeField(null=True, blank=True)
+    # Set when the recipient writer has written every recipient row (it runs after the start, as a
+    # task, and the chunks send while it writes): a campaign completes only once this is set.
+    recipients_written_at = models.DateTimeField(null=True, blank=True)
 
     # Transitions (DESIGN.md, States).
     STARTABLE = frozenset({Status.DRAFT, Status.SCHEDULED, Status.PAUSED, Status.FAILED})

@@ -28,17 +28,25 @@ UNKNOWN_OUTCOME_REASON = (
 # How long after a campaign was paused or failed the reconcile job still looks for its stale rows.
 STOPPED_CAMPAIGN_RECONCILE = timedelta(days=7)
 
-# One statement writes every recipient row: the union of the campaign's lead lists, one row per
-# lead, one lead per address (case-insensitive; the oldest lead keeps it), rows without an address
-# or with a suppressed one written as failed with the reason. Sendable rows are numbered into
-# chunks of CAMPAIGN_CHUNK_SIZE for the chunk tasks.
-_WRITE_RECIPIENTS_SQL = """
+# Recipients are written by a Celery task (write_campaign_recipients), not by the start: sending
+# begins after the first slice of chunks is written instead of after all of them. The writer first
+# numbers every recipient once into a temporary table of its session: the union of the campaign's
+# lead lists, one row per lead, one lead per address (case-insensitive; the oldest lead keeps it),
+# rows without an address or with a suppressed one to be written as failed with the reason, sendable
+# rows numbered into chunks of CAMPAIGN_CHUNK_SIZE. An address that already has a row of another lead
+# (a writer run again after a crash, with the lists changed meanwhile) is left out. Then it writes
+# the rows slice by slice (WRITE_SLICE_CHUNKS chunks each, ON CONFLICT (campaign, lead) DO NOTHING,
+# so a run after a crash never writes a row twice), each slice committed and its chunks dispatched.
+_NUMBER_RECIPIENTS_SQL = """
+CREATE TEMPORARY TABLE campaign_recipients_todo AS
 WITH list_leads AS (
     SELECT DISTINCT member.lead_id
     FROM campaigns_campaign_leadlists cl
     JOIN leads_leadlist ll ON ll.id = cl.leadlist_id
     CROSS JOIN LATERAL unnest(ll.lead_ids) AS member(lead_id)
     WHERE cl.campaign_id = %(campaign)s AND ll.user_id = %(user)s
+), written AS MATERIALIZED (
+    SELECT lead_id, email FROM campaigns_campaignleadresult WHERE campaign_id = %(campaign)s AND email <> ''
 ), candidates AS (
     SELECT l.id AS lead_id, lower(btrim(l.email)) AS email, l.created_at
     FROM leads_lead l
@@ -52,16 +60,20 @@ WITH list_leads AS (
            ) AS copy
     FROM candidates c
     LEFT JOIN mail_suppressedaddress s ON c.email <> '' AND s.email = c.email
-), numbered AS (
-    SELECT r.lead_id, r.email, r.suppressed,
-           CASE WHEN r.email <> '' AND r.suppressed IS NULL THEN
-               (row_number() OVER (
-                   PARTITION BY (r.email <> '' AND r.suppressed IS NULL) ORDER BY r.created_at, r.lead_id
-               ) - 1) / %(chunk_size)s
-           END AS chunk
-    FROM ranked r
-    WHERE r.copy = 1
+    WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.email = c.email AND w.lead_id IS DISTINCT FROM c.lead_id)
 )
+SELECT r.lead_id, r.email, r.suppressed,
+       CASE WHEN r.email <> '' AND r.suppressed IS NULL THEN
+           (row_number() OVER (
+               PARTITION BY (r.email <> '' AND r.suppressed IS NULL) ORDER BY r.created_at, r.lead_id
+           ) - 1) / %(chunk_size)s
+       END AS chunk
+FROM ranked r
+WHERE r.copy = 1
+"""
+
+# One slice: chunks [first, last], and with the first slice the rows that are never sent.
+_WRITE_SLICE_SQL = """
 INSERT INTO campaigns_campaignleadresult (
     id, created_at, updated_at, campaign_id, lead_id, email, title, data, status, sent, error_message,
     provider, provider_message_id, message_id, open_count, click_count, chunk, retryable
@@ -75,27 +87,87 @@ SELECT gen_random_uuid(), now(), now(), %(campaign)s, n.lead_id, n.email, '', '{
            ELSE ''
        END,
        '', '', '', 0, 0, n.chunk, false
-FROM numbered n
+FROM campaign_recipients_todo n
+WHERE n.chunk BETWEEN %(first)s AND %(last)s OR (%(first)s = 0 AND n.chunk IS NULL)
+ORDER BY n.chunk, n.lead_id
 ON CONFLICT (campaign_id, lead_id) DO NOTHING
 """
+
+# Chunks per slice of the recipient writer: 10,000 rows at the default chunk size.
+WRITE_SLICE_CHUNKS = 10
 
 
 def _lock(campaign: Campaign) -> Campaign:
     return Campaign.objects.select_for_update().select_related("template", "user").get(pk=campaign.pk)
 
 
-def campaign_write_recipients(*, campaign: Campaign) -> int:
-    """Write one result row per recipient; returns the rows written."""
+def campaign_write_recipients(*, campaign_id, dispatch: bool = True) -> int:
+    """Write the campaign's recipient rows slice by slice, dispatching each slice's chunks as soon
+    as it commits; then mark the recipients written and complete the campaign if nothing is left to
+    send. Returns the rows written. Safe to run again after a crash, or while another run is going
+    (that one finishes the work; this one returns 0). dispatch=False: no chunk is queued (the demo
+    seed sends them itself, without a broker)."""
+    campaign = Campaign.objects.filter(pk=campaign_id).only("id", "user_id", "recipients_written_at").first()
+    if campaign is None or campaign.recipients_written_at is not None:
+        return 0
     with connection.cursor() as cursor:
-        if connection.in_atomic_block:
-            # Its three sorts of 100,000 rows fit in memory instead of spilling to disk (about a
-            # second less at 100,000 leads); for this statement's transaction only.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(
-            _WRITE_RECIPIENTS_SQL,
-            {"campaign": campaign.pk, "user": campaign.user_id, "chunk_size": settings.CAMPAIGN_CHUNK_SIZE},
-        )
-        return cursor.rowcount
+        cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [f"campaign-recipients:{campaign.pk}"])
+        if not cursor.fetchone()[0]:
+            return 0
+        try:
+            campaign.refresh_from_db(fields=["recipients_written_at"])
+            if campaign.recipients_written_at is not None:  # another run finished meanwhile
+                return 0
+            return _write_slices(cursor, campaign, dispatch=dispatch)
+        finally:
+            cursor.execute("DROP TABLE IF EXISTS campaign_recipients_todo")
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [f"campaign-recipients:{campaign.pk}"])
+
+
+def _write_slices(cursor, campaign: Campaign, *, dispatch: bool) -> int:
+    params = {"campaign": campaign.pk, "user": campaign.user_id, "chunk_size": settings.CAMPAIGN_CHUNK_SIZE}
+    with transaction.atomic():
+        # Its sorts of 100,000 rows fit in memory instead of spilling to disk.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("DROP TABLE IF EXISTS campaign_recipients_todo")
+        cursor.execute(_NUMBER_RECIPIENTS_SQL, params)
+        cursor.execute("SELECT max(chunk) FROM campaign_recipients_todo")
+        last_chunk = cursor.fetchone()[0]
+    written = 0
+    first = 0
+    while True:
+        last = first + WRITE_SLICE_CHUNKS - 1
+        with transaction.atomic():
+            # Holds off a delete of the (paused) campaign until this slice commits.
+            cursor.execute("SELECT 1 FROM campaigns_campaign WHERE id = %s FOR KEY SHARE", [campaign.pk])
+            if cursor.fetchone() is None:
+                return written
+            cursor.execute(_WRITE_SLICE_SQL, {**params, "first": first, "last": last})
+            written += cursor.rowcount
+            Campaign.objects.filter(pk=campaign.pk).update(last_progress_at=timezone.now())
+        if dispatch and last_chunk is not None:
+            _dispatch_chunks(campaign.pk, range(first, min(last, last_chunk) + 1))
+        if last_chunk is None or last >= last_chunk:
+            break
+        first = last + 1
+    Campaign.objects.filter(pk=campaign.pk).update(recipients_written_at=timezone.now())
+    campaign_complete_if_done(campaign_id=campaign.pk)
+    return written
+
+
+def _dispatch_chunks(campaign_id, chunks) -> None:
+    """Queue the chunks once the current transaction commits (at once outside one). A chunk of a
+    campaign paused meanwhile finds it not in progress and sends nothing; the resume dispatches it."""
+    from .tasks import send_campaign_chunk
+
+    chunks = list(chunks)
+    transaction.on_commit(lambda: [send_campaign_chunk.delay(str(campaign_id), chunk) for chunk in chunks])
+
+
+def _write_recipients_on_commit(campaign_id) -> None:
+    from .tasks import write_campaign_recipients
+
+    transaction.on_commit(lambda: write_campaign_recipients.delay(str(campaign_id)))
 
 
 def _pending_chunks(campaign_id) -> list[int]:
@@ -122,10 +194,13 @@ def _dispatch_on_commit(campaign_id) -> None:
 def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
     """draft/scheduled/paused/failed → in_progress (or → scheduled for a future scheduled_at).
 
-    The first start writes every recipient row; a resume sends only rows not yet sent.
+    The first start hands the recipient rows to the writer task (queued on commit), which dispatches
+    the chunks as it writes them and completes the campaign if none is sendable; a resume sends only
+    rows not yet sent (and runs the writer again if it has not finished).
     """
     now = now or timezone.now()
     campaign = _lock(campaign)
+    first_start = campaign.started_at is None
     if campaign.status not in Campaign.STARTABLE:
         raise Conflict(f"A campaign that is {campaign.get_status_display().lower()} cannot be started.")
     if campaign.started_at is None:
@@ -135,7 +210,6 @@ def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campai
             campaign.status = Status.SCHEDULED
             campaign.save(update_fields=["status", "updated_at"])
             return campaign
-        campaign_write_recipients(campaign=campaign)
         campaign.started_at = now
     campaign.status = Status.IN_PROGRESS
     campaign.failure_reason = ""
@@ -144,7 +218,11 @@ def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campai
     campaign.save(
         update_fields=["status", "started_at", "failure_reason", "completed_at", "last_progress_at", "updated_at"]
     )
-    if not campaign_has_open_rows(campaign.pk):
+    if campaign.recipients_written_at is None:
+        _write_recipients_on_commit(campaign.pk)
+        if first_start:
+            return campaign
+    elif not campaign_has_open_rows(campaign.pk):
         campaign.status = Status.COMPLETED
         campaign.completed_at = now
         campaign.save(update_fields=["status", "completed_at", "updated_at"])
@@ -267,12 +345,14 @@ def campaign_has_open_rows(campaign_id) -> bool:
 
 
 def campaign_complete_if_done(*, campaign_id) -> bool:
-    """in_progress → completed once no row is pending or sending. Run after each settle commits."""
+    """in_progress → completed once every recipient row is written and none is pending or sending.
+    Run after each settle commits, and by the recipient writer when it has finished."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             UPDATE campaigns_campaign SET status = 'completed', completed_at = now(), updated_at = now()
-            WHERE id = %(campaign)s AND status = 'in_progress' AND NOT EXISTS ({_OPEN_ROW_SQL})
+            WHERE id = %(campaign)s AND status = 'in_progress' AND recipients_written_at IS NOT NULL
+              AND NOT EXISTS ({_OPEN_ROW_SQL})
             """,
             {"campaign": campaign_id},
         )
@@ -310,6 +390,8 @@ def campaigns_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     2. A campaign in progress with pending rows and no progress for a lease is re-dispatched (its
        chunk messages died with the worker). Duplicate chunk tasks are harmless.
     3. A campaign in progress with nothing left pending is completed.
+    4. A campaign in progress whose recipient writer died before finishing (no progress for a
+       lease) gets the writer again; it resumes where the rows end.
     """
     from .sending import in_send_window
 
@@ -332,6 +414,8 @@ def campaigns_reconcile(*, now: datetime | None = None) -> dict[str, int]:
             completed += 1
             continue
         quiet = campaign.last_progress_at is None or campaign.last_progress_at < now - lease
+        if quiet and campaign.recipients_written_at is None:
+            _write_recipients_on_commit(campaign.pk)
         if (quiet or campaign.pk in stale_campaigns) and in_send_window(campaign, now=now):
             campaign_dispatch(campaign_id=campaign.pk)
             redispatched += 1

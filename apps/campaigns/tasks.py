@@ -18,6 +18,13 @@ def send_campaign_chunk(campaign_id: str, chunk: int, attempt: int = 0) -> dict:
 
 
 @shared_task(ignore_result=True)
+def write_campaign_recipients(campaign_id: str) -> int:
+    """Write a started campaign's recipient rows, dispatching chunks as they are written. Safe to run
+    again (after a crash, or by the reconcile job): rows already written are kept, none twice."""
+    return services.campaign_write_recipients(campaign_id=campaign_id)
+
+
+@shared_task(ignore_result=True)
 def start_due_campaigns() -> int:
     return services.campaigns_start_due()
 

@@ -34,3 +34,11 @@ class CampaignFactory(factory.django.DjangoModelFactory):
 
 def lead_list_with(user, leads, **kwargs):
     return LeadListFactory(user=user, lead_ids=[lead.pk for lead in leads], **kwargs)
+
+
+def write_recipients(campaign):
+    """Run the recipient writer a start queues, here and now, without running the chunks it queues
+    (their on_commit dispatch never runs inside a test's transaction)."""
+    from apps.campaigns.services import campaign_write_recipients
+
+    return campaign_write_recipients(campaign_id=campaign.pk)

@@ -5,7 +5,7 @@ import pytest
 from apps.accounts.tests.factories import UserFactory
 from apps.campaigns.models import Campaign, CampaignLeadResult
 
-from .factories import CampaignFactory, LeadFactory, lead_list_with
+from .factories import CampaignFactory, LeadFactory, lead_list_with, write_recipients
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/campaigns/campaign/"
@@ -43,6 +43,7 @@ def test_pause_then_retry_actions(user, staff_client, fake_sendgrid, send, djang
     campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, leads)])
     with django_capture_on_commit_callbacks(execute=False):  # started, but no chunk runs yet
         _act(staff_client, "start_campaigns", campaign)
+    write_recipients(campaign)
 
     response = _act(staff_client, "pause_campaigns", campaign)
     assert "Paused 1 campaign(s)." in response.content.decode()

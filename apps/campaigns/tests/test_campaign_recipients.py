@@ -6,7 +6,7 @@ from apps.campaigns.models import CampaignLeadResult
 from apps.campaigns.services import campaign_start
 from apps.mail.models import SuppressedAddress
 
-from .factories import CampaignFactory, LeadFactory, lead_list_with
+from .factories import CampaignFactory, LeadFactory, lead_list_with, write_recipients
 
 pytestmark = pytest.mark.django_db
 R = CampaignLeadResult.Status
@@ -41,7 +41,8 @@ def test_address_suppressed_after_start_is_not_sent(user, fake_sendgrid, send, d
     lead = LeadFactory(user=user, email="late@optout.co.kr")
     other = LeadFactory(user=user)
     campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, [lead, other])])
-    campaign_start(campaign=campaign)  # rows written, chunks not run yet
+    campaign_start(campaign=campaign)
+    write_recipients(campaign)  # rows written, chunks not run yet
     SuppressedAddress.objects.create(email="late@optout.co.kr", reason=SuppressedAddress.Reason.BOUNCED)
 
     from apps.campaigns.tasks import send_campaign_chunk

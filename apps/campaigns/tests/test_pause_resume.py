@@ -6,7 +6,7 @@ from apps.campaigns.models import Campaign, CampaignLeadResult
 from apps.campaigns.services import campaign_pause, campaign_start
 from apps.campaigns.tasks import send_campaign_chunk
 
-from .factories import CampaignFactory, LeadFactory, lead_list_with
+from .factories import CampaignFactory, LeadFactory, lead_list_with, write_recipients
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,8 @@ def test_pause_stops_sending_and_resume_finishes_only_the_rest(user, fake_sendgr
     settings.CAMPAIGN_CHUNK_SIZE = 2
     leads = [LeadFactory(user=user) for _ in range(6)]
     campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, leads)])
-    campaign_start(campaign=campaign)  # rows written; the chunk tasks are not run yet
+    campaign_start(campaign=campaign)
+    write_recipients(campaign)  # rows written; the chunk tasks are not run yet
 
     send(send_campaign_chunk, str(campaign.pk), 0)
     assert fake_sendgrid.received_count == 2

@@ -17,7 +17,7 @@ from apps.campaigns.services import (
 )
 from apps.campaigns.tasks import send_campaign_chunk
 
-from .factories import CampaignFactory, LeadFactory, lead_list_with
+from .factories import CampaignFactory, LeadFactory, lead_list_with, write_recipients
 
 pytestmark = pytest.mark.django_db
 R = CampaignLeadResult.Status
@@ -27,7 +27,8 @@ def test_rows_of_a_dead_worker_are_failed_after_the_lease_even_once_paused(user,
     settings.CAMPAIGN_CHUNK_SIZE = 2
     leads = [LeadFactory(user=user) for _ in range(6)]
     campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, leads)])
-    campaign_start(campaign=campaign)  # rows written; the chunk tasks are not run yet
+    campaign_start(campaign=campaign)
+    write_recipients(campaign)  # rows written; the chunk tasks are not run yet
     send(send_campaign_chunk, str(campaign.pk), 0)
     send(send_campaign_chunk, str(campaign.pk), 2)
     # A worker claims chunk 1 and dies before sending: its rows stay 'sending'.
@@ -55,6 +56,7 @@ def test_a_campaign_completes_only_when_its_last_row_is_settled(user, fake_sendg
     leads = [LeadFactory(user=user) for _ in range(5)]
     campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, leads)])
     campaign_start(campaign=campaign)
+    write_recipients(campaign)
     for chunk in (2, 1):  # out of order: the highest chunk is done first
         send(send_campaign_chunk, str(campaign.pk), chunk)
         campaign.refresh_from_db()
