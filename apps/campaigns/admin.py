@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from common.exceptions import Conflict
 
 from . import services
-from .models import Campaign, CampaignLeadResult, CampaignTemplate
+from .models import Campaign, CampaignLeadResult, CampaignProviderRequest, CampaignTemplate
 
 INLINE_RESULT_ROWS = 50
 
@@ -103,6 +103,20 @@ class CampaignLeadResultAdmin(admin.ModelAdmin):
     list_select_related = ["campaign"]
     raw_id_fields = ["campaign", "lead"]
     readonly_fields = [f.name for f in CampaignLeadResult._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CampaignProviderRequest)
+class CampaignProviderRequestAdmin(admin.ModelAdmin):
+    """Written by the sender, one row per provider request: read-only."""
+
+    list_display = ["provider_message_id", "campaign", "chunk", "created_at"]
+    search_fields = ["provider_message_id"]
+    list_select_related = ["campaign"]
+    raw_id_fields = ["campaign"]
+    readonly_fields = [f.name for f in CampaignProviderRequest._meta.fields]
 
     def has_add_permission(self, request):
         return False

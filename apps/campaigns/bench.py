@@ -16,7 +16,7 @@ from apps.leads.models import Lead
 from services.email import EmailMessage
 from services.email.sendgrid import SendGridProvider
 
-from .models import Campaign, CampaignLeadResult, CampaignTemplate
+from .models import Campaign, CampaignLeadResult, CampaignProviderRequest, CampaignTemplate
 from .rendering import RenderContextFactory, advertising_subject, render
 from .sending import ClaimedRow, _profiles, from_address, sender_for
 
@@ -59,3 +59,10 @@ def send_campaign_email_naive(campaign_id: str, lead_id: str, template_id: str) 
         provider_message_id=result.message_id,
         title=rendered.subject[:998],
     )
+    # Webhooks without our custom args find the row by provider id through this table.
+    for chunk in CampaignLeadResult.objects.filter(campaign_id=campaign_id, lead_id=lead_id).values_list(
+        "chunk", flat=True
+    ):
+        CampaignProviderRequest.objects.get_or_create(
+            provider_message_id=result.message_id[:255], campaign_id=campaign_id, chunk=chunk
+        )

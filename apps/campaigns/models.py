@@ -108,19 +108,41 @@ class CampaignLeadResult(BaseModel):
         constraints = [models.UniqueConstraint(fields=["campaign", "lead"], name="campaign_result_one_per_lead")]
         # The claim (pending → sending) must be a HOT update: no index names a column it writes
         # (status, claimed_at, updated_at), and the table keeps free room in its pages
-        # (fillfactor 45, migrations 0004-0005). Chunks, the completion check and the reconcile job find
+        # (fillfactor 18, migrations 0004, 0005, 0007). Chunks, the completion check and the reconcile job find
         # their rows through (campaign, chunk), which nothing changes while sending.
         indexes = [
             models.Index(fields=["campaign", "chunk"], name="campaign_result_chunk"),
-            # A plain index (no varchar_pattern_ops twin): provider webhooks look ids up exactly.
-            # Partial: a row gets its id when it is settled, not when it is written (lookups must
-            # say provider_message_id <> '' for the planner to use it).
-            models.Index(
-                fields=["provider_message_id"],
-                condition=~models.Q(provider_message_id=""),
-                name="campaign_result_provider_id",
-            ),
         ]
+        # The settle (sending → sent) is HOT too: no index names provider_message_id or message_id.
+        # Webhooks find a row by provider id through CampaignProviderRequest and (campaign, chunk);
+        # replies by the result id inside our Message-ID (apps/tracking/replies.py).
 
     def __str__(self) -> str:
         return f"{self.campaign} → {self.email or self.lead_id} ({self.status})"
+
+
+class CampaignProviderRequest(models.Model):
+    """One provider request of a chunk (up to 1,000 recipients under one provider message id:
+    SendGrid's X-Message-Id, Mailgun's id), written once when its rows are settled.
+
+    Webhook events that do not carry our result id name the provider id and the recipient: this
+    table gives the (campaign, chunk) whose rows to look at, so the result table needs no index on
+    the provider id and its settle stays a HOT update.
+    """
+
+    provider_message_id = models.CharField(max_length=255)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    chunk = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_message_id", "campaign", "chunk"],
+                name="campaign_provider_request_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_message_id} → {self.campaign_id} chunk {self.chunk}"

@@ -73,7 +73,10 @@ LEFT JOIN leads_lead l ON l.id = c.lead_id
 LEFT JOIN salesone_leads_industry i ON i.id = l.industry_id
 """
 
+# The settle writes no indexed column (a HOT update); the provider ids go into the small
+# CampaignProviderRequest table, one row per provider request, for the webhooks to find the rows.
 _SETTLE_SENT_SQL = """
+WITH settled AS (
 UPDATE campaigns_campaignleadresult r
 SET status = CASE WHEN r.status IN ('sending', 'failed', 'pending') THEN 'sent' ELSE r.status END,
     sent = true, sent_at = %(sent_at)s, provider = %(provider)s, provider_message_id = v.provider_message_id,
@@ -82,6 +85,11 @@ SET status = CASE WHEN r.status IN ('sending', 'failed', 'pending') THEN 'sent' 
 FROM jsonb_to_recordset(%(rows)s::jsonb)
      AS v(id uuid, title text, data jsonb, provider_message_id text, message_id text)
 WHERE r.id = v.id AND r.claimed_at = %(claimed_at)s
+RETURNING r.provider_message_id, r.campaign_id, r.chunk
+)
+INSERT INTO campaigns_campaignproviderrequest (provider_message_id, campaign_id, chunk, created_at)
+SELECT DISTINCT provider_message_id, campaign_id, chunk, now() FROM settled WHERE provider_message_id <> ''
+ON CONFLICT DO NOTHING
 """
 
 _SETTLE_FAILED_SQL = """

@@ -2,12 +2,13 @@
 
 In order: a ``reply+<token>@`` recipient (links.reply_address, when the campaign set it as Reply-To),
 then the Message-IDs in In-Reply-To and References against CampaignLeadResult.message_id (the
-Message-ID header the campaign set when sending), with or without angle brackets.
+Message-ID header the campaign set when sending, <result id@domain>), with or without angle brackets.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 
 from apps.campaigns.models import CampaignLeadResult
 from services.email.tracking import InboundMail, referenced_message_ids
@@ -28,13 +29,25 @@ def match_reply(mail: InboundMail) -> tuple[CampaignLeadResult | None, str]:
         if result is not None:
             return result, InboundMessage.MatchedBy.REPLY_ADDRESS
     ids = referenced_message_ids(mail)
-    if ids:
-        candidates = ids + [f"<{i}>" for i in ids]
+    # Our Message-ID is <result id@domain> (apps/campaigns/sending.py build_messages): look the row up
+    # by primary key (message_id has no index, so the settle stays HOT), then check that the stored
+    # Message-ID is the referenced one.
+    result_ids = {rid for i in ids if (rid := _result_id_of(i))}
+    if result_ids:
         by_message_id = {
-            r.message_id.strip("<>"): r
-            for r in CampaignLeadResult.objects.filter(message_id__in=candidates).exclude(message_id="")
+            r.message_id.strip("<>"): r for r in CampaignLeadResult.objects.filter(id__in=result_ids) if r.message_id
         }
         for message_id in ids:
             if message_id in by_message_id:
                 return by_message_id[message_id], InboundMessage.MatchedBy.MESSAGE_ID
     return None, InboundMessage.MatchedBy.NONE
+
+
+def _result_id_of(message_id: str) -> uuid.UUID | None:
+    local, at, _ = message_id.strip().strip("<>").partition("@")
+    if not at:
+        return None
+    try:
+        return uuid.UUID(local)
+    except ValueError:
+        return None

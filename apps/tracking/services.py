@@ -29,7 +29,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import Count, Min, Q
 from psycopg.types.json import Jsonb
 
-from apps.campaigns.models import Campaign, CampaignLeadResult
+from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignProviderRequest
 from apps.mail.models import SuppressedAddress
 from services.email.tracking import InboundMail, ProviderEvent
 
@@ -310,12 +310,18 @@ def _lock_results(events: list[dict]) -> tuple[dict[uuid.UUID, CampaignLeadResul
     # X-Message-Id, Mailgun's id): the recipient's address tells them apart.
     by_pmid: dict[str, dict[str, uuid.UUID]] = {}
     if pmids:
-        # The provider-id index is partial (ids are set when a row is settled): say the id is not ''.
-        by_provider_id = CampaignLeadResult.objects.filter(provider_message_id__in=pmids).exclude(
-            provider_message_id=""
+        # The result table has no provider-id index (its settle stays HOT): the request table names
+        # the (campaign, chunk) of each id, whose rows the (campaign, chunk) index finds.
+        requests = set(
+            CampaignProviderRequest.objects.filter(provider_message_id__in=pmids).values_list("campaign_id", "chunk")
         )
-        for rid, pmid, email in by_provider_id.values_list("id", "provider_message_id", "email"):
-            by_pmid.setdefault(pmid, {})[email.strip().lower()] = rid
+        if requests:
+            in_requests = Q()
+            for campaign_id, chunk in requests:
+                in_requests |= Q(campaign_id=campaign_id, chunk=chunk)
+            by_provider_id = CampaignLeadResult.objects.filter(in_requests, provider_message_id__in=pmids)
+            for rid, pmid, email in by_provider_id.values_list("id", "provider_message_id", "email"):
+                by_pmid.setdefault(pmid, {})[email.strip().lower()] = rid
 
     def by_provider_id_of(event: dict) -> uuid.UUID | None:
         email = (event.get("email") or "").strip().lower()

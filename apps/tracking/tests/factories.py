@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import factory
 
 from apps.accounts.tests.factories import UserFactory
-from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
+from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignProviderRequest, CampaignTemplate
 
 
 class CampaignTemplateFactory(factory.django.DjangoModelFactory):
@@ -32,8 +32,11 @@ class ResultFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = CampaignLeadResult
+        skip_postgeneration_save = True
 
+    id = factory.LazyFunction(uuid.uuid4)
     campaign = factory.SubFactory(CampaignFactory)
+    chunk = 0
     email = factory.Sequence(lambda n: f"ceo{n}@company{n}.co.kr")
     title = "(광고) 안녕하세요 대표님"
     status = CampaignLeadResult.Status.SENT
@@ -41,4 +44,13 @@ class ResultFactory(factory.django.DjangoModelFactory):
     sent_at = factory.LazyFunction(lambda: datetime.now(tz=UTC) - timedelta(hours=1))
     provider = "sendgrid"
     provider_message_id = factory.LazyFunction(lambda: uuid.uuid4().hex[:22])
-    message_id = factory.LazyAttribute(lambda o: f"<{uuid.uuid4()}@salesone.kr>")
+    # As the sender sets it: <result id@domain>.
+    message_id = factory.LazyAttribute(lambda o: f"<{o.id}@salesone.kr>")
+
+    @factory.post_generation
+    def provider_request(obj, create, extracted, **kwargs):
+        # The sender's settle writes one row per provider request: webhooks find results through it.
+        if create and obj.provider_message_id:
+            CampaignProviderRequest.objects.get_or_create(
+                provider_message_id=obj.provider_message_id, campaign_id=obj.campaign_id, chunk=obj.chunk
+            )

@@ -69,6 +69,16 @@ def test_reply_matched_by_reply_address(client):
     assert InboundMessage.objects.get().matched_by == "reply_address"
 
 
+def test_a_message_id_naming_a_result_id_under_another_domain_is_not_matched(client):
+    # Replies are looked up by the result id inside <id@domain>, and only match the Message-ID we sent.
+    result = ResultFactory()
+    forged = f"<{result.id}@elsewhere.example>"
+    response = client.post(SENDGRID_URL, sendgrid_form(in_reply_to=forged, references="<not-a-uuid@x> <@>"))
+    assert response.status_code == 200 and response.json()["status"] == "unmatched"
+    result.refresh_from_db()
+    assert result.replied_at is None
+
+
 def test_unmatched_mail_is_kept_for_review(client):
     ResultFactory()
     response = client.post(SENDGRID_URL, sendgrid_form(in_reply_to="<nobody@nowhere>"))
