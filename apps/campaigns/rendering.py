@@ -50,8 +50,24 @@ class TemplateValidationError(Exception):
         return f"Line {self.lineno}: {message}" if self.lineno else message
 
 
+# Every attribute a plain dict has (methods and dunders): for any other name, the stock sandbox's
+# getattr() raises AttributeError and falls back to the item.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class SalesOneSandbox(SandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # ``company.name`` on the context's plain dicts, 9 lookups per e-mail: go to the item at once
+        # instead of through a raised AttributeError. Same result as the stock lookup, whose every
+        # other case (dict methods, other types) still takes it.
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
 
     def unsafe_undefined(self, obj: Any, attribute: str):
         # The stock sandbox returns an Undefined that prints as "" — silently. A template that

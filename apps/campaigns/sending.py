@@ -42,7 +42,6 @@ from .rendering import (
     SenderInfo,
     TemplateError,
     advertising_subject,
-    company_from_row,
     insert_before_body_end,
     uses_variable,
 )
@@ -187,23 +186,22 @@ def _claim(*, campaign_id, chunk: int, limit: int) -> tuple[list[ClaimedRow], da
     for record in records:
         (result_id, email, claimed_at, lead_id, name, owner, lead_email, phone, homepage, employee, revenue,
          address, si_nm, sgg_nm, established_date, industry, corporation_number) = record  # fmt: skip
-        company = company_from_row(
-            {
-                "id": lead_id,
-                "name": name,
-                "owner": owner,
-                "email": lead_email,
-                "phone": phone,
-                "homepage": homepage,
-                "employee": employee,
-                "revenue": revenue,
-                "address": address,
-                "si_nm": si_nm,
-                "sgg_nm": sgg_nm,
-                "established_date": established_date.isoformat() if established_date else None,
-                "industry": industry,
-            }
-        )
+        # company_from_row's dict (its fields in COMPANY_FIELDS order, then "id"), built at once.
+        company = {
+            "name": name,
+            "owner": owner,
+            "email": lead_email,
+            "phone": phone,
+            "homepage": homepage,
+            "employee": employee,
+            "revenue": revenue,
+            "address": address,
+            "si_nm": si_nm,
+            "sgg_nm": sgg_nm,
+            "established_date": established_date.isoformat() if established_date else None,
+            "industry": industry,
+            "id": str(lead_id or ""),
+        }
         rows.append(ClaimedRow(result_id, email, company, corporation_number or ""))
     return rows, claimed_at
 
@@ -373,9 +371,10 @@ def build_messages(campaign: Campaign, rows: list[ClaimedRow]) -> tuple[list[Ema
         except TemplateError as exc:
             failures.append((row, f"The template could not be rendered for this lead: {exc}", True, ""))
             continue
-        subject, html = rendered.subject, instrument_html(rendered.html, result_id)
-        # The footer's link and the List-Unsubscribe header share one signed token.
-        unsubscribe = unsubscribe_url(result_id, token=result_token(result_id))
+        # The tracked links, the footer's link and the List-Unsubscribe header share one signed token.
+        token = result_token(result_id)
+        subject, html = rendered.subject, instrument_html(rendered.html, result_id, token=token)
+        unsubscribe = unsubscribe_url(result_id, token=token)
         if footer is not None:
             subject = advertising_subject(subject)
             html = insert_before_body_end(html, footer(unsubscribe))

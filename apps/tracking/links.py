@@ -141,13 +141,14 @@ def reply_address(result_id) -> str:
     return f"reply+{result_token(result_id)}@{domain}" if domain else ""
 
 
-def instrument_html(html: str, result_id) -> str:
+def instrument_html(html: str, result_id, *, token: str | None = None) -> str:
     """Rewrite links for click tracking and add the open pixel.
 
     Only absolute http(s) links are rewritten: mailto:, tel:, in-page anchors and the unsubscribe link
-    (which must keep working without a redirect, and is not a click) are left alone.
+    (which must keep working without a redirect, and is not a click) are left alone. ``token`` is
+    result_token(result_id) when the caller has it already (a chunk signs each result once).
     """
-    token = result_token(result_id)
+    token = token or result_token(result_id)
     base = _base()
     unsubscribe_prefix = f"{base}/api/t/u/"
     click_prefix = f"{base}/api/t/c/{token}/"

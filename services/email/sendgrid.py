@@ -17,15 +17,18 @@ import json
 import logging
 import re
 import urllib.error
+import urllib.request
 from email.utils import parseaddr
 
 import python_http_client.exceptions as sg_errors
 from django.conf import settings
+from python_http_client.client import Response
 from sendgrid import SendGridAPIClient
 
 from .base import EmailMessage, EmailProvider, PermanentEmailError, SendResult, TransientEmailError
 
 logger = logging.getLogger(__name__)
+_sdk_logger = logging.getLogger("python_http_client.client")
 
 MAX_PERSONALIZATIONS = 1000
 # SendGrid's limit on the substitutions of one personalization, in bytes.
@@ -150,7 +153,7 @@ class SendGridProvider(EmailProvider):
     def _send_request(self, messages: list[EmailMessage], *, retry_without_refused: bool = True) -> list[SendResult]:
         body = self.build_request_body(messages)
         try:
-            response = self.client.client.mail.send.post(request_body=body, timeout=self.timeout)
+            response = self._post(body)
         except sg_errors.HTTPError as exc:
             return self._handle_http_error(exc, messages, retry_without_refused)
         except urllib.error.URLError as exc:
@@ -164,6 +167,24 @@ class SendGridProvider(EmailProvider):
             ) from exc
         message_id = _header(response.headers, "X-Message-Id")
         return [SendResult(provider=self.name, message_id=message_id) for _ in messages]
+
+    def _post(self, body: dict) -> Response:
+        """``client.mail.send.post(request_body=body)`` without its debug logging.
+
+        The SDK's ``post`` formats the whole payload into a debug message before the logger decides
+        to drop it: the repr of ~3 MB of bytes per 1,000-message request, about 8 ms of a worker's
+        CPU per chunk. This builds the same request (URL, headers, ``json.dumps`` body) through the
+        same SDK client and sends it with the SDK's own ``_make_request``, so errors still arrive as
+        python_http_client's HTTPError. With that logger at DEBUG, the SDK's own ``post`` runs.
+        """
+        api = self.client.client.mail.send
+        if _sdk_logger.isEnabledFor(logging.DEBUG):
+            return api.post(request_body=body, timeout=self.timeout)
+        api.request_headers.setdefault("Content-Type", "application/json")
+        request = urllib.request.Request(
+            api._build_url(None), headers=api.request_headers, data=json.dumps(body).encode("utf-8"), method="POST"
+        )
+        return Response(api._make_request(urllib.request.build_opener(), request, timeout=self.timeout))
 
     def _handle_http_error(
         self, exc: sg_errors.HTTPError, messages: list[EmailMessage], retry_without_refused: bool

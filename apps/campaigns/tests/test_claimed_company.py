@@ -1,0 +1,30 @@
+"""A claimed row's ``company`` is the same dict the preview renders with (fields and their order)."""
+
+import pytest
+
+from apps.campaigns.models import Campaign
+from apps.campaigns.selectors import _lead_company
+from apps.campaigns.sending import _claim
+from apps.campaigns.services import campaign_write_recipients
+
+from .factories import CampaignFactory, LeadFactory, lead_list_with
+
+pytestmark = pytest.mark.django_db
+
+
+def test_claimed_company_matches_the_preview_company(user):
+    lead = LeadFactory(user=user, owner="홍길동", name="(주)회사", homepage=["https://a.example.kr"])
+    campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, [lead])])
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.IN_PROGRESS)
+    campaign_write_recipients(campaign_id=campaign.pk, dispatch=False)
+
+    [row], _ = _claim(campaign_id=campaign.pk, chunk=0, limit=10)
+
+    lead.refresh_from_db()
+    expected = _lead_company(lead)
+    assert list(row.company) == list(expected)
+    # Known difference, older than this test: the claim's raw SQL reads the jsonb homepage as its
+    # JSON text, the preview as a list.
+    assert {k: v for k, v in row.company.items() if k != "homepage"} == {
+        k: v for k, v in expected.items() if k != "homepage"
+    }
