@@ -192,7 +192,8 @@ def _claim(*, campaign_id, chunk: int, limit: int) -> tuple[list[ClaimedRow], da
             "owner": owner,
             "email": lead_email,
             "phone": phone,
-            "homepage": homepage,
+            # Raw SQL reads jsonb as its JSON text; templates get the list, as in the preview.
+            "homepage": json.loads(homepage) if isinstance(homepage, str) else homepage,
             "employee": employee,
             "revenue": revenue,
             "address": address,
