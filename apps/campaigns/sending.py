@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from apps.tracking.links import instrument_html, result_token, unsubscribe_url
+from apps.tracking.links import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
 from services.email import EmailMessage, PermanentEmailError, TransientEmailError, get_providers
 from services.email.base import EmailProvider, SendResult
 from services.email.ratelimit import rate_limit_take, redis_client
@@ -375,10 +375,9 @@ def build_messages(campaign: Campaign, rows: list[ClaimedRow]) -> tuple[list[Ema
         # The tracked links, the footer's link and the List-Unsubscribe header share one signed token.
         token = result_token(result_id)
         subject, html = rendered.subject, instrument_html(rendered.html, result_id, token=token)
-        unsubscribe = unsubscribe_url(result_id, token=token)
         if footer is not None:
             subject = advertising_subject(subject)
-            html = insert_before_body_end(html, footer(unsubscribe))
+            html = insert_before_body_end(html, footer(unsubscribe_url(result_id, token=token)))
         row.subject = subject
         message_id = f"<{row.id}@{domain}>"
         messages.append(
@@ -388,8 +387,7 @@ def build_messages(campaign: Campaign, rows: list[ClaimedRow]) -> tuple[list[Ema
                 html=html,
                 from_email=from_email,
                 reply_to=user.email,
-                # RFC 2369 List-Unsubscribe with RFC 8058 one-click (as tracking.links builds them).
-                headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+                headers=list_unsubscribe_headers(result_id, token=token),
                 custom_args={"campaign_id": campaign_id, "result_id": row.id},
                 category="campaign",
                 message_id=message_id,

@@ -124,10 +124,10 @@ def unsubscribe_url(result_id, *, token: str | None = None) -> str:
     return f"{_base()}/api/t/u/{token or result_token(result_id)}/"
 
 
-def list_unsubscribe_headers(result_id) -> dict[str, str]:
+def list_unsubscribe_headers(result_id, *, token: str | None = None) -> dict[str, str]:
     """RFC 2369 List-Unsubscribe with RFC 8058 one-click."""
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(result_id)}>",
+        "List-Unsubscribe": f"<{unsubscribe_url(result_id, token=token)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 
