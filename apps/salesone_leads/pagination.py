@@ -26,24 +26,21 @@ from .selectors import SearchResult, planner_rows
 PLANNER_SURE_ABOVE = 5_000
 
 
-def count_matches(queryset, estimate_queryset=None) -> tuple[int, bool]:
-    """(count, is_estimate) of a search queryset; above the cap the planner's estimate of
-    ``estimate_queryset`` (the same matches in a form it can estimate), else of ``queryset``.
+def count_matches(search: SearchResult) -> tuple[int, bool]:
+    """(count, is_estimate) of a search; above the cap the planner's estimate of the matches
+    (``search.planned_matches()``).
 
     When the planner expects far more matches than the cap, the exact count is skipped. Its
-    estimate of ``queryset`` errs low, not high, when it cannot estimate a condition (the ILIKE
-    recheck of long words), so a search with few matches is still counted exactly.
+    estimate of the queryset itself errs low, not high, when it cannot estimate a condition (the
+    ILIKE recheck of long words), so a search with few matches is still counted exactly.
     """
     cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
-    rows = queryset.order_by().values("pk")
-    expected = planner_rows(queryset)
+    expected = search.planned_matches() if search.estimate_queryset is None else planner_rows(search.queryset)
     if expected <= max(5 * cap, PLANNER_SURE_ABOVE):
-        exact = rows[: cap + 1].count()
+        exact = search.queryset.order_by().values("pk")[: cap + 1].count()
         if exact <= cap:
             return exact, False
-    if estimate_queryset is not None:
-        expected = planner_rows(estimate_queryset)
-    return max(expected, cap + 1), True
+    return max(search.planned_matches(), cap + 1), True
 
 
 class SalesOneLeadPagination(PageNumberPagination):
@@ -83,7 +80,7 @@ class SalesOneLeadPagination(PageNumberPagination):
         rows = rows[:size]
         if not rows and self.page_number and self.page_number > 1:
             raise NotFound("Invalid page.")
-        self.count, self.count_is_estimate = count_matches(search.queryset, search.estimate_queryset)
+        self.count, self.count_is_estimate = count_matches(search)
         self.next_cursor = self._encode(rows[-1], search) if self.has_next else None
         return rows
 

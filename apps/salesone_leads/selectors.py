@@ -73,6 +73,15 @@ class SearchResult:
     # Relevance by a first word without letter case (Hangul, digits): its "name starts with" tier
     # can be found through the name index, so a broad search's first pages need not sort every match.
     relevance_word: str | None = None
+    _planned_matches: int | None = field(default=None, init=False, repr=False)
+
+    def planned_matches(self) -> int:
+        """The planner's estimate of the matches (of ``estimate_queryset`` when there is one, which
+        it can estimate), asked once per search: the relevance walk and the count both use it."""
+        if self._planned_matches is None:
+            matches = self.queryset if self.estimate_queryset is None else self.estimate_queryset
+            self._planned_matches = planner_rows(matches)
+        return self._planned_matches
 
     def rows(self, offset: int, limit: int) -> list:
         """``queryset[offset : offset + limit]``, by the cheaper way for a broad relevance search."""
@@ -92,8 +101,7 @@ class SearchResult:
         rows beyond them is counted through the name index. Tier 0, or tier 1 beyond these rows, is
         not known this way: the caller's full sort answers then.
         """
-        matches = self.queryset if self.estimate_queryset is None else self.estimate_queryset
-        if planner_rows(matches) < RELEVANCE_WALK_ABOVE:
+        if self.planned_matches() < RELEVANCE_WALK_ABOVE:
             return None  # few matches: sorting them all is cheaper than walking the revenue index
         by_revenue = ("-sort_key_1", "-sort_key_2")
         walked = 2 * need
