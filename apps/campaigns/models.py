@@ -69,6 +69,9 @@ class CampaignLeadResult(BaseModel):
         REPLIED = "replied", "Replied"
         BOUNCED = "bounced", "Bounced"
         FAILED = "failed", "Failed"
+        # The provider may have the message (a crash or a lost answer after the request left us):
+        # never re-sent automatically; resolved by asking the provider, or re-sent by the owner.
+        UNKNOWN = "unknown", "Outcome unknown"
 
     # Every row is written twice while sending (claimed, settled), so it carries only the indexes
     # sending and tracking need: not the base model's created_at index.
