@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -67,6 +68,25 @@ def retry_failed(modeladmin, request, queryset):
     _run(modeladmin, request, queryset, services.campaign_retry_failed, "Retrying failed e-mails of")
 
 
+@admin.action(description="Re-send the 'outcome unknown' e-mails of the selected campaigns (may send a second copy)")
+def resend_unknown(modeladmin, request, queryset):
+    """Asks first, with the API's wording: the recipients may get a second copy."""
+    if request.POST.get("confirm") != "yes":
+        campaigns = [(c, c.results.filter(status=CampaignLeadResult.Status.UNKNOWN).count()) for c in queryset]
+        return TemplateResponse(
+            request,
+            "admin/campaigns/resend_unknown_confirmation.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "title": "Re-send e-mails whose outcome is unknown?",
+                "warning": services.RESEND_UNKNOWN_WARNING,
+                "campaigns": campaigns,
+            },
+        )
+    _run(modeladmin, request, queryset, services.campaign_resend_unknown, "Re-sending 'outcome unknown' e-mails of")
+    return None
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "status", "scheduled_at", "started_at", "completed_at", "is_advertising"]
@@ -84,7 +104,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    actions = [start_campaigns, pause_campaigns, retry_failed]
+    actions = [start_campaigns, pause_campaigns, retry_failed, resend_unknown]
     inlines = [CampaignLeadResultInline]
 
     @admin.display(description="Results")

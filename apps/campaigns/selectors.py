@@ -34,6 +34,9 @@ _COUNTS = {
     "sending": Count("id", filter=Q(status=S.SENDING)),
     "sent": Count("id", filter=Q(sent_at__isnull=False)),
     "failed": Count("id", filter=Q(status=S.FAILED)),
+    # The provider may have these (a worker stopped or failed after the request left): not counted
+    # as sent or failed; never re-sent automatically.
+    "unknown": Count("id", filter=Q(status=S.UNKNOWN)),
     "delivered": Count("id", filter=Q(delivered_at__isnull=False)),
     "opened": Count("id", filter=Q(opened_at__isnull=False)),
     "clicked": Count("id", filter=Q(clicked_at__isnull=False)),

@@ -6,10 +6,13 @@ layer in as few batch requests as the provider allows, falling back to the next 
 outage; (4) settles the rows right after with one bulk UPDATE. A row is therefore e-mailed at most
 once: a redelivered or duplicate task finds its rows no longer pending, a concurrent one skips
 locked rows, and a row whose worker died between (1) and (4) stays 'sending' until the reconcile job
-fails it as "outcome unknown" (never resent automatically, DESIGN.md).
+marks it "outcome unknown" (never resent automatically, DESIGN.md).
 
-Rows go back to pending only when the provider certainly did not accept them (connection refused,
-429, 5xx answered): then the chunk is retried with exponential backoff and full jitter.
+That a provider may have a batch is recorded on the chunk's report *before* the provider is called,
+never inferred from a return value: from then on any exception (in the settle, in parsing the
+provider's answer, a database error) leaves the rows sent, failed or "outcome unknown" — never
+pending. Rows go back to pending only when the provider certainly did not accept them (connection
+refused, 429, 5xx answered): then the chunk is retried with exponential backoff and full jitter.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ import random
 import time
 import uuid
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from apps.tracking.links import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
@@ -77,7 +80,7 @@ LEFT JOIN salesone_leads_industry i ON i.id = l.industry_id
 _SETTLE_SENT_SQL = """
 WITH settled AS (
 UPDATE campaigns_campaignleadresult r
-SET status = CASE WHEN r.status IN ('sending', 'failed', 'pending') THEN 'sent' ELSE r.status END,
+SET status = CASE WHEN r.status IN ('sending', 'failed', 'pending', 'unknown') THEN 'sent' ELSE r.status END,
     sent = true, sent_at = %(sent_at)s, provider = %(provider)s, provider_message_id = v.provider_message_id,
     message_id = v.message_id, title = v.title, data = v.data, error_message = '', retryable = false,
     updated_at = now()
@@ -97,6 +100,13 @@ SET status = 'failed', error_message = v.error, retryable = v.retryable, title =
     updated_at = now()
 FROM unnest(%(ids)s::uuid[], %(errors)s::text[], %(retryable)s::boolean[], %(titles)s::text[], %(providers)s::text[])
      AS v(id, error, retryable, title, provider)
+WHERE r.id = v.id AND r.status IN ('sending', 'unknown') AND r.claimed_at = %(claimed_at)s
+"""
+
+_SETTLE_UNKNOWN_SQL = """
+UPDATE campaigns_campaignleadresult r
+SET status = 'unknown', error_message = v.reason, retryable = false, provider = v.provider, updated_at = now()
+FROM unnest(%(ids)s::uuid[], %(reasons)s::text[], %(providers)s::text[]) AS v(id, reason, provider)
 WHERE r.id = v.id AND r.status = 'sending' AND r.claimed_at = %(claimed_at)s
 """
 
@@ -127,8 +137,13 @@ class ChunkReport:
     failed: int = 0
     released: int = 0
     skipped: str = ""  # why nothing was claimed
+    unknown: int = 0
     retry_in: float | None = None  # seconds: the task schedules itself again
     provider: str = ""
+    # Set just before a provider is called, cleared only when it certainly did not accept the batch:
+    # while set, no exception may put the claimed rows back to pending.
+    provider_may_have: str = ""
+    fatal: str = ""  # the campaign fails with this reason once the rows are settled
 
 
 # -- window and daily cap ------------------------------------------------------------------------
@@ -207,56 +222,131 @@ def _claim(*, campaign_id, chunk: int, limit: int) -> tuple[list[ClaimedRow], da
     return rows, claimed_at
 
 
-def _settle_sent(rows: list[ClaimedRow], results: list[SendResult], claimed_at, message_ids: list[str]) -> None:
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SETTLE_SENT_SQL,
+@dataclass
+class Settlement:
+    """What becomes of a chunk's claimed rows, as plain data: written in one transaction, and spooled
+    to Redis as JSON when the database cannot be reached for CAMPAIGN_SETTLE_RETRY_SECONDS."""
+
+    campaign_id: str
+    chunk: int
+    claimed_at: str  # ISO 8601: only rows still carrying this claim are written
+    sent_provider: str = ""
+    sent: list[dict] = field(default_factory=list)  # id, title, data, provider_message_id, message_id
+    failed: list[dict] = field(default_factory=list)  # id, error, retryable, title, provider
+    unknown: list[dict] = field(default_factory=list)  # id, reason, provider
+    released: list[str] = field(default_factory=list)  # ids certainly not accepted: back to pending
+
+    def fail(self, row: ClaimedRow, error: str, *, retryable: bool, provider: str = "") -> None:
+        self.failed.append(
             {
-                "sent_at": timezone.now(),
-                "provider": results[0].provider,
-                # One JSON parameter instead of five arrays: adapting 1,000-element lists in Python
-                # costs more than the UPDATE's own planning.
-                "rows": json.dumps(
-                    [
-                        {
-                            "id": row.id,
-                            "title": row.subject[:998],
-                            "data": row.data,
-                            "provider_message_id": result.message_id[:255],
-                            "message_id": message_id,
-                        }
-                        for row, result, message_id in zip(rows, results, message_ids, strict=True)
-                    ],
-                    ensure_ascii=False,
-                ),
-                "claimed_at": claimed_at,
-            },
+                "id": row.id,
+                "error": error[:2000],
+                "retryable": retryable,
+                "title": row.subject[:998],
+                "provider": provider,
+            }
         )
 
-
-def _settle_failed(failures: list[tuple[ClaimedRow, str, bool, str]], claimed_at) -> None:
-    if not failures:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SETTLE_FAILED_SQL,
-            {
-                "ids": [row.id for row, _, _, _ in failures],
-                "errors": [error[:2000] for _, error, _, _ in failures],
-                "retryable": [retryable for _, _, retryable, _ in failures],
-                "titles": [row.subject[:998] for row, _, _, _ in failures],
-                "providers": [provider for _, _, _, provider in failures],
-                "claimed_at": claimed_at,
-            },
-        )
+    @property
+    def key(self) -> str:
+        return f"{self.campaign_id}:{self.chunk}:{self.claimed_at}"
 
 
-def _release(rows: list[ClaimedRow], claimed_at) -> None:
-    if rows:
-        with connection.cursor() as cursor:
-            cursor.execute(_RELEASE_SQL, {"ids": [r.id for r in rows], "claimed_at": claimed_at})
+def _write_settlement(settlement: Settlement) -> None:
+    """One transaction: a settle is written whole or not at all (never half the rows sent)."""
+    claimed_at = datetime.fromisoformat(settlement.claimed_at)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if settlement.sent:
+            cursor.execute(
+                _SETTLE_SENT_SQL,
+                {
+                    "sent_at": timezone.now(),
+                    "provider": settlement.sent_provider,
+                    # One JSON parameter instead of five arrays: adapting 1,000-element lists in
+                    # Python costs more than the UPDATE's own planning.
+                    "rows": json.dumps(settlement.sent, ensure_ascii=False),
+                    "claimed_at": claimed_at,
+                },
+            )
+        if settlement.failed:
+            failed = settlement.failed
+            cursor.execute(
+                _SETTLE_FAILED_SQL,
+                {
+                    "ids": [f["id"] for f in failed],
+                    "errors": [f["error"] for f in failed],
+                    "retryable": [f["retryable"] for f in failed],
+                    "titles": [f["title"] for f in failed],
+                    "providers": [f["provider"] for f in failed],
+                    "claimed_at": claimed_at,
+                },
+            )
+        if settlement.unknown:
+            unknown = settlement.unknown
+            cursor.execute(
+                _SETTLE_UNKNOWN_SQL,
+                {
+                    "ids": [u["id"] for u in unknown],
+                    "reasons": [u["reason"][:2000] for u in unknown],
+                    "providers": [u["provider"] for u in unknown],
+                    "claimed_at": claimed_at,
+                },
+            )
+        if settlement.released:
+            cursor.execute(_RELEASE_SQL, {"ids": settlement.released, "claimed_at": claimed_at})
+
+
+# -- the settle outlives a database outage ----------------------------------------------------------
+
+SPOOL_KEY = "salesone:campaign-settle-spool"
+
+
+def settle(settlement: Settlement) -> None:
+    """Write the settlement. A lost database connection is waited out with the answer in hand
+    (reconnect, back off) for CAMPAIGN_SETTLE_RETRY_SECONDS; then the settlement goes to a Redis
+    spool that the reconcile job writes once the database is back. The provider's answer is thus
+    never lost to an outage (rows become sent or failed with its words, not "outcome unknown").
+    Any other error propagates: the caller decides what the rows become."""
+    deadline = time.monotonic() + settings.CAMPAIGN_SETTLE_RETRY_SECONDS
+    attempt = 0
+    while True:
+        try:
+            _write_settlement(settlement)
+            return
+        except (OperationalError, InterfaceError) as exc:
+            if connection.in_atomic_block:
+                raise  # inside a caller's transaction: nothing to reconnect here
+            connection.close()
+            if time.monotonic() >= deadline:
+                _spool(settlement)
+                logger.error(
+                    "settle of campaign %s chunk %s spooled to Redis after %s attempts: %s",
+                    settlement.campaign_id,
+                    settlement.chunk,
+                    attempt + 1,
+                    exc,
+                )
+                return
+            logger.warning("settle of campaign %s chunk %s waits for the database: %s", settlement.campaign_id,
+                           settlement.chunk, exc)  # fmt: skip
+            time.sleep(min(settings.CAMPAIGN_SETTLE_RETRY_SECONDS, 0.5 * 2**attempt) * random.uniform(0.5, 1))
+            attempt += 1
+
+
+def _spool(settlement: Settlement) -> None:
+    redis_client().hset(SPOOL_KEY, settlement.key, json.dumps(asdict(settlement), ensure_ascii=False))
+
+
+def settlements_apply_spooled() -> int:
+    """Write the settlements spooled during a database outage; returns how many were written.
+    Run by the reconcile job before it looks for stale rows, so a spooled answer wins."""
+    client = redis_client()
+    applied = 0
+    for key, raw in client.hgetall(SPOOL_KEY).items():
+        _write_settlement(Settlement(**json.loads(raw)))
+        client.hdel(SPOOL_KEY, key)
+        applied += 1
+    return applied
 
 
 # -- the chunk -----------------------------------------------------------------------------------
@@ -336,8 +426,16 @@ def message_domain() -> str:
     return address.rpartition("@")[2] or "salesone.kr"
 
 
-def build_messages(campaign: Campaign, rows: list[ClaimedRow]) -> tuple[list[EmailMessage], list[str], list]:
-    """Render each claimed row; returns the messages, their Message-IDs, and render failures."""
+def _render_error(exc: Exception) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if not isinstance(exc, TemplateError) or not text else text
+
+
+def build_messages(
+    campaign: Campaign, rows: list[ClaimedRow]
+) -> tuple[list[EmailMessage], list[str], list[tuple[ClaimedRow, str]]]:
+    """Render each claimed row; returns the messages, their Message-IDs, and (row, reason) of the
+    rows that could not be rendered."""
     template = campaign.template
     sender = sender_for(campaign)
     from_email = from_address(sender)
@@ -369,8 +467,10 @@ def build_messages(campaign: Campaign, rows: list[ClaimedRow]) -> tuple[list[Ema
         result_id = row.uuid
         try:
             rendered = renderer.render(row.company, row.data)
-        except TemplateError as exc:
-            failures.append((row, f"The template could not be rendered for this lead: {exc}", True, ""))
+        except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+            # A template is the user's code: what it raises for one lead ({{ 1/0 }}, a bad index, an
+            # operation on a missing value) fails that row with the reason, not the whole chunk.
+            failures.append((row, f"The template could not be rendered for this lead: {_render_error(exc)}"))
             continue
         # The tracked links, the footer's link and the List-Unsubscribe header share one signed token.
         token = result_token(result_id)
@@ -426,109 +526,145 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
     if not rows:
         return ChunkReport(skipped="nothing pending in this chunk")
     report = ChunkReport(claimed=len(rows))
-    provider_called = False
+    settlement = Settlement(campaign_id=str(campaign.pk), chunk=chunk, claimed_at=claimed_at.isoformat())
     try:
-        provider_called = _send_claimed(campaign, rows, claimed_at, attempt, report)
-    except Exception:
-        if not provider_called:
-            # Nothing reached a provider: the rows can safely go back to pending.
-            _release(rows, claimed_at)
-        daily_quota_return(user_id=campaign.user_id, count=len(rows), now=now)
+        _send_claimed(campaign, rows, settlement, attempt, report)
+        settle(settlement)
+    except Exception as exc:
+        _settle_after_error(rows, settlement, report, exc)
+        if not report.provider_may_have:
+            daily_quota_return(user_id=campaign.user_id, count=len(rows), now=now)
         raise
     if report.released:
         daily_quota_return(user_id=campaign.user_id, count=report.released, now=now)
     Campaign.objects.filter(pk=campaign.pk).update(last_progress_at=timezone.now())
-    services.campaign_complete_if_done(campaign_id=campaign.pk)
+    if report.fatal:
+        services.campaign_fail(campaign_id=campaign.pk, reason=report.fatal)
+    else:
+        services.campaign_complete_if_done(campaign_id=campaign.pk)
     return report
 
 
-def _send_claimed(campaign: Campaign, rows: list[ClaimedRow], claimed_at, attempt: int, report: ChunkReport) -> bool:
-    """Render, send and settle the claimed rows. Returns True once a provider was called."""
-    failures: list[tuple[ClaimedRow, str, bool, str]] = []
+def _settle_after_error(rows: list[ClaimedRow], settlement: Settlement, report: ChunkReport, exc: Exception) -> None:
+    """An exception before the settle was written. Before any provider call the rows go back to
+    pending; after one, a provider may have the batch, so every row still claimed becomes
+    "outcome unknown" with the reason — e-mailing it again could give the lead a second copy.
+    If even this cannot be written, the rows stay 'sending' and the reconcile job marks them
+    unknown after the lease: never pending."""
+    claimed_at = settlement.claimed_at
+    settlement = Settlement(campaign_id=settlement.campaign_id, chunk=settlement.chunk, claimed_at=claimed_at)
+    if report.provider_may_have:
+        reason = (
+            f"Outcome unknown: {report.provider_may_have} may have accepted this e-mail, but the worker failed "
+            f"before recording its answer ({type(exc).__name__}: {str(exc)[:500]}). It is not sent again "
+            f"automatically; re-send it explicitly if it did not arrive."
+        )
+        settlement.unknown = [{"id": row.id, "reason": reason, "provider": report.provider_may_have} for row in rows]
+        report.unknown = len(rows)
+    else:
+        settlement.released = [row.id for row in rows]
+    try:
+        settle(settlement)
+    except Exception:
+        logger.exception("campaign %s chunk %s: could not record the rows after an error", settlement.campaign_id,
+                         settlement.chunk)  # fmt: skip
+
+
+def _send_claimed(
+    campaign: Campaign, rows: list[ClaimedRow], settlement: Settlement, attempt: int, report: ChunkReport
+) -> None:
+    """Render and send the claimed rows, filling the settlement with what each row becomes.
+    report.provider_may_have is set before each provider call."""
     suppressed = _suppressed([r.email for r in rows])
-    if suppressed:
-        failures += [
-            (r, f"The address is on the suppression list ({suppressed[r.email]}).", False, "")
-            for r in rows
-            if r.email in suppressed
-        ]
-        rows = [r for r in rows if r.email not in suppressed]
+    for row in rows:
+        if row.email in suppressed:
+            settlement.fail(row, f"The address is on the suppression list ({suppressed[row.email]}).", retryable=False)
+    rows = [r for r in rows if r.email not in suppressed]
     messages, message_ids, render_failures = build_messages(campaign, rows)
-    failures += render_failures
+    for row, error in render_failures:
+        settlement.fail(row, error, retryable=True)
+    report.failed = len(settlement.failed)
     if not messages:
-        _settle_failed(failures, claimed_at)
-        report.failed = len(failures)
-        return False
+        errors = {error for _, error in render_failures}
+        if render_failures and len(errors) == 1:
+            # Every row of the chunk fails to render for one reason: the template is broken, and
+            # every other chunk would fail the same way. Stop the campaign and say why.
+            report.fatal = errors.pop()
+        return
 
     last_transient: TransientEmailError | None = None
     refusals: list[str] = []
     results: list[SendResult] | None = None
-    provider_called = False
     for provider in get_providers():
         wait = _wait_for_tokens(provider, len(messages))
         if wait:
             last_transient = TransientEmailError(f"{provider.name} rate limit", retry_after=wait)
             continue
-        provider_called = True
+        # Recorded before the call: from here on the rows are never released on an exception.
+        report.provider_may_have = provider.name
         try:
             results = provider.send_batch(messages)
             break
         except TransientEmailError as exc:
             if exc.outcome_unknown:
-                failures += [(row, f"Outcome unknown: {exc}", True, provider.name) for row in rows]
-                _settle_failed(failures, claimed_at)
-                report.failed = len(failures)
-                return True
+                reason = (
+                    f"Outcome unknown: {exc}. It is not sent again automatically; re-send it explicitly if it "
+                    f"did not arrive."
+                )
+                settlement.unknown = [{"id": row.id, "reason": reason, "provider": provider.name} for row in rows]
+                report.unknown = len(rows)
+                return
             logger.warning("provider %s failed transiently, trying the next: %s", provider.name, exc)
             last_transient = exc
         except PermanentEmailError as exc:
             if not exc.affects_all:
-                failures += [(row, str(exc), True, provider.name) for row in rows]
-                _settle_failed(failures, claimed_at)
-                report.failed = len(failures)
-                return True
+                for row in rows:
+                    settlement.fail(row, str(exc), retryable=True, provider=provider.name)
+                report.failed = len(settlement.failed)
+                return
             logger.error("provider %s refuses this account, trying the next: %s", provider.name, exc)
             refusals.append(str(exc))
+        # The provider answered that it did not accept the batch.
+        report.provider_may_have = ""
 
     if results is None:
-        _settle_failed(failures, claimed_at)
-        report.failed = len(failures)
         if last_transient is None and refusals:
             # Every provider refuses our credentials: nothing will get through. Stop the campaign
             # and say why; the rows were certainly not sent and go back to pending.
-            _release(rows, claimed_at)
+            settlement.released = [row.id for row in rows]
             report.released = len(rows)
-            services.campaign_fail(campaign_id=campaign.pk, reason="; ".join(refusals))
-            return provider_called
+            report.fatal = "; ".join(refusals)
+            return
         if attempt >= settings.CAMPAIGN_TRANSIENT_MAX_RETRIES:
             reason = f"Gave up after {attempt + 1} attempts: {last_transient}"
-            _settle_failed([(row, reason, True, "") for row in rows], claimed_at)
-            report.failed += len(rows)
-            return provider_called
-        _release(rows, claimed_at)
+            for row in rows:
+                settlement.fail(row, reason, retryable=True)
+            report.failed = len(settlement.failed)
+            return
+        settlement.released = [row.id for row in rows]
         report.released = len(rows)
         report.retry_in = backoff_seconds(attempt, hint=last_transient.retry_after if last_transient else None)
-        return provider_called
+        return
 
-    sent_rows, sent_results, sent_ids, again = [], [], [], []
+    again = []
     for row, result, message_id in zip(rows, results, message_ids, strict=True):
         if result.accepted:
-            sent_rows.append(row)
-            sent_results.append(result)
-            sent_ids.append(message_id)
+            settlement.sent_provider = result.provider
+            settlement.sent.append(
+                {
+                    "id": row.id,
+                    "title": row.subject[:998],
+                    "data": row.data,
+                    "provider_message_id": result.message_id[:255],
+                    "message_id": message_id,
+                }
+            )
         elif result.transient:
-            again.append(row)
+            again.append(row.id)
         else:
-            failures.append((row, result.error, True, result.provider))
-    _settle_sent(sent_rows, sent_results, claimed_at, sent_ids)
-    _settle_failed(failures, claimed_at)
-    report.sent, report.failed, report.provider = (
-        len(sent_rows),
-        len(failures),
-        sent_results[0].provider if sent_results else "",
-    )
+            settlement.fail(row, result.error, retryable=True, provider=result.provider)
+    report.sent, report.failed, report.provider = len(settlement.sent), len(settlement.failed), settlement.sent_provider
     if again:
-        _release(again, claimed_at)
+        settlement.released = again
         report.released = len(again)
         report.retry_in = backoff_seconds(attempt)
-    return True

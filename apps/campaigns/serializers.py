@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from rest_framework import serializers
 
 from apps.leads.models import Lead, LeadList
@@ -127,6 +129,9 @@ class CampaignStartSerializer(serializers.Serializer):
 
 class CampaignLeadResultSerializer(serializers.ModelSerializer):
     lead_name = serializers.CharField(source="lead.name", read_only=True, default=None)
+    # When a worker claimed the row: a row 'sending' for longer than the lease becomes "outcome
+    # unknown". UTC on the wire (DRF alone would write Asia/Seoul time under the format's "Z").
+    claimed_at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC)
 
     class Meta:
         model = CampaignLeadResult
@@ -144,6 +149,7 @@ class CampaignLeadResultSerializer(serializers.ModelSerializer):
             "provider",
             "provider_message_id",
             "message_id",
+            "claimed_at",
             "sent_at",
             "delivered_at",
             "opened_at",
@@ -164,6 +170,9 @@ class CampaignTotalsSerializer(serializers.Serializer):
     sending = serializers.IntegerField()
     sent = serializers.IntegerField()
     failed = serializers.IntegerField()
+    unknown = serializers.IntegerField(
+        help_text="Outcome unknown: the provider may have sent them (see resend-unknown)."
+    )
     delivered = serializers.IntegerField()
     opened = serializers.IntegerField()
     clicked = serializers.IntegerField()
@@ -188,4 +197,15 @@ class CampaignResultsPageSerializer(serializers.Serializer):
 
 class RetryFailedSerializer(serializers.Serializer):
     retried = serializers.IntegerField()
+    campaign = CampaignSerializer()
+
+
+class ResendUnknownRequestSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        default=False, help_text="Must be true: the recipients may get a second copy of the e-mail."
+    )
+
+
+class ResendUnknownSerializer(serializers.Serializer):
+    resent = serializers.IntegerField()
     campaign = CampaignSerializer()

@@ -22,8 +22,9 @@ Status = Campaign.Status
 RowStatus = CampaignLeadResult.Status
 
 UNKNOWN_OUTCOME_REASON = (
-    "Outcome unknown after a worker crash: the provider may have sent this e-mail, so it is not sent "
-    "again automatically. Retry it explicitly if it did not arrive."
+    "Outcome unknown: the worker sending this e-mail stopped (crashed or was killed) after claiming it and "
+    "before recording the provider's answer. The provider may have sent it, so it is not sent again "
+    "automatically; re-send it explicitly if it did not arrive."
 )
 # How long after a campaign was paused or failed the reconcile job still looks for its stale rows.
 STOPPED_CAMPAIGN_RECONCILE = timedelta(days=7)
@@ -243,25 +244,55 @@ def campaign_pause(*, campaign: Campaign) -> Campaign:
     return campaign
 
 
-@transaction.atomic
-def campaign_retry_failed(*, campaign: Campaign) -> int:
-    """Put failed rows the user may retry (provider refusals, unknown outcomes) back to pending and
-    resume sending. Rows without an address or with a suppressed one stay failed."""
-    campaign = _lock(campaign)
-    if campaign.status not in (Status.COMPLETED, Status.FAILED, Status.PAUSED, Status.IN_PROGRESS):
-        raise Conflict("Only a campaign that has started can retry failed e-mails.")
-    count = campaign.results.filter(status=RowStatus.FAILED, retryable=True).update(
+def _requeue(campaign: Campaign, rows) -> int:
+    """Put the given rows of a locked campaign back to pending and resume sending (a paused campaign
+    sends them when it is resumed)."""
+    count = rows.update(
         status=RowStatus.PENDING, retryable=False, error_message="", claimed_at=None, updated_at=timezone.now()
     )
-    if not count:
-        raise Conflict("There are no failed e-mails that can be retried.")
-    if campaign.status != Status.PAUSED:
+    if count and campaign.status != Status.PAUSED:
         campaign.status = Status.IN_PROGRESS
         campaign.completed_at = None
         campaign.failure_reason = ""
         campaign.last_progress_at = timezone.now()
         campaign.save(update_fields=["status", "completed_at", "failure_reason", "last_progress_at", "updated_at"])
         _dispatch_on_commit(campaign.pk)
+    return count
+
+
+RESTARTED = (Status.COMPLETED, Status.FAILED, Status.PAUSED, Status.IN_PROGRESS)
+
+
+@transaction.atomic
+def campaign_retry_failed(*, campaign: Campaign) -> int:
+    """Put failed rows the user may retry (provider refusals, render errors, gave up after retries)
+    back to pending and resume sending. Rows without an address or with a suppressed one stay
+    failed; rows whose outcome is unknown are never touched here (campaign_resend_unknown)."""
+    campaign = _lock(campaign)
+    if campaign.status not in RESTARTED:
+        raise Conflict("Only a campaign that has started can retry failed e-mails.")
+    count = _requeue(campaign, campaign.results.filter(status=RowStatus.FAILED, retryable=True))
+    if not count:
+        raise Conflict("There are no failed e-mails that can be retried.")
+    return count
+
+
+RESEND_UNKNOWN_WARNING = (
+    "The provider may already have delivered these e-mails: re-sending them may give their recipients a second copy."
+)
+
+
+@transaction.atomic
+def campaign_resend_unknown(*, campaign: Campaign) -> int:
+    """The owner's explicit choice to send again the rows whose outcome is unknown (RESEND_UNKNOWN_WARNING).
+    Never run automatically."""
+    campaign = _lock(campaign)
+    if campaign.status not in RESTARTED:
+        raise Conflict("Only a campaign that has started can re-send e-mails.")
+    count = _requeue(campaign, campaign.results.filter(status=RowStatus.UNKNOWN))
+    if not count:
+        raise Conflict("There are no e-mails whose outcome is unknown.")
+    logger.warning("campaign %s: the owner re-sends %s e-mails whose outcome was unknown", campaign.pk, count)
     return count
 
 
@@ -321,9 +352,9 @@ CROSS JOIN LATERAL (
 WHERE c.status = 'in_progress' OR (c.status IN ('paused', 'failed') AND c.updated_at >= %(stopped_since)s)
 """
 
-_FAIL_STALE_SQL = """
+_UNKNOWN_STALE_SQL = """
 UPDATE campaigns_campaignleadresult
-SET status = 'failed', error_message = %(reason)s, retryable = true, updated_at = %(now)s
+SET status = 'unknown', error_message = %(reason)s, retryable = false, updated_at = %(now)s
 WHERE id = ANY(%(ids)s::uuid[]) AND status = 'sending' AND claimed_at < %(cutoff)s
 RETURNING campaign_id
 """
@@ -380,32 +411,35 @@ def campaigns_start_due(*, now: datetime | None = None) -> int:
 
 
 def campaigns_reconcile(*, now: datetime | None = None) -> dict[str, int]:
-    """Beat job, the safety net for crashed workers:
+    """Beat job, the safety net for crashed workers and outages:
 
-    1. A row still 'sending' after the lease belongs to a worker that died between claiming and
-       settling. The provider may or may not have accepted it, so it is failed with that reason —
-       sending it again could e-mail the lead twice (DESIGN.md).
+    0. Settles spooled while the database was down are written first: a provider's answer that
+       arrived wins over "outcome unknown".
+    1. A row still 'sending' after the lease (CAMPAIGN_SEND_LEASE_SECONDS) belongs to a worker that
+       died between claiming and settling. The provider may or may not have accepted it, so it
+       becomes "outcome unknown" with that reason — sending it again could e-mail the lead twice.
     2. A campaign in progress with pending rows and no progress for a lease is re-dispatched (its
        chunk messages died with the worker). Duplicate chunk tasks are harmless.
     3. A campaign in progress with nothing left pending is completed.
     4. A campaign in progress whose recipient writer died before finishing (no progress for a
        lease) gets the writer again; it resumes where the rows end.
     """
-    from .sending import in_send_window
+    from .sending import in_send_window, settlements_apply_spooled
 
     now = now or timezone.now()
+    spooled = settlements_apply_spooled()
     lease = timedelta(seconds=settings.CAMPAIGN_SEND_LEASE_SECONDS)
     cutoff = now - lease
     stale = _walk_chunks(_STALE_ROWS_SQL, {"cutoff": cutoff, "stopped_since": cutoff - STOPPED_CAMPAIGN_RECONCILE})
-    failed, stale_campaigns = 0, set()
+    unknown, stale_campaigns = 0, set()
     if stale:
         with connection.cursor() as cursor:
             cursor.execute(
-                _FAIL_STALE_SQL,
+                _UNKNOWN_STALE_SQL,
                 {"reason": UNKNOWN_OUTCOME_REASON, "now": now, "cutoff": cutoff, "ids": [row[0] for row in stale]},
             )
             stale_campaigns = {row[0] for row in cursor.fetchall()}
-            failed = cursor.rowcount
+            unknown = cursor.rowcount
     redispatched = completed = 0
     for campaign in Campaign.objects.filter(status=Status.IN_PROGRESS):
         if campaign_complete_if_done(campaign_id=campaign.pk):
@@ -417,7 +451,10 @@ def campaigns_reconcile(*, now: datetime | None = None) -> dict[str, int]:
         if (quiet or campaign.pk in stale_campaigns) and in_send_window(campaign, now=now):
             campaign_dispatch(campaign_id=campaign.pk)
             redispatched += 1
-    return {"failed_unknown": failed, "redispatched": redispatched, "completed": completed}
+    report = {"spooled_settles": spooled, "unknown": unknown, "redispatched": redispatched, "completed": completed}
+    if any(report.values()):
+        logger.info("campaign reconcile: %s", report)
+    return report
 
 
 def campaign_update_allowed(*, campaign: Campaign, changes: dict) -> None:

@@ -22,6 +22,8 @@ from .serializers import (
     CampaignSerializer,
     CampaignStartSerializer,
     CampaignTemplateSerializer,
+    ResendUnknownRequestSerializer,
+    ResendUnknownSerializer,
     RetryFailedSerializer,
     TemplatePreviewRequestSerializer,
     TemplatePreviewSerializer,
@@ -125,8 +127,9 @@ class CampaignViewSet(OwnedModelViewSet):
         request=None,
         responses={200: RetryFailedSerializer},
         description=(
-            "Send again the e-mails that failed for a reason worth retrying (provider refusal, unknown "
-            "outcome after a crash). Rows without an address or with a suppressed one stay failed."
+            "Send again the e-mails that failed for a reason worth retrying (provider refusal, render error, "
+            "gave up after retries). Rows without an address or with a suppressed one stay failed; rows whose "
+            "outcome is unknown are not touched (resend-unknown)."
         ),
     )
     @action(detail=True, methods=["post"], url_path="retry-failed")
@@ -135,6 +138,29 @@ class CampaignViewSet(OwnedModelViewSet):
         count = services.campaign_retry_failed(campaign=campaign)
         campaign.refresh_from_db()
         return Response({"retried": count, "campaign": self.get_serializer(campaign).data}, status=status.HTTP_200_OK)
+
+    @extend_schema(
+        request=ResendUnknownRequestSerializer,
+        responses={200: ResendUnknownSerializer},
+        description=(
+            "Send again the e-mails whose outcome is unknown (the provider may have sent them: a worker "
+            'stopped or failed after the request left). Requires {"confirm": true}: '
+            + services.RESEND_UNKNOWN_WARNING
+            + " 409 when there is none."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="resend-unknown")
+    def resend_unknown(self, request, pk=None):
+        campaign = self.get_object()
+        params = ResendUnknownRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        if not params.validated_data["confirm"]:
+            raise serializers.ValidationError(
+                {"confirm": [f'{services.RESEND_UNKNOWN_WARNING} Send {{"confirm": true}} to re-send them anyway.']}
+            )
+        count = services.campaign_resend_unknown(campaign=campaign)
+        campaign.refresh_from_db()
+        return Response({"resent": count, "campaign": self.get_serializer(campaign).data})
 
     @extend_schema(
         parameters=[

@@ -17,9 +17,9 @@ def test_retry_sends_retryable_failures_only(user, auth_client, fake_sendgrid, s
     campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, [*leads, no_address])])
     send(campaign_start, campaign=campaign)
     assert fake_sendgrid.received_count == 3
-    crashed = campaign.results.get(lead=leads[0])
-    CampaignLeadResult.objects.filter(pk=crashed.pk).update(
-        status=R.FAILED, error_message=UNKNOWN_OUTCOME_REASON, retryable=True
+    refused = campaign.results.get(lead=leads[0])
+    CampaignLeadResult.objects.filter(pk=refused.pk).update(
+        status=R.FAILED, error_message="SendGrid refused (400): try later", retryable=True
     )
 
     retried = send(campaign_retry_failed, campaign=campaign)
@@ -43,3 +43,18 @@ def test_retry_on_a_draft_is_409(user, auth_client):
     response = auth_client.post(f"/api/campaigns/{campaign.pk}/retry-failed/")
     assert response.status_code == 409
     assert "started" in response.data["detail"]
+
+
+def test_retry_leaves_rows_of_unknown_outcome_alone(user, auth_client, fake_sendgrid, send):
+    leads = [LeadFactory(user=user) for _ in range(2)]
+    campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, leads)])
+    send(campaign_start, campaign=campaign)
+    CampaignLeadResult.objects.filter(campaign=campaign, lead=leads[0]).update(
+        status=R.UNKNOWN, error_message=UNKNOWN_OUTCOME_REASON
+    )
+
+    response = auth_client.post(f"/api/campaigns/{campaign.pk}/retry-failed/")
+
+    assert response.status_code == 409, response.data
+    assert campaign.results.get(lead=leads[0]).status == R.UNKNOWN
+    assert fake_sendgrid.recipients().count(leads[0].email) == 1

@@ -11,8 +11,11 @@ from ..env import env_int, env_str
 # at most 1,000 recipients per request).
 CAMPAIGN_CHUNK_SIZE = env_int("CAMPAIGN_CHUNK_SIZE", 1000)
 # A row still 'sending' this long after it was claimed belongs to a worker that died mid-send: its
-# outcome is unknown and it is failed, never sent again (DESIGN.md, States).
+# outcome is unknown ('unknown'), never sent again automatically (DESIGN.md, States).
 CAMPAIGN_SEND_LEASE_SECONDS = env_int("CAMPAIGN_SEND_LEASE_SECONDS", 10 * 60)
+# A settle that cannot reach the database is retried this long with the provider's answer in hand,
+# then spooled to Redis; the reconcile job writes it once the database is back.
+CAMPAIGN_SETTLE_RETRY_SECONDS = env_int("CAMPAIGN_SETTLE_RETRY_SECONDS", 30)
 # Transient provider errors (429, 5xx, unreachable): retries of one chunk, with exponential backoff
 # and full jitter between CAMPAIGN_RETRY_BASE_SECONDS and CAMPAIGN_RETRY_MAX_SECONDS.
 CAMPAIGN_TRANSIENT_MAX_RETRIES = env_int("CAMPAIGN_TRANSIENT_MAX_RETRIES", 6)
