@@ -17,6 +17,7 @@ refused, 429, 5xx answered): then the chunk is retried with exponential backoff 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
@@ -32,6 +33,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from apps.tracking.links import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
+from common.tasks import TRANSIENT_ERRORS
 from services.email import EmailMessage, PermanentEmailError, TransientEmailError, get_providers
 from services.email.base import EmailProvider, SendResult
 from services.email.ratelimit import rate_limit_take, redis_client
@@ -534,6 +536,15 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
         _settle_after_error(rows, settlement, report, exc)
         if not report.provider_may_have:
             daily_quota_return(user_id=campaign.user_id, count=len(rows), now=now)
+        if not isinstance(exc, TRANSIENT_ERRORS):
+            # Not an outage the task retry waits out: every chunk would meet it again. Stop the
+            # campaign and say why (pending rows stay pending for a start after the fix), rather
+            # than stay in progress with nothing that can make progress.
+            with contextlib.suppress(Exception):
+                services.campaign_fail(
+                    campaign_id=campaign.pk,
+                    reason=f"Sending stopped on an unexpected error in chunk {chunk}: {type(exc).__name__}: {exc}",
+                )
         raise
     if report.released:
         daily_quota_return(user_id=campaign.user_id, count=report.released, now=now)

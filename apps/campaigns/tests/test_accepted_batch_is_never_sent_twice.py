@@ -2,8 +2,9 @@
 
 Each fault strikes after the provider has accepted (and counted) chunk 0: an error in the settle, a
 database error on the UPDATE, an answer our parsing chokes on, a `requests` error that is not
-wrapped, an answer cut off mid-body. The rows become "outcome unknown" with the reason; the reconcile
-job then re-dispatches the campaign, and every lead has received at most one message.
+wrapped, an answer cut off mid-body. The rows become "outcome unknown" with the reason (an
+unexpected error also stops the campaign with it); once it runs again, every lead has received at
+most one message.
 """
 
 from datetime import timedelta
@@ -181,8 +182,11 @@ def test_a_fault_after_the_provider_accepted_never_sends_twice(inject, error, us
 
         try:
             send_campaign_chunk(str(campaign.pk), 0)
-        except Exception as exc:  # an unwrapped fault still fails the task, visibly
+        except Exception as exc:  # an unexpected fault fails the task and stops the campaign, visibly
             assert error in f"{type(exc).__name__}: {exc}"
+            campaign.refresh_from_db()
+            assert campaign.status == Campaign.Status.FAILED
+            assert error in campaign.failure_reason
         assert fault.fake.received_count == 3  # the provider has chunk 0
 
         chunk_0 = campaign.results.filter(chunk=0)
@@ -194,7 +198,10 @@ def test_a_fault_after_the_provider_accepted_never_sends_twice(inject, error, us
             assert not row.retryable
         fault.fix()
 
-        # Long after: the reconcile job finds the campaign quiet and dispatches what is still pending.
+        # The owner starts the stopped campaign again; long after, the reconcile job finds it quiet
+        # and dispatches what is still pending.
+        if Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.FAILED:
+            send(campaign_start, campaign=campaign)
         send(campaigns_reconcile, now=timezone.now() + timedelta(seconds=settings.CAMPAIGN_SEND_LEASE_SECONDS + 1))
         send(campaigns_reconcile, now=timezone.now() + timedelta(seconds=2 * settings.CAMPAIGN_SEND_LEASE_SECONDS))
 
