@@ -6,7 +6,8 @@ from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesone.settings.development")
 
-app = Celery("salesone")
+# Every task retries database and broker connection errors with backoff (common/tasks.py).
+app = Celery("salesone", task_cls="common.tasks:TransientRetryTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -175,16 +175,17 @@ def _pending_chunks(campaign_id) -> list[int]:
     return [row[0] for row in _walk_chunks(_PENDING_CHUNKS_SQL, {"campaign": campaign_id})]
 
 
-def campaign_dispatch(*, campaign_id) -> int:
-    """Queue one task per chunk that still has pending rows. Safe to repeat: chunks claim rows
-    atomically, so a duplicate task finds nothing left to send."""
+def campaign_dispatch(*, campaign_id, expires: float | None = None) -> list[int]:
+    """Queue one task per chunk that still has pending rows; returns those chunks. Safe to repeat:
+    chunks claim rows atomically, so a duplicate task finds nothing left to send. ``expires``
+    (seconds): a task still queued then is dropped, so repeated re-dispatches never pile up."""
     from .tasks import send_campaign_chunk
 
     chunks = _pending_chunks(campaign_id)
     Campaign.objects.filter(pk=campaign_id).update(last_progress_at=timezone.now())
     for chunk in chunks:
-        send_campaign_chunk.delay(str(campaign_id), chunk)
-    return len(chunks)
+        send_campaign_chunk.apply_async((str(campaign_id), chunk), expires=expires)
+    return chunks
 
 
 def _dispatch_on_commit(campaign_id) -> None:
@@ -418,11 +419,12 @@ def campaigns_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     1. A row still 'sending' after the lease (CAMPAIGN_SEND_LEASE_SECONDS) belongs to a worker that
        died between claiming and settling. The provider may or may not have accepted it, so it
        becomes "outcome unknown" with that reason — sending it again could e-mail the lead twice.
-    2. A campaign in progress with pending rows and no progress for a lease is re-dispatched (its
-       chunk messages died with the worker). Duplicate chunk tasks are harmless.
+    2. A campaign in progress with pending rows and no progress for about CAMPAIGN_ORPHAN_SECONDS is
+       re-dispatched: no live task holds its rows (their messages died with a worker, or failed
+       while the database or broker was down). Duplicate chunk tasks are harmless.
     3. A campaign in progress with nothing left pending is completed.
-    4. A campaign in progress whose recipient writer died before finishing (no progress for a
-       lease) gets the writer again; it resumes where the rows end.
+    4. A campaign in progress whose recipient writer died before finishing (no progress for
+       about CAMPAIGN_ORPHAN_SECONDS) gets the writer again; it resumes where the rows end.
     """
     from .sending import in_send_window, settlements_apply_spooled
 
@@ -432,6 +434,8 @@ def campaigns_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     cutoff = now - lease
     stale = _walk_chunks(_STALE_ROWS_SQL, {"cutoff": cutoff, "stopped_since": cutoff - STOPPED_CAMPAIGN_RECONCILE})
     unknown, stale_campaigns = 0, set()
+    if spooled:
+        logger.info("reconcile: wrote %s settles spooled while the database was unreachable", spooled)
     if stale:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -440,20 +444,29 @@ def campaigns_reconcile(*, now: datetime | None = None) -> dict[str, int]:
             )
             stale_campaigns = {row[0] for row in cursor.fetchall()}
             unknown = cursor.rowcount
+        logger.warning("reconcile: %s rows still 'sending' after the lease are now outcome unknown (campaigns %s)",
+                       unknown, sorted(map(str, stale_campaigns)))  # fmt: skip
+    # Quiet this long, plus the job's own interval: re-dispatched within CAMPAIGN_ORPHAN_SECONDS.
+    every = settings.CAMPAIGN_RECONCILE_SECONDS
+    quiet_since = now - timedelta(seconds=max(settings.CAMPAIGN_ORPHAN_SECONDS - every, every))
     redispatched = completed = 0
     for campaign in Campaign.objects.filter(status=Status.IN_PROGRESS):
         if campaign_complete_if_done(campaign_id=campaign.pk):
+            logger.info("reconcile: campaign %s has nothing left to send: completed", campaign.pk)
             completed += 1
             continue
-        quiet = campaign.last_progress_at is None or campaign.last_progress_at < now - lease
+        quiet = campaign.last_progress_at is None or campaign.last_progress_at < quiet_since
         if quiet and campaign.recipients_written_at is None:
+            logger.info("reconcile: campaign %s quiet since %s with recipients still to write: writer queued",
+                        campaign.pk, campaign.last_progress_at)  # fmt: skip
             _write_recipients_on_commit(campaign.pk)
         if (quiet or campaign.pk in stale_campaigns) and in_send_window(campaign, now=now):
-            campaign_dispatch(campaign_id=campaign.pk)
+            chunks = campaign_dispatch(campaign_id=campaign.pk, expires=settings.CAMPAIGN_ORPHAN_SECONDS)
+            logger.info("reconcile: campaign %s quiet since %s: re-dispatched chunks %s", campaign.pk,
+                        campaign.last_progress_at, chunks)  # fmt: skip
             redispatched += 1
     report = {"spooled_settles": spooled, "unknown": unknown, "redispatched": redispatched, "completed": completed}
-    if any(report.values()):
-        logger.info("campaign reconcile: %s", report)
+    logger.info("campaign reconcile: %s", report)
     return report
 
 

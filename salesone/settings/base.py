@@ -196,6 +196,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # connection like a web process does: celery_app.py checks it before each task against
 # CONN_MAX_AGE and the health check, as Django does at the start of a request.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
+# Every task waits out a database or broker connection error (common/tasks.py TransientRetryTask):
+# retried with exponential backoff and jitter from the base up to the max seconds, this many times.
+TASK_RETRY_BASE_SECONDS = env_int("TASK_RETRY_BASE_SECONDS", 1)
+TASK_RETRY_MAX_SECONDS = env_int("TASK_RETRY_MAX_SECONDS", 5 * 60)
+TASK_RETRY_MAX_ATTEMPTS = env_int("TASK_RETRY_MAX_ATTEMPTS", 100)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 # Longer than the longest task (CELERY_TASK_TIME_LIMIT), or Redis would hand a running task to a

@@ -3,8 +3,6 @@
 import json
 from datetime import timedelta
 
-from celery.schedules import crontab
-
 from ..env import env_int, env_str
 
 # Rows one chunk task claims, renders and sends in one provider request (SendGrid and Mailgun take
@@ -16,6 +14,11 @@ CAMPAIGN_SEND_LEASE_SECONDS = env_int("CAMPAIGN_SEND_LEASE_SECONDS", 10 * 60)
 # A settle that cannot reach the database is retried this long with the provider's answer in hand,
 # then spooled to Redis; the reconcile job writes it once the database is back.
 CAMPAIGN_SETTLE_RETRY_SECONDS = env_int("CAMPAIGN_SETTLE_RETRY_SECONDS", 30)
+# Pending rows that no live task holds (their task died with a worker, or failed while the database
+# or broker was down) are dispatched again within CAMPAIGN_ORPHAN_SECONDS: the reconcile job runs
+# every CAMPAIGN_RECONCILE_SECONDS and re-dispatches a campaign without progress for the rest.
+CAMPAIGN_ORPHAN_SECONDS = env_int("CAMPAIGN_ORPHAN_SECONDS", 60)
+CAMPAIGN_RECONCILE_SECONDS = env_int("CAMPAIGN_RECONCILE_SECONDS", 15)
 # Transient provider errors (429, 5xx, unreachable): retries of one chunk, with exponential backoff
 # and full jitter between CAMPAIGN_RETRY_BASE_SECONDS and CAMPAIGN_RETRY_MAX_SECONDS.
 CAMPAIGN_TRANSIENT_MAX_RETRIES = env_int("CAMPAIGN_TRANSIENT_MAX_RETRIES", 6)
@@ -41,6 +44,6 @@ BEAT_SCHEDULE = {
     },
     "campaigns-reconcile": {
         "task": "apps.campaigns.tasks.reconcile_campaigns",
-        "schedule": crontab(minute="*"),
+        "schedule": timedelta(seconds=CAMPAIGN_RECONCILE_SECONDS),
     },
 }
