@@ -466,7 +466,7 @@ def campaigns_reconcile(*, now: datetime | None = None) -> dict[str, int]:
                         campaign.last_progress_at, chunks)  # fmt: skip
             redispatched += 1
     report = {"spooled_settles": spooled, "unknown": unknown, "redispatched": redispatched, "completed": completed}
-    logger.info("campaign reconcile: %s", report)
+    logger.log(logging.INFO if any(report.values()) else logging.DEBUG, "campaign reconcile: %s", report)
     return report
 
 
