@@ -1,8 +1,7 @@
 """Issue 25 §1: a database outage mid-campaign is waited out by a real worker, never turned into losses.
 
-PostgreSQL drops the worker's connections (pg_terminate_backend) and refuses new ones (ALLOW_CONNECTIONS
-false) for 3 s while a provider answer is arriving and chunks are queued — the shortest honest variant
-of `pg_ctl stop -m immediate` on a server of our own, which the shared test server cannot be. Chunks
+PostgreSQL drops the worker's connections and refuses new ones for 3 s (common/tests/database_outage.py)
+while a provider answer is arriving and chunks are queued. Chunks
 that meet the outage retry with backoff; the answer that arrived is written once the database is back
 (by the worker that holds it, or from the Redis spool by the reconcile job): every lead gets exactly
 one e-mail, every row ends sent with the provider's id — none "outcome unknown", none failed.
@@ -10,12 +9,11 @@ one e-mail, every row ends sent with the provider's id — none "outcome unknown
 
 import time
 
-import psycopg
 import pytest
-from django.db import connection
 
 from apps.campaigns.models import Campaign, CampaignLeadResult
 from apps.campaigns.services import campaign_start, campaigns_reconcile
+from common.tests.database_outage import database_down, database_up
 from services.email.fakes import FakeSendGrid
 
 from .factories import CampaignFactory, LeadFactory, lead_list_with
@@ -30,32 +28,6 @@ def fake():
     server = FakeSendGrid(latency=0.2)
     yield server
     server.stop()
-
-
-def _on_server(sql: str, *params) -> None:
-    """Run as the server's superuser from its maintenance database (a database cannot refuse
-    connections while the session doing it is connected to it)."""
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname="postgres", autocommit=True
-    ) as admin:
-        admin.execute(sql, params)
-
-
-def _database_down():
-    name = connection.settings_dict["NAME"]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        test_pid = cursor.fetchone()[0]
-    _on_server(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-    # Every connection of the workers dies; this test's own stays (it plays the beat and reads results).
-    _on_server(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> %s", name, test_pid
-    )
-
-
-def _database_up():
-    _on_server(f'ALTER DATABASE "{connection.settings_dict["NAME"]}" ALLOW_CONNECTIONS true')
 
 
 @pytest.mark.parametrize("settle_retry_seconds", [60, 1], ids=["settle-waits-it-out", "settle-spooled-to-redis"])
@@ -82,12 +54,12 @@ def test_a_database_outage_mid_send_loses_nothing(settle_retry_seconds, celery_w
     campaign_start(campaign=campaign)
     assert fake.request_arrived.wait(60), "the third request never reached the fake provider"
 
-    _database_down()
+    database_down()
     try:
         fake.hold.set()  # SendGrid answers while the database is unreachable
         time.sleep(OUTAGE_SECONDS)  # the outage itself, not a wait for the code under test
     finally:
-        _database_up()
+        database_up()
     back = time.monotonic()
 
     # The beat's reconcile job, as often as it runs in production.
