@@ -512,6 +512,39 @@ def _wait_for_tokens(provider: EmailProvider, count: int) -> float:
         time.sleep(wait)
 
 
+def _unknown_reason(cause: str) -> str:
+    return f"Outcome unknown: {cause}. It is not sent again automatically; re-send it explicitly if it did not arrive."
+
+
+def _send_by_request(provider: EmailProvider, messages: list[EmailMessage]) -> tuple[list[SendResult | None], str]:
+    """``provider.send_batch`` one provider request at a time, so that an error in a later request
+    cannot hide that earlier ones were accepted (a batch is split when a body is too large to
+    substitute, or an address repeats). An error in the first request propagates as it is. After
+    that, the accepted answers are kept; the failing request's rows are None when the provider may
+    have them (outcome unknown), and the rows not yet requested come back transient (sent later).
+    Returns the results and the error's text."""
+    plan = getattr(provider, "_plan_requests", None)
+    groups = plan(messages) if plan is not None and len(messages) > 1 else [list(range(len(messages)))]
+    if len(groups) == 1:
+        return provider.send_batch(messages), ""
+    results: list[SendResult | None] = [None] * len(messages)
+    for number, indexes in enumerate(groups):
+        try:
+            answered = provider.send_batch([messages[i] for i in indexes])
+        except (TransientEmailError, PermanentEmailError) as exc:
+            if number == 0:
+                raise
+            error = f"{provider.name} failed on request {number + 1} of {len(groups)} of this batch: {exc}"
+            unknown = isinstance(exc, TransientEmailError) and exc.outcome_unknown
+            for later in groups[number + (1 if unknown else 0) :]:
+                for i in later:
+                    results[i] = SendResult(provider=provider.name, accepted=False, transient=True, error=error)
+            return results, error
+        for i, result in zip(indexes, answered, strict=True):
+            results[i] = result
+    return results, ""
+
+
 def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkReport:
     campaign = Campaign.objects.select_related("template", "user").filter(pk=campaign_id).first()
     if campaign is None or campaign.status != Campaign.Status.IN_PROGRESS:
@@ -565,10 +598,9 @@ def _settle_after_error(rows: list[ClaimedRow], settlement: Settlement, report: 
     claimed_at = settlement.claimed_at
     settlement = Settlement(campaign_id=settlement.campaign_id, chunk=settlement.chunk, claimed_at=claimed_at)
     if report.provider_may_have:
-        reason = (
-            f"Outcome unknown: {report.provider_may_have} may have accepted this e-mail, but the worker failed "
-            f"before recording its answer ({type(exc).__name__}: {str(exc)[:500]}). It is not sent again "
-            f"automatically; re-send it explicitly if it did not arrive."
+        reason = _unknown_reason(
+            f"{report.provider_may_have} may have accepted this e-mail, but the worker failed before recording "
+            f"its answer ({type(exc).__name__}: {str(exc)[:500]})"
         )
         settlement.unknown = [{"id": row.id, "reason": reason, "provider": report.provider_may_have} for row in rows]
         report.unknown = len(rows)
@@ -605,7 +637,8 @@ def _send_claimed(
 
     last_transient: TransientEmailError | None = None
     refusals: list[str] = []
-    results: list[SendResult] | None = None
+    results: list[SendResult | None] | None = None
+    partial_error = ""
     for provider in get_providers():
         wait = _wait_for_tokens(provider, len(messages))
         if wait:
@@ -614,14 +647,11 @@ def _send_claimed(
         # Recorded before the call: from here on the rows are never released on an exception.
         report.provider_may_have = provider.name
         try:
-            results = provider.send_batch(messages)
+            results, partial_error = _send_by_request(provider, messages)
             break
         except TransientEmailError as exc:
             if exc.outcome_unknown:
-                reason = (
-                    f"Outcome unknown: {exc}. It is not sent again automatically; re-send it explicitly if it "
-                    f"did not arrive."
-                )
+                reason = _unknown_reason(str(exc))
                 settlement.unknown = [{"id": row.id, "reason": reason, "provider": provider.name} for row in rows]
                 report.unknown = len(rows)
                 return
@@ -659,7 +689,11 @@ def _send_claimed(
 
     again = []
     for row, result, message_id in zip(rows, results, message_ids, strict=True):
-        if result.accepted:
+        if result is None:  # in the request that failed after earlier ones were accepted
+            reason = _unknown_reason(partial_error)
+            settlement.unknown.append({"id": row.id, "reason": reason, "provider": report.provider_may_have})
+            report.unknown += 1
+        elif result.accepted:
             settlement.sent_provider = result.provider
             settlement.sent.append(
                 {
