@@ -70,6 +70,7 @@ class InlineDispatcher(Dispatcher):
 
 
 def _truncate(message: str) -> str:
+    message = message.replace("\x00", "\\x00")  # PostgreSQL text cannot hold a NUL
     return message if len(message) <= MAX_ERROR_LENGTH else message[: MAX_ERROR_LENGTH - 1] + "…"
 
 
@@ -234,6 +235,10 @@ class WorkflowExecutor:
         state.dirty = True
         try:
             data = render_data(raw, self.context.variables(upstream), node_type.raw_fields)
+            problem = store.json_problem(data)
+            if problem:
+                self._fail(state, f"its rendered data cannot be stored: {problem}", output={})
+                return
             state.input = data
             result = node_type().run(
                 NodeCall(
@@ -248,10 +253,16 @@ class WorkflowExecutor:
             )
             if not isinstance(result, NodeResult):
                 result = NodeResult(output=result or {})
+            problem = store.json_problem(result.output)
+            if problem:
+                self._fail(state, f"its output cannot be stored: {problem}", output={})
+                return
         except TemplateRenderError as exc:
             self._fail(state, str(exc), output={})
             return
         except NodeError as exc:
+            if exc.output and store.json_problem(exc.output):
+                exc.output = {}  # the error message says what went wrong; an output we cannot store adds nothing
             retries = raw.get("retries", node_type.default_retries)
             if exc.retryable and state.attempt <= retries:
                 delay = float(raw.get("retry_delay_seconds", node_type.default_retry_delay_seconds))
@@ -310,8 +321,11 @@ class WorkflowExecutor:
         return False
 
     def _readiness(self, node_id: str) -> str:
+        incoming = self.graph.incoming[node_id]
+        if not incoming:
+            return READY  # a start node: a run resumed before it was stored must run it, not skip it
         any_active = False
-        for edge in self.graph.incoming[node_id]:
+        for edge in incoming:
             active = self._edge_active(edge)
             if active is None:
                 return UNKNOWN

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -19,7 +20,31 @@ from django.db import connection
 from apps.workflows.models import NodeRun, WorkflowExecution
 
 RUNNING = WorkflowExecution.Status.RUNNING
-_dumps = json.JSONEncoder(ensure_ascii=False, default=DjangoJSONEncoder().default).encode
+_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not the text "\\u0000"
+# NaN and infinities are refused here: PostgreSQL's jsonb refuses them too, at a worse moment.
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=DjangoJSONEncoder().default).encode
+
+
+def json_problem(value) -> str | None:
+    """Why ``value`` cannot be stored in a jsonb column, or None when it can.
+
+    The executor asks before a node's data or output enters the run: a value that fails here would
+    otherwise fail the whole write of the run (and the worker) long after the node that made it.
+    """
+    try:
+        text = _dumps(value)
+        text.encode()  # a lone surrogate (from a JSON "\\ud800" escape) has no UTF-8 form
+    except TypeError as exc:
+        return str(exc)
+    except UnicodeEncodeError:
+        return "it contains a lone UTF-16 surrogate, which is not text"
+    except ValueError as exc:
+        if "float" in str(exc):
+            return "a number that is not finite (NaN or infinity) is not JSON"
+        return str(exc)  # a value that contains itself
+    if "\\u0000" in text and _NUL.search(text):
+        return "it contains a NUL character (\\u0000), which PostgreSQL does not store"
+    return None
 
 
 class NodeState:
