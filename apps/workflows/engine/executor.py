@@ -23,10 +23,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
 import uuid
 from collections import deque
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from apps.workflows.models import NodeRun, WorkflowExecution
@@ -67,6 +68,13 @@ class InlineDispatcher(Dispatcher):
     """Run everything in the calling process, one branch after another (tests, benchmarks, shell)."""
 
     parallel = False
+
+
+def _unknown_outcome_message(started_at: dt.datetime) -> str:
+    return (
+        f"outcome unknown: an attempt started at {started_at.astimezone(dt.UTC).isoformat()} and its worker "
+        "stopped before recording what happened; not repeated, so that nothing is sent twice"
+    )
 
 
 def _truncate(message: str) -> str:
@@ -180,15 +188,29 @@ class WorkflowExecutor:
         state = self._state(node_id)
         if state.decided:
             return
-        if node_type.side_effects and not (state.status == S.RUNNING and state.in_db and state.claim):
-            # Claim before the side effect, together with every other node this runner holds.
-            state.status, state.claim = S.RUNNING, uuid.uuid4()
-            state.lease_expires_at = timezone.now() + dt.timedelta(seconds=node_type.lease_seconds)
-            state.dirty = True
-            won = self._flush(claims=[state, *self._unclaimed(owned)])
-            if self.finished or node_id not in won:
-                return
-        self._execute(node_id, node_type, state)
+        if node_type.side_effects:
+            held = state.status == S.RUNNING and state.in_db and state.claim
+            if node_type.outside_effect and state.effect_started_at is not None and not node_type.idempotent_by_key:
+                # An earlier attempt began its call and nobody recorded what came of it (its worker
+                # died, or lost the database for longer than the lease): repeating it could send twice.
+                self._fail(state, _unknown_outcome_message(state.effect_started_at), output={})
+            else:
+                if node_type.outside_effect:
+                    state.effect_started_at = timezone.now()
+                    state.dirty = True
+                if not held:
+                    # Claim before the side effect, together with every other node this runner holds.
+                    state.status, state.claim = S.RUNNING, uuid.uuid4()
+                    state.lease_expires_at = timezone.now() + dt.timedelta(seconds=node_type.lease_seconds)
+                    state.dirty = True
+                if not held or node_type.outside_effect:
+                    won = self._flush(claims=[*([] if held else [state]), *self._unclaimed(owned)])
+                    if self.finished or not (held or node_id in won):
+                        return
+                self._execute(node_id, node_type, state)
+                state.effect_started_at = None  # the outcome is known; the next write records it
+        else:
+            self._execute(node_id, node_type, state)
         if state.status == S.WAITING:
             self._pending_resumes.append((node_id, state.resume_at))
             self._flush()
@@ -249,6 +271,7 @@ class WorkflowExecutor:
                     attempt=state.attempt,
                     resumed=resumed,
                     previous_output=previous_output,
+                    idempotency_key=f"{self.execution_id}:{node_id}",
                 )
             )
             if not isinstance(result, NodeResult):
@@ -297,8 +320,9 @@ class WorkflowExecutor:
         state.branch = ERROR
         state.error = _truncate(message)
         state.output = output or {}
-        state.claim = state.lease_expires_at = state.resume_at = None
+        state.claim = state.lease_expires_at = state.resume_at = state.effect_started_at = None
         state.finished_at = timezone.now()
+        state.dirty = True
 
     # ------------------------------------------------------------------ graph logic
 
@@ -388,11 +412,43 @@ class WorkflowExecutor:
     # ------------------------------------------------------------------ persistence
 
     def _flush(self, claims: list[NodeState] | None = None) -> set[str]:
-        """Write what changed (and claim ``claims``) with the execution locked; returns claims won."""
-        now = timezone.now()
+        """Write what changed (and claim ``claims``) with the execution locked; returns claims won.
+
+        The outcome of a call to the outside world is known only to this process: when the database
+        is unreachable (a restart, a failover, a dropped connection) the write is tried again, for
+        half the node's lease, rather than lost and the call repeated or failed as unknown.
+        """
         claims = claims or []
         claim_ids = {c.node_id for c in claims}
-        dirty = [s for s in self.states.values() if s.dirty and s.node_id not in claim_ids]
+        pause, give_up_at = 0.2, None
+        while True:
+            dirty = [s for s in self.states.values() if s.dirty and s.node_id not in claim_ids]
+            before = [(s, s.dirty, s.in_db) for s in (*dirty, *claims)]
+            try:
+                return self._flush_once(claims, dirty)
+            except (OperationalError, InterfaceError) as exc:
+                types = self.graph.types
+                outcomes = [s for s in dirty if types[s.node_id].outside_effect and s.effect_started_at is None]
+                if not outcomes or connection.in_atomic_block:
+                    raise
+                if give_up_at is None:
+                    give_up_at = time.monotonic() + min(types[s.node_id].lease_seconds for s in outcomes) / 2
+                if time.monotonic() + pause > give_up_at:
+                    raise
+                logger.warning(
+                    "workflow execution %s: cannot record the outcome of %s (%s); trying again",
+                    self.execution_id,
+                    ", ".join(s.node_id for s in outcomes),
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__,
+                )
+                for state, was_dirty, was_in_db in before:  # the transaction was rolled back
+                    state.dirty, state.in_db = was_dirty, was_in_db
+                connection.close()
+                time.sleep(pause)
+                pause = min(pause * 2, 5.0)
+
+    def _flush_once(self, claims: list[NodeState], dirty: list[NodeState]) -> set[str]:
+        now = timezone.now()
         with transaction.atomic():
             relaxed = not self._durable(dirty) and not self._durable(claims)
             running = store.execution_lock(self.execution_id, now, relaxed=relaxed)
@@ -414,6 +470,11 @@ class WorkflowExecutor:
         now = timezone.now()
         dirty = [s for s in self.states.values() if s.dirty]
         if self._all_decided():
+            failure = self._unhandled_failure()
+            if failure:
+                # A run resumed after its runner recorded a node's failure and stopped before failing the run.
+                self._terminate(E.FAILED, failure)
+                return False
             # One statement writes the runs and the status; a transaction around it only when
             # the task it runs for must be settled together with it.
             with transaction.atomic() if self.row.task_id else contextlib.nullcontext():
@@ -463,7 +524,14 @@ class WorkflowExecutor:
                     candidates.append(claimed)
             won = store.node_runs_claim(self.execution_id, candidates)
             if self._all_decided():
-                finished = store.execution_finish(self.execution_id, status=E.COMPLETED, now=now, output=self._output())
+                failure = self._unhandled_failure()
+                finished = store.execution_finish(
+                    self.execution_id,
+                    status=E.FAILED if failure else E.COMPLETED,
+                    now=now,
+                    output={} if failure else self._output(),
+                    error=failure or "",
+                )
                 if finished:
                     self._after_finish()
                 self.finished = True
@@ -482,6 +550,14 @@ class WorkflowExecutor:
             owned.append(keep)
             self._send_pending()
         return bool(owned)
+
+    def _unhandled_failure(self) -> str | None:
+        """Why the run failed: a node that failed with no error branch to take (None if none did)."""
+        for node_id in self.graph.order:
+            state = self.states.get(node_id)
+            if state is not None and state.status == S.FAILED and not self.graph.has_error_edge[node_id]:
+                return _truncate(f'node "{node_id}" ({self.graph.types[node_id].type}) failed: {state.error}')
+        return None
 
     def _durable(self, states: list[NodeState]) -> bool:
         """Writes that include a node with side effects must reach the disk before we go on."""

@@ -55,6 +55,7 @@ class NodeState:
         "branch",
         "claim",
         "dirty",
+        "effect_started_at",
         "error",
         "finished_at",
         "in_db",
@@ -82,6 +83,7 @@ class NodeState:
         self.resume_at: dt.datetime | None = None
         self.claim: uuid.UUID | None = None
         self.lease_expires_at: dt.datetime | None = None
+        self.effect_started_at: dt.datetime | None = None
         self.dirty = False
         self.in_db = False
 
@@ -92,18 +94,34 @@ class NodeState:
 
 _COLUMNS = (
     "execution_id, node_id, node_type, status, branch, input, output, error, attempt, "
-    "started_at, finished_at, resume_at, claim, lease_expires_at"
+    "started_at, finished_at, resume_at, claim, lease_expires_at, effect_started_at"
 )
 _UPDATE_ALL = (
     "node_type = EXCLUDED.node_type, status = EXCLUDED.status, branch = EXCLUDED.branch, "
     "input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error, attempt = EXCLUDED.attempt, "
     "started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, resume_at = EXCLUDED.resume_at, "
-    "claim = EXCLUDED.claim, lease_expires_at = EXCLUDED.lease_expires_at"
+    "claim = EXCLUDED.claim, lease_expires_at = EXCLUDED.lease_expires_at, "
+    "effect_started_at = EXCLUDED.effect_started_at"
 )
 
 
 def _state_from_row(row) -> NodeState:
-    (node_id, node_type, status, branch, input_, output, error, attempt, started, finished, resume, claim, lease) = row
+    (
+        node_id,
+        node_type,
+        status,
+        branch,
+        input_,
+        output,
+        error,
+        attempt,
+        started,
+        finished,
+        resume,
+        claim,
+        lease,
+        effect,
+    ) = row
     state = NodeState(node_id, node_type, status)
     state.branch = branch
     state.input = json.loads(input_) if isinstance(input_, str) else (input_ or {})
@@ -115,6 +133,7 @@ def _state_from_row(row) -> NodeState:
     state.resume_at = resume
     state.claim = claim
     state.lease_expires_at = lease
+    state.effect_started_at = effect
     state.in_db = True
     return state
 
@@ -262,9 +281,10 @@ def execution_finish(
 _RECORDSET = (
     "SELECT %s::uuid, r.node_id, r.node_type, r.status, r.branch, coalesce(r.input, '{}'::jsonb), "
     "coalesce(r.output, '{}'::jsonb), r.error, r.attempt, r.started_at, r.finished_at, r.resume_at, r.claim, "
-    "r.lease_expires_at FROM jsonb_to_recordset(%s::jsonb) AS r(node_id text, node_type text, status text, "
-    "branch text, input jsonb, output jsonb, error text, attempt int, started_at timestamptz, "
-    "finished_at timestamptz, resume_at timestamptz, claim uuid, lease_expires_at timestamptz)"
+    "r.lease_expires_at, r.effect_started_at FROM jsonb_to_recordset(%s::jsonb) AS r(node_id text, node_type text, "
+    "status text, branch text, input jsonb, output jsonb, error text, attempt int, started_at timestamptz, "
+    "finished_at timestamptz, resume_at timestamptz, claim uuid, lease_expires_at timestamptz, "
+    "effect_started_at timestamptz)"
 )
 _UPSERT_SQL = (
     f"INSERT INTO workflows_noderun ({_COLUMNS}) {_RECORDSET} "
@@ -293,6 +313,7 @@ def _rows_json(states: list[NodeState]) -> str:
                 "resume_at": s.resume_at,
                 "claim": s.claim,
                 "lease_expires_at": s.lease_expires_at,
+                "effect_started_at": s.effect_started_at,
             }
             for s in states
         ]
