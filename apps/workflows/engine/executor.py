@@ -12,6 +12,12 @@ How a run proceeds
   database (a running row with a claim token and a lease) before they run and recorded as soon as
   they finish, so a worker killed mid-run never re-runs a completed one. Pure nodes (transform,
   condition, triggers) may be recomputed after a crash, so their runs are written in bulk.
+- Outside effects (e-mail, Slack, webhook) happen once per run and node: the node run records
+  ``effect_started_at`` before the call and clears it with the outcome. A redelivered or taken-over
+  node that finds it set fails as "outcome unknown" instead of calling again, unless the receiver
+  deduplicates by key (the webhook's Idempotency-Key). A lost database connection does not lose a
+  known outcome: its write is retried for half the node's lease (the one wait in a worker).
+- A node's data and output must be storable JSON; one that is not fails the node with the reason.
 - A node that waits (a delay, or a retry's backoff) is stored as waiting with ``resume_at``; a
   scheduled task, and the beat sweep as the durable fallback, continue it. No worker ever sleeps.
 - Every write of node runs happens with the execution row locked, so parallel branches settling at
