@@ -263,7 +263,7 @@ class WorkflowExecutor:
         state.dirty = True
         try:
             data = render_data(raw, self.context.variables(upstream), node_type.raw_fields)
-            problem = store.json_problem(data)
+            problem = store.json_problem(data) if self.graph.templated[node_id] else None
             if problem:
                 self._fail(state, f"its rendered data cannot be stored: {problem}", output={})
                 return
