@@ -112,6 +112,10 @@ class NodeRun(models.Model):
     # Running: who holds the node and until when; an expired lease means the worker died.
     claim = models.UUIDField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Written (durably) just before a node calls the outside world, cleared with its outcome: a run
+    # that finds it set does not know whether the e-mail, post or call happened, so never repeats it
+    # blindly.
+    effect_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

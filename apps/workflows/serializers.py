@@ -1,5 +1,7 @@
 """Workflow shapes on the wire: the React Flow graph, executions and their node logs."""
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -81,7 +83,34 @@ class WorkflowSerializer(serializers.ModelSerializer):
 
 
 class WorkflowExecuteSerializer(serializers.Serializer):
-    input_data = serializers.DictField(required=False, default=dict, help_text="The workflow's input (`input.*`).")
+    """The input of a manual run: ``{"input_data": {...}}``, or the input itself as the body
+    (``{"company_name": ...}``), which is how "execute with the provided data" reads. Keys beside
+    ``input_data`` are refused rather than dropped: the run would see none of them."""
+
+    input_data = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="The workflow's input (`input.*`). Without this key, the whole body is the input.",
+    )
+
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError(
+                {"input_data": ['Send a JSON object: the input itself, or {"input_data": {...}}.']}
+            )
+        if "input_data" not in data:
+            return {"input_data": dict(data)}
+        beside = sorted(key for key in data if key != "input_data")
+        if beside:
+            raise serializers.ValidationError(
+                {
+                    "input_data": [
+                        "Send the input either inside input_data or as the whole body, not both: "
+                        f"{', '.join(beside)} would be left out of the run."
+                    ]
+                }
+            )
+        return super().to_internal_value(data)
 
 
 class TemplateInstantiateSerializer(serializers.Serializer):

@@ -72,7 +72,10 @@ class WorkflowViewSet(OwnedModelViewSet):
     @extend_schema(
         request=WorkflowExecuteSerializer,
         responses={202: WorkflowExecutionSerializer, 409: OpenApiTypes.OBJECT},
-        description="Start an execution with `input_data`; only an active workflow executes (409 otherwise).",
+        description=(
+            "Start an execution with `input_data`, or with the whole body as the input when it has no "
+            "`input_data` key; only an active workflow executes (409 otherwise)."
+        ),
     )
     @action(detail=True, methods=["post"])
     def execute(self, request, pk=None):

@@ -12,6 +12,12 @@ How a run proceeds
   database (a running row with a claim token and a lease) before they run and recorded as soon as
   they finish, so a worker killed mid-run never re-runs a completed one. Pure nodes (transform,
   condition, triggers) may be recomputed after a crash, so their runs are written in bulk.
+- Outside effects (e-mail, Slack, webhook) happen once per run and node: the node run records
+  ``effect_started_at`` before the call and clears it with the outcome. A redelivered or taken-over
+  node that finds it set fails as "outcome unknown" instead of calling again, unless the receiver
+  deduplicates by key (the webhook's Idempotency-Key). A lost database connection does not lose a
+  known outcome: its write is retried for half the node's lease (the one wait in a worker).
+- A node's data and output must be storable JSON; one that is not fails the node with the reason.
 - A node that waits (a delay, or a retry's backoff) is stored as waiting with ``resume_at``; a
   scheduled task, and the beat sweep as the durable fallback, continue it. No worker ever sleeps.
 - Every write of node runs happens with the execution row locked, so parallel branches settling at
@@ -23,10 +29,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
 import uuid
 from collections import deque
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from apps.workflows.models import NodeRun, WorkflowExecution
@@ -69,7 +76,15 @@ class InlineDispatcher(Dispatcher):
     parallel = False
 
 
+def _unknown_outcome_message(started_at: dt.datetime) -> str:
+    return (
+        f"outcome unknown: an attempt started at {started_at.astimezone(dt.UTC).isoformat()} and its worker "
+        "stopped before recording what happened; not repeated, so that nothing is sent twice"
+    )
+
+
 def _truncate(message: str) -> str:
+    message = message.replace("\x00", "\\x00")  # PostgreSQL text cannot hold a NUL
     return message if len(message) <= MAX_ERROR_LENGTH else message[: MAX_ERROR_LENGTH - 1] + "…"
 
 
@@ -179,15 +194,29 @@ class WorkflowExecutor:
         state = self._state(node_id)
         if state.decided:
             return
-        if node_type.side_effects and not (state.status == S.RUNNING and state.in_db and state.claim):
-            # Claim before the side effect, together with every other node this runner holds.
-            state.status, state.claim = S.RUNNING, uuid.uuid4()
-            state.lease_expires_at = timezone.now() + dt.timedelta(seconds=node_type.lease_seconds)
-            state.dirty = True
-            won = self._flush(claims=[state, *self._unclaimed(owned)])
-            if self.finished or node_id not in won:
-                return
-        self._execute(node_id, node_type, state)
+        if node_type.side_effects:
+            held = state.status == S.RUNNING and state.in_db and state.claim
+            if node_type.outside_effect and state.effect_started_at is not None and not node_type.idempotent_by_key:
+                # An earlier attempt began its call and nobody recorded what came of it (its worker
+                # died, or lost the database for longer than the lease): repeating it could send twice.
+                self._fail(state, _unknown_outcome_message(state.effect_started_at), output={})
+            else:
+                if node_type.outside_effect:
+                    state.effect_started_at = timezone.now()
+                    state.dirty = True
+                if not held:
+                    # Claim before the side effect, together with every other node this runner holds.
+                    state.status, state.claim = S.RUNNING, uuid.uuid4()
+                    state.lease_expires_at = timezone.now() + dt.timedelta(seconds=node_type.lease_seconds)
+                    state.dirty = True
+                if not held or node_type.outside_effect:
+                    won = self._flush(claims=[*([] if held else [state]), *self._unclaimed(owned)])
+                    if self.finished or not (held or node_id in won):
+                        return
+                self._execute(node_id, node_type, state)
+                state.effect_started_at = None  # the outcome is known; the next write records it
+        else:
+            self._execute(node_id, node_type, state)
         if state.status == S.WAITING:
             self._pending_resumes.append((node_id, state.resume_at))
             self._flush()
@@ -234,6 +263,10 @@ class WorkflowExecutor:
         state.dirty = True
         try:
             data = render_data(raw, self.context.variables(upstream), node_type.raw_fields)
+            problem = store.json_problem(data) if self.graph.templated[node_id] else None
+            if problem:
+                self._fail(state, f"its rendered data cannot be stored: {problem}", output={})
+                return
             state.input = data
             result = node_type().run(
                 NodeCall(
@@ -244,14 +277,21 @@ class WorkflowExecutor:
                     attempt=state.attempt,
                     resumed=resumed,
                     previous_output=previous_output,
+                    idempotency_key=f"{self.execution_id}:{node_id}",
                 )
             )
             if not isinstance(result, NodeResult):
                 result = NodeResult(output=result or {})
+            problem = store.json_problem(result.output)
+            if problem:
+                self._fail(state, f"its output cannot be stored: {problem}", output={})
+                return
         except TemplateRenderError as exc:
             self._fail(state, str(exc), output={})
             return
         except NodeError as exc:
+            if exc.output and store.json_problem(exc.output):
+                exc.output = {}  # the error message says what went wrong; an output we cannot store adds nothing
             retries = raw.get("retries", node_type.default_retries)
             if exc.retryable and state.attempt <= retries:
                 delay = float(raw.get("retry_delay_seconds", node_type.default_retry_delay_seconds))
@@ -286,8 +326,9 @@ class WorkflowExecutor:
         state.branch = ERROR
         state.error = _truncate(message)
         state.output = output or {}
-        state.claim = state.lease_expires_at = state.resume_at = None
+        state.claim = state.lease_expires_at = state.resume_at = state.effect_started_at = None
         state.finished_at = timezone.now()
+        state.dirty = True
 
     # ------------------------------------------------------------------ graph logic
 
@@ -310,8 +351,11 @@ class WorkflowExecutor:
         return False
 
     def _readiness(self, node_id: str) -> str:
+        incoming = self.graph.incoming[node_id]
+        if not incoming:
+            return READY  # a start node: a run resumed before it was stored must run it, not skip it
         any_active = False
-        for edge in self.graph.incoming[node_id]:
+        for edge in incoming:
             active = self._edge_active(edge)
             if active is None:
                 return UNKNOWN
@@ -374,11 +418,43 @@ class WorkflowExecutor:
     # ------------------------------------------------------------------ persistence
 
     def _flush(self, claims: list[NodeState] | None = None) -> set[str]:
-        """Write what changed (and claim ``claims``) with the execution locked; returns claims won."""
-        now = timezone.now()
+        """Write what changed (and claim ``claims``) with the execution locked; returns claims won.
+
+        The outcome of a call to the outside world is known only to this process: when the database
+        is unreachable (a restart, a failover, a dropped connection) the write is tried again, for
+        half the node's lease, rather than lost and the call repeated or failed as unknown.
+        """
         claims = claims or []
         claim_ids = {c.node_id for c in claims}
-        dirty = [s for s in self.states.values() if s.dirty and s.node_id not in claim_ids]
+        pause, give_up_at = 0.2, None
+        while True:
+            dirty = [s for s in self.states.values() if s.dirty and s.node_id not in claim_ids]
+            before = [(s, s.dirty, s.in_db) for s in (*dirty, *claims)]
+            try:
+                return self._flush_once(claims, dirty)
+            except (OperationalError, InterfaceError) as exc:
+                types = self.graph.types
+                outcomes = [s for s in dirty if types[s.node_id].outside_effect and s.effect_started_at is None]
+                if not outcomes or connection.in_atomic_block:
+                    raise
+                if give_up_at is None:
+                    give_up_at = time.monotonic() + min(types[s.node_id].lease_seconds for s in outcomes) / 2
+                if time.monotonic() + pause > give_up_at:
+                    raise
+                logger.warning(
+                    "workflow execution %s: cannot record the outcome of %s (%s); trying again",
+                    self.execution_id,
+                    ", ".join(s.node_id for s in outcomes),
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__,
+                )
+                for state, was_dirty, was_in_db in before:  # the transaction was rolled back
+                    state.dirty, state.in_db = was_dirty, was_in_db
+                connection.close()
+                time.sleep(pause)
+                pause = min(pause * 2, 5.0)
+
+    def _flush_once(self, claims: list[NodeState], dirty: list[NodeState]) -> set[str]:
+        now = timezone.now()
         with transaction.atomic():
             relaxed = not self._durable(dirty) and not self._durable(claims)
             running = store.execution_lock(self.execution_id, now, relaxed=relaxed)
@@ -400,6 +476,11 @@ class WorkflowExecutor:
         now = timezone.now()
         dirty = [s for s in self.states.values() if s.dirty]
         if self._all_decided():
+            failure = self._unhandled_failure()
+            if failure:
+                # A run resumed after its runner recorded a node's failure and stopped before failing the run.
+                self._terminate(E.FAILED, failure)
+                return False
             # One statement writes the runs and the status; a transaction around it only when
             # the task it runs for must be settled together with it.
             with transaction.atomic() if self.row.task_id else contextlib.nullcontext():
@@ -449,7 +530,14 @@ class WorkflowExecutor:
                     candidates.append(claimed)
             won = store.node_runs_claim(self.execution_id, candidates)
             if self._all_decided():
-                finished = store.execution_finish(self.execution_id, status=E.COMPLETED, now=now, output=self._output())
+                failure = self._unhandled_failure()
+                finished = store.execution_finish(
+                    self.execution_id,
+                    status=E.FAILED if failure else E.COMPLETED,
+                    now=now,
+                    output={} if failure else self._output(),
+                    error=failure or "",
+                )
                 if finished:
                     self._after_finish()
                 self.finished = True
@@ -468,6 +556,14 @@ class WorkflowExecutor:
             owned.append(keep)
             self._send_pending()
         return bool(owned)
+
+    def _unhandled_failure(self) -> str | None:
+        """Why the run failed: a node that failed with no error branch to take (None if none did)."""
+        for node_id in self.graph.order:
+            state = self.states.get(node_id)
+            if state is not None and state.status == S.FAILED and not self.graph.has_error_edge[node_id]:
+                return _truncate(f'node "{node_id}" ({self.graph.types[node_id].type}) failed: {state.error}')
+        return None
 
     def _durable(self, states: list[NodeState]) -> bool:
         """Writes that include a node with side effects must reach the disk before we go on."""

@@ -45,7 +45,7 @@ def _handle(node_type, raw) -> str:
 class Graph:
     """Parsed and checked; built once per execution (cheap) and walked by the executor."""
 
-    __slots__ = ("has_error_edge", "incoming", "nodes", "order", "outgoing", "start", "types")
+    __slots__ = ("has_error_edge", "incoming", "nodes", "order", "outgoing", "start", "templated", "types")
 
     def __init__(self, nodes: list[dict], edges: list[dict], *, validated: bool = False):
         # An execution's snapshot was validated when the workflow was saved; only the cheap
@@ -65,6 +65,11 @@ class Graph:
             edge = Edge(raw["source"], raw["target"], _handle(self.types[raw["source"]], raw.get("sourceHandle")))
             self.incoming[edge.target].append(edge)
             self.outgoing[edge.source].append(edge)
+        # Data without templates is the stored graph's own JSON: it needs no check once rendered.
+        self.templated = {
+            node_id: any(True for _ in templating.template_strings(n.get("data") or {}, self.types[node_id].raw_fields))
+            for node_id, n in self.nodes.items()
+        }
         self.has_error_edge = {node_id: any(e.handle == ERROR for e in out) for node_id, out in self.outgoing.items()}
         self.start = [node_id for node_id in self.nodes if not self.incoming[node_id]]
         self.order = _topological_order(list(self.nodes), self.outgoing)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -19,7 +20,31 @@ from django.db import connection
 from apps.workflows.models import NodeRun, WorkflowExecution
 
 RUNNING = WorkflowExecution.Status.RUNNING
-_dumps = json.JSONEncoder(ensure_ascii=False, default=DjangoJSONEncoder().default).encode
+_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not the text "\\u0000"
+# NaN and infinities are refused here: PostgreSQL's jsonb refuses them too, at a worse moment.
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=DjangoJSONEncoder().default).encode
+
+
+def json_problem(value) -> str | None:
+    """Why ``value`` cannot be stored in a jsonb column, or None when it can.
+
+    The executor asks before a node's data or output enters the run: a value that fails here would
+    otherwise fail the whole write of the run (and the worker) long after the node that made it.
+    """
+    try:
+        text = _dumps(value)
+        text.encode()  # a lone surrogate (from a JSON "\\ud800" escape) has no UTF-8 form
+    except TypeError as exc:
+        return str(exc)
+    except UnicodeEncodeError:
+        return "it contains a lone UTF-16 surrogate, which is not text"
+    except ValueError as exc:
+        if "float" in str(exc):
+            return "a number that is not finite (NaN or infinity) is not JSON"
+        return str(exc)  # a value that contains itself
+    if "\\u0000" in text and _NUL.search(text):
+        return "it contains a NUL character (\\u0000), which PostgreSQL does not store"
+    return None
 
 
 class NodeState:
@@ -30,6 +55,7 @@ class NodeState:
         "branch",
         "claim",
         "dirty",
+        "effect_started_at",
         "error",
         "finished_at",
         "in_db",
@@ -57,6 +83,7 @@ class NodeState:
         self.resume_at: dt.datetime | None = None
         self.claim: uuid.UUID | None = None
         self.lease_expires_at: dt.datetime | None = None
+        self.effect_started_at: dt.datetime | None = None
         self.dirty = False
         self.in_db = False
 
@@ -67,18 +94,34 @@ class NodeState:
 
 _COLUMNS = (
     "execution_id, node_id, node_type, status, branch, input, output, error, attempt, "
-    "started_at, finished_at, resume_at, claim, lease_expires_at"
+    "started_at, finished_at, resume_at, claim, lease_expires_at, effect_started_at"
 )
 _UPDATE_ALL = (
     "node_type = EXCLUDED.node_type, status = EXCLUDED.status, branch = EXCLUDED.branch, "
     "input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error, attempt = EXCLUDED.attempt, "
     "started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, resume_at = EXCLUDED.resume_at, "
-    "claim = EXCLUDED.claim, lease_expires_at = EXCLUDED.lease_expires_at"
+    "claim = EXCLUDED.claim, lease_expires_at = EXCLUDED.lease_expires_at, "
+    "effect_started_at = EXCLUDED.effect_started_at"
 )
 
 
 def _state_from_row(row) -> NodeState:
-    (node_id, node_type, status, branch, input_, output, error, attempt, started, finished, resume, claim, lease) = row
+    (
+        node_id,
+        node_type,
+        status,
+        branch,
+        input_,
+        output,
+        error,
+        attempt,
+        started,
+        finished,
+        resume,
+        claim,
+        lease,
+        effect,
+    ) = row
     state = NodeState(node_id, node_type, status)
     state.branch = branch
     state.input = json.loads(input_) if isinstance(input_, str) else (input_ or {})
@@ -90,6 +133,7 @@ def _state_from_row(row) -> NodeState:
     state.resume_at = resume
     state.claim = claim
     state.lease_expires_at = lease
+    state.effect_started_at = effect
     state.in_db = True
     return state
 
@@ -237,9 +281,10 @@ def execution_finish(
 _RECORDSET = (
     "SELECT %s::uuid, r.node_id, r.node_type, r.status, r.branch, coalesce(r.input, '{}'::jsonb), "
     "coalesce(r.output, '{}'::jsonb), r.error, r.attempt, r.started_at, r.finished_at, r.resume_at, r.claim, "
-    "r.lease_expires_at FROM jsonb_to_recordset(%s::jsonb) AS r(node_id text, node_type text, status text, "
-    "branch text, input jsonb, output jsonb, error text, attempt int, started_at timestamptz, "
-    "finished_at timestamptz, resume_at timestamptz, claim uuid, lease_expires_at timestamptz)"
+    "r.lease_expires_at, r.effect_started_at FROM jsonb_to_recordset(%s::jsonb) AS r(node_id text, node_type text, "
+    "status text, branch text, input jsonb, output jsonb, error text, attempt int, started_at timestamptz, "
+    "finished_at timestamptz, resume_at timestamptz, claim uuid, lease_expires_at timestamptz, "
+    "effect_started_at timestamptz)"
 )
 _UPSERT_SQL = (
     f"INSERT INTO workflows_noderun ({_COLUMNS}) {_RECORDSET} "
@@ -268,6 +313,7 @@ def _rows_json(states: list[NodeState]) -> str:
                 "resume_at": s.resume_at,
                 "claim": s.claim,
                 "lease_expires_at": s.lease_expires_at,
+                "effect_started_at": s.effect_started_at,
             }
             for s in states
         ]

@@ -55,6 +55,9 @@ class NodeCall:
     attempt: int
     resumed: bool = False  # True when a waiting node is continued (a delay's time has come)
     previous_output: dict = field(default_factory=dict)
+    # The same for every attempt of this node in this run: a receiver that deduplicates by key
+    # (the webhook node's Idempotency-Key header) acts on a repeated call once.
+    idempotency_key: str = ""
 
 
 class Node:
@@ -72,6 +75,12 @@ class Node:
     # Nodes without side effects may be recomputed after a crash, so their runs are written in bulk.
     # Nodes with side effects are claimed in the database before they run and recorded right after.
     side_effects: ClassVar[bool] = True
+    # Nodes that act on the outside world (send an e-mail, post to Slack, call a URL). The executor
+    # records that the attempt started before ``run`` and clears it with the outcome; a redelivered
+    # run that finds an attempt without an outcome fails the node ("outcome unknown") instead of
+    # repeating it, unless ``idempotent_by_key``: then it repeats the call with the same key.
+    outside_effect: ClassVar[bool] = False
+    idempotent_by_key: ClassVar[bool] = False
     default_retries: ClassVar[int] = 0
     default_retry_delay_seconds: ClassVar[float] = 10.0
     # Keys of data that are not templates (they are compiled by the node itself, e.g. expressions).
@@ -97,6 +106,7 @@ class Node:
             "outputs": list(cls.outputs),
             "is_trigger": cls.is_trigger,
             "side_effects": cls.side_effects,
+            "outside_effect": cls.outside_effect,
             "data_schema": cls.full_schema(),
         }
 

@@ -19,6 +19,7 @@ class EmailNode(Node):
     category = "action"
     default_retries = 2
     lease_seconds = 120
+    outside_effect = True
     data_schema = {
         "type": "object",
         "required": ["to", "subject"],

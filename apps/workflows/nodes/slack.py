@@ -14,6 +14,7 @@ class SlackNode(Node):
     category = "action"
     default_retries = 2
     lease_seconds = 120
+    outside_effect = True
     data_schema = {
         "type": "object",
         "required": ["channel", "text"],

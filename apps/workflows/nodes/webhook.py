@@ -35,12 +35,15 @@ class WebhookNode(Node):
     type = "webhook"
     label = "Webhook (outbound)"
     description = (
-        "Calls an HTTP endpoint with a templated JSON body. Output: the response's status and body. "
+        "Calls an HTTP endpoint with a templated JSON body and an Idempotency-Key header (one per run "
+        "and node, the same on retries). Output: the response's status and body. "
         "Private, loopback and link-local addresses are refused unless allowed in settings."
     )
     category = "action"
     default_retries = 2
     lease_seconds = 120
+    outside_effect = True
+    idempotent_by_key = True
     data_schema = {
         "type": "object",
         "required": ["url"],
@@ -59,6 +62,10 @@ class WebhookNode(Node):
         method = data.get("method", "POST")
         url = str(data["url"])
         headers = {str(k): str(v) for k, v in (data.get("headers") or {}).items()}
+        if not any(name.lower() == "idempotency-key" for name in headers):
+            # One key per run and node, the same on every retry: a receiver that honours it
+            # (the IETF Idempotency-Key draft; Stripe, Toss Payments…) acts once.
+            headers["Idempotency-Key"] = call.idempotency_key
         for name, value in headers.items():
             try:
                 value.encode("latin-1")

@@ -76,7 +76,8 @@ def test_killed_worker_resumes_without_rerunning_completed_nodes(celery_worker_f
     assert execution.status == "completed", execution.error_message
     assert len(server.hits("/a")) == 1  # completed before the crash: never repeated
     assert (runs["a"].attempt, runs["a"].finished_at) == (1, a_finished_at)
-    assert (runs["b"].status, runs["b"].attempt) == ("completed", 2)  # in flight at the crash: run again
+    assert (runs["b"].status, runs["b"].attempt) == ("completed", 2)  # in flight at the crash: run again,
+    assert [r.headers["Idempotency-Key"] for r in server.hits("/b")] == [f"{execution.pk}:b"] * 2  # with its key
     assert len(server.hits("/c")) == 1 and runs["c"].status == "completed"
 
 
