@@ -2,10 +2,10 @@
 
 from django.contrib.auth import password_validation
 from rest_framework import serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
 from .models import User, normalize_email_address
+from .tokens import VersionedRefreshToken
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -53,11 +53,12 @@ class AuthResponseSerializer(serializers.Serializer):
 
 
 def tokens_for(user: User) -> dict:
-    refresh = RefreshToken.for_user(user)
+    refresh = VersionedRefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh), "user": UserSerializer(user).data}
 
 
 class LoginSerializer(TokenObtainPairSerializer):
+    token_class = VersionedRefreshToken
     default_error_messages = {"no_active_account": "E-mail or password is incorrect."}
 
     def validate(self, attrs):
@@ -65,6 +66,10 @@ class LoginSerializer(TokenObtainPairSerializer):
         data = super().validate(attrs)
         data["user"] = UserSerializer(self.user).data
         return data
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    token_class = VersionedRefreshToken
 
 
 class LogoutSerializer(serializers.Serializer):

@@ -10,11 +10,14 @@ from django.db import transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework.exceptions import ValidationError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.mail.tasks import send_transactional_email
 
 from .models import User, normalize_email_address
+from .tokens import token_version_bump
 
 INVALID_LINK = "The reset link is invalid, already used or expired; ask for a new one."
 
@@ -59,4 +62,14 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         # Whoever knew the old password is logged out: every refresh token of the user is blacklisted.
         outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
         BlacklistedToken.objects.bulk_create([BlacklistedToken(token=issued) for issued in outstanding])
+        token_version_bump(user_id=user.pk)
     return user
+
+
+@transaction.atomic
+def user_logout(*, refresh: str) -> None:
+    """Blacklist the refresh token and refuse every access token of its user issued until now.
+    Raises TokenError for an invalid, expired or already blacklisted token."""
+    token = RefreshToken(refresh)
+    token.blacklist()
+    token_version_bump(user_id=token[api_settings.USER_ID_CLAIM])

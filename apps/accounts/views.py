@@ -6,7 +6,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from .serializers import (
@@ -17,11 +16,12 @@ from .serializers import (
     MeUpdateSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetRequestSerializer,
+    RefreshSerializer,
     RegistrationSerializer,
     UserSerializer,
     tokens_for,
 )
-from .services import password_reset_confirm, password_reset_request
+from .services import password_reset_confirm, password_reset_request, user_logout
 from .throttles import (
     LoginEmailThrottle,
     LoginIPThrottle,
@@ -59,6 +59,8 @@ class LoginView(TokenObtainPairView):
 class RefreshView(TokenRefreshView):
     """Rotates the refresh token; the old one is blacklisted (SIMPLE_JWT settings)."""
 
+    serializer_class = RefreshSerializer
+
 
 class LogoutView(APIView):
     permission_classes = [AllowAny]
@@ -67,12 +69,14 @@ class LogoutView(APIView):
     @extend_schema(
         request=LogoutSerializer,
         responses={205: None, 400: OpenApiResponse(description="Invalid, expired or already blacklisted token")},
+        description="Ends the session of this refresh token, and refuses every access token the user holds "
+        "from now on (other devices refresh theirs and go on).",
     )
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+            user_logout(refresh=serializer.validated_data["refresh"])
         except TokenError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(status=status.HTTP_205_RESET_CONTENT)
