@@ -1,5 +1,6 @@
 """JWT authentication that refuses access tokens of an ended session (apps.accounts.tokens)."""
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
@@ -17,3 +18,9 @@ class VersionedJWTAuthentication(JWTAuthentication):
                 {"detail": "This session has ended (logout or password reset); log in again.", "code": "token_revoked"}
             )
         return token
+
+
+class VersionedJWTScheme(SimpleJWTScheme):
+    """The OpenAPI security scheme: the same Bearer JWT as simplejwt's."""
+
+    target_class = "apps.accounts.authentication.VersionedJWTAuthentication"
