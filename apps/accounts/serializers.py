@@ -26,13 +26,15 @@ def _validate_unique_email(email: str, exclude_pk=None) -> str:
 
 
 class RegistrationSerializer(serializers.Serializer):
+    """Whether the address is taken is never said here (accounts.services.user_register)."""
+
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
     def validate_email(self, value):
-        return _validate_unique_email(value)
+        return normalize_email_address(value)
 
     def validate(self, attrs):
         candidate = User(email=attrs["email"], first_name=attrs["first_name"], last_name=attrs["last_name"])
@@ -42,8 +44,10 @@ class RegistrationSerializer(serializers.Serializer):
             raise serializers.ValidationError({"password": list(getattr(exc, "messages", [str(exc)]))}) from exc
         return attrs
 
-    def create(self, validated_data):
-        return User.objects.create_user(**validated_data)
+
+class RegistrationConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
 
 
 class AuthResponseSerializer(serializers.Serializer):
