@@ -25,7 +25,8 @@ seed: migrate
 
 # API (gunicorn, ASGI workers) on http://127.0.0.1:8000, a Celery worker and Celery beat, in the
 # foreground; Ctrl-C stops all three.
-run: seed
+run: migrate
+	-$(PY) manage.py seed_demo  # demo data never keeps the server from starting
 	mkdir -p var
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(VENV)/bin/honcho start -f Procfile

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts.tests.factories import UserFactory
+from apps.accounts.tokens import VersionedRefreshToken
 
 ROOT = Path(__file__).resolve().parent
 
@@ -46,7 +46,7 @@ def other_user(db):
 def client_for(user) -> APIClient:
     """An API client that sends the user's real JWT access token."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {VersionedRefreshToken.for_user(user).access_token}")
     return client
 
 

@@ -18,6 +18,14 @@ def normalize_business_number(value: str | None) -> str | None:
     return digits if len(digits) == 10 and digits.isdigit() else value
 
 
+def format_business_number(value: str | None) -> str:
+    """The stored 10 digits ``1234567890`` → ``123-45-67890``, the one form the API shows for leads and
+    clients alike; anything else (blank, a legacy value that is not 10 digits) unchanged."""
+    if value and len(value) == 10 and value.isdigit():
+        return f"{value[:3]}-{value[3:5]}-{value[5:]}"
+    return value or ""
+
+
 def normalize_corporation_number(value: str | None) -> str | None:
     """``110111-2955908`` → ``1101112955908``; anything that is not 13 digits is returned unchanged."""
     if value is None:

@@ -8,7 +8,7 @@ from .models import User
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined", "last_login"]
-    list_filter = ["is_staff", "is_superuser", "is_active"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]  # groups are the teams tasks go within
     search_fields = ["email", "first_name", "last_name"]
     readonly_fields = ["date_joined", "last_login"]
     fieldsets = (

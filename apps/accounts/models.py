@@ -46,6 +46,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the owner of the address follows the registration e-mail's link (accounts.services).
+    email_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Raised on logout and password reset; access tokens carry it (apps.accounts.tokens).
+    token_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 

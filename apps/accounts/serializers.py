@@ -2,10 +2,10 @@
 
 from django.contrib.auth import password_validation
 from rest_framework import serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
 from .models import User, normalize_email_address
+from .tokens import VersionedRefreshToken
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -26,13 +26,15 @@ def _validate_unique_email(email: str, exclude_pk=None) -> str:
 
 
 class RegistrationSerializer(serializers.Serializer):
+    """Whether the address is taken is never said here (accounts.services.user_register)."""
+
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
     def validate_email(self, value):
-        return _validate_unique_email(value)
+        return normalize_email_address(value)
 
     def validate(self, attrs):
         candidate = User(email=attrs["email"], first_name=attrs["first_name"], last_name=attrs["last_name"])
@@ -42,8 +44,10 @@ class RegistrationSerializer(serializers.Serializer):
             raise serializers.ValidationError({"password": list(getattr(exc, "messages", [str(exc)]))}) from exc
         return attrs
 
-    def create(self, validated_data):
-        return User.objects.create_user(**validated_data)
+
+class RegistrationConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
 
 
 class AuthResponseSerializer(serializers.Serializer):
@@ -53,11 +57,12 @@ class AuthResponseSerializer(serializers.Serializer):
 
 
 def tokens_for(user: User) -> dict:
-    refresh = RefreshToken.for_user(user)
+    refresh = VersionedRefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh), "user": UserSerializer(user).data}
 
 
 class LoginSerializer(TokenObtainPairSerializer):
+    token_class = VersionedRefreshToken
     default_error_messages = {"no_active_account": "E-mail or password is incorrect."}
 
     def validate(self, attrs):
@@ -65,6 +70,10 @@ class LoginSerializer(TokenObtainPairSerializer):
         data = super().validate(attrs)
         data["user"] = UserSerializer(self.user).data
         return data
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    token_class = VersionedRefreshToken
 
 
 class LogoutSerializer(serializers.Serializer):

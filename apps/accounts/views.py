@@ -1,4 +1,4 @@
-"""The /api/auth/ endpoints: the six of SPEC.md and the password reset."""
+"""The /api/auth/ endpoints: the six of SPEC.md, registration confirmation and the password reset."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -6,7 +6,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from .serializers import (
@@ -17,11 +16,19 @@ from .serializers import (
     MeUpdateSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetRequestSerializer,
+    RefreshSerializer,
+    RegistrationConfirmSerializer,
     RegistrationSerializer,
     UserSerializer,
     tokens_for,
 )
-from .services import password_reset_confirm, password_reset_request
+from .services import (
+    password_reset_confirm,
+    password_reset_request,
+    registration_confirm,
+    user_logout,
+    user_register,
+)
 from .throttles import (
     LoginEmailThrottle,
     LoginIPThrottle,
@@ -30,6 +37,8 @@ from .throttles import (
     RegistrationThrottle,
 )
 
+REGISTRATION_ACCEPTED = "Check your inbox: we sent a link to this address to finish signing up."
+
 
 class RegistrationView(generics.GenericAPIView):
     permission_classes = [AllowAny]
@@ -37,12 +46,35 @@ class RegistrationView(generics.GenericAPIView):
     throttle_classes = [RegistrationThrottle]
     serializer_class = RegistrationSerializer
 
-    @extend_schema(responses={201: AuthResponseSerializer})
+    @extend_schema(
+        responses={202: DetailSerializer},
+        description="Starts a registration: the same 202 whether or not the address already has an account "
+        "(its owner gets a confirmation link, or a notice that the account exists). The account works once "
+        "the link is confirmed (registration/confirm/).",
+    )
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = serializer.save()
-        return Response(tokens_for(user), status=status.HTTP_201_CREATED)
+        user_register(**serializer.validated_data)
+        return Response({"detail": REGISTRATION_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class RegistrationConfirmView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [RegistrationThrottle]
+
+    @extend_schema(
+        request=RegistrationConfirmSerializer,
+        responses={200: AuthResponseSerializer, 400: OpenApiResponse(description="Invalid, used or expired link")},
+        description="Confirms the address with the uid and token of the e-mailed link; answers the tokens, "
+        "so the new user is logged in.",
+    )
+    def post(self, request):
+        serializer = RegistrationConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = registration_confirm(**serializer.validated_data)
+        return Response(tokens_for(user))
 
 
 class LoginView(TokenObtainPairView):
@@ -59,6 +91,8 @@ class LoginView(TokenObtainPairView):
 class RefreshView(TokenRefreshView):
     """Rotates the refresh token; the old one is blacklisted (SIMPLE_JWT settings)."""
 
+    serializer_class = RefreshSerializer
+
 
 class LogoutView(APIView):
     permission_classes = [AllowAny]
@@ -67,12 +101,14 @@ class LogoutView(APIView):
     @extend_schema(
         request=LogoutSerializer,
         responses={205: None, 400: OpenApiResponse(description="Invalid, expired or already blacklisted token")},
+        description="Ends the session of this refresh token, and refuses every access token the user holds "
+        "from now on (other devices refresh theirs and go on).",
     )
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+            user_logout(refresh=serializer.validated_data["refresh"])
         except TokenError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(status=status.HTTP_205_RESET_CONTENT)

@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from apps.leads.models import LeadList
+from common.demo import demo_get_or_create
 
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
 from .sending import campaign_send_chunk
@@ -69,13 +70,13 @@ def _send(campaign: Campaign) -> None:
 
 
 def seed(ctx) -> None:
-    template, _ = CampaignTemplate.objects.update_or_create(
-        user=ctx.user, name=TEMPLATE_NAME, defaults={"title": TEMPLATE_TITLE, "body": TEMPLATE_BODY}
+    template, _ = demo_get_or_create(
+        CampaignTemplate, user=ctx.user, name=TEMPLATE_NAME, defaults={"title": TEMPLATE_TITLE, "body": TEMPLATE_BODY}
     )
     sender = {"sender_name": SENDER_NAME, "sender_contact": SENDER_CONTACT}
 
-    sent, _ = Campaign.objects.get_or_create(
-        user=ctx.user, name=SENT_CAMPAIGN, defaults={"template": template, "is_advertising": True, **sender}
+    sent, _ = demo_get_or_create(
+        Campaign, user=ctx.user, name=SENT_CAMPAIGN, defaults={"template": template, "is_advertising": True, **sender}
     )
     sent_list = _lead_list(ctx, SENT_LIST)
     if sent.started_at is None and sent_list is not None:
@@ -83,8 +84,8 @@ def seed(ctx) -> None:
         _send(sent)
     sent.refresh_from_db()
 
-    draft, _ = Campaign.objects.get_or_create(
-        user=ctx.user, name=DRAFT_CAMPAIGN, defaults={"template": template, **sender}
+    draft, _ = demo_get_or_create(
+        Campaign, user=ctx.user, name=DRAFT_CAMPAIGN, defaults={"template": template, **sender}
     )
     draft_list = _lead_list(ctx, DRAFT_LIST)
     if draft.status == Campaign.Status.DRAFT and draft_list is not None:

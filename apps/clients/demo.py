@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from apps.products.models import Product
+from common.demo import demo_get_or_create
 
 from .models import Client, ClientActivity, ClientEmail, ClientEmailAttachment, ClientFile, ClientNote, ClientProduct
 
@@ -65,7 +66,7 @@ def _file(client, user, name, description):
 
 
 def _product(client, user, catalogue_name, **fields):
-    catalogue = Product.objects.filter(name=catalogue_name).first()
+    catalogue = Product.objects.filter(created_by=user, name=catalogue_name).order_by("pk").first()
     defaults = {
         "product": catalogue,
         "plan_type": catalogue.plan_type if catalogue else "",
@@ -74,7 +75,7 @@ def _product(client, user, catalogue_name, **fields):
         "user": user,
         **fields,
     }
-    ClientProduct.objects.update_or_create(client=client, name=catalogue_name, defaults=defaults)
+    demo_get_or_create(ClientProduct, client=client, name=catalogue_name, defaults=defaults)
 
 
 def seed(ctx) -> None:
@@ -83,13 +84,14 @@ def seed(ctx) -> None:
     now = timezone.now()
     clients = {}
     for data in CLIENTS:
-        client, _ = Client.objects.update_or_create(user=user, name=data["name"], defaults=data)
+        client, _ = demo_get_or_create(Client, user=user, name=data["name"], defaults=data)
         clients[client.name] = client
     zero = clients["제로커뮤니케이션(주)"]
     nextcommerce = clients["넥스트커머스(주)"]
     hanbit = clients["한빛식품 주식회사"]
 
-    note, _ = ClientNote.objects.update_or_create(
+    note, _ = demo_get_or_create(
+        ClientNote,
         client=zero,
         title="첫 미팅 메모",
         defaults={
@@ -97,7 +99,8 @@ def seed(ctx) -> None:
             "content": "대표님(유창해)과 검색광고 확대와 SNS 재계약 방향을 논의함. 4월 예산 증액 검토 중.",
         },
     )
-    ClientNote.objects.update_or_create(
+    demo_get_or_create(
+        ClientNote,
         client=nextcommerce,
         title="담당자 변경",
         defaults={"user": user, "content": "마케팅 담당이 김서연 이사로 변경됨. 월간 리포트는 두 주소 모두로 발송."},
@@ -133,7 +136,8 @@ def seed(ctx) -> None:
         status=ClientProduct.Status.ACTIVE,
     )
 
-    ClientActivity.objects.update_or_create(
+    demo_get_or_create(
+        ClientActivity,
         client=zero,
         title="서비스 리뷰 미팅",
         defaults={
@@ -146,7 +150,8 @@ def seed(ctx) -> None:
             "description": "1분기 성과 리뷰, 2분기 키워드 확장 제안",
         },
     )
-    ClientActivity.objects.update_or_create(
+    demo_get_or_create(
+        ClientActivity,
         client=zero,
         title="예산 증액 확인 통화",
         defaults={
@@ -157,7 +162,8 @@ def seed(ctx) -> None:
             "status": ClientActivity.Status.SCHEDULED,
         },
     )
-    ClientActivity.objects.update_or_create(
+    demo_get_or_create(
+        ClientActivity,
         client=hanbit,
         title="신제품 런칭 광고 문의 통화",
         defaults={
@@ -170,7 +176,8 @@ def seed(ctx) -> None:
         },
     )
 
-    email, _ = ClientEmail.objects.update_or_create(
+    email, _ = demo_get_or_create(
+        ClientEmail,
         client=zero,
         subject="미팅 후속 안내",
         defaults={

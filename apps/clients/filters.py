@@ -1,15 +1,23 @@
 import django_filters
 
+from common.korean_ids import normalize_business_number
+
 from .models import Client, ClientActivity, ClientEmail, ClientEmailAttachment, ClientFile, ClientNote, ClientProduct
 
 
 class ClientFilter(django_filters.FilterSet):
     created_at = django_filters.DateFromToRangeFilter(help_text="created_at_after / created_at_before")
     email = django_filters.CharFilter(method="filter_email", help_text="Has this address (case-insensitive)")
+    business_number = django_filters.CharFilter(
+        method="filter_business_number", help_text="Exact, with or without dashes: 123-45-67890."
+    )
 
     class Meta:
         model = Client
         fields = ["business_number"]
+
+    def filter_business_number(self, queryset, name, value):
+        return queryset.filter(business_number=normalize_business_number(value.strip()))
 
     def filter_email(self, queryset, name, value):
         return queryset.filter(emails__contains=[value.strip().lower()])

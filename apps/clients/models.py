@@ -12,6 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.text import get_valid_filename
 
+from common.korean_ids import is_valid_business_number, normalize_business_number
 from common.models import BaseModel
 
 
@@ -30,6 +31,16 @@ class Client(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # One stored form for leads and clients: the 10 digits (common.korean_ids).
+        self.business_number = normalize_business_number(self.business_number.strip()) if self.business_number else ""
+        super().save(*args, **kwargs)
+
+    @property
+    def business_number_valid(self) -> bool:
+        """The 사업자등록번호 check digit holds: a flag, never a rejection (DESIGN.md)."""
+        return is_valid_business_number(self.business_number)
 
     @property
     def media_dir(self) -> str:

@@ -9,8 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.tracking.models import TrackingEvent
-from common.korean_ids import normalize_business_number
-from common.serializers import UserSummarySerializer
+from common.serializers import BusinessNumberField, UserSummarySerializer
 
 from .models import Client, ClientActivity, ClientEmail, ClientEmailAttachment, ClientFile, ClientNote, ClientProduct
 
@@ -89,6 +88,8 @@ class OwnedClientField(serializers.PrimaryKeyRelatedField):
 class ClientSerializer(UTCModelSerializer):
     emails = serializers.ListField(child=serializers.EmailField(), required=False, max_length=50)
     phones = serializers.ListField(child=serializers.CharField(max_length=30), required=False, max_length=50)
+    business_number = BusinessNumberField()
+    business_number_valid = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Client
@@ -101,6 +102,7 @@ class ClientSerializer(UTCModelSerializer):
             "address",
             "website",
             "business_number",
+            "business_number_valid",
             "created_at",
             "updated_at",
         ]
@@ -120,15 +122,6 @@ class ClientSerializer(UTCModelSerializer):
 
     def validate_phones(self, value: list[str]) -> list[str]:
         return [phone.strip() for phone in value if phone.strip()]
-
-    def validate_business_number(self, value: str) -> str:
-        value = (value or "").strip()
-        if not value:
-            return ""
-        digits = normalize_business_number(value)
-        if len(digits) != 10 or not digits.isdigit():
-            raise serializers.ValidationError("A business number (사업자등록번호) has 10 digits: 123-45-67890.")
-        return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
 
 
 class ClientNoteEmbeddedSerializer(UTCModelSerializer):

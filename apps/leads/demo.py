@@ -7,6 +7,7 @@ The first two are SPEC.md's own examples; the others are invented but shaped lik
 import datetime
 
 from apps.salesone_leads.models import Industry
+from common.demo import demo_get_or_create
 from common.korean_ids import business_check_digit, corporation_check_digit
 
 from .models import Lead, LeadList
@@ -156,7 +157,8 @@ def seed(ctx) -> None:
     for index, row in enumerate(COMPANIES):
         name, owner, email, phone, homepage, employee, revenue, address, si_nm, sgg_nm, founded, code = row
         corporation_number, business_number = _numbers(index, name, si_nm)
-        lead, _ = Lead.objects.update_or_create(
+        lead, _ = demo_get_or_create(
+            Lead,
             user=ctx.user,
             corporation_number=corporation_number,
             defaults={
@@ -179,8 +181,8 @@ def seed(ctx) -> None:
 
     lead_lists = []
     for list_name, description, member in LISTS:
-        lead_list, _ = LeadList.objects.update_or_create(
-            user=ctx.user, name=list_name, defaults={"description": description}
+        lead_list, _ = demo_get_or_create(
+            LeadList, user=ctx.user, name=list_name, defaults={"description": description}
         )
         # Adding is idempotent: members already in the list are ignored.
         lead_list_add_leads(lead_list=lead_list, lead_ids=[lead.id for lead in leads if member(lead)])

@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.salesone_leads.models import Industry
-from common.korean_ids import normalize_business_number, normalize_corporation_number
-from common.serializers import UserSummarySerializer
+from common.korean_ids import normalize_corporation_number
+from common.serializers import BusinessNumberField, UserSummarySerializer
 
 from .models import Lead, LeadList
 from .services import lead_create, lead_list_create, lead_update
@@ -33,14 +33,15 @@ class UTCModelSerializer(serializers.ModelSerializer):
 class LeadSerializer(UTCModelSerializer):
     """A user's lead. ``industry`` is read and written as its KSIC code (e.g. ``S96113``).
 
-    ``business_number`` accepts ``123-45-67890`` or ``1234567890`` and is stored as 10 digits;
+    ``business_number`` accepts ``123-45-67890`` or ``1234567890``, is stored as 10 digits and shown
+    as ``123-45-67890`` (common.serializers.BusinessNumberField, as for clients);
     ``corporation_number`` accepts ``110111-1713381`` or 13 digits. A failed check digit is only
     reported in ``business_number_valid`` / ``corporation_number_valid`` (DESIGN.md).
     """
 
     # Wider than the stored digits so the dashed forms reach the validators below.
     corporation_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    business_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    business_number = BusinessNumberField()
     industry = serializers.SlugRelatedField(
         slug_field="code", queryset=Industry.objects.all(), allow_null=True, required=False
     )
@@ -88,15 +89,6 @@ class LeadSerializer(UTCModelSerializer):
         if not value:
             raise serializers.ValidationError("A lead needs a company name.")
         return value
-
-    def validate_business_number(self, value: str) -> str:
-        value = value.strip()
-        if not value:
-            return ""
-        digits = normalize_business_number(value)
-        if len(digits) != 10 or not digits.isdigit():
-            raise serializers.ValidationError("A business number has 10 digits: 123-45-67890 or 1234567890.")
-        return digits
 
     def validate_corporation_number(self, value: str) -> str:
         value = value.strip()

@@ -40,10 +40,8 @@ def seed(ctx) -> None:
             "notes": notes,
             "lead": leads.get(lead_name),
         }
-        opportunity = Opportunity.objects.filter(user=ctx.user, name=name).first()
-        if opportunity is not None:
-            Opportunity.objects.filter(pk=opportunity.pk).update(**fields)
-            continue  # its status history was written when it was first seeded
+        if Opportunity.objects.filter(user=ctx.user, name=name).exists():
+            continue  # seeded before, with its status history; whatever the user changed stays
         opportunity = opportunity_create(user=ctx.user, name=name, **fields)
         for status in path:
             opportunity = opportunity_change_status(

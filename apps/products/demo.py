@@ -1,5 +1,7 @@
 """Demo products: the ad plans a Korean marketing agency sells."""
 
+from common.demo import demo_get_or_create
+
 from .models import Product
 
 PRODUCTS = [
@@ -12,14 +14,10 @@ PRODUCTS = [
 
 def seed(ctx) -> None:
     for name, plan_type, price, description in PRODUCTS:
-        Product.objects.update_or_create(
+        demo_get_or_create(
+            Product,
+            created_by=ctx.user,
             name=name,
-            defaults={
-                "plan_type": plan_type,
-                "price": price,
-                "currency": "krw",
-                "description": description,
-                "created_by": ctx.user,
-            },
+            defaults={"plan_type": plan_type, "price": price, "currency": "krw", "description": description},
         )
     ctx.say(f"products: {len(PRODUCTS)}")

@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 from apps.leads.models import LeadList
+from common.demo import demo_get_or_create
 
 from .generator import KSIC_CSV, CompanyGenerator, write_csv
 from .loading import salesone_leads_load
@@ -24,7 +25,7 @@ def seed(ctx) -> None:
         with open(path, "w", encoding="utf-8", newline="") as handle:
             write_csv(CompanyGenerator(seed=DEMO_SEED), DEMO_COMPANIES, handle, start=DEMO_START)
         result = salesone_leads_load(path=path, rejects_path=Path(directory) / "rejects.csv")
-    lead_list, _ = LeadList.objects.get_or_create(user=ctx.user, name=DEMO_LIST)
+    lead_list, _ = demo_get_or_create(LeadList, user=ctx.user, name=DEMO_LIST)
     imported = leads_import(
         user=ctx.user, filters={"si_nm": ["서울특별시"], "industry": ["J"]}, lead_list=lead_list, limit=25
     )

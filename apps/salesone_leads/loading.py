@@ -4,6 +4,12 @@ Rows are parsed and validated in Python, streamed with COPY into a temporary sta
 upserted on corporation_number in one statement; keywords are synchronised in SQL. The whole load
 is one transaction: a bad row is written to the rejects file and never aborts the load, and a
 failure (or Ctrl-C) leaves the table as it was.
+
+A field a row does not give never overwrites the stored one: each staged row carries a bitmap of
+the fields it gives (``present``), and the upsert keeps the stored value of every other column. In
+JSON Lines a key that is absent is not given, and an explicit ``null`` is (it clears the field; the
+flags become false, employee 1, keywords none). In CSV a column that is absent or a cell that is
+empty is not given: CSV cannot say null, so it never clears a field.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress
 from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
@@ -82,10 +89,13 @@ _STAGING_COLUMNS = [
     ("keywords", "jsonb"),
     ("scraped_bizinfo", "boolean"),
     ("search_vector", "tsvector"),
+    ("present", "bigint"),  # bit i set: the row gives FILE_FIELDS[i]
 ]
 # Columns the upsert writes (everything but the staging bookkeeping and the industry code).
 _LEAD_COLUMNS = [
-    name for name, _ in _STAGING_COLUMNS if name not in ("row_no", "industry_code", "keywords", "search_vector")
+    name
+    for name, _ in _STAGING_COLUMNS
+    if name not in ("row_no", "industry_code", "keywords", "search_vector", "present")
 ]
 _TEXT_LIMITS = {
     "industry_name": 200,
@@ -127,6 +137,9 @@ class LoadResult:
     keyword_links_added: int = 0
     keyword_links_removed: int = 0
     industries_created: int = 0
+    # KSIC codes of the file that are not in the industry table: code → the name the file gave (or
+    # None). Their rows are rejected unless the load was asked to create them.
+    unknown_industries: dict[str, str | None] = field(default_factory=dict)
     indexes_rebuilt: bool = False
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -169,10 +182,15 @@ def _list_cell(value, name: str) -> str | None:
     return json.dumps(items, ensure_ascii=False) if items else None
 
 
-def staging_row(cells: list, row_no: int) -> tuple:
+def staging_row(cells: list, row_no: int, present: int | None = None) -> tuple:
     """Validate one row (cells in FILE_FIELDS order, '' or None when empty) and return it in staging
-    column order, or raise RowError. Typed values stay text: COPY parses them, in C."""
+    column order, or raise RowError. Typed values stay text: COPY parses them, in C.
+
+    ``present``: the bitmap of the fields the row gives (JSON Lines: its keys); None means the
+    non-empty cells (CSV)."""
     cells = [cell.strip() if cell.__class__ is str else cell for cell in cells]
+    if present is None:
+        present = sum(compress(_FIELD_BITS, cells))
     corporation_number = cells[0] or ""
     if "-" in corporation_number:
         corporation_number = corporation_number.replace("-", "")
@@ -183,8 +201,8 @@ def staging_row(cells: list, row_no: int) -> tuple:
         business_number = business_number.replace("-", "")
         if not _DIGITS_10.fullmatch(business_number):
             raise RowError(f"business_number: {cells[1]!r} is not 10 digits")
-    if not cells[_NAME]:
-        raise RowError("name: required")
+    if not cells[_NAME] and present & _NAME_BIT:
+        raise RowError("name: must not be empty")
     for index, name, limit in _LIMITED_TEXT:
         value = cells[index]
         if value and len(value) > limit:
@@ -243,6 +261,7 @@ def staging_row(cells: list, row_no: int) -> tuple:
         *[cell or None for cell in cells[2 : _KEYWORDS + 1]],
         cells[_SCRAPED],
         search_vector_literal(*[cells[i] for i in _SEARCHED]),
+        present,
     )
 
 
@@ -251,6 +270,9 @@ _DEBT_RATIO, _ESTABLISHED, _KEYWORDS, _SCRAPED = (
     _F["finance_debt_ratio"], _F["established_date"], _F["keywords"], _F["scraped_bizinfo"],
 )  # fmt: skip
 _SEARCHED = [_F[name] for name in SEARCHED_FIELDS]
+_FIELD_BITS = [1 << index for index in range(len(FILE_FIELDS))]
+_NAME_BIT = _FIELD_BITS[_NAME]
+_SEARCHED_MASK = sum(_FIELD_BITS[i] for i in _SEARCHED)
 assert FILE_FIELDS[-1] == "scraped_bizinfo" and FILE_FIELDS[-2] == "keywords"
 assert _F["employee"] < _FINANCE_YEAR < _F["finance_revenue"]
 
@@ -265,8 +287,9 @@ def _file_format(path: Path) -> str:
         return "jsonl" if handle.read(1) == "{" else "csv"
 
 
-def _read_rows(path: Path) -> Iterator[tuple[int, list | None, str | None]]:
-    """(line, cells in FILE_FIELDS order, error) per data row; an unparsable row comes with its error."""
+def _read_rows(path: Path) -> Iterator[tuple[int, list | None, str | None, int | None]]:
+    """(line, cells in FILE_FIELDS order, error, present) per data row; an unparsable row comes with
+    its error. ``present`` is the bitmap of the keys of a JSON object, None for CSV (staging_row)."""
     if _file_format(path) == "jsonl":
         with open(path, encoding="utf-8-sig") as handle:
             for line_no, line in enumerate(handle, start=1):
@@ -275,10 +298,10 @@ def _read_rows(path: Path) -> Iterator[tuple[int, list | None, str | None]]:
                 try:
                     row = json.loads(line)
                 except ValueError as exc:
-                    yield line_no, None, f"not valid JSON ({exc.msg})"
+                    yield line_no, None, f"not valid JSON ({exc.msg})", None
                     continue
                 if not isinstance(row, dict):
-                    yield line_no, None, "not a JSON object"
+                    yield line_no, None, "not a JSON object", None
                     continue
                 if "industry" not in row and "industry_code" in row:
                     row["industry"] = row["industry_code"]
@@ -293,7 +316,8 @@ def _read_rows(path: Path) -> Iterator[tuple[int, list | None, str | None]]:
                     elif isinstance(value, bool) and name not in _BOOL_NAMES:
                         value = str(value).lower()
                     cells.append(value)
-                yield line_no, (None if error else cells), error
+                present = sum(_FIELD_BITS[_F[name]] for name in row if name in _F)
+                yield line_no, (None if error else cells), error, present
         return
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
@@ -302,20 +326,20 @@ def _read_rows(path: Path) -> Iterator[tuple[int, list | None, str | None]]:
         unknown = sorted(set(header) - set(FILE_FIELDS))
         if unknown:
             raise ValueError(f"unknown columns in {path.name}: {', '.join(unknown)} (expected SPEC.md field names)")
-        if "corporation_number" not in header or "name" not in header:
-            raise ValueError(f"{path.name} needs at least the columns corporation_number and name")
+        if "corporation_number" not in header:
+            raise ValueError(f"{path.name} needs at least the column corporation_number")
         width = len(header)
         positions = [header.index(name) if name in header else None for name in FILE_FIELDS]
         in_order = positions == list(range(len(FILE_FIELDS)))
         for cells in reader:
             if len(cells) != width:
                 if cells:
-                    yield reader.line_num, None, f"{len(cells)} cells where the header has {width}"
+                    yield reader.line_num, None, f"{len(cells)} cells where the header has {width}", None
                 continue
             if in_order:
-                yield reader.line_num, cells, None
+                yield reader.line_num, cells, None, None
             else:
-                yield reader.line_num, [None if p is None else cells[p] for p in positions], None
+                yield reader.line_num, [None if p is None else cells[p] for p in positions], None, None
 
 
 _BOOL_NAMES = ("is_normal_taxpayer", "is_corporation", "scraped_bizinfo")
@@ -338,11 +362,14 @@ def salesone_leads_load(
     rejects_path: Path | str | None = None,
     progress: bool = False,
     rebuild_indexes: bool | None = None,
+    create_industries: bool = False,
     stderr=None,
 ) -> LoadResult:
     """Upsert the companies of a CSV / JSON Lines file; see the module docstring.
 
     ``rebuild_indexes`` None decides by size (REBUILD_MIN_ROWS, REBUILD_MIN_SHARE).
+    ``create_industries``: create the unknown KSIC codes the file names (with the name it gives);
+    without it their rows are rejected and the codes reported (LoadResult.unknown_industries).
     """
     path = Path(path)
     result = LoadResult()
@@ -357,7 +384,7 @@ def salesone_leads_load(
         cursor.execute(f"CREATE TEMP TABLE salesone_staging ({columns_sql}) ON COMMIT DROP")
         _stage(cursor, path, result, progress, stderr or sys.stderr)
         result.timings["parse_and_copy"] = time.perf_counter() - started
-        _upsert(cursor, result, rebuild_indexes)
+        _upsert(cursor, result, rebuild_indexes, create_industries)
     result.seconds = time.perf_counter() - started
     if rejects_path is None:
         rejects_path = path.with_name(path.name + ".rejects.csv")
@@ -388,13 +415,13 @@ def _stage(cursor, path: Path, result: LoadResult, progress: bool, stderr) -> No
     columns = ", ".join(name for name, _ in _STAGING_COLUMNS)
     with cursor.cursor.copy(f"COPY salesone_staging ({columns}) FROM STDIN") as copy:
         write_row = copy.write_row
-        for row_no, (line_no, row, error) in enumerate(_read_rows(path), start=1):
+        for row_no, (line_no, row, error, present) in enumerate(_read_rows(path), start=1):
             result.read += 1
             if bar is not None and row_no % 10_000 == 0:
                 bar.update(10_000)
             if error is None:
                 try:
-                    write_row(staging_row(row, row_no))
+                    write_row(staging_row(row, row_no, present))
                     continue
                 except RowError as exc:
                     error = str(exc)
@@ -405,30 +432,33 @@ def _stage(cursor, path: Path, result: LoadResult, progress: bool, stderr) -> No
         bar.close()
 
 
-def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None) -> None:
+def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None, create_industries: bool) -> None:
     step = time.perf_counter()
     # Foreign keys are deferred by Django; checking them now lets the indexes be rebuilt below
     # (CREATE INDEX refuses a table with pending trigger events).
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute("ANALYZE salesone_staging")
-    # Rows whose industry code is unknown and comes without a name to create it with.
-    cursor.execute(
-        f"""INSERT INTO {INDUSTRY_TABLE} (code, name)
-            SELECT DISTINCT ON (industry_code) industry_code, industry_name FROM salesone_staging
-            WHERE industry_code IS NOT NULL AND industry_name IS NOT NULL
-            ORDER BY industry_code, row_no DESC
-            ON CONFLICT (code) DO NOTHING"""
-    )
-    result.industries_created = cursor.rowcount
+    if create_industries:
+        cursor.execute(
+            f"""INSERT INTO {INDUSTRY_TABLE} (code, name)
+                SELECT DISTINCT ON (industry_code) industry_code, industry_name FROM salesone_staging
+                WHERE industry_code IS NOT NULL AND industry_name IS NOT NULL
+                ORDER BY industry_code, row_no DESC
+                ON CONFLICT (code) DO NOTHING"""
+        )
+        result.industries_created = cursor.rowcount
+    # Unknown codes (and, with create_industries, those without a name to create them with): their
+    # rows are rejected and the codes reported, never created behind the operator's back.
     cursor.execute(
         f"""DELETE FROM salesone_staging s WHERE industry_code IS NOT NULL
             AND NOT EXISTS (SELECT 1 FROM {INDUSTRY_TABLE} i WHERE i.code = s.industry_code)
-            RETURNING row_no, corporation_number, industry_code"""
+            RETURNING row_no, corporation_number, industry_code, industry_name"""
     )
-    for row_no, corporation_number, code in cursor.fetchall():
-        result.rejects.append(
-            (row_no, 0, corporation_number, f"industry: unknown KSIC code {code!r} (load_industries)")
-        )
+    hint = "load_industries" if create_industries else "load_industries, or --create-industries with a name"
+    for row_no, corporation_number, code, name in sorted(cursor.fetchall()):
+        if name or code not in result.unknown_industries:
+            result.unknown_industries[code] = name
+        result.rejects.append((row_no, 0, corporation_number, f"industry: unknown KSIC code {code!r} ({hint})"))
     # The last row of a corporation_number in the file wins (one hash aggregate finds repeats).
     cursor.execute(
         """CREATE TEMP TABLE salesone_repeated ON COMMIT DROP AS
@@ -441,6 +471,14 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None) -> None:
                WHERE s.corporation_number = r.corporation_number AND s.row_no < r.last_row"""
         )
         result.superseded = cursor.rowcount
+    # A row without a name can only update a company already stored.
+    cursor.execute(
+        f"""DELETE FROM salesone_staging s WHERE s.name IS NULL
+            AND NOT EXISTS (SELECT 1 FROM {LEAD_TABLE} l WHERE l.corporation_number = s.corporation_number)
+            RETURNING row_no, corporation_number"""
+    )
+    for row_no, corporation_number in cursor.fetchall():
+        result.rejects.append((row_no, 0, corporation_number, "name: required for a company not stored yet"))
     cursor.execute("SELECT count(*) FROM salesone_staging")
     staged = cursor.fetchone()[0]
     result.rejected = len(result.rejects)
@@ -464,12 +502,25 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None) -> None:
     assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in [*_LEAD_COLUMNS, "industry_id", "search_vector"])
     current = ", ".join(f"t.{name}" for name in [*_LEAD_COLUMNS, "industry_id"])
     incoming = ", ".join(f"EXCLUDED.{name}" for name in [*_LEAD_COLUMNS, "industry_id"])
-    selected = ", ".join("coalesce(s.employee, 1)" if name == "employee" else f"s.{name}" for name in _LEAD_COLUMNS)
+    # A column the row does not give keeps the stored value (l: the stored company, if any). A search
+    # vector computed from only some of the searched fields is not used: the stored one is written
+    # back, and the table's trigger recomputes it in SQL when a searched field changed.
+    selected = ", ".join(
+        f"CASE WHEN l.id IS NOT NULL AND s.present & {_FIELD_BITS[_F[name]]} = 0 THEN l.{name} ELSE "
+        + ("coalesce(s.employee, 1)" if name == "employee" else f"s.{name}")
+        + " END"
+        for name in _LEAD_COLUMNS
+    )
+    industry_bit = _FIELD_BITS[_F["industry"]]
     cursor.execute(
         f"""WITH written AS (
               INSERT INTO {LEAD_TABLE} AS t ({", ".join(_LEAD_COLUMNS)}, industry_id, search_vector)
-              SELECT {selected}, i.id, s.search_vector
+              SELECT {selected},
+                CASE WHEN l.id IS NOT NULL AND s.present & {industry_bit} = 0 THEN l.industry_id ELSE i.id END,
+                CASE WHEN l.id IS NULL OR s.present & {_SEARCHED_MASK} = {_SEARCHED_MASK}
+                     THEN s.search_vector ELSE l.search_vector END
               FROM salesone_staging s LEFT JOIN {INDUSTRY_TABLE} i ON i.code = s.industry_code
+              LEFT JOIN {LEAD_TABLE} l ON l.corporation_number = s.corporation_number
               ON CONFLICT (corporation_number) DO UPDATE SET {assignments}
               WHERE ({current}) IS DISTINCT FROM ({incoming})
               RETURNING (xmax = 0) AS inserted
@@ -498,7 +549,8 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None) -> None:
 
 
 def _sync_keywords(cursor, result: LoadResult) -> None:
-    """A row with a keywords cell gets exactly those keywords; a row without one keeps its own."""
+    """A row that gives keywords gets exactly those (an explicit JSON null or [] : none); a row that
+    does not keeps its own."""
     cursor.execute(
         f"""INSERT INTO {KEYWORD_TABLE} (name, created_at)
             SELECT DISTINCT k.name, now() FROM salesone_staging s,
@@ -508,9 +560,9 @@ def _sync_keywords(cursor, result: LoadResult) -> None:
     )
     cursor.execute(
         f"""CREATE TEMP TABLE salesone_keyword_targets ON COMMIT DROP AS
-            SELECT l.id AS lead_id, s.keywords FROM salesone_staging s
+            SELECT l.id AS lead_id, coalesce(s.keywords, '[]'::jsonb) AS keywords FROM salesone_staging s
             JOIN {LEAD_TABLE} l ON l.corporation_number = s.corporation_number
-            WHERE s.keywords IS NOT NULL"""
+            WHERE s.present & {_FIELD_BITS[_F["keywords"]]} <> 0"""
     )
     cursor.execute("ANALYZE salesone_keyword_targets")
     cursor.execute(

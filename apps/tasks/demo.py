@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from apps.clients.models import Client
 from apps.workflows.models import Workflow
+from common.demo import demo_get_or_create
 
 from .models import Task
 
@@ -79,7 +80,8 @@ def seed(ctx) -> None:
         ),
     ]
     for name, client, fields in tasks:
-        Task.objects.update_or_create(
+        demo_get_or_create(
+            Task,
             name=name,
             client=client,
             created_by=user,

@@ -25,6 +25,9 @@ class Task(BaseModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     client = models.ForeignKey("clients.Client", on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="created_tasks")
+    # The creator's permission for the assignee to run the linked workflows (and read their input,
+    # workflow_data); without it only the creator runs them.
+    assignee_may_run_workflows = models.BooleanField(default=False)
     is_repetitive = models.BooleanField(default=False)
     repetition_interval = models.PositiveIntegerField(null=True, blank=True, help_text="Days between repetitions")
     repetition_end_date = models.DateField(null=True, blank=True)

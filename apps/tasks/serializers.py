@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.clients.models import Client
 from apps.clients.serializers import OwnedClientField, UTCModelSerializer, utc_iso
 from apps.workflows.models import Workflow, WorkflowExecution
 from common.serializers import UserSummarySerializer
@@ -32,8 +33,20 @@ class TaskExecutionSummarySerializer(UTCModelSerializer):
         read_only_fields = fields
 
 
+class TaskClientField(OwnedClientField):
+    """One of the clients of the task's creator (the requesting user's, for a new task)."""
+
+    def get_queryset(self):
+        task = getattr(self.parent, "instance", None)
+        if isinstance(task, Task):
+            return Client.objects.filter(user_id=task.created_by_id)
+        return super().get_queryset()
+
+
 class TaskSerializer(UTCModelSerializer):
-    """Read: ``assignee`` and ``created_by`` as ``{id, email}``. Write: ``assignee_id`` (default: you)."""
+    """Read: ``assignee`` and ``created_by`` as ``{id, email}``. Write: ``assignee_id`` (default: you; else
+    someone on one of your teams). ``status`` is applied as change-status applies it. ``workflow_data``
+    reads null for an assignee the creator has not allowed to run the workflows."""
 
     assignee = UserSummarySerializer(read_only=True)
     assignee_id = serializers.PrimaryKeyRelatedField(
@@ -44,7 +57,7 @@ class TaskSerializer(UTCModelSerializer):
         error_messages={"does_not_exist": "User {pk_value} does not exist or is inactive."},
     )
     created_by = UserSummarySerializer(read_only=True)
-    client = OwnedClientField(required=False, allow_null=True)
+    client = TaskClientField(required=False, allow_null=True)
     workflow_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=50)
     workflow_executions = serializers.SerializerMethodField()
     next_occurrence = serializers.SerializerMethodField()
@@ -64,6 +77,7 @@ class TaskSerializer(UTCModelSerializer):
             "status",
             "client",
             "created_by",
+            "assignee_may_run_workflows",
             "created_at",
             "updated_at",
             "completed_at",
@@ -75,7 +89,6 @@ class TaskSerializer(UTCModelSerializer):
         ]
         read_only_fields = [
             "id",
-            "status",
             "created_by",
             "created_at",
             "updated_at",
@@ -106,11 +119,23 @@ class TaskSerializer(UTCModelSerializer):
         except Task.next_occurrence.RelatedObjectDoesNotExist:
             return None
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if (
+            request is not None
+            and request.user.pk != instance.created_by_id
+            and not instance.assignee_may_run_workflows
+        ):
+            data["workflow_data"] = None  # the input of workflows this user may not run
+        return data
+
     def validate_workflow_ids(self, value):
         value = list(dict.fromkeys(value))  # repeats ignored, order kept
         request = self.context.get("request")
         if value and request is not None:
-            owned = set(Workflow.objects.filter(user=request.user, pk__in=value).values_list("pk", flat=True))
+            owner = self.instance.created_by if self.instance is not None else request.user
+            owned = set(Workflow.objects.filter(user=owner, pk__in=value).values_list("pk", flat=True))
             missing = [str(pk) for pk in value if pk not in owned]
             if missing:
                 raise serializers.ValidationError(f"Workflows not found among yours: {', '.join(missing)}.")

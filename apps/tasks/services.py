@@ -7,6 +7,9 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.exceptions import PermissionDenied, ValidationError
+
+from apps.accounts.selectors import users_share_a_team
 
 from .models import Task, TaskReminder
 
@@ -27,10 +30,75 @@ OCCURRENCE_FIELDS = (
 )
 
 
+# What only the task's creator may change (wire names in the error): whom it is for, what it is about,
+# and which of his workflows run with which input.
+CREATOR_ONLY_FIELDS = {
+    "assignee": "assignee_id",
+    "client": "client",
+    "workflow_ids": "workflow_ids",
+    "workflow_data": "workflow_data",
+    "assignee_may_run_workflows": "assignee_may_run_workflows",
+}
+
+
+def _check_assignee(*, creator, assignee) -> None:
+    """A task goes to its creator or to someone on one of his teams (Django groups), nobody else."""
+    if not users_share_a_team(creator, assignee):
+        raise ValidationError(
+            {"assignee_id": [f"User {assignee.pk} is not on any of your teams; assign tasks within your teams."]}
+        )
+
+
 @transaction.atomic
-def task_create(*, user, assignee=None, **fields) -> Task:
-    """A new task; the requesting user is its creator and, unless someone else is named, its assignee."""
-    return Task.objects.create(created_by=user, assignee=assignee or user, **fields)
+def task_create(*, user, assignee=None, status=None, **fields) -> Task:
+    """A new task; the requesting user is its creator and, unless a teammate is named, its assignee.
+    A status other than not_started is applied as task_change_status would (completed_at, next
+    occurrence)."""
+    assignee = assignee or user
+    _check_assignee(creator=user, assignee=assignee)
+    task = Task.objects.create(created_by=user, assignee=assignee, **fields)
+    if status is not None and status != task.status:
+        task = task_change_status(task=task, status=status, user=user)
+    return task
+
+
+@transaction.atomic
+def task_update(*, task: Task, user, status=None, **fields) -> Task:
+    """Change a task. The assignee changes its name, text, dates and status; the creator-only fields
+    (CREATOR_ONLY_FIELDS) answer 403 to anyone else, unless sent unchanged (a PUT of what was read)."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if user.pk != task.created_by_id:
+        changed = [
+            wire for name, wire in CREATOR_ONLY_FIELDS.items() if name in fields and fields[name] != getattr(task, name)
+        ]
+        if changed:
+            raise PermissionDenied(f"Only the task's creator can change {', '.join(changed)}.")
+    if "assignee" in fields:
+        _check_assignee(creator=task.created_by, assignee=fields["assignee"])
+    for name, value in fields.items():
+        setattr(task, name, value)
+    task.save()
+    if status is not None and status != task.status:
+        task = task_change_status(task=task, status=status, user=user)
+    return task
+
+
+def task_delete(*, task: Task, user) -> None:
+    if user.pk != task.created_by_id:
+        raise PermissionDenied("Only the task's creator can delete it.")
+    task.delete()
+
+
+def task_run_workflows(*, task: Task, user) -> list:
+    """Start the task's linked workflows: its creator may, the assignee only with the creator's
+    permission (assignee_may_run_workflows)."""
+    from apps.workflows.services import task_execute_workflows
+
+    if user.pk != task.created_by_id and not task.assignee_may_run_workflows:
+        raise PermissionDenied(
+            "Only the task's creator runs its workflows, unless he sets assignee_may_run_workflows on the task."
+        )
+    return task_execute_workflows(task=task, user=user)
 
 
 @transaction.atomic

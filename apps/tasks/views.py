@@ -1,12 +1,11 @@
-"""/api/tasks/: a task is visible to, and changed by, its assignee and its creator; others get 404."""
+"""/api/tasks/: a task is visible to, and changed by, its assignee and its creator; others get 404.
+Who may change what (assignment within a team, creator-only fields, running workflows): tasks.services."""
 
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-
-from apps.workflows.services import task_execute_workflows
 
 from .filters import TaskFilter
 from .selectors import task_queryset_with_executions
@@ -16,7 +15,7 @@ from .serializers import (
     TaskExecutionSummarySerializer,
     TaskSerializer,
 )
-from .services import task_change_status, task_create
+from .services import task_change_status, task_create, task_delete, task_run_workflows, task_update
 
 
 class TaskViewSet(viewsets.ModelViewSet):
@@ -33,8 +32,17 @@ class TaskViewSet(viewsets.ModelViewSet):
         return task_queryset_with_executions().filter(Q(assignee=user) | Q(created_by=user))
 
     def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        serializer.instance = task_create(user=self.request.user, **data)
+        serializer.instance = task_create(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = task_update(task=serializer.instance, user=self.request.user, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        task_delete(task=instance, user=self.request.user)
+
+    def update(self, request, *args, **kwargs):
+        super().update(request, *args, **kwargs)
+        return Response(self.get_serializer(self.get_queryset().get(pk=self.kwargs["pk"])).data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -60,15 +68,17 @@ class TaskViewSet(viewsets.ModelViewSet):
         request=None,
         responses={
             202: TaskExecuteWorkflowResponseSerializer,
+            403: OpenApiResponse(description="Not the creator, and the creator has not allowed the assignee"),
             409: OpenApiResponse(description="No linked workflow is active, or they are already running"),
         },
     )
     @action(detail=True, methods=["post"], url_path="execute-workflow")
     def execute_workflow(self, request, pk=None):
         """Start every active workflow the creator linked to the task with workflow_data[workflow_id] as
-        input; the task moves to in_progress, then completed or failed as the executions finish."""
+        input; the task moves to in_progress, then completed or failed as the executions finish. The
+        creator may run them; the assignee only when the creator set assignee_may_run_workflows."""
         task = self.get_object()
-        executions = list(task_execute_workflows(task=task, user=request.user))
+        executions = list(task_run_workflows(task=task, user=request.user))
         task = self.get_queryset().get(pk=task.pk)
         return Response(
             {

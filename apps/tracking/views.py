@@ -28,9 +28,9 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 
+from apps.accounts.authentication import VersionedJWTAuthentication
 from apps.campaigns.models import Campaign
 from services.email import tracking as provider
 
@@ -466,12 +466,12 @@ async def _stream_user_id(request) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header:
         return None
-    auth = JWTAuthentication()
+    auth = VersionedJWTAuthentication()  # an ended session's access token is refused here too
     try:
         raw = auth.get_raw_token(header.encode())
         if raw is None:
             return None
-        validated = auth.get_validated_token(raw)
+        validated = await sync_to_async(auth.get_validated_token)(raw)
         user = await sync_to_async(auth.get_user)(validated)
     except (InvalidToken, AuthenticationFailed):
         return None

@@ -7,6 +7,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from common.demo import demo_get_or_create
+
 from .engine import execution_run_inline
 from .models import Workflow, WorkflowExecution
 from .services import workflow_execute
@@ -24,7 +26,8 @@ def seed(ctx) -> None:
     workflows = {}
     for key in DEMO_TEMPLATES:
         template = template_get(key)
-        workflow, _ = Workflow.objects.update_or_create(
+        workflow, _ = demo_get_or_create(
+            Workflow,
             user=user,
             template_key=key,
             defaults={
@@ -41,7 +44,8 @@ def seed(ctx) -> None:
     invoice = workflows["tax_invoice"]
     client = Client.objects.filter(user=user, name="제로커뮤니케이션(주)").first()
     # apps.workflows seeds before apps.tasks, so the task is written here, directly.
-    Task.objects.update_or_create(
+    demo_get_or_create(
+        Task,
         created_by=user,
         name=DEMO_TASK_NAME,
         defaults={

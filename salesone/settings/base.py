@@ -126,12 +126,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # which it posts to /api/auth/password-reset/confirm/; a link works once, for this many seconds.
 PASSWORD_RESET_URL = env_str("PASSWORD_RESET_URL", "http://localhost:3000/reset-password?uid={uid}&token={token}")
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
+# Registration: the confirmation link opens the SPA's page with {uid} and {token}, which it posts to
+# /api/auth/registration/confirm/ (valid as long as a reset link).
+REGISTRATION_CONFIRM_URL = env_str(
+    "REGISTRATION_CONFIRM_URL", "http://localhost:3000/confirm-email?uid={uid}&token={token}"
+)
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
 CORS_ALLOW_CREDENTIALS = True
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.accounts.authentication.VersionedJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.StandardPagination",
     "PAGE_SIZE": 20,
@@ -214,6 +219,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_ALL = ["default", "transactional", "campaigns", "tracking", "workflows", "imports"]
 CELERY_TASK_ROUTES = {
     "apps.mail.tasks.*": {"queue": "transactional"},
+    "apps.accounts.tasks.*": {"queue": "transactional"},
     "apps.campaigns.tasks.*": {"queue": "campaigns"},
     "apps.tracking.tasks.*": {"queue": "tracking"},
     "apps.workflows.tasks.*": {"queue": "workflows"},

@@ -15,7 +15,7 @@ SPEC_CLIENT = {
     "website": "zerocommunication.co.kr",
     "business_number": "123-45-67890",
 }
-LIST_KEYS = {*SPEC_CLIENT, "id", "created_at", "updated_at"}
+LIST_KEYS = {*SPEC_CLIENT, "business_number_valid", "id", "created_at", "updated_at"}
 
 
 def test_create_client_as_in_spec(auth_client, user):

@@ -43,7 +43,7 @@ def test_demo_seed_is_idempotent_and_realistic(settings):
     assert (zero.representative_name, zero.emails, zero.business_number) == (
         "유창해",
         ["admin@zerocommunication.co.kr"],
-        "123-45-67890",
+        "1234567890",  # stored as digits, shown 123-45-67890
     )
     # Files are real PDFs on disk, once each.
     for client_file in ClientFile.objects.filter(user=ctx.user):

@@ -140,7 +140,7 @@ def test_an_unknown_industry_code_without_a_name_is_rejected_with_one(tmp_path, 
     rows[0].update(industry="Z99999", industry_name=None)
     rows[1].update(industry="Z99998", industry_name="새 업종")
     write_rows(tmp_path / "ind.csv", rows)
-    result = salesone_leads_load(path=tmp_path / "ind.csv")
+    result = salesone_leads_load(path=tmp_path / "ind.csv", create_industries=True)
     assert (result.inserted, result.rejected, result.industries_created) == (1, 1, 1)
     assert "Z99999" in result.rejects[0][3]
 

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 
 from apps.accounts.tests.factories import UserFactory
 from apps.clients.tests.factories import ClientFactory
@@ -31,6 +32,7 @@ def test_create_task_defaults_assignee_to_me(auth_client, user):
 
 def test_assign_to_a_colleague(auth_client, user):
     colleague = UserFactory()
+    Group.objects.create(name="영업1팀").user_set.add(user, colleague)
     response = auth_client.post(URL, {"name": "통화", "assignee_id": str(colleague.pk)}, format="json")
     assert response.status_code == 201
     assert Task.objects.get().assignee == colleague

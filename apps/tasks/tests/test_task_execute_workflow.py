@@ -105,7 +105,7 @@ def test_another_users_task_is_404(other_client, user):
 
 def test_the_assignee_runs_the_workflows_the_creator_linked(other_client, other_user, user):
     workflow = WorkflowFactory(user=user, nodes=[transform("vat", compute={"vat": "input.amount // 10"})])
-    task = invoice_task(user, workflow, assignee=other_user)
+    task = invoice_task(user, workflow, assignee=other_user, assignee_may_run_workflows=True)
 
     response = other_client.post(URL.format(task.pk))
     assert response.status_code == 202, response.json()
@@ -116,6 +116,7 @@ def test_the_assignee_runs_the_workflows_the_creator_linked(other_client, other_
 
 
 def test_a_third_users_workflow_on_the_task_never_runs(other_client, other_user, user):
-    task = invoice_task(user, WorkflowFactory(), assignee=other_user)  # not linkable through the API
+    task = invoice_task(user, WorkflowFactory(), assignee=other_user, assignee_may_run_workflows=True)
+    # (a third user's workflow is not linkable through the API)
     assert other_client.post(URL.format(task.pk)).status_code == 409
     assert not WorkflowExecution.objects.filter(task=task).exists()

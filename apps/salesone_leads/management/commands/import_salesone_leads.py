@@ -1,4 +1,6 @@
-"""manage.py import_salesone_leads FILE [--rejects FILE] [--rebuild-indexes | --keep-indexes]"""
+"""manage.py import_salesone_leads FILE [--rejects FILE] [--create-industries] [--rebuild-indexes | --keep-indexes]"""
+
+from argparse import RawDescriptionHelpFormatter
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,24 +10,41 @@ from apps.salesone_leads.loading import salesone_leads_load
 class Command(BaseCommand):
     help = (
         "Upsert companies from a UTF-8 CSV or JSON Lines file (SPEC.md field names) keyed on corporation_number. "
-        "Bad rows go to the rejects file with their reason; the load is one transaction."
+        "Bad rows go to the rejects file with their reason; the load is one transaction.\n\n"
+        "A field a row does not give keeps its stored value. JSON Lines: an absent key is not given; an explicit "
+        "null is, and clears the field (flags false, employee 1, keywords none). CSV: an absent column or an "
+        "empty cell is not given, so CSV never clears a field. A row without a name only updates a stored "
+        "company.\n\n"
+        "Rows naming a KSIC industry code that is not loaded are rejected and the codes listed; "
+        "--create-industries creates them instead, from the industry_name the file gives."
     )
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = RawDescriptionHelpFormatter  # keep the paragraphs of the help
+        return parser
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--rejects", help="where to write refused rows (default: FILE.rejects.csv)")
+        parser.add_argument(
+            "--create-industries",
+            action="store_true",
+            help="create unknown KSIC codes from the file's industry_name instead of rejecting their rows",
+        )
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--rebuild-indexes", action="store_true", default=None, help="drop and rebuild always")
         group.add_argument("--keep-indexes", dest="rebuild_indexes", action="store_false", help="never rebuild")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, file, rejects, rebuild_indexes, no_progress, **options):
+    def handle(self, *args, file, rejects, create_industries, rebuild_indexes, no_progress, **options):
         try:
             result = salesone_leads_load(
                 path=file,
                 rejects_path=rejects,
                 progress=not no_progress,
                 rebuild_indexes=rebuild_indexes,
+                create_industries=create_industries,
                 stderr=self.stderr,
             )
         except (OSError, ValueError) as exc:
@@ -41,5 +60,15 @@ class Command(BaseCommand):
             f"industries created: {result.industries_created}; search indexes rebuilt: {result.indexes_rebuilt}"
         )
         self.stdout.write("steps: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items()))
+        if result.unknown_industries:
+            codes = ", ".join(
+                f"{code} {name}".strip() if name else code for code, name in result.unknown_industries.items()
+            )
+            self.stdout.write(
+                self.style.WARNING(
+                    f"unknown industries: {len(result.unknown_industries)} ({codes}); their rows were rejected. "
+                    "Load them with load_industries, or rerun with --create-industries."
+                )
+            )
         if result.rejected:
             self.stdout.write(self.style.WARNING(f"{result.rejected:,} rejected rows written to {result.rejects_path}"))
