@@ -80,6 +80,8 @@ class PlainAPIView(APIView):
     def as_view(cls, **initkwargs):
         def view(request, *args, **kwargs):
             method = request.method.lower()
+            if method == "options":  # APIView.options needs DRF's Request: answer like Django's View
+                return HttpResponse(headers={"Allow": ", ".join(cls().allowed_methods), "Content-Length": "0"})
             handler = getattr(cls, method, None) if method in cls.http_method_names else None
             if handler is None:
                 return HttpResponse(status=405, headers={"Allow": ", ".join(cls().allowed_methods)})
