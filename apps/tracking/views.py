@@ -287,12 +287,12 @@ class SendGridWebhookView(PlainAPIView):
         body = _read_body(request)
         if body is None:
             return JsonResponse({"detail": "The body is too large."}, status=413)
-        signature = request.headers.get(provider.SENDGRID_SIGNATURE_HEADER, "")
+        timestamp = request.headers.get(provider.SENDGRID_TIMESTAMP_HEADER, "")
         try:
             signed_at = provider.sendgrid_verify(
                 body=body,
-                signature=signature,
-                timestamp=request.headers.get(provider.SENDGRID_TIMESTAMP_HEADER, ""),
+                signature=request.headers.get(provider.SENDGRID_SIGNATURE_HEADER, ""),
+                timestamp=timestamp,
                 public_key=settings.SENDGRID_WEBHOOK_PUBLIC_KEY,
                 now=time.time(),
                 max_age=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS,
@@ -305,10 +305,10 @@ class SendGridWebhookView(PlainAPIView):
         with transaction.atomic():
             if not webhook_token_spend(
                 provider="sendgrid",
-                token=provider.signature_fingerprint(signature),
+                token=provider.sendgrid_payload_fingerprint(timestamp=timestamp, body=body),
                 signed_at=datetime.fromtimestamp(signed_at, tz=UTC),
             ):
-                return _forbidden("This signature was already used (replay).")
+                return _forbidden("This signed payload was already received (replay).")
             provider_events_record(events=events)
         return JsonResponse({"received": len(events), "ignored": ignored})
 

@@ -12,7 +12,6 @@ tracking app decides what the events mean for results. Signatures:
 
 from __future__ import annotations
 
-import base64
 import binascii
 import email
 import email.policy
@@ -421,10 +420,10 @@ def referenced_message_ids(mail: InboundMail) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def signature_fingerprint(signature: str) -> str:
-    """A fixed-length id of a signature, to remember it was used."""
-    try:
-        raw = base64.b64decode(signature)
-    except (binascii.Error, ValueError):
-        raw = signature.encode()
-    return hashlib.sha256(raw).hexdigest()
+def sendgrid_payload_fingerprint(*, timestamp: str, body: bytes) -> str:
+    """A fixed-length id of what a SendGrid signature signs (timestamp + body), to refuse it twice.
+
+    Not of the signature bytes: ECDSA signatures are malleable ((r, s) and (r, n - s) both verify, and
+    base64 decoding skips stray characters), so one signed payload has many valid signatures.
+    """
+    return hashlib.sha256(timestamp.encode("utf-8", "surrogateescape") + body).hexdigest()
