@@ -169,7 +169,7 @@ class ClickRedirectView(PlainAPIView):
         if (
             result_id is None
             or not target.lower().startswith(("http://", "https://"))
-            or not click_signature_valid(target, signature)
+            or not click_signature_valid(target, signature, result_id)
         ):
             return _bad_link()
         user_agent = request.META.get("HTTP_USER_AGENT", "")

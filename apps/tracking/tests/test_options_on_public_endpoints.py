@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def token():
-    return result_token(ResultFactory().id)
+def result():
+    return ResultFactory()
 
 
 @pytest.mark.parametrize(
@@ -26,8 +26,8 @@ def token():
         ("/api/webhooks/mailgun/inbound/", {"POST", "OPTIONS"}),
     ],
 )
-def test_options_answers_allowed_methods(client, token, path, allowed):
-    url = path.format(token=token, signature=click_signature("https://example.com/"))
+def test_options_answers_allowed_methods(client, result, path, allowed):
+    url = path.format(token=result_token(result.id), signature=click_signature("https://example.com/", result.id))
     response = client.options(url)
     assert response.status_code == 200
     assert set(response["Allow"].replace(" ", "").split(",")) == allowed
