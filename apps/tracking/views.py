@@ -14,6 +14,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import redis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
@@ -38,7 +39,13 @@ from . import machine
 from .filters import TrackingEventFilter
 from .links import click_signature_valid, result_id_from_token
 from .models import TrackingEvent
-from .realtime import sse_stream, sse_stream_sync, stream_token_issue, stream_token_user_id
+from .realtime import (
+    sse_stream,
+    stream_slot_release,
+    stream_slot_take,
+    stream_token_issue,
+    stream_token_user_id,
+)
 from .selectors import campaign_tracking_totals, tracking_event_list
 from .serializers import (
     InboundResultSerializer,
@@ -456,7 +463,7 @@ class StreamTokenView(APIView):
             {
                 "token": token,
                 "expires_in": settings.TRACKING_STREAM_TOKEN_MAX_AGE,
-                "url": f"{settings.TRACKING_STREAM_BASE_URL.rstrip('/')}/api/tracking/stream/?token={token}",
+                "url": f"{_stream_url()}?token={token}",
             }
         )
 
@@ -480,15 +487,56 @@ async def _stream_user_id(request) -> str | None:
     return str(user.pk) if user.is_active else None
 
 
+def _stream_url() -> str:
+    return f"{settings.TRACKING_STREAM_BASE_URL.rstrip('/')}/api/tracking/stream/"
+
+
+class _StreamResponse(StreamingHttpResponse):
+    """Frees the user's stream slot when the server closes the response (end, disconnect, error)."""
+
+    def __init__(self, *args, on_close, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._on_close = on_close
+
+    def close(self):
+        try:
+            self._on_close()
+        finally:
+            super().close()
+
+
 async def tracking_stream(request):
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
+    if not isinstance(request, ASGIRequest):
+        # Under WSGI an open stream holds a worker thread for TRACKING_STREAM_MAX_SECONDS: a few
+        # browsers would stop the API. Only the ASGI process (Procfile "stream") serves it.
+        return JsonResponse(
+            {
+                "detail": "The event stream is served by the stream server, not this one.",
+                "code": "stream_elsewhere",
+                "url": _stream_url(),
+            },
+            status=404,
+        )
     user_id = await _stream_user_id(request)
     if user_id is None:
         return JsonResponse({"detail": "Authentication credentials were not provided or are invalid."}, status=401)
-    # Under ASGI the stream waits on redis.asyncio and holds no thread; under WSGI it holds one.
-    stream = sse_stream(user_id) if isinstance(request, ASGIRequest) else sse_stream_sync(user_id)
-    response = StreamingHttpResponse(stream, content_type="text/event-stream; charset=utf-8")
+    try:
+        slot = await sync_to_async(stream_slot_take, thread_sensitive=False)(user_id)
+    except redis.RedisError:
+        return JsonResponse({"detail": "The event stream is unavailable; try again shortly."}, status=503)
+    if slot is None:
+        limit = settings.TRACKING_STREAM_MAX_PER_USER
+        return JsonResponse(
+            {"detail": f"Too many open event streams: at most {limit} per user. Close one (another tab)."},
+            status=429,
+        )
+    response = _StreamResponse(
+        sse_stream(user_id),
+        content_type="text/event-stream; charset=utf-8",
+        on_close=lambda: stream_slot_release(user_id, slot),
+    )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
     return response
@@ -514,6 +562,9 @@ class TrackingStreamView(APIView):
         responses={
             (200, "text/event-stream"): OpenApiTypes.STR,
             401: OpenApiResponse(description="No valid JWT or stream token"),
+            404: OpenApiResponse(description="Asked of the API (WSGI) server: the body names the stream server's URL"),
+            429: OpenApiResponse(description="The user has TRACKING_STREAM_MAX_PER_USER streams open already"),
+            503: OpenApiResponse(description="Redis is unavailable"),
         },
         tags=["tracking"],
     )

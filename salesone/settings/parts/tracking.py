@@ -50,6 +50,8 @@ TRACKING_STREAM_TOKEN_MAX_AGE = env_int("TRACKING_STREAM_TOKEN_MAX_AGE", 60)
 TRACKING_STREAM_HEARTBEAT_SECONDS = env_float("TRACKING_STREAM_HEARTBEAT_SECONDS", 15.0)
 # A stream ends after this long; EventSource reconnects by itself (and re-authenticates).
 TRACKING_STREAM_MAX_SECONDS = env_float("TRACKING_STREAM_MAX_SECONDS", 600.0)
+# Streams one user may have open at once (tabs); one more is a 429.
+TRACKING_STREAM_MAX_PER_USER = env_int("TRACKING_STREAM_MAX_PER_USER", 5)
 
 # Only `manage.py bench_tracking` turns this on: it adds a plain "204" view as the ceiling to compare with.
 TRACKING_BENCH_CEILING = env_bool("TRACKING_BENCH_CEILING", False)
