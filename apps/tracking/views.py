@@ -10,6 +10,8 @@ For the SPA (JWT): ``/api/tracking/events/``, ``/api/tracking/stream/`` (Server-
 from __future__ import annotations
 
 import hmac
+import json
+import logging
 import time
 import uuid
 from datetime import UTC, datetime
@@ -55,13 +57,16 @@ from .serializers import (
     WebhookResultSerializer,
 )
 from .services import (
+    TrackingUnavailable,
     event_record,
     inbound_message_receive,
     new_event,
-    provider_events_record,
+    provider_webhook_accept,
     result_unsubscribe,
     webhook_token_spend,
 )
+
+logger = logging.getLogger(__name__)
 
 # The classic transparent 1×1 GIF (43 bytes).
 PIXEL_GIF = (
@@ -135,17 +140,24 @@ class OpenPixelView(PlainAPIView):
             if request.method == "HEAD"
             else machine.open_machine_reason(user_agent=user_agent, ip=ip)
         )
-        event_record(
-            new_event(
-                kind=TrackingEvent.Kind.OPEN,
-                source=TrackingEvent.Source.PIXEL,
-                result_id=result_id,
-                user_agent=user_agent,
-                ip=ip,
-                machine_reason=reason,
+        try:
+            event_record(
+                new_event(
+                    kind=TrackingEvent.Kind.OPEN,
+                    source=TrackingEvent.Source.PIXEL,
+                    result_id=result_id,
+                    user_agent=user_agent,
+                    ip=ip,
+                    machine_reason=reason,
+                )
             )
-        )
-        response = HttpResponse(PIXEL_GIF, content_type="image/gif")
+        except TrackingUnavailable as exc:
+            # Not a 200: the open was not kept (a mail client may fetch the image again later).
+            logger.error("open of result %s not recorded: %s", result_id, exc)
+            status = 503
+        else:
+            status = 200
+        response = HttpResponse(PIXEL_GIF, content_type="image/gif", status=status)
         response["Cache-Control"] = _NO_CACHE
         response["Pragma"] = "no-cache"
         response["Expires"] = "0"
@@ -180,18 +192,21 @@ class ClickRedirectView(PlainAPIView):
         ):
             return _bad_link()
         user_agent = request.META.get("HTTP_USER_AGENT", "")
-        event_record(
-            new_event(
-                kind=TrackingEvent.Kind.CLICK,
-                source=TrackingEvent.Source.REDIRECT,
-                result_id=result_id,
-                user_agent=user_agent,
-                ip=client_ip(request),
-                url=target,
-                method=request.method,
-                machine_reason=machine.click_machine_reason(user_agent=user_agent, method=request.method),
-            )
+        event = new_event(
+            kind=TrackingEvent.Kind.CLICK,
+            source=TrackingEvent.Source.REDIRECT,
+            result_id=result_id,
+            user_agent=user_agent,
+            ip=client_ip(request),
+            url=target,
+            method=request.method,
+            machine_reason=machine.click_machine_reason(user_agent=user_agent, method=request.method),
         )
+        try:
+            event_record(event)
+        except TrackingUnavailable as exc:
+            # The person still reaches the link they clicked; the click is in the error log, whole.
+            logger.error("click not recorded (%s): %s", exc, json.dumps(event))
         response = HttpResponseRedirect(target)
         response["Cache-Control"] = _NO_CACHE
         return response
@@ -269,11 +284,22 @@ def _forbidden(reason: str) -> JsonResponse:
     return JsonResponse({"detail": reason}, status=403)
 
 
+def _unavailable(exc: Exception) -> JsonResponse:
+    """5xx, so the provider delivers the post again later (nothing of it was kept)."""
+    logger.error("webhook refused, nothing could keep its events: %s", exc)
+    return JsonResponse(
+        {"detail": "Tracking storage is unavailable; deliver again later."},
+        status=503,
+        headers={"Retry-After": "60"},
+    )
+
+
 _WEBHOOK_RESPONSES = {
     200: WebhookResultSerializer,
     400: OpenApiResponse(description="Signed, but not a payload we can read"),
     403: OpenApiResponse(description="Missing, invalid, stale or replayed signature; nothing was stored"),
     413: OpenApiResponse(description="Body too large"),
+    503: OpenApiResponse(description="Neither Redis nor PostgreSQL answers: nothing kept, the provider retries"),
 }
 
 
@@ -309,14 +335,17 @@ class SendGridWebhookView(PlainAPIView):
             return _forbidden(str(exc))
         except provider.WebhookPayloadError as exc:
             return JsonResponse({"detail": str(exc)}, status=400)
-        with transaction.atomic():
-            if not webhook_token_spend(
+        try:
+            accepted = provider_webhook_accept(
                 provider="sendgrid",
                 token=provider.sendgrid_payload_fingerprint(timestamp=timestamp, body=body),
                 signed_at=datetime.fromtimestamp(signed_at, tz=UTC),
-            ):
-                return _forbidden("This signed payload was already received (replay).")
-            provider_events_record(events=events)
+                events=events,
+            )
+        except TrackingUnavailable as exc:
+            return _unavailable(exc)
+        if not accepted:
+            return _forbidden("This signed payload was already received (replay).")
         return JsonResponse({"received": len(events), "ignored": ignored})
 
 
@@ -341,10 +370,14 @@ class MailgunWebhookView(PlainAPIView):
             return _forbidden(str(exc))
         except provider.WebhookPayloadError as exc:
             return JsonResponse({"detail": str(exc)}, status=400)
-        with transaction.atomic():
-            if not webhook_token_spend(provider="mailgun", token=str(signature["token"]), signed_at=signed_at):
-                return _forbidden("This signature token was already used (replay).")
-            provider_events_record(events=events)
+        try:
+            accepted = provider_webhook_accept(
+                provider="mailgun", token=str(signature["token"]), signed_at=signed_at, events=events
+            )
+        except TrackingUnavailable as exc:
+            return _unavailable(exc)
+        if not accepted:
+            return _forbidden("This signature token was already used (replay).")
         return JsonResponse({"received": len(events), "ignored": ignored})
 
 
