@@ -125,7 +125,11 @@ class InboundMessage(BaseModel):
 
 
 class WebhookToken(BaseModel):
-    """A Mailgun signature token already accepted: the same token again is a replay (403)."""
+    """A webhook signature already accepted: the same again is a replay (403).
+
+    Mailgun: its signature token. SendGrid: the hash of the signed timestamp + body (never the signature
+    bytes, which are malleable).
+    """
 
     provider = models.CharField(max_length=20)
     token = models.CharField(max_length=255)

@@ -12,8 +12,9 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import redis
 import redis.asyncio as aioredis
@@ -100,6 +101,51 @@ def stream_token_user_id(token: str) -> str | None:
         return None
 
 
+# ---------------------------------------------------------------------- open streams per user
+
+# A sorted set per user: one member per open stream, scored by when it must have ended. Members of a
+# process that died without closing its streams fall out once their time is past.
+_SLOT_TAKE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+
+def _slots_key(user_id) -> str:
+    return f"tracking:streams:{user_id}"
+
+
+def stream_slot_take(user_id) -> str | None:
+    """Reserve one of the user's TRACKING_STREAM_MAX_PER_USER streams; None when all are open."""
+    slot = uuid.uuid4().hex
+    now = time.time()
+    lifetime = settings.TRACKING_STREAM_MAX_SECONDS + 2 * settings.TRACKING_STREAM_HEARTBEAT_SECONDS
+    client = tracking_redis()
+    taken = client.eval(
+        _SLOT_TAKE,
+        1,
+        _slots_key(user_id),
+        now,
+        settings.TRACKING_STREAM_MAX_PER_USER,
+        now + lifetime,
+        slot,
+        int(lifetime) + 1,
+    )
+    return slot if taken else None
+
+
+def stream_slot_release(user_id, slot: str) -> None:
+    try:
+        tracking_redis().zrem(_slots_key(user_id), slot)
+    except redis.RedisError as exc:  # the slot expires by itself
+        logger.warning("stream slot not released: %s", exc)
+
+
 # --------------------------------------------------------------------------------- the stream
 
 
@@ -150,27 +196,3 @@ async def sse_stream(
             await client.aclose()
         except Exception:  # the connection may already be gone; nothing to clean up then
             pass
-
-
-def sse_stream_sync(user_id) -> Iterator[str]:
-    """The same stream for a WSGI server (it holds a thread for its lifetime; ASGI is preferred)."""
-    heartbeat = settings.TRACKING_STREAM_HEARTBEAT_SECONDS
-    deadline = time.monotonic() + settings.TRACKING_STREAM_MAX_SECONDS
-    client = redis.Redis.from_url(settings.TRACKING_REDIS_URL)
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
-    try:
-        pubsub.subscribe(user_channel(user_id))
-        yield _OPENING
-        last = time.monotonic()
-        while (left := deadline - time.monotonic()) > 0:
-            message = pubsub.get_message(timeout=min(heartbeat, left))
-            now = time.monotonic()
-            if message is not None and message.get("type") == "message":
-                yield _frame(message["data"])
-                last = now
-            elif now - last >= heartbeat:
-                yield ": heartbeat\n\n"
-                last = now
-    finally:
-        pubsub.close()
-        client.close()

@@ -109,27 +109,52 @@ def _valid_ip(ip: str | None) -> str | None:
         return None
 
 
+class TrackingUnavailable(Exception):
+    """Neither the Redis queue nor PostgreSQL took the events: the caller must not answer 2xx."""
+
+
+# The database being away is not the events' fault: they wait, they are not declared dead.
+_DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
 def event_record(event: dict) -> None:
     """Queue one event (the open pixel and click redirect path)."""
     events_record([event])
 
 
 def events_record(events: list[dict]) -> None:
-    """Queue events for the batch writer; if Redis is down, write them now. Never drops one."""
+    """Queue events for the batch writer; if Redis is down, write them now. Never drops one.
+
+    Raises TrackingUnavailable when Redis and PostgreSQL are both down (the event is not kept).
+    """
     if not events:
         return
-    url = settings.TRACKING_REDIS_URL
-    if _down_until.get(url, 0.0) <= time.monotonic():
-        try:
-            length = tracking_redis().rpush(settings.TRACKING_QUEUE_KEY, *[json.dumps(e) for e in events])
-        except redis.RedisError as exc:
-            # Skip Redis for a few seconds so every request does not pay the timeout during an outage.
-            _down_until[url] = time.monotonic() + settings.TRACKING_REDIS_RETRY_AFTER
-            logger.warning("tracking queue unavailable, writing %d event(s) directly: %s", len(events), exc)
-        else:
-            _maybe_trigger_drain(length, len(events))
+    if _queue_push(events):
+        return
+    try:
+        events_ingest(events=events)
+    except _DATABASE_UNAVAILABLE as exc:
+        # Redis may be back within its skip window: one more try before giving up.
+        if _queue_push(events, retry_now=True):
             return
-    events_ingest(events=events)
+        raise TrackingUnavailable("Neither the event queue (Redis) nor the database answers.") from exc
+
+
+def _queue_push(events: list[dict], *, retry_now: bool = False) -> bool:
+    """Push events onto the Redis list; False when Redis is down (or was, moments ago)."""
+    url = settings.TRACKING_REDIS_URL
+    if not retry_now and _down_until.get(url, 0.0) > time.monotonic():
+        return False
+    try:
+        length = tracking_redis().rpush(settings.TRACKING_QUEUE_KEY, *[json.dumps(e) for e in events])
+    except redis.RedisError as exc:
+        # Skip Redis for a few seconds so every request does not pay the timeout during an outage.
+        _down_until[url] = time.monotonic() + settings.TRACKING_REDIS_RETRY_AFTER
+        logger.warning("tracking queue unavailable, writing %d event(s) directly: %s", len(events), exc)
+        return False
+    _down_until.pop(url, None)
+    _maybe_trigger_drain(length, len(events))
+    return True
 
 
 def _maybe_trigger_drain(length: int, added: int) -> None:
@@ -196,10 +221,6 @@ def tracking_queue_drain(*, max_batches: int | None = None, max_seconds: float |
         with contextlib.suppress(redis.exceptions.LockError):
             lock.release()
     return stats
-
-
-# The database being away is not the events' fault: they wait, they are not declared dead.
-_DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def _ingest_raw(items: list[bytes], client: redis.Redis) -> int:
@@ -625,6 +646,37 @@ def provider_events_record(*, events: list[ProviderEvent]) -> None:
             )
         )
     events_record(queued)
+
+
+def provider_webhook_accept(*, provider: str, token: str, signed_at: datetime, events: list[ProviderEvent]) -> bool:
+    """Spend a verified webhook's signature token and queue its events; False if it is a replay.
+
+    The token is recorded in PostgreSQL with the events queued in the same transaction. While the
+    database is down, the token is kept in Redis instead (until it is stale) and the events wait in
+    the queue: the provider's post is accepted, and stored once the database is back. Raises
+    TrackingUnavailable when neither answers, so the view answers 5xx and the provider retries.
+    """
+    try:
+        with transaction.atomic():
+            if not webhook_token_spend(provider=provider, token=token, signed_at=signed_at):
+                return False
+            provider_events_record(events=events)
+        return True
+    except _DATABASE_UNAVAILABLE as exc:
+        logger.warning("database unavailable, %s webhook kept in Redis: %s", provider, exc)
+    try:
+        fresh = tracking_redis().set(
+            f"{settings.TRACKING_QUEUE_KEY}:token:{provider}:{token}",
+            signed_at.isoformat(),
+            nx=True,
+            ex=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS * 2,
+        )
+    except redis.RedisError as exc:
+        raise TrackingUnavailable("Neither the database nor the event queue (Redis) answers.") from exc
+    if not fresh:
+        return False
+    provider_events_record(events=events)
+    return True
 
 
 def webhook_token_spend(*, provider: str, token: str, signed_at: datetime) -> bool:

@@ -10,10 +10,13 @@ For the SPA (JWT): ``/api/tracking/events/``, ``/api/tracking/stream/`` (Server-
 from __future__ import annotations
 
 import hmac
+import json
+import logging
 import time
 import uuid
 from datetime import UTC, datetime
 
+import redis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
@@ -38,7 +41,13 @@ from . import machine
 from .filters import TrackingEventFilter
 from .links import click_signature_valid, result_id_from_token
 from .models import TrackingEvent
-from .realtime import sse_stream, sse_stream_sync, stream_token_issue, stream_token_user_id
+from .realtime import (
+    sse_stream,
+    stream_slot_release,
+    stream_slot_take,
+    stream_token_issue,
+    stream_token_user_id,
+)
 from .selectors import campaign_tracking_totals, tracking_event_list
 from .serializers import (
     InboundResultSerializer,
@@ -48,13 +57,16 @@ from .serializers import (
     WebhookResultSerializer,
 )
 from .services import (
+    TrackingUnavailable,
     event_record,
     inbound_message_receive,
     new_event,
-    provider_events_record,
+    provider_webhook_accept,
     result_unsubscribe,
     webhook_token_spend,
 )
+
+logger = logging.getLogger(__name__)
 
 # The classic transparent 1×1 GIF (43 bytes).
 PIXEL_GIF = (
@@ -80,6 +92,8 @@ class PlainAPIView(APIView):
     def as_view(cls, **initkwargs):
         def view(request, *args, **kwargs):
             method = request.method.lower()
+            if method == "options":  # APIView.options needs DRF's Request: answer like Django's View
+                return HttpResponse(headers={"Allow": ", ".join(cls().allowed_methods), "Content-Length": "0"})
             handler = getattr(cls, method, None) if method in cls.http_method_names else None
             if handler is None:
                 return HttpResponse(status=405, headers={"Allow": ", ".join(cls().allowed_methods)})
@@ -126,17 +140,24 @@ class OpenPixelView(PlainAPIView):
             if request.method == "HEAD"
             else machine.open_machine_reason(user_agent=user_agent, ip=ip)
         )
-        event_record(
-            new_event(
-                kind=TrackingEvent.Kind.OPEN,
-                source=TrackingEvent.Source.PIXEL,
-                result_id=result_id,
-                user_agent=user_agent,
-                ip=ip,
-                machine_reason=reason,
+        try:
+            event_record(
+                new_event(
+                    kind=TrackingEvent.Kind.OPEN,
+                    source=TrackingEvent.Source.PIXEL,
+                    result_id=result_id,
+                    user_agent=user_agent,
+                    ip=ip,
+                    machine_reason=reason,
+                )
             )
-        )
-        response = HttpResponse(PIXEL_GIF, content_type="image/gif")
+        except TrackingUnavailable as exc:
+            # Not a 200: the open was not kept (a mail client may fetch the image again later).
+            logger.error("open of result %s not recorded: %s", result_id, exc)
+            status = 503
+        else:
+            status = 200
+        response = HttpResponse(PIXEL_GIF, content_type="image/gif", status=status)
         response["Cache-Control"] = _NO_CACHE
         response["Pragma"] = "no-cache"
         response["Expires"] = "0"
@@ -167,22 +188,25 @@ class ClickRedirectView(PlainAPIView):
         if (
             result_id is None
             or not target.lower().startswith(("http://", "https://"))
-            or not click_signature_valid(target, signature)
+            or not click_signature_valid(target, signature, result_id)
         ):
             return _bad_link()
         user_agent = request.META.get("HTTP_USER_AGENT", "")
-        event_record(
-            new_event(
-                kind=TrackingEvent.Kind.CLICK,
-                source=TrackingEvent.Source.REDIRECT,
-                result_id=result_id,
-                user_agent=user_agent,
-                ip=client_ip(request),
-                url=target,
-                method=request.method,
-                machine_reason=machine.click_machine_reason(user_agent=user_agent, method=request.method),
-            )
+        event = new_event(
+            kind=TrackingEvent.Kind.CLICK,
+            source=TrackingEvent.Source.REDIRECT,
+            result_id=result_id,
+            user_agent=user_agent,
+            ip=client_ip(request),
+            url=target,
+            method=request.method,
+            machine_reason=machine.click_machine_reason(user_agent=user_agent, method=request.method),
         )
+        try:
+            event_record(event)
+        except TrackingUnavailable as exc:
+            # The person still reaches the link they clicked; the click is in the error log, whole.
+            logger.error("click not recorded (%s): %s", exc, json.dumps(event))
         response = HttpResponseRedirect(target)
         response["Cache-Control"] = _NO_CACHE
         return response
@@ -260,11 +284,22 @@ def _forbidden(reason: str) -> JsonResponse:
     return JsonResponse({"detail": reason}, status=403)
 
 
+def _unavailable(exc: Exception) -> JsonResponse:
+    """5xx, so the provider delivers the post again later (nothing of it was kept)."""
+    logger.error("webhook refused, nothing could keep its events: %s", exc)
+    return JsonResponse(
+        {"detail": "Tracking storage is unavailable; deliver again later."},
+        status=503,
+        headers={"Retry-After": "60"},
+    )
+
+
 _WEBHOOK_RESPONSES = {
     200: WebhookResultSerializer,
     400: OpenApiResponse(description="Signed, but not a payload we can read"),
     403: OpenApiResponse(description="Missing, invalid, stale or replayed signature; nothing was stored"),
     413: OpenApiResponse(description="Body too large"),
+    503: OpenApiResponse(description="Neither Redis nor PostgreSQL answers: nothing kept, the provider retries"),
 }
 
 
@@ -285,12 +320,12 @@ class SendGridWebhookView(PlainAPIView):
         body = _read_body(request)
         if body is None:
             return JsonResponse({"detail": "The body is too large."}, status=413)
-        signature = request.headers.get(provider.SENDGRID_SIGNATURE_HEADER, "")
+        timestamp = request.headers.get(provider.SENDGRID_TIMESTAMP_HEADER, "")
         try:
             signed_at = provider.sendgrid_verify(
                 body=body,
-                signature=signature,
-                timestamp=request.headers.get(provider.SENDGRID_TIMESTAMP_HEADER, ""),
+                signature=request.headers.get(provider.SENDGRID_SIGNATURE_HEADER, ""),
+                timestamp=timestamp,
                 public_key=settings.SENDGRID_WEBHOOK_PUBLIC_KEY,
                 now=time.time(),
                 max_age=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS,
@@ -300,14 +335,17 @@ class SendGridWebhookView(PlainAPIView):
             return _forbidden(str(exc))
         except provider.WebhookPayloadError as exc:
             return JsonResponse({"detail": str(exc)}, status=400)
-        with transaction.atomic():
-            if not webhook_token_spend(
+        try:
+            accepted = provider_webhook_accept(
                 provider="sendgrid",
-                token=provider.signature_fingerprint(signature),
+                token=provider.sendgrid_payload_fingerprint(timestamp=timestamp, body=body),
                 signed_at=datetime.fromtimestamp(signed_at, tz=UTC),
-            ):
-                return _forbidden("This signature was already used (replay).")
-            provider_events_record(events=events)
+                events=events,
+            )
+        except TrackingUnavailable as exc:
+            return _unavailable(exc)
+        if not accepted:
+            return _forbidden("This signed payload was already received (replay).")
         return JsonResponse({"received": len(events), "ignored": ignored})
 
 
@@ -332,10 +370,14 @@ class MailgunWebhookView(PlainAPIView):
             return _forbidden(str(exc))
         except provider.WebhookPayloadError as exc:
             return JsonResponse({"detail": str(exc)}, status=400)
-        with transaction.atomic():
-            if not webhook_token_spend(provider="mailgun", token=str(signature["token"]), signed_at=signed_at):
-                return _forbidden("This signature token was already used (replay).")
-            provider_events_record(events=events)
+        try:
+            accepted = provider_webhook_accept(
+                provider="mailgun", token=str(signature["token"]), signed_at=signed_at, events=events
+            )
+        except TrackingUnavailable as exc:
+            return _unavailable(exc)
+        if not accepted:
+            return _forbidden("This signature token was already used (replay).")
         return JsonResponse({"received": len(events), "ignored": ignored})
 
 
@@ -454,7 +496,7 @@ class StreamTokenView(APIView):
             {
                 "token": token,
                 "expires_in": settings.TRACKING_STREAM_TOKEN_MAX_AGE,
-                "url": f"{settings.TRACKING_STREAM_BASE_URL.rstrip('/')}/api/tracking/stream/?token={token}",
+                "url": f"{_stream_url()}?token={token}",
             }
         )
 
@@ -478,15 +520,56 @@ async def _stream_user_id(request) -> str | None:
     return str(user.pk) if user.is_active else None
 
 
+def _stream_url() -> str:
+    return f"{settings.TRACKING_STREAM_BASE_URL.rstrip('/')}/api/tracking/stream/"
+
+
+class _StreamResponse(StreamingHttpResponse):
+    """Frees the user's stream slot when the server closes the response (end, disconnect, error)."""
+
+    def __init__(self, *args, on_close, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._on_close = on_close
+
+    def close(self):
+        try:
+            self._on_close()
+        finally:
+            super().close()
+
+
 async def tracking_stream(request):
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
+    if not isinstance(request, ASGIRequest):
+        # Under WSGI an open stream holds a worker thread for TRACKING_STREAM_MAX_SECONDS: a few
+        # browsers would stop the API. Only the ASGI process (Procfile "stream") serves it.
+        return JsonResponse(
+            {
+                "detail": "The event stream is served by the stream server, not this one.",
+                "code": "stream_elsewhere",
+                "url": _stream_url(),
+            },
+            status=404,
+        )
     user_id = await _stream_user_id(request)
     if user_id is None:
         return JsonResponse({"detail": "Authentication credentials were not provided or are invalid."}, status=401)
-    # Under ASGI the stream waits on redis.asyncio and holds no thread; under WSGI it holds one.
-    stream = sse_stream(user_id) if isinstance(request, ASGIRequest) else sse_stream_sync(user_id)
-    response = StreamingHttpResponse(stream, content_type="text/event-stream; charset=utf-8")
+    try:
+        slot = await sync_to_async(stream_slot_take, thread_sensitive=False)(user_id)
+    except redis.RedisError:
+        return JsonResponse({"detail": "The event stream is unavailable; try again shortly."}, status=503)
+    if slot is None:
+        limit = settings.TRACKING_STREAM_MAX_PER_USER
+        return JsonResponse(
+            {"detail": f"Too many open event streams: at most {limit} per user. Close one (another tab)."},
+            status=429,
+        )
+    response = _StreamResponse(
+        sse_stream(user_id),
+        content_type="text/event-stream; charset=utf-8",
+        on_close=lambda: stream_slot_release(user_id, slot),
+    )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
     return response
@@ -512,6 +595,9 @@ class TrackingStreamView(APIView):
         responses={
             (200, "text/event-stream"): OpenApiTypes.STR,
             401: OpenApiResponse(description="No valid JWT or stream token"),
+            404: OpenApiResponse(description="Asked of the API (WSGI) server: the body names the stream server's URL"),
+            429: OpenApiResponse(description="The user has TRACKING_STREAM_MAX_PER_USER streams open already"),
+            503: OpenApiResponse(description="Redis is unavailable"),
         },
         tags=["tracking"],
     )

@@ -12,12 +12,12 @@ tracking app decides what the events mean for results. Signatures:
 
 from __future__ import annotations
 
-import base64
 import binascii
 import email
 import email.policy
 import hashlib
 import hmac
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -27,6 +27,27 @@ from sendgrid.helpers.eventwebhook import EventWebhook
 
 SENDGRID_SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 SENDGRID_TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
+
+
+# Provider documents nest a few levels (Mailgun's event-data → message → headers). A deeper one is
+# refused before json.loads, whose recursion a body of 10,000 "[" would exhaust (RecursionError).
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_BRACKET_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 / -1 as signed bytes
+
+
+def json_loads_bounded(raw: bytes | str, *, max_depth: int = MAX_JSON_DEPTH):
+    """json.loads, but a ValueError for a document nested deeper than ``max_depth`` (or not JSON).
+
+    The depth is measured at C speed: strings removed, brackets kept, their running sum's maximum.
+    (Branch ``harden`` adds a shared ``common`` loader for DRF; this one guards the webhook bodies.)
+    """
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    steps = _JSON_STRING.sub(b"", data).translate(_BRACKET_STEP, _NOT_BRACKETS)
+    if steps and max(itertools.accumulate(memoryview(steps).cast("b"))) > max_depth:
+        raise ValueError(f"The JSON is nested deeper than {max_depth} levels.")
+    return json.loads(raw)
 
 
 class WebhookSignatureError(Exception):
@@ -70,11 +91,28 @@ class InboundMail:
     is_auto_reply: bool = False
 
 
-def _check_fresh(timestamp: str, *, now: float, max_age: int) -> int:
+# Instants a datetime can hold (years 1..9999): "inf", "1e400" or 1e300 are not times, and would
+# overflow int() or datetime.fromtimestamp() further on.
+_EPOCH_MIN = -62135596800.0
+_EPOCH_MAX = 253402300799.0
+
+
+def _epoch(value) -> float | None:
+    """A Unix time as a float, or None if it is not a finite number within the datetime range."""
+    if isinstance(value, bool):
+        return None
     try:
-        signed_at = int(float(timestamp))
-    except (TypeError, ValueError):
+        seconds = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return seconds if _EPOCH_MIN <= seconds <= _EPOCH_MAX else None  # NaN compares False
+
+
+def _check_fresh(timestamp: str, *, now: float, max_age: int) -> int:
+    seconds = _epoch(timestamp)
+    if seconds is None:
         raise WebhookSignatureError("The signature timestamp is not a number.")
+    signed_at = int(seconds)
     if abs(now - signed_at) > max_age:
         raise WebhookSignatureError("The signature is stale (timestamp outside the accepted window).")
     return signed_at
@@ -123,9 +161,9 @@ _SENDGRID_DROP_SUPPRESS = {
 def sendgrid_parse_events(body: bytes) -> tuple[list[ProviderEvent], int]:
     """The events of one SendGrid post (a JSON array); returns (events, count ignored)."""
     try:
-        items = json.loads(body)
-    except ValueError:
-        raise WebhookPayloadError("The body is not JSON.")
+        items = json_loads_bounded(body)
+    except ValueError as exc:
+        raise WebhookPayloadError(f"The body is not JSON: {exc}")
     if not isinstance(items, list):
         raise WebhookPayloadError("Expected a JSON array of events.")
     events, ignored = [], 0
@@ -147,10 +185,9 @@ def sendgrid_parse_events(body: bytes) -> tuple[list[ProviderEvent], int]:
             detail = f"{item.get('type', 'bounce')}: {detail}".strip()
         elif kind == "dropped":
             suppress = _SENDGRID_DROP_SUPPRESS.get(detail.strip().lower(), "")
-        try:
-            occurred_at = float(item.get("timestamp"))
-        except (TypeError, ValueError):
-            raise WebhookPayloadError("An event has no numeric timestamp.")
+        occurred_at = _epoch(item.get("timestamp"))
+        if occurred_at is None:
+            raise WebhookPayloadError("An event has no valid timestamp (a Unix time in seconds).")
         events.append(
             ProviderEvent(
                 kind=kind,
@@ -195,7 +232,7 @@ def mailgun_webhook_signature(body: bytes) -> tuple[dict, dict]:
     counts: an unsigned or forged post is 403 whatever else it carries.
     """
     try:
-        data = json.loads(body)
+        data = json_loads_bounded(body)
     except ValueError:
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("signature"), dict):
@@ -243,10 +280,9 @@ def _mailgun_event(item: dict) -> ProviderEvent | None:
     client = item.get("client-info") or {}
     status = item.get("delivery-status") or {}
     detail = str(status.get("description") or status.get("message") or item.get("reason") or "")
-    try:
-        occurred_at = float(item.get("timestamp"))
-    except (TypeError, ValueError):
-        raise WebhookPayloadError("The event has no numeric timestamp.")
+    occurred_at = _epoch(item.get("timestamp"))
+    if occurred_at is None:
+        raise WebhookPayloadError("The event has no valid timestamp (a Unix time in seconds).")
     event_id = str(item.get("id") or "") or hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
     variables = item.get("user-variables") or {}
     return ProviderEvent(
@@ -336,7 +372,7 @@ def sendgrid_parse_inbound(form) -> InboundMail:
             is_auto_reply=_is_auto_reply(headers),
         )
     try:
-        envelope = json.loads(form.get("envelope") or "{}")
+        envelope = json_loads_bounded(form.get("envelope") or "{}")
     except ValueError:
         envelope = {}
     extra = envelope.get("to") if isinstance(envelope, dict) else None
@@ -349,7 +385,7 @@ def mailgun_parse_inbound(form) -> InboundMail:
     """A Mailgun route's forward() post (form fields; headers also as a JSON list in message-headers)."""
     headers: dict[str, str] = {}
     try:
-        for pair in json.loads(form.get("message-headers") or "[]"):
+        for pair in json_loads_bounded(form.get("message-headers") or "[]"):
             if isinstance(pair, list) and len(pair) == 2:
                 headers.setdefault(str(pair[0]), str(pair[1]))
     except ValueError:
@@ -384,10 +420,10 @@ def referenced_message_ids(mail: InboundMail) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def signature_fingerprint(signature: str) -> str:
-    """A fixed-length id of a signature, to remember it was used."""
-    try:
-        raw = base64.b64decode(signature)
-    except (binascii.Error, ValueError):
-        raw = signature.encode()
-    return hashlib.sha256(raw).hexdigest()
+def sendgrid_payload_fingerprint(*, timestamp: str, body: bytes) -> str:
+    """A fixed-length id of what a SendGrid signature signs (timestamp + body), to refuse it twice.
+
+    Not of the signature bytes: ECDSA signatures are malleable ((r, s) and (r, n - s) both verify, and
+    base64 decoding skips stray characters), so one signed payload has many valid signatures.
+    """
+    return hashlib.sha256(timestamp.encode("utf-8", "surrogateescape") + body).hexdigest()

@@ -1,5 +1,9 @@
+import contextlib
+import socket
+
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from apps.tracking import services
 from apps.tracking.connections import tracking_redis
@@ -30,3 +34,29 @@ def queued():
         return tracking_redis().llen(settings.TRACKING_QUEUE_KEY)
 
     return count
+
+
+@pytest.fixture
+def postgres_outage(transactional_db):
+    """``with postgres_outage(): ...`` — PostgreSQL is down: new connections are refused, as when the
+    server is stopped (the connection points at a loopback port nothing listens on); back afterwards.
+
+    Tests using it see committed data only (transactional_db).
+    """
+
+    @contextlib.contextmanager
+    def outage():
+        connection = connections["default"]
+        saved = connection.settings_dict["HOST"], connection.settings_dict["PORT"]
+        with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        connection.close()
+        connection.settings_dict["HOST"], connection.settings_dict["PORT"] = "127.0.0.1", str(port)
+        try:
+            yield
+        finally:
+            connection.close()
+            connection.settings_dict["HOST"], connection.settings_dict["PORT"] = saved
+
+    return outage

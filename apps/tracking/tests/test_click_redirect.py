@@ -54,7 +54,7 @@ def test_click_redirects_to_the_signed_target_and_marks_clicked(client, drain):
 )
 def test_tampered_click_is_400_never_a_redirect(client, drain, make_path):
     result = ResultFactory()
-    path = make_path(result_token(result.id), click_signature(TARGET))
+    path = make_path(result_token(result.id), click_signature(TARGET, result.id))
     response = client.get(path, HTTP_USER_AGENT=CHROME)
     assert response.status_code == 400
     assert "Location" not in response
@@ -66,7 +66,7 @@ def test_signed_javascript_url_is_still_refused(client):
     """Even a correctly signed non-http target is never redirected to."""
     result = ResultFactory()
     target = "javascript:alert(1)"
-    path = f"/api/t/c/{result_token(result.id)}/{click_signature(target)}/?u=javascript%3Aalert(1)"
+    path = f"/api/t/c/{result_token(result.id)}/{click_signature(target, result.id)}/?u=javascript%3Aalert(1)"
     assert client.get(path).status_code == 400
 
 

@@ -145,7 +145,8 @@ def test_same_events_delivered_twice_change_nothing(client, signer, drain):
     snapshot = {f: getattr(result, f) for f in ("status", "opened_at", "clicked_at", "open_count", "click_count")}
     updated_at = result.updated_at
 
-    assert post(client, signer, events).status_code == 200
+    # A retry is signed anew when it is sent (a later timestamp): the same signed payload is a replay.
+    assert post(client, signer, events, timestamp=int(time.time()) + 1).status_code == 200
     drain()
     result.refresh_from_db()
     assert {f: getattr(result, f) for f in snapshot} == snapshot

@@ -7,9 +7,14 @@ from types import SimpleNamespace
 
 import pytest
 import redis
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
+from django.test import AsyncClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.tracking.realtime import sse_stream, stream_token_issue, user_channel
+from conftest import client_for
 from salesone.asgi import application
 
 
@@ -107,33 +112,44 @@ def test_asgi_stream_delivers_event_and_ends_on_disconnect(settings):
     assert asyncio.run(scenario()) == 0
 
 
-def test_stream_without_credentials_is_401(client):
-    assert client.get("/api/tracking/stream/").status_code == 401
-    assert client.get("/api/tracking/stream/?token=forged").status_code == 401
+def test_stream_without_credentials_is_401():
+    assert _asgi_get("/api/tracking/stream/").status_code == 401
+    assert _asgi_get("/api/tracking/stream/?token=forged").status_code == 401
 
 
-def test_stream_with_expired_token_is_401(client, settings):
+def test_stream_with_expired_token_is_401(settings):
     token = stream_token_issue(user=SimpleNamespace(pk=uuid.uuid4()))
     settings.TRACKING_STREAM_TOKEN_MAX_AGE = -1
-    assert client.get(f"/api/tracking/stream/?token={token}").status_code == 401
+    assert _asgi_get(f"/api/tracking/stream/?token={token}").status_code == 401
 
 
-@pytest.mark.django_db
-def test_jwt_header_opens_the_stream(auth_client):
-    response = auth_client.get("/api/tracking/stream/")
+def _asgi_get(url: str, **headers):
+    """GET through the ASGI handler (the stream server); the stream is closed once it answered."""
+
+    async def scenario():
+        response = await AsyncClient().get(url, headers=headers)
+        if response.streaming:
+            await response.streaming_content.aclose()
+        response.close()
+        await sync_to_async(connections.close_all)()  # the handler's thread keeps its own connection
+        return response
+
+    return asyncio.run(scenario())
+
+
+@pytest.mark.django_db(transaction=True)  # the ASGI handler reads the user from another thread
+def test_jwt_header_opens_the_stream(user):
+    response = _asgi_get("/api/tracking/stream/", authorization=f"Bearer {RefreshToken.for_user(user).access_token}")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/event-stream")
-    response.close()
 
 
-@pytest.mark.django_db
-def test_stream_token_endpoint_needs_a_user_and_gives_a_working_url(client, auth_client):
+@pytest.mark.django_db(transaction=True)
+def test_stream_token_endpoint_needs_a_user_and_gives_a_working_url(client, user):
     assert client.post("/api/tracking/stream/token/").status_code == 401
-    body = auth_client.post("/api/tracking/stream/token/").json()
+    body = client_for(user).post("/api/tracking/stream/token/").json()
     assert body["expires_in"] == settings.TRACKING_STREAM_TOKEN_MAX_AGE
-    response = client.get(body["url"])
-    assert response.status_code == 200
-    response.close()
+    assert _asgi_get(body["url"]).status_code == 200
 
 
 @pytest.mark.django_db

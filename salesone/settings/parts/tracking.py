@@ -1,10 +1,24 @@
 """E-mail tracking: signed links, the Redis event queue, machine detection, webhooks and the live stream."""
 
+import datetime as dt  # (a module: its upper-case UTC must not become a setting)
+
 from ..env import env_bool, env_float, env_int, env_list, env_str
+
+
+def _instant(text: str) -> dt.datetime | None:
+    if not text.strip():
+        return None
+    value = dt.datetime.fromisoformat(text.strip())
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
 
 # Key that signs tracking tokens (pixel, click, unsubscribe, reply address). Empty: derived from
 # SECRET_KEY. Changing it invalidates the links in every e-mail already sent.
 TRACKING_SIGNING_KEY = env_str("TRACKING_SIGNING_KEY", "")
+
+# Click links are signed for their recipient. Links of e-mails sent before (signed for the target only)
+# are accepted until this instant (ISO 8601, UTC), then refused; empty refuses them now.
+TRACKING_UNBOUND_CLICK_LINKS_UNTIL = _instant(env_str("TRACKING_UNBOUND_CLICK_LINKS_UNTIL", "2027-06-06T00:00:00Z"))
 
 # Where the request path pushes events for the batch writer; it defaults to the main Redis.
 TRACKING_REDIS_URL = env_str("TRACKING_REDIS_URL", env_str("REDIS_URL", "redis://127.0.0.1:6379/0"))
@@ -36,6 +50,8 @@ TRACKING_STREAM_TOKEN_MAX_AGE = env_int("TRACKING_STREAM_TOKEN_MAX_AGE", 60)
 TRACKING_STREAM_HEARTBEAT_SECONDS = env_float("TRACKING_STREAM_HEARTBEAT_SECONDS", 15.0)
 # A stream ends after this long; EventSource reconnects by itself (and re-authenticates).
 TRACKING_STREAM_MAX_SECONDS = env_float("TRACKING_STREAM_MAX_SECONDS", 600.0)
+# Streams one user may have open at once (tabs); one more is a 429.
+TRACKING_STREAM_MAX_PER_USER = env_int("TRACKING_STREAM_MAX_PER_USER", 5)
 
 # Only `manage.py bench_tracking` turns this on: it adds a plain "204" view as the ceiling to compare with.
 TRACKING_BENCH_CEILING = env_bool("TRACKING_BENCH_CEILING", False)

@@ -1,0 +1,5 @@
+"""gunicorn settings of every process (web: WSGI, stream: ASGI). gunicorn reads ./gunicorn.conf.py by
+itself when started from the repository root (Procfile, Dockerfile, docker-compose)."""
+
+# The inbound secret and the stream token ride in URLs: access and error lines mask them.
+logger_class = "salesone.gunicorn_logging.RedactingGunicornLogger"
