@@ -54,6 +54,11 @@ class EmailNode(Node):
         try:
             result = send_email(message)
         except TransientEmailError as exc:
+            if exc.outcome_unknown:
+                # The provider may have accepted it: another attempt could deliver it twice.
+                raise NodeError(
+                    f"outcome unknown: e-mail to {to} may have been accepted ({exc}); not sent again"
+                ) from exc
             raise NodeError(f"e-mail to {to} failed, will retry: {exc}", retryable=True) from exc
         except PermanentEmailError as exc:
             raise NodeError(f"e-mail to {to} refused: {exc}") from exc
