@@ -8,7 +8,7 @@ from apps.leads.models import Lead, LeadList
 from common.serializers import UserSummarySerializer
 
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
-from .rendering import TemplateValidationError, validate_template
+from .rendering import TemplateValidationError, sample_render_error, validate_template
 
 
 def _validate_source(value: str, *, html: bool) -> str:
@@ -32,6 +32,17 @@ class CampaignTemplateSerializer(serializers.ModelSerializer):
 
     def validate_body(self, value: str) -> str:
         return _validate_source(value, html=True)
+
+    def validate(self, attrs):
+        errors = {}
+        for name, html in (("title", False), ("body", True)):
+            if name in attrs:
+                problem = sample_render_error(attrs[name], html=html)
+                if problem:
+                    errors[name] = [problem]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class TemplatePreviewRequestSerializer(serializers.Serializer):
