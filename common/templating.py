@@ -713,10 +713,23 @@ class BoundedExpression:
         self.template = template
 
     def __call__(self, variables: dict, limits: TemplateLimits | None = None) -> Any:
+        limits = limits or TemplateLimits.from_settings()
         context = self.template.new_context(variables)
         render_in_context(self.template, context, limits)
         result = context.vars["result"]
-        return None if isinstance(result, Undefined) else result
+        if isinstance(result, Undefined):
+            return None
+        # The value is stored or sent as it is: its text counts like written output (a list holding
+        # one long string a thousand times is a thousand long strings once stored as JSON).
+        if not isinstance(result, int | float | bool):
+            size = text_size(result, limits.output_chars)
+            if size > limits.output_chars:
+                raise TemplateLimitError(
+                    f"The expression's value takes more than {limits.output_chars:,} characters",
+                    setting="TEMPLATE_OUTPUT_LIMIT_CHARS",
+                    lineno=1,
+                )
+        return result
 
 
 def compile_expression(env: BoundedEnvironment, source: str) -> BoundedExpression:
