@@ -33,7 +33,6 @@ from jinja2.parser import Parser
 from jinja2.runtime import Context, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import generate_lorem_ipsum
-from markupsafe import escape
 
 __all__ = [
     "TemplateLimitError",
@@ -41,6 +40,8 @@ __all__ = [
     "TemplateRenderError",
     "compile_expression",
     "environment",
+    "one_render",
+    "render",
     "render_in_context",
 ]
 
@@ -126,11 +127,13 @@ class _Budget:
     def charge_output(self, count: int) -> None:
         self.output_left -= count
         if self.output_left < 0:
-            raise TemplateLimitError(
-                f"The template writes more than {self.limits.output_chars:,} characters",
-                setting="TEMPLATE_OUTPUT_LIMIT_CHARS",
-            )
-        self.check_time()
+            raise self.too_much_output()
+
+    def too_much_output(self) -> TemplateLimitError:
+        return TemplateLimitError(
+            f"The template writes more than {self.limits.output_chars:,} characters",
+            setting="TEMPLATE_OUTPUT_LIMIT_CHARS",
+        )
 
     def iterate(self) -> None:
         self.iterations_left -= 1
@@ -517,8 +520,10 @@ class _BoundedCodeGenerator(CodeGenerator):
     """Generated code that charges its static text, guards its loops and bounds ``~``."""
 
     def visit_Output(self, node: nodes.Output, frame) -> None:
+        # Text written once per render (outside loops, macros and captured blocks) is bounded by the
+        # source and counted in the rendered total; text that can repeat is charged as it goes.
         static = sum(len(child.data) for child in node.nodes if isinstance(child, nodes.TemplateData))
-        if static:
+        if static and not frame.toplevel:
             self.writeline(f"environment.charge_output({static})")
         super().visit_Output(node, frame)
 
@@ -542,17 +547,14 @@ class _BoundedCodeGenerator(CodeGenerator):
         self.write(f"), {bool(frame.eval_ctx.autoescape)!r})")
 
 
-@pass_eval_context
+@pass_eval_context  # a finalizer taking the eval context is never run at compile time (no folding)
 def _finalize(eval_ctx, value: Any) -> Any:
-    """Every ``{{ expression }}`` passes here: its text is counted (escaped, as it will be written)."""
-    budget = _budget()
-    if not isinstance(value, str):
-        budget.check_text(value)
-    if eval_ctx.autoescape:
-        value = escape(value)
-    elif not isinstance(value, str):
-        value = str(value)
-    budget.charge_output(len(value))
+    """Every ``{{ expression }}`` passes here: its text is counted before ``str()`` builds it (it is
+    escaped afterwards, which ``render_in_context`` allows for by checking the total once more)."""
+    budget = _BUDGET.get() or _budget()
+    budget.output_left -= len(value) if type(value) is str else text_size(value, budget.max_length)
+    if budget.output_left < 0:
+        raise budget.too_much_output()
     return value
 
 
@@ -593,6 +595,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         budget = _budget()
+        budget.check_time()
         if operator == "**":
             self._check_power(budget, left, right)
         elif operator == "*":
@@ -684,11 +687,34 @@ def _template_line(exc: BaseException) -> int | None:
     return lineno
 
 
+class one_render:
+    """Templates rendered inside share one budget: an e-mail's subject and body are one render."""
+
+    __slots__ = ("limits", "token")
+
+    def __init__(self, limits: TemplateLimits | None = None):
+        self.limits = limits
+
+    def __enter__(self) -> None:
+        self.token = _BUDGET.set(_Budget(self.limits or TemplateLimits.from_settings()))
+
+    def __exit__(self, *exc_info) -> None:
+        _BUDGET.reset(self.token)
+
+
 def render_in_context(template, context: Context, limits: TemplateLimits | None = None) -> str:
-    """Render a compiled template of a ``BoundedEnvironment`` for a context it made, within the limits."""
-    token = _BUDGET.set(_Budget(limits or TemplateLimits.from_settings()))
+    """Render a compiled template of a ``BoundedEnvironment`` for a context it made, within the limits
+    (those of the enclosing ``one_render``, if any)."""
+    budget = _BUDGET.get()
+    token = None
+    if budget is None:
+        budget = _Budget(limits or TemplateLimits.from_settings())
+        token = _BUDGET.set(budget)
     try:
-        return template.environment.concat(template.root_render_func(context))
+        output = template.environment.concat(template.root_render_func(context))
+        if len(output) > budget.max_length:  # escaping made it longer than what was counted
+            raise budget.too_much_output()
+        return output
     except TemplateRenderError as exc:
         if exc.lineno is None:
             exc.lineno = _template_line(exc)
@@ -698,7 +724,8 @@ def render_in_context(template, context: Context, limits: TemplateLimits | None 
     except Exception as exc:  # a user's template failing in any way is their error, with its line
         raise TemplateRenderError(f"{type(exc).__name__}: {exc}", lineno=_template_line(exc)) from exc
     finally:
-        _BUDGET.reset(token)
+        if token is not None:
+            _BUDGET.reset(token)
 
 
 def render(template, variables: dict, limits: TemplateLimits | None = None) -> str:

@@ -167,9 +167,10 @@ class RenderedMessage:
 
 
 def render(title_source: str, body_source: str, context: dict) -> RenderedMessage:
-    """Render subject and body, each within the limits; any failure raises a TemplateError."""
-    subject = templating.render(compile_template(title_source, html=False), context)
-    body = templating.render(compile_template(body_source, html=True), context)
+    """Render subject and body within the limits; any failure raises a TemplateError."""
+    with templating.one_render():
+        subject = templating.render(compile_template(title_source, html=False), context)
+        body = templating.render(compile_template(body_source, html=True), context)
     return RenderedMessage(subject=" ".join(subject.split()), html=body)
 
 
@@ -188,12 +189,14 @@ class BatchRenderer:
         self.limits = TemplateLimits.from_settings()
 
     def _run(self, template, context: dict) -> str:
-        return templating.render_in_context(template, template.new_context(context, shared=True), self.limits)
+        return templating.render_in_context(template, template.new_context(context, shared=True))
 
     def render(self, company: dict, data: dict) -> RenderedMessage:
         context = {**self.base, "company": company, "lead": company, "data": data}
-        subject = self._run(self.title, context)
-        return RenderedMessage(subject=" ".join(subject.split()), html=self._run(self.body, context))
+        with templating.one_render(self.limits):
+            subject = self._run(self.title, context)
+            html = self._run(self.body, context)
+        return RenderedMessage(subject=" ".join(subject.split()), html=html)
 
 
 # -- the variables -------------------------------------------------------------------------------
