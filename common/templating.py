@@ -20,6 +20,7 @@ import contextvars
 import functools
 import math
 import re
+import string
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ from jinja2 import filters as jinja_filters
 from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
 from jinja2.parser import Parser
-from jinja2.runtime import Context, markup_join, str_join
+from jinja2.runtime import Context, LoopContext, Namespace, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import generate_lorem_ipsum
 
@@ -219,8 +220,8 @@ def text_size(value: Any, limit: int) -> int:
             stack.extend(item)
         elif isinstance(item, int | float | complex | bool) or item is None:
             total += text_size(item, limit)
-        elif hasattr(item, "__dict__"):
-            stack.extend(vars(item).values())  # a namespace() prints its attributes
+        elif isinstance(item, Namespace):
+            stack.extend(item._Namespace__attrs.values())  # a namespace() prints its attributes
             total += 32
         else:
             total += 64
@@ -232,23 +233,32 @@ def text_size(value: Any, limit: int) -> int:
 # -- checks of operations that can build something huge before anything is written ---------------
 
 _DIGITS = re.compile(r"\d+")
+# A %-conversion's width and precision: "%-10s", "%.200f", "%*d", "%(name)08.3f".
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 
-def _check_format(budget: _Budget, template: Any, args: tuple, kwargs: dict | None = None) -> None:
-    """``'%s' % x``, ``'{:>9}'.format(x)``, ``|format``: widths, precisions and repeated fields."""
+def _check_format(budget: _Budget, template: Any, args: tuple, kwargs: dict | None = None, *, braces: bool) -> None:
+    """``'%s' % x``, ``|format`` (``braces=False``) and ``'{:>9}'.format(x)``: widths, precisions
+    and fields, each as long as the longest argument, must fit before the text is built."""
     text = str(template)
     values = [*args, *(kwargs or {}).values()]
     if len(values) == 1 and isinstance(values[0], dict):
         values = list(values[0].values())
-    numbers = _DIGITS.findall(text)
-    if any(len(digits) > 12 for digits in numbers):
+    if braces:
+        specs = [spec or "" for _, name, spec, _ in string.Formatter().parse(text) if name is not None]
+        widths = [digits for spec in specs for digits in _DIGITS.findall(spec)]
+        from_arguments = any("{" in spec for spec in specs)
+    else:
+        specs = [match.groups() for match in _PERCENT_SPEC.finditer(text)]
+        widths = [part for groups in specs for part in groups if part and part != "*"]
+        from_arguments = any("*" in groups for groups in specs)
+    if any(len(digits) > 12 for digits in widths):
         raise budget.too_long(10**12)
-    widest = max((int(digits) for digits in numbers), default=0)
-    if "*" in text or ":{" in text:  # a width or precision taken from the arguments
+    widest = max((int(digits) for digits in widths), default=0)
+    if from_arguments:
         widest = max([widest, *(v for v in values if isinstance(v, int))])
-    fields = text.count("%") + text.count("{")
     largest = max((text_size(v, budget.max_length) for v in values), default=0)
-    budget.check_length(len(text) + fields * (largest + widest))
+    budget.check_length(len(text) + len(specs) * (largest + widest))
 
 
 def _check_str_method(budget: _Budget, method: Any, args: tuple, kwargs: dict) -> list | None:
@@ -368,7 +378,7 @@ _f_wordwrap.jinja_pass_arg = jinja_filters.do_wordwrap.jinja_pass_arg
 def _f_format(value, *args, **kwargs):
     budget = _budget()
     budget.check_text(value)
-    _check_format(budget, value, args, kwargs)
+    _check_format(budget, value, args, kwargs, braces=False)
     return budget.check_value(jinja_filters.do_format(value, *args, **kwargs))
 
 
@@ -497,10 +507,12 @@ def _bounded_filters(stock: dict) -> dict:
 def _range(*args):
     budget = _budget()
     numbers = range(*args)
-    if len(numbers) > budget.limits.loop_iterations:
+    length = numbers.stop - numbers.start
+    length = max(0, -(-length // numbers.step) if numbers.step > 0 else -(length // -numbers.step))
+    if length > budget.limits.loop_iterations:
+        shown = f"{length:,}" if length < 10**15 else "more than 10^15"
         raise TemplateLimitError(
-            f"range() of {len(numbers):,} numbers is over the limit of {budget.limits.loop_iterations:,} "
-            "loop iterations",
+            f"range() of {shown} numbers is over the limit of {budget.limits.loop_iterations:,} loop iterations",
             setting="TEMPLATE_LOOP_ITERATIONS_LIMIT",
         )
     return numbers
@@ -604,7 +616,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
                 budget.check_length(len(left) + len(right))
         elif operator == "%" and isinstance(left, str):
-            _check_format(budget, left, right if isinstance(right, tuple) else (right,))
+            _check_format(budget, left, right if isinstance(right, tuple) else (right,), braces=False)
         return budget.check_value(self.binop_table[operator](left, right))
 
     @staticmethod
@@ -634,6 +646,8 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
                 args = (items, *args[1:])
         elif isinstance(owner, int) and not isinstance(owner, bool):
             _int_method_check(budget, __obj, args, kwargs)
+        elif isinstance(__obj, LoopContext) and args:  # loop(children) of a recursive loop
+            args = (__self.guard_loop(args[0]), *args[1:])
         result = super().call(__context, __obj, *args, **kwargs)
         budget.check_time()
         return budget.check_value(result)
@@ -645,7 +659,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         text = value.__self__
 
         def bounded(*args: Any, **kwargs: Any) -> str:
-            _check_format(_budget(), text, args, kwargs)
+            _check_format(_budget(), text, args, kwargs, braces=True)
             return wrapper(*args, **kwargs)
 
         return bounded

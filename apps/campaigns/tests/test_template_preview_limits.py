@@ -41,6 +41,13 @@ ATTACKS = {
     "percent format width": ("{{ '%0999999999d' % 1 }}", OUTPUT),
     "percent format of long strings": ("{{ '%s%s%s' % ('x' * 100000, 'x' * 100000, 'x' * 100000) }}", OUTPUT),
     "str.format width": ("{{ '{:>999999999}'.format(1) }}", OUTPUT),
+    "str.format width from an argument": ("{{ '{:{w}}'.format('x', w=10**9) }}", OUTPUT),
+    "percent width from an argument": ("{{ '%*d' % (10**9, 1) }}", OUTPUT),
+    "recursive loop": (
+        "{% for x in range(99999) recursive %}{% if loop.depth < 3 %}{{ loop(range(99999)) }}{% endif %}{% endfor %}",
+        LOOPS,
+    ),
+    "namespace printed many times": ("{% set ns = namespace(a='x' * 100000) %}{{ [ns] * 10 }}", OUTPUT),
     "str.ljust": ("{{ 'a'.ljust(10**9) }}", OUTPUT),
     "int.to_bytes": ("{{ (1).to_bytes(10**9, 'big') }}", OUTPUT),
     "join": ("{{ range(100000)|join('x' * 100000) }}", OUTPUT),
@@ -115,9 +122,12 @@ def test_a_template_within_the_limits_still_renders(auth_client, user):
     body = (
         "{% for word in ['가', '나', '다'] %}{{ loop.index }}{{ word }}{% endfor %} "
         "{{ '%s님' % company.owner }} {{ '{:,}'.format(company.revenue) }} {{ 2**10 }} "
-        "{{ range(3)|join('-') }} {{ company.name ~ '!' }} {{ (company.employee * 1.5)|round|int }}"
+        "{{ range(3)|join('-') }} {{ company.name ~ '!' }} {{ (company.employee * 1.5)|round|int }} "
+        "{{ '사업자 1234567890123 %s' % company.sgg_nm }}"
     )
     template = CampaignTemplateFactory(user=user, body=body)
     response = preview(auth_client, template)
     assert response.status_code == 200, response.data
-    assert response.data["html"] == "1가2나3다 홍길동님 1,200,000,000 1024 0-1-2 주식회사 샘플컴퍼니! 38"
+    assert response.data["html"] == (
+        "1가2나3다 홍길동님 1,200,000,000 1024 0-1-2 주식회사 샘플컴퍼니! 38 사업자 1234567890123 강남구"
+    )
