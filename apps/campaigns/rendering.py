@@ -41,16 +41,8 @@ COMPANY_FIELDS = (
 )
 
 
-class TemplateValidationError(TemplateError):
-    """A template that cannot be saved: a syntax error, a sandbox violation, or a render that fails
-    (or breaks a limit) for the sample lead; the message names the line."""
-
-    def __init__(self, message: str, *, lineno: int | None = None):
-        super().__init__(message)
-        self.lineno = lineno
-
-    def __str__(self) -> str:
-        return f"Line {self.lineno}: {self.message}" if self.lineno else str(self.message)
+class TemplateValidationError(TemplateRenderError):
+    """A template that cannot be saved: a syntax error or a sandbox violation, with its line."""
 
 
 _BODY_ENV = templating.environment(autoescape=True)

@@ -16,6 +16,9 @@ def _validate_source(value: str, *, html: bool) -> str:
         validate_template(value, html=html)
     except TemplateValidationError as exc:
         raise serializers.ValidationError(str(exc)) from exc
+    problem = sample_render_error(value, html=html)
+    if problem:
+        raise serializers.ValidationError(problem)
     return value
 
 
@@ -32,17 +35,6 @@ class CampaignTemplateSerializer(serializers.ModelSerializer):
 
     def validate_body(self, value: str) -> str:
         return _validate_source(value, html=True)
-
-    def validate(self, attrs):
-        errors = {}
-        for name, html in (("title", False), ("body", True)):
-            if name in attrs:
-                problem = sample_render_error(attrs[name], html=html)
-                if problem:
-                    errors[name] = [problem]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
 
 
 class TemplatePreviewRequestSerializer(serializers.Serializer):
