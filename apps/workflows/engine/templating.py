@@ -30,6 +30,10 @@ def is_template(value: str) -> bool:
     return "{{" in value or "{%" in value
 
 
+def _shown(source: str) -> str:
+    return repr(source if len(source) <= 200 else source[:200] + "…")
+
+
 @lru_cache(maxsize=8192)
 def _compile(source: str):
     """(kind, compiled): kind "expr" returns a native value, "text" a string."""
@@ -39,9 +43,9 @@ def _compile(source: str):
             return "expr", templating.compile_expression(_env, match.group("expr"))
         return "text", _env.from_string(source)
     except TemplateError as exc:
-        raise TemplateRenderError(f"invalid template {source!r}: {exc}") from exc
+        raise TemplateRenderError(f"invalid template {_shown(source)}: {exc}") from exc
     except RecursionError as exc:
-        raise TemplateRenderError(f"invalid template {source!r}: nested too deeply") from exc
+        raise TemplateRenderError(f"invalid template {_shown(source)}: nested too deeply") from exc
 
 
 @lru_cache(maxsize=4096)
@@ -49,9 +53,9 @@ def compile_expression(source: str):
     try:
         return templating.compile_expression(_env, source)
     except TemplateError as exc:
-        raise TemplateRenderError(f"invalid expression {source!r}: {exc}") from exc
+        raise TemplateRenderError(f"invalid expression {_shown(source)}: {exc}") from exc
     except RecursionError as exc:
-        raise TemplateRenderError(f"invalid expression {source!r}: nested too deeply") from exc
+        raise TemplateRenderError(f"invalid expression {_shown(source)}: nested too deeply") from exc
 
 
 def check_syntax(source: str) -> str | None:
@@ -69,10 +73,6 @@ def check_expression(source: str) -> str | None:
     except TemplateRenderError as exc:
         return str(exc)
     return None
-
-
-def _shown(source: str) -> str:
-    return repr(source if len(source) <= 200 else source[:200] + "…")
 
 
 def render_string(source: str, variables: dict) -> Any:
