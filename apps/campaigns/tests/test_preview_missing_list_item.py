@@ -1,4 +1,5 @@
-"""Preview names a list item the template reads (company.homepage.0) when the lead lacks it."""
+"""Preview names a list item the template reads (company.homepage.0) only when the lead lacks it;
+it used to name every list item, present or not, so a real gap drowned among false ones."""
 
 import pytest
 
@@ -7,23 +8,20 @@ from .factories import CampaignTemplateFactory, LeadFactory
 pytestmark = pytest.mark.django_db
 
 
-def preview(client, template, body=None):
-    return client.post(f"/api/campaign-templates/{template.pk}/preview/", body or {}, format="json")
+def preview(client, template, lead):
+    body = {"lead_id": str(lead.pk), "is_advertising": False}
+    return client.post(f"/api/campaign-templates/{template.pk}/preview/", body, format="json")
 
 
-def test_missing_first_homepage_is_named(auth_client, user):
-    lead = LeadFactory(user=user, homepage=[])
-    template = CampaignTemplateFactory(user=user, body="<a href='{{ company.homepage[0] }}'>홈페이지</a>")
-    response = preview(auth_client, template, {"lead_id": str(lead.pk), "is_advertising": False})
-    assert response.status_code == 200
-    assert response.data["html"] == "<a href=''>홈페이지</a>"
-    assert response.data["missing_variables"] == ["company.homepage.0"]
-
-
-def test_present_first_homepage_is_not_named(auth_client, user):
-    lead = LeadFactory(user=user, homepage=["https://semo.co.kr", "https://semo.kr"])
+def test_only_the_missing_list_items_are_named(auth_client, user):
     template = CampaignTemplateFactory(user=user, body="{{ company.homepage.0 }} {{ company.homepage[2] }}")
-    response = preview(auth_client, template, {"lead_id": str(lead.pk), "is_advertising": False})
+
+    with_homepages = LeadFactory(user=user, homepage=["https://semo.co.kr", "https://semo.kr"])
+    response = preview(auth_client, template, with_homepages)
     assert response.status_code == 200
     assert response.data["html"] == "https://semo.co.kr "
     assert response.data["missing_variables"] == ["company.homepage.2"]
+
+    without = LeadFactory(user=user, homepage=[])
+    response = preview(auth_client, template, without)
+    assert response.data["missing_variables"] == ["company.homepage.0", "company.homepage.2"]
