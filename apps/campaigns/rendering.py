@@ -1,9 +1,11 @@
-"""Template rendering: Jinja2 in a sandbox, the variables a template sees, and the advertising rules.
+"""Template rendering: Jinja2 in the bounded sandbox, the variables a template sees, and the advertising rules.
 
-Templates are written by users, so they run in a SandboxedEnvironment that refuses attribute access
-to internals (``{{ ''.__class__ }}``), refuses them already when the template is saved, and caps the
-size of strings built with ``*``. Subjects render as plain text, bodies are HTML and autoescaped.
-Compiled templates are cached per source text in each worker process.
+Templates are written by users, so they render through common/templating.py: an immutable sandbox
+that refuses attribute access to internals (``{{ ''.__class__ }}``, refused already when the template
+is saved) and bounds every render (CPU time, output, integer size, loop iterations; the limits are the
+TEMPLATE_* settings). Every render error is a ``jinja2.TemplateError`` naming the error or the limit and
+the line. Subjects render as plain text, bodies are HTML and autoescaped. Compiled templates are cached
+per source text in each worker process.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import html as html_lib
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+from jinja2 import TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+
+from common import templating
+from common.templating import TemplateLimitError, TemplateLimits, TemplateRenderError
 
 AD_PREFIX = "(광고)"
-MAX_BUILT_STRING = 100_000
 
 # Variables every template may use; preview lists the ones a template uses but the lead lacks.
 TOP_LEVEL_VARIABLES = ("company", "lead", "user", "campaign", "data")
@@ -38,55 +41,12 @@ COMPANY_FIELDS = (
 )
 
 
-class TemplateValidationError(Exception):
-    """A template that cannot be saved: a syntax error (with its line) or a sandbox violation."""
-
-    def __init__(self, message: str, *, lineno: int | None = None):
-        super().__init__(message)
-        self.lineno = lineno
-
-    def __str__(self) -> str:
-        message = super().__str__()
-        return f"Line {self.lineno}: {message}" if self.lineno else message
+class TemplateValidationError(TemplateRenderError):
+    """A template that cannot be saved: a syntax error or a sandbox violation, with its line."""
 
 
-# Every attribute a plain dict has (methods and dunders): for any other name, the stock sandbox's
-# getattr() raises AttributeError and falls back to the item.
-_DICT_ATTRIBUTES = frozenset(dir(dict))
-
-
-class SalesOneSandbox(SandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        # ``company.name`` on the context's plain dicts, 9 lookups per e-mail: go to the item at once
-        # instead of through a raised AttributeError. Same result as the stock lookup, whose every
-        # other case (dict methods, other types) still takes it.
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
-            try:
-                return obj[attribute]
-            except (TypeError, LookupError):
-                return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
-
-    def unsafe_undefined(self, obj: Any, attribute: str):
-        # The stock sandbox returns an Undefined that prints as "" — silently. A template that
-        # reaches for internals is an attack or a mistake; either way it must not be sent.
-        raise SecurityError(f"Access to {attribute!r} of a {type(obj).__name__} is not allowed in templates.")
-
-    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int | float) and abs(right) > 100:
-            raise SecurityError("Exponents above 100 are not allowed in templates.")
-        if operator == "*":
-            for sequence, times in ((left, right), (right, left)):
-                too_long = isinstance(sequence, str | list | tuple) and isinstance(times, int)
-                if too_long and len(sequence) * times > MAX_BUILT_STRING:
-                    raise SecurityError("Templates may not build strings longer than 100,000 characters.")
-        return super().call_binop(context, operator, left, right)
-
-
-_BODY_ENV = SalesOneSandbox(autoescape=True, undefined=ChainableUndefined)
-_TITLE_ENV = SalesOneSandbox(autoescape=False, undefined=ChainableUndefined)
+_BODY_ENV = templating.environment(autoescape=True)
+_TITLE_ENV = templating.environment(autoescape=False)
 
 
 def _check_sandbox(tree: nodes.Template) -> None:
@@ -112,14 +72,32 @@ def compile_template(source: str, *, html: bool):
     env = _BODY_ENV if html else _TITLE_ENV
     try:
         tree = env.parse(source)
+        _check_sandbox(tree)
+        return env.from_string(tree)
     except TemplateSyntaxError as exc:
         raise TemplateValidationError(exc.message or "Syntax error.", lineno=exc.lineno) from exc
-    _check_sandbox(tree)
-    return env.from_string(tree)
+    except RecursionError as exc:
+        raise TemplateValidationError("The template is nested too deeply.") from exc
 
 
 def validate_template(source: str, *, html: bool) -> None:
     compile_template(source, html=html)
+
+
+def sample_render_error(source: str, *, html: bool) -> str | None:
+    """Why the template cannot render for the sample lead (an error or a limit), or None.
+
+    A template that fails for the sample fails for every lead in the same way (``{{ 1/0 }}``, a loop
+    over the limits): refused when it is saved rather than when a campaign sends it.
+    """
+    context = RenderContextFactory(user=SAMPLE_USER, campaign={"id": "", "name": "샘플 캠페인"}).for_lead(
+        dict(SAMPLE_COMPANY), {"llm-generation": SAMPLE_PERSONALIZATION}
+    )
+    try:
+        templating.render(compile_template(source, html=html), context)
+    except TemplateError as exc:
+        return f"{exc} (rendered for the sample lead)"
+    return None
 
 
 @functools.lru_cache(maxsize=512)
@@ -164,6 +142,8 @@ def missing_variables(sources: list[str], context: dict) -> list[str]:
         for part in path.split("."):
             if isinstance(value, dict) and part in value:
                 value = value[part]
+            elif isinstance(value, list | tuple) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]  # company.homepage.0: the first homepage
             else:
                 value = None
                 break
@@ -179,9 +159,10 @@ class RenderedMessage:
 
 
 def render(title_source: str, body_source: str, context: dict) -> RenderedMessage:
-    """Render subject and body; a sandbox violation or template error raises TemplateError."""
-    subject = compile_template(title_source, html=False).render(context)
-    body = compile_template(body_source, html=True).render(context)
+    """Render subject and body within the limits; any failure raises a TemplateError."""
+    with templating.one_render():
+        subject = templating.render(compile_template(title_source, html=False), context)
+        body = templating.render(compile_template(body_source, html=True), context)
     return RenderedMessage(subject=" ".join(subject.split()), html=body)
 
 
@@ -197,17 +178,17 @@ class BatchRenderer:
         self.title = compile_template(title_source, html=False)
         self.body = compile_template(body_source, html=True)
         self.base = {**self.body.globals, **base}
+        self.limits = TemplateLimits.from_settings()
 
     def _run(self, template, context: dict) -> str:
-        try:
-            return template.environment.concat(template.root_render_func(template.new_context(context, shared=True)))
-        except Exception:
-            return template.environment.handle_exception()
+        return templating.render_in_context(template, template.new_context(context, shared=True))
 
     def render(self, company: dict, data: dict) -> RenderedMessage:
         context = {**self.base, "company": company, "lead": company, "data": data}
-        subject = self._run(self.title, context)
-        return RenderedMessage(subject=" ".join(subject.split()), html=self._run(self.body, context))
+        with templating.one_render(self.limits):
+            subject = self._run(self.title, context)
+            html = self._run(self.body, context)
+        return RenderedMessage(subject=" ".join(subject.split()), html=html)
 
 
 # -- the variables -------------------------------------------------------------------------------
@@ -254,6 +235,16 @@ SAMPLE_COMPANY = {
     "established_date": "2015-03-02",
     "industry": "기타 화학제품 제조업",
 }
+
+
+SAMPLE_USER = {
+    "name": "김영업",
+    "email": "sales@sample.co.kr",
+    "first_name": "영업",
+    "last_name": "김",
+    "contact": "sales@sample.co.kr",
+}
+SAMPLE_PERSONALIZATION = "샘플컴퍼니의 성장을 돕는 맞춤 제안을 드립니다."
 
 
 # -- 정보통신망법 제50조 ----------------------------------------------------------------------------
@@ -310,6 +301,8 @@ __all__ = [
     "SecurityError",
     "SenderInfo",
     "TemplateError",
+    "TemplateLimitError",
+    "TemplateRenderError",
     "TemplateValidationError",
     "advertising_footer",
     "advertising_subject",

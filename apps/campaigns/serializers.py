@@ -10,7 +10,7 @@ from apps.leads.models import Lead, LeadList
 from common.serializers import UserSummarySerializer
 
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
-from .rendering import TemplateValidationError, validate_template
+from .rendering import TemplateValidationError, sample_render_error, validate_template
 
 
 def _validate_source(value: str, *, html: bool) -> str:
@@ -18,6 +18,9 @@ def _validate_source(value: str, *, html: bool) -> str:
         validate_template(value, html=html)
     except TemplateValidationError as exc:
         raise serializers.ValidationError(str(exc)) from exc
+    problem = sample_render_error(value, html=html)
+    if problem:
+        raise serializers.ValidationError(problem)
     return value
 
 

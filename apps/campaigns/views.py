@@ -15,7 +15,7 @@ from common.views import OwnedModelViewSet
 
 from . import selectors, services
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
-from .rendering import SecurityError, TemplateError
+from .rendering import TemplateError
 from .serializers import (
     CampaignLeadResultSerializer,
     CampaignResultsPageSerializer,
@@ -42,7 +42,9 @@ class CampaignTemplateViewSet(OwnedModelViewSet):
         responses={200: TemplatePreviewSerializer},
         description=(
             "Render the template for one of your leads (lead_id), for given test data, or for a sample "
-            "lead, and list the variables it uses that are missing or empty."
+            "lead, and list the variables it uses that are missing or empty. A template that fails to "
+            "render, or breaks a render limit (TEMPLATE_* settings), answers 400 naming the error or "
+            "the limit and the line."
         ),
     )
     @action(detail=True, methods=["post"])
@@ -58,8 +60,6 @@ class CampaignTemplateViewSet(OwnedModelViewSet):
                 test_data=params.validated_data.get("test_data"),
                 is_advertising=params.validated_data["is_advertising"],
             )
-        except SecurityError as exc:
-            raise serializers.ValidationError({"detail": str(exc)}) from exc
         except TemplateError as exc:
             raise serializers.ValidationError({"detail": f"The template could not be rendered: {exc}"}) from exc
         return Response(TemplatePreviewSerializer(preview).data)

@@ -1,7 +1,10 @@
-"""Sandboxed Jinja2 over the execution context, compiled once per distinct source string.
+"""Workflow templates: Jinja2 in the bounded sandbox over the execution context, compiled once per
+distinct source string.
 
 A string that is exactly one expression (``"{{ input.amount }}"``) renders to the expression's own
 value (a number stays a number, a list a list); any other string with ``{{``/``{%`` renders to text.
+Every render runs within the TEMPLATE_* limits of common/templating.py (CPU time, output, integer
+size, loop iterations); saving a workflow only compiles its templates (nothing is evaluated then).
 The immutable sandbox refuses attribute tricks and mutation; there is no ``eval`` anywhere.
 """
 
@@ -11,10 +14,11 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateError
 
-_env = ImmutableSandboxedEnvironment(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=True)
+from common import templating
+
+_env = templating.environment(autoescape=False, keep_trailing_newline=True)
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 
 
@@ -26,28 +30,36 @@ def is_template(value: str) -> bool:
     return "{{" in value or "{%" in value
 
 
+def _shown(source: str) -> str:
+    return repr(source if len(source) <= 200 else source[:200] + "…")
+
+
 @lru_cache(maxsize=8192)
 def _compile(source: str):
     """(kind, compiled): kind "expr" returns a native value, "text" a string."""
     try:
         match = _SINGLE_EXPRESSION.match(source)
         if match:
-            return "expr", _env.compile_expression(match.group("expr"), undefined_to_none=True)
+            return "expr", templating.compile_expression(_env, match.group("expr"))
         return "text", _env.from_string(source)
     except TemplateError as exc:
-        raise TemplateRenderError(f"invalid template {source!r}: {exc}") from exc
+        raise TemplateRenderError(f"invalid template {_shown(source)}: {exc}") from exc
+    except RecursionError as exc:
+        raise TemplateRenderError(f"invalid template {_shown(source)}: nested too deeply") from exc
 
 
 @lru_cache(maxsize=4096)
 def compile_expression(source: str):
     try:
-        return _env.compile_expression(source, undefined_to_none=True)
+        return templating.compile_expression(_env, source)
     except TemplateError as exc:
-        raise TemplateRenderError(f"invalid expression {source!r}: {exc}") from exc
+        raise TemplateRenderError(f"invalid expression {_shown(source)}: {exc}") from exc
+    except RecursionError as exc:
+        raise TemplateRenderError(f"invalid expression {_shown(source)}: nested too deeply") from exc
 
 
 def check_syntax(source: str) -> str | None:
-    """The syntax error of a template, or None; used when a workflow is saved."""
+    """The syntax error of a template, or None; used when a workflow is saved (nothing is evaluated)."""
     try:
         _compile(source)
     except TemplateRenderError as exc:
@@ -63,31 +75,21 @@ def check_expression(source: str) -> str | None:
     return None
 
 
-def _finish(value: Any) -> Any:
-    if isinstance(value, ChainableUndefined):
-        return None
-    return value
-
-
 def render_string(source: str, variables: dict) -> Any:
     kind, compiled = _compile(source)
     try:
         if kind == "expr":
-            return _finish(compiled(**variables))
-        return compiled.render(variables)
-    except TemplateError as exc:
-        raise TemplateRenderError(f"template {source!r} failed: {exc}") from exc
-    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        raise TemplateRenderError(f"template {source!r} failed: {exc.__class__.__name__}: {exc}") from exc
+            return compiled(variables)
+        return templating.render(compiled, variables)
+    except TemplateError as exc:  # every render error and limit, with its line
+        raise TemplateRenderError(f"template {_shown(source)} failed: {exc}") from exc
 
 
 def evaluate(source: str, variables: dict) -> Any:
     try:
-        return _finish(compile_expression(source)(**variables))
+        return compile_expression(source)(variables)
     except TemplateError as exc:
-        raise TemplateRenderError(f"expression {source!r} failed: {exc}") from exc
-    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        raise TemplateRenderError(f"expression {source!r} failed: {exc.__class__.__name__}: {exc}") from exc
+        raise TemplateRenderError(f"expression {_shown(source)} failed: {exc}") from exc
 
 
 def render_data(value: Any, variables: dict, raw_fields: frozenset[str] = frozenset()) -> Any:

@@ -59,9 +59,10 @@ def test_rename_compute_and_remove(run_workflow):
 
 def test_sandbox_refuses_unsafe_attributes(run_workflow):
     execution = run_workflow([transform("t", set={"x": "{{ input.__class__.__mro__ }}"})], input_data={"a": 1})
-    # The sandbox hides the attribute instead of exposing Python internals.
-    assert execution.status == "completed"
-    assert execution.output_data["t"]["x"] is None
+    # The sandbox refuses the attribute (one sandbox for every user template, campaigns included)
+    # and the node fails saying so, instead of exposing Python internals or hiding them silently.
+    assert execution.status == "failed"
+    assert "Access to '__class__' of a dict is not allowed" in execution.error_message
 
 
 def test_sandbox_error_fails_the_node_with_a_message(run_workflow):
