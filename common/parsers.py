@@ -1,0 +1,70 @@
+"""JSON bodies with a nesting limit: a body nested thousands of levels deep is a 400, not a RecursionError.
+
+``loads_bounded`` is for views that parse a raw body themselves (webhooks); ``BoundedJSONParser`` is
+the API's JSON parser (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]). The limit is JSON_MAX_DEPTH.
+"""
+
+import codecs
+import json
+import re
+from itertools import accumulate
+
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.utils.json import strict_constant
+
+from common.exceptions import PayloadTooLarge
+
+# A JSON string, escapes included; outside strings a valid document has no quote, so removing every
+# match leaves exactly its structure.
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+class JSONTooDeep(ValueError):
+    """The document nests arrays and objects deeper than allowed."""
+
+    def __init__(self, max_depth: int):
+        self.max_depth = max_depth
+        super().__init__(f"JSON nested more than {max_depth} levels deep.")
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in ``text``, counted without parsing it (no recursion)."""
+    brackets = _BRACKET.findall(_STRING.sub("", text))
+    return max(accumulate(1 if bracket in "[{" else -1 for bracket in brackets), default=0)
+
+
+def loads_bounded(raw: str | bytes, *, max_depth: int | None = None, strict: bool = True):
+    """``json.loads`` that raises ``JSONTooDeep`` (a ValueError) instead of recursing past
+    ``max_depth`` (default JSON_MAX_DEPTH). ``strict`` refuses NaN and Infinity, as DRF does."""
+    if max_depth is None:
+        max_depth = settings.JSON_MAX_DEPTH
+    text = raw.decode("utf-8") if isinstance(raw, bytes | bytearray) else raw
+    if json_depth(text) > max_depth:
+        raise JSONTooDeep(max_depth)
+    try:
+        return json.loads(text, parse_constant=strict_constant if strict else None)
+    except RecursionError:  # a lower interpreter limit than max_depth: still the client's body
+        raise JSONTooDeep(max_depth) from None
+
+
+def body_too_large_detail(limit: int) -> str:
+    return f"The request body is larger than the {limit:,} bytes allowed (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+
+
+class BoundedJSONParser(JSONParser):
+    """DRF's JSONParser with the nesting limit of ``loads_bounded`` and the body size limit of
+    DATA_UPLOAD_MAX_MEMORY_SIZE (413), read no further than the limit."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read() if limit is None else stream.read(limit + 1)
+        if limit is not None and len(raw) > limit:
+            raise PayloadTooLarge(body_too_large_detail(limit))
+        try:
+            return loads_bounded(codecs.decode(raw, encoding), strict=self.strict)
+        except ValueError as exc:  # UnicodeDecodeError and JSONTooDeep are ValueErrors too
+            raise ParseError(f"JSON parse error - {exc}") from None
