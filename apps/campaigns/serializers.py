@@ -126,7 +126,7 @@ class CampaignStartSerializer(serializers.Serializer):
 
 
 class CampaignLeadResultSerializer(serializers.ModelSerializer):
-    lead_name = serializers.CharField(source="lead.name", read_only=True, default=None)
+    lead_name = serializers.CharField(source="lead.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = CampaignLeadResult
