@@ -38,19 +38,18 @@ _VALIDATION_ERROR = {
         ]
     },
 }
-# status: (component name, description, schema component, headers)
+# status: (component name, description, headers)
 _RESPONSES = {
-    "400": ("ValidationFailed", "The input is invalid.", "ValidationError", None),
-    "401": ("Unauthenticated", "No valid access token was sent.", "Error", None),
-    "403": ("PermissionDenied", "The user may not do this.", "Error", None),
-    "404": ("NotFound", "No such object (or not yours), or no such page.", "Error", None),
-    "409": ("Conflict", "Not allowed in the object's current state, or conflicts with stored data.", "Error", None),
-    "413": ("PayloadTooLarge", "The body is larger than the limit the message states.", "Error", None),
-    "415": ("UnsupportedMediaType", "The body is not in a media type this operation reads.", "Error", None),
+    "400": ("ValidationFailed", "The input is invalid.", None),
+    "401": ("Unauthenticated", "No valid access token was sent.", None),
+    "403": ("PermissionDenied", "The user may not do this.", None),
+    "404": ("NotFound", "No such object (or not yours), or no such page.", None),
+    "409": ("Conflict", "Not allowed in the object's current state, or conflicts with stored data.", None),
+    "413": ("PayloadTooLarge", "The body is larger than the limit the message states.", None),
+    "415": ("UnsupportedMediaType", "The body is not in a media type this operation reads.", None),
     "429": (
         "Throttled",
         "Too many requests; retry after the number of seconds in Retry-After.",
-        "Error",
         {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}},
     ),
 }
@@ -90,14 +89,15 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append("429")
         return statuses
 
+    def _error_schema(self, status: str) -> dict:
+        name, schema = ("ValidationError", _VALIDATION_ERROR) if status == "400" else ("Error", _ERROR)
+        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
+        self.registry.register_on_missing(component)
+        return component.ref
+
     def _error_response(self, status: str) -> dict:
-        name, description, schema_name, headers = _RESPONSES[status]
-        schema = {"Error": _ERROR, "ValidationError": _VALIDATION_ERROR}[schema_name]
-        schema_component = ResolvedComponent(
-            name=schema_name, type=ResolvedComponent.SCHEMA, object=schema_name, schema=schema
-        )
-        self.registry.register_on_missing(schema_component)
-        response = {"description": description, "content": {"application/json": {"schema": schema_component.ref}}}
+        name, description, headers = _RESPONSES[status]
+        response = {"description": description, "content": {"application/json": {"schema": self._error_schema(status)}}}
         if headers:
             response["headers"] = headers
         component = ResolvedComponent(name=name, type=ResolvedComponent.RESPONSE, object=name, schema=response)
