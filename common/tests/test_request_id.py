@@ -23,3 +23,9 @@ def test_a_request_without_one_gets_a_new_id_each_time(api_client):
 def test_a_malformed_id_is_replaced_not_logged(api_client, sent):
     response = api_client.get("/api/products/", HTTP_X_REQUEST_ID=sent)
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+
+
+def test_the_spa_may_read_the_request_id_and_retry_after_across_origins(api_client):
+    response = api_client.get("/api/products/", HTTP_ORIGIN="http://localhost:3000")
+    exposed = {name.strip().lower() for name in response["Access-Control-Expose-Headers"].split(",")}
+    assert {"x-request-id", "retry-after"} <= exposed

@@ -1,4 +1,4 @@
-"""Limits on what one request may send (issue 16): body size, JSON nesting; and the request id header."""
+"""What one API request may send (body size, JSON nesting), its request id, and the headers the SPA may read."""
 
 from ..env import env_int, env_str
 
@@ -10,3 +10,6 @@ JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64)
 # Header carrying the request id from the proxy (made up when absent or malformed), echoed in the
 # response and written in every log line of the request.
 REQUEST_ID_HEADER = env_str("REQUEST_ID_HEADER", "X-Request-ID")
+# Response headers the SPA's JavaScript may read across origins (CORS): the id to quote in a support
+# request, and how long to wait after a 429.
+CORS_EXPOSE_HEADERS = [REQUEST_ID_HEADER, "Retry-After"]
