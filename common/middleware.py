@@ -19,12 +19,21 @@ from common.parsers import body_too_large_detail
 logger = logging.getLogger("salesone.request")
 
 
+# The "code" of an error page Django made itself, by status.
+_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed"}
+
+
 def is_api_request(request) -> bool:
     return request.path_info.startswith("/api/")
 
 
 def api_error(status: int, detail: str, code: str) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
+def _server_error(request) -> JsonResponse:
+    request_id = getattr(request, "request_id", "-")
+    return api_error(500, f"A server error occurred (request id {request_id}).", "server_error")
 
 
 class ApiErrorMiddleware(MiddlewareMixin):
@@ -43,25 +52,24 @@ class ApiErrorMiddleware(MiddlewareMixin):
         logger.error("Unhandled exception on %s %s", request.method, request.path, exc_info=exception)
         # Error reporters (and the test client) listen for this, as for Django's own 500 page.
         got_request_exception.send(sender=None, request=request)
-        request_id = getattr(request, "request_id", "-")
-        response = api_error(500, f"A server error occurred (request id {request_id}).", "server_error")
+        response = _server_error(request)
         response._has_been_logged = True  # logged above with the traceback; Django would log it again
         return response
 
     def process_response(self, request, response):
         """An error page Django made itself under /api/ (an unknown URL, an exception in a middleware)
         becomes JSON. Pages a view made on purpose (the unsubscribe page) are left alone."""
-        if (
-            response.status_code >= 400
+        status = response.status_code
+        if not (
+            status >= 400
             and is_api_request(request)
             and response.get("Content-Type", "").startswith("text/html")
-            and (response.status_code >= 500 or getattr(request, "resolver_match", None) is None)
+            and (status >= 500 or getattr(request, "resolver_match", None) is None)
         ):
-            code = {400: "bad_request", 403: "permission_denied", 404: "not_found"}.get(
-                response.status_code, "server_error" if response.status_code >= 500 else "error"
-            )
-            detail = response.reason_phrase + "."
-            if response.status_code >= 500:
-                detail = f"A server error occurred (request id {getattr(request, 'request_id', '-')})."
-            return JsonResponse({"detail": detail, "code": code}, status=response.status_code)
-        return response
+            return response
+        if status >= 500:
+            converted = _server_error(request)
+        else:
+            converted = api_error(status, f"{response.reason_phrase}.", _CODES.get(status, "error"))
+        converted._has_been_logged = getattr(response, "_has_been_logged", False)  # Django logged the page
+        return converted
