@@ -62,3 +62,12 @@ def test_unknown_api_url_is_a_json_404(client, debug):
         response = client.get("/api/no-such-thing/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not Found.", "code": "not_found"}
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_an_error_a_middleware_raises_is_json_too(client, debug):
+    """A Host header not in ALLOWED_HOSTS is refused by Django's CommonMiddleware, before any view."""
+    with override_settings(DEBUG=debug):
+        response = client.get("/api/products/", HTTP_HOST="attacker.example")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad Request.", "code": "bad_request"}
