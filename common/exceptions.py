@@ -7,6 +7,7 @@ from django.db.models import ProtectedError
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +27,6 @@ class PayloadTooLarge(APIException):
 
 
 def exception_handler(exc, context):
-    # Imported here: rest_framework.views loads the parser classes, and common.parsers imports this module.
-    from rest_framework.views import exception_handler as drf_exception_handler
-
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response

@@ -14,8 +14,6 @@ from django.core.signals import got_request_exception
 from django.http import Http404, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
 
-from common.parsers import body_too_large_detail
-
 logger = logging.getLogger("salesone.request")
 
 
@@ -45,7 +43,9 @@ class ApiErrorMiddleware(MiddlewareMixin):
         if isinstance(exception, PermissionDenied):
             return api_error(403, "You do not have permission to perform this action.", "permission_denied")
         if isinstance(exception, RequestDataTooBig):
-            return api_error(413, body_too_large_detail(settings.DATA_UPLOAD_MAX_MEMORY_SIZE), "payload_too_large")
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            detail = f"The request body is larger than the {limit:,} bytes allowed (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+            return api_error(413, detail, "payload_too_large")
         if isinstance(exception, SuspiciousOperation):
             logger.warning("%s on %s %s: %s", type(exception).__name__, request.method, request.path, exception)
             return api_error(400, f"Bad request: {exception}", "bad_request")

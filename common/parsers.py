@@ -11,10 +11,8 @@ from itertools import accumulate
 
 from django.conf import settings
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.utils.json import strict_constant
-
-from common.exceptions import PayloadTooLarge
 
 # A JSON string, escapes included; outside strings a valid document has no quote, so removing every
 # match leaves exactly its structure. Then each bracket becomes a signed step (+1 opens, -1 closes)
@@ -53,21 +51,13 @@ def loads_bounded(raw: str | bytes, *, max_depth: int | None = None, strict: boo
         raise JSONTooDeep(max_depth) from None
 
 
-def body_too_large_detail(limit: int) -> str:
-    return f"The request body is larger than the {limit:,} bytes allowed (DATA_UPLOAD_MAX_MEMORY_SIZE)."
-
-
 class BoundedJSONParser(JSONParser):
-    """DRF's JSONParser with the nesting limit of ``loads_bounded`` and the body size limit of
-    DATA_UPLOAD_MAX_MEMORY_SIZE (413), read no further than the limit."""
+    """DRF's JSONParser with the nesting limit of ``loads_bounded``. (The body's size was checked
+    before: DRF reads it through ``request.body``, which refuses more than DATA_UPLOAD_MAX_MEMORY_SIZE.)"""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw = stream.read() if limit is None else stream.read(limit + 1)
-        if limit is not None and len(raw) > limit:
-            raise PayloadTooLarge(body_too_large_detail(limit))
+        encoding = get_encoding(parser_context or {})  # text codecs only: no bz2_codec decompression bomb
         try:
-            return loads_bounded(codecs.decode(raw, encoding), strict=self.strict)
+            return loads_bounded(codecs.decode(stream.read(), encoding), strict=self.strict)
         except ValueError as exc:  # UnicodeDecodeError and JSONTooDeep are ValueErrors too
             raise ParseError(f"JSON parse error - {exc}") from None
