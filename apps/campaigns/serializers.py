@@ -131,7 +131,7 @@ class CampaignStartSerializer(serializers.Serializer):
 
 
 class CampaignLeadResultSerializer(serializers.ModelSerializer):
-    lead_name = serializers.CharField(source="lead.name", read_only=True, default=None)
+    lead_name = serializers.CharField(source="lead.name", read_only=True, default=None, allow_null=True)
     # When a worker claimed the row: a row 'sending' for longer than the lease becomes "outcome
     # unknown". UTC on the wire (DRF alone would write Asia/Seoul time under the format's "Z").
     claimed_at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC)

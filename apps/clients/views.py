@@ -11,10 +11,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.tasks.serializers import TaskSerializer
+from common.parsers import BoundedJSONParser
 from common.views import OwnedModelViewSet, OwnedQuerysetMixin
 
 from . import selectors, services
@@ -194,7 +195,7 @@ class ClientFileViewSet(OwnedModelViewSet):
     search_fields = ["name", "description"]
     ordering_fields = ["created_at", "name", "size"]
     ordering = ["-created_at"]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -282,7 +283,7 @@ class ClientEmailViewSet(OwnedModelViewSet):
     search_fields = ["subject", "content", "from_email", "to_email"]
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         request={"application/json": ClientEmailRecordSerializer, "multipart/form-data": ClientEmailRecordSerializer},

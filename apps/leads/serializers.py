@@ -45,7 +45,7 @@ class LeadSerializer(UTCModelSerializer):
     industry = serializers.SlugRelatedField(
         slug_field="code", queryset=Industry.objects.all(), allow_null=True, required=False
     )
-    industry_name = serializers.CharField(source="industry.name", read_only=True, default=None)
+    industry_name = serializers.CharField(source="industry.name", read_only=True, default=None, allow_null=True)
     business_number_valid = serializers.BooleanField(read_only=True)
     corporation_number_valid = serializers.BooleanField(read_only=True)
     homepage = serializers.ListField(

@@ -42,7 +42,7 @@ class OpportunitySerializer(UTCModelSerializer):
     recorded in the history exactly like POST change-status."""
 
     lead = OwnLeadField(allow_null=True, required=False)
-    lead_name = serializers.CharField(source="lead.name", read_only=True, default=None)
+    lead_name = serializers.CharField(source="lead.name", read_only=True, default=None, allow_null=True)
     user = UserSummarySerializer(read_only=True)
 
     class Meta:

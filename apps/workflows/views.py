@@ -10,13 +10,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import UnsupportedMediaType
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.utils.mediatypes import media_type_matches
 from rest_framework.views import APIView
 
 from common.exceptions import PayloadTooLarge
+from common.parsers import BoundedJSONParser
 from common.views import OwnedModelViewSet, OwnedQuerysetMixin
 
 from .engine.registry import registry
@@ -149,7 +149,7 @@ class WorkflowHookView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []  # machine-to-machine traffic; the secret gates it
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def dispatch(self, request, *args, **kwargs):
         if request.method != "POST":
@@ -184,10 +184,10 @@ class WorkflowHookView(APIView):
 def _hook_json(request, body: bytes):
     """The body parsed as DRF's JSONParser would (415 for another media type, 400 when malformed)."""
     content_type = request.META.get("CONTENT_TYPE", "")
-    if not media_type_matches(JSONParser.media_type, content_type):
+    if not media_type_matches(BoundedJSONParser.media_type, content_type):
         raise UnsupportedMediaType(content_type)
     encoding = request.encoding or settings.DEFAULT_CHARSET
-    return JSONParser().parse(io.BytesIO(body), content_type, {"encoding": encoding})
+    return BoundedJSONParser().parse(io.BytesIO(body), content_type, {"encoding": encoding})
 
 
 class WorkflowExecutionViewSet(

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request ids (common/request_id.py), JSON errors under /api/ (common/middleware.py); first: they see all.
+    "common.request_id.RequestIdMiddleware",
+    "common.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -145,7 +148,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular, plus the error responses every operation can give (common/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -160,6 +164,12 @@ REST_FRAMEWORK = {
         "password_reset_email": env_str("THROTTLE_PASSWORD_RESET_EMAIL", "3/hour"),
     },
     "EXCEPTION_HANDLER": "common.exceptions.exception_handler",
+    # JSON bodies nested deeper than JSON_MAX_DEPTH are a 400 (common/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": False,  # decimals are JSON numbers (DESIGN.md)
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
@@ -254,10 +264,19 @@ LLM_TIMEOUT = env_float("LLM_TIMEOUT", 20.0)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # URL secrets (inbound secret, stream token) masked in every line: salesone/log_redaction.py
-    "filters": {"redact_secrets": {"()": "salesone.log_redaction.RedactSecretsFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"}},
+    "filters": {
+        "request_id": {"()": "common.request_id.RequestIdLogFilter"},
+        # URL secrets (inbound secret, stream token) masked in every line: salesone/log_redaction.py
+        "redact_secrets": {"()": "salesone.log_redaction.RedactSecretsFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id", "redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

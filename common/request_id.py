@@ -1,0 +1,36 @@
+"""Request ids: taken from the proxy's header (REQUEST_ID_HEADER) or made, echoed in the response and
+written on every log record of the request (the formatter's %(request_id)s, "-" outside a request)."""
+
+import contextvars
+import logging
+import re
+import uuid
+
+from django.conf import settings
+from django.utils.deprecation import MiddlewareMixin
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+# What a proxy may send as an id (nginx's $request_id, a UUID, a trace id); anything else is replaced,
+# so a client cannot write arbitrary text into the logs.
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:=;/+-]{1,200}")
+
+
+class RequestIdLogFilter(logging.Filter):
+    """Adds ``request_id`` ("-" outside a request) to each record, for the formatter's %(request_id)s."""
+
+    def filter(self, record):
+        record.request_id = request_id_var.get()
+        return True
+
+
+class RequestIdMiddleware(MiddlewareMixin):
+    def process_request(self, request):
+        header = settings.REQUEST_ID_HEADER
+        incoming = request.headers.get(header, "")
+        request.request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request_id_var.set(request.request_id)
+
+    def process_response(self, request, response):
+        if hasattr(request, "request_id"):
+            response[settings.REQUEST_ID_HEADER] = request.request_id
+        return response
