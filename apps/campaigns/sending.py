@@ -233,6 +233,7 @@ class Settlement:
     chunk: int
     claimed_at: str  # ISO 8601: only rows still carrying this claim are written
     sent_provider: str = ""
+    sent_at: str = ""  # ISO 8601: when the provider's answer arrived (not when it is written)
     sent: list[dict] = field(default_factory=list)  # id, title, data, provider_message_id, message_id
     failed: list[dict] = field(default_factory=list)  # id, error, retryable, title, provider
     unknown: list[dict] = field(default_factory=list)  # id, reason, provider
@@ -262,7 +263,7 @@ def _write_settlement(settlement: Settlement) -> None:
             cursor.execute(
                 _SETTLE_SENT_SQL,
                 {
-                    "sent_at": timezone.now(),
+                    "sent_at": datetime.fromisoformat(settlement.sent_at),
                     "provider": settlement.sent_provider,
                     # One JSON parameter instead of five arrays: adapting 1,000-element lists in
                     # Python costs more than the UPDATE's own planning.
@@ -345,7 +346,15 @@ def settlements_apply_spooled() -> int:
     client = redis_client()
     applied = 0
     for key, raw in client.hgetall(SPOOL_KEY).items():
-        _write_settlement(Settlement(**json.loads(raw)))
+        try:
+            settlement = Settlement(**json.loads(raw))
+        except (TypeError, ValueError):
+            # Unreadable (written by another version): parked for a person, never blocking the job.
+            logger.exception("spooled settle %s is unreadable: moved to %s:unreadable", key, SPOOL_KEY)
+            client.hset(f"{SPOOL_KEY}:unreadable", key, raw)
+            client.hdel(SPOOL_KEY, key)
+            continue
+        _write_settlement(settlement)
         client.hdel(SPOOL_KEY, key)
         applied += 1
     return applied
@@ -687,6 +696,7 @@ def _send_claimed(
         report.retry_in = backoff_seconds(attempt, hint=last_transient.retry_after if last_transient else None)
         return
 
+    settlement.sent_at = timezone.now().isoformat()
     again = []
     for row, result, message_id in zip(rows, results, message_ids, strict=True):
         if result is None:  # in the request that failed after earlier ones were accepted

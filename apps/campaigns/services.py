@@ -337,7 +337,7 @@ ORDER BY g.chunk
 # campaign is in progress, so they belong to a campaign in progress, or to one paused or failed
 # since (its updated_at is then later than the claim); a stopped campaign is looked at for
 # STOPPED_CAMPAIGN_RECONCILE after it stopped (if this job was down longer, its stale rows are
-# failed once the campaign is resumed). Found first, then failed by id (an UPDATE joined to this
+# marked unknown once the campaign is resumed). Found first, then updated by id (an UPDATE joined to this
 # was planned as a scan of the whole table).
 _STALE_ROWS_SQL = """
 SELECT s.id FROM campaigns_campaign c

@@ -1,4 +1,5 @@
-"""Celery tasks of campaigns (queue "campaigns"): they take ids and call the services."""
+"""Celery tasks of campaigns (queue "campaigns"): they take ids and call the services. A database or
+broker connection error is retried by every task's base class (common/tasks.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ def send_campaign_chunk(campaign_id: str, chunk: int, attempt: int = 0) -> dict:
     report = campaign_send_chunk(campaign_id=campaign_id, chunk=chunk, attempt=attempt)
     if report.retry_in is not None:
         send_campaign_chunk.apply_async((campaign_id, chunk, attempt + 1), countdown=report.retry_in)
-    return {"claimed": report.claimed, "sent": report.sent, "failed": report.failed, "skipped": report.skipped}
+    return {
+        "claimed": report.claimed,
+        "sent": report.sent,
+        "failed": report.failed,
+        "unknown": report.unknown,
+        "skipped": report.skipped,
+    }
 
 
 @shared_task(ignore_result=True)
