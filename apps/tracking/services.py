@@ -114,7 +114,7 @@ class TrackingUnavailable(Exception):
 
 
 # The database being away is not the events' fault: they wait, they are not declared dead.
-_DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def event_record(event: dict) -> None:
@@ -133,7 +133,7 @@ def events_record(events: list[dict]) -> None:
         return
     try:
         events_ingest(events=events)
-    except _DATABASE_UNAVAILABLE as exc:
+    except DATABASE_UNAVAILABLE as exc:
         # Redis may be back within its skip window: one more try before giving up.
         if _queue_push(events, retry_now=True):
             return
@@ -233,7 +233,7 @@ def _ingest_raw(items: list[bytes], client: redis.Redis) -> int:
     try:
         events_ingest(events=events)
         return len(items) - len(events)
-    except _DATABASE_UNAVAILABLE:
+    except DATABASE_UNAVAILABLE:
         raise  # the batch stays in the processing list; the next drain writes it
     except Exception:
         logger.exception("tracking batch of %d failed; retrying event by event", len(events))
@@ -241,7 +241,7 @@ def _ingest_raw(items: list[bytes], client: redis.Redis) -> int:
     for event in events:
         try:
             events_ingest(events=[event])
-        except _DATABASE_UNAVAILABLE:
+        except DATABASE_UNAVAILABLE:
             raise
         except Exception:
             logger.exception("tracking event %s moved to the dead list", event.get("key"))
@@ -662,7 +662,7 @@ def provider_webhook_accept(*, provider: str, token: str, signed_at: datetime, e
                 return False
             provider_events_record(events=events)
         return True
-    except _DATABASE_UNAVAILABLE as exc:
+    except DATABASE_UNAVAILABLE as exc:
         logger.warning("database unavailable, %s webhook kept in Redis: %s", provider, exc)
     try:
         fresh = tracking_redis().set(
