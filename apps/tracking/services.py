@@ -664,6 +664,9 @@ def provider_webhook_accept(*, provider: str, token: str, signed_at: datetime, e
         return True
     except DATABASE_UNAVAILABLE as exc:
         logger.warning("database unavailable, %s webhook kept in Redis: %s", provider, exc)
+    # Events first, token second: a token spent for events that were not queued would refuse the
+    # provider's redelivery as a replay; events queued twice are stored once (same event ids).
+    provider_events_record(events=events)
     try:
         fresh = tracking_redis().set(
             f"{settings.TRACKING_QUEUE_KEY}:token:{provider}:{token}",
@@ -672,11 +675,8 @@ def provider_webhook_accept(*, provider: str, token: str, signed_at: datetime, e
             ex=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS * 2,
         )
     except redis.RedisError as exc:
-        raise TrackingUnavailable("Neither the database nor the event queue (Redis) answers.") from exc
-    if not fresh:
-        return False
-    provider_events_record(events=events)
-    return True
+        raise TrackingUnavailable("The replay check (Redis) does not answer.") from exc
+    return bool(fresh)
 
 
 def webhook_token_spend(*, provider: str, token: str, signed_at: datetime) -> bool:
