@@ -664,19 +664,17 @@ def provider_webhook_accept(*, provider: str, token: str, signed_at: datetime, e
         return True
     except DATABASE_UNAVAILABLE as exc:
         logger.warning("database unavailable, %s webhook kept in Redis: %s", provider, exc)
-    # Events first, token second: a token spent for events that were not queued would refuse the
-    # provider's redelivery as a replay; events queued twice are stored once (same event ids).
-    provider_events_record(events=events)
+    # Token spent after the events are queued: a token spent for events that could not be queued would
+    # refuse the provider's redelivery as a replay. (Two copies racing both queue: stored once.)
+    key = f"{settings.TRACKING_QUEUE_KEY}:token:{provider}:{token}"
     try:
-        fresh = tracking_redis().set(
-            f"{settings.TRACKING_QUEUE_KEY}:token:{provider}:{token}",
-            signed_at.isoformat(),
-            nx=True,
-            ex=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS * 2,
-        )
+        if tracking_redis().exists(key):
+            return False
+        provider_events_record(events=events)
+        tracking_redis().set(key, signed_at.isoformat(), nx=True, ex=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS * 2)
     except redis.RedisError as exc:
         raise TrackingUnavailable("The replay check (Redis) does not answer.") from exc
-    return bool(fresh)
+    return True
 
 
 def webhook_token_spend(*, provider: str, token: str, signed_at: datetime) -> bool:
