@@ -2,7 +2,8 @@
 
 Two steps, so the request path stays cheap:
 1. ``event_record`` / ``events_record`` (request path): push the event, as JSON, onto a Redis list and
-   return. If Redis does not answer, the event is written to the database right away instead.
+   return. If Redis does not answer, the event is written to the database right away instead; if
+   neither answers, ``TrackingUnavailable`` (the caller answers 5xx, never a 2xx for a lost event).
 2. ``tracking_queue_drain`` (the ``ingest_tracking_events`` task): move batches off the list and give
    each to ``events_ingest``, which writes them with bulk statements.
 
