@@ -2,7 +2,8 @@
 
 Two steps, so the request path stays cheap:
 1. ``event_record`` / ``events_record`` (request path): push the event, as JSON, onto a Redis list and
-   return. If Redis does not answer, the event is written to the database right away instead.
+   return. If Redis does not answer, the event is written to the database right away instead; if
+   neither answers, ``TrackingUnavailable`` (the caller answers 5xx, never a 2xx for a lost event).
 2. ``tracking_queue_drain`` (the ``ingest_tracking_events`` task): move batches off the list and give
    each to ``events_ingest``, which writes them with bulk statements.
 
@@ -114,7 +115,7 @@ class TrackingUnavailable(Exception):
 
 
 # The database being away is not the events' fault: they wait, they are not declared dead.
-_DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def event_record(event: dict) -> None:
@@ -133,7 +134,7 @@ def events_record(events: list[dict]) -> None:
         return
     try:
         events_ingest(events=events)
-    except _DATABASE_UNAVAILABLE as exc:
+    except DATABASE_UNAVAILABLE as exc:
         # Redis may be back within its skip window: one more try before giving up.
         if _queue_push(events, retry_now=True):
             return
@@ -233,7 +234,7 @@ def _ingest_raw(items: list[bytes], client: redis.Redis) -> int:
     try:
         events_ingest(events=events)
         return len(items) - len(events)
-    except _DATABASE_UNAVAILABLE:
+    except DATABASE_UNAVAILABLE:
         raise  # the batch stays in the processing list; the next drain writes it
     except Exception:
         logger.exception("tracking batch of %d failed; retrying event by event", len(events))
@@ -241,7 +242,7 @@ def _ingest_raw(items: list[bytes], client: redis.Redis) -> int:
     for event in events:
         try:
             events_ingest(events=[event])
-        except _DATABASE_UNAVAILABLE:
+        except DATABASE_UNAVAILABLE:
             raise
         except Exception:
             logger.exception("tracking event %s moved to the dead list", event.get("key"))
@@ -662,20 +663,18 @@ def provider_webhook_accept(*, provider: str, token: str, signed_at: datetime, e
                 return False
             provider_events_record(events=events)
         return True
-    except _DATABASE_UNAVAILABLE as exc:
+    except DATABASE_UNAVAILABLE as exc:
         logger.warning("database unavailable, %s webhook kept in Redis: %s", provider, exc)
+    # Token spent after the events are queued: a token spent for events that could not be queued would
+    # refuse the provider's redelivery as a replay. (Two copies racing both queue: stored once.)
+    key = f"{settings.TRACKING_QUEUE_KEY}:token:{provider}:{token}"
     try:
-        fresh = tracking_redis().set(
-            f"{settings.TRACKING_QUEUE_KEY}:token:{provider}:{token}",
-            signed_at.isoformat(),
-            nx=True,
-            ex=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS * 2,
-        )
+        if tracking_redis().exists(key):
+            return False
+        provider_events_record(events=events)
+        tracking_redis().set(key, signed_at.isoformat(), nx=True, ex=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS * 2)
     except redis.RedisError as exc:
-        raise TrackingUnavailable("Neither the database nor the event queue (Redis) answers.") from exc
-    if not fresh:
-        return False
-    provider_events_record(events=events)
+        raise TrackingUnavailable("The replay check (Redis) does not answer.") from exc
     return True
 
 

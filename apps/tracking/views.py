@@ -57,6 +57,7 @@ from .serializers import (
     WebhookResultSerializer,
 )
 from .services import (
+    DATABASE_UNAVAILABLE,
     TrackingUnavailable,
     event_record,
     inbound_message_receive,
@@ -247,12 +248,17 @@ class UnsubscribeView(PlainAPIView):
         if result_id is None:
             return self._page("invalid", status=400)
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"
-        email = result_unsubscribe(
-            result_id=result_id,
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            ip=client_ip(request),
-            one_click=one_click,
-        )
+        try:
+            email = result_unsubscribe(
+                result_id=result_id,
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                ip=client_ip(request),
+                one_click=one_click,
+            )
+        except DATABASE_UNAVAILABLE:
+            # An opt-out is written at once or refused: never a "done" page for one that was not kept.
+            logger.error("unsubscribe of result %s not recorded: the database is unavailable", result_id)
+            return self._page("unavailable", status=503)
         return self._page("done", email=email)
 
     @staticmethod
@@ -414,7 +420,10 @@ class SendGridInboundView(PlainAPIView):
         # SendGrid does not sign Inbound Parse posts: an unguessable URL is the credential.
         if not expected or not hmac.compare_digest(expected.encode(), secret.encode()):
             return _forbidden("Unknown inbound endpoint.")
-        message = inbound_message_receive(mail=provider.sendgrid_parse_inbound(request.POST))
+        try:
+            message = inbound_message_receive(mail=provider.sendgrid_parse_inbound(request.POST))
+        except DATABASE_UNAVAILABLE as exc:  # a reply is kept whole or not at all: SendGrid retries
+            return _unavailable(exc)
         return _inbound_response(message)
 
 
@@ -433,10 +442,13 @@ class MailgunInboundView(PlainAPIView):
             signed_at = _mailgun_verify(form)
         except provider.WebhookSignatureError as exc:
             return _forbidden(str(exc))
-        with transaction.atomic():
-            if not webhook_token_spend(provider="mailgun", token=form["token"], signed_at=signed_at):
-                return _forbidden("This signature token was already used (replay).")
-            message = inbound_message_receive(mail=provider.mailgun_parse_inbound(form))
+        try:
+            with transaction.atomic():
+                if not webhook_token_spend(provider="mailgun", token=form["token"], signed_at=signed_at):
+                    return _forbidden("This signature token was already used (replay).")
+                message = inbound_message_receive(mail=provider.mailgun_parse_inbound(form))
+        except DATABASE_UNAVAILABLE as exc:  # Mailgun retries a route's forward() on a 5xx
+            return _unavailable(exc)
         return _inbound_response(message)
 
 

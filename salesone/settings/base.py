@@ -89,6 +89,9 @@ DATABASES = {
 # compiling search pages and ~0.5 s on campaign completion checks whose plans cost just over
 # jit_above_cost, for queries that then ran in a few ms (bench_salesone_search, bench_campaign_send).
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = env_str("DB_SESSION_OPTIONS", "-c jit=off")
+# A PostgreSQL host that does not answer (down, firewalled) fails the connect after this many seconds
+# instead of hanging for the kernel's ~2 minutes (tracking then keeps its events in Redis).
+DATABASES["default"]["OPTIONS"]["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
 # Parallel test runs on one machine each name their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_salesone")}
 

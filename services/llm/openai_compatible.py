@@ -1,6 +1,6 @@
 """Personalisation through an OpenAI-compatible chat completions API (OpenAI, vLLM, Ollama, ...).
 
-Base URL, model, key and timeout come from settings (LLM_*). Each lead is one call, retried on
+Base URL, model, key and the connect/read timeouts come from settings (LLM_*). Each lead is one call, retried on
 429/5xx/timeouts with exponential backoff and jitter; a campaign makes at most
 PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN calls (counted in Redis across workers). A lead over the cap,
 or whose call keeps failing, gets the rule-based text instead: personalisation never stops a send.
@@ -37,7 +37,7 @@ class OpenAICompatibleBackend(PersonalizationBackend):
         self.base_url = (base_url or settings.LLM_API_BASE_URL).rstrip("/")
         self.api_key = api_key if api_key is not None else settings.LLM_API_KEY
         self.model = model or settings.LLM_MODEL
-        self.timeout = settings.LLM_TIMEOUT
+        self.timeout = (settings.LLM_CONNECT_TIMEOUT, settings.LLM_TIMEOUT)  # (connect, read)
         self.max_retries = settings.LLM_MAX_RETRIES
         self.session = requests.Session()
 

@@ -1,5 +1,5 @@
 """The Slack Web API client: ``slack_sdk.WebClient`` on ``settings.SLACK_API_BASE_URL`` with
-``settings.SLACK_BOT_TOKEN``; tests point the base URL at a fake Slack on 127.0.0.1."""
+``settings.SLACK_BOT_TOKEN`` and ``settings.SLACK_TIMEOUT``; tests point the base URL at a fake Slack on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from django.conf import settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-DEFAULT_TIMEOUT = 15
 # Errors Slack documents as temporary: retrying later can succeed.
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "service_unavailable", "fatal_error", "request_timeout"}
 
@@ -26,7 +25,7 @@ def get_client() -> WebClient:
     return WebClient(
         token=settings.SLACK_BOT_TOKEN or None,
         base_url=base_url,
-        timeout=int(getattr(settings, "SLACK_TIMEOUT", DEFAULT_TIMEOUT)),
+        timeout=settings.SLACK_TIMEOUT,  # seconds, fractions kept (int() made 0.5 a non-blocking 0)
     )
 
 

@@ -38,25 +38,36 @@ def queued():
 
 @pytest.fixture
 def postgres_outage(transactional_db):
-    """``with postgres_outage(): ...`` — PostgreSQL is down: new connections are refused, as when the
-    server is stopped (the connection points at a loopback port nothing listens on); back afterwards.
+    """``with postgres_outage(): ...`` — PostgreSQL is down, back afterwards. New connections are
+    refused, as when the server is stopped (a loopback port nothing listens on); with ``hanging=True``
+    they get no answer at all, as from a host that is down (a port whose listen queue is full).
 
     Tests using it see committed data only (transactional_db).
     """
 
     @contextlib.contextmanager
-    def outage():
+    def outage(*, hanging: bool = False):
         connection = connections["default"]
         saved = connection.settings_dict["HOST"], connection.settings_dict["PORT"]
-        with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        connection.close()
-        connection.settings_dict["HOST"], connection.settings_dict["PORT"] = "127.0.0.1", str(port)
-        try:
-            yield
-        finally:
+        with contextlib.ExitStack() as stack:
+            server = stack.enter_context(socket.socket())
+            server.bind(("127.0.0.1", 0))
+            port = server.getsockname()[1]
+            if hanging:
+                server.listen(0)
+                for _ in range(3):  # fill the queue: later connects are never answered
+                    filler = stack.enter_context(socket.socket())
+                    filler.setblocking(False)
+                    with contextlib.suppress(BlockingIOError):
+                        filler.connect(("127.0.0.1", port))
+            else:
+                server.close()  # free a moment ago: nothing listens there
             connection.close()
-            connection.settings_dict["HOST"], connection.settings_dict["PORT"] = saved
+            connection.settings_dict["HOST"], connection.settings_dict["PORT"] = "127.0.0.1", str(port)
+            try:
+                yield
+            finally:
+                connection.close()
+                connection.settings_dict["HOST"], connection.settings_dict["PORT"] = saved
 
     return outage

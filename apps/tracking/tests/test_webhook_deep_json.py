@@ -1,5 +1,7 @@
 """A webhook body nested thousands of levels deep is refused with a JSON 4xx, never a RecursionError 500."""
 
+import time
+
 import pytest
 
 from apps.tracking.models import InboundMessage, TrackingEvent
@@ -40,3 +42,13 @@ def test_inbound_reply_with_deep_json_fields_is_kept(client, settings):
     form = {**signer.signature(), "from": "ceo@nexpa.co.kr", "subject": "Re: 제안", "message-headers": DEEP.decode()}
     assert client.post("/api/webhooks/mailgun/inbound/", form).status_code == 200
     assert InboundMessage.objects.count() == 2
+
+
+def test_unterminated_string_of_escaped_quotes_is_refused_at_once(client, settings):
+    """The depth check costs linear time whatever the body (the Mailgun post is read before its signature)."""
+    settings.MAILGUN_WEBHOOK_SIGNING_KEY = MailgunSigner().key
+    body = b'{"signature": "' + b'\\"' * 200_000
+    started = time.monotonic()
+    response = client.post("/api/webhooks/mailgun/", data=body, content_type="application/json")
+    assert response.status_code == 403
+    assert time.monotonic() - started < 3
