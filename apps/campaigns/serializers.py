@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.leads.models import Lead, LeadList
-from common.serializers import UserSummarySerializer
+from common.serializers import DateTimeField, ModelSerializer, UserSummarySerializer
 
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
 from .rendering import TemplateValidationError, validate_template
@@ -19,7 +19,7 @@ def _validate_source(value: str, *, html: bool) -> str:
     return value
 
 
-class CampaignTemplateSerializer(serializers.ModelSerializer):
+class CampaignTemplateSerializer(ModelSerializer):
     user = UserSummarySerializer(read_only=True)
 
     class Meta:
@@ -68,7 +68,7 @@ class _OwnedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return queryset.filter(user=request.user)
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(ModelSerializer):
     user = UserSummarySerializer(read_only=True)
     template = _OwnedPrimaryKeyField(queryset=CampaignTemplate.objects.all())
     leadlists = _OwnedPrimaryKeyField(queryset=LeadList.objects.all(), many=True, required=False)
@@ -120,12 +120,12 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class CampaignStartSerializer(serializers.Serializer):
-    scheduled_at = serializers.DateTimeField(
+    scheduled_at = DateTimeField(
         required=False, allow_null=True, help_text="Send at this time instead of now (a draft campaign only)."
     )
 
 
-class CampaignLeadResultSerializer(serializers.ModelSerializer):
+class CampaignLeadResultSerializer(ModelSerializer):
     lead_name = serializers.CharField(source="lead.name", read_only=True, default=None)
 
     class Meta:

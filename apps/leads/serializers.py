@@ -1,36 +1,17 @@
 """Shapes of leads and lead lists on the wire."""
 
-import datetime
-
-from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.salesone_leads.models import Industry
 from common.korean_ids import normalize_business_number, normalize_corporation_number
-from common.serializers import UserSummarySerializer
+from common.serializers import ModelSerializer, UserSummarySerializer
 
 from .models import Lead, LeadList
 from .services import lead_create, lead_list_create, lead_update
 
 
-class UTCDateTimeField(serializers.DateTimeField):
-    """Datetimes on the wire are UTC (DESIGN.md). DRF would format them in the current time zone
-    (Asia/Seoul) under a format ending in a literal "Z", i.e. nine hours off."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("default_timezone", datetime.UTC)
-        super().__init__(*args, **kwargs)
-
-
-class UTCModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose model datetimes are written in UTC (until common/ offers one)."""
-
-    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping}
-    serializer_field_mapping[models.DateTimeField] = UTCDateTimeField
-
-
-class LeadSerializer(UTCModelSerializer):
+class LeadSerializer(ModelSerializer):
     """A user's lead. ``industry`` is read and written as its KSIC code (e.g. ``S96113``).
 
     ``business_number`` accepts ``123-45-67890`` or ``1234567890`` and is stored as 10 digits;
@@ -121,7 +102,7 @@ class LeadSerializer(UTCModelSerializer):
         return lead_update(lead=instance, **validated_data)
 
 
-class LeadListSerializer(UTCModelSerializer):
+class LeadListSerializer(ModelSerializer):
     """A lead list without its members; ``lead_count`` is the number of leads in it.
 
     On create, ``lead_ids`` may fill the list at once (same rules as add-leads); afterwards the

@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.clients.serializers import OwnedClientField, UTCModelSerializer, utc_iso
+from apps.clients.serializers import OwnedClientField
 from apps.workflows.models import Workflow, WorkflowExecution
-from common.serializers import UserSummarySerializer
+from common.serializers import ModelSerializer, UserSummarySerializer, utc_iso
 
 from .models import Task
 
@@ -18,21 +18,21 @@ def _utc_from_json(value: str | None) -> str | None:
     return None if value is None else utc_iso(datetime.datetime.fromisoformat(value))
 
 
-class TaskWorkflowExecutionSerializer(UTCModelSerializer):
+class TaskWorkflowExecutionSerializer(ModelSerializer):
     class Meta:
         model = WorkflowExecution
         fields = ["id", "workflow", "status", "started_at", "completed_at"]
         read_only_fields = fields
 
 
-class TaskExecutionSummarySerializer(UTCModelSerializer):
+class TaskExecutionSummarySerializer(ModelSerializer):
     class Meta:
         model = WorkflowExecution
         fields = ["id", "workflow", "status"]
         read_only_fields = fields
 
 
-class TaskSerializer(UTCModelSerializer):
+class TaskSerializer(ModelSerializer):
     """Read: ``assignee`` and ``created_by`` as ``{id, email}``. Write: ``assignee_id`` (default: you)."""
 
     assignee = UserSummarySerializer(read_only=True)

@@ -157,6 +157,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "common.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": False,  # decimals are JSON numbers (DESIGN.md)
+    # Applied to the UTC value by common.serializers.DateTimeField, the only datetime field the API uses:
+    # DRF alone would apply it to Asia/Seoul time, nine hours off under the literal "Z".
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
 }
 
@@ -171,7 +173,9 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "SalesOne API",
-    "DESCRIPTION": "B2B sales engagement for the Korean market: leads, campaigns, CRM and workflows.",
+    "DESCRIPTION": "B2B sales engagement for the Korean market: leads, campaigns, CRM and workflows.\n\n"
+    "Datetimes are ISO 8601: every datetime in a response is UTC with a `Z`; a datetime sent in is read "
+    "with its offset (`Z`, `+09:00`), and one without an offset is read as Asia/Seoul time.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
