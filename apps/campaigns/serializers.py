@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from apps.leads.models import Lead, LeadList
-from common.serializers import DateTimeField, ModelSerializer, UserSummarySerializer
+from common.serializers import DateTimeField, ModelSerializer, UserSummarySerializer, utc_iso
 
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
 from .rendering import TemplateValidationError, validate_template
@@ -32,6 +33,20 @@ class CampaignTemplateSerializer(ModelSerializer):
 
     def validate_body(self, value: str) -> str:
         return _validate_source(value, html=True)
+
+
+def validate_schedule(value, *, current=None):
+    """A new ``scheduled_at`` must lie ahead: one in the past would be a silent "start now" (or a
+    schedule the scheduler starts at once). Sending back the stored value unchanged is always fine."""
+    if value is None or value == current:
+        return value
+    now = timezone.now()
+    if value <= now:
+        raise serializers.ValidationError(
+            f"This time has passed (now is {utc_iso(now)}). Give a time ahead, or leave scheduled_at out "
+            "(or null) and start the campaign to send now."
+        )
+    return value
 
 
 class TemplatePreviewRequestSerializer(serializers.Serializer):
@@ -106,6 +121,14 @@ class CampaignSerializer(ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {
+            "scheduled_at": {
+                "help_text": "When a draft campaign, once started, sends; a new value that has passed is a 400."
+            }
+        }
+
+    def validate_scheduled_at(self, value):
+        return validate_schedule(value, current=getattr(self.instance, "scheduled_at", None))
 
     def validate(self, attrs):
         start = attrs.get("send_window_start", getattr(self.instance, "send_window_start", None))
@@ -121,8 +144,13 @@ class CampaignSerializer(ModelSerializer):
 
 class CampaignStartSerializer(serializers.Serializer):
     scheduled_at = DateTimeField(
-        required=False, allow_null=True, help_text="Send at this time instead of now (a draft campaign only)."
+        required=False,
+        allow_null=True,
+        help_text="Send at this time instead of now (a draft campaign only); a time that has passed is a 400.",
     )
+
+    def validate_scheduled_at(self, value):
+        return validate_schedule(value)
 
 
 class CampaignLeadResultSerializer(ModelSerializer):
