@@ -102,20 +102,29 @@ class LeadSerializer(ModelSerializer):
         return lead_update(lead=instance, **validated_data)
 
 
+class LeadIdsField(serializers.ListField):
+    """A list's member ids in list order; written out as plain strings (a list holds up to 10,000)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.UUIDField(), max_length=10000, **kwargs)
+
+    def to_representation(self, data):
+        return [str(lead_id) for lead_id in data]
+
+
 class LeadListSerializer(ModelSerializer):
-    """A lead list without its members; ``lead_count`` is the number of leads in it.
+    """A lead list with its members' ids: ``lead_ids`` in list order, ``lead_count`` their number.
 
     On create, ``lead_ids`` may fill the list at once (same rules as add-leads); afterwards the
-    members change only through add-leads / remove-leads.
+    members change only through add-leads / remove-leads (sending the stored ``lead_ids`` back
+    unchanged in a PUT/PATCH is fine). The detail adds one page of the leads themselves.
     """
 
     lead_count = serializers.SerializerMethodField()
-    lead_ids = serializers.ListField(
-        child=serializers.UUIDField(),
-        write_only=True,
+    lead_ids = LeadIdsField(
         required=False,
-        max_length=10000,
-        help_text="Create only: initial members (your own leads; others are ignored).",
+        help_text="Members' ids in list order (all of them). On create: the initial members (your own "
+        "leads; others are ignored).",
     )
 
     class Meta:
@@ -125,9 +134,6 @@ class LeadListSerializer(ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField())
     def get_lead_count(self, lead_list: LeadList) -> int:
-        # Lists are read without their id array (the count comes from SQL); otherwise count the array.
-        if "lead_ids" in lead_list.get_deferred_fields():
-            return lead_list.lead_count
         return len(lead_list.lead_ids)
 
     def validate_name(self, value: str) -> str:
@@ -137,7 +143,7 @@ class LeadListSerializer(ModelSerializer):
         return value
 
     def validate(self, attrs):
-        if self.instance is not None and "lead_ids" in attrs:
+        if self.instance is not None and attrs.get("lead_ids", self.instance.lead_ids) != self.instance.lead_ids:
             raise serializers.ValidationError({"lead_ids": ["Change the members with add-leads / remove-leads."]})
         return attrs
 
@@ -151,6 +157,7 @@ class LeadPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
+    page_size = serializers.IntegerField(help_text="The page size used: the requested page_size, capped at 100.")
     results = LeadSerializer(many=True)
 
 
