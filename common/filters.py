@@ -59,6 +59,10 @@ def _is_number(value: str) -> bool:
     return True
 
 
+def _values(data, param: str) -> list:
+    return data.getlist(param) if hasattr(data, "getlist") else [data[param]]
+
+
 def filterset_errors(filterset) -> dict[str, list[str]]:
     """{parameter: [message]} for every given filter value that cannot match; {} when all can."""
     form = filterset.form
@@ -69,7 +73,7 @@ def filterset_errors(filterset) -> dict[str, list[str]]:
         given = [param for param in parameter_names(name, field) if param in data]
         if not given:
             continue
-        values = [value for param in given for value in data.getlist(param)]
+        values = [str(value) for param in given for value in _values(data, param)]
         if name in form.errors:
             hint = _hint(field, values)
             messages = [hint] if hint else list(form.errors[name])
