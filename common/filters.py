@@ -119,26 +119,20 @@ class StrictFilterBackend(DjangoFilterBackend):
 
 
 class StrictOrderingFilter(filters.OrderingFilter):
-    """``ordering`` on a field the list cannot sort by is a 400 listing the ones it can (DRF drops it).
-
-    ``ordering_aliases`` on a view maps another accepted name to a field (``revenue`` → ``finance_revenue``).
-    """
+    """``ordering`` on a field the list cannot sort by is a 400 listing the ones it can (DRF drops it)."""
 
     def get_ordering(self, request, queryset, view):
         params = request.query_params.get(self.ordering_param)
         if not params:
             return self.get_default_ordering(view)
-        aliases = getattr(view, "ordering_aliases", {})
         valid = {name for name, _label in self.get_valid_fields(queryset, view, {"request": request})}
         ordering, unknown = [], []
         for term in (part.strip() for part in params.split(",")):
             if not term:
                 continue
-            sign, name = ("-", term[1:]) if term.startswith("-") else ("", term)
-            name = aliases.get(name, name)
-            (ordering if name in valid else unknown).append(sign + name)
+            (ordering if term.removeprefix("-") in valid else unknown).append(term)
         if unknown:
-            accepted = sorted(valid | set(aliases))
+            accepted = sorted(valid)
             raise ValidationError(
                 {
                     self.ordering_param: [

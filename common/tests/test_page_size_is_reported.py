@@ -30,3 +30,9 @@ def test_lead_list_page_of_leads_reports_its_page_size(auth_client, user):
     lead_list = LeadListFactory(user=user, lead_ids=[lead.pk for lead in leads])
     body = auth_client.get(f"/api/lead-lists/{lead_list.pk}/", {"page_size": 1000}).json()
     assert body["leads"]["page_size"] == 100 and body["leads"]["count"] == 3
+
+
+def test_salesone_search_reports_its_page_size(auth_client):
+    body = auth_client.get("/api/salesone-leads/", {"page_size": 250}).json()
+    assert body["page_size"] == 100
+    assert auth_client.get("/api/salesone-leads/", {"page_size": "x"}).status_code == 400
