@@ -210,6 +210,7 @@ class CampaignResultsPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
+    page_size = serializers.IntegerField(help_text="The page size used: the requested page_size, capped at 100.")
     totals = CampaignTotalsSerializer()
     results = CampaignLeadResultSerializer(many=True)
 

@@ -3,6 +3,7 @@ says 100 (not silently fewer than asked); one that is not a positive whole numbe
 
 import pytest
 
+from apps.campaigns.tests.factories import CampaignFactory
 from apps.leads.tests.factories import LeadFactory, LeadListFactory
 from apps.products.tests.factories import ProductFactory
 
@@ -36,3 +37,9 @@ def test_salesone_search_reports_its_page_size(auth_client):
     body = auth_client.get("/api/salesone-leads/", {"page_size": 250}).json()
     assert body["page_size"] == 100
     assert auth_client.get("/api/salesone-leads/", {"page_size": "x"}).status_code == 400
+
+
+def test_campaign_results_report_their_page_size(auth_client, user):
+    campaign = CampaignFactory(user=user)
+    body = auth_client.get(f"/api/campaigns/{campaign.pk}/results/", {"page_size": 101}).json()
+    assert body["page_size"] == 100 and body["count"] == 0
