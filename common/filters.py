@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 
 # Parameters every list takes: the SPA sends them to any list (pagination, search, ordering, format).
 COMMON_PARAMETERS = frozenset({"page", "page_size", "cursor", "search", "ordering", "format"})
-BOOLEAN_VALUES = ("true", "false", "True", "False", "1", "0")
+BOOLEAN_VALUES = ("true", "false", "True", "False", "1", "0", "")  # "": no filter, as for the others
 
 
 def parameter_names(name: str, field: forms.Field) -> list[str]:
@@ -22,6 +22,14 @@ def parameter_names(name: str, field: forms.Field) -> list[str]:
     if suffixes:
         return [f"{name}_{suffix}" if suffix else name for suffix in suffixes]
     return [name]
+
+
+def known_parameters(filterset) -> set[str]:
+    """Every query parameter a list with this FilterSet (or None) takes."""
+    if filterset is None:
+        return set(COMMON_PARAMETERS)
+    fields = filterset.form.fields
+    return COMMON_PARAMETERS | {param for name, field in fields.items() for param in parameter_names(name, field)}
 
 
 def _hint(field: forms.Field, values: list[str]) -> str:
@@ -106,10 +114,7 @@ class StrictFilterBackend(DjangoFilterBackend):
         if getattr(view, "detail", True):
             return super().filter_queryset(request, queryset, view)
         filterset = self.get_filterset(request, queryset, view)
-        known = set(COMMON_PARAMETERS)
-        if filterset is not None:
-            known |= {param for name, field in filterset.form.fields.items() for param in parameter_names(name, field)}
-        reject_unknown_parameters(request.query_params, known)
+        reject_unknown_parameters(request.query_params, known_parameters(filterset))
         if filterset is None:
             return queryset
         errors = filterset_errors(filterset)

@@ -5,7 +5,7 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from common.filters import COMMON_PARAMETERS, filterset_errors, parameter_names, reject_unknown_parameters
+from common.filters import filterset_errors, known_parameters, reject_unknown_parameters
 
 from .models import SalesOneLead
 from .selectors import Ordering
@@ -61,8 +61,7 @@ class SalesOneLeadFilter(django_filters.FilterSet):
         """Cleaned values of the parameters that were given; raises ValidationError otherwise."""
         from rest_framework.exceptions import ValidationError
 
-        known = {param for name, field in self.form.fields.items() for param in parameter_names(name, field)}
-        reject_unknown_parameters(self.data, known | COMMON_PARAMETERS)
+        reject_unknown_parameters(self.data, known_parameters(self))
         errors = filterset_errors(self)
         if errors:
             raise ValidationError(errors)

@@ -69,3 +69,5 @@ def test_ordinary_parameters_still_work(auth_client, user):
     TaskFactory(created_by=user, assignee=user, status="completed")
     body = auth_client.get("/api/tasks/", {"status": "completed", "overdue": "false"}).json()
     assert body["count"] == 1
+    # An empty value is no filter, as a form with nothing chosen sends it.
+    assert auth_client.get("/api/tasks/", {"overdue": "", "status": ""}).json()["count"] == 1
