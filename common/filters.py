@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 
 # Parameters every list takes: the SPA sends them to any list (pagination, search, ordering, format).
 COMMON_PARAMETERS = frozenset({"page", "page_size", "cursor", "search", "ordering", "format"})
-BOOLEAN_VALUES = ("true", "false", "True", "False", "1", "0", "")  # "": no filter, as for the others
+BOOLEAN_VALUES = ("true", "false", "True", "False", "1", "0")
 
 
 def parameter_names(name: str, field: forms.Field) -> list[str]:
@@ -109,6 +109,20 @@ def reject_unknown_parameters(query_params, known: set[str]) -> None:
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter, with a 400 that names the accepted values and parameters instead of a silent
     "no filter" (see the module docstring). Detail routes keep django-filter's plain behaviour."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        """An empty value (``?status=``, as a form with nothing chosen sends it) is no filter, whatever
+        the filter's kind; django-filter alone refuses it for a multiple choice or a boolean."""
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        data = kwargs["data"].copy()
+        for key in list(data):
+            values = [value for value in data.getlist(key) if value != ""]
+            if values:
+                data.setlist(key, values)
+            else:
+                del data[key]
+        kwargs["data"] = data
+        return kwargs
 
     def filter_queryset(self, request, queryset, view):
         if getattr(view, "detail", True):
