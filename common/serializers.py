@@ -1,12 +1,60 @@
-"""Serializers shared by the apps."""
+"""Serializers shared by the apps, and the one rule for datetimes on the wire."""
+
+import datetime
 
 from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+DATETIME_HELP = (
+    "ISO 8601. Written in UTC with a `Z`; read with its offset (`Z`, `+09:00`), and a value without one "
+    "is read as Asia/Seoul time."
+)
 
 from common.korean_ids import format_business_number, normalize_business_number
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
+def utc_iso(value: datetime.datetime | None) -> str | None:
+    """A datetime as the API writes it: UTC, microseconds, "Z" (REST_FRAMEWORK["DATETIME_FORMAT"])."""
+    if value is None:
+        return None
+    if timezone.is_naive(value):  # a naive value in our code is Seoul wall-clock time, as on input
+        value = timezone.make_aware(value)
+    return value.astimezone(datetime.UTC).strftime(api_settings.DATETIME_FORMAT)
+
+
+class DateTimeField(serializers.DateTimeField):
+    """The API's datetime: out in UTC with ``Z``; in with its offset honoured, naive read as Asia/Seoul.
+
+    DRF alone would write the value in the current time zone (Asia/Seoul) under DATETIME_FORMAT's
+    literal "Z", nine hours off, so every read-and-write-back moved the instant. Input keeps DRF's
+    parsing in the current time zone, which is what makes a naive value Seoul time.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs["help_text"] = " ".join(filter(None, [kwargs.get("help_text"), DATETIME_HELP]))
+        super().__init__(*args, **kwargs)
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        if isinstance(value, str):  # already written (e.g. a value read back from JSON)
+            return value
+        return utc_iso(value)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The base of every model serializer: model datetimes use the API's ``DateTimeField``."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
+
+
+class UserSummarySerializer(ModelSerializer):
     """The nested ``{"id", "email"}`` shape SPEC.md uses for users inside other objects."""
 
     class Meta:

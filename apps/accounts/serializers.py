@@ -4,11 +4,13 @@ from django.contrib.auth import password_validation
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
+from common.serializers import ModelSerializer
+
 from .models import User, normalize_email_address
 from .tokens import VersionedRefreshToken
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "first_name", "last_name", "is_active", "is_staff", "date_joined", "last_login"]
@@ -80,7 +82,7 @@ class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class MeUpdateSerializer(serializers.ModelSerializer):
+class MeUpdateSerializer(ModelSerializer):
     """Profile changes. Changing the password needs the current one."""
 
     current_password = serializers.CharField(write_only=True, required=False, max_length=128)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
-
+from django.utils import timezone
 from rest_framework import serializers
 
 from apps.leads.models import Lead, LeadList
-from common.serializers import UserSummarySerializer
+from common.serializers import DateTimeField, ModelSerializer, UserSummarySerializer, utc_iso
 
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
 from .rendering import TemplateValidationError, sample_render_error, validate_template
@@ -24,7 +23,7 @@ def _validate_source(value: str, *, html: bool) -> str:
     return value
 
 
-class CampaignTemplateSerializer(serializers.ModelSerializer):
+class CampaignTemplateSerializer(ModelSerializer):
     user = UserSummarySerializer(read_only=True)
 
     class Meta:
@@ -37,6 +36,20 @@ class CampaignTemplateSerializer(serializers.ModelSerializer):
 
     def validate_body(self, value: str) -> str:
         return _validate_source(value, html=True)
+
+
+def validate_schedule(value, *, current=None):
+    """A new ``scheduled_at`` must lie ahead: one in the past would be a silent "start now" (or a
+    schedule the scheduler starts at once). Sending back the stored value unchanged is always fine."""
+    if value is None or value == current:
+        return value
+    now = timezone.now()
+    if value <= now:
+        raise serializers.ValidationError(
+            f"This time has passed (now is {utc_iso(now)}). Give a time ahead, or leave scheduled_at out "
+            "(or null) and start the campaign to send now."
+        )
+    return value
 
 
 class TemplatePreviewRequestSerializer(serializers.Serializer):
@@ -73,7 +86,7 @@ class _OwnedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return queryset.filter(user=request.user)
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(ModelSerializer):
     user = UserSummarySerializer(read_only=True)
     template = _OwnedPrimaryKeyField(queryset=CampaignTemplate.objects.all())
     leadlists = _OwnedPrimaryKeyField(queryset=LeadList.objects.all(), many=True, required=False)
@@ -111,6 +124,14 @@ class CampaignSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {
+            "scheduled_at": {
+                "help_text": "When a draft campaign, once started, sends; a new value that has passed is a 400."
+            }
+        }
+
+    def validate_scheduled_at(self, value):
+        return validate_schedule(value, current=getattr(self.instance, "scheduled_at", None))
 
     def validate(self, attrs):
         start = attrs.get("send_window_start", getattr(self.instance, "send_window_start", None))
@@ -125,16 +146,21 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class CampaignStartSerializer(serializers.Serializer):
-    scheduled_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="Send at this time instead of now (a draft campaign only)."
+    scheduled_at = DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Send at this time instead of now (a draft campaign only); a time that has passed is a 400.",
     )
 
+    def validate_scheduled_at(self, value):
+        return validate_schedule(value)
 
-class CampaignLeadResultSerializer(serializers.ModelSerializer):
+
+class CampaignLeadResultSerializer(ModelSerializer):
     lead_name = serializers.CharField(source="lead.name", read_only=True, default=None, allow_null=True)
     # When a worker claimed the row: a row 'sending' for longer than the lease becomes "outcome
-    # unknown". UTC on the wire (DRF alone would write Asia/Seoul time under the format's "Z").
-    claimed_at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC)
+    # unknown".
+    claimed_at = DateTimeField(read_only=True)
 
     class Meta:
         model = CampaignLeadResult
@@ -194,6 +220,7 @@ class CampaignResultsPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
+    page_size = serializers.IntegerField(help_text="The page size used: the requested page_size, capped at 100.")
     totals = CampaignTotalsSerializer()
     results = CampaignLeadResultSerializer(many=True)
 

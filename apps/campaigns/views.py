@@ -190,6 +190,7 @@ class CampaignViewSet(OwnedModelViewSet):
                 "count": paginator.page.paginator.count,
                 "next": paginator.get_next_link(),
                 "previous": paginator.get_previous_link(),
+                "page_size": paginator.effective_page_size,
                 "totals": selectors.campaign_totals(campaign=campaign),
                 "results": CampaignLeadResultSerializer(page, many=True).data,
             }

@@ -2,38 +2,15 @@
 
 import datetime
 
-from django.db import models
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.tracking.models import TrackingEvent
-from common.serializers import BusinessNumberField, UserSummarySerializer
+from common.serializers import BusinessNumberField, DateTimeField, ModelSerializer, UserSummarySerializer, utc_iso
 
 from .models import Client, ClientActivity, ClientEmail, ClientEmailAttachment, ClientFile, ClientNote, ClientProduct
-
-
-class UTCDateTimeField(serializers.DateTimeField):
-    """Datetimes on the wire are UTC (DESIGN.md). DRF formats them in the current time zone
-    (Asia/Seoul) before applying DATETIME_FORMAT, whose "Z" would then mislabel Seoul time."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("default_timezone", datetime.UTC)
-        super().__init__(*args, **kwargs)
-
-
-class UTCModelSerializer(serializers.ModelSerializer):
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.DateTimeField: UTCDateTimeField,
-    }
-
-
-def utc_iso(value: datetime.datetime | None) -> str | None:
-    """A datetime as the API writes it: UTC, microseconds, "Z"."""
-    return None if value is None else value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
 
 MAX_EMAIL_ATTACHMENTS = 20
 _PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
@@ -85,7 +62,7 @@ class OwnedClientField(serializers.PrimaryKeyRelatedField):
 # --- clients ------------------------------------------------------------------------------------------
 
 
-class ClientSerializer(UTCModelSerializer):
+class ClientSerializer(ModelSerializer):
     emails = serializers.ListField(child=serializers.EmailField(), required=False, max_length=50)
     phones = serializers.ListField(child=serializers.CharField(max_length=30), required=False, max_length=50)
     business_number = BusinessNumberField()
@@ -124,7 +101,7 @@ class ClientSerializer(UTCModelSerializer):
         return [phone.strip() for phone in value if phone.strip()]
 
 
-class ClientNoteEmbeddedSerializer(UTCModelSerializer):
+class ClientNoteEmbeddedSerializer(ModelSerializer):
     """A note inside the client detail: ``user`` is the id, ``user_email`` beside it."""
 
     user_email = serializers.EmailField(source="user.email", read_only=True)
@@ -135,7 +112,7 @@ class ClientNoteEmbeddedSerializer(UTCModelSerializer):
         read_only_fields = fields
 
 
-class ClientFileEmbeddedSerializer(UTCModelSerializer):
+class ClientFileEmbeddedSerializer(ModelSerializer):
     file_url = serializers.SerializerMethodField()
     user_email = serializers.EmailField(source="user.email", read_only=True)
 
@@ -160,7 +137,7 @@ class ClientDetailSerializer(ClientSerializer):
 # --- notes and files ----------------------------------------------------------------------------------
 
 
-class ClientNoteSerializer(UTCModelSerializer):
+class ClientNoteSerializer(ModelSerializer):
     client = OwnedClientField()
     user = UserSummarySerializer(read_only=True)
 
@@ -170,7 +147,7 @@ class ClientNoteSerializer(UTCModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at", "user"]
 
 
-class ClientFileSerializer(UTCModelSerializer):
+class ClientFileSerializer(ModelSerializer):
     type = serializers.CharField(read_only=True)
     url = serializers.SerializerMethodField()
     user = UserSummarySerializer(read_only=True)
@@ -194,7 +171,7 @@ class ClientFileUploadSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
 
 
-class ClientFileUpdateSerializer(UTCModelSerializer):
+class ClientFileUpdateSerializer(ModelSerializer):
     """A stored file's bytes never change; its name and description do."""
 
     class Meta:
@@ -211,7 +188,7 @@ class ClientFileUpdateSerializer(UTCModelSerializer):
 # --- products, activities, e-mails --------------------------------------------------------------------
 
 
-class ClientProductSerializer(UTCModelSerializer):
+class ClientProductSerializer(ModelSerializer):
     client = OwnedClientField()
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     price = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
@@ -259,14 +236,14 @@ class ClientProductSerializer(UTCModelSerializer):
         return attrs
 
 
-class ClientActiveProductSerializer(UTCModelSerializer):
+class ClientActiveProductSerializer(ModelSerializer):
     class Meta:
         model = ClientProduct
         fields = ["id", "name", "plan_type", "price", "currency", "start_date", "next_billing_date", "status"]
         read_only_fields = fields
 
 
-class ClientPastProductSerializer(UTCModelSerializer):
+class ClientPastProductSerializer(ModelSerializer):
     class Meta:
         model = ClientProduct
         fields = ["id", "name", "plan_type", "price", "currency", "start_date", "end_date", "status"]
@@ -278,7 +255,7 @@ class ClientProductsSerializer(serializers.Serializer):
     past_products = ClientPastProductSerializer(many=True)
 
 
-class ClientActivitySerializer(UTCModelSerializer):
+class ClientActivitySerializer(ModelSerializer):
     client = OwnedClientField()
     user = UserSummarySerializer(read_only=True)
 
@@ -309,7 +286,7 @@ class ClientActivitySerializer(UTCModelSerializer):
         return attrs
 
 
-class ClientEmailAttachmentSerializer(UTCModelSerializer):
+class ClientEmailAttachmentSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
     type = serializers.CharField(read_only=True)
 
@@ -323,7 +300,7 @@ class ClientEmailAttachmentSerializer(UTCModelSerializer):
         return attachment_download_url(self, obj)
 
 
-class ClientEmailSerializer(UTCModelSerializer):
+class ClientEmailSerializer(ModelSerializer):
     """A logged e-mail as SPEC.md shows it under /clients/{id}/emails/: ``from``/``to`` and attachments."""
 
     from_ = serializers.CharField(source="from_email", max_length=320)
@@ -411,21 +388,21 @@ class TimelineItemSerializer(serializers.Serializer):
     activity_type = serializers.ChoiceField(choices=ClientActivity.Type.choices, required=False)
     direction = serializers.CharField(required=False)
     status = serializers.CharField(required=False)
-    scheduled_at = UTCDateTimeField(required=False)
+    scheduled_at = DateTimeField(required=False)
     duration_minutes = serializers.IntegerField(required=False, allow_null=True)
     event = serializers.ChoiceField(choices=TrackingEvent.Kind.choices, required=False)
-    occurred_at = UTCDateTimeField(required=False)
+    occurred_at = DateTimeField(required=False)
     campaign_email_id = serializers.UUIDField(required=False)
     campaign_id = serializers.UUIDField(required=False)
     campaign_name = serializers.CharField(required=False)
     subject = serializers.CharField(required=False)
     email = serializers.EmailField(required=False, allow_blank=True)
-    sent_at = UTCDateTimeField(required=False, allow_null=True)
+    sent_at = DateTimeField(required=False, allow_null=True)
     is_machine = serializers.BooleanField(required=False)
     machine_reason = serializers.ChoiceField(choices=TrackingEvent.MachineReason.choices, required=False)
     url = serializers.CharField(required=False, help_text="The clicked link (click events)")
     detail = serializers.CharField(required=False, help_text="Bounce, drop or deferral reason")
-    created_at = UTCDateTimeField()
+    created_at = DateTimeField()
     created_by = serializers.EmailField(required=False, help_text="Every type but email_event")
 
 
@@ -488,17 +465,17 @@ class CommunicationItemSerializer(serializers.Serializer):
     id = serializers.UUIDField(required=False)
     subject = serializers.CharField(required=False)
     title = serializers.CharField(required=False)
-    sent_at = UTCDateTimeField(required=False, allow_null=True)
-    scheduled_at = UTCDateTimeField(required=False)
+    sent_at = DateTimeField(required=False, allow_null=True)
+    scheduled_at = DateTimeField(required=False)
     duration_minutes = serializers.IntegerField(required=False, allow_null=True)
     status = serializers.CharField()
-    opened_at = UTCDateTimeField(required=False, allow_null=True)
-    clicked_at = UTCDateTimeField(required=False, allow_null=True)
-    replied_at = UTCDateTimeField(required=False, allow_null=True)
-    delivered_at = UTCDateTimeField(required=False, allow_null=True)
-    bounced_at = UTCDateTimeField(required=False, allow_null=True)
-    unsubscribed_at = UTCDateTimeField(required=False, allow_null=True)
-    complained_at = UTCDateTimeField(required=False, allow_null=True)
+    opened_at = DateTimeField(required=False, allow_null=True)
+    clicked_at = DateTimeField(required=False, allow_null=True)
+    replied_at = DateTimeField(required=False, allow_null=True)
+    delivered_at = DateTimeField(required=False, allow_null=True)
+    bounced_at = DateTimeField(required=False, allow_null=True)
+    unsubscribed_at = DateTimeField(required=False, allow_null=True)
+    complained_at = DateTimeField(required=False, allow_null=True)
     notes_id = serializers.UUIDField(required=False, allow_null=True)
 
 
@@ -514,7 +491,7 @@ class CommunicationsSerializer(serializers.Serializer):
 class KeyMetricsSerializer(serializers.Serializer):
     total_revenue = serializers.DecimalField(max_digits=16, decimal_places=2)
     active_products = serializers.IntegerField()
-    last_interaction = UTCDateTimeField(allow_null=True)
+    last_interaction = DateTimeField(allow_null=True)
 
 
 class InsightsBodySerializer(serializers.Serializer):

@@ -9,10 +9,8 @@ from .models import Lead, LeadList
 
 
 def lead_list_with_counts(queryset: QuerySet[LeadList]) -> QuerySet[LeadList]:
-    """Lists with ``lead_count`` computed in SQL and the (possibly 10,000-long) id array left unread."""
-    return queryset.defer("lead_ids").annotate(
-        lead_count=Func(F("lead_ids"), function="cardinality", output_field=IntegerField())
-    )
+    """Lists with ``lead_count`` computed in SQL; ``lead_ids`` comes in the same row (no query per list)."""
+    return queryset.annotate(lead_count=Func(F("lead_ids"), function="cardinality", output_field=IntegerField()))
 
 
 class LeadIdsWindow(Sequence):

@@ -1,36 +1,17 @@
 """Shapes of leads and lead lists on the wire."""
 
-import datetime
-
-from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.salesone_leads.models import Industry
 from common.korean_ids import normalize_corporation_number
-from common.serializers import BusinessNumberField, UserSummarySerializer
+from common.serializers import BusinessNumberField, ModelSerializer, UserSummarySerializer
 
 from .models import Lead, LeadList
 from .services import lead_create, lead_list_create, lead_update
 
 
-class UTCDateTimeField(serializers.DateTimeField):
-    """Datetimes on the wire are UTC (DESIGN.md). DRF would format them in the current time zone
-    (Asia/Seoul) under a format ending in a literal "Z", i.e. nine hours off."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("default_timezone", datetime.UTC)
-        super().__init__(*args, **kwargs)
-
-
-class UTCModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose model datetimes are written in UTC (until common/ offers one)."""
-
-    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping}
-    serializer_field_mapping[models.DateTimeField] = UTCDateTimeField
-
-
-class LeadSerializer(UTCModelSerializer):
+class LeadSerializer(ModelSerializer):
     """A user's lead. ``industry`` is read and written as its KSIC code (e.g. ``S96113``).
 
     ``business_number`` accepts ``123-45-67890`` or ``1234567890``, is stored as 10 digits and shown
@@ -113,20 +94,29 @@ class LeadSerializer(UTCModelSerializer):
         return lead_update(lead=instance, **validated_data)
 
 
-class LeadListSerializer(UTCModelSerializer):
-    """A lead list without its members; ``lead_count`` is the number of leads in it.
+class LeadIdsField(serializers.ListField):
+    """A list's member ids in list order; written out as plain strings (a list holds up to 10,000)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.UUIDField(), max_length=10000, **kwargs)
+
+    def to_representation(self, data):
+        return [str(lead_id) for lead_id in data]
+
+
+class LeadListSerializer(ModelSerializer):
+    """A lead list with its members' ids: ``lead_ids`` in list order, ``lead_count`` their number.
 
     On create, ``lead_ids`` may fill the list at once (same rules as add-leads); afterwards the
-    members change only through add-leads / remove-leads.
+    members change only through add-leads / remove-leads (sending the stored ``lead_ids`` back
+    unchanged in a PUT/PATCH is fine). The detail adds one page of the leads themselves.
     """
 
     lead_count = serializers.SerializerMethodField()
-    lead_ids = serializers.ListField(
-        child=serializers.UUIDField(),
-        write_only=True,
+    lead_ids = LeadIdsField(
         required=False,
-        max_length=10000,
-        help_text="Create only: initial members (your own leads; others are ignored).",
+        help_text="Members' ids in list order (all of them). On create: the initial members (your own "
+        "leads; others are ignored).",
     )
 
     class Meta:
@@ -136,9 +126,6 @@ class LeadListSerializer(UTCModelSerializer):
 
     @extend_schema_field(serializers.IntegerField())
     def get_lead_count(self, lead_list: LeadList) -> int:
-        # Lists are read without their id array (the count comes from SQL); otherwise count the array.
-        if "lead_ids" in lead_list.get_deferred_fields():
-            return lead_list.lead_count
         return len(lead_list.lead_ids)
 
     def validate_name(self, value: str) -> str:
@@ -148,7 +135,7 @@ class LeadListSerializer(UTCModelSerializer):
         return value
 
     def validate(self, attrs):
-        if self.instance is not None and "lead_ids" in attrs:
+        if self.instance is not None and attrs.get("lead_ids", self.instance.lead_ids) != self.instance.lead_ids:
             raise serializers.ValidationError({"lead_ids": ["Change the members with add-leads / remove-leads."]})
         return attrs
 
@@ -162,6 +149,7 @@ class LeadPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
+    page_size = serializers.IntegerField(help_text="The page size used: the requested page_size, capped at 100.")
     results = LeadSerializer(many=True)
 
 

@@ -47,8 +47,9 @@ class LeadViewSet(OwnedModelViewSet):
 @extend_schema_view(
     retrieve=extend_schema(
         responses=LeadListDetailSerializer,
-        description="The list with `lead_count` and one page of its leads in list order under `leads` "
-        "(`{count, next, previous, results}`); `page` and `page_size` (max 100) choose the page.",
+        description="The list with all its `lead_ids` and `lead_count`, and one page of its leads in list "
+        "order under `leads` (`{count, next, previous, page_size, results}`); `page` and `page_size` "
+        "(max 100) choose the page.",
         parameters=[
             OpenApiParameter("page", int, description="Page of the list's leads (from 1)."),
             OpenApiParameter("page_size", int, description="Leads per page (default 20, max 100)."),
@@ -77,6 +78,7 @@ class LeadListViewSet(OwnedModelViewSet):
             "count": paginator.page.paginator.count,
             "next": paginator.get_next_link(),
             "previous": paginator.get_previous_link(),
+            "page_size": paginator.effective_page_size,
             "results": LeadSerializer(leads, many=True, context=self.get_serializer_context()).data,
         }
         context = {**self.get_serializer_context(), "leads_page": leads_page}

@@ -1,9 +1,9 @@
-from rest_framework import serializers
+from common.serializers import ModelSerializer
 
 from .models import OutboxMessage
 
 
-class OutboxMessageSerializer(serializers.ModelSerializer):
+class OutboxMessageSerializer(ModelSerializer):
     class Meta:
         model = OutboxMessage
         fields = [

@@ -3,8 +3,7 @@
 from rest_framework import serializers
 
 from apps.leads.models import Lead
-from apps.leads.serializers import UTCModelSerializer
-from common.serializers import UserSummarySerializer
+from common.serializers import ModelSerializer, UserSummarySerializer
 
 from .models import Opportunity, OpportunityStatusChange
 from .services import opportunity_create, opportunity_update
@@ -25,7 +24,7 @@ class OwnLeadField(serializers.PrimaryKeyRelatedField):
         return Lead.objects.filter(user=request.user)
 
 
-class OpportunityStatusChangeSerializer(UTCModelSerializer):
+class OpportunityStatusChangeSerializer(ModelSerializer):
     from_status = serializers.ChoiceField(
         choices=Opportunity.Status.choices, allow_blank=True, read_only=True, help_text='"" for the creation.'
     )
@@ -37,7 +36,7 @@ class OpportunityStatusChangeSerializer(UTCModelSerializer):
         read_only_fields = fields
 
 
-class OpportunitySerializer(UTCModelSerializer):
+class OpportunitySerializer(ModelSerializer):
     """An opportunity. ``status`` may be set on create and update; a change made by an update is
     recorded in the history exactly like POST change-status."""
 

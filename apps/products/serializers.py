@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
-from common.serializers import UserSummarySerializer
+from common.serializers import ModelSerializer, UserSummarySerializer
 
 from .models import Product
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(ModelSerializer):
     created_by = UserSummarySerializer(read_only=True)
 
     class Meta:

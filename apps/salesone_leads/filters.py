@@ -5,6 +5,8 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from common.filters import filterset_errors, known_parameters, reject_unknown_parameters
+
 from .models import SalesOneLead
 from .selectors import Ordering
 
@@ -43,7 +45,8 @@ class SalesOneLeadFilter(django_filters.FilterSet):
     has_phone = django_filters.BooleanFilter()
     has_homepage = django_filters.BooleanFilter()
     ordering = django_filters.ChoiceFilter(
-        choices=Ordering.CHOICES, help_text="Default: relevance with q, else -revenue."
+        choices=Ordering.CHOICES,
+        help_text="Default: relevance with q, else -finance_revenue (revenue / -revenue are aliases).",
     )
 
     class Meta:
@@ -58,8 +61,10 @@ class SalesOneLeadFilter(django_filters.FilterSet):
         """Cleaned values of the parameters that were given; raises ValidationError otherwise."""
         from rest_framework.exceptions import ValidationError
 
-        if not self.is_valid():
-            raise ValidationError(self.errors)
+        reject_unknown_parameters(self.data, known_parameters(self))
+        errors = filterset_errors(self)
+        if errors:
+            raise ValidationError(errors)
         data = self.form.cleaned_data
         filters = {name: value for name, value in data.items() if value not in (None, "", [])}
         for name in ("revenue", "employee"):

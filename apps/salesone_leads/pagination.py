@@ -14,9 +14,10 @@ from datetime import date
 
 from django.conf import settings
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from common.pagination import StandardPagination
 
 from .selectors import SearchResult, planner_rows
 
@@ -43,15 +44,12 @@ def count_matches(search: SearchResult) -> tuple[int, bool]:
     return max(search.planned_matches(), cap + 1), True
 
 
-class SalesOneLeadPagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
+class SalesOneLeadPagination(StandardPagination):
     cursor_query_param = "cursor"
 
     def paginate_search(self, search: SearchResult, request) -> list:
         self.request = request
-        size = self.get_page_size(request)
+        size = self.effective_page_size = self.get_page_size(request)
         token = request.query_params.get(self.cursor_query_param)
         queryset = search.queryset
         self.page_number = None
@@ -136,6 +134,7 @@ class SalesOneLeadPagination(PageNumberPagination):
                 "next": self.get_next_link(),
                 "previous": self.get_previous_link(),
                 "next_cursor": self.next_cursor,
+                "page_size": self.effective_page_size,
                 "results": data,
             }
         )
@@ -143,7 +142,7 @@ class SalesOneLeadPagination(PageNumberPagination):
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
-            "required": ["count", "count_is_estimate", "results"],
+            "required": ["count", "count_is_estimate", "page_size", "results"],
             "properties": {
                 "count": {"type": "integer", "example": 123},
                 "count_is_estimate": {
@@ -158,6 +157,7 @@ class SalesOneLeadPagination(PageNumberPagination):
                     "nullable": True,
                     "description": "pass as ?cursor= for the page after this one, at any depth",
                 },
+                "page_size": {"type": "integer", "description": "The page size used: page_size capped at 100."},
                 "results": schema,
             },
         }

@@ -33,9 +33,11 @@ ID_KEY = f'"{TABLE}"."id"'
 
 
 class Ordering:
+    """``ordering`` values: SPEC.md's field names; ``revenue`` stays as an alias of ``finance_revenue``."""
+
     RELEVANCE = "relevance"
-    REVENUE = "revenue"
-    REVENUE_DESC = "-revenue"
+    REVENUE = "finance_revenue"
+    REVENUE_DESC = "-finance_revenue"
     EMPLOYEE = "employee"
     EMPLOYEE_DESC = "-employee"
     ESTABLISHED = "established_date"
@@ -49,7 +51,10 @@ class Ordering:
         (EMPLOYEE, "employees, fewest first"),
         (ESTABLISHED_DESC, "established date, newest first"),
         (ESTABLISHED, "established date, oldest first"),
+        ("-revenue", "alias of -finance_revenue"),
+        ("revenue", "alias of finance_revenue"),
     ]
+    ALIASES = {"revenue": REVENUE, "-revenue": REVENUE_DESC}
 
 
 @dataclass
@@ -253,6 +258,7 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
     queryset = _filtered(queryset, filters)
 
     ordering = filters.get("ordering") or (Ordering.RELEVANCE if words else Ordering.REVENUE_DESC)
+    ordering = Ordering.ALIASES.get(ordering, ordering)
     keys, descending = _ordering_keys(ordering, words)
     if user is not None:
         queryset = queryset.annotate(imported=imported_by(user))

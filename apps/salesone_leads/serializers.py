@@ -4,19 +4,20 @@ from django.conf import settings
 from rest_framework import serializers
 
 from common.korean_ids import normalize_corporation_number
+from common.serializers import DateTimeField, ModelSerializer
 
 from .filters import SalesOneLeadFilter
 from .models import ImportJob, Industry, SalesOneLead
 from .selectors import Ordering
 
 
-class IndustrySerializer(serializers.ModelSerializer):
+class IndustrySerializer(ModelSerializer):
     class Meta:
         model = Industry
         fields = ["code", "name"]
 
 
-class SalesOneLeadSerializer(serializers.ModelSerializer):
+class SalesOneLeadSerializer(ModelSerializer):
     """A search result; ``imported`` says whether the asking user already holds the company."""
 
     industry = IndustrySerializer(read_only=True)
@@ -169,10 +170,10 @@ class ImportResultSerializer(serializers.Serializer):
     lead_list_id = serializers.UUIDField(allow_null=True)
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(ModelSerializer):
     progress = serializers.FloatField(read_only=True, help_text="percent of the companies processed")
     lead_list_id = serializers.UUIDField(read_only=True, allow_null=True)
-    created_at = serializers.DateTimeField(read_only=True)
+    created_at = DateTimeField(read_only=True)
 
     class Meta:
         model = ImportJob

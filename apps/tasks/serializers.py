@@ -7,9 +7,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.clients.models import Client
-from apps.clients.serializers import OwnedClientField, UTCModelSerializer, utc_iso
+from apps.clients.serializers import OwnedClientField
 from apps.workflows.models import Workflow, WorkflowExecution
-from common.serializers import UserSummarySerializer
+from common.serializers import ModelSerializer, UserSummarySerializer, utc_iso
 
 from .models import Task
 
@@ -19,14 +19,14 @@ def _utc_from_json(value: str | None) -> str | None:
     return None if value is None else utc_iso(datetime.datetime.fromisoformat(value))
 
 
-class TaskWorkflowExecutionSerializer(UTCModelSerializer):
+class TaskWorkflowExecutionSerializer(ModelSerializer):
     class Meta:
         model = WorkflowExecution
         fields = ["id", "workflow", "status", "started_at", "completed_at"]
         read_only_fields = fields
 
 
-class TaskExecutionSummarySerializer(UTCModelSerializer):
+class TaskExecutionSummarySerializer(ModelSerializer):
     class Meta:
         model = WorkflowExecution
         fields = ["id", "workflow", "status"]
@@ -43,7 +43,7 @@ class TaskClientField(OwnedClientField):
         return super().get_queryset()
 
 
-class TaskSerializer(UTCModelSerializer):
+class TaskSerializer(ModelSerializer):
     """Read: ``assignee`` and ``created_by`` as ``{id, email}``. Write: ``assignee_id`` (default: you; else
     someone on one of your teams). ``status`` is applied as change-status applies it. ``workflow_data``
     reads null for an assignee the creator has not allowed to run the workflows."""

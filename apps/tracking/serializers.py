@@ -1,17 +1,14 @@
 """Shapes on the wire of tracking: events, campaign totals, stream tokens and webhook answers."""
 
-from datetime import UTC
-
 from rest_framework import serializers
+
+from common.serializers import ModelSerializer
 
 from .models import TrackingEvent
 
 
-class TrackingEventSerializer(serializers.ModelSerializer):
+class TrackingEventSerializer(ModelSerializer):
     lead = serializers.UUIDField(source="result.lead_id", read_only=True, allow_null=True, default=None)
-    # The API speaks UTC (DESIGN.md); DRF would otherwise render in TIME_ZONE (Asia/Seoul) under the "Z".
-    occurred_at = serializers.DateTimeField(read_only=True, default_timezone=UTC)
-    created_at = serializers.DateTimeField(read_only=True, default_timezone=UTC)
 
     class Meta:
         model = TrackingEvent

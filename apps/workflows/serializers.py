@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.serializers import UserSummarySerializer
+from common.serializers import ModelSerializer, UserSummarySerializer
 
 from .engine.graph import validate
 from .models import NodeRun, Workflow, WorkflowExecution
@@ -40,7 +40,7 @@ class EdgesField(serializers.JSONField):
     pass
 
 
-class WorkflowSerializer(serializers.ModelSerializer):
+class WorkflowSerializer(ModelSerializer):
     user = UserSummarySerializer(read_only=True)
     nodes = NodesField(required=False)
     edges = EdgesField(required=False)
@@ -148,7 +148,7 @@ class HookAcceptedSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
-class NodeRunSerializer(serializers.ModelSerializer):
+class NodeRunSerializer(ModelSerializer):
     class Meta:
         model = NodeRun
         fields = [
@@ -167,7 +167,7 @@ class NodeRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WorkflowExecutionSerializer(serializers.ModelSerializer):
+class WorkflowExecutionSerializer(ModelSerializer):
     workflow_name = serializers.CharField(source="workflow.name", read_only=True)
 
     class Meta:

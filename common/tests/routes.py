@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 _GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
 
@@ -55,3 +57,15 @@ def api_routes() -> list[Route]:
             )
         )
     return routes
+
+
+def first_object(route: Route, user):
+    """An object the user can reach through this route's viewset (its get_queryset()), or None."""
+    view = route.viewset()
+    view.request = Request(APIRequestFactory().get("/"))
+    view.request.user = user
+    view.format_kwarg = None
+    view.kwargs = {}
+    view.args = ()
+    view.action = "retrieve"
+    return view.get_queryset().first()

@@ -8,11 +8,9 @@ objects in any list. A new route is walked without editing this file.
 import uuid
 
 import pytest
-from rest_framework.request import Request
-from rest_framework.test import APIRequestFactory
 
 from apps.accounts.models import User
-from common.tests.routes import api_routes
+from common.tests.routes import api_routes, first_object
 from conftest import client_for
 
 # Resources every authenticated user shares on purpose (documented in README "Ownership").
@@ -27,23 +25,11 @@ ROUTES = [
 ]
 
 
-def _demo_object(route, demo_user):
-    """An object the demo user can reach through this route's viewset."""
-    view = route.viewset()
-    view.request = Request(APIRequestFactory().get("/"))
-    view.request.user = demo_user
-    view.format_kwarg = None
-    view.kwargs = {}
-    view.args = ()
-    view.action = "retrieve"
-    return view.get_queryset().first()
-
-
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_second_user_cannot_reach_demo_users_objects(route, demo, db):
     stranger = User.objects.create_user(email=f"stranger-{uuid.uuid4().hex[:8]}@example.co.kr", password="x")
     client = client_for(stranger)
-    obj = _demo_object(route, demo)
+    obj = first_object(route, demo)
     # Detail routes need an object to aim at; the list check below still runs without one.
     assert obj is not None or not route.detail, (
         f"seed_demo creates nothing reachable through {route.name}: add demo data for "

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 def test_list_shape_and_page_size(auth_client):
     ProductFactory.create_batch(25)
     first = auth_client.get("/api/products/").json()
-    assert set(first) == {"count", "next", "previous", "results"}
+    assert set(first) == {"count", "next", "previous", "page_size", "results"}
     assert first["count"] == 25 and len(first["results"]) == 20
     assert first["previous"] is None and "page=2" in first["next"]
     second = auth_client.get("/api/products/", {"page": 2}).json()

@@ -146,10 +146,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.StandardPagination",
     "PAGE_SIZE": 20,
+    # A list answers 400 to a parameter, filter value or ordering it cannot honour (common/filters.py).
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "common.filters.StrictFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "common.filters.StrictOrderingFilter",
     ],
     # drf-spectacular, plus the error responses every operation can give (common/schema.py).
     "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
@@ -175,6 +176,8 @@ REST_FRAMEWORK = {
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": False,  # decimals are JSON numbers (DESIGN.md)
+    # Applied to the UTC value by common.serializers.DateTimeField, the only datetime field the API uses:
+    # DRF alone would apply it to Asia/Seoul time, nine hours off under the literal "Z".
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
 }
 
@@ -189,7 +192,9 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "SalesOne API",
-    "DESCRIPTION": "B2B sales engagement for the Korean market: leads, campaigns, CRM and workflows.",
+    "DESCRIPTION": "B2B sales engagement for the Korean market: leads, campaigns, CRM and workflows.\n\n"
+    "Datetimes are ISO 8601: every datetime in a response is UTC with a `Z`; a datetime sent in is read "
+    "with its offset (`Z`, `+09:00`), and one without an offset is read as Asia/Seoul time.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

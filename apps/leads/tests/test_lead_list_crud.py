@@ -18,7 +18,7 @@ def test_create_with_initial_leads_keeps_own_leads_in_order(auth_client, user, o
 
     assert response.status_code == 201, response.data
     assert response.data["lead_count"] == 2
-    assert "lead_ids" not in response.data
+    assert response.data["lead_ids"] == [str(b.id), str(a.id)]
     assert LeadList.objects.get(pk=response.data["id"]).lead_ids == [b.id, a.id]
 
 
