@@ -8,12 +8,12 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from common.korean_ids import format_business_number, normalize_business_number
+
 DATETIME_HELP = (
     "ISO 8601. Written in UTC with a `Z`; read with its offset (`Z`, `+09:00`), and a value without one "
     "is read as Asia/Seoul time."
 )
-
-from common.korean_ids import format_business_number, normalize_business_number
 
 
 def utc_iso(value: datetime.datetime | None) -> str | None:
