@@ -158,9 +158,6 @@ class CampaignStartSerializer(serializers.Serializer):
 
 class CampaignLeadResultSerializer(ModelSerializer):
     lead_name = serializers.CharField(source="lead.name", read_only=True, default=None, allow_null=True)
-    # When a worker claimed the row: a row 'sending' for longer than the lease becomes "outcome
-    # unknown".
-    claimed_at = DateTimeField(read_only=True)
 
     class Meta:
         model = CampaignLeadResult
