@@ -67,8 +67,6 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
 def registration_email_send(*, user_id: str) -> None:
     """Worker side of user_register: the confirmation link for an account waiting for it, else a
     notice to the owner of the address."""
-    from apps.mail.tasks import send_transactional_email
-
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         return

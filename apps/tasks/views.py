@@ -40,10 +40,6 @@ class TaskViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         task_delete(task=instance, user=self.request.user)
 
-    def update(self, request, *args, **kwargs):
-        super().update(request, *args, **kwargs)
-        return Response(self.get_serializer(self.get_queryset().get(pk=self.kwargs["pk"])).data)
-
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
