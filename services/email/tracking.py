@@ -24,37 +24,20 @@ from email.utils import getaddresses, parseaddr
 
 from sendgrid.helpers.eventwebhook import EventWebhook
 
+from common.parsers import loads_bounded
+
 SENDGRID_SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 SENDGRID_TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 
 
 # Provider documents nest a few levels (Mailgun's event-data → message → headers); a deeper one is
-# refused. (Branch ``harden`` adds a shared ``common`` loader for DRF; this one guards the webhooks.)
+# refused.
 MAX_JSON_DEPTH = 32
 
 
-def json_loads_bounded(raw: bytes | str, *, max_depth: int = MAX_JSON_DEPTH):
-    """json.loads, but a ValueError for a document nested deeper than ``max_depth`` (or not JSON).
-
-    The C decoder guards its own recursion (RecursionError, ~1,000 levels, not a crash); the depth
-    of what it returns is then walked without recursion. No pre-scan of the text: a regex over
-    strings goes quadratic on an unterminated string of escaped quotes.
-    """
-    too_deep = f"The JSON is nested deeper than {max_depth} levels."
-    try:
-        data = json.loads(raw)
-    except RecursionError:
-        raise ValueError(too_deep) from None
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-        for child in children:
-            if isinstance(child, dict | list):
-                if depth + 1 > max_depth:
-                    raise ValueError(too_deep)
-                stack.append((child, depth + 1))
-    return data
+def json_loads_bounded(raw: bytes | str):
+    """A webhook body as JSON; a ValueError for one nested deeper than MAX_JSON_DEPTH (or not JSON)."""
+    return loads_bounded(raw, max_depth=MAX_JSON_DEPTH, strict=False)
 
 
 class WebhookSignatureError(Exception):

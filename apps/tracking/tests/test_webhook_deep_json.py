@@ -18,7 +18,7 @@ def test_signed_sendgrid_body_nested_10k_deep_is_400(client, settings, drain):
     settings.SENDGRID_WEBHOOK_PUBLIC_KEY = signer.public_key
     response = client.post("/api/webhooks/sendgrid/", data=DEEP, content_type="application/json", **signer.sign(DEEP))
     assert response.status_code == 400
-    assert response.json() == {"detail": "The body is not JSON: The JSON is nested deeper than 32 levels."}
+    assert response.json() == {"detail": "The body is not JSON: JSON nested more than 32 levels deep."}
     drain()
     assert not TrackingEvent.objects.exists()
 
