@@ -64,10 +64,12 @@ class ApiErrorMiddleware(MiddlewareMixin):
             status >= 400
             and is_api_request(request)
             and response.get("Content-Type", "").startswith("text/html")
-            and (status >= 500 or getattr(request, "resolver_match", None) is None)
+            # Django's own server error page is a 500; a 503 page is a view's (the unsubscribe page
+            # while the database is down).
+            and (status == 500 or getattr(request, "resolver_match", None) is None)
         ):
             return response
-        if status >= 500:
+        if status == 500:
             converted = _server_error(request)
         else:
             converted = api_error(status, f"{response.reason_phrase}.", _CODES.get(status, "error"))

@@ -638,9 +638,10 @@ def _send_claimed(
     report.failed = len(settlement.failed)
     if not messages:
         errors = {error for _, error in render_failures}
-        if render_failures and len(errors) == 1:
+        if len(render_failures) > 1 and len(errors) == 1:
             # Every row of the chunk fails to render for one reason: the template is broken, and
-            # every other chunk would fail the same way. Stop the campaign and say why.
+            # every other chunk would fail the same way. Stop the campaign and say why. (One row
+            # alone — a last chunk of one — says nothing of the others: it just fails.)
             report.fatal = errors.pop()
         return
 

@@ -55,3 +55,18 @@ def test_a_template_failing_for_one_lead_fails_only_that_row(user, fake_sendgrid
     row = campaign.results.get(lead=leads[1])
     assert row.status == R.FAILED and "division" in row.error_message
     assert sorted(fake_sendgrid.recipients()) == sorted([leads[0].email, leads[2].email])
+
+
+def test_a_last_chunk_of_one_failing_row_does_not_fail_the_campaign(user, fake_sendgrid, settings, send):
+    settings.CAMPAIGN_CHUNK_SIZE = 1
+    template = CampaignTemplateFactory(user=user, body="<p>{{ 100 // company.employee }} people per team</p>")
+    leads = [LeadFactory(user=user, employee=n) for n in (10, 0)]
+    campaign = CampaignFactory(user=user, template=template, leadlists=[lead_list_with(user, leads)])
+
+    send(campaign_start, campaign=campaign)
+
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.COMPLETED
+    assert campaign.failure_reason == ""
+    assert campaign.results.get(lead=leads[1]).status == R.FAILED
+    assert fake_sendgrid.recipients() == [leads[0].email]
