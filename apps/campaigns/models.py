@@ -116,9 +116,10 @@ class CampaignLeadResult(BaseModel):
         HELD = "held", "Not in the provider's log: held for a person"
 
     # How an unknown outcome was resolved by asking the provider (apps/campaigns/resolution.py), when,
-    # and the why: the row's reason for being unknown, then what the provider's log said.
-    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True, default="")
-    resolution_note = models.TextField(blank=True, default="")
+    # and the why: the row's reason for being unknown, then what the provider's log said. Defaults in
+    # the database too: the recipient writer and the sender insert rows in SQL.
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True, default="", db_default="")
+    resolution_note = models.TextField(blank=True, default="", db_default="")
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(BaseModel.Meta):
