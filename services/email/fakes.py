@@ -19,6 +19,8 @@ import email.parser
 import email.policy
 import json
 import re
+import select
+import socket
 import threading
 import time
 import uuid
@@ -39,6 +41,8 @@ class ReceivedMessage:
     from_email: str = ""
     attachments: list = field(default_factory=list)
     accepted_at: float = 0.0  # time.time() when the fake accepted it
+    # The answer was written to a client still connected (a client killed while waiting never got it).
+    answered: bool = False
     provider_message_id: str = ""  # the id its log shows (SendGrid msg_id, Mailgun message-id)
 
 
@@ -70,6 +74,7 @@ class FakeProvider:
         self.hold = threading.Event()  # cleared: requests wait before answering (a slow provider)
         self.hold.set()
         self.hold_from: int | None = None  # requests from this number on (1-based) wait for ``hold``
+        self._local = threading.local()  # the messages of the request this handler thread answers
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -91,8 +96,13 @@ class FakeProvider:
                 self.end_headers()
                 # A client that died waiting (a killed worker) cannot read the answer; its request
                 # still counts as received.
+                accepted, fake._local.messages = getattr(fake._local, "messages", []), []
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(payload)
+                    self.wfile.flush()
+                    if _peer_connected(self.connection):
+                        for message in accepted:
+                            message.answered = True
 
             def do_GET(self):
                 url = urlsplit(self.path)
@@ -172,24 +182,25 @@ class FakeProvider:
         now = time.time()
         for message in messages:
             message.accepted_at = now
+        if not self.record_bodies:
+            messages = [
+                ReceivedMessage(
+                    to=m.to,
+                    subject="",
+                    html="",
+                    headers={},
+                    custom_args=m.custom_args,
+                    accepted_at=now,
+                    provider_message_id=m.provider_message_id,
+                )
+                for m in messages
+            ]
+        self._local.messages = messages
         with self._lock:
             self.received_count += len(messages)
             if self.record_bodies:
                 self.requests.append(request)
-                self.messages.extend(messages)
-            else:
-                self.messages.extend(
-                    ReceivedMessage(
-                        to=m.to,
-                        subject="",
-                        html="",
-                        headers={},
-                        custom_args=m.custom_args,
-                        accepted_at=now,
-                        provider_message_id=m.provider_message_id,
-                    )
-                    for m in messages
-                )
+            self.messages.extend(messages)
 
 
 class FakeSendGrid(FakeProvider):
@@ -430,6 +441,18 @@ def _parse_form(content_type: str, raw: bytes) -> tuple[list[tuple[str, str]], l
         else:
             fields.append((name, payload.decode("utf-8")))
     return fields, files
+
+
+def _peer_connected(sock: socket.socket) -> bool:
+    """False when the client has gone (its end closed: a killed process's sockets are closed by the
+    kernel), checked right after the answer is written."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return not readable or sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
 
 
 def _iso(timestamp: float) -> str:
