@@ -23,6 +23,7 @@ from .rendering import (
     render,
     uses_variable,
 )
+from .resolution import UNKNOWN_OUTCOME
 
 S = CampaignLeadResult.Status
 
@@ -63,8 +64,6 @@ def campaign_totals(*, campaign: Campaign) -> dict:
 def campaign_unknown_outcomes(*, campaign: Campaign) -> dict:
     """Rows whose outcome is unknown now and why, and what asking the provider resolved
     (apps/campaigns/resolution.py)."""
-    from .resolution import UNKNOWN_OUTCOME
-
     rows = CampaignLeadResult.objects.filter(campaign=campaign)
     resolved = CampaignLeadResult.Resolution
     unknown = rows.filter(UNKNOWN_OUTCOME)

@@ -46,7 +46,7 @@ class ProviderRecord:
     proof that the provider accepted it, whatever became of our copy of its answer."""
 
     to: str
-    provider_message_id: str  # the id the send answered with (SendGrid X-Message-Id, Mailgun id)
+    provider_message_id: str  # SendGrid's X-Message-Id; Mailgun's Message-Id of the message
     status: str  # the provider's word: processed, delivered, accepted, ...
     at: datetime | None = None  # when the provider logged it
     # Our custom args as the log returns them (Mailgun's user-variables); SendGrid's list returns none.
