@@ -96,14 +96,6 @@ def _sent_at(row: CampaignLeadResult) -> datetime:
     return row.claimed_at or row.updated_at
 
 
-def _matches(record: ProviderRecord, row: CampaignLeadResult) -> bool:
-    result_id = record.custom_args.get("result_id")
-    if result_id:
-        return result_id == str(row.pk)
-    # SendGrid's activity list carries no custom args: a campaign has one row per address.
-    return record.to.strip().lower() == row.email.strip().lower()
-
-
 def _ask(provider: EmailProvider, campaign_id, rows: list[CampaignLeadResult], now) -> dict:
     """{row id: the provider's record} for the rows the provider's log holds."""
     records = provider.find_messages(
@@ -112,9 +104,12 @@ def _ask(provider: EmailProvider, campaign_id, rows: list[CampaignLeadResult], n
         since=min(_sent_at(row) for row in rows) - CLOCK_SKEW,
         until=now + CLOCK_SKEW,
     )
+    by_result = {r.custom_args["result_id"]: r for r in records if r.custom_args.get("result_id")}
+    # SendGrid's activity list carries no custom args: a campaign has one row per address.
+    by_address = {r.to.strip().lower(): r for r in records if not r.custom_args.get("result_id")}
     found = {}
     for row in rows:
-        match = next((record for record in records if _matches(record, row)), None)
+        match = by_result.get(str(row.pk)) or by_address.get(row.email.strip().lower())
         if match is not None:
             found[row.pk] = match
     return found
