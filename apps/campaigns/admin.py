@@ -2,11 +2,12 @@ from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from common.exceptions import Conflict
 
-from . import services
+from . import selectors, services
 from .models import Campaign, CampaignLeadResult, CampaignProviderRequest, CampaignTemplate
 
 INLINE_RESULT_ROWS = 50
@@ -100,12 +101,27 @@ class CampaignAdmin(admin.ModelAdmin):
         "completed_at",
         "failure_reason",
         "last_progress_at",
+        "unknown_outcomes",
         "all_results",
         "created_at",
         "updated_at",
     ]
     actions = [start_campaigns, pause_campaigns, retry_failed, resend_unknown]
     inlines = [CampaignLeadResultInline]
+
+    @admin.display(description="Unknown outcomes")
+    def unknown_outcomes(self, obj):
+        if not obj.pk:
+            return "-"
+        summary = selectors.campaign_unknown_outcomes(campaign=obj)
+        lines = [
+            f"{summary['unknown']} unknown now ({summary['awaiting_provider']} to be looked up in the provider's "
+            f"log, {summary['held_for_a_person']} held for a person); resolved: "
+            f"{summary['resolved_found_at_provider']} found in the provider's log, "
+            f"{summary['resolved_sent_once_more']} sent once more."
+        ]
+        lines += [f"{r['count']} × {r['reason'] or '(no reason recorded)'}" for r in summary["reasons"]]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
     @admin.display(description="Results")
     def all_results(self, obj):
@@ -117,8 +133,8 @@ class CampaignAdmin(admin.ModelAdmin):
 
 @admin.register(CampaignLeadResult)
 class CampaignLeadResultAdmin(admin.ModelAdmin):
-    list_display = ["email", "campaign", "status", "sent_at", "opened_at", "clicked_at", "provider"]
-    list_filter = ["status", "provider", "retryable"]
+    list_display = ["email", "campaign", "status", "sent_at", "opened_at", "clicked_at", "provider", "resolution"]
+    list_filter = ["status", "provider", "retryable", "resolution"]
     search_fields = ["email", "title", "provider_message_id", "message_id"]
     list_select_related = ["campaign"]
     raw_id_fields = ["campaign", "lead"]

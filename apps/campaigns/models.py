@@ -48,6 +48,9 @@ class Campaign(BaseModel):
     # Set when the recipient writer has written every recipient row (it runs after the start, as a
     # task, and the chunks send while it writes): a campaign completes only once this is set.
     recipients_written_at = models.DateTimeField(null=True, blank=True)
+    # When the outcome resolver last found nothing left to ask the provider about (apps/campaigns/
+    # resolution.py): it looks at the campaign again only after the campaign makes progress.
+    unknown_checked_at = models.DateTimeField(null=True, blank=True)
 
     # Transitions (DESIGN.md, States).
     STARTABLE = frozenset({Status.DRAFT, Status.SCHEDULED, Status.PAUSED, Status.FAILED})
@@ -106,6 +109,18 @@ class CampaignLeadResult(BaseModel):
     chunk = models.IntegerField(null=True, blank=True)
     # A failure the user may retry (provider refusal, unknown outcome); not a missing address.
     retryable = models.BooleanField(default=False)
+
+    class Resolution(models.TextChoices):
+        FOUND = "found", "Found in the provider's log: sent"
+        RESENT = "resent", "Not in the provider's log: sent once more"
+        HELD = "held", "Not in the provider's log: held for a person"
+
+    # How an unknown outcome was resolved by asking the provider (apps/campaigns/resolution.py), when,
+    # and the why: the row's reason for being unknown, then what the provider's log said. Defaults in
+    # the database too: the recipient writer and the sender insert rows in SQL.
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True, default="", db_default="")
+    resolution_note = models.TextField(blank=True, default="", db_default="")
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(BaseModel.Meta):
         constraints = [models.UniqueConstraint(fields=["campaign", "lead"], name="campaign_result_one_per_lead")]

@@ -23,6 +23,7 @@ from .rendering import (
     render,
     uses_variable,
 )
+from .resolution import UNKNOWN_OUTCOME
 
 S = CampaignLeadResult.Status
 
@@ -59,7 +60,31 @@ def campaign_totals(*, campaign: Campaign) -> dict:
     sent = totals["sent"]
     for rate, count in _RATES.items():
         totals[rate] = round(totals[count] / sent, 4) if sent else 0.0
+    totals["unknown_outcomes"] = campaign_unknown_outcomes(campaign=campaign)
     return totals
+
+
+def campaign_unknown_outcomes(*, campaign: Campaign) -> dict:
+    """Rows whose outcome is unknown now and why, and what asking the provider resolved
+    (apps/campaigns/resolution.py)."""
+    rows = CampaignLeadResult.objects.filter(campaign=campaign)
+    resolved = CampaignLeadResult.Resolution
+    unknown = rows.filter(UNKNOWN_OUTCOME)
+    counts = rows.aggregate(
+        unknown=Count("id", filter=UNKNOWN_OUTCOME),
+        held=Count("id", filter=UNKNOWN_OUTCOME & Q(resolution=resolved.HELD)),
+        found=Count("id", filter=Q(resolution=resolved.FOUND)),
+        resent=Count("id", filter=Q(resolution=resolved.RESENT)),
+    )
+    reasons = unknown.values("error_message").annotate(count=Count("id")).order_by("-count", "error_message")
+    return {
+        "unknown": counts["unknown"],
+        "awaiting_provider": counts["unknown"] - counts["held"],
+        "held_for_a_person": counts["held"],
+        "reasons": [{"reason": r["error_message"], "count": r["count"]} for r in reasons],
+        "resolved_found_at_provider": counts["found"],
+        "resolved_sent_once_more": counts["resent"],
+    }
 
 
 def campaign_result_list(*, campaign: Campaign, status: str | None = None):

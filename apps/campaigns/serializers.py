@@ -186,8 +186,26 @@ class CampaignLeadResultSerializer(ModelSerializer):
             "complained_at",
             "open_count",
             "click_count",
+            # How an unknown outcome was resolved by asking the provider, why, and when.
+            "resolution",
+            "resolution_note",
+            "resolved_at",
         ]
         read_only_fields = fields
+
+
+class UnknownReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class UnknownOutcomesSerializer(serializers.Serializer):
+    unknown = serializers.IntegerField(help_text="Rows whose outcome is unknown now")
+    awaiting_provider = serializers.IntegerField(help_text="Of those, still to be looked up in the provider's log")
+    held_for_a_person = serializers.IntegerField(help_text="Of those, not in the provider's log: held for a person")
+    reasons = UnknownReasonSerializer(many=True, help_text="Why the unknown rows are unknown")
+    resolved_found_at_provider = serializers.IntegerField(help_text="Found in the provider's log: sent")
+    resolved_sent_once_more = serializers.IntegerField(help_text="Not in the provider's log: sent once more")
 
 
 class CampaignTotalsSerializer(serializers.Serializer):
@@ -211,6 +229,7 @@ class CampaignTotalsSerializer(serializers.Serializer):
     reply_rate = serializers.FloatField()
     bounce_rate = serializers.FloatField()
     unsubscribe_rate = serializers.FloatField()
+    unknown_outcomes = UnknownOutcomesSerializer()
 
 
 class CampaignResultsPageSerializer(serializers.Serializer):

@@ -39,3 +39,11 @@ def start_due_campaigns() -> int:
 @shared_task(ignore_result=True)
 def reconcile_campaigns() -> dict:
     return services.campaigns_reconcile()
+
+
+@shared_task(ignore_result=True)
+def resolve_unknown_outcomes() -> dict:
+    """Ask the providers' logs about rows whose outcome is unknown (apps/campaigns/resolution.py)."""
+    from .resolution import campaigns_resolve_unknown  # here: this block stays apart from the others
+
+    return campaigns_resolve_unknown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass
@@ -37,6 +38,19 @@ class SendResult:
     error: str = ""
     # Not accepted, but certainly not sent either: worth trying again later.
     transient: bool = False
+
+
+@dataclass
+class ProviderRecord:
+    """One message as the provider's own log records it (SendGrid's Email Activity, Mailgun's events):
+    proof that the provider accepted it, whatever became of our copy of its answer."""
+
+    to: str
+    provider_message_id: str  # SendGrid's X-Message-Id; Mailgun's Message-Id of the message
+    status: str  # the provider's word: processed, delivered, accepted, ...
+    at: datetime | None = None  # when the provider logged it
+    # Our custom args as the log returns them (Mailgun's user-variables); SendGrid's list returns none.
+    custom_args: dict[str, str] = field(default_factory=dict)
 
 
 class EmailError(Exception):
@@ -104,3 +118,14 @@ class EmailProvider(abc.ABC):
                 )
                 break
         return results
+
+    # Whether find_messages can answer: a provider without a queryable log cannot resolve anything.
+    keeps_message_log: bool = False
+
+    def find_messages(
+        self, *, custom_args: dict[str, str], recipients: list[str], since: datetime, until: datetime
+    ) -> list[ProviderRecord]:
+        """The messages the provider's log holds for these recipients, sent with these custom args
+        between ``since`` and ``until``. Its logs lag: a message accepted a moment ago may be missing.
+        Raises TransientEmailError when the log cannot be read now (429, 5xx, unreachable)."""
+        raise NotImplementedError(f"{self.name} keeps no message log that can be queried")

@@ -3,6 +3,8 @@
 Each recipient's own subject, body, headers and custom variables travel in ``recipient-variables``
 and are referenced as ``%recipient.key%`` in the request; with recipient-variables present, Mailgun
 sends every ``to`` address a message of its own (no recipient sees the others).
+``find_messages`` reads the Events API (``GET /v3/{domain}/events``, ``paging.next`` pages) to learn
+whether Mailgun accepted a message whose answer we never got.
 The base URL comes from settings.MAILGUN_API_BASE_URL, so tests run against a fake on 127.0.0.1.
 """
 
@@ -10,16 +12,29 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 
 import requests
 from django.conf import settings
 
-from .base import EmailMessage, EmailProvider, PermanentEmailError, SendResult, TransientEmailError
+from .base import (
+    EmailMessage,
+    EmailProvider,
+    PermanentEmailError,
+    ProviderRecord,
+    SendResult,
+    TransientEmailError,
+)
 from .sendgrid import address
 
 logger = logging.getLogger(__name__)
 
 MAX_RECIPIENTS = 1000
+# Events API: at most 300 events per page; addresses per query, OR-ed in one recipient filter.
+EVENTS_LIMIT = 300
+EVENTS_RECIPIENTS_PER_QUERY = 50
+# A safety stop for a paging loop that would not end (each page is a request).
+EVENTS_MAX_PAGES = 200
 
 
 def _envelope_key(message: EmailMessage) -> tuple:
@@ -70,6 +85,67 @@ class MailgunProvider(EmailProvider):
             for index, result in zip(indexes, self._send_request(batch), strict=True):
                 results[index] = result
         return results  # type: ignore[return-value]
+
+    # -- the events log -----------------------------------------------------------------------------
+
+    keeps_message_log = True
+
+    def find_messages(self, *, custom_args, recipients, since, until) -> list[ProviderRecord]:
+        """``accepted`` events of these recipients in [since, until], oldest first, every page, kept
+        when their user-variables carry ``custom_args`` (the events API has no filter on them)."""
+        records: dict[str, ProviderRecord] = {}
+        unique = sorted({address(r)["email"].lower() for r in recipients})
+        for start in range(0, len(unique), EVENTS_RECIPIENTS_PER_QUERY):
+            group = unique[start : start + EVENTS_RECIPIENTS_PER_QUERY]
+            params: dict | None = {
+                "begin": f"{since.timestamp():.6f}",
+                "end": f"{until.timestamp():.6f}",
+                "ascending": "yes",
+                "limit": EVENTS_LIMIT,
+                "event": "accepted",
+                "recipient": " OR ".join(group),
+            }
+            url = f"{self.base_url}/{self.domain}/events"
+            for _ in range(EVENTS_MAX_PAGES):
+                page = self._events_page(url, params)
+                items = page.get("items") or []
+                if not items:
+                    break
+                for item in items:
+                    variables = item.get("user-variables") or {}
+                    if any(str(variables.get(k)) != str(v) for k, v in custom_args.items()):
+                        continue
+                    headers = (item.get("message") or {}).get("headers") or {}
+                    message_id = str(headers.get("message-id") or "").strip("<>")
+                    records[item.get("id") or f"{message_id}/{item.get('recipient')}"] = ProviderRecord(
+                        to=item.get("recipient", ""),
+                        provider_message_id=f"<{message_id}>" if message_id else "",
+                        status=item.get("event", ""),
+                        at=datetime.fromtimestamp(float(item["timestamp"]), UTC) if item.get("timestamp") else None,
+                        custom_args={k: str(v) for k, v in variables.items()},
+                    )
+                url, params = (page.get("paging") or {}).get("next"), None  # the next URL carries the query
+                if not url:
+                    break
+        return list(records.values())
+
+    def _events_page(self, url: str, params: dict | None) -> dict:
+        try:
+            response = self.session.get(url, params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise TransientEmailError(f"Mailgun events unreachable: {exc}") from exc
+        status = response.status_code
+        if status == 200:
+            return response.json()
+        reason = _reason(response)
+        if status == 429 or status >= 500:
+            retry_after = response.headers.get("Retry-After")
+            raise TransientEmailError(
+                f"Mailgun events error {status}: {reason}", retry_after=float(retry_after) if retry_after else None
+            )
+        raise PermanentEmailError(
+            f"Mailgun events refused the query ({status}): {reason}", affects_all=status in (401, 403)
+        )
 
     def _plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
         groups: dict[tuple, list[int]] = {}

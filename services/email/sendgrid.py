@@ -6,6 +6,9 @@ request's content is a placeholder and each personalization substitutes its own 
 (``substitutions``, at most 10,000 bytes per personalization; a larger body goes in a request of its
 own). An address may appear only once per request, so a repeated address starts a new request.
 
+``find_messages`` reads the Email Activity API (``GET /v3/messages?query=…``) to learn whether SendGrid
+has a message whose answer we never got.
+
 The host comes from settings.SENDGRID_API_HOST, so tests run this code against a fake on 127.0.0.1.
 """
 
@@ -18,6 +21,7 @@ import logging
 import re
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from email.utils import parseaddr
 
 import python_http_client.exceptions as sg_errors
@@ -25,7 +29,14 @@ from django.conf import settings
 from python_http_client.client import Response
 from sendgrid import SendGridAPIClient
 
-from .base import EmailMessage, EmailProvider, PermanentEmailError, SendResult, TransientEmailError
+from .base import (
+    EmailMessage,
+    EmailProvider,
+    PermanentEmailError,
+    ProviderRecord,
+    SendResult,
+    TransientEmailError,
+)
 
 logger = logging.getLogger(__name__)
 _sdk_logger = logging.getLogger("python_http_client.client")
@@ -36,6 +47,9 @@ MAX_SUBSTITUTION_BYTES = 10_000
 HTML_PLACEHOLDER = "-salesone-html-"
 TEXT_PLACEHOLDER = "-salesone-text-"
 _PERSONALIZATION_FIELD = re.compile(r"^personalizations\.(\d+)")
+# Email Activity: at most 1,000 messages per answer; addresses per query, to keep the URL short.
+ACTIVITY_LIMIT = 1000
+ACTIVITY_RECIPIENTS_PER_QUERY = 100
 
 
 def address(value: str) -> dict[str, str]:
@@ -76,6 +90,61 @@ class SendGridProvider(EmailProvider):
             for index, result in zip(indexes, self._send_request([messages[i] for i in indexes]), strict=True):
                 results[index] = result
         return results  # type: ignore[return-value]
+
+    # -- the Email Activity log ---------------------------------------------------------------------
+
+    keeps_message_log = True
+
+    def find_messages(self, *, custom_args, recipients, since, until) -> list[ProviderRecord]:
+        """Query the Email Activity API, ``ACTIVITY_RECIPIENTS_PER_QUERY`` addresses at a time.
+
+        The activity list has no cursor: answers are newest first (by ``last_event_time``) and at
+        most ``ACTIVITY_LIMIT`` long, so a full answer is followed by the same query ending at its
+        oldest event. SendGrid allows 6 of these requests a minute; its 429 is a TransientEmailError.
+        """
+        records: dict[str, ProviderRecord] = {}
+        unique = sorted({address(r)["email"].lower() for r in recipients})
+        for start in range(0, len(unique), ACTIVITY_RECIPIENTS_PER_QUERY):
+            group = unique[start : start + ACTIVITY_RECIPIENTS_PER_QUERY]
+            end = until
+            while True:
+                page = self._activity_page(activity_query(custom_args, group, since, end))
+                new = [m for m in page if m.get("msg_id") not in records]
+                for item in new:
+                    records[item["msg_id"]] = ProviderRecord(
+                        to=item.get("to_email", ""),
+                        # msg_id is the X-Message-Id the send answered, then ".filter…" per recipient.
+                        provider_message_id=str(item["msg_id"]).split(".", 1)[0],
+                        status=item.get("status", ""),
+                        at=_parse_time(item.get("last_event_time")),
+                    )
+                times = [t for t in (_parse_time(m.get("last_event_time")) for m in page) if t]
+                if len(page) < ACTIVITY_LIMIT or not new or not times:
+                    break
+                end = min(times)
+        return list(records.values())
+
+    def _activity_page(self, query: str) -> list[dict]:
+        try:
+            response = self.client.client.messages.get(
+                query_params={"query": query, "limit": ACTIVITY_LIMIT}, timeout=self.timeout
+            )
+        except sg_errors.HTTPError as exc:
+            status, reason = exc.status_code, _error_text(exc)
+            if status == 429:
+                retry_after = _header(exc.headers, "Retry-After")
+                raise TransientEmailError(
+                    f"SendGrid Email Activity rate limit (429): {reason}",
+                    retry_after=float(retry_after) if retry_after else None,
+                ) from exc
+            if status >= 500:
+                raise TransientEmailError(f"SendGrid Email Activity error {status}: {reason}") from exc
+            raise PermanentEmailError(
+                f"SendGrid Email Activity refused the query ({status}): {reason}", affects_all=status in (401, 403)
+            ) from exc
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as exc:
+            raise TransientEmailError(f"SendGrid Email Activity unreachable: {exc!r}") from exc
+        return json.loads(response.body or b"{}").get("messages") or []
 
     # -- request planning ---------------------------------------------------------------------------
 
@@ -219,6 +288,32 @@ class SendGridProvider(EmailProvider):
             SendResult(provider=self.name, accepted=False, error=f"SendGrid refused ({status}): {reason}")
             for _ in messages
         ]
+
+
+def _quote(value: str) -> str:
+    """A string literal of the Email Activity query language."""
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _timestamp(value: datetime) -> str:
+    return "TIMESTAMP " + _quote(value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def activity_query(custom_args: dict[str, str], recipients: list[str], since: datetime, until: datetime) -> str:
+    """``unique_args['k']="v" AND to_email IN ("a","b") AND last_event_time BETWEEN TIMESTAMP … AND …``"""
+    clauses = [f"unique_args['{key}']={_quote(value)}" for key, value in sorted(custom_args.items())]
+    clauses.append("to_email IN (" + ",".join(_quote(r) for r in recipients) + ")")
+    clauses.append(f"last_event_time BETWEEN {_timestamp(since)} AND {_timestamp(until)}")
+    return " AND ".join(clauses)
+
+
+def _parse_time(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _header(headers, name: str) -> str:

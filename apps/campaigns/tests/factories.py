@@ -2,7 +2,7 @@ import factory
 
 from apps.accounts.tests.factories import UserFactory
 from apps.campaigns.models import Campaign, CampaignTemplate
-from apps.leads.tests.factories import LeadFactory, LeadListFactory  # noqa: F401 — re-exported for tests
+from apps.leads.tests.factories import LeadFactory, LeadListFactory  # re-exported for tests
 
 
 class CampaignTemplateFactory(factory.django.DjangoModelFactory):
@@ -42,3 +42,55 @@ def write_recipients(campaign):
     from apps.campaigns.services import campaign_write_recipients
 
     return campaign_write_recipients(campaign_id=campaign.pk)
+
+
+# -- "outcome unknown" rows (apps/campaigns/resolution.py) ----------------------------------------
+
+
+def unknown_rows(campaign, count, *, provider="sendgrid", claimed_at=None, legacy=False, chunk=0):
+    """Rows a crash left unknown: claimed and handed to ``provider``, its answer never recorded.
+    ``legacy``: recorded as code before the 'unknown' status did (failed, retryable, the reason)."""
+    from django.utils import timezone
+
+    from apps.campaigns.models import CampaignLeadResult
+    from apps.campaigns.services import UNKNOWN_OUTCOME_REASON
+
+    claimed_at = claimed_at or timezone.now()
+    rows = []
+    for _ in range(count):
+        lead = LeadFactory(user=campaign.user)
+        rows.append(
+            CampaignLeadResult(
+                campaign=campaign,
+                lead=lead,
+                email=lead.email,
+                chunk=chunk,
+                status="failed" if legacy else "unknown",
+                retryable=legacy,
+                error_message=UNKNOWN_OUTCOME_REASON,
+                provider=provider,
+                claimed_at=claimed_at,
+            )
+        )
+    return CampaignLeadResult.objects.bulk_create(rows)
+
+
+def deliver(provider, campaign, rows):
+    """What the provider got from the worker that died: the rows' messages, with the custom args
+    (Mailgun ``v:`` variables) and Message-ID the send path gives them (apps/campaigns/sending.py)."""
+    from services.email import EmailMessage
+
+    return provider.send_batch(
+        [
+            EmailMessage(
+                to=row.email,
+                subject="(광고) 안녕하세요",
+                html="<p>본문</p>",
+                from_email="sales@salesone.kr",
+                custom_args={"campaign_id": str(campaign.pk), "result_id": str(row.pk)},
+                category="campaign",
+                message_id=f"<{row.pk}@salesone.kr>",
+            )
+            for row in rows
+        ]
+    )

@@ -37,6 +37,16 @@ EMAIL_PROVIDER_RATE_LIMITS = json.loads(
 PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN = env_int("PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN", 500)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 
+# "Outcome unknown" rows are resolved by asking the provider's log (apps/campaigns/resolution.py).
+# Not found this many seconds after the send (the logs lag), a row is either held for a person
+# ("hold") or sent once more ("resend"); campaigns are looked at this many hours after their last
+# progress (the providers keep their logs about three days).
+CAMPAIGN_UNKNOWN_SETTLE_SECONDS = env_int("CAMPAIGN_UNKNOWN_SETTLE_SECONDS", 15 * 60)
+CAMPAIGN_UNKNOWN_NOT_FOUND = env_str("CAMPAIGN_UNKNOWN_NOT_FOUND", "hold")
+if CAMPAIGN_UNKNOWN_NOT_FOUND not in ("hold", "resend"):
+    raise ValueError(f'CAMPAIGN_UNKNOWN_NOT_FOUND must be "hold" or "resend", not {CAMPAIGN_UNKNOWN_NOT_FOUND!r}')
+CAMPAIGN_UNKNOWN_RESOLVE_HOURS = env_int("CAMPAIGN_UNKNOWN_RESOLVE_HOURS", 72)
+
 BEAT_SCHEDULE = {
     "campaigns-start-scheduled": {
         "task": "apps.campaigns.tasks.start_due_campaigns",
@@ -45,5 +55,10 @@ BEAT_SCHEDULE = {
     "campaigns-reconcile": {
         "task": "apps.campaigns.tasks.reconcile_campaigns",
         "schedule": timedelta(seconds=CAMPAIGN_RECONCILE_SECONDS),
+    },
+    "campaigns-resolve-unknown": {
+        "task": "apps.campaigns.tasks.resolve_unknown_outcomes",
+        # SendGrid's Email Activity API allows 6 requests a minute.
+        "schedule": timedelta(seconds=60),
     },
 }

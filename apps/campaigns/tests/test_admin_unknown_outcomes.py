@@ -1,0 +1,37 @@
+"""The campaign's admin page says how many rows are unknown, why, and what asking the provider
+resolved; the result rows can be filtered by their resolution."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.campaigns.tasks import resolve_unknown_outcomes
+from services.email.sendgrid import SendGridProvider
+
+from .factories import CampaignFactory, deliver, unknown_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_shows_unknown_rows_their_reason_and_resolutions(client, admin_user, user, fake_sendgrid):
+    sent_at = timezone.now() - timedelta(minutes=1)
+    campaign = CampaignFactory(user=user, status="completed", last_progress_at=sent_at)
+    rows = unknown_rows(campaign, 3, claimed_at=sent_at)
+    rows[2].error_message = "Outcome unknown: SendGrid did not answer after the request was sent: timeout"
+    rows[2].save()
+    deliver(SendGridProvider(), campaign, rows[:1])
+    resolve_unknown_outcomes()
+
+    client.force_login(admin_user)
+    page = client.get(f"/admin/campaigns/campaign/{campaign.pk}/change/").content.decode()
+    assert "2 unknown now (2 to be looked up in the provider&#x27;s log, 0 held for a person); resolved: " in page
+    assert "1 found in the provider&#x27;s log, 0 sent once more." in page
+    assert "1 × Outcome unknown after a worker crash" in page
+    assert "1 × Outcome unknown: SendGrid did not answer after the request was sent: timeout" in page
+
+    listing = client.get(
+        f"/admin/campaigns/campaignleadresult/?resolution__exact=found&campaign__id__exact={campaign.pk}"
+    )
+    assert listing.status_code == 200
+    assert rows[0].email in listing.content.decode() and rows[1].email not in listing.content.decode()
