@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "apps.tracking",
     "apps.workflows",
     "apps.tasks",
+    "apps.deliverability",
 ]
 
 MIDDLEWARE = [
