@@ -59,9 +59,9 @@ class SpamCheckView(APIView):
         if data.get("template_id"):
             template = CampaignTemplate.objects.filter(pk=data["template_id"], user=request.user).first()
             if template is None:
-                raise serializers.ValidationError({"template_id": "No template of yours has this id."})
+                raise serializers.ValidationError({"template_id": ["No template of yours has this id."]})
             if data.get("lead_id") and not Lead.objects.filter(pk=data["lead_id"], user=request.user).exists():
-                raise serializers.ValidationError({"lead_id": "No lead of yours has this id."})
+                raise serializers.ValidationError({"lead_id": ["No lead of yours has this id."]})
             try:
                 report = services.spam_check_template(
                     template=template,
