@@ -34,7 +34,9 @@ class SenderDomainViewSet(viewsets.ReadOnlyModelViewSet):
         sender_domain = services.sender_domain_check(sender_domain=self.get_object())
         return Response(self.get_serializer(sender_domain).data)
 
-    @extend_schema(request=None, responses={200: SenderDomainSerializer(many=True)})
+    @extend_schema(
+        request=None, responses={200: SenderDomainSerializer(many=True)}, operation_id="sender_domains_check_all"
+    )
     @action(detail=False, methods=["post"], url_path="check")
     def check_all(self, request):
         """Add the domains the settings send from, and check every domain now."""
