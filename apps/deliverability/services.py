@@ -27,6 +27,20 @@ PROVIDERS = ("sendgrid", "mailgun")
 # The SPF mechanism each provider documents for the domains it sends for.
 SPF_INCLUDES = {"sendgrid": "include:sendgrid.net", "mailgun": "include:mailgun.org"}
 SEVERITY = [CheckStatus.PASS, CheckStatus.WARNING, CheckStatus.ERROR, CheckStatus.FAIL]
+CHECK_FIELDS = [
+    "checked_at",
+    "status",
+    "spf_status",
+    "spf_record",
+    "dkim_status",
+    "dkim_records",
+    "dmarc_status",
+    "dmarc_record",
+    "dmarc_policy",
+    "fixes",
+    "warnings",
+    "sent_last_day",
+]
 
 
 @dataclass
@@ -218,7 +232,8 @@ def sender_domain_check(*, sender_domain: SenderDomain, now: datetime | None = N
     sender_domain.status = _worst(
         spf.status, dkim.status, dmarc.status, CheckStatus.WARNING if volume_warnings else CheckStatus.PASS
     )
-    sender_domain.save()
+    # Only the check's own fields: the complaint-rate job writes the others concurrently.
+    sender_domain.save(update_fields=[*CHECK_FIELDS, "updated_at"])
     return sender_domain
 
 

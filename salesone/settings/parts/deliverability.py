@@ -41,4 +41,3 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
     },
 }
-TASK_ROUTES = {"apps.deliverability.tasks.*": {"queue": "default"}}
