@@ -31,6 +31,9 @@ run: migrate
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(VENV)/bin/honcho start -f Procfile
 
+# The spam check asks the spamd the Procfile starts (when installed; otherwise it says it is unavailable).
+run: export SPAMD_URL ?= spamd://127.0.0.1:7830
+
 test: venv
 	$(VENV)/bin/pytest
 

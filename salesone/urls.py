@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/", include("apps.tracking.urls")),
     path("api/", include("apps.workflows.urls")),
     path("api/", include("apps.tasks.urls")),
+    path("api/", include("apps.deliverability.urls")),
 ]
 # MEDIA_ROOT is never served as-is: uploaded files are downloaded through endpoints that check
 # the owner's token.

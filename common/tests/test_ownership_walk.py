@@ -15,6 +15,8 @@ from conftest import client_for
 
 # Resources every authenticated user shares on purpose (documented in README "Ownership").
 SHARED_PREFIXES = ("api/products/", "api/salesone-leads/", "api/workflows/node-types/", "api/workflows/templates/")
+# The platform's sending domains (DNS health, complaint rate) are the same for every user.
+SHARED_PREFIXES += ("api/sender-domains/",)
 # Routes that are not reached with a JWT at all (signed links, provider webhooks, triggers).
 UNAUTHENTICATED_PREFIXES = ("api/webhooks/", "api/t/")
 

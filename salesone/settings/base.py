@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "apps.tracking",
     "apps.workflows",
     "apps.tasks",
+    "apps.deliverability",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,8 @@ SPECTACULAR_SETTINGS = {
     # settings parts add their apps' entries). common/tests/test_schema.py fails on any warning.
     "ENUM_NAME_OVERRIDES": {"ImportJobStatusEnum": "apps.salesone_leads.models.ImportJob.Status"},
 }
+# Deliverability: the SPF, DKIM, DMARC and overall verdicts of a sender domain share one choice set.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DeliverabilityCheckStatusEnum"] = "apps.deliverability.models.CheckStatus"
 
 # Celery: broker and results on Redis, JSON only, acks after the task ran so a crash redelivers it.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)

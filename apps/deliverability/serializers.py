@@ -1,0 +1,101 @@
+"""Wire shapes: a sender domain with its DNS verdicts and complaint rate; the spam-check request/report."""
+
+import datetime
+
+from django.db import models
+from rest_framework import serializers
+
+from .models import ComplaintPause, SenderDomain
+
+
+class _UTCDateTimeField(serializers.DateTimeField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default_timezone", datetime.UTC)
+        super().__init__(*args, **kwargs)
+
+
+class _UTCModelSerializer(serializers.ModelSerializer):
+    """Model datetimes in UTC on the wire. REST_FRAMEWORK's DATETIME_FORMAT ends in a literal Z while
+    TIME_ZONE is Asia/Seoul (the api branch fixes that for the whole API; then this class can go)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: _UTCDateTimeField,
+    }
+
+
+class ComplaintPauseSerializer(_UTCModelSerializer):
+    campaign_name = serializers.CharField(source="campaign.name", read_only=True)
+    paused_at = _UTCDateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = ComplaintPause
+        fields = ["campaign", "campaign_name", "paused_at", "complaint_rate", "complaint_count", "complaint_sent"]
+
+
+class SenderDomainSerializer(_UTCModelSerializer):
+    paused_campaigns = ComplaintPauseSerializer(source="pauses", many=True, read_only=True)
+
+    class Meta:
+        model = SenderDomain
+        fields = [
+            "id",
+            "domain",
+            "providers",
+            "status",
+            "checked_at",
+            "fixes",
+            "warnings",
+            "spf_status",
+            "spf_record",
+            "dkim_status",
+            "dkim_records",
+            "dmarc_status",
+            "dmarc_record",
+            "dmarc_policy",
+            "sent_last_day",
+            "complaint_rate",
+            "complaint_count",
+            "complaint_sent",
+            "complaint_level",
+            "complaint_rate_updated_at",
+            "paused_campaigns",
+        ]
+        read_only_fields = fields
+
+
+class SpamCheckRequestSerializer(serializers.Serializer):
+    subject = serializers.CharField(required=False, max_length=998)
+    html = serializers.CharField(required=False)
+    text = serializers.CharField(required=False, allow_blank=True)
+    template_id = serializers.UUIDField(required=False, help_text="A template of yours, rendered as the preview does")
+    lead_id = serializers.UUIDField(required=False, help_text="With template_id: render for this lead of yours")
+    is_advertising = serializers.BooleanField(default=True, help_text='With template_id: add "(광고)" and the footer')
+
+    def validate(self, attrs):
+        if attrs.get("template_id"):
+            if attrs.get("subject") or attrs.get("html"):
+                raise serializers.ValidationError("Send either template_id or subject and html, not both.")
+        elif not (attrs.get("subject") and attrs.get("html")):
+            raise serializers.ValidationError("Send subject and html, or template_id.")
+        elif attrs.get("lead_id"):
+            raise serializers.ValidationError({"lead_id": "lead_id goes with template_id."})
+        return attrs
+
+
+class SpamRuleSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    score = serializers.FloatField()
+    description = serializers.CharField()
+
+
+class SpamReportSerializer(serializers.Serializer):
+    available = serializers.BooleanField(help_text="False: no spam daemon answered; no score is given")
+    score = serializers.FloatField(allow_null=True)
+    threshold = serializers.FloatField(allow_null=True, help_text="SpamAssassin's spam threshold")
+    is_spam = serializers.BooleanField(allow_null=True)
+    rules = SpamRuleSerializer(many=True)
+    detail = serializers.CharField(help_text="Why the check is unavailable, or empty")
+    max_score_advertising = serializers.FloatField(
+        allow_null=True, help_text="Advertising campaigns above this score do not start (null: no limit)"
+    )
