@@ -1,39 +1,22 @@
 """Wire shapes: a sender domain with its DNS verdicts and complaint rate; the spam-check request/report."""
 
-import datetime
-
-from django.db import models
 from rest_framework import serializers
+
+from common.serializers import DateTimeField, ModelSerializer
 
 from .models import ComplaintPause, SenderDomain
 
 
-class _UTCDateTimeField(serializers.DateTimeField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("default_timezone", datetime.UTC)
-        super().__init__(*args, **kwargs)
-
-
-class _UTCModelSerializer(serializers.ModelSerializer):
-    """Model datetimes in UTC on the wire. REST_FRAMEWORK's DATETIME_FORMAT ends in a literal Z while
-    TIME_ZONE is Asia/Seoul (the api branch fixes that for the whole API; then this class can go)."""
-
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.DateTimeField: _UTCDateTimeField,
-    }
-
-
-class ComplaintPauseSerializer(_UTCModelSerializer):
+class ComplaintPauseSerializer(ModelSerializer):
     campaign_name = serializers.CharField(source="campaign.name", read_only=True)
-    paused_at = _UTCDateTimeField(source="created_at", read_only=True)
+    paused_at = DateTimeField(source="created_at", read_only=True)
 
     class Meta:
         model = ComplaintPause
         fields = ["campaign", "campaign_name", "paused_at", "complaint_rate", "complaint_count", "complaint_sent"]
 
 
-class SenderDomainSerializer(_UTCModelSerializer):
+class SenderDomainSerializer(ModelSerializer):
     paused_campaigns = ComplaintPauseSerializer(source="pauses", many=True, read_only=True)
 
     class Meta:

@@ -1,8 +1,9 @@
 """E-mail delivery through the providers named in settings.EMAIL_PROVIDERS, in order.
 
 ``send_email`` tries each provider in turn and falls back to the next on a transient failure
-(an outage); a permanent failure is final. Campaigns use the providers' batch APIs directly through
-``get_providers``.
+(an outage) that certainly did not deliver; a permanent failure is final, and so is an unknown
+outcome (the request left us and no answer came back): another provider would send a second copy.
+Campaigns use the providers' batch APIs directly through ``get_providers``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def send_email(message: EmailMessage) -> SendResult:
         try:
             return provider.send(message)
         except TransientEmailError as exc:
+            if exc.outcome_unknown:
+                raise  # the provider may have it: neither the next provider nor a retry may send it again
             logger.warning("provider %s failed transiently, trying the next: %s", provider.name, exc)
             last_error = exc
     raise last_error or TransientEmailError("No e-mail provider is configured (EMAIL_PROVIDERS is empty).")

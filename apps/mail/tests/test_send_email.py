@@ -2,6 +2,7 @@
 each real API takes them, a refusal that is final, and the development outbox."""
 
 import base64
+import time
 
 import pytest
 
@@ -82,3 +83,20 @@ def test_outbox_keeps_the_message_and_describes_the_attachment(settings):
     assert stored.message_id == "<quote-1@salesone.kr>" and stored.to_email == "kim@repurehc.com"
     assert stored.attachments == [{"filename": "견적서_2026-12.pdf", "mimetype": "application/pdf", "size": len(PDF)}]
     assert stored.text.startswith("강윤구 대표님") and stored.category == "quote"
+
+
+def test_an_unknown_outcome_is_not_sent_again_by_the_next_provider(fake_sendgrid, fake_mailgun, settings):
+    """SendGrid received the message but its answer never came (read timeout): it may deliver it, so
+    Mailgun must not send a second copy."""
+    settings.EMAIL_PROVIDERS = ["sendgrid", "mailgun"]
+    settings.EMAIL_HTTP_TIMEOUT = 0.3
+    fake_sendgrid.latency = 1.0
+
+    with pytest.raises(TransientEmailError) as raised:
+        send_email(_message())
+    assert raised.value.outcome_unknown
+    deadline = time.monotonic() + 5
+    while not fake_sendgrid.recipients() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the fake answers (too late) after its latency
+    assert fake_sendgrid.recipients() == ["kim@repurehc.com"]
+    assert fake_mailgun.request_count == 0
