@@ -158,6 +158,10 @@ class CampaignStartSerializer(serializers.Serializer):
 
 class CampaignLeadResultSerializer(ModelSerializer):
     lead_name = serializers.CharField(source="lead.name", read_only=True, default=None, allow_null=True)
+    # Empty until an unknown outcome is resolved (a read-only model field loses allow_blank).
+    resolution = serializers.ChoiceField(
+        choices=CampaignLeadResult.Resolution.choices, read_only=True, allow_blank=True
+    )
 
     class Meta:
         model = CampaignLeadResult

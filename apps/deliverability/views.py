@@ -37,7 +37,7 @@ class SenderDomainViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         request=None, responses={200: SenderDomainSerializer(many=True)}, operation_id="sender_domains_check_all"
     )
-    @action(detail=False, methods=["post"], url_path="check")
+    @action(detail=False, methods=["post"], url_path="check", pagination_class=None)  # every domain, one list
     def check_all(self, request):
         """Add the domains the settings send from, and check every domain now."""
         services.sender_domains_check_all()

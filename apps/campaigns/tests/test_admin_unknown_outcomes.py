@@ -27,7 +27,7 @@ def test_admin_shows_unknown_rows_their_reason_and_resolutions(client, admin_use
     page = client.get(f"/admin/campaigns/campaign/{campaign.pk}/change/").content.decode()
     assert "2 unknown now (2 to be looked up in the provider&#x27;s log, 0 held for a person); resolved: " in page
     assert "1 found in the provider&#x27;s log, 0 sent once more." in page
-    assert "1 × Outcome unknown after a worker crash" in page
+    assert "1 × Outcome unknown: the worker sending this e-mail stopped (crashed or was killed)" in page
     assert "1 × Outcome unknown: SendGrid did not answer after the request was sent: timeout" in page
 
     listing = client.get(

@@ -1,7 +1,8 @@
 """The short chaos check: ``manage.py chaos_send``'s own PostgreSQL and Redis, real workers and the
-fake SendGrid; the worker's process group is SIGKILLed twice mid-send. No lead is e-mailed twice or
-forgotten, and every row the kills left unknown that SendGrid did accept is resolved to sent through
-its Email Activity log (the rest of the issue's bar needs the sending branch's work)."""
+fake SendGrid; the worker's process group is SIGKILLed twice mid-send, with the re-send setting on.
+Every row the kills left unknown that SendGrid did accept is resolved to sent through its Email
+Activity log, the others (the worker died before its request left) are sent once more: every lead
+holds exactly one e-mail."""
 
 import pytest
 
@@ -23,7 +24,7 @@ def test_worker_killed_twice_mid_send_unknown_rows_resolved_through_the_log():
         beat_seconds=2,
         settle=10,
         log_lag=1,
-        resend=False,
+        resend=True,
         timeout=180,
     )
     summary = table([result])
@@ -35,4 +36,6 @@ def test_worker_killed_twice_mid_send_unknown_rows_resolved_through_the_log():
     assert result.unknown_delivered > 0, summary
     assert result.resolved_found == result.unknown_delivered, summary
     assert result.unresolved_delivered == 0, summary
+    assert result.resent == result.unknown - result.unknown_delivered, summary
+    assert result.still_unknown == 0, summary
     assert result.status == "completed", summary

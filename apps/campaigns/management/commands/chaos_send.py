@@ -455,7 +455,9 @@ class Command(BaseCommand):
         parser.add_argument("--lease", type=int, default=60, help="CAMPAIGN_SEND_LEASE_SECONDS")
         parser.add_argument("--at", default="0.2,0.6", help="fractions of the messages at which to inject")
         parser.add_argument("--concurrency", type=int, default=4)
-        parser.add_argument("--beat-seconds", type=float, default=60.0, help="how often the beat jobs run")
+        parser.add_argument(
+            "--beat-seconds", type=float, default=15.0, help="how often the beat jobs run (CAMPAIGN_RECONCILE_SECONDS)"
+        )
         parser.add_argument("--settle", type=int, default=60, help="CAMPAIGN_UNKNOWN_SETTLE_SECONDS")
         parser.add_argument("--log-lag", type=float, default=5.0, help="seconds before the fake's log shows a message")
         parser.add_argument("--resend", action="store_true", help="CAMPAIGN_UNKNOWN_NOT_FOUND=resend")
