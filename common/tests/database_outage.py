@@ -1,6 +1,6 @@
 """A real PostgreSQL outage for worker tests, on the test database only: every other session of it
 is terminated and new ones are refused until ``database_up()`` — the shortest honest variant of
-`pg_ctl stop -m immediate` on the shared server (manage.py bench_campaign_outage stops a server of
+`pg_ctl stop -m immediate` on the shared server (manage.py chaos_send stops a server of
 its own). The test's own connection stays: it plays the beat and reads the results."""
 
 import psycopg
