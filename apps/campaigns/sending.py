@@ -532,8 +532,7 @@ def _send_by_request(provider: EmailProvider, messages: list[EmailMessage]) -> t
     that, the accepted answers are kept; the failing request's rows are None when the provider may
     have them (outcome unknown), and the rows not yet requested come back transient (sent later).
     Returns the results and the error's text."""
-    plan = getattr(provider, "_plan_requests", None)
-    groups = plan(messages) if plan is not None and len(messages) > 1 else [list(range(len(messages)))]
+    groups = provider.plan_requests(messages) if len(messages) > 1 else [list(range(len(messages)))]
     if len(groups) == 1:
         return provider.send_batch(messages), ""
     results: list[SendResult | None] = [None] * len(messages)

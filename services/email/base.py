@@ -94,6 +94,11 @@ class EmailProvider(abc.ABC):
     # The most messages one call of send_batch hands to the provider at once.
     max_batch_size: int = 1000
 
+    def plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
+        """How ``send_batch`` splits ``messages`` into provider requests (lists of indexes), so that a
+        caller can tell which request an error belongs to. By default all of them form one."""
+        return [list(range(len(messages)))]
+
     def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
         """Send many; providers with batch APIs override this. One result per message, in order.
 

@@ -80,7 +80,7 @@ class MailgunProvider(EmailProvider):
 
     def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
         results: list[SendResult | None] = [None] * len(messages)
-        for indexes in self._plan_requests(messages):
+        for indexes in self.plan_requests(messages):
             batch = [messages[i] for i in indexes]
             for index, result in zip(indexes, self._send_request(batch), strict=True):
                 results[index] = result
@@ -147,7 +147,7 @@ class MailgunProvider(EmailProvider):
             f"Mailgun events refused the query ({status}): {reason}", affects_all=status in (401, 403)
         )
 
-    def _plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
+    def plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
         groups: dict[tuple, list[int]] = {}
         for index, message in enumerate(messages):
             groups.setdefault(_envelope_key(message), []).append(index)

@@ -86,7 +86,7 @@ class SendGridProvider(EmailProvider):
 
     def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
         results: list[SendResult | None] = [None] * len(messages)
-        for indexes in self._plan_requests(messages):
+        for indexes in self.plan_requests(messages):
             for index, result in zip(indexes, self._send_request([messages[i] for i in indexes]), strict=True):
                 results[index] = result
         return results  # type: ignore[return-value]
@@ -148,7 +148,7 @@ class SendGridProvider(EmailProvider):
 
     # -- request planning ---------------------------------------------------------------------------
 
-    def _plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
+    def plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
         """Group message indexes into requests: same envelope, ≤1,000, each address once."""
         groups: dict[tuple, list[int]] = {}
         for index, message in enumerate(messages):
