@@ -306,15 +306,15 @@ def _score(result: FaultResult, fake: FakeSendGrid, report: dict, final: dict, r
     got = {m.to.lower() for m in messages}
     result.never_sent = sum(1 for email in report["emails"] if email.lower() not in got)
     unknown = report["unknown"]  # {result id: [resolution, resolved_at (epoch seconds) or None]}
+
     # What the provider had of the attempt that became unknown: messages accepted before the row
     # was resolved. A row sent once more is accepted again after that; counting that message would
     # call a row that never left "delivered, not resolved", and hide which attempt got through.
-    first_attempt = [
-        m
-        for m in messages
-        if m.custom_args.get("result_id") in unknown
-        and (unknown[m.custom_args["result_id"]][1] is None or m.accepted_at < unknown[m.custom_args["result_id"]][1])
-    ]
+    def of_first_attempt(message) -> bool:
+        row = message.custom_args.get("result_id")
+        return row in unknown and (unknown[row][1] is None or message.accepted_at < unknown[row][1])
+
+    first_attempt = [m for m in messages if of_first_attempt(m)]
     delivered = {m.custom_args["result_id"] for m in first_attempt}
     answered = {m.custom_args["result_id"] for m in first_attempt if m.answered}
     resolutions = {row: resolution for row, (resolution, _at) in unknown.items()}
