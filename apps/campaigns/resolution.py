@@ -6,7 +6,7 @@ Activity, Mailgun's events) with what we sent: the campaign id in the custom arg
 the recipient, and the time since the claim; a Mailgun event names our result id too.
 
 - Found: the row is sent, with the provider's id (``resolution = found``).
-- Not found ``CAMPAIGN_UNKNOWN_SETTLE_SECONDS`` after the send (the logs lag), per
+- Not found ``CAMPAIGN_UNKNOWN_SETTLE_SECONDS`` after the row became unknown (the logs lag), per
   ``CAMPAIGN_UNKNOWN_NOT_FOUND``: ``hold`` keeps it unknown for a person (``held``), ``resend`` puts it
   back to pending and the campaign sends it once more (``resent``). A row no log could be asked
   about is held whatever the setting: sending it again blind could e-mail the lead twice.
@@ -92,8 +92,17 @@ def campaign_awaiting_rows(*, campaign_id) -> list[CampaignLeadResult]:
 
 
 def _sent_at(row: CampaignLeadResult) -> datetime:
-    """When the request went out, about: the claim (the send follows it within a chunk's time)."""
+    """The earliest the request can have gone out: the claim. The log is asked from here."""
     return row.claimed_at or row.updated_at
+
+
+def _unknown_since(row: CampaignLeadResult) -> datetime:
+    """The latest the request can have gone out: when the row became unknown (its worker records
+    that after the call; the reconcile job after the lease, when the worker's chunk is over). The
+    settle window runs from here: a chunk's request can leave minutes after the claim (its copy
+    generated first, a rate-limit wait), and a window counted from the claim would give up on a
+    lagging log early and send the lead a second e-mail."""
+    return max(row.updated_at, _sent_at(row))
 
 
 def _ask(provider: EmailProvider, campaign_id, rows: list[CampaignLeadResult], now) -> dict:
@@ -148,7 +157,7 @@ def campaign_resolve_unknown(*, campaign: Campaign, now: datetime | None = None)
                 name, record = found[row.pk]
                 report.found += _settle_found(row, name, record, now)
                 continue
-            if now - _sent_at(row) < settle:
+            if now - _unknown_since(row) < settle:
                 report.awaiting += 1
                 continue
             wanted = {row.provider} if row.provider else set(providers)

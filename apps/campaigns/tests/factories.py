@@ -72,7 +72,12 @@ def unknown_rows(campaign, count, *, provider="sendgrid", claimed_at=None, legac
                 claimed_at=claimed_at,
             )
         )
-    return CampaignLeadResult.objects.bulk_create(rows)
+    rows = CampaignLeadResult.objects.bulk_create(rows)
+    # Unknown since the claim (updated_at is auto_now): the resolver's settle window runs from it.
+    CampaignLeadResult.objects.filter(pk__in=[row.pk for row in rows]).update(updated_at=claimed_at)
+    for row in rows:
+        row.updated_at = claimed_at
+    return rows
 
 
 def deliver(provider, campaign, rows):

@@ -38,7 +38,7 @@ PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN = env_int("PERSONALIZATION_MAX_CALLS_PER_
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 
 # "Outcome unknown" rows are resolved by asking the provider's log (apps/campaigns/resolution.py).
-# Not found this many seconds after the send (the logs lag), a row is either held for a person
+# Not found this many seconds after the row became unknown (the logs lag), a row is either held for a person
 # ("hold") or sent once more ("resend"); campaigns are looked at this many hours after their last
 # progress (the providers keep their logs about three days).
 CAMPAIGN_UNKNOWN_SETTLE_SECONDS = env_int("CAMPAIGN_UNKNOWN_SETTLE_SECONDS", 15 * 60)

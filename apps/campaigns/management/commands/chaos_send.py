@@ -259,13 +259,18 @@ def run_fault(
         last_back = None
         deadline = time.monotonic() + timeout
         for fraction in at:
-            while fake.received_count < fraction * leads and time.monotonic() < deadline:
+            # Past the mark, and with a request at the provider that it will accept although its
+            # worker dies: every fault leaves rows the provider has and the worker never recorded
+            # (the case the resolver must find in the log), not only, by chance, rows never sent.
+            while (fake.received_count < fraction * leads or not fake.in_flight) and time.monotonic() < deadline:
                 if beat.process.poll() is not None:
                     break
-                time.sleep(0.02)
+                time.sleep(0.005)
             if fake.received_count < fraction * leads:
                 result.notes.append(f"the {fraction:.0%} mark was never reached")
                 break
+            if not fake.in_flight:
+                result.notes.append(f"no request was at the provider at the {fraction:.0%} fault")
             if fake.received_count >= leads:
                 result.notes.append(f"the {fraction:.0%} fault came after the last message")
             result.injected_at.append(fake.received_count)
@@ -298,18 +303,28 @@ def _score(result: FaultResult, fake: FakeSendGrid, report: dict, final: dict, r
     messages = list(fake.messages)
     result.received = len(messages)
     result.duplicates = sum(n - 1 for n in fake.duplicates().values())
-    delivered = {m.custom_args.get("result_id") for m in messages}
-    answered = {m.custom_args.get("result_id") for m in messages if m.answered}
     got = {m.to.lower() for m in messages}
     result.never_sent = sum(1 for email in report["emails"] if email.lower() not in got)
-    unknown = report["unknown"]  # {result id: resolution}
+    unknown = report["unknown"]  # {result id: [resolution, resolved_at (epoch seconds) or None]}
+
+    # What the provider had of the attempt that became unknown: messages accepted before the row
+    # was resolved. A row sent once more is accepted again after that; counting that message would
+    # call a row that never left "delivered, not resolved", and hide which attempt got through.
+    def of_first_attempt(message) -> bool:
+        row = message.custom_args.get("result_id")
+        return row in unknown and (unknown[row][1] is None or message.accepted_at < unknown[row][1])
+
+    first_attempt = [m for m in messages if of_first_attempt(m)]
+    delivered = {m.custom_args["result_id"] for m in first_attempt}
+    answered = {m.custom_args["result_id"] for m in first_attempt if m.answered}
+    resolutions = {row: resolution for row, (resolution, _at) in unknown.items()}
     result.unknown = len(unknown)
-    result.unknown_answered = sum(1 for row in unknown if row in answered)
-    result.unknown_delivered = sum(1 for row in unknown if row in delivered)
-    result.resolved_found = sum(1 for resolution in unknown.values() if resolution == "found")
-    result.unresolved_delivered = sum(1 for row, res in unknown.items() if row in delivered and res != "found")
-    result.held = sum(1 for resolution in unknown.values() if resolution == "held")
-    result.resent = sum(1 for resolution in unknown.values() if resolution == "resent")
+    result.unknown_answered = len(answered)
+    result.unknown_delivered = len(delivered)
+    result.resolved_found = sum(1 for resolution in resolutions.values() if resolution == "found")
+    result.unresolved_delivered = sum(1 for row in delivered if resolutions[row] != "found")
+    result.held = sum(1 for resolution in resolutions.values() if resolution == "held")
+    result.resent = sum(1 for resolution in resolutions.values() if resolution == "resent")
     result.still_unknown = report["still_unknown"]
     result.status = report["status"]
     if report["completed_at"] is not None:
@@ -437,7 +452,10 @@ def driver_report(options) -> None:
             "status": campaign.status,
             "completed_at": campaign.completed_at.timestamp() if campaign.completed_at else None,
             "emails": list(Lead.objects.filter(user=campaign.user).values_list("email", flat=True)),
-            "unknown": {str(pk): resolution for pk, resolution in ever_unknown.values_list("pk", "resolution")},
+            "unknown": {
+                str(pk): [resolution, resolved_at.timestamp() if resolved_at else None]
+                for pk, resolution, resolved_at in ever_unknown.values_list("pk", "resolution", "resolved_at")
+            },
             "still_unknown": rows.filter(UNKNOWN_OUTCOME).count(),
         }
     )
