@@ -22,7 +22,9 @@ def demo_get_or_create(model, *, defaults: dict | None = None, **lookup):
     """(object, created): the oldest object matching ``lookup``, or a new one made from lookup and
     defaults. An existing object is left as it is: what a user changed in it stays changed, and a
     user's object with the same name is never a second match that fails the seed."""
-    existing = model.objects.filter(**lookup).order_by("pk").first()
+    # Oldest first: most primary keys are random UUIDs, so created_at decides where the model has it.
+    ordering = ("created_at", "pk") if any(f.name == "created_at" for f in model._meta.fields) else ("pk",)
+    existing = model.objects.filter(**lookup).order_by(*ordering).first()
     if existing is not None:
         return existing, False
     return model.objects.create(**{**(defaults or {}), **lookup}), True
