@@ -10,6 +10,10 @@ class CampaignTemplate(BaseModel):
     name = models.CharField(max_length=200)
     title = models.CharField(max_length=500, help_text="Jinja2 template of the subject")
     body = models.TextField(help_text="Jinja2 template of the HTML body (autoescaped)")
+    # Empty: the text/plain part is made from the rendered HTML (common/email_content.py).
+    text_body = models.TextField(
+        blank=True, default="", help_text="Jinja2 template of the text/plain part; empty: made from the HTML body"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="campaign_templates")
 
     def __str__(self) -> str:

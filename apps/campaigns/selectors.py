@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 
 from apps.leads.models import Lead
 from apps.tracking.links import unsubscribe_url
+from common.email_content import html_document, html_to_text
 
 from .models import Campaign, CampaignLeadResult
 from .rendering import (
@@ -16,6 +17,7 @@ from .rendering import (
     RenderedMessage,
     SenderInfo,
     advertising_footer,
+    advertising_footer_text,
     advertising_subject,
     company_from_row,
     insert_before_body_end,
@@ -159,16 +161,18 @@ def campaign_template_preview(
         else:
             context[key] = value
     context["lead"] = context["company"]
-    rendered: RenderedMessage = render(template.title, template.body, context)
-    subject, html = rendered.subject, rendered.html
+    rendered: RenderedMessage = render(template.title, template.body, context, template.text_body)
+    subject = advertising_subject(rendered.subject) if is_advertising else rendered.subject
+    html = html_document(rendered.html, subject)
+    text = rendered.text or html_to_text(rendered.html)
     if is_advertising:
-        subject = advertising_subject(subject)
-        html = insert_before_body_end(
-            html, advertising_footer(sender=sender, unsubscribe_link=unsubscribe_url(PREVIEW_RESULT_ID))
-        )
+        unsubscribe = unsubscribe_url(PREVIEW_RESULT_ID)
+        html = insert_before_body_end(html, advertising_footer(sender=sender, unsubscribe_link=unsubscribe))
+        text += advertising_footer_text(sender=sender, unsubscribe_link=unsubscribe)
     return {
         "subject": subject,
         "html": html,
+        "text": text,
         "missing_variables": missing_variables([template.title, template.body], context),
         "source": source,
         "lead_id": lead_id,

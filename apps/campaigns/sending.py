@@ -33,6 +33,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from apps.tracking.links import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
+from common.email_content import html_document, html_to_text
 from common.tasks import TRANSIENT_ERRORS
 from services.email import EmailMessage, PermanentEmailError, TransientEmailError, get_providers
 from services.email.base import EmailProvider, SendResult
@@ -470,6 +471,7 @@ def build_messages(
             },
             "campaign": {"id": campaign_id, "name": campaign.name},
         },
+        template.text_body,
     )
     footer = AdvertisingFooter(sender) if campaign.is_advertising else None
     messages, message_ids, failures = [], [], []
@@ -485,10 +487,16 @@ def build_messages(
             continue
         # The tracked links, the footer's link and the List-Unsubscribe header share one signed token.
         token = result_token(result_id)
-        subject, html = rendered.subject, instrument_html(rendered.html, result_id, token=token)
+        subject = advertising_subject(rendered.subject) if footer is not None else rendered.subject
+        # A complete document and its text part, each made once per distinct body (cached); the text
+        # keeps the links as written (only the HTML's links are tracked).
+        html = html_document(rendered.html, subject)
+        text = rendered.text or html_to_text(rendered.html)
         if footer is not None:
-            subject = advertising_subject(subject)
-            html = insert_before_body_end(html, footer(unsubscribe_url(result_id, token=token)))
+            unsubscribe = unsubscribe_url(result_id, token=token)
+            html = insert_before_body_end(html, footer(unsubscribe))
+            text += footer.text(unsubscribe)
+        html = instrument_html(html, result_id, token=token)  # after the footer: the pixel comes last
         row.subject = subject
         message_id = f"<{row.id}@{domain}>"
         messages.append(
@@ -496,6 +504,7 @@ def build_messages(
                 to=row.email,
                 subject=subject[:998],
                 html=html,
+                text=text,
                 from_email=from_email,
                 reply_to=user.email,
                 headers=list_unsubscribe_headers(result_id, token=token),

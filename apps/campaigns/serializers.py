@@ -28,7 +28,7 @@ class CampaignTemplateSerializer(ModelSerializer):
 
     class Meta:
         model = CampaignTemplate
-        fields = ["id", "name", "title", "body", "user", "created_at", "updated_at"]
+        fields = ["id", "name", "title", "body", "text_body", "user", "created_at", "updated_at"]
         read_only_fields = ["id", "user", "created_at", "updated_at"]
 
     def validate_title(self, value: str) -> str:
@@ -36,6 +36,9 @@ class CampaignTemplateSerializer(ModelSerializer):
 
     def validate_body(self, value: str) -> str:
         return _validate_source(value, html=True)
+
+    def validate_text_body(self, value: str) -> str:
+        return _validate_source(value, html=False) if value else value
 
 
 def validate_schedule(value, *, current=None):
@@ -69,7 +72,8 @@ class TemplatePreviewRequestSerializer(serializers.Serializer):
 
 class TemplatePreviewSerializer(serializers.Serializer):
     subject = serializers.CharField()
-    html = serializers.CharField()
+    html = serializers.CharField(help_text="The complete HTML document, CSS inlined")
+    text = serializers.CharField(help_text="The text/plain part: the template's own, or made from the HTML")
     missing_variables = serializers.ListField(child=serializers.CharField())
     source = serializers.ChoiceField(choices=["lead", "test_data", "sample"])
     lead_id = serializers.UUIDField(allow_null=True)
