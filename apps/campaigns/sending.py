@@ -438,6 +438,15 @@ def message_domain() -> str:
     return address.rpartition("@")[2] or "salesone.kr"
 
 
+def campaign_list_headers(campaign: Campaign, domain: str) -> dict[str, str]:
+    """The headers mail providers group a campaign's messages by: List-Id (RFC 2919) and Gmail's
+    Feedback-ID (campaign : owner : sender id), whose spam reports then name the campaign."""
+    return {
+        "List-Id": f"<{campaign.pk}.campaigns.{domain}>",
+        "Feedback-ID": f"{campaign.pk}:{campaign.user_id}:salesone",
+    }
+
+
 def _render_error(exc: Exception) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if not isinstance(exc, TemplateError) or not text else text
@@ -474,6 +483,7 @@ def build_messages(
         template.text_body,
     )
     footer = AdvertisingFooter(sender) if campaign.is_advertising else None
+    list_headers = campaign_list_headers(campaign, domain)
     messages, message_ids, failures = [], [], []
     kept = []
     for row in rows:
@@ -507,7 +517,7 @@ def build_messages(
                 text=text,
                 from_email=from_email,
                 reply_to=user.email,
-                headers=list_unsubscribe_headers(result_id, token=token),
+                headers={**list_unsubscribe_headers(result_id, token=token), **list_headers},
                 custom_args={"campaign_id": campaign_id, "result_id": row.id},
                 category="campaign",
                 message_id=message_id,

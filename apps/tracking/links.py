@@ -166,12 +166,22 @@ def unsubscribe_url(result_id, *, token: str | None = None) -> str:
     return f"{_base()}/api/t/u/{token or result_token(result_id)}/"
 
 
+def unsubscribe_address(result_id, *, token: str | None = None) -> str:
+    """An ``unsubscribe+<token>@<TRACKING_REPLY_DOMAIN>`` address: a mail to it (the inbound route)
+    opts the result's address out. Empty when no reply domain is configured."""
+    domain = settings.TRACKING_REPLY_DOMAIN
+    return f"unsubscribe+{token or result_token(result_id)}@{domain}" if domain else ""
+
+
 def list_unsubscribe_headers(result_id, *, token: str | None = None) -> dict[str, str]:
-    """RFC 2369 List-Unsubscribe with RFC 8058 one-click."""
-    return {
-        "List-Unsubscribe": f"<{unsubscribe_url(result_id, token=token)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    """RFC 2369 List-Unsubscribe (the one-click HTTPS URL, then a mailto: for mail clients that only
+    write) with RFC 8058 one-click."""
+    token = token or result_token(result_id)
+    targets = f"<{unsubscribe_url(result_id, token=token)}>"
+    address = unsubscribe_address(result_id, token=token)
+    if address:
+        targets += f", <mailto:{address}?subject=unsubscribe>"
+    return {"List-Unsubscribe": targets, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def reply_address(result_id) -> str:
