@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from apps.deliverability.serializers import SpamReportSerializer
 from apps.leads.models import Lead, LeadList
 from common.serializers import DateTimeField, ModelSerializer, UserSummarySerializer, utc_iso
 
@@ -77,6 +78,9 @@ class TemplatePreviewSerializer(serializers.Serializer):
     missing_variables = serializers.ListField(child=serializers.CharField())
     source = serializers.ChoiceField(choices=["lead", "test_data", "sample"])
     lead_id = serializers.UUIDField(allow_null=True)
+    spam_check = SpamReportSerializer(
+        help_text="SpamAssassin's score of this message; available false without a daemon"
+    )
 
 
 class _OwnedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
