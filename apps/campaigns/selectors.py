@@ -62,6 +62,12 @@ def campaign_totals(*, campaign: Campaign) -> dict:
     sent = totals["sent"]
     for rate, count in _RATES.items():
         totals[rate] = round(totals[count] / sent, 4) if sent else 0.0
+    # Not tracked is not 0%: the rate is null and the totals say so.
+    totals["opens_tracked"] = campaign.track_opens and not campaign.plain_text
+    totals["clicks_tracked"] = campaign.track_clicks and not campaign.plain_text
+    for tracked, rate in (("opens_tracked", "open_rate"), ("clicks_tracked", "click_rate")):
+        if not totals[tracked]:
+            totals[rate] = None
     totals["unknown_outcomes"] = campaign_unknown_outcomes(campaign=campaign)
     return totals
 

@@ -506,7 +506,12 @@ def build_messages(
             unsubscribe = unsubscribe_url(result_id, token=token)
             html = insert_before_body_end(html, footer(unsubscribe))
             text += footer.text(unsubscribe)
-        html = instrument_html(html, result_id, token=token)  # after the footer: the pixel comes last
+        if campaign.plain_text:
+            html = ""  # text only: no pixel, links as written
+        else:  # after the footer: the pixel comes last
+            html = instrument_html(
+                html, result_id, token=token, clicks=campaign.track_clicks, opens=campaign.track_opens
+            )
         row.subject = subject
         message_id = f"<{row.id}@{domain}>"
         messages.append(

@@ -113,6 +113,9 @@ class CampaignSerializer(ModelSerializer):
             "completed_at",
             "recipients_written_at",
             "is_advertising",
+            "track_opens",
+            "track_clicks",
+            "plain_text",
             "sender_name",
             "sender_contact",
             "send_window_start",
@@ -236,8 +239,10 @@ class CampaignTotalsSerializer(serializers.Serializer):
     bounced = serializers.IntegerField()
     unsubscribed = serializers.IntegerField()
     complained = serializers.IntegerField()
-    open_rate = serializers.FloatField()
-    click_rate = serializers.FloatField()
+    opens_tracked = serializers.BooleanField(help_text="False: opens are not tracked (open_rate is null)")
+    clicks_tracked = serializers.BooleanField(help_text="False: clicks are not tracked (click_rate is null)")
+    open_rate = serializers.FloatField(allow_null=True, help_text="null: opens not tracked")
+    click_rate = serializers.FloatField(allow_null=True, help_text="null: clicks not tracked")
     reply_rate = serializers.FloatField()
     bounce_rate = serializers.FloatField()
     unsubscribe_rate = serializers.FloatField()

@@ -193,7 +193,7 @@ def reply_address(result_id) -> str:
     return f"reply+{result_token(result_id)}@{domain}" if domain else ""
 
 
-def instrument_html(html: str, result_id, *, token: str | None = None) -> str:
+def instrument_html(html: str, result_id, *, token: str | None = None, clicks: bool = True, opens: bool = True) -> str:
     """Rewrite links for click tracking and add the open pixel.
 
     Only absolute http(s) links are rewritten: mailto:, tel:, in-page anchors and the unsubscribe link
@@ -214,7 +214,10 @@ def instrument_html(html: str, result_id, *, token: str | None = None) -> str:
         signature = sign(target)
         return f"{match.group(1)}{quote_char}{click_prefix}{signature}/?u={_quoted(target)}{quote_char}"
 
-    html = _HREF.sub(rewrite, html)
+    if clicks:
+        html = _HREF.sub(rewrite, html)
+    if not opens:
+        return html
     pixel = (
         f'<img src="{escape(base)}/api/t/o/{token}/" width="1" height="1" alt="" '
         'style="display:block;width:1px;height:1px;border:0;" />'

@@ -40,3 +40,17 @@ def test_the_cold_email_with_default_settings_scores_at_most_1_5(spamd, user, fa
     # Only the open pixel beside a short text is left (1.4 measured; plain mode drops it).
     assert result.score <= 1.5, _scored(result)
     assert _scored(result) == {"HTML_IMAGE_ONLY_12": 1.4}
+
+
+def test_the_cold_email_in_plain_mode_scores_0(spamd, user, fake_sendgrid, send, settings):  # noqa: F811
+    lead = LeadFactory(user=user, owner="강윤구", name="(주)넥스파")
+    template = CampaignTemplateFactory(user=user, title="{{ company.name }} 신규 거래처 발굴 관련", body=COLD_EMAIL)
+    campaign = CampaignFactory(user=user, template=template, plain_text=True, leadlists=[lead_list_with(user, [lead])])
+
+    send(campaign_start, campaign=campaign)
+
+    [message] = sendgrid_delivered(fake_sendgrid)
+    message["Date"] = "Sun, 06 Dec 2026 01:00:00 +0000"
+    result = SpamdClient(spamd, timeout=30).report(message.as_bytes())
+
+    assert result.score == 0.0 and _scored(result) == {}
