@@ -10,6 +10,10 @@ class CampaignTemplate(BaseModel):
     name = models.CharField(max_length=200)
     title = models.CharField(max_length=500, help_text="Jinja2 template of the subject")
     body = models.TextField(help_text="Jinja2 template of the HTML body (autoescaped)")
+    # Empty: the text/plain part is made from the rendered HTML (common/email_content.py).
+    text_body = models.TextField(
+        blank=True, default="", help_text="Jinja2 template of the text/plain part; empty: made from the HTML body"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="campaign_templates")
 
     def __str__(self) -> str:
@@ -35,6 +39,20 @@ class Campaign(BaseModel):
     completed_at = models.DateTimeField(null=True, blank=True)
     # 정보통신망법 제50조: advertising mail carries "(광고)", the sender and an opt-out.
     is_advertising = models.BooleanField(default=True)
+    # Tracking is a choice with a price in deliverability (README, Deliverability).
+    track_opens = models.BooleanField(
+        default=True,
+        help_text="Open pixel: opens are counted, but an image beside a short text costs ~1.4 spam points.",
+    )
+    track_clicks = models.BooleanField(
+        default=True,
+        help_text="Links go through our redirect: clicks are counted, but filters distrust rewritten links.",
+    )
+    plain_text = models.BooleanField(
+        default=False,
+        help_text="Plain mode: text only, no pixel, links untouched (as one writes to one person); "
+        "the best deliverability, but neither opens nor clicks are tracked.",
+    )
     # Optional daily sending window, in Asia/Seoul.
     send_window_start = models.TimeField(null=True, blank=True)
     send_window_end = models.TimeField(null=True, blank=True)

@@ -156,14 +156,17 @@ def missing_variables(sources: list[str], context: dict) -> list[str]:
 class RenderedMessage:
     subject: str
     html: str
+    text: str = ""  # the template's own text part, rendered; empty when it has none
 
 
-def render(title_source: str, body_source: str, context: dict) -> RenderedMessage:
-    """Render subject and body within the limits; any failure raises a TemplateError."""
+def render(title_source: str, body_source: str, context: dict, text_source: str = "") -> RenderedMessage:
+    """Render subject and body (and the text part the user wrote, if any) within the limits; any
+    failure raises a TemplateError."""
     with templating.one_render():
         subject = templating.render(compile_template(title_source, html=False), context)
         body = templating.render(compile_template(body_source, html=True), context)
-    return RenderedMessage(subject=" ".join(subject.split()), html=body)
+        text = templating.render(compile_template(text_source, html=False), context) if text_source else ""
+    return RenderedMessage(subject=" ".join(subject.split()), html=body, text=text)
 
 
 class BatchRenderer:
@@ -174,9 +177,10 @@ class BatchRenderer:
     own (``company``, ``lead``, ``data``) to a shared context. Same templates, same sandbox.
     """
 
-    def __init__(self, title_source: str, body_source: str, base: dict):
+    def __init__(self, title_source: str, body_source: str, base: dict, text_source: str = ""):
         self.title = compile_template(title_source, html=False)
         self.body = compile_template(body_source, html=True)
+        self.text = compile_template(text_source, html=False) if text_source else None
         self.base = {**self.body.globals, **base}
         self.limits = TemplateLimits.from_settings()
 
@@ -188,7 +192,8 @@ class BatchRenderer:
         with templating.one_render(self.limits):
             subject = self._run(self.title, context)
             html = self._run(self.body, context)
-        return RenderedMessage(subject=" ".join(subject.split()), html=html)
+            text = self._run(self.text, context) if self.text is not None else ""
+        return RenderedMessage(subject=" ".join(subject.split()), html=html, text=text)
 
 
 # -- the variables -------------------------------------------------------------------------------
@@ -272,6 +277,14 @@ def advertising_footer(*, sender: SenderInfo, unsubscribe_link: str) -> str:
     )
 
 
+def advertising_footer_text(*, sender: SenderInfo, unsubscribe_link: str) -> str:
+    """The footer of the text part: the same words, the opt-out link written out."""
+    return (
+        f"\n\n--\n발신자: {sender.name} · 연락처: {sender.contact}\n"
+        f"본 메일은 광고성 정보입니다. 더 이상 받지 않으시려면 수신거부 ({unsubscribe_link})를 눌러 주세요 (무료).\n"
+    )
+
+
 def insert_before_body_end(html: str, fragment: str) -> str:
     index = html.rfind("</body>")
     if index == -1:
@@ -289,9 +302,16 @@ class AdvertisingFooter:
     def __init__(self, sender: SenderInfo):
         before, _, after = advertising_footer(sender=sender, unsubscribe_link=self._LINK).partition(self._LINK)
         self.before, self.after = before, after
+        text_before, _, text_after = advertising_footer_text(sender=sender, unsubscribe_link=self._LINK).partition(
+            self._LINK
+        )
+        self.text_before, self.text_after = text_before, text_after
 
     def __call__(self, unsubscribe_link: str) -> str:
         return self.before + html_lib.escape(unsubscribe_link, quote=True) + self.after
+
+    def text(self, unsubscribe_link: str) -> str:
+        return self.text_before + unsubscribe_link + self.text_after
 
 
 __all__ = [
@@ -305,6 +325,7 @@ __all__ = [
     "TemplateRenderError",
     "TemplateValidationError",
     "advertising_footer",
+    "advertising_footer_text",
     "advertising_subject",
     "compile_template",
     "missing_variables",

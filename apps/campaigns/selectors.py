@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 
 from apps.leads.models import Lead
 from apps.tracking.links import unsubscribe_url
+from common.email_content import html_document, html_to_text
 
 from .models import Campaign, CampaignLeadResult
 from .rendering import (
@@ -16,6 +17,7 @@ from .rendering import (
     RenderedMessage,
     SenderInfo,
     advertising_footer,
+    advertising_footer_text,
     advertising_subject,
     company_from_row,
     insert_before_body_end,
@@ -60,6 +62,12 @@ def campaign_totals(*, campaign: Campaign) -> dict:
     sent = totals["sent"]
     for rate, count in _RATES.items():
         totals[rate] = round(totals[count] / sent, 4) if sent else 0.0
+    # Not tracked is not 0%: the rate is null and the totals say so.
+    totals["opens_tracked"] = campaign.track_opens and not campaign.plain_text
+    totals["clicks_tracked"] = campaign.track_clicks and not campaign.plain_text
+    for tracked, rate in (("opens_tracked", "open_rate"), ("clicks_tracked", "click_rate")):
+        if not totals[tracked]:
+            totals[rate] = None
     totals["unknown_outcomes"] = campaign_unknown_outcomes(campaign=campaign)
     return totals
 
@@ -159,16 +167,18 @@ def campaign_template_preview(
         else:
             context[key] = value
     context["lead"] = context["company"]
-    rendered: RenderedMessage = render(template.title, template.body, context)
-    subject, html = rendered.subject, rendered.html
+    rendered: RenderedMessage = render(template.title, template.body, context, template.text_body)
+    subject = advertising_subject(rendered.subject) if is_advertising else rendered.subject
+    html = html_document(rendered.html, subject)
+    text = rendered.text or html_to_text(rendered.html)
     if is_advertising:
-        subject = advertising_subject(subject)
-        html = insert_before_body_end(
-            html, advertising_footer(sender=sender, unsubscribe_link=unsubscribe_url(PREVIEW_RESULT_ID))
-        )
+        unsubscribe = unsubscribe_url(PREVIEW_RESULT_ID)
+        html = insert_before_body_end(html, advertising_footer(sender=sender, unsubscribe_link=unsubscribe))
+        text += advertising_footer_text(sender=sender, unsubscribe_link=unsubscribe)
     return {
         "subject": subject,
         "html": html,
+        "text": text,
         "missing_variables": missing_variables([template.title, template.body], context),
         "source": source,
         "lead_id": lead_id,

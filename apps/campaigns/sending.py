@@ -33,6 +33,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from apps.tracking.links import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
+from common.email_content import html_document, html_to_text
 from common.tasks import TRANSIENT_ERRORS
 from services.email import EmailMessage, PermanentEmailError, TransientEmailError, get_providers
 from services.email.base import EmailProvider, SendResult
@@ -437,6 +438,15 @@ def message_domain() -> str:
     return address.rpartition("@")[2] or "salesone.kr"
 
 
+def campaign_list_headers(campaign: Campaign, domain: str) -> dict[str, str]:
+    """The headers mail providers group a campaign's messages by: List-Id (RFC 2919) and Gmail's
+    Feedback-ID (campaign : owner : sender id), whose spam reports then name the campaign."""
+    return {
+        "List-Id": f"<{campaign.pk}.campaigns.{domain}>",
+        "Feedback-ID": f"{campaign.pk}:{campaign.user_id}:salesone",
+    }
+
+
 def _render_error(exc: Exception) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if not isinstance(exc, TemplateError) or not text else text
@@ -470,8 +480,10 @@ def build_messages(
             },
             "campaign": {"id": campaign_id, "name": campaign.name},
         },
+        template.text_body,
     )
     footer = AdvertisingFooter(sender) if campaign.is_advertising else None
+    list_headers = campaign_list_headers(campaign, domain)
     messages, message_ids, failures = [], [], []
     kept = []
     for row in rows:
@@ -485,10 +497,21 @@ def build_messages(
             continue
         # The tracked links, the footer's link and the List-Unsubscribe header share one signed token.
         token = result_token(result_id)
-        subject, html = rendered.subject, instrument_html(rendered.html, result_id, token=token)
+        subject = advertising_subject(rendered.subject) if footer is not None else rendered.subject
+        # A complete document and its text part, each made once per distinct body (cached); the text
+        # keeps the links as written (only the HTML's links are tracked).
+        html = html_document(rendered.html, subject)
+        text = rendered.text or html_to_text(rendered.html)
         if footer is not None:
-            subject = advertising_subject(subject)
-            html = insert_before_body_end(html, footer(unsubscribe_url(result_id, token=token)))
+            unsubscribe = unsubscribe_url(result_id, token=token)
+            html = insert_before_body_end(html, footer(unsubscribe))
+            text += footer.text(unsubscribe)
+        if campaign.plain_text:
+            html = ""  # text only: no pixel, links as written
+        else:  # after the footer: the pixel comes last
+            html = instrument_html(
+                html, result_id, token=token, clicks=campaign.track_clicks, opens=campaign.track_opens
+            )
         row.subject = subject
         message_id = f"<{row.id}@{domain}>"
         messages.append(
@@ -496,9 +519,10 @@ def build_messages(
                 to=row.email,
                 subject=subject[:998],
                 html=html,
+                text=text,
                 from_email=from_email,
                 reply_to=user.email,
-                headers=list_unsubscribe_headers(result_id, token=token),
+                headers={**list_unsubscribe_headers(result_id, token=token), **list_headers},
                 custom_args={"campaign_id": campaign_id, "result_id": row.id},
                 category="campaign",
                 message_id=message_id,

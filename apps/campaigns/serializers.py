@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from apps.deliverability.serializers import SpamReportSerializer
 from apps.leads.models import Lead, LeadList
 from common.serializers import DateTimeField, ModelSerializer, UserSummarySerializer, utc_iso
 
@@ -28,7 +29,7 @@ class CampaignTemplateSerializer(ModelSerializer):
 
     class Meta:
         model = CampaignTemplate
-        fields = ["id", "name", "title", "body", "user", "created_at", "updated_at"]
+        fields = ["id", "name", "title", "body", "text_body", "user", "created_at", "updated_at"]
         read_only_fields = ["id", "user", "created_at", "updated_at"]
 
     def validate_title(self, value: str) -> str:
@@ -36,6 +37,9 @@ class CampaignTemplateSerializer(ModelSerializer):
 
     def validate_body(self, value: str) -> str:
         return _validate_source(value, html=True)
+
+    def validate_text_body(self, value: str) -> str:
+        return _validate_source(value, html=False) if value else value
 
 
 def validate_schedule(value, *, current=None):
@@ -69,10 +73,14 @@ class TemplatePreviewRequestSerializer(serializers.Serializer):
 
 class TemplatePreviewSerializer(serializers.Serializer):
     subject = serializers.CharField()
-    html = serializers.CharField()
+    html = serializers.CharField(help_text="The complete HTML document, CSS inlined")
+    text = serializers.CharField(help_text="The text/plain part: the template's own, or made from the HTML")
     missing_variables = serializers.ListField(child=serializers.CharField())
     source = serializers.ChoiceField(choices=["lead", "test_data", "sample"])
     lead_id = serializers.UUIDField(allow_null=True)
+    spam_check = SpamReportSerializer(
+        help_text="SpamAssassin's score of this message; available false without a daemon"
+    )
 
 
 class _OwnedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -105,6 +113,9 @@ class CampaignSerializer(ModelSerializer):
             "completed_at",
             "recipients_written_at",
             "is_advertising",
+            "track_opens",
+            "track_clicks",
+            "plain_text",
             "sender_name",
             "sender_contact",
             "send_window_start",
@@ -228,8 +239,10 @@ class CampaignTotalsSerializer(serializers.Serializer):
     bounced = serializers.IntegerField()
     unsubscribed = serializers.IntegerField()
     complained = serializers.IntegerField()
-    open_rate = serializers.FloatField()
-    click_rate = serializers.FloatField()
+    opens_tracked = serializers.BooleanField(help_text="False: opens are not tracked (open_rate is null)")
+    clicks_tracked = serializers.BooleanField(help_text="False: clicks are not tracked (click_rate is null)")
+    open_rate = serializers.FloatField(allow_null=True, help_text="null: opens not tracked")
+    click_rate = serializers.FloatField(allow_null=True, help_text="null: clicks not tracked")
     reply_rate = serializers.FloatField()
     bounce_rate = serializers.FloatField()
     unsubscribe_rate = serializers.FloatField()

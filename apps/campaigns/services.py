@@ -192,6 +192,23 @@ def _dispatch_on_commit(campaign_id) -> None:
     transaction.on_commit(lambda: campaign_dispatch(campaign_id=campaign_id))
 
 
+def _spam_check_refusal(campaign: Campaign) -> str | None:
+    """Why SpamAssassin's score refuses this advertising campaign (SPAM_CHECK_MAX_SCORE_ADVERTISING),
+    or None. No daemon configured, or one that does not answer, never refuses; nor does a template
+    that cannot render (the send fails it visibly, with the reason)."""
+    if not settings.SPAMD_URL or not settings.SPAM_CHECK_MAX_SCORE_ADVERTISING:
+        return None
+    from apps.deliverability.services import spam_check_refusal, spam_check_template
+
+    from .rendering import TemplateError
+
+    try:
+        report = spam_check_template(template=campaign.template, user=campaign.user)
+    except TemplateError:
+        return None
+    return spam_check_refusal(report)
+
+
 @transaction.atomic
 def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
     """draft/scheduled/paused/failed → in_progress (or → scheduled for a future scheduled_at).
@@ -201,6 +218,10 @@ def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campai
     rows not yet sent (and runs the writer again if it has not finished).
     """
     now = now or timezone.now()
+    if campaign.is_advertising and campaign.status in Campaign.STARTABLE:
+        refusal = _spam_check_refusal(campaign)  # before the row lock: it asks the spam daemon
+        if refusal:
+            raise Conflict(refusal)
     campaign = _lock(campaign)
     first_start = campaign.started_at is None
     if campaign.status not in Campaign.STARTABLE:

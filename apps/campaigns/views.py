@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.db import transaction
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -10,6 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.deliverability.services import spam_check_message
 from common.exceptions import Conflict
 from common.views import OwnedModelViewSet
 
@@ -62,6 +65,9 @@ class CampaignTemplateViewSet(OwnedModelViewSet):
             )
         except TemplateError as exc:
             raise serializers.ValidationError({"detail": f"The template could not be rendered: {exc}"}) from exc
+        preview["spam_check"] = asdict(
+            spam_check_message(subject=preview["subject"], html=preview["html"], text=preview["text"])
+        )
         return Response(TemplatePreviewSerializer(preview).data)
 
 

@@ -166,12 +166,22 @@ def unsubscribe_url(result_id, *, token: str | None = None) -> str:
     return f"{_base()}/api/t/u/{token or result_token(result_id)}/"
 
 
+def unsubscribe_address(result_id, *, token: str | None = None) -> str:
+    """An ``unsubscribe+<token>@<TRACKING_REPLY_DOMAIN>`` address: a mail to it (the inbound route)
+    opts the result's address out. Empty when no reply domain is configured."""
+    domain = settings.TRACKING_REPLY_DOMAIN
+    return f"unsubscribe+{token or result_token(result_id)}@{domain}" if domain else ""
+
+
 def list_unsubscribe_headers(result_id, *, token: str | None = None) -> dict[str, str]:
-    """RFC 2369 List-Unsubscribe with RFC 8058 one-click."""
-    return {
-        "List-Unsubscribe": f"<{unsubscribe_url(result_id, token=token)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    """RFC 2369 List-Unsubscribe (the one-click HTTPS URL, then a mailto: for mail clients that only
+    write) with RFC 8058 one-click."""
+    token = token or result_token(result_id)
+    targets = f"<{unsubscribe_url(result_id, token=token)}>"
+    address = unsubscribe_address(result_id, token=token)
+    if address:
+        targets += f", <mailto:{address}?subject=unsubscribe>"
+    return {"List-Unsubscribe": targets, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def reply_address(result_id) -> str:
@@ -183,7 +193,7 @@ def reply_address(result_id) -> str:
     return f"reply+{result_token(result_id)}@{domain}" if domain else ""
 
 
-def instrument_html(html: str, result_id, *, token: str | None = None) -> str:
+def instrument_html(html: str, result_id, *, token: str | None = None, clicks: bool = True, opens: bool = True) -> str:
     """Rewrite links for click tracking and add the open pixel.
 
     Only absolute http(s) links are rewritten: mailto:, tel:, in-page anchors and the unsubscribe link
@@ -204,7 +214,10 @@ def instrument_html(html: str, result_id, *, token: str | None = None) -> str:
         signature = sign(target)
         return f"{match.group(1)}{quote_char}{click_prefix}{signature}/?u={_quoted(target)}{quote_char}"
 
-    html = _HREF.sub(rewrite, html)
+    if clicks:
+        html = _HREF.sub(rewrite, html)
+    if not opens:
+        return html
     pixel = (
         f'<img src="{escape(base)}/api/t/o/{token}/" width="1" height="1" alt="" '
         'style="display:block;width:1px;height:1px;border:0;" />'

@@ -17,6 +17,18 @@ from .links import result_id_from_token
 from .models import InboundMessage
 
 _REPLY_ADDRESS = re.compile(r"^reply\+([A-Za-z0-9_-]+)@", re.IGNORECASE)
+_UNSUBSCRIBE_ADDRESS = re.compile(r"^unsubscribe\+([A-Za-z0-9_-]+)@", re.IGNORECASE)
+
+
+def unsubscribe_request_of(mail: InboundMail) -> CampaignLeadResult | None:
+    """The result whose List-Unsubscribe mailto: (links.unsubscribe_address) this mail was sent to."""
+    for address in mail.to:
+        found = _UNSUBSCRIBE_ADDRESS.match(address.strip())
+        result_id = result_id_from_token(found.group(1)) if found else None
+        result = CampaignLeadResult.objects.filter(id=result_id).first() if result_id else None
+        if result is not None:
+            return result
+    return None
 
 
 def match_reply(mail: InboundMail) -> tuple[CampaignLeadResult | None, str]:

@@ -591,7 +591,9 @@ def _next_status(result: CampaignLeadResult, *, dropped: bool) -> str:
 # ----------------------------------------------------------------------------------- unsubscribe
 
 
-def result_unsubscribe(*, result_id: uuid.UUID, user_agent: str = "", ip: str | None = None, one_click: bool):
+def result_unsubscribe(
+    *, result_id: uuid.UUID, user_agent: str = "", ip: str | None = None, one_click: bool, detail: str = ""
+):
     """Opt the result's address out of every later campaign (written at once, not queued).
 
     Returns the address, or "" when the result no longer exists.
@@ -607,7 +609,7 @@ def result_unsubscribe(*, result_id: uuid.UUID, user_agent: str = "", ip: str | 
         email=result.email,
         user_agent=user_agent,
         ip=ip,
-        detail="RFC 8058 one-click" if one_click else "unsubscribe page",
+        detail=detail or ("RFC 8058 one-click" if one_click else "unsubscribe page"),
     )
     events_ingest(events=[event])
     return result.email
@@ -698,8 +700,9 @@ def webhook_tokens_prune(*, older_than: datetime) -> int:
 
 
 def inbound_message_receive(*, mail: InboundMail) -> InboundMessage:
-    """Keep an inbound mail; if it answers a campaign e-mail, mark that result replied."""
-    from .replies import match_reply
+    """Keep an inbound mail; if it answers a campaign e-mail, mark that result replied. A mail to a
+    List-Unsubscribe mailto: address opts that result's address out instead (RFC 2369)."""
+    from .replies import match_reply, unsubscribe_request_of
 
     now = datetime.now(tz=UTC)
     with transaction.atomic():
@@ -707,7 +710,11 @@ def inbound_message_receive(*, mail: InboundMail) -> InboundMessage:
             existing = InboundMessage.objects.filter(provider=mail.provider, message_id=mail.message_id).first()
             if existing is not None:  # the provider retried a delivery we already kept
                 return existing
-        result, matched_by = match_reply(mail)
+        unsubscribing = unsubscribe_request_of(mail)
+        if unsubscribing is not None:
+            result, matched_by = unsubscribing, InboundMessage.MatchedBy.REPLY_ADDRESS
+        else:
+            result, matched_by = match_reply(mail)
         message = InboundMessage.objects.create(
             provider=mail.provider,
             result=result,
@@ -725,7 +732,9 @@ def inbound_message_receive(*, mail: InboundMail) -> InboundMessage:
             headers=mail.headers,
             received_at=now,
         )
-        if result is not None:
+        if unsubscribing is not None:
+            result_unsubscribe(result_id=result.id, one_click=False, detail="List-Unsubscribe mailto:")
+        elif result is not None:
             events_ingest(events=[_reply_event(message, result)])
     return message
 

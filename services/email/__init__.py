@@ -14,6 +14,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from common.email_content import complete_message
+
 from .base import (
     Attachment,
     EmailMessage,
@@ -53,7 +55,9 @@ def get_providers() -> list[EmailProvider]:
 
 
 def send_email(message: EmailMessage) -> SendResult:
-    """Send one message through the first provider that accepts it."""
+    """Send one message through the first provider that accepts it, complete: an HTML body becomes a
+    whole document with a text part (common/email_content.py)."""
+    complete_message(message)
     last_error: Exception | None = None
     for provider in get_providers():
         try:

@@ -47,6 +47,7 @@ def _envelope_key(message: EmailMessage) -> tuple:
         message.category,
         attachments,
         bool(message.text),
+        bool(message.html),
         bool(message.message_id),
         header_names,
         arg_names,
@@ -173,7 +174,9 @@ class MailgunProvider(EmailProvider):
         variables: dict[str, dict[str, str]] = {}
         for message in messages:
             fields.append(("to", message.to))
-            per_recipient = {"subject": message.subject, "html": message.html}
+            per_recipient = {"subject": message.subject}
+            if message.html:
+                per_recipient["html"] = message.html
             if message.text:
                 per_recipient["text"] = message.text
             if message.message_id:
@@ -183,11 +186,10 @@ class MailgunProvider(EmailProvider):
             for key, value in message.custom_args.items():
                 per_recipient[f"v_{key}"] = str(value)
             variables[address(message.to)["email"]] = per_recipient
-        fields += [
-            ("subject", "%recipient.subject%"),
-            ("html", "%recipient.html%"),
-            ("recipient-variables", json.dumps(variables, ensure_ascii=False)),
-        ]
+        fields += [("subject", "%recipient.subject%")]
+        if first.html:  # a text-only message (plain mode) has no HTML part
+            fields.append(("html", "%recipient.html%"))
+        fields.append(("recipient-variables", json.dumps(variables, ensure_ascii=False)))
         if first.text:
             fields.append(("text", "%recipient.text%"))
         if first.reply_to:

@@ -62,7 +62,7 @@ def address(value: str) -> dict[str, str]:
 def _envelope_key(message: EmailMessage) -> tuple:
     """Messages that share everything but the recipient, subject, body, headers and custom_args."""
     attachments = tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments)
-    return (message.from_email, message.reply_to, message.category, attachments, bool(message.text))
+    return (message.from_email, message.reply_to, message.category, attachments, bool(message.text), bool(message.html))
 
 
 class SendGridProvider(EmailProvider):
@@ -186,7 +186,7 @@ class SendGridProvider(EmailProvider):
             if message.custom_args:
                 personalization["custom_args"] = {k: str(v) for k, v in message.custom_args.items()}
             if not single:
-                substitutions = {HTML_PLACEHOLDER: message.html}
+                substitutions = {HTML_PLACEHOLDER: message.html} if first.html or not first.text else {}
                 if first.text:
                     substitutions[TEXT_PLACEHOLDER] = message.text
                 personalization["substitutions"] = substitutions
@@ -195,7 +195,8 @@ class SendGridProvider(EmailProvider):
         # text/plain must come first when both are present (SendGrid rejects the other order).
         if first.text:
             content.append({"type": "text/plain", "value": first.text if single else TEXT_PLACEHOLDER})
-        content.append({"type": "text/html", "value": (first.html if single else HTML_PLACEHOLDER) or " "})
+        if first.html or not first.text:  # a text-only message (plain mode) has no HTML part
+            content.append({"type": "text/html", "value": (first.html if single else HTML_PLACEHOLDER) or " "})
         body: dict = {
             "personalizations": personalizations,
             "from": address(first.from_email or settings.DEFAULT_FROM_EMAIL),

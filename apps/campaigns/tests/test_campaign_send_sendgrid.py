@@ -52,12 +52,16 @@ def test_request_body_uses_personalizations_with_substituted_bodies(user, fake_s
     body = request["body"]
     assert request["headers"]["Authorization"] == "Bearer test-key"
     assert len(body["personalizations"]) == 3
-    assert body["content"] == [{"type": "text/html", "value": "-salesone-html-"}]
+    assert body["content"] == [
+        {"type": "text/plain", "value": "-salesone-text-"},
+        {"type": "text/html", "value": "-salesone-html-"},
+    ]
     assert body["from"]["email"] == "no-reply@salesone.kr"
     assert body["from"]["name"] == "(주)세일즈원"
     for personalization in body["personalizations"]:
         assert len(personalization["to"]) == 1
-        assert personalization["substitutions"]["-salesone-html-"].startswith("<p>")
+        assert personalization["substitutions"]["-salesone-html-"].startswith("<!DOCTYPE html>")
+        assert "<body>\n<p>" in personalization["substitutions"]["-salesone-html-"]
 
 
 def test_non_advertising_campaign_has_no_ad_prefix_but_keeps_list_unsubscribe(user, fake_sendgrid, send):

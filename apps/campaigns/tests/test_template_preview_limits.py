@@ -128,6 +128,6 @@ def test_a_template_within_the_limits_still_renders(auth_client, user):
     template = CampaignTemplateFactory(user=user, body=body)
     response = preview(auth_client, template)
     assert response.status_code == 200, response.data
-    assert response.data["html"] == (
-        "1가2나3다 홍길동님 1,200,000,000 1024 0-1-2 주식회사 샘플컴퍼니! 38 사업자 1234567890123 강남구"
+    assert response.data["text"] == (
+        "1가2나3다 홍길동님 1,200,000,000 1024 0-1-2 주식회사 샘플컴퍼니! 38 사업자 1234567890123 강남구\n"
     )

@@ -1,5 +1,8 @@
 """E-mail: one message through the provider layer (services.email), templated from the context."""
 
+from email.utils import parseaddr
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
@@ -41,14 +44,22 @@ class EmailNode(Node):
             validate_email(to)
         except ValidationError as exc:
             raise NodeError(f"{to!r} is not an e-mail address.") from exc
+        from_email = str(data.get("from_email") or "")
+        domain = parseaddr(from_email or settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "salesone.kr"
+        workflow_id = call.context.workflow_id
         message = EmailMessage(
             to=to,
             subject=str(data["subject"]).replace("\n", " ").strip(),
             html=str(data.get("body") or ""),
             text=str(data.get("text") or ""),
-            from_email=str(data.get("from_email") or ""),
+            from_email=from_email,
             reply_to=str(data.get("reply_to") or ""),
             category="workflow",
+            # The sequence is a list to mail providers (RFC 2919) and to Gmail's feedback loop.
+            headers={
+                "List-Id": f"<{workflow_id}.sequences.{domain}>",
+                "Feedback-ID": f"{workflow_id}:{call.context.user_id}:salesone",
+            },
             custom_args={"workflow_execution_id": str(call.context.execution_id), "workflow_node_id": call.node_id},
         )
         try:
