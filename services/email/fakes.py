@@ -332,9 +332,7 @@ class FakeMailgun(FakeProvider):
                 return 400, {}, {"message": f"recipient-variables has no entry for {address}"}
 
             def expand(text: str, mine=mine) -> str:
-                for key, value in mine.items():
-                    text = text.replace(f"%recipient.{key}%", str(value))
-                return text
+                return expand_recipient_variables(text, mine)
 
             messages.append(
                 ReceivedMessage(
@@ -423,6 +421,13 @@ class FakeMailgun(FakeProvider):
             ],
             "paging": {"first": link(0), "next": link(offset + len(page)), "previous": link(max(0, offset - limit))},
         }
+
+
+def expand_recipient_variables(text: str, variables: dict) -> str:
+    """Mailgun's batch sending: ``%recipient.key%`` replaced by the recipient's variable."""
+    for key, value in variables.items():
+        text = text.replace(f"%recipient.{key}%", str(value))
+    return text
 
 
 def _parse_form(content_type: str, raw: bytes) -> tuple[list[tuple[str, str]], list[tuple[str, bytes]]]:

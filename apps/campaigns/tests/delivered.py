@@ -11,6 +11,8 @@ import json
 from email.message import EmailMessage
 from email.utils import formataddr
 
+from services.email.fakes import expand_recipient_variables
+
 
 def _mime(*, to, from_email, subject, headers, text, html) -> EmailMessage:
     message = EmailMessage()
@@ -62,9 +64,7 @@ def mailgun_delivered(fake) -> list[EmailMessage]:
             mine = variables[to]
 
             def expand(text: str, mine=mine) -> str:
-                for key, value in mine.items():
-                    text = text.replace(f"%recipient.{key}%", str(value))
-                return text
+                return expand_recipient_variables(text, mine)
 
             messages.append(
                 _mime(
