@@ -1,5 +1,6 @@
 """Root URL configuration: the admin, the API of every app, the schema and health."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -24,5 +25,7 @@ urlpatterns = [
     path("api/", include("apps.tasks.urls")),
     path("api/", include("apps.deliverability.urls")),
 ]
+if settings.BENCH_ENABLED:  # development and tests only: the benchmarks' ceiling view (bench/urls.py)
+    urlpatterns.append(path("api/", include("bench.urls")))
 # MEDIA_ROOT is never served as-is: uploaded files are downloaded through endpoints that check
 # the owner's token.

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
@@ -25,6 +24,3 @@ urlpatterns = [
     path("tracking/stream/token/", views.StreamTokenView.as_view(), name="tracking-stream-token"),
     *router.urls,
 ]
-
-if settings.TRACKING_BENCH_CEILING:  # manage.py bench_tracking only
-    urlpatterns.append(path("t/ceiling/", views.bench_ceiling, name="tracking-bench-ceiling"))

@@ -452,11 +452,6 @@ class MailgunInboundView(PlainAPIView):
         return _inbound_response(message)
 
 
-def bench_ceiling(request):
-    """The plain "204" view bench_tracking compares the pixel with (only routed when benchmarking)."""
-    return HttpResponse(status=204)
-
-
 # ------------------------------------------------------------------------------------ for the SPA
 
 
@@ -638,5 +633,4 @@ __all__ = [
     "TrackingEventViewSet",
     "TrackingStreamView",
     "UnsubscribeView",
-    "bench_ceiling",
 ]

@@ -298,6 +298,10 @@ LOGGING = {
     },
 }
 
+# The benchmarks (bench/, manage.py bench_*) are no part of the product: development and test
+# settings install the bench app and route its URL; production never does.
+BENCH_ENABLED = False
+
 # Each feature area keeps its own settings in parts/<area>.py (upper-case names only).
 from .parts import load_parts  # noqa: E402
 

@@ -5,6 +5,12 @@ import os
 os.environ.setdefault("DEBUG", "true")
 
 from .base import *  # noqa: F403
-from .env import env_str
+from .base import INSTALLED_APPS
+from .env import env_bool, env_str
 
 SECRET_KEY = env_str("SECRET_KEY", "dev-insecure-key-do-not-use-in-production")
+
+# The benchmarks' app (bench/: manage.py bench_*, chaos_send) and its URL; BENCH_ENABLED=false leaves them out.
+BENCH_ENABLED = env_bool("BENCH_ENABLED", True)
+if BENCH_ENABLED:
+    INSTALLED_APPS = [*INSTALLED_APPS, "bench"]

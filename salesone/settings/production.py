@@ -6,6 +6,9 @@ from .base import *  # noqa: F403
 from .base import DEBUG, SECRET_KEY
 from .env import env_bool, env_int
 
+# No benchmark app and no benchmark URL (bench/production_settings.py is the benchmarks' own copy).
+BENCH_ENABLED = False
+
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 if DEBUG:

@@ -53,9 +53,6 @@ TRACKING_STREAM_MAX_SECONDS = env_float("TRACKING_STREAM_MAX_SECONDS", 600.0)
 # Streams one user may have open at once (tabs); one more is a 429.
 TRACKING_STREAM_MAX_PER_USER = env_int("TRACKING_STREAM_MAX_PER_USER", 5)
 
-# Only `manage.py bench_tracking` turns this on: it adds a plain "204" view as the ceiling to compare with.
-TRACKING_BENCH_CEILING = env_bool("TRACKING_BENCH_CEILING", False)
-
 # Behind a reverse proxy, the client address of pixel and click requests is the first X-Forwarded-For entry.
 TRACKING_TRUST_X_FORWARDED_FOR = env_bool("TRACKING_TRUST_X_FORWARDED_FOR", False)
 # Largest webhook body read (a SendGrid batch of 1,000 events is well under 1 MB).

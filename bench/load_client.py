@@ -1,6 +1,6 @@
 """Load generator of ``manage.py bench_tracking``: a bounded asyncio HTTP/1.1 client, run as its own process.
 
-    python -m apps.tracking.bench_client < plan.json  →  prints one JSON line of results
+    python -m bench.load_client < plan.json  →  prints one JSON line of results
 
 The plan: ``{"host", "port", "concurrency", "duration" (seconds) or "count" (requests), "requests":
 [[method, path, headers, body-as-latin1], ...]}``; requests are taken round-robin. Each request opens
@@ -16,6 +16,8 @@ import itertools
 import json
 import sys
 import time
+
+from bench.harness import percentile
 
 
 async def _one(host: str, port: int, raw: bytes) -> tuple[int, float]:
@@ -77,8 +79,8 @@ async def run(plan: dict) -> dict:
     wall = time.perf_counter() - started
     latencies.sort()
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else 0.0
+    def pct(share: float) -> float:
+        return percentile(latencies, share) * 1000 if latencies else 0.0
 
     return {
         "latencies_ms": [round(x * 1000, 3) for x in latencies],

@@ -12,16 +12,15 @@ import uuid
 from celery import shared_task
 from django.utils import timezone
 
+from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignProviderRequest, CampaignTemplate
+from apps.campaigns.rendering import RenderContextFactory, advertising_subject, render
+from apps.campaigns.sending import ClaimedRow, _profiles, from_address, sender_for
 from apps.leads.models import Lead
 from services.email import EmailMessage
 from services.email.sendgrid import SendGridProvider
 
-from .models import Campaign, CampaignLeadResult, CampaignProviderRequest, CampaignTemplate
-from .rendering import RenderContextFactory, advertising_subject, render
-from .sending import ClaimedRow, _profiles, from_address, sender_for
 
-
-@shared_task(name="apps.campaigns.bench.send_campaign_email_naive", ignore_result=True)
+@shared_task(name="bench.naive_send.send_campaign_email_naive", ignore_result=True)
 def send_campaign_email_naive(campaign_id: str, lead_id: str, template_id: str) -> None:
     campaign = Campaign.objects.select_related("user").get(pk=campaign_id)
     lead = Lead.objects.select_related("industry").get(pk=lead_id)

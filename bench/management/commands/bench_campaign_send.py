@@ -13,12 +13,8 @@ The bench user's leads are created once and kept; each run first drops the campa
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -32,9 +28,16 @@ from apps.campaigns.sending import ClaimedRow, build_messages
 from apps.campaigns.services import campaign_start
 from apps.leads.models import Lead, LeadList
 from apps.salesone_leads.models import Industry
-from services.email.fakes import FakeSendGrid
+from bench.harness import (
+    LOG_DIR,
+    BenchError,
+    WorkerPool,
+    fake_sendgrid,
+    machine_busy,
+    postgres_cpu,
+    sendgrid_worker_env,
+)
 
-ROOT = Path(settings.BASE_DIR)
 BENCH_EMAIL = "bench@salesone.bench"
 TITLE = "{{ company.owner }} 대표님, {{ company.name }}의 매출 성장을 도와드립니다"
 BODY = """<html><body>
@@ -50,114 +53,6 @@ BODY = """<html><body>
 INDUSTRIES = [("BENCH01", "건강기능식품 제조업"), ("BENCH02", "화장품 도매업"), ("BENCH03", "소프트웨어 개발업")]
 OWNERS = ["김민준", "이서연", "박지훈", "최수아", "정도윤", "강하은"]
 REGIONS = [("서울특별시", "강남구"), ("경기도", "성남시"), ("부산광역시", "해운대구"), ("인천광역시", "연수구")]
-
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _process_cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
-
-
-def _postgres_cpu() -> float:
-    """CPU of every PostgreSQL process on the machine (other users' backends included)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    total += _process_cpu(int(entry.name))
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-    return total
-
-
-def _machine_busy() -> float:
-    """CPU seconds the whole machine spent busy (all cores, every user)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(values) - values[3] - values[4]) / _TICK  # minus idle and iowait
-
-
-class WorkerPool:
-    """One ``celery worker`` process with N prefork children, consuming the campaigns queue."""
-
-    def __init__(self, *, concurrency: int, env: dict, log_dir: Path):
-        log_dir.mkdir(exist_ok=True)
-        self.log_path = log_dir / f"bench-worker-{os.getpid()}-{time.monotonic_ns()}.log"
-        self._log = open(self.log_path, "w")  # noqa: SIM115 — closed in stop()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "celery_app",
-                "worker",
-                "-Q",
-                "campaigns",
-                "-c",
-                str(concurrency),
-                "-I",
-                "apps.campaigns.bench",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.concurrency = concurrency
-        self._wait_ready()
-
-    def children(self) -> list[int]:
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True)
-        return [int(pid) for pid in out.stdout.split()]
-
-    def _wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise CommandError(f"worker exited early:\n{self.log_path.read_text()[-3000:]}")
-            if len(self.children()) >= self.concurrency:
-                time.sleep(1.0)  # the consumer connects right after the pool is up
-                return
-            time.sleep(0.2)
-        raise CommandError("worker not ready in time")
-
-    def peak_memory_mb(self) -> float:
-        """Peak resident memory (VmHWM) of the busiest pool process, in MB."""
-        peaks = []
-        for pid in self.children():
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peaks.append(int(line.split()[1]) / 1024)
-            except FileNotFoundError:
-                continue
-        return max(peaks, default=0.0)
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU of the pool processes so far."""
-        return sum(_process_cpu(pid) for pid in self.children())
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self._log.close()
 
 
 class Command(BaseCommand):
@@ -182,13 +77,13 @@ class Command(BaseCommand):
         template, _ = CampaignTemplate.objects.update_or_create(
             user=user, name="bench", defaults={"title": TITLE, "body": BODY}
         )
-        fake = FakeSendGrid(record_bodies=False)
+        fake = fake_sendgrid(record_bodies=False)
         self.stdout.write(
             f"bench_campaign_send: {options['leads']:,} leads, 1 worker x {options['concurrency']} processes, "
             f"chunks of {settings.CAMPAIGN_CHUNK_SIZE}, fake SendGrid at {fake.url} (shared, busy machine); "
             "the result table is vacuumed before each run (autovacuum is off here), untimed"
         )
-        env = self._worker_env(fake)
+        env = sendgrid_worker_env(fake)
         try:
             ceiling = self._render_ceiling(user, template, options["render_sample"])
             self.stdout.write(f"render-only ceiling (one process, render + tracking + legal footer): {ceiling:,.0f}/s")
@@ -269,21 +164,6 @@ class Command(BaseCommand):
         )
         return big_list, small_list
 
-    def _worker_env(self, fake: FakeSendGrid) -> dict:
-        env = os.environ.copy()
-        env.update(
-            {
-                "DEBUG": "false",
-                "PYTHONUNBUFFERED": "1",
-                "EMAIL_PROVIDERS": "sendgrid",
-                "SENDGRID_API_HOST": fake.url,
-                "SENDGRID_API_KEY": fake.api_key,
-                "EMAIL_PROVIDER_RATE_LIMITS": '{"sendgrid": [1000000, 1000000]}',
-                "CAMPAIGN_USER_DAILY_CAP": "0",
-            }
-        )
-        return env
-
     # -- measurements -----------------------------------------------------------------------------
 
     def _render_ceiling(self, user: User, template: CampaignTemplate, sample: int) -> float:
@@ -323,13 +203,13 @@ class Command(BaseCommand):
         fake.latency = latency
         fake.messages.clear()
         fake.received_count = 0
-        workers = WorkerPool(concurrency=self.options["concurrency"], env=env, log_dir=ROOT / "var")
+        workers = self._workers(env)
         try:
             campaign = Campaign.objects.create(
                 user=user, template=template, name=f"bench {size} @ {latency * 1000:.0f} ms", sender_name="(주)세일즈원"
             )
             campaign.leadlists.set([lead_list])
-            cpu_before = (workers.cpu_seconds(), _postgres_cpu(), time.process_time(), _machine_busy())
+            cpu_before = (workers.cpu_seconds(), postgres_cpu(), time.process_time(), machine_busy())
             started_at = timezone.now()
             started = time.perf_counter()
             campaign_start(campaign=campaign)  # queues the recipient writer at once (autocommit)
@@ -339,7 +219,7 @@ class Command(BaseCommand):
             # The writer task writes the rows while the first chunks already send.
             written_at = Campaign.objects.values_list("recipients_written_at", flat=True).get(pk=campaign.pk)
             written = (written_at - started_at).total_seconds()
-            cpu_after = (workers.cpu_seconds(), _postgres_cpu(), time.process_time(), _machine_busy())
+            cpu_after = (workers.cpu_seconds(), postgres_cpu(), time.process_time(), machine_busy())
             memory = workers.peak_memory_mb()
         finally:
             workers.stop()
@@ -370,6 +250,15 @@ class Command(BaseCommand):
             "duplicates": duplicates,
         }
 
+    def _workers(self, env: dict) -> WorkerPool:
+        """The campaigns queue's worker, which also knows the naive pipeline's task."""
+        try:
+            return WorkerPool(
+                concurrency=self.options["concurrency"], env=env, log_dir=LOG_DIR, include="bench.naive_send"
+            )
+        except BenchError as exc:
+            raise CommandError(str(exc)) from exc
+
     def _wait_completed(self, campaign: Campaign) -> None:
         deadline = time.monotonic() + self.options["timeout"]
         while time.monotonic() < deadline:
@@ -382,7 +271,7 @@ class Command(BaseCommand):
         raise CommandError("the campaign did not complete in time")
 
     def _run_naive(self, user, template, lead_list, sample, latency, fake, env) -> float:
-        from apps.campaigns.bench import send_campaign_email_naive
+        from bench.naive_send import send_campaign_email_naive
 
         self._vacuum()  # not timed
         fake.latency = latency
@@ -393,7 +282,7 @@ class Command(BaseCommand):
             [CampaignLeadResult(campaign=campaign, lead_id=lead_id) for lead_id in lead_ids]
         )
         connection.close()
-        workers = WorkerPool(concurrency=self.options["concurrency"], env=env, log_dir=ROOT / "var")
+        workers = self._workers(env)
         try:
             started = time.perf_counter()
             for lead_id in lead_ids:

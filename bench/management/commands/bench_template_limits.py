@@ -11,6 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from bench.harness import Column, Table
 from common import templating
 
 ATTACKS = {
@@ -51,7 +52,16 @@ class Command(BaseCommand):
         limits = templating.TemplateLimits.from_settings()
         env = templating.environment(autoescape=True)
         self.stdout.write(f"limits: {limits}")
-        self.stdout.write(f"{'attack':36} {'compile ms':>10} {'render cpu ms':>13} {'render wall ms':>14}  stopped by")
+        table = Table(
+            Column("attack", 36, align="<"),
+            Column("compile ms", 10, ".1f"),
+            Column("render cpu ms", 13, ".1f"),
+            Column("render wall ms", 14, ".1f"),
+            Column("stopped by", align="<", gap="  "),
+            write=self.stdout.write,
+            rule=False,
+        )
+        table.header()
         worst_cpu = 0.0
         for name, source in ATTACKS.items():
             started = time.perf_counter()
@@ -70,5 +80,5 @@ class Command(BaseCommand):
                 cpu_ms = max(cpu_ms, (time.thread_time() - cpu) * 1000)
                 wall_ms = max(wall_ms, (time.perf_counter() - wall) * 1000)
             worst_cpu = max(worst_cpu, cpu_ms)
-            self.stdout.write(f"{name:36} {compile_ms:10.1f} {cpu_ms:13.1f} {wall_ms:14.1f}  {stopped}")
+            table.row(name, compile_ms, cpu_ms, wall_ms, stopped)
         self.stdout.write(f"worst render CPU time: {worst_cpu:.1f} ms (limit {limits.time_ms} ms)")

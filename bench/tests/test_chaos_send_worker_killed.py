@@ -6,7 +6,7 @@ holds exactly one e-mail."""
 
 import pytest
 
-from apps.campaigns.management.commands.chaos_send import run_chaos, table
+from bench.management.commands.chaos_send import run_chaos, table
 
 pytestmark = [pytest.mark.worker]
 

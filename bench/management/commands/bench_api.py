@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime
 import os
 import random
-import statistics
 import time
 
 from django.conf import settings
@@ -47,6 +46,7 @@ from apps.leads.models import Lead, LeadList
 from apps.opportunities.models import Opportunity, OpportunityStatusChange
 from apps.tasks.models import Task
 from apps.workflows.models import Workflow, WorkflowExecution
+from bench.harness import Column, Table, timed
 
 LEADS = 10_000
 CLIENTS = 200
@@ -332,9 +332,18 @@ class Command(BaseCommand):
             UserRateThrottle.rate = original_rate
             settings.DEBUG = original_debug
 
-        header = (
-            f"{'endpoint':44} {'rows':>6} {'q@20':>5} {'q@100':>5} {'N+1':>4} "
-            f"{'p50@20':>7} {'p95@20':>7} {'p50@100':>8} {'p95@100':>8} {'cpu@100':>8}"
+        table = Table(
+            Column("endpoint", 44, align="<"),
+            Column("rows", 6),
+            Column("q@20", 5),
+            Column("q@100", 5),
+            Column("N+1", 4),
+            Column("p50@20", 7, ".1f"),
+            Column("p95@20", 7, ".1f"),
+            Column("p50@100", 8, ".1f"),
+            Column("p95@100", 8, ".1f"),
+            Column("cpu@100", 8, ".1f"),
+            write=self.stdout.write,
         )
         self.stdout.write(
             f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs. cpu@100: median Python CPU time "
@@ -343,22 +352,28 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{reps} timed requests per endpoint and page size; milliseconds; target p95 < {TARGET_P95_MS:.0f} ms"
         )
-        self.stdout.write(header)
-        self.stdout.write("-" * len(header))
+        table.header()
         slow, leaking = [], []
         for row in rows:
             if row.get("error"):
-                self.stdout.write(f"{row['path']:44} {row['error']}")
+                self.stdout.write(f"{table.format_row(row['path'])} {row['error']}")
                 continue
             equal = row["queries"][20] == row["queries"][100]
             if not equal:
                 leaking.append(row["path"])
             if max(row["p95"].values()) > TARGET_P95_MS:
                 slow.append(row["path"])
-            self.stdout.write(
-                f"{row['path']:44} {row['count']:>6} {row['queries'][20]:>5} {row['queries'][100]:>5} "
-                f"{'no' if equal else 'YES':>4} {row['p50'][20]:>7.1f} {row['p95'][20]:>7.1f} "
-                f"{row['p50'][100]:>8.1f} {row['p95'][100]:>8.1f} {row['cpu']:>8.1f}"
+            table.row(
+                row["path"],
+                row["count"],
+                row["queries"][20],
+                row["queries"][100],
+                "no" if equal else "YES",
+                row["p50"][20],
+                row["p95"][20],
+                row["p50"][100],
+                row["p95"][100],
+                row["cpu"],
             )
         self.stdout.write("")
         self.stdout.write(f"query counts differ (N+1): {', '.join(leaking) or 'none'}")
@@ -377,13 +392,8 @@ class Command(BaseCommand):
             body = response.json()
             row["count"] = body.get("count", len(body) if isinstance(body, list) else 0)
             row["queries"][size] = len(queries)
-            timings, cpu = [], []
-            for _ in range(reps):
-                started, cpu_started = time.perf_counter(), time.process_time()
-                http.get(path, {"page_size": size})
-                timings.append((time.perf_counter() - started) * 1000)
-                cpu.append((time.process_time() - cpu_started) * 1000)
-            row["p50"][size] = statistics.median(timings)
-            row["cpu"] = statistics.median(cpu)  # of the last page size: this process's own work
-            row["p95"][size] = statistics.quantiles(timings, n=20, method="inclusive")[18]
+            timings = timed(lambda size=size: http.get(path, {"page_size": size}), repeat=reps)
+            row["p50"][size] = timings.median
+            row["cpu"] = timings.cpu_median  # of the last page size: this process's own work
+            row["p95"][size] = timings.p95
         return row

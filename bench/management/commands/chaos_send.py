@@ -34,23 +34,13 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from services.email.fakes import FakeSendGrid
+from bench.harness import LOG_DIR, ROOT, WorkerPool, fake_sendgrid, free_port, markdown_table, sendgrid_worker_env
 
-from .bench_campaign_send import WorkerPool
-
-ROOT = Path(settings.BASE_DIR)
 FAULTS = ("worker", "redis", "postgres")
 CHAOS_EMAIL = "chaos@salesone.chaos"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _as_postgres_user() -> list[str]:
@@ -219,23 +209,18 @@ def run_fault(
     log_dir: Path,
     say=print,
 ) -> FaultResult:
-    fake = FakeSendGrid(latency=latency, record_bodies=False, log_lag=log_lag)
-    env = os.environ.copy()
+    fake = fake_sendgrid(latency=latency, record_bodies=False, log_lag=log_lag)
+    env = sendgrid_worker_env(fake)
     env.pop("CELERY_BROKER_URL", None)
     env.pop("CELERY_RESULT_BACKEND", None)
     env.update(
         {
+            # The drivers run this command again: the development settings, with the bench app.
             "DJANGO_SETTINGS_MODULE": "salesone.settings.development",
-            "DEBUG": "false",
-            "PYTHONUNBUFFERED": "1",
+            "BENCH_ENABLED": "true",
             "DATABASE_URL": postgres.url(f"chaos_{fault}"),
             "REDIS_URL": redis.url(),
-            "EMAIL_PROVIDERS": "sendgrid",
-            "SENDGRID_API_HOST": fake.url,
-            "SENDGRID_API_KEY": fake.api_key,
             "EMAIL_HTTP_TIMEOUT": str(max(10.0, latency * 4)),
-            "EMAIL_PROVIDER_RATE_LIMITS": '{"sendgrid": [1000000, 1000000]}',
-            "CAMPAIGN_USER_DAILY_CAP": "0",
             "CAMPAIGN_CHUNK_SIZE": str(chunk_size),
             "CAMPAIGN_SEND_LEASE_SECONDS": str(lease),
             "CAMPAIGN_UNKNOWN_SETTLE_SECONDS": str(settle),
@@ -299,7 +284,7 @@ def run_fault(
     return result
 
 
-def _score(result: FaultResult, fake: FakeSendGrid, report: dict, final: dict, returned_at, last_back) -> None:
+def _score(result: FaultResult, fake, report: dict, final: dict, returned_at, last_back) -> None:
     messages = list(fake.messages)
     result.received = len(messages)
     result.duplicates = sum(n - 1 for n in fake.duplicates().values())
@@ -335,28 +320,57 @@ def _score(result: FaultResult, fake: FakeSendGrid, report: dict, final: dict, r
         result.notes.append("timed out waiting for the campaign to complete and its unknown rows to be resolved")
 
 
+TITLES = (
+    "fault, twice mid-send",
+    "received",
+    "duplicates",
+    "never sent",
+    "unknown",
+    "unknown, answer had arrived",
+    "unknown, provider delivered",
+    "resolved to sent via provider log",
+    "delivered, not resolved",
+    "held",
+    "sent once more",
+    "still unknown",
+    "campaign",
+    "start → completed s",
+    "last service back → completed s",
+    "notes",
+)
+
+
 def table(results: list[FaultResult]) -> str:
-    header = (
-        "| fault, twice mid-send | received | duplicates | never sent | unknown | unknown, answer had arrived "
-        "| unknown, provider delivered | resolved to sent via provider log | delivered, not resolved | held "
-        "| sent once more | still unknown | campaign | start → completed s | last service back → completed s | notes |"
+    return markdown_table(
+        TITLES,
+        [
+            (
+                f"{r.fault} (at {', '.join(str(n) for n in r.injected_at) or '-'} msgs)",
+                r.received,
+                r.duplicates,
+                r.never_sent,
+                r.unknown,
+                r.unknown_answered,
+                r.unknown_delivered,
+                r.resolved_found,
+                r.unresolved_delivered,
+                r.held,
+                r.resent,
+                r.still_unknown,
+                r.status,
+                r.start_to_complete if r.start_to_complete is not None else "-",
+                r.back_to_complete if r.back_to_complete is not None else "-",
+                "; ".join(r.notes),
+            )
+            for r in results
+        ],
     )
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
-    for r in results:
-        lines.append(
-            f"| {r.fault} (at {', '.join(str(n) for n in r.injected_at) or '-'} msgs) | {r.received} | {r.duplicates} "
-            f"| {r.never_sent} | {r.unknown} | {r.unknown_answered} | {r.unknown_delivered} | {r.resolved_found} "
-            f"| {r.unresolved_delivered} | {r.held} | {r.resent} | {r.still_unknown} | {r.status} "
-            f"| {r.start_to_complete if r.start_to_complete is not None else '-'} "
-            f"| {r.back_to_complete if r.back_to_complete is not None else '-'} | {'; '.join(r.notes)} |"
-        )
-    return "\n".join(lines)
 
 
 def run_chaos(*, faults, say=print, **options) -> list[FaultResult]:
     postgres = LocalPostgres()
     redis = LocalRedis()
-    log_dir = ROOT / "var" / "chaos"
+    log_dir = LOG_DIR / "chaos"
     log_dir.mkdir(parents=True, exist_ok=True)
     say(f"PostgreSQL on 127.0.0.1:{postgres.port}, Redis on 127.0.0.1:{redis.port} (started for this run)")
     try:

@@ -25,11 +25,12 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from apps.accounts.models import User
-from apps.salesone_leads.generator import CompanyGenerator, write_csv
+from apps.salesone_leads.generator import KSIC_CSV, CompanyGenerator, write_csv
 from apps.salesone_leads.loading import LEAD_TABLE, salesone_leads_load, search_indexes
 from apps.salesone_leads.models import Industry, Keyword, SalesOneLead
 from apps.salesone_leads.services import industries_load, leads_import
 from apps.salesone_leads.views import SalesOneLeadViewSet
+from bench.harness import Column, Table, percentile
 
 QUERIES: list[tuple[str, dict]] = [
     ("2-char 넥스 (relevance)", {"q": "넥스"}),
@@ -48,12 +49,6 @@ QUERIES: list[tuple[str, dict]] = [
     ("ordering -established_date", {"ordering": "-established_date"}),
     ("ordering established_date, 부산", {"ordering": "established_date", "si_nm": "부산광역시"}),
 ]
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
-    return ordered[index]
 
 
 class Command(BaseCommand):
@@ -81,7 +76,7 @@ class Command(BaseCommand):
             for label, params in QUERIES
         ]
         self.out(f"bench_salesone_search on {connection.settings_dict['NAME']} at {datetime.now():%Y-%m-%d %H:%M}")
-        industries_load(path=Path(__file__).resolve().parents[2] / "data" / "ksic_codes.csv")
+        industries_load(path=KSIC_CSV)
         load = self.bench_load(options)
         if not options["skip_bulk_create"]:
             self.bench_bulk_create(options, load)
@@ -213,19 +208,24 @@ class Command(BaseCommand):
             unindexed = self._time_queries(user, options["repeat_unindexed"], warm_up=False)
             transaction.set_rollback(True)  # the indexes come back
         self.out(f"without indexes: {', '.join(name for name, _ in dropped)} dropped in a rolled-back transaction")
-        header = f"{'query':38} {'count':>10} {'median ms':>10} {'p95 ms':>8} {'no-index median':>16} {'ratio':>7}"
-        self.out(header)
-        self.out("-" * len(header))
+        table = Table(
+            Column("query", 38, align="<"),
+            Column("count", 10),
+            Column("median ms", 10, ".1f"),
+            Column("p95 ms", 8, ".1f"),
+            Column("no-index median", 16, ".1f"),
+            Column("ratio", 7),
+            write=self.out,
+        )
+        table.header()
         worst = (0.0, self.queries[0])
         for label, params in self.queries:
             _, body = self._run(params, user)
             count = f"{'~' if body['count_is_estimate'] else ''}{body['count']:,}"
-            median, p95 = statistics.median(indexed[label]), _percentile(indexed[label], 0.95)
+            median, p95 = statistics.median(indexed[label]), percentile(indexed[label], 0.95)
             baseline = statistics.median(unindexed[label])
             flag = "" if p95 < 50 else "  > 50 ms"
-            self.out(
-                f"{label:38} {count:>10} {median:10.1f} {p95:8.1f} {baseline:16.1f} {baseline / median:6.1f}x{flag}"
-            )
+            table.row(label, count, median, p95, baseline, f"{baseline / median:.1f}x", suffix=flag)
             if p95 > worst[0]:
                 worst = (p95, (label, params))
         cursor_params = dict(self.queries[8][1])
@@ -233,8 +233,7 @@ class Command(BaseCommand):
         cursor_params = {"si_nm": "경기도", "cursor": body["next_cursor"]}
         self._run(cursor_params, user)
         times = [self._run(cursor_params, user)[0] * 1000 for _ in range(options["repeat"])]
-        self.out(f"{'next page of 경기도 by next_cursor':38} {'':>10} {statistics.median(times):10.1f} "
-                 f"{_percentile(times, 0.95):8.1f}")  # fmt: skip
+        table.row("next page of 경기도 by next_cursor", "", statistics.median(times), percentile(times, 0.95))
         return worst[1]
 
     # --- import ----------------------------------------------------------------------------------

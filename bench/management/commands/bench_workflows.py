@@ -15,37 +15,23 @@ and workflows and deletes them at the end. Starts and stops its own gunicorn and
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from apps.accounts.models import User
 from apps.workflows.engine import InlineDispatcher, execution_advance
 from apps.workflows.models import Workflow, WorkflowExecution
 from apps.workflows.services import workflow_execute
+from bench.harness import LOG_DIR, BenchError, Gunicorn, WorkerPool, free_port, percentile
 
-ROOT = Path(settings.BASE_DIR)
 BENCH_EMAIL = "bench-workflows@salesone.invalid"
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def chain_graph(length: int) -> tuple[list, list]:
@@ -116,12 +102,6 @@ def fan_out_graph() -> tuple[list, list]:
     return nodes, edges
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Command(BaseCommand):
     help = "Benchmark the workflow engine: per-node overhead in process, executions/s through HTTP + Celery."
 
@@ -178,7 +158,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"   per node: {per_node_ms:.3f} ms (target < 0.5 ms)   per execution: p50 "
-            f"{percentile(durations, 50) * 1000:.1f} ms, p99 {percentile(durations, 99) * 1000:.1f} ms"
+            f"{percentile(durations, 0.5) * 1000:.1f} ms, p99 {percentile(durations, 0.99) * 1000:.1f} ms"
         )
         self.stdout.write(
             f"   of which CPU in this process: {cpu_per_node_ms:.3f} ms a node (the rest is waiting for PostgreSQL: "
@@ -194,40 +174,33 @@ class Command(BaseCommand):
         env["LOG_LEVEL"] = "WARNING"
         env["THROTTLE_ANON"] = "1000000/min"
         port = free_port()
-        (ROOT / "var").mkdir(exist_ok=True)
-        logs = []
-        processes = []
-
-        def spawn(cmd, name):
-            log = open(ROOT / "var" / f"bench-{name}.log", "w")  # noqa: SIM115 - closed below
-            logs.append(log)
-            process = subprocess.Popen(
-                cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-            processes.append(process)
-            return process
-
-        bin_dir = Path(sys.executable).parent
         if options["server"] == "asgi":
-            web = [str(bin_dir / "gunicorn"), "salesone.asgi:application", "-k", "uvicorn_worker.UvicornWorker"]
+            app, server_args = "salesone.asgi:application", ["-k", "uvicorn_worker.UvicornWorker"]
         else:
-            web = [str(bin_dir / "gunicorn"), "salesone.wsgi:application", "-k", "gthread", "--threads", "8"]
-        spawn(
-            [*web, "--bind", f"127.0.0.1:{port}", "--workers", str(options["web_workers"]), "--log-level", "warning"],
-            "web",
-        )
-        for index in range(options["celery_workers"]):
-            spawn(
-                [
-                    sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-Q", "workflows",
-                    "-c", str(options["concurrency"]), "-n", f"bench{index}@%h", "--loglevel", "WARNING",
-                    "--without-gossip", "--without-mingle", "--without-heartbeat", "-O", "fair",
-                ],
-                f"worker{index}",
-            )  # fmt: skip
+            app, server_args = "salesone.wsgi:application", ["-k", "gthread", "--threads", "8"]
+        running: list[Gunicorn | WorkerPool] = []
         try:
-            self._wait_http(port)
-            time.sleep(3)  # let the Celery workers connect (a benchmark, not a test)
+            running.append(
+                Gunicorn(
+                    app=app,
+                    port=port,
+                    env=env,
+                    args=[*server_args, "--workers", str(options["web_workers"]), "--log-level", "warning"],
+                    ready_path="/api/health/",
+                    ready_statuses=(200, 503),
+                    log_path=LOG_DIR / "bench-web.log",
+                )
+            )
+            for index in range(options["celery_workers"]):
+                running.append(
+                    WorkerPool(
+                        concurrency=options["concurrency"],
+                        env=env,
+                        queue="workflows",
+                        extra_args=["-n", f"bench{index}@%h", "-O", "fair"],
+                        name=f"bench-worker{index}",
+                    )
+                )
             for label, graph, target in (
                 ("2-node workflow (webhook trigger → transform)", two_node_graph(), 200),
                 ("5-node workflow with a parallel fan-out", fan_out_graph(), 50),
@@ -237,29 +210,11 @@ class Command(BaseCommand):
                     user=user, name=f"bench {label}", nodes=nodes, edges=edges, is_active=True
                 )
                 self._drive(workflow, port, options, label, target, len(nodes))
+        except BenchError as exc:
+            raise CommandError(str(exc)) from exc
         finally:
-            for process in processes:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-            for process in processes:
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-            for log in logs:
-                log.close()
-
-    def _wait_http(self, port: int) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/api/health/")
-                if conn.getresponse().status in (200, 503):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer within 60 s; see var/bench-web.log")
+            for process in running:
+                process.stop()
 
     def _drive(self, workflow, port, options, label, target, node_count) -> None:
         path = f"/api/workflows/{workflow.pk}/hooks/{workflow.webhook_secret}/"
@@ -302,8 +257,8 @@ class Command(BaseCommand):
             f"(expected {len(completed) * node_count})"
         )
         self.stdout.write(
-            f"   executions/s: {rate:.0f} (target ≥ {target})   latency p50 {percentile(latencies, 50) * 1000:.0f} ms, "
-            f"p99 {percentile(latencies, 99) * 1000:.0f} ms"
+            f"   executions/s: {rate:.0f} (target ≥ {target})   "
+            f"latency p50 {percentile(latencies, 0.5) * 1000:.0f} ms, p99 {percentile(latencies, 0.99) * 1000:.0f} ms"
         )
 
     def _post_many(self, port, path, total, clients, payload_offset=0) -> list:

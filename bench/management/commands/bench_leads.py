@@ -10,7 +10,6 @@ into an empty list (one UPDATE). Figures depend on the machine; nothing is asser
 """
 
 import random
-import statistics
 import time
 import uuid
 
@@ -25,6 +24,7 @@ from apps.leads.services import lead_list_add_leads
 from apps.leads.tests.queries import count_queries
 from apps.opportunities.models import Opportunity
 from apps.salesone_leads.models import Industry
+from bench.harness import Column, Table, timed
 
 
 class _Rollback(Exception):
@@ -117,9 +117,15 @@ class Command(BaseCommand):
             ("/api/opportunities/?status=won&source=campaign", True),
             ("/api/opportunities/pipeline/", False),
         ]
-        header = f"{'endpoint':<80} {'size':>4} {'queries':>7} {'median ms':>9} {'p95 ms':>7}"
-        self.stdout.write(header)
-        self.stdout.write("-" * len(header))
+        table = Table(
+            Column("endpoint", 80, align="<"),
+            Column("size", 4),
+            Column("queries", 7),
+            Column("median ms", 9, ".1f"),
+            Column("p95 ms", 7, ".1f"),
+            write=self.stdout.write,
+        )
+        table.header()
         for url, paged in endpoints:
             for size in (20, 100) if paged else (None,):
                 full = url if size is None else f"{url}{'&' if '?' in url else '?'}page_size={size}"
@@ -127,16 +133,8 @@ class Command(BaseCommand):
                     response = client.get(full)
                 if response.status_code != 200:
                     raise RuntimeError(f"GET {full} → {response.status_code}: {response.content[:300]!r}")
-                timings = []
-                for _ in range(repeat):
-                    start = time.perf_counter()
-                    client.get(full)
-                    timings.append((time.perf_counter() - start) * 1000)
-                timings.sort()
-                p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-                self.stdout.write(
-                    f"{full:<80} {size or '-':>4} {len(queries):>7} {statistics.median(timings):>9.1f} {p95:>7.1f}"
-                )
+                timings = timed(lambda full=full: client.get(full), repeat=repeat)
+                table.row(full, size or "-", len(queries), timings.median, timings.p95)
 
         empty = LeadList.objects.create(user=user, name="빈 리스트")
         with count_queries() as queries:

@@ -2,12 +2,13 @@
 
     manage.py bench_tracking [--duration 12] [--rounds 4] [--concurrency 4] [--results 2000] [--batches 10]
 
-Starts gunicorn (2 sync workers, production settings, DEBUG off) on 127.0.0.1 with a plain "204"
-Django view routed (TRACKING_BENCH_CEILING) as the ceiling, and drives it from a second process
-(apps/tracking/bench_client.py, a bounded asyncio client). For the ceiling, the pixel and the click
-it prints requests/s, p50 and p99 and the ratio to the ceiling; then it posts SendGrid webhook
-batches of 1,000 events (signed with a key pair made for the run), drains the queue like the
-``ingest_tracking_events`` task and prints the events stored against the events sent.
+Starts gunicorn (2 sync workers, production settings plus the bench app, DEBUG off:
+bench/production_settings.py) on 127.0.0.1 with the bench's plain "204" Django view (bench/views.py)
+as the ceiling, and drives it from a second process (bench/load_client.py, a bounded asyncio client).
+For the ceiling, the pixel and the click it prints requests/s, p50 and p99 and the ratio to the
+ceiling; then it posts SendGrid webhook batches of 1,000 events (signed with a key pair made for the
+run), drains the queue like the ``ingest_tracking_events`` task and prints the events stored against
+the events sent.
 
 Benchmark data (a user, a campaign, its results and their events) lives in the database named by
 DATABASE_URL and is deleted at the end; events go to a Redis list of their own. Figures depend on the
@@ -20,20 +21,16 @@ import base64
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from apps.accounts.models import User
@@ -41,15 +38,9 @@ from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
 from apps.tracking.links import click_url, open_pixel_url
 from apps.tracking.models import TrackingEvent
 from apps.tracking.services import tracking_queue_drain
+from bench.harness import ROOT, BenchError, Gunicorn, free_port, percentile
 
-ROOT = Path(settings.BASE_DIR)
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _combine(runs: list[dict]) -> dict:
@@ -60,8 +51,8 @@ def _combine(runs: list[dict]) -> dict:
         for code, n in run["statuses"].items():
             statuses[code] = statuses.get(code, 0) + n
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else 0.0
+    def pct(share: float) -> float:
+        return percentile(latencies, share) if latencies else 0.0
 
     return {
         "requests": len(latencies),
@@ -102,7 +93,7 @@ class Command(BaseCommand):
         )
         self.public_key = base64.b64encode(der).decode()
         self.signing_key = secrets.token_hex(16)
-        self.port = _free_port()
+        self.port = free_port()
         with override_settings(
             TRACKING_QUEUE_KEY=self.queue_key,
             TRACKING_SIGNING_KEY=self.signing_key,
@@ -113,10 +104,11 @@ class Command(BaseCommand):
             try:
                 server = self._start_server()
                 self._run(campaign, results)
+            except BenchError as exc:
+                raise CommandError(str(exc)) from exc
             finally:
                 if server is not None:
-                    server.terminate()
-                    server.wait(timeout=30)
+                    server.stop()
                 self._cleanup(campaign)
 
     # -------------------------------------------------------------------------------- setup
@@ -155,15 +147,14 @@ class Command(BaseCommand):
         tracking_redis().delete(self.queue_key, self.queue_key + ":processing", self.queue_key + ":dead")
         self.stdout.write("(benchmark data deleted)")
 
-    def _start_server(self) -> subprocess.Popen:
+    def _start_server(self) -> Gunicorn:
         env = os.environ.copy()
         env.update(
             {
-                "DJANGO_SETTINGS_MODULE": "salesone.settings.production",
+                "DJANGO_SETTINGS_MODULE": "bench.production_settings",
                 "SECRET_KEY": env.get("SECRET_KEY") or secrets.token_urlsafe(40),
                 "DEBUG": "false",
                 "SECURE_SSL_REDIRECT": "false",
-                "TRACKING_BENCH_CEILING": "true",
                 "TRACKING_QUEUE_KEY": self.queue_key,
                 "TRACKING_SIGNING_KEY": self.signing_key,
                 "SENDGRID_WEBHOOK_PUBLIC_KEY": self.public_key,
@@ -176,26 +167,13 @@ class Command(BaseCommand):
             if "uvicorn" in self.options["worker_class"].lower()
             else "salesone.wsgi:application"
         )
-        command = [
-            sys.executable, "-m", "gunicorn", app,
+        args = [
             "--workers", str(self.options["workers"]), "--worker-class", self.options["worker_class"],
-            "--threads", str(self.options["threads"]),
-            "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--backlog", "2048",
+            "--threads", str(self.options["threads"]), "--log-level", "warning", "--backlog", "2048",
         ]  # fmt: skip
-        server = subprocess.Popen(command, cwd=ROOT, env=env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise RuntimeError("gunicorn exited while starting")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/t/ceiling/", timeout=2) as response:
-                    if response.status == 204:
-                        return server
-            except OSError:
-                time.sleep(0.2)
-        server.terminate()
-        server.wait(timeout=30)
-        raise RuntimeError("gunicorn did not answer within 60 s")
+        return Gunicorn(
+            app=app, port=self.port, env=env, args=args, ready_path="/api/t/ceiling/", ready_statuses=(204,)
+        )
 
     # ------------------------------------------------------------------------------------ load
 
@@ -209,7 +187,7 @@ class Command(BaseCommand):
             "requests": requests,
         }
         done = subprocess.run(
-            [sys.executable, "-m", "apps.tracking.bench_client"],
+            [sys.executable, "-m", "bench.load_client"],
             input=json.dumps(plan),
             capture_output=True,
             text=True,
