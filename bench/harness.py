@@ -216,6 +216,7 @@ class WorkerPool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.stop()
                 raise BenchError(f"worker exited early:\n{self.log_path.read_text()[-3000:]}")
             if len(self.children()) >= self.concurrency:
                 time.sleep(1.0)  # the consumer connects right after the pool is up
