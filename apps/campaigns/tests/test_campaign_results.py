@@ -68,3 +68,17 @@ def test_results_filter_by_status_and_paginate(auth_client, campaign):
 def test_unknown_status_filter_is_400(auth_client, campaign):
     response = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?status=nope")
     assert response.status_code == 400
+    assert response.json()["status"] == [f"'nope' is not one of: {', '.join(R.values)}."]
+
+
+def test_unknown_parameter_is_400_naming_what_the_results_take(auth_client, campaign):
+    response = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?state=failed")
+    assert response.status_code == 400
+    assert "This list takes: " in response.json()["state"][0] and "status" in response.json()["state"][0]
+
+
+@pytest.mark.parametrize("state", [R.OPENED, R.BOUNCED, R.FAILED])
+def test_every_state_filters_to_its_own_rows(auth_client, campaign, state):
+    rows = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?status={state}").json()["results"]
+    assert rows and {row["status"] for row in rows} == {state}
+    assert len(rows) == CampaignLeadResult.objects.filter(campaign=campaign, status=state).count()
