@@ -43,7 +43,8 @@ class CampaignLeadResultInline(admin.TabularInline):
         return False
 
 
-def _run(modeladmin, request, queryset, service, verb):
+def _run(modeladmin, request, queryset, service, done_message):
+    """Run the API's service on each campaign; say what was done and why a campaign was refused."""
     done = 0
     for campaign in queryset:
         try:
@@ -52,22 +53,28 @@ def _run(modeladmin, request, queryset, service, verb):
         except Conflict as exc:
             modeladmin.message_user(request, f"{campaign}: {exc.detail}", messages.ERROR)
     if done:
-        modeladmin.message_user(request, f"{verb} {done} campaign(s).", messages.SUCCESS)
+        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
 
 
 @admin.action(description=_("Start or resume the selected campaigns"))
 def start_campaigns(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, services.campaign_start, "Started")
+    _run(modeladmin, request, queryset, services.campaign_start, _("Started %(count)d campaign(s)."))
 
 
 @admin.action(description=_("Pause the selected campaigns"))
 def pause_campaigns(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, services.campaign_pause, "Paused")
+    _run(modeladmin, request, queryset, services.campaign_pause, _("Paused %(count)d campaign(s)."))
 
 
-@admin.action(description="Retry the failed e-mails of the selected campaigns")
+@admin.action(description=_("Retry the failed e-mails of the selected campaigns"))
 def retry_failed(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, services.campaign_retry_failed, "Retrying failed e-mails of")
+    _run(
+        modeladmin,
+        request,
+        queryset,
+        services.campaign_retry_failed,
+        _("Retrying failed e-mails of %(count)d campaign(s)."),
+    )
 
 
 @admin.action(description=_("Re-send the 'outcome unknown' e-mails of the selected campaigns (may send a second copy)"))
@@ -85,7 +92,13 @@ def resend_unknown(modeladmin, request, queryset):
                 "campaigns": campaigns,
             },
         )
-    _run(modeladmin, request, queryset, services.campaign_resend_unknown, "Re-sending 'outcome unknown' e-mails of")
+    _run(
+        modeladmin,
+        request,
+        queryset,
+        services.campaign_resend_unknown,
+        _("Re-sending 'outcome unknown' e-mails of %(count)d campaign(s)."),
+    )
     return None
 
 
@@ -171,25 +184,29 @@ class CampaignAdmin(admin.ModelAdmin):
     def daily_chart(self, obj):
         return daily_chart_svg(selectors.campaign_daily_totals(campaign=obj)) if obj.pk else "-"
 
-    @admin.display(description="Unknown outcomes")
+    @admin.display(description=_("Unknown outcomes"))
     def unknown_outcomes(self, obj):
         if not obj.pk:
             return "-"
         summary = selectors.campaign_unknown_outcomes(campaign=obj)
         lines = [
-            f"{summary['unknown']} unknown now ({summary['awaiting_provider']} to be looked up in the provider's "
-            f"log, {summary['held_for_a_person']} held for a person); resolved: "
-            f"{summary['resolved_found_at_provider']} found in the provider's log, "
-            f"{summary['resolved_sent_once_more']} sent once more."
+            _(
+                "%(unknown)d unknown now (%(awaiting_provider)d to be looked up in the provider's log, "
+                "%(held_for_a_person)d held for a person); resolved: %(resolved_found_at_provider)d found in "
+                "the provider's log, %(resolved_sent_once_more)d sent once more."
+            )
+            % summary
         ]
-        lines += [f"{r['count']} × {r['reason'] or '(no reason recorded)'}" for r in summary["reasons"]]
+        no_reason = _("(no reason recorded)")
+        lines += [f"{r['count']} × {r['reason'] or no_reason}" for r in summary["reasons"]]
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
-    @admin.display(description="Results")
+    @admin.display(description=_("Results"))
     def all_results(self, obj):
         if not obj.pk:
             return "-"
-        return format_html('<a href="{}">All {} result rows</a>', results_url(obj), obj.results.count())
+        label = _("All %(count)d result rows") % {"count": obj.results.count()}
+        return format_html('<a href="{}">{}</a>', results_url(obj), label)
 
 
 @admin.register(CampaignLeadResult)

@@ -97,7 +97,10 @@ def campaigns_with_totals(queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
     row, evaluated only for the rows of the page): campaign_totals_of() reads them."""
     results = CampaignLeadResult.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign")
     counts = results.annotate(counts=JSONObject(**_COUNTS)).values("counts")
-    machine = results.filter(MACHINE_ONLY_OPENED).annotate(n=Count("id", distinct=True)).values("n")
+    # Named on both sides so the planner may start from the (campaign, kind, is_machine) index of the
+    # few machine opens instead of probing the events of every unopened row.
+    machine_only = MACHINE_ONLY_OPENED & Q(events__campaign=OuterRef("pk"))
+    machine = results.filter(machine_only).annotate(n=Count("id", distinct=True)).values("n")
     return queryset.annotate(
         result_counts=Subquery(counts, output_field=JSONField()),
         machine_opened_count=Coalesce(Subquery(machine, output_field=IntegerField()), 0),

@@ -284,6 +284,19 @@ class CampaignTotalsSerializer(CampaignDeliveryTotalsSerializer, CampaignRatesSe
     unknown_outcomes = UnknownOutcomesSerializer()
 
 
+class CampaignDayTotalsSerializer(serializers.Serializer):
+    """Recipients whose first such event fell on this day (Asia/Seoul)."""
+
+    date = serializers.DateField(help_text="A calendar day in Asia/Seoul")
+    sent = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    opened = serializers.IntegerField(help_text="Opened by a person (machine opens left out)")
+    clicked = serializers.IntegerField()
+    replied = serializers.IntegerField()
+    bounced = serializers.IntegerField()
+    unsubscribed = serializers.IntegerField()
+
+
 class CampaignResultsPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)

@@ -22,6 +22,7 @@ from . import selectors, services
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
 from .rendering import TemplateError
 from .serializers import (
+    CampaignDayTotalsSerializer,
     CampaignLeadResultSerializer,
     CampaignResultsPageSerializer,
     CampaignSerializer,
@@ -183,6 +184,19 @@ class CampaignViewSet(OwnedModelViewSet):
         count = services.campaign_resend_unknown(campaign=campaign)
         campaign.refresh_from_db()
         return Response({"resent": count, "campaign": self.get_serializer(campaign).data})
+
+    @extend_schema(
+        responses={200: CampaignDayTotalsSerializer(many=True)},
+        description=(
+            "The campaign's totals per calendar day (Asia/Seoul), from the first to the last day anything "
+            "happened, days without events included; [] before anything was sent."
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def daily(self, request, pk=None):
+        days = selectors.campaign_daily_totals(campaign=self.get_object())
+        return Response(CampaignDayTotalsSerializer(days, many=True).data)
 
     @extend_schema(
         parameters=[

@@ -172,3 +172,21 @@ def test_daily_totals_are_seoul_days_with_empty_days_filled(campaign):
     }
     assert set(days[1].values()) == {date(2026, 3, 4), 0}
     assert days[2]["unsubscribed"] == 1 and days[2]["sent"] == 0
+
+
+def test_daily_endpoint_gives_the_days_to_the_owner_only(auth_client, other_client, campaign):
+    url = f"/api/campaigns/{campaign.pk}/daily/"
+    days = auth_client.get(url).json()
+    assert [day["date"] for day in days] == ["2026-03-03", "2026-03-04", "2026-03-05"]
+    assert days[0]["sent"] == 5 and days[2]["unsubscribed"] == 1
+    assert other_client.get(url).status_code == 404
+
+
+def test_a_person_and_a_machine_opening_counts_once_as_opened(auth_client, user):
+    campaign = CampaignFactory(user=user, status="completed")
+    row = _row(campaign, status=R.OPENED, sent=True, sent_at=LATE_UTC, opened_at=LATE_UTC)
+    _machine_open(row)
+    _machine_open(row)
+
+    totals = auth_client.get(f"/api/campaigns/{campaign.pk}/").json()["totals"]
+    assert (totals["opened"], totals["machine_opened"]) == (1, 0)
