@@ -200,10 +200,14 @@ def campaign_unknown_outcomes(*, campaign: Campaign) -> dict:
     }
 
 
-def campaign_result_list(*, campaign: Campaign, status: str | None = None):
+def campaign_result_list(*, campaign: Campaign, status: str | None = None, total: str | None = None):
+    """The campaign's rows, in the state ``status`` and/or counted in the total ``total`` (TOTAL_NAMES:
+    "opened" gives every row a person opened, also those that went on to be clicked or replied)."""
     results = CampaignLeadResult.objects.filter(campaign=campaign).select_related("lead")
     if status:
         results = results.filter(status=status)
+    if total:
+        results = results_matching_total(results, total)
     return results.order_by("created_at", "id")
 
 

@@ -80,10 +80,15 @@ class CampaignFilter(filters.FilterSet):
         fields = ["status", "is_advertising", "template"]
 
 
+# The totals a results page can be narrowed to (all but recipients: that is the whole list).
+RESULT_TOTALS = [name for name in selectors.TOTAL_NAMES if name != "recipients"]
+
+
 class CampaignResultFilter(filters.FilterSet):
-    """The results endpoint's one filter: a state (common/filters.py makes a bad one a 400)."""
+    """The results endpoint's filters: a state, or a total's rows (common/filters.py makes a bad value a 400)."""
 
     status = filters.ChoiceFilter(choices=CampaignLeadResult.Status.choices)
+    delivery = filters.ChoiceFilter(choices=[(name, name) for name in RESULT_TOTALS])
 
     class Meta:
         model = CampaignLeadResult
@@ -206,11 +211,20 @@ class CampaignViewSet(OwnedModelViewSet):
                 enum=CampaignLeadResult.Status.values,
                 description="Only the rows in this state; another value (or an unknown parameter) is a 400.",
             ),
+            OpenApiParameter(
+                "delivery",
+                OpenApiTypes.STR,
+                enum=RESULT_TOTALS,
+                description=(
+                    "Only the rows a total counts: opened gives every row a person opened, whatever its "
+                    "status went on to be (the count is the campaign's totals.opened)."
+                ),
+            ),
             OpenApiParameter("page", OpenApiTypes.INT),
             OpenApiParameter("page_size", OpenApiTypes.INT),
         ],
         responses={200: CampaignResultsPageSerializer},
-        description="One row per lead (filter by status), paginated, with the campaign's totals and rates.",
+        description="One row per lead (filter by status or by total), paginated, with the campaign's totals and rates.",
         filters=False,
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -221,9 +235,11 @@ class CampaignViewSet(OwnedModelViewSet):
         errors = filterset_errors(query)
         if errors:
             raise serializers.ValidationError(errors)
-        wanted = request.query_params.get("status") or None
+        wanted = query.form.cleaned_data
         paginator = StandardPagination()
-        rows = selectors.campaign_result_list(campaign=campaign, status=wanted)
+        rows = selectors.campaign_result_list(
+            campaign=campaign, status=wanted.get("status") or None, total=wanted.get("delivery") or None
+        )
         page = paginator.paginate_queryset(rows, request, view=self)
         return Response(
             {
