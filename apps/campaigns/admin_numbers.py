@@ -138,10 +138,11 @@ def daily_chart_svg(days: list[dict], *, width: int = 640, height: int = 200) ->
                 f"{day['date']:%m-%d}</text>"
             )
     title = escape(_("Recipients per day (Asia/Seoul): sent, opened, clicked, replied, bounced"))
-    # Every value above is a number, a colour of ours or escaped text.
+    # Every value above is a number, a colour of ours or escaped text. Text takes the page's colour
+    # (currentColor): readable in the admin's light and dark themes.
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="campaign-daily-chart" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{title}"><title>{title}</title>'
+        f'viewBox="0 0 {width} {height}" fill="currentColor" role="img" aria-label="{title}"><title>{title}</title>'
         + "".join(parts)
         + "</svg>"
     )

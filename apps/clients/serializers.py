@@ -301,7 +301,7 @@ class ClientEmailAttachmentSerializer(ModelSerializer):
 
 
 class ClientEmailSerializer(ModelSerializer):
-    """A logged e-mail as SPEC.md shows it under /clients/{id}/emails/: ``from``/``to`` and attachments."""
+    """A logged e-mail: ``from``/``to`` and attachments (/clients/{id}/emails/ lists it as a "client_email" item)."""
 
     from_ = serializers.CharField(source="from_email", max_length=320)
     to = serializers.CharField(source="to_email", max_length=320)
