@@ -164,7 +164,7 @@ class CampaignViewSet(OwnedModelViewSet):
     def retry_failed(self, request, pk=None):
         campaign = self.get_object()
         count = services.campaign_retry_failed(campaign=campaign)
-        campaign.refresh_from_db()
+        campaign = self.get_object()  # read again, totals included (refresh_from_db keeps the old ones)
         return Response({"retried": count, "campaign": self.get_serializer(campaign).data}, status=status.HTTP_200_OK)
 
     @extend_schema(
@@ -187,7 +187,7 @@ class CampaignViewSet(OwnedModelViewSet):
                 {"confirm": [f'{services.RESEND_UNKNOWN_WARNING} Send {{"confirm": true}} to re-send them anyway.']}
             )
         count = services.campaign_resend_unknown(campaign=campaign)
-        campaign.refresh_from_db()
+        campaign = self.get_object()  # read again, totals included (refresh_from_db keeps the old ones)
         return Response({"resent": count, "campaign": self.get_serializer(campaign).data})
 
     @extend_schema(
