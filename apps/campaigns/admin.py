@@ -109,6 +109,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "name",
         "user",
         "status",
+        "scheduled_at",
         "recipients_count",
         "sent_count",
         "opened_count",
