@@ -1,13 +1,14 @@
 from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from common.exceptions import Conflict
 
 from . import selectors, services
+from .admin_numbers import DeliveryFilter, count_link, daily_chart_svg, results_url, totals_table
 from .models import Campaign, CampaignLeadResult, CampaignProviderRequest, CampaignTemplate
 
 INLINE_RESULT_ROWS = 50
@@ -42,7 +43,8 @@ class CampaignLeadResultInline(admin.TabularInline):
         return False
 
 
-def _run(modeladmin, request, queryset, service, verb):
+def _run(modeladmin, request, queryset, service, done_message):
+    """Run the API's service on each campaign; say what was done and why a campaign was refused."""
     done = 0
     for campaign in queryset:
         try:
@@ -51,25 +53,31 @@ def _run(modeladmin, request, queryset, service, verb):
         except Conflict as exc:
             modeladmin.message_user(request, f"{campaign}: {exc.detail}", messages.ERROR)
     if done:
-        modeladmin.message_user(request, f"{verb} {done} campaign(s).", messages.SUCCESS)
+        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
 
 
-@admin.action(description="Start or resume the selected campaigns")
+@admin.action(description=_("Start or resume the selected campaigns"))
 def start_campaigns(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, services.campaign_start, "Started")
+    _run(modeladmin, request, queryset, services.campaign_start, _("Started %(count)d campaign(s)."))
 
 
-@admin.action(description="Pause the selected campaigns")
+@admin.action(description=_("Pause the selected campaigns"))
 def pause_campaigns(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, services.campaign_pause, "Paused")
+    _run(modeladmin, request, queryset, services.campaign_pause, _("Paused %(count)d campaign(s)."))
 
 
-@admin.action(description="Retry the failed e-mails of the selected campaigns")
+@admin.action(description=_("Retry the failed e-mails of the selected campaigns"))
 def retry_failed(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, services.campaign_retry_failed, "Retrying failed e-mails of")
+    _run(
+        modeladmin,
+        request,
+        queryset,
+        services.campaign_retry_failed,
+        _("Retrying failed e-mails of %(count)d campaign(s)."),
+    )
 
 
-@admin.action(description="Re-send the 'outcome unknown' e-mails of the selected campaigns (may send a second copy)")
+@admin.action(description=_("Re-send the 'outcome unknown' e-mails of the selected campaigns (may send a second copy)"))
 def resend_unknown(modeladmin, request, queryset):
     """Asks first, with the API's wording: the recipients may get a second copy."""
     if request.POST.get("confirm") != "yes":
@@ -79,20 +87,42 @@ def resend_unknown(modeladmin, request, queryset):
             "admin/campaigns/resend_unknown_confirmation.html",
             {
                 **modeladmin.admin_site.each_context(request),
-                "title": "Re-send e-mails whose outcome is unknown?",
+                "title": _("Re-send e-mails whose outcome is unknown?"),
                 "warning": services.RESEND_UNKNOWN_WARNING,
                 "campaigns": campaigns,
             },
         )
-    _run(modeladmin, request, queryset, services.campaign_resend_unknown, "Re-sending 'outcome unknown' e-mails of")
+    _run(
+        modeladmin,
+        request,
+        queryset,
+        services.campaign_resend_unknown,
+        _("Re-sending 'outcome unknown' e-mails of %(count)d campaign(s)."),
+    )
     return None
 
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "status", "scheduled_at", "started_at", "completed_at", "is_advertising"]
+    # Fits a laptop: each number links to the result rows it counts (admin_numbers.py).
+    list_display = [
+        "name",
+        "user",
+        "status",
+        "scheduled_at",
+        "recipients_count",
+        "sent_count",
+        "opened_count",
+        "clicked_count",
+        "replied_count",
+        "bounced_count",
+        "unsubscribed_count",
+        "failed_count",
+    ]
+    list_select_related = ["user"]
     list_filter = ["status", "is_advertising"]
     search_fields = ["name", "user__email"]
+    date_hierarchy = "created_at"
     autocomplete_fields = ["user", "template"]
     filter_horizontal = ["leadlists"]
     readonly_fields = [
@@ -101,6 +131,8 @@ class CampaignAdmin(admin.ModelAdmin):
         "completed_at",
         "failure_reason",
         "last_progress_at",
+        "delivery_totals",
+        "daily_chart",
         "unknown_outcomes",
         "all_results",
         "created_at",
@@ -109,32 +141,79 @@ class CampaignAdmin(admin.ModelAdmin):
     actions = [start_campaigns, pause_campaigns, retry_failed, resend_unknown]
     inlines = [CampaignLeadResultInline]
 
-    @admin.display(description="Unknown outcomes")
+    def get_queryset(self, request):
+        # The totals of every row of the page in the page's one query (selectors.campaigns_with_totals).
+        return selectors.campaigns_with_totals(super().get_queryset(request))
+
+    @admin.display(description=_("Recipients"))
+    def recipients_count(self, obj):
+        return count_link(obj, "recipients")
+
+    @admin.display(description=_("Sent"))
+    def sent_count(self, obj):
+        return count_link(obj, "sent")
+
+    @admin.display(description=_("Opened (rate)"))
+    def opened_count(self, obj):
+        return count_link(obj, "opened", rate="open_rate")
+
+    @admin.display(description=_("Clicked (rate)"))
+    def clicked_count(self, obj):
+        return count_link(obj, "clicked", rate="click_rate")
+
+    @admin.display(description=_("Replied"))
+    def replied_count(self, obj):
+        return count_link(obj, "replied")
+
+    @admin.display(description=_("Bounced"))
+    def bounced_count(self, obj):
+        return count_link(obj, "bounced")
+
+    @admin.display(description=_("Unsubscribed"))
+    def unsubscribed_count(self, obj):
+        return count_link(obj, "unsubscribed")
+
+    @admin.display(description=_("Failed"))
+    def failed_count(self, obj):
+        return count_link(obj, "failed")
+
+    @admin.display(description=_("Delivery totals"))
+    def delivery_totals(self, obj):
+        return totals_table(obj) if obj.pk else "-"
+
+    @admin.display(description=_("Per day"))
+    def daily_chart(self, obj):
+        return daily_chart_svg(selectors.campaign_daily_totals(campaign=obj)) if obj.pk else "-"
+
+    @admin.display(description=_("Unknown outcomes"))
     def unknown_outcomes(self, obj):
         if not obj.pk:
             return "-"
         summary = selectors.campaign_unknown_outcomes(campaign=obj)
         lines = [
-            f"{summary['unknown']} unknown now ({summary['awaiting_provider']} to be looked up in the provider's "
-            f"log, {summary['held_for_a_person']} held for a person); resolved: "
-            f"{summary['resolved_found_at_provider']} found in the provider's log, "
-            f"{summary['resolved_sent_once_more']} sent once more."
+            _(
+                "%(unknown)d unknown now (%(awaiting_provider)d to be looked up in the provider's log, "
+                "%(held_for_a_person)d held for a person); resolved: %(resolved_found_at_provider)d found in "
+                "the provider's log, %(resolved_sent_once_more)d sent once more."
+            )
+            % summary
         ]
-        lines += [f"{r['count']} × {r['reason'] or '(no reason recorded)'}" for r in summary["reasons"]]
+        no_reason = _("(no reason recorded)")
+        lines += [f"{r['count']} × {r['reason'] or no_reason}" for r in summary["reasons"]]
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
-    @admin.display(description="Results")
+    @admin.display(description=_("Results"))
     def all_results(self, obj):
         if not obj.pk:
             return "-"
-        url = reverse("admin:campaigns_campaignleadresult_changelist") + f"?campaign__id__exact={obj.pk}"
-        return format_html('<a href="{}">All {} result rows</a>', url, obj.results.count())
+        label = _("All %(count)d result rows") % {"count": obj.results.count()}
+        return format_html('<a href="{}">{}</a>', results_url(obj), label)
 
 
 @admin.register(CampaignLeadResult)
 class CampaignLeadResultAdmin(admin.ModelAdmin):
     list_display = ["email", "campaign", "status", "sent_at", "opened_at", "clicked_at", "provider", "resolution"]
-    list_filter = ["status", "provider", "retryable", "resolution"]
+    list_filter = [DeliveryFilter, "status", "provider", "retryable", "resolution"]
     search_fields = ["email", "title", "provider_message_id", "message_id"]
     list_select_related = ["campaign"]
     raw_id_fields = ["campaign", "lead"]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, JSONObject, TruncDate
+from django.utils import timezone
 
 from apps.leads.models import Lead
 from apps.tracking.links import unsubscribe_url
@@ -29,47 +32,149 @@ from .resolution import UNKNOWN_OUTCOME
 
 S = CampaignLeadResult.Status
 
-# Engagement counts come from the event timestamps the tracking app sets (opened_at and clicked_at
-# for human events only), so machine opens never inflate a rate. Rates are over e-mails sent.
-_COUNTS = {
-    "recipients": Count("id"),
-    "pending": Count("id", filter=Q(status=S.PENDING)),
-    "sending": Count("id", filter=Q(status=S.SENDING)),
-    "sent": Count("id", filter=Q(sent_at__isnull=False)),
-    "failed": Count("id", filter=Q(status=S.FAILED)),
-    # The provider may have these (a worker stopped or failed after the request left): not counted
-    # as sent or failed; never re-sent automatically.
-    "unknown": Count("id", filter=Q(status=S.UNKNOWN)),
-    "delivered": Count("id", filter=Q(delivered_at__isnull=False)),
-    "opened": Count("id", filter=Q(opened_at__isnull=False)),
-    "clicked": Count("id", filter=Q(clicked_at__isnull=False)),
-    "replied": Count("id", filter=Q(replied_at__isnull=False)),
-    "bounced": Count("id", filter=Q(bounced_at__isnull=False)),
-    "unsubscribed": Count("id", filter=Q(unsubscribed_at__isnull=False)),
-    "complained": Count("id", filter=Q(complained_at__isnull=False)),
+# -- delivery totals: the one definition the API, the admin and the results page show -------------
+#
+# A count is a number of recipients (result rows), never of events: a lead who opened five times
+# opened once. Engagement comes from the human timestamps the tracking app sets (opened_at,
+# clicked_at, replied_at): machine opens (Apple Mail Privacy Protection, image proxies, scanners;
+# apps/tracking/machine.py flags them is_machine) never set them, and are shown apart as
+# ``machine_opened``: recipients whose every open was a machine's.
+#
+# Rates are over ``sent`` (the e-mails that left us, delivered or not): every provider reports a
+# send, not every one reports delivery (the outbox never does), so "over delivered" would be
+# blank for some campaigns and not comparable between them. A rate is null when nothing was sent
+# yet (no denominator) or when the campaign does not track that kind of event (opens, clicks).
+
+SENT = Q(sent_at__isnull=False) | Q(delivered_at__isnull=False)
+BOUNCED = Q(bounced_at__isnull=False) | Q(status=S.BOUNCED)
+# Results whose only opens were machines'. TrackingEvent is named through the reverse relation
+# ("events"), not imported: the tracking app depends on campaigns, not the other way round.
+MACHINE_OPEN_EVENT = "open"  # TrackingEvent.Kind.OPEN
+MACHINE_ONLY_OPENED = Q(opened_at__isnull=True, events__kind=MACHINE_OPEN_EVENT, events__is_machine=True)
+
+# Each total is the number of rows matching its condition; the admin's results list filters by the
+# same conditions (its "Delivery" filter), so a count and the rows it links to always agree.
+TOTAL_CONDITIONS = {
+    "recipients": None,
+    "pending": Q(status=S.PENDING),
+    "sending": Q(status=S.SENDING),
+    "sent": SENT,
+    "delivered": Q(delivered_at__isnull=False),
+    "opened": Q(opened_at__isnull=False),
+    "clicked": Q(clicked_at__isnull=False),
+    "replied": Q(replied_at__isnull=False),
+    "bounced": BOUNCED,
+    "unsubscribed": Q(unsubscribed_at__isnull=False),
+    "complained": Q(complained_at__isnull=False),
+    # A failure we know of; rows whose outcome is unknown (the provider may have them, never re-sent
+    # automatically) are counted apart, also those recorded as failed before "unknown" existed.
+    "failed": Q(status=S.FAILED) & ~UNKNOWN_OUTCOME,
+    "unknown": UNKNOWN_OUTCOME,
 }
-_RATES = {
-    "open_rate": "opened",
-    "click_rate": "clicked",
-    "reply_rate": "replied",
-    "bounce_rate": "bounced",
-    "unsubscribe_rate": "unsubscribed",
+_COUNTS = {name: Count("id", filter=condition) for name, condition in TOTAL_CONDITIONS.items()}
+TOTAL_NAMES = (*_COUNTS, "machine_opened")
+# rate → (count over sent, the tracking switch without which it is null)
+RATES = {
+    "delivery_rate": ("delivered", None),
+    "open_rate": ("opened", "opens_tracked"),
+    "click_rate": ("clicked", "clicks_tracked"),
+    "reply_rate": ("replied", None),
+    "bounce_rate": ("bounced", None),
+    "unsubscribe_rate": ("unsubscribed", None),
 }
+
+
+def results_matching_total(results: QuerySet[CampaignLeadResult], name: str) -> QuerySet[CampaignLeadResult]:
+    """The rows a total counts (name: one of TOTAL_NAMES)."""
+    if name == "machine_opened":
+        return results.filter(MACHINE_ONLY_OPENED).distinct()
+    condition = TOTAL_CONDITIONS[name]
+    return results if condition is None else results.filter(condition)
+
+
+def campaigns_with_totals(queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    """The campaigns, each with its totals read in the same query (two correlated subqueries a
+    row, evaluated only for the rows of the page): campaign_totals_of() reads them."""
+    results = CampaignLeadResult.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign")
+    counts = results.annotate(counts=JSONObject(**_COUNTS)).values("counts")
+    # Named on both sides so the planner may start from the (campaign, kind, is_machine) index of the
+    # few machine opens instead of probing the events of every unopened row.
+    machine_only = MACHINE_ONLY_OPENED & Q(events__campaign=OuterRef("pk"))
+    machine = results.filter(machine_only).annotate(n=Count("id", distinct=True)).values("n")
+    return queryset.annotate(
+        result_counts=Subquery(counts, output_field=JSONField()),
+        machine_opened_count=Coalesce(Subquery(machine, output_field=IntegerField()), 0),
+    )
+
+
+def campaign_totals_of(campaign: Campaign) -> tuple[dict, dict]:
+    """(totals, rates) of one campaign: from campaigns_with_totals()' annotations when it has them,
+    else read now (two queries)."""
+    if not hasattr(campaign, "result_counts"):
+        if campaign.pk is None:
+            campaign.result_counts, campaign.machine_opened_count = None, 0
+        else:
+            annotated = campaigns_with_totals(Campaign.objects.filter(pk=campaign.pk)).values(
+                "result_counts", "machine_opened_count"
+            )
+            row = annotated.first() or {"result_counts": None, "machine_opened_count": 0}
+            campaign.result_counts, campaign.machine_opened_count = row["result_counts"], row["machine_opened_count"]
+    # A campaign without a single row has no aggregate row: all zero.
+    totals = {name: (campaign.result_counts or {}).get(name, 0) for name in _COUNTS}
+    totals["machine_opened"] = campaign.machine_opened_count or 0
+    tracked = {
+        "opens_tracked": campaign.track_opens and not campaign.plain_text,
+        "clicks_tracked": campaign.track_clicks and not campaign.plain_text,
+    }
+    sent = totals["sent"]
+    rates = {
+        rate: (round(totals[count] / sent, 4) if sent and (switch is None or tracked[switch]) else None)
+        for rate, (count, switch) in RATES.items()
+    }
+    return totals | tracked, rates
 
 
 def campaign_totals(*, campaign: Campaign) -> dict:
-    totals = CampaignLeadResult.objects.filter(campaign=campaign).aggregate(**_COUNTS)
-    sent = totals["sent"]
-    for rate, count in _RATES.items():
-        totals[rate] = round(totals[count] / sent, 4) if sent else 0.0
-    # Not tracked is not 0%: the rate is null and the totals say so.
-    totals["opens_tracked"] = campaign.track_opens and not campaign.plain_text
-    totals["clicks_tracked"] = campaign.track_clicks and not campaign.plain_text
-    for tracked, rate in (("opens_tracked", "open_rate"), ("clicks_tracked", "click_rate")):
-        if not totals[tracked]:
-            totals[rate] = None
-    totals["unknown_outcomes"] = campaign_unknown_outcomes(campaign=campaign)
-    return totals
+    """The results page's flat shape: totals, tracking switches and rates in one object, with the
+    unknown outcomes explained."""
+    totals, rates = campaign_totals_of(campaign)
+    return {**totals, **rates, "unknown_outcomes": campaign_unknown_outcomes(campaign=campaign)}
+
+
+DAILY_NAMES = ("sent", "delivered", "opened", "clicked", "replied", "bounced", "unsubscribed")
+_DAILY_FIELDS = {
+    "sent": "sent_at",
+    "delivered": "delivered_at",
+    "opened": "opened_at",
+    "clicked": "clicked_at",
+    "replied": "replied_at",
+    "bounced": "bounced_at",
+    "unsubscribed": "unsubscribed_at",
+}
+
+
+def campaign_daily_totals(*, campaign: Campaign) -> list[dict]:
+    """Per calendar day (TIME_ZONE, Asia/Seoul: the days sales staff live in), from the first to the
+    last day anything happened, days without events included: {"date", "sent", "opened", …}.
+    Each count is the recipients whose first such event fell that day. One query."""
+    zone = timezone.get_default_timezone()
+    rows = CampaignLeadResult.objects.filter(campaign=campaign)
+    parts = [
+        rows.filter(**{f"{field}__isnull": False})
+        .annotate(day=TruncDate(field, tzinfo=zone), metric=Value(name))
+        .values("day", "metric")
+        .annotate(n=Count("id"))
+        .order_by()
+        for name, field in _DAILY_FIELDS.items()
+    ]
+    counts: dict[date, dict[str, int]] = {}
+    for row in parts[0].union(*parts[1:], all=True):
+        counts.setdefault(row["day"], dict.fromkeys(DAILY_NAMES, 0))[row["metric"]] = row["n"]
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [{"date": day, **counts.get(day, dict.fromkeys(DAILY_NAMES, 0))} for day in days]
 
 
 def campaign_unknown_outcomes(*, campaign: Campaign) -> dict:
@@ -95,10 +200,14 @@ def campaign_unknown_outcomes(*, campaign: Campaign) -> dict:
     }
 
 
-def campaign_result_list(*, campaign: Campaign, status: str | None = None):
+def campaign_result_list(*, campaign: Campaign, status: str | None = None, total: str | None = None):
+    """The campaign's rows, in the state ``status`` and/or counted in the total ``total`` (TOTAL_NAMES:
+    "opened" gives every row a person opened, also those that went on to be clicked or replied)."""
     results = CampaignLeadResult.objects.filter(campaign=campaign).select_related("lead")
     if status:
         results = results.filter(status=status)
+    if total:
+        results = results_matching_total(results, total)
     return results.order_by("created_at", "id")
 
 

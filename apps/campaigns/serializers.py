@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.deliverability.serializers import SpamReportSerializer
@@ -11,6 +12,7 @@ from common.serializers import DateTimeField, ModelSerializer, UserSummarySerial
 
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
 from .rendering import TemplateValidationError, sample_render_error, validate_template
+from .selectors import campaign_totals_of
 
 
 def _validate_source(value: str, *, html: bool) -> str:
@@ -94,10 +96,53 @@ class _OwnedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return queryset.filter(user=request.user)
 
 
+class CampaignDeliveryTotalsSerializer(serializers.Serializer):
+    """Recipients (result rows) per state: selectors.campaign_totals_of, the admin's columns too."""
+
+    recipients = serializers.IntegerField(help_text="Result rows: one per lead the campaign writes to")
+    pending = serializers.IntegerField(help_text="Not sent yet")
+    sending = serializers.IntegerField(help_text="Claimed by a worker, its answer not recorded yet")
+    sent = serializers.IntegerField(help_text="Left us (accepted by the provider): the rates' denominator")
+    delivered = serializers.IntegerField(help_text="The provider reported delivery (not every provider does)")
+    opened = serializers.IntegerField(help_text="Opened by a person (a click counts as an open)")
+    machine_opened = serializers.IntegerField(
+        help_text="Opened only by machines (Apple Mail Privacy Protection, image proxies, scanners): not in opened"
+    )
+    clicked = serializers.IntegerField(help_text="Clicked a link (link scanners left out)")
+    replied = serializers.IntegerField()
+    bounced = serializers.IntegerField()
+    unsubscribed = serializers.IntegerField()
+    complained = serializers.IntegerField(help_text="Marked as spam")
+    failed = serializers.IntegerField(help_text="Not sent: refused, no address, suppressed")
+    unknown = serializers.IntegerField(
+        help_text="Outcome unknown: the provider may have sent them; never re-sent automatically (resend-unknown)"
+    )
+    opens_tracked = serializers.BooleanField(help_text="False: opens are not tracked (open_rate is null)")
+    clicks_tracked = serializers.BooleanField(help_text="False: clicks are not tracked (click_rate is null)")
+
+
+def _rate_field(what: str, *, untracked: str = "") -> serializers.FloatField:
+    why = "nothing sent yet" + (f", or {untracked} not tracked" if untracked else "")
+    return serializers.FloatField(allow_null=True, help_text=f"Share of sent that {what}, 0–1; null: {why}")
+
+
+class CampaignRatesSerializer(serializers.Serializer):
+    """Rates over sent, 0–1 rounded to 4 places (selectors.py says why over sent)."""
+
+    delivery_rate = _rate_field("were reported delivered")
+    open_rate = _rate_field("a person opened", untracked="opens")
+    click_rate = _rate_field("had a link clicked", untracked="clicks")
+    reply_rate = _rate_field("replied")
+    bounce_rate = _rate_field("bounced")
+    unsubscribe_rate = _rate_field("unsubscribed")
+
+
 class CampaignSerializer(ModelSerializer):
     user = UserSummarySerializer(read_only=True)
     template = _OwnedPrimaryKeyField(queryset=CampaignTemplate.objects.all())
     leadlists = _OwnedPrimaryKeyField(queryset=LeadList.objects.all(), many=True, required=False)
+    totals = serializers.SerializerMethodField(help_text="Delivery totals: recipients per state")
+    rates = serializers.SerializerMethodField(help_text="Rates over sent; null where there is no denominator")
 
     class Meta:
         model = Campaign
@@ -121,6 +166,8 @@ class CampaignSerializer(ModelSerializer):
             "send_window_start",
             "send_window_end",
             "failure_reason",
+            "totals",
+            "rates",
             "created_at",
             "updated_at",
         ]
@@ -143,6 +190,14 @@ class CampaignSerializer(ModelSerializer):
 
     def validate_scheduled_at(self, value):
         return validate_schedule(value, current=getattr(self.instance, "scheduled_at", None))
+
+    @extend_schema_field(CampaignDeliveryTotalsSerializer)
+    def get_totals(self, campaign: Campaign) -> dict:
+        return campaign_totals_of(campaign)[0]
+
+    @extend_schema_field(CampaignRatesSerializer)
+    def get_rates(self, campaign: Campaign) -> dict:
+        return campaign_totals_of(campaign)[1]
 
     def validate(self, attrs):
         start = attrs.get("send_window_start", getattr(self.instance, "send_window_start", None))
@@ -223,30 +278,23 @@ class UnknownOutcomesSerializer(serializers.Serializer):
     resolved_sent_once_more = serializers.IntegerField(help_text="Not in the provider's log: sent once more")
 
 
-class CampaignTotalsSerializer(serializers.Serializer):
-    recipients = serializers.IntegerField()
-    pending = serializers.IntegerField()
-    sending = serializers.IntegerField()
+class CampaignTotalsSerializer(CampaignDeliveryTotalsSerializer, CampaignRatesSerializer):
+    """The results page's totals: the campaign's totals and rates in one object, and why rows are unknown."""
+
+    unknown_outcomes = UnknownOutcomesSerializer()
+
+
+class CampaignDayTotalsSerializer(serializers.Serializer):
+    """Recipients whose first such event fell on this day (Asia/Seoul)."""
+
+    date = serializers.DateField(help_text="A calendar day in Asia/Seoul")
     sent = serializers.IntegerField()
-    failed = serializers.IntegerField()
-    unknown = serializers.IntegerField(
-        help_text="Outcome unknown: the provider may have sent them (see resend-unknown)."
-    )
     delivered = serializers.IntegerField()
-    opened = serializers.IntegerField()
+    opened = serializers.IntegerField(help_text="Opened by a person (machine opens left out)")
     clicked = serializers.IntegerField()
     replied = serializers.IntegerField()
     bounced = serializers.IntegerField()
     unsubscribed = serializers.IntegerField()
-    complained = serializers.IntegerField()
-    opens_tracked = serializers.BooleanField(help_text="False: opens are not tracked (open_rate is null)")
-    clicks_tracked = serializers.BooleanField(help_text="False: clicks are not tracked (click_rate is null)")
-    open_rate = serializers.FloatField(allow_null=True, help_text="null: opens not tracked")
-    click_rate = serializers.FloatField(allow_null=True, help_text="null: clicks not tracked")
-    reply_rate = serializers.FloatField()
-    bounce_rate = serializers.FloatField()
-    unsubscribe_rate = serializers.FloatField()
-    unknown_outcomes = UnknownOutcomesSerializer()
 
 
 class CampaignResultsPageSerializer(serializers.Serializer):

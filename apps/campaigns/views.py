@@ -14,12 +14,15 @@ from rest_framework.response import Response
 
 from apps.deliverability.services import spam_check_message
 from common.exceptions import Conflict
+from common.filters import filterset_errors, known_parameters, reject_unknown_parameters
+from common.pagination import StandardPagination
 from common.views import OwnedModelViewSet
 
 from . import selectors, services
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
 from .rendering import TemplateError
 from .serializers import (
+    CampaignDayTotalsSerializer,
     CampaignLeadResultSerializer,
     CampaignResultsPageSerializer,
     CampaignSerializer,
@@ -77,6 +80,21 @@ class CampaignFilter(filters.FilterSet):
         fields = ["status", "is_advertising", "template"]
 
 
+# The totals a results page can be narrowed to (all but recipients: that is the whole list).
+RESULT_TOTALS = [name for name in selectors.TOTAL_NAMES if name != "recipients"]
+
+
+class CampaignResultFilter(filters.FilterSet):
+    """The results endpoint's filters: a state, or a total's rows (common/filters.py makes a bad value a 400)."""
+
+    status = filters.ChoiceFilter(choices=CampaignLeadResult.Status.choices)
+    delivery = filters.ChoiceFilter(choices=[(name, name) for name in RESULT_TOTALS])
+
+    class Meta:
+        model = CampaignLeadResult
+        fields = ["status"]
+
+
 class CampaignViewSet(OwnedModelViewSet):
     queryset = Campaign.objects.select_related("user", "template").prefetch_related("leadlists")
     serializer_class = CampaignSerializer
@@ -84,6 +102,10 @@ class CampaignViewSet(OwnedModelViewSet):
     search_fields = ["name"]
     ordering_fields = ["name", "created_at", "scheduled_at", "started_at", "status"]
     ordering = ["-created_at"]
+
+    def get_queryset(self):
+        # Totals and rates ride along in the same query (no query per row): CampaignSerializer reads them.
+        return selectors.campaigns_with_totals(super().get_queryset())
 
     def perform_update(self, serializer):
         changes = {
@@ -142,7 +164,7 @@ class CampaignViewSet(OwnedModelViewSet):
     def retry_failed(self, request, pk=None):
         campaign = self.get_object()
         count = services.campaign_retry_failed(campaign=campaign)
-        campaign.refresh_from_db()
+        campaign = self.get_object()  # read again, totals included (refresh_from_db keeps the old ones)
         return Response({"retried": count, "campaign": self.get_serializer(campaign).data}, status=status.HTTP_200_OK)
 
     @extend_schema(
@@ -165,31 +187,59 @@ class CampaignViewSet(OwnedModelViewSet):
                 {"confirm": [f'{services.RESEND_UNKNOWN_WARNING} Send {{"confirm": true}} to re-send them anyway.']}
             )
         count = services.campaign_resend_unknown(campaign=campaign)
-        campaign.refresh_from_db()
+        campaign = self.get_object()  # read again, totals included (refresh_from_db keeps the old ones)
         return Response({"resent": count, "campaign": self.get_serializer(campaign).data})
 
     @extend_schema(
+        responses={200: CampaignDayTotalsSerializer(many=True)},
+        description=(
+            "The campaign's totals per calendar day (Asia/Seoul), from the first to the last day anything "
+            "happened, days without events included; [] before anything was sent."
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def daily(self, request, pk=None):
+        days = selectors.campaign_daily_totals(campaign=self.get_object())
+        return Response(CampaignDayTotalsSerializer(days, many=True).data)
+
+    @extend_schema(
         parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=CampaignLeadResult.Status.values),
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=CampaignLeadResult.Status.values,
+                description="Only the rows in this state; another value (or an unknown parameter) is a 400.",
+            ),
+            OpenApiParameter(
+                "delivery",
+                OpenApiTypes.STR,
+                enum=RESULT_TOTALS,
+                description=(
+                    "Only the rows a total counts: opened gives every row a person opened, whatever its "
+                    "status went on to be (the count is the campaign's totals.opened)."
+                ),
+            ),
             OpenApiParameter("page", OpenApiTypes.INT),
             OpenApiParameter("page_size", OpenApiTypes.INT),
         ],
         responses={200: CampaignResultsPageSerializer},
-        description="One row per lead (filter by status), paginated, with the campaign's totals and rates.",
+        description="One row per lead (filter by status or by total), paginated, with the campaign's totals and rates.",
         filters=False,
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def results(self, request, pk=None):
         campaign = self.get_object()
-        wanted = request.query_params.get("status") or None
-        if wanted and wanted not in CampaignLeadResult.Status.values:
-            raise serializers.ValidationError(
-                {"status": [f"Choose one of: {', '.join(CampaignLeadResult.Status.values)}."]}
-            )
-        from common.pagination import StandardPagination
-
+        query = CampaignResultFilter(request.query_params, queryset=CampaignLeadResult.objects.none())
+        reject_unknown_parameters(request.query_params, known_parameters(query))
+        errors = filterset_errors(query)
+        if errors:
+            raise serializers.ValidationError(errors)
+        wanted = query.form.cleaned_data
         paginator = StandardPagination()
-        rows = selectors.campaign_result_list(campaign=campaign, status=wanted)
+        rows = selectors.campaign_result_list(
+            campaign=campaign, status=wanted.get("status") or None, total=wanted.get("delivery") or None
+        )
         page = paginator.paginate_queryset(rows, request, view=self)
         return Response(
             {

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
-from django.db.models.functions import Lower
+from django.db.models import Prefetch, Q, Sum
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from apps.campaigns.models import CampaignLeadResult
@@ -99,6 +99,47 @@ def client_email_list(*, client: Client):
         "attachments", queryset=ClientEmailAttachment.objects.order_by("created_at"), to_attr="attachment_list"
     )
     return client.logged_emails.prefetch_related(attachments).order_by("-created_at")
+
+
+@dataclass
+class ClientMailItem:
+    """One e-mail in a client's mail list: a campaign e-mail sent to one of its addresses, or an e-mail
+    logged for it (ClientEmail)."""
+
+    source: str  # "campaign" | "client_email"
+    at: datetime  # when: the campaign e-mail's sent_at (created_at if unknown), the logged e-mail's created_at
+    obj: CampaignLeadResult | ClientEmail
+
+
+def client_mail_page(*, client: Client, limit: int, before: tuple[datetime, str] | None = None) -> list[ClientMailItem]:
+    """Up to ``limit`` + 1 e-mails of the client, newest first, older than ``before`` (at, id): the
+    keyset of the last item of the previous page, so a page costs two bounded queries (LIMIT
+    limit + 1 each, merged here) however long the history — the extra item says a next page exists.
+    Ties in time are ordered by id, descending, across both sources."""
+
+    def older(queryset, at_field: str):
+        if before is None:
+            return queryset
+        at, pk = before
+        return queryset.filter(Q(**{f"{at_field}__lt": at}) | Q(**{at_field: at, "id__lt": pk}))
+
+    campaign_mail = older(
+        client_campaign_results(client=client)
+        .select_related("campaign")
+        .only(*CAMPAIGN_RESULT_FIELDS, "email", "campaign__name", "campaign__user_id")
+        .annotate(mail_at=Coalesce("sent_at", "created_at")),
+        "mail_at",
+    ).order_by("-mail_at", "-id")[: limit + 1]
+    logged = older(client_email_list(client=client), "created_at").order_by("-created_at", "-id")[: limit + 1]
+    items = [ClientMailItem("campaign", row.mail_at, row) for row in campaign_mail]
+    items += [ClientMailItem("client_email", email.created_at, email) for email in logged]
+    # UUIDs compare as PostgreSQL compares them (byte order), so the page boundary is the same here and there.
+    items.sort(key=lambda item: (item.at, item.obj.pk.bytes), reverse=True)
+    return items[: limit + 1]
+
+
+def client_mail_count(*, client: Client) -> int:
+    return client_campaign_results(client=client).count() + client.logged_emails.count()
 
 
 CAMPAIGN_RESULT_FIELDS = (

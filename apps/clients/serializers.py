@@ -301,7 +301,7 @@ class ClientEmailAttachmentSerializer(ModelSerializer):
 
 
 class ClientEmailSerializer(ModelSerializer):
-    """A logged e-mail as SPEC.md shows it under /clients/{id}/emails/: ``from``/``to`` and attachments."""
+    """A logged e-mail: ``from``/``to`` and attachments (/clients/{id}/emails/ lists it as a "client_email" item)."""
 
     from_ = serializers.CharField(source="from_email", max_length=320)
     to = serializers.CharField(source="to_email", max_length=320)
@@ -315,6 +315,76 @@ class ClientEmailSerializer(ModelSerializer):
     def get_fields(self):
         # "from" is a Python keyword: declared as from_, renamed in place (order kept).
         return {("from" if name == "from_" else name): field for name, field in super().get_fields().items()}
+
+
+class MailCampaignSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class ClientMailItemSerializer(serializers.Serializer):
+    """One item of /clients/{id}/emails/: a campaign e-mail sent to one of the client's addresses, or
+    an e-mail logged for the client. Fields that do not apply to the item's source are null."""
+
+    source = serializers.ChoiceField(choices=["campaign", "client_email"])
+    id = serializers.UUIDField(help_text="The campaign result's id, or the logged e-mail's id")
+    at = DateTimeField(help_text="When (UTC): a campaign e-mail's sending time, a logged e-mail's logging time")
+    subject = serializers.CharField()
+    from_ = serializers.CharField(help_text="The sender: a campaign e-mail's is its owner's address")
+    to = serializers.CharField()
+    content = serializers.CharField(allow_null=True, help_text="The logged text; null for a campaign e-mail")
+    direction = serializers.ChoiceField(
+        choices=ClientEmail.Direction.choices, allow_null=True, help_text="null for a campaign e-mail"
+    )
+    campaign = MailCampaignSerializer(allow_null=True, help_text="The campaign; null for a logged e-mail")
+    status = serializers.CharField(
+        allow_null=True, help_text="The campaign e-mail's status (sent, opened, clicked, …); null for a logged e-mail"
+    )
+    created_at = DateTimeField()
+    attachments = ClientEmailAttachmentSerializer(many=True, help_text="A logged e-mail's; [] for a campaign e-mail")
+
+    def get_fields(self):
+        return {("from" if name == "from_" else name): field for name, field in super().get_fields().items()}
+
+    def to_representation(self, item) -> dict:
+        obj = item.obj
+        common = {
+            "source": item.source,
+            "id": str(obj.pk),
+            "at": utc_iso(item.at),
+            "created_at": utc_iso(obj.created_at),
+        }
+        if item.source == "campaign":
+            return {
+                **common,
+                "subject": obj.title,
+                "from": self.context["owner_email"],
+                "to": obj.email,
+                "content": None,
+                "direction": None,
+                "campaign": {"id": str(obj.campaign_id), "name": obj.campaign.name},
+                "status": obj.status,
+                "attachments": [],
+            }
+        attachments = ClientEmailAttachmentSerializer(obj.attachment_items, many=True, context=self.context).data
+        return {
+            **common,
+            "subject": obj.subject,
+            "from": obj.from_email,
+            "to": obj.to_email,
+            "content": obj.content,
+            "direction": obj.direction,
+            "campaign": None,
+            "status": None,
+            "attachments": attachments,
+        }
+
+
+class ClientMailPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="E-mails in the whole list, both sources")
+    next = serializers.URLField(allow_null=True, help_text="The next (older) page; null on the last")
+    page_size = serializers.IntegerField(help_text="The page size used: the requested page_size, capped at 100.")
+    results = ClientMailItemSerializer(many=True)
 
 
 class ClientEmailRecordSerializer(ClientEmailSerializer):

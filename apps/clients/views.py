@@ -4,10 +4,14 @@ Every viewset scopes to the requesting user in get_queryset (common.views.OwnedQ
 every action reaches its object through get_object(), so another user's client answers 404.
 """
 
+import uuid
+from base64 import urlsafe_b64decode, urlsafe_b64encode
+from datetime import datetime
+
 from django.db.models import Prefetch
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -15,7 +19,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.tasks.serializers import TaskSerializer
+from common.filters import reject_unknown_parameters
+from common.pagination import StandardPagination
 from common.parsers import BoundedJSONParser
+from common.serializers import utc_iso
 from common.views import OwnedModelViewSet, OwnedQuerysetMixin
 
 from . import selectors, services
@@ -36,11 +43,12 @@ from .serializers import (
     ClientDetailSerializer,
     ClientEmailAttachmentRecordSerializer,
     ClientEmailRecordSerializer,
-    ClientEmailSerializer,
     ClientFileSerializer,
     ClientFileUpdateSerializer,
     ClientFileUploadSerializer,
     ClientInsightsSerializer,
+    ClientMailItemSerializer,
+    ClientMailPageSerializer,
     ClientNoteSerializer,
     ClientPastProductSerializer,
     ClientProductSerializer,
@@ -52,6 +60,25 @@ from .serializers import (
     timeline_item_data,
 )
 from .uploads import upload_limit_guard
+
+
+def mail_cursor_encode(at, pk) -> str:
+    """The keyset of a page's last e-mail (its time and id), opaque to the client."""
+    return urlsafe_b64encode(f"{utc_iso(at)}|{pk}".encode()).decode().rstrip("=")
+
+
+def mail_cursor_decode(cursor: str | None):
+    if not cursor:
+        return None
+    try:
+        at, pk = urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
+        when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            raise ValueError(at)
+        return when, str(uuid.UUID(pk))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError({"cursor": ["Not a cursor this list gave: use the next link as it is."]}) from exc
+
 
 FILE_DOWNLOAD_SCHEMA = extend_schema(
     responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
@@ -124,13 +151,40 @@ class ClientViewSet(OwnedModelViewSet):
             ]
         )
 
-    @extend_schema(responses=ClientEmailSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cursor", OpenApiTypes.STR, description="From a previous page's next link"),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 100 (default 20)"),
+        ],
+        responses={200: ClientMailPageSerializer},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def emails(self, request, pk=None):
-        """E-mails logged for the client, newest first, with their attachments."""
+        """The client's e-mails, newest first, in one list: the campaign e-mails sent to any of its
+        addresses (source "campaign", with the campaign) and the e-mails logged for it (source
+        "client_email", with attachments). Paged by a cursor: ``next`` gives the older page."""
         client = self.get_object()
-        emails = selectors.client_email_list(client=client)
-        return Response(ClientEmailSerializer(emails, many=True, context=self.get_serializer_context()).data)
+        reject_unknown_parameters(request.query_params, {"cursor", "page_size", "format"})
+        limit = StandardPagination().get_page_size(request)
+        before = mail_cursor_decode(request.query_params.get("cursor"))
+        items = selectors.client_mail_page(client=client, limit=limit, before=before)
+        page, more = items[:limit], len(items) > limit
+        next_link = None
+        if more:
+            last = page[-1]
+            query = request.query_params.copy()
+            query["cursor"] = mail_cursor_encode(last.at, last.obj.pk)
+            next_link = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        context = {**self.get_serializer_context(), "owner_email": client.user.email}
+        return Response(
+            {
+                "count": selectors.client_mail_count(client=client),
+                "next": next_link,
+                "page_size": limit,
+                "results": ClientMailItemSerializer(page, many=True, context=context).data,
+            }
+        )
 
     @extend_schema(responses=ClientInsightsSerializer)
     @action(detail=True, methods=["get"])

@@ -68,3 +68,30 @@ def test_results_filter_by_status_and_paginate(auth_client, campaign):
 def test_unknown_status_filter_is_400(auth_client, campaign):
     response = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?status=nope")
     assert response.status_code == 400
+    assert response.json()["status"] == [f"'nope' is not one of: {', '.join(R.values)}."]
+
+
+def test_unknown_parameter_is_400_naming_what_the_results_take(auth_client, campaign):
+    response = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?state=failed")
+    assert response.status_code == 400
+    assert "This list takes: " in response.json()["state"][0] and "status" in response.json()["state"][0]
+
+
+@pytest.mark.parametrize("state", [R.OPENED, R.BOUNCED, R.FAILED])
+def test_every_state_filters_to_its_own_rows(auth_client, campaign, state):
+    rows = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?status={state}").json()["results"]
+    assert rows and {row["status"] for row in rows} == {state}
+    assert len(rows) == CampaignLeadResult.objects.filter(campaign=campaign, status=state).count()
+
+
+def test_delivery_filter_lists_the_rows_a_total_counts(auth_client, campaign):
+    totals = auth_client.get(f"/api/campaigns/{campaign.pk}/results/").json()["totals"]
+    body = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?delivery=opened&page_size=100").json()
+
+    # Opened 4: rows since clicked or replied included, which ?status=opened would leave out.
+    assert body["count"] == totals["opened"] == 4
+    assert {row["status"] for row in body["results"]} == {R.OPENED, R.CLICKED, R.REPLIED}
+    both = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?delivery=opened&status=clicked").json()
+    assert both["count"] == 1
+    wrong = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?delivery=recipients")
+    assert wrong.status_code == 400 and "'recipients' is not one of: pending" in wrong.json()["delivery"][0]

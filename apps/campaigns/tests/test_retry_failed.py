@@ -58,3 +58,20 @@ def test_retry_leaves_rows_of_unknown_outcome_alone(user, auth_client, fake_send
     assert response.status_code == 409, response.data
     assert campaign.results.get(lead=leads[0]).status == R.UNKNOWN
     assert fake_sendgrid.recipients().count(leads[0].email) == 1
+
+
+def test_retry_answers_the_campaign_with_its_totals_after_the_retry(
+    user, auth_client, django_capture_on_commit_callbacks
+):
+    campaign = CampaignFactory(user=user, status=Campaign.Status.COMPLETED)
+    lead = LeadFactory(user=user)
+    CampaignLeadResult.objects.create(
+        campaign=campaign, lead=lead, email=lead.email, status=R.FAILED, retryable=True, error_message="SendGrid 503"
+    )
+
+    with django_capture_on_commit_callbacks(execute=False):  # the chunk is not sent here
+        response = auth_client.post(f"/api/campaigns/{campaign.pk}/retry-failed/")
+
+    assert response.status_code == 200, response.json()
+    totals = response.json()["campaign"]["totals"]
+    assert (totals["failed"], totals["pending"]) == (0, 1)

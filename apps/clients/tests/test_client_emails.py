@@ -21,14 +21,22 @@ def test_client_emails_action_has_spec_shape(auth_client, user):
 
     response = auth_client.get(f"/api/clients/clients/{client.pk}/emails/")
     assert response.status_code == 200
-    assert response.json() == [
+    body = response.json()
+    assert (body["count"], body["next"]) == (1, None)
+    created_at = body["results"][0]["created_at"]
+    assert body["results"] == [
         {
+            "source": "client_email",
             "id": str(email.pk),
+            "at": created_at,
             "subject": "Meeting Follow-up",
             "from": user.email,
             "to": "client@example.com",
             "content": email.content,
-            "created_at": response.json()[0]["created_at"],
+            "direction": "outbound",
+            "campaign": None,
+            "status": None,
+            "created_at": created_at,
             "attachments": [
                 {
                     "id": str(attachment.pk),
