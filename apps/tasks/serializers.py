@@ -158,3 +158,42 @@ class TaskSerializer(ModelSerializer):
 
 class TaskChangeStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Task.Status.choices)
+
+
+# --- /api/clients/{id}/tasks/ (the clients app reaches it through its tasks_seam) ----------------
+
+
+class ClientTasksSummarySerializer(serializers.Serializer):
+    total_tasks = serializers.IntegerField()
+    pending_tasks = serializers.IntegerField()
+    in_progress_tasks = serializers.IntegerField()
+    completed_tasks = serializers.IntegerField()
+    failed_tasks = serializers.IntegerField()
+    workflow_bound_tasks = serializers.IntegerField()
+    overdue_tasks = serializers.IntegerField()
+    upcoming_tasks = serializers.IntegerField()
+
+
+class ClientTasksGroupsSerializer(serializers.Serializer):
+    pending = TaskSerializer(many=True, help_text="Tasks not started")
+    in_progress = TaskSerializer(many=True)
+    completed = TaskSerializer(many=True)
+    failed = TaskSerializer(many=True)
+
+
+class ClientTasksSerializer(serializers.Serializer):
+    tasks = ClientTasksGroupsSerializer()
+    summary = ClientTasksSummarySerializer()
+
+
+def client_tasks_data(grouped, *, context) -> dict:
+    """``tasks.selectors.client_tasks``'s groups and summary as /api/clients/{id}/tasks/ answers them."""
+    return {
+        "tasks": {
+            "pending": TaskSerializer(grouped.pending, many=True, context=context).data,
+            "in_progress": TaskSerializer(grouped.in_progress, many=True, context=context).data,
+            "completed": TaskSerializer(grouped.completed, many=True, context=context).data,
+            "failed": TaskSerializer(grouped.failed, many=True, context=context).data,
+        },
+        "summary": grouped.summary,
+    }

@@ -4,9 +4,9 @@ import pytest
 
 from apps.accounts.tests.factories import UserFactory
 from apps.clients import demo as clients_demo
-from apps.clients.selectors import client_tasks
 from apps.tasks import demo
 from apps.tasks.models import Task
+from apps.tasks.selectors import client_tasks
 from apps.workflows.tests.factories import WorkflowFactory
 from common.demo import DemoContext
 
