@@ -713,7 +713,7 @@ class one_render:
     def __enter__(self) -> None:
         self.token = _BUDGET.set(_Budget(self.limits or TemplateLimits.from_settings()))
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *_exc_info) -> None:
         _BUDGET.reset(self.token)
 
 
