@@ -298,11 +298,11 @@ LOGGING = {
     },
 }
 
-# Each feature area keeps its own settings in parts/<area>.py (upper-case names only), merged here in
-# this order (a later part wins a name two parts define; parts/__init__.py says which dicts are merged).
-# Every module in parts/ must be listed: an unlisted one is an error at start-up, never silently ignored.
+# Each feature area keeps its own settings in parts/<area>.py (upper-case names only).
 from .parts import load_parts  # noqa: E402
 
+# Merged in this order (a later part wins a name two parts define; parts/__init__.py says which dicts
+# are merged). Every module in parts/ must be listed: an unlisted one is an error at start-up.
 load_parts(
     globals(),
     [
