@@ -53,3 +53,8 @@ def lead_held_by(user) -> Exists:
     return Exists(
         Lead.objects.filter(user=user, corporation_number=OuterRef("corporation_number")).exclude(corporation_number="")
     )
+
+
+def lead_list_get(*, user, lead_list_id) -> LeadList | None:
+    """The user's lead list with this id, or None (another user's list is None too)."""
+    return LeadList.objects.filter(user=user, pk=lead_list_id).first()

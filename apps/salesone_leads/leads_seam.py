@@ -26,9 +26,9 @@ def leads_create_from_companies(*, user, corporation_numbers: list[str]):
 
 def lead_list_get(*, user, lead_list_id):
     """The user's lead list with this id, or None."""
-    from apps.leads.models import LeadList
+    from apps.leads.selectors import lead_list_get
 
-    return LeadList.objects.filter(user=user, pk=lead_list_id).first()
+    return lead_list_get(user=user, lead_list_id=lead_list_id)
 
 
 def lead_list_create(*, user, name: str):
