@@ -29,6 +29,7 @@ from django.conf import settings
 from jinja2 import ChainableUndefined, Undefined, nodes, pass_eval_context
 from jinja2 import filters as jinja_filters
 from jinja2.compiler import CodeGenerator
+from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
 from jinja2.parser import Parser
 from jinja2.runtime import Context, LoopContext, Namespace, markup_join, str_join
@@ -43,7 +44,7 @@ __all__ = [
     "environment",
     "one_render",
     "render",
-    "render_in_context",
+    "render_module",
 ]
 
 _LOG2_10 = math.log2(10)
@@ -562,7 +563,7 @@ class _BoundedCodeGenerator(CodeGenerator):
 @pass_eval_context  # a finalizer taking the eval context is never run at compile time (no folding)
 def _finalize(eval_ctx, value: Any) -> Any:
     """Every ``{{ expression }}`` passes here: its text is counted before ``str()`` builds it (it is
-    escaped afterwards, which ``render_in_context`` allows for by checking the total once more)."""
+    escaped afterwards, which ``_render`` allows for by checking the total once more)."""
     budget = _BUDGET.get() or _budget()
     budget.output_left -= len(value) if type(value) is str else text_size(value, budget.max_length)
     if budget.output_left < 0:
@@ -712,23 +713,31 @@ class one_render:
     def __enter__(self) -> None:
         self.token = _BUDGET.set(_Budget(self.limits or TemplateLimits.from_settings()))
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *_exc_info) -> None:
         _BUDGET.reset(self.token)
 
 
-def render_in_context(template, context: Context, limits: TemplateLimits | None = None) -> str:
-    """Render a compiled template of a ``BoundedEnvironment`` for a context it made, within the limits
-    (those of the enclosing ``one_render``, if any)."""
+def _render(template, variables: dict, limits: TemplateLimits | None, shared: bool) -> tuple[TemplateModule, str]:
+    """Render a compiled template of a ``BoundedEnvironment`` within the limits (those of the enclosing
+    ``one_render``, if any): Jinja's ``TemplateModule`` (the template's top-level ``{% set %}`` names
+    are its attributes) and the output.
+
+    ``shared=True`` renders with ``variables`` as they are, without merging the environment's globals
+    into a fresh dict each time: the caller merged them once (a campaign's batch of leads). Both go
+    through Jinja's public ``Template.make_module``, so a Jinja upgrade cannot change how a template
+    is run underneath the limits.
+    """
     budget = _BUDGET.get()
     token = None
     if budget is None:
         budget = _Budget(limits or TemplateLimits.from_settings())
         token = _BUDGET.set(budget)
     try:
-        output = template.environment.concat(template.root_render_func(context))
+        module = template.make_module(variables, shared=shared)
+        output = str(module)
         if len(output) > budget.max_length:  # escaping made it longer than what was counted
             raise budget.too_much_output()
-        return output
+        return module, output
     except TemplateRenderError as exc:
         if exc.lineno is None:
             exc.lineno = _template_line(exc)
@@ -742,8 +751,14 @@ def render_in_context(template, context: Context, limits: TemplateLimits | None 
             _BUDGET.reset(token)
 
 
-def render(template, variables: dict, limits: TemplateLimits | None = None) -> str:
-    return render_in_context(template, template.new_context(variables), limits)
+def render(template, variables: dict, limits: TemplateLimits | None = None, *, shared: bool = False) -> str:
+    """The rendered text of a compiled template of a ``BoundedEnvironment``, within the limits."""
+    return _render(template, variables, limits, shared)[1]
+
+
+def render_module(template, variables: dict, limits: TemplateLimits | None = None) -> TemplateModule:
+    """Render within the limits for the template's top-level ``{% set %}`` names (its attributes)."""
+    return _render(template, variables, limits, False)[0]
 
 
 class BoundedExpression:
@@ -755,9 +770,7 @@ class BoundedExpression:
 
     def __call__(self, variables: dict, limits: TemplateLimits | None = None) -> Any:
         limits = limits or TemplateLimits.from_settings()
-        context = self.template.new_context(variables)
-        render_in_context(self.template, context, limits)
-        result = context.vars["result"]
+        result = render_module(self.template, variables, limits).result
         if isinstance(result, Undefined):
             return None
         # The value is stored or sent as it is: its text counts like written output (a list holding

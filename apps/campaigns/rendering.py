@@ -185,7 +185,7 @@ class BatchRenderer:
         self.limits = TemplateLimits.from_settings()
 
     def _run(self, template, context: dict) -> str:
-        return templating.render_in_context(template, template.new_context(context, shared=True))
+        return templating.render(template, context, shared=True)
 
     def render(self, company: dict, data: dict) -> RenderedMessage:
         context = {**self.base, "company": company, "lead": company, "data": data}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, Sum
@@ -11,10 +11,9 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from apps.campaigns.models import CampaignLeadResult
-from apps.tasks.models import Task
-from apps.tasks.selectors import task_queryset_with_executions
 from apps.tracking.models import TrackingEvent
 
+from . import tasks_seam
 from .models import (
     Client,
     ClientActivity,
@@ -31,11 +30,6 @@ UNSENT_CAMPAIGN_STATUSES = (
     CampaignLeadResult.Status.SENDING,
     CampaignLeadResult.Status.FAILED,
 )
-
-
-def seoul_today() -> date:
-    """Today in TIME_ZONE (Asia/Seoul): due dates are Korean calendar days."""
-    return timezone.localdate()
 
 
 # --- timeline ---------------------------------------------------------------------------------------
@@ -244,49 +238,6 @@ def client_products_split(*, client: Client) -> tuple[list[ClientProduct], list[
     return active, past
 
 
-# --- tasks -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class ClientTasks:
-    pending: list[Task] = field(default_factory=list)
-    in_progress: list[Task] = field(default_factory=list)
-    completed: list[Task] = field(default_factory=list)
-    failed: list[Task] = field(default_factory=list)
-    summary: dict = field(default_factory=dict)
-
-
-def client_tasks(*, client: Client, today: date | None = None) -> ClientTasks:
-    """The client's tasks grouped by status, with counts.
-
-    overdue: due before today (Asia/Seoul) and not completed; upcoming: due today or later and not
-    completed. A task without a due date is neither.
-    """
-    today = today or seoul_today()
-    tasks = list(task_queryset_with_executions().filter(client=client).order_by("due_date", "created_at"))
-    grouped = ClientTasks()
-    groups = {
-        Task.Status.NOT_STARTED: grouped.pending,
-        Task.Status.IN_PROGRESS: grouped.in_progress,
-        Task.Status.COMPLETED: grouped.completed,
-        Task.Status.FAILED: grouped.failed,
-    }
-    for task in tasks:
-        groups[task.status].append(task)
-    open_tasks = [t for t in tasks if t.status != Task.Status.COMPLETED and t.due_date]
-    grouped.summary = {
-        "total_tasks": len(tasks),
-        "pending_tasks": len(grouped.pending),
-        "in_progress_tasks": len(grouped.in_progress),
-        "completed_tasks": len(grouped.completed),
-        "failed_tasks": len(grouped.failed),
-        "workflow_bound_tasks": sum(1 for t in tasks if t.workflow_ids),
-        "overdue_tasks": sum(1 for t in open_tasks if t.due_date < today),
-        "upcoming_tasks": sum(1 for t in open_tasks if t.due_date >= today),
-    }
-    return grouped
-
-
 # --- insights --------------------------------------------------------------------------------------
 
 # Engagement score, 0–100, from the client's own recorded interactions (no model, no invented data):
@@ -398,8 +349,7 @@ def client_insights(*, client: Client, now: datetime | None = None) -> dict:
         recommendations.append(
             f"No contact for {(now - last_interaction).days} days: schedule a follow-up call or meeting"
         )
-    overdue = Task.objects.filter(client=client, due_date__lt=today).exclude(status=Task.Status.COMPLETED)
-    overdue_count = overdue.count()
+    overdue_count = tasks_seam.client_overdue_task_count(client=client, today=today)
     if overdue_count:
         recommendations.append(
             f"{overdue_count} overdue task{'s' if overdue_count > 1 else ''}: complete or reschedule"

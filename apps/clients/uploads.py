@@ -91,7 +91,7 @@ class UploadLimitHandler(FileUploadHandler):
             raise _too_large(f"over {settings.CLIENT_FILE_MAX_BYTES:,} bytes")
         return raw_data
 
-    def file_complete(self, file_size):
+    def file_complete(self, _file_size):
         return None  # the next handler builds the file
 
 

@@ -12,20 +12,19 @@ from django.db.models import Prefetch
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from apps.tasks.serializers import TaskSerializer
 from common.filters import reject_unknown_parameters
 from common.pagination import StandardPagination
 from common.parsers import BoundedJSONParser
 from common.serializers import utc_iso
 from common.views import OwnedModelViewSet, OwnedQuerysetMixin
 
-from . import selectors, services
+from . import selectors, services, tasks_seam
 from .filters import (
     ClientActivityFilter,
     ClientEmailAttachmentFilter,
@@ -90,29 +89,6 @@ def stored_file_response(stored, name: str, content_type: str) -> FileResponse:
     return FileResponse(
         stored.open("rb"), as_attachment=True, filename=name, content_type=content_type or "application/octet-stream"
     )
-
-
-class ClientTasksSummarySerializer(serializers.Serializer):
-    total_tasks = serializers.IntegerField()
-    pending_tasks = serializers.IntegerField()
-    in_progress_tasks = serializers.IntegerField()
-    completed_tasks = serializers.IntegerField()
-    failed_tasks = serializers.IntegerField()
-    workflow_bound_tasks = serializers.IntegerField()
-    overdue_tasks = serializers.IntegerField()
-    upcoming_tasks = serializers.IntegerField()
-
-
-class ClientTasksGroupsSerializer(serializers.Serializer):
-    pending = TaskSerializer(many=True, help_text="Tasks not started")
-    in_progress = TaskSerializer(many=True)
-    completed = TaskSerializer(many=True)
-    failed = TaskSerializer(many=True)
-
-
-class ClientTasksSerializer(serializers.Serializer):
-    tasks = ClientTasksGroupsSerializer()
-    summary = ClientTasksSummarySerializer()
 
 
 class ClientViewSet(OwnedModelViewSet):
@@ -212,23 +188,11 @@ class ClientViewSet(OwnedModelViewSet):
         items = selectors.client_communications(client=self.get_object())
         return Response({"communications": [communication_item_data(item) for item in items]})
 
-    @extend_schema(responses=ClientTasksSerializer)
+    @extend_schema(responses=tasks_seam.ClientTasksSerializer())
     @action(detail=True, methods=["get"])
     def tasks(self, request, pk=None):
         """The client's tasks grouped by status (not_started shows as pending) with a summary."""
-        grouped = selectors.client_tasks(client=self.get_object())
-        context = self.get_serializer_context()
-        return Response(
-            {
-                "tasks": {
-                    "pending": TaskSerializer(grouped.pending, many=True, context=context).data,
-                    "in_progress": TaskSerializer(grouped.in_progress, many=True, context=context).data,
-                    "completed": TaskSerializer(grouped.completed, many=True, context=context).data,
-                    "failed": TaskSerializer(grouped.failed, many=True, context=context).data,
-                },
-                "summary": grouped.summary,
-            }
-        )
+        return Response(tasks_seam.client_tasks_data(client=self.get_object(), context=self.get_serializer_context()))
 
 
 class ClientNoteViewSet(OwnedModelViewSet):

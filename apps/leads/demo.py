@@ -7,6 +7,7 @@ The first two are SPEC.md's own examples; the others are invented but shaped lik
 import datetime
 
 from apps.salesone_leads.models import Industry
+from apps.salesone_leads.services import leads_import, salesone_import_targets
 from common.demo import demo_get_or_create
 from common.korean_ids import business_check_digit, corporation_check_digit
 
@@ -137,6 +138,13 @@ LISTS = [
 ]
 
 
+# Companies of the SalesOne DB (the salesone_leads demo, seeded just before, loads it) imported into
+# the demo user's leads and a list of their own, as a user would from the SalesOne search.
+SALESONE_LIST = "SalesOne DB에서 가져온 서울 IT 기업"
+SALESONE_FILTERS = {"si_nm": ["서울특별시"], "industry": ["J"]}
+SALESONE_IMPORTED = 25
+
+
 def _numbers(index: int, name: str, si_nm: str) -> tuple[str, str]:
     if name in SPEC_NUMBERS:
         return SPEC_NUMBERS[name]
@@ -192,3 +200,14 @@ def seed(ctx) -> None:
     ctx.shared["leads"] = leads
     ctx.shared["lead_lists"] = lead_lists
     ctx.say(f"leads: {len(leads)}, lead lists: " + ", ".join(f"{ll.name} ({len(ll.lead_ids)})" for ll in lead_lists))
+    _seed_salesone_import(ctx)
+
+
+def _seed_salesone_import(ctx) -> None:
+    """Import is idempotent (companies already held are skipped); nothing when the SalesOne DB has no match."""
+    targets = salesone_import_targets(filters=SALESONE_FILTERS, limit=SALESONE_IMPORTED)
+    if not targets:
+        return
+    lead_list, _ = demo_get_or_create(LeadList, user=ctx.user, name=SALESONE_LIST)
+    imported = leads_import(user=ctx.user, corporation_numbers=targets, lead_list=lead_list)
+    ctx.say(f"leads: {imported.created} imported from the SalesOne DB into {ctx.user.email}'s leads")

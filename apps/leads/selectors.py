@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from django.db import connection
-from django.db.models import F, Func, IntegerField, QuerySet
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet
 
 from .models import Lead, LeadList
 
@@ -44,3 +44,17 @@ def lead_list_members(*, lead_list: LeadList, lead_ids: Sequence) -> list[Lead]:
     leads = Lead.objects.filter(user_id=lead_list.user_id, id__in=list(lead_ids)).select_related("industry", "user")
     by_id = {lead.id: lead for lead in leads}
     return [by_id[lead_id] for lead_id in lead_ids if lead_id in by_id]
+
+
+def lead_held_by(user) -> Exists:
+    """Whether ``user`` holds the outer row's company (its ``corporation_number``) as a lead. The
+    excluded blank number matches the partial unique index on (user, corporation_number), so this is
+    one index probe per row."""
+    return Exists(
+        Lead.objects.filter(user=user, corporation_number=OuterRef("corporation_number")).exclude(corporation_number="")
+    )
+
+
+def lead_list_get(*, user, lead_list_id) -> LeadList | None:
+    """The user's lead list with this id, or None (another user's list is None too)."""
+    return LeadList.objects.filter(user=user, pk=lead_list_id).first()

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 from rest_framework.exceptions import ValidationError
 
+from apps.salesone_leads.models import SalesOneLead
+from apps.salesone_leads.services import ImportOutcome
 from common.korean_ids import normalize_business_number, normalize_corporation_number
 
 from .models import Lead, LeadList
@@ -226,3 +228,96 @@ def lead_list_create(*, user, name: str, description: str = "", lead_ids: Iterab
     """A new list, optionally filled at once with the same rules as add-leads."""
     lead_list = LeadList.objects.create(user=user, name=name, description=description)
     return lead_list_add_leads(lead_list=lead_list, lead_ids=lead_ids)
+
+
+# --- leads from the SalesOne DB (called by salesone_leads through its leads_seam) ------------------
+
+# What an import copies from a SalesOne DB company into the user's Lead (finance_revenue → revenue).
+_COPIED_FIELDS = [
+    "corporation_number",
+    "business_number",
+    "name",
+    "owner",
+    "email",
+    "phone",
+    "homepage",
+    "employee",
+    "finance_revenue",
+    "address",
+    "si_nm",
+    "sgg_nm",
+    "established_date",
+    "industry_id",
+]
+
+
+def _lock_user_imports(user) -> None:
+    """Imports of one user run one at a time (two at once would race on the per-user unique numbers)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"salesone_import:{user.pk}"])
+
+
+def leads_create_from_salesone(*, user, corporation_numbers: list[str]) -> ImportOutcome:
+    """Create the user's leads for these SalesOne DB companies (in a transaction the caller holds).
+
+    A company the user already holds, by corporation number or by business number (both unique per
+    user), is skipped and its lead id reported; a number the DB lacks counts as not found."""
+    _lock_user_imports(user)
+    held = dict(
+        Lead.objects.filter(user=user, corporation_number__in=corporation_numbers).values_list(
+            "corporation_number", "id"
+        )
+    )
+    companies = {
+        row["corporation_number"]: row
+        for row in SalesOneLead.objects.filter(corporation_number__in=corporation_numbers)
+        .exclude(corporation_number__in=list(held))
+        .values(*_COPIED_FIELDS)
+    }
+    held_business = dict(
+        Lead.objects.filter(
+            user=user, business_number__in=[c["business_number"] for c in companies.values() if c["business_number"]]
+        ).values_list("business_number", "id")
+    )
+    outcome = ImportOutcome()
+    new_leads: list[Lead] = []
+    for number in corporation_numbers:
+        if number in held:
+            outcome.skipped += 1
+            outcome.lead_ids.append(held[number])
+            continue
+        company = companies.get(number)
+        if company is None:
+            outcome.not_found += 1
+            continue
+        business_number = company["business_number"] or ""
+        if business_number and business_number in held_business:
+            # The user holds this business under another (or no) corporation number.
+            outcome.skipped += 1
+            outcome.lead_ids.append(held_business[business_number])
+            continue
+        lead = Lead(
+            id=uuid.uuid4(),
+            user=user,
+            corporation_number=number,
+            business_number=business_number,
+            name=company["name"],
+            owner=company["owner"] or "",
+            email=company["email"] or "",
+            phone=company["phone"] or "",
+            homepage=company["homepage"] or [],
+            employee=company["employee"],
+            revenue=company["finance_revenue"],
+            address=company["address"] or "",
+            si_nm=company["si_nm"] or "",
+            sgg_nm=company["sgg_nm"] or "",
+            established_date=company["established_date"],
+            industry_id=company["industry_id"],
+        )
+        if business_number:
+            held_business[business_number] = lead.id
+        new_leads.append(lead)
+        outcome.lead_ids.append(lead.id)
+    Lead.objects.bulk_create(new_leads, batch_size=2000)
+    outcome.created = len(new_leads)
+    return outcome

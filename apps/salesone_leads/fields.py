@@ -63,14 +63,6 @@ def search_tokens(text: str | None) -> list[str]:
     return [token for token in _NOT_TOKEN.split(text) if token and token not in _ENGLISH_FORMS]
 
 
-def token_terms(token: str) -> list[str]:
-    """Index terms of one word: every character bigram, and its first and last character alone.
-
-    The last character lets a one-character query match as a prefix (``넥:*``) wherever it occurs.
-    """
-    return [token[0], *(token[i : i + 2] for i in range(len(token)))]
-
-
 def search_vector_literal(*values: str | None) -> str:
     """The tsvector input text of a row's index terms: every bigram of every word, and each word's
     first and last character (terms never need quoting: [0-9a-z가-힣]).

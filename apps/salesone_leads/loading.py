@@ -191,6 +191,9 @@ def staging_row(cells: list, row_no: int, present: int | None = None) -> tuple:
     cells = [cell.strip() if cell.__class__ is str else cell for cell in cells]
     if present is None:
         present = sum(compress(_FIELD_BITS, cells))
+    # The numbers are stored as bare digits, the form common/korean_ids.py's normalisers give; the
+    # dash is dropped inline here (stricter: a space is rejected) because this runs once per row of
+    # a multi-million-row load.
     corporation_number = cells[0] or ""
     if "-" in corporation_number:
         corporation_number = corporation_number.replace("-", "")

@@ -18,8 +18,7 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from apps.leads.models import Lead
-
+from . import leads_seam
 from .fields import SEARCHED_FIELDS, search_query_literal, search_tokens
 from .models import Industry, Keyword, SalesOneLead
 
@@ -261,7 +260,7 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
     ordering = Ordering.ALIASES.get(ordering, ordering)
     keys, descending = _ordering_keys(ordering, words)
     if user is not None:
-        queryset = queryset.annotate(imported=imported_by(user))
+        queryset = queryset.annotate(imported=leads_seam.lead_held_by(user))
     queryset = queryset.annotate(
         **{f"sort_key_{i}": RawSQL(key.sql, key.params, output_field=_output_field(key)) for i, key in enumerate(keys)}
     )
@@ -342,16 +341,8 @@ def _filter_keywords(queryset: QuerySet, names: list[str], *, match_all: bool) -
     return queryset.filter(Exists(links.filter(salesonelead_id=OuterRef("pk"), keyword_id__in=list(ids.values()))))
 
 
-def imported_by(user) -> Exists:
-    """Whether ``user`` already holds the company as a lead. The excluded blank number matches the
-    partial unique index on (user, corporation_number), so this is one index probe per row."""
-    return Exists(
-        Lead.objects.filter(user=user, corporation_number=OuterRef("corporation_number")).exclude(corporation_number="")
-    )
-
-
 def salesone_lead_get(*, corporation_number: str, user=None) -> QuerySet:
     queryset = SalesOneLead.objects.select_related("industry").prefetch_related("keywords")
     if user is not None:
-        queryset = queryset.annotate(imported=imported_by(user))
+        queryset = queryset.annotate(imported=leads_seam.lead_held_by(user))
     return queryset.filter(corporation_number=corporation_number)

@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from apps.leads.models import Lead, LeadList
-from apps.leads.services import lead_list_add_leads, lead_list_create
-
-from .models import ImportJob, Industry, SalesOneLead
+from . import leads_seam
+from .models import ImportJob, Industry
 from .selectors import salesone_lead_search
 
 # KSIC divisions (first two digits) → section letter, for full KSIC files whose codes are bare digits.
@@ -33,22 +31,6 @@ _KSIC_SECTIONS = [
 ]  # fmt: skip
 _CODE_HEADERS = ("code", "코드", "산업분류코드", "분류코드")
 _NAME_HEADERS = ("name", "항목명", "분류명", "산업분류명", "코드명")
-_COPIED_FIELDS = [
-    "corporation_number",
-    "business_number",
-    "name",
-    "owner",
-    "email",
-    "phone",
-    "homepage",
-    "employee",
-    "finance_revenue",
-    "address",
-    "si_nm",
-    "sgg_nm",
-    "established_date",
-    "industry_id",
-]
 
 
 @dataclass
@@ -104,83 +86,15 @@ def industries_load(*, path: Path | str) -> tuple[int, int, int]:
 # --- imports into a user's leads ------------------------------------------------------------------
 
 
-def _lock_user_imports(user) -> None:
-    """Imports of one user run one at a time (two at once would race on the per-user unique numbers)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"salesone_import:{user.pk}"])
-
-
-def _import_batch(*, user, corporation_numbers: list[str]) -> ImportOutcome:
-    """Create the user's leads for these companies (in a transaction the caller holds)."""
-    _lock_user_imports(user)
-    held = dict(
-        Lead.objects.filter(user=user, corporation_number__in=corporation_numbers).values_list(
-            "corporation_number", "id"
-        )
-    )
-    companies = {
-        row["corporation_number"]: row
-        for row in SalesOneLead.objects.filter(corporation_number__in=corporation_numbers)
-        .exclude(corporation_number__in=list(held))
-        .values(*_COPIED_FIELDS)
-    }
-    held_business = dict(
-        Lead.objects.filter(
-            user=user, business_number__in=[c["business_number"] for c in companies.values() if c["business_number"]]
-        ).values_list("business_number", "id")
-    )
-    outcome = ImportOutcome()
-    new_leads: list[Lead] = []
-    for number in corporation_numbers:
-        if number in held:
-            outcome.skipped += 1
-            outcome.lead_ids.append(held[number])
-            continue
-        company = companies.get(number)
-        if company is None:
-            outcome.not_found += 1
-            continue
-        business_number = company["business_number"] or ""
-        if business_number and business_number in held_business:
-            # The user holds this business under another (or no) corporation number.
-            outcome.skipped += 1
-            outcome.lead_ids.append(held_business[business_number])
-            continue
-        lead = Lead(
-            id=uuid.uuid4(),
-            user=user,
-            corporation_number=number,
-            business_number=business_number,
-            name=company["name"],
-            owner=company["owner"] or "",
-            email=company["email"] or "",
-            phone=company["phone"] or "",
-            homepage=company["homepage"] or [],
-            employee=company["employee"],
-            revenue=company["finance_revenue"],
-            address=company["address"] or "",
-            si_nm=company["si_nm"] or "",
-            sgg_nm=company["sgg_nm"] or "",
-            established_date=company["established_date"],
-            industry_id=company["industry_id"],
-        )
-        if business_number:
-            held_business[business_number] = lead.id
-        new_leads.append(lead)
-        outcome.lead_ids.append(lead.id)
-    Lead.objects.bulk_create(new_leads, batch_size=2000)
-    outcome.created = len(new_leads)
-    return outcome
-
-
-def _resolve_lead_list(*, user, lead_list_id=None, lead_list_name=None) -> LeadList | None:
+def _resolve_lead_list(*, user, lead_list_id=None, lead_list_name=None):
+    """The user's lead list an import files into (by id, or a new one by name), or None."""
     if lead_list_id:
-        lead_list = LeadList.objects.filter(user=user, pk=lead_list_id).first()
+        lead_list = leads_seam.lead_list_get(user=user, lead_list_id=lead_list_id)
         if lead_list is None:
             raise ValidationError({"lead_list_id": ["You have no lead list with this id."]})
         return lead_list
     if lead_list_name:
-        return lead_list_create(user=user, name=lead_list_name).lead_list
+        return leads_seam.lead_list_create(user=user, name=lead_list_name)
     return None
 
 
@@ -199,14 +113,14 @@ def leads_import(
     user,
     corporation_numbers: list[str] | None = None,
     filters: dict | None = None,
-    lead_list: LeadList | None = None,
+    lead_list=None,
     limit: int | None = None,
 ) -> ImportOutcome:
     """Import in this transaction: the given companies, or those matching ``filters`` (up to the limit)."""
     targets = salesone_import_targets(corporation_numbers=corporation_numbers, filters=filters, limit=limit)
-    outcome = _import_batch(user=user, corporation_numbers=targets)
+    outcome = leads_seam.leads_create_from_companies(user=user, corporation_numbers=targets)
     if lead_list is not None:
-        lead_list_add_leads(lead_list=lead_list, lead_ids=outcome.lead_ids)
+        leads_seam.lead_list_add_leads(lead_list=lead_list, lead_ids=outcome.lead_ids)
         outcome.lead_list_id = lead_list.pk
     return outcome
 
@@ -248,11 +162,11 @@ def import_job_run(*, job_id) -> ImportJob:
                 if job.processed >= job.total:
                     break
                 batch = job.corporation_numbers[job.processed : job.processed + batch_size]
-                outcome = _import_batch(user=job.user, corporation_numbers=batch)
+                outcome = leads_seam.leads_create_from_companies(user=job.user, corporation_numbers=batch)
                 if job.lead_list_id:
-                    lead_list = LeadList.objects.filter(pk=job.lead_list_id).first()
+                    lead_list = leads_seam.lead_list_get(user=job.user, lead_list_id=job.lead_list_id)
                     if lead_list is not None:
-                        lead_list_add_leads(lead_list=lead_list, lead_ids=outcome.lead_ids)
+                        leads_seam.lead_list_add_leads(lead_list=lead_list, lead_ids=outcome.lead_ids)
                 job.processed += len(batch)
                 job.created += outcome.created
                 job.skipped += outcome.skipped

@@ -5,7 +5,6 @@ import datetime
 from django.utils import timezone
 
 from apps.clients.models import Client
-from apps.workflows.models import Workflow
 from common.demo import demo_get_or_create
 
 from .models import Task
@@ -17,7 +16,9 @@ def seed(ctx) -> None:
     clients = ctx.shared.get("clients") or {c.name: c for c in Client.objects.filter(user=user)}
     zero = clients.get("제로커뮤니케이션(주)")
     nextcommerce = clients.get("넥스트커머스(주)")
-    workflow = Workflow.objects.filter(user=user).order_by("created_at").first()
+    # The workflows demo (seeded before this one) hands over its tax-invoice workflow: tasks sit below
+    # workflows and never import them.
+    workflow = (ctx.shared.get("workflows") or {}).get("tax_invoice")
 
     workflow_ids, workflow_data = [], {}
     if workflow is not None:

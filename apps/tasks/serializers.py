@@ -8,29 +8,15 @@ from rest_framework import serializers
 
 from apps.clients.models import Client
 from apps.clients.serializers import OwnedClientField
-from apps.workflows.models import Workflow, WorkflowExecution
 from common.serializers import ModelSerializer, UserSummarySerializer, utc_iso
 
+from . import workflows_seam
 from .models import Task
 
 
 def _utc_from_json(value: str | None) -> str | None:
     """A timestamp PostgreSQL wrote into JSON, as the API writes datetimes."""
     return None if value is None else utc_iso(datetime.datetime.fromisoformat(value))
-
-
-class TaskWorkflowExecutionSerializer(ModelSerializer):
-    class Meta:
-        model = WorkflowExecution
-        fields = ["id", "workflow", "status", "started_at", "completed_at"]
-        read_only_fields = fields
-
-
-class TaskExecutionSummarySerializer(ModelSerializer):
-    class Meta:
-        model = WorkflowExecution
-        fields = ["id", "workflow", "status"]
-        read_only_fields = fields
 
 
 class TaskClientField(OwnedClientField):
@@ -96,10 +82,10 @@ class TaskSerializer(ModelSerializer):
             "previous_occurrence",
         ]
 
-    @extend_schema_field(TaskWorkflowExecutionSerializer(many=True))
+    @extend_schema_field(workflows_seam.TaskWorkflowExecutionSerializer(many=True))
     def get_workflow_executions(self, obj) -> list[dict]:
         if not hasattr(obj, "executions_json"):  # not read through tasks.selectors: one query
-            return TaskWorkflowExecutionSerializer(obj.workflow_executions, many=True).data
+            return workflows_seam.task_executions_data(obj.workflow_executions)
         return [
             {
                 "id": item["id"],
@@ -135,7 +121,7 @@ class TaskSerializer(ModelSerializer):
         request = self.context.get("request")
         if value and request is not None:
             owner = self.instance.created_by if self.instance is not None else request.user
-            owned = set(Workflow.objects.filter(user=owner, pk__in=value).values_list("pk", flat=True))
+            owned = workflows_seam.workflow_ids_owned(user=owner, workflow_ids=value)
             missing = [str(pk) for pk in value if pk not in owned]
             if missing:
                 raise serializers.ValidationError(f"Workflows not found among yours: {', '.join(missing)}.")
@@ -174,6 +160,40 @@ class TaskChangeStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Task.Status.choices)
 
 
-class TaskExecuteWorkflowResponseSerializer(serializers.Serializer):
-    task = TaskSerializer()
-    executions = TaskExecutionSummarySerializer(many=True)
+# --- /api/clients/{id}/tasks/ (the clients app reaches it through its tasks_seam) ----------------
+
+
+class ClientTasksSummarySerializer(serializers.Serializer):
+    total_tasks = serializers.IntegerField()
+    pending_tasks = serializers.IntegerField()
+    in_progress_tasks = serializers.IntegerField()
+    completed_tasks = serializers.IntegerField()
+    failed_tasks = serializers.IntegerField()
+    workflow_bound_tasks = serializers.IntegerField()
+    overdue_tasks = serializers.IntegerField()
+    upcoming_tasks = serializers.IntegerField()
+
+
+class ClientTasksGroupsSerializer(serializers.Serializer):
+    pending = TaskSerializer(many=True, help_text="Tasks not started")
+    in_progress = TaskSerializer(many=True)
+    completed = TaskSerializer(many=True)
+    failed = TaskSerializer(many=True)
+
+
+class ClientTasksSerializer(serializers.Serializer):
+    tasks = ClientTasksGroupsSerializer()
+    summary = ClientTasksSummarySerializer()
+
+
+def client_tasks_data(grouped, *, context) -> dict:
+    """``tasks.selectors.client_tasks``'s groups and summary as /api/clients/{id}/tasks/ answers them."""
+    return {
+        "tasks": {
+            "pending": TaskSerializer(grouped.pending, many=True, context=context).data,
+            "in_progress": TaskSerializer(grouped.in_progress, many=True, context=context).data,
+            "completed": TaskSerializer(grouped.completed, many=True, context=context).data,
+            "failed": TaskSerializer(grouped.failed, many=True, context=context).data,
+        },
+        "summary": grouped.summary,
+    }

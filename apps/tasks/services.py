@@ -11,6 +11,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from apps.accounts.selectors import users_share_a_team
 
+from . import workflows_seam
 from .models import Task, TaskReminder
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,25 @@ def task_create(*, user, assignee=None, status=None, **fields) -> Task:
     return task
 
 
+def task_create_for_workflow_run(
+    *, task_id, user_id, name: str, body: str = "", due_date=None, client=None
+) -> tuple[Task, bool]:
+    """(task, created): the task a workflow's create_task node makes for the workflow's owner, who is
+    its creator and assignee. ``task_id`` derives from (execution, node), so a node re-run after a
+    crash finds the task its first run made instead of making a second."""
+    return Task.objects.get_or_create(
+        pk=task_id,
+        defaults={
+            "name": name,
+            "body": body,
+            "due_date": due_date,
+            "assignee_id": user_id,
+            "created_by_id": user_id,
+            "client": client,
+        },
+    )
+
+
 @transaction.atomic
 def task_update(*, task: Task, user, status=None, **fields) -> Task:
     """Change a task. The assignee changes its name, text, dates and status; the creator-only fields
@@ -92,13 +112,11 @@ def task_delete(*, task: Task, user) -> None:
 def task_run_workflows(*, task: Task, user) -> list:
     """Start the task's linked workflows: its creator may, the assignee only with the creator's
     permission (assignee_may_run_workflows)."""
-    from apps.workflows.services import task_execute_workflows
-
     if user.pk != task.created_by_id and not task.assignee_may_run_workflows:
         raise PermissionDenied(
             "Only the task's creator runs its workflows, unless he sets assignee_may_run_workflows on the task."
         )
-    return task_execute_workflows(task=task, user=user)
+    return workflows_seam.task_execute_workflows(task=task, user=user)
 
 
 @transaction.atomic

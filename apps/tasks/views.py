@@ -7,14 +7,10 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from . import workflows_seam
 from .filters import TaskFilter
 from .selectors import task_queryset_with_executions
-from .serializers import (
-    TaskChangeStatusSerializer,
-    TaskExecuteWorkflowResponseSerializer,
-    TaskExecutionSummarySerializer,
-    TaskSerializer,
-)
+from .serializers import TaskChangeStatusSerializer, TaskSerializer
 from .services import task_change_status, task_create, task_delete, task_run_workflows, task_update
 
 
@@ -63,7 +59,7 @@ class TaskViewSet(viewsets.ModelViewSet):
     @extend_schema(
         request=None,
         responses={
-            202: TaskExecuteWorkflowResponseSerializer,
+            202: workflows_seam.TaskExecuteWorkflowResponseSerializer(),
             403: OpenApiResponse(description="Not the creator, and the creator has not allowed the assignee"),
             409: OpenApiResponse(description="No linked workflow is active, or they are already running"),
         },
@@ -79,7 +75,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         return Response(
             {
                 "task": self.get_serializer(task).data,
-                "executions": TaskExecutionSummarySerializer(executions, many=True).data,
+                "executions": workflows_seam.execution_summaries_data(executions),
             },
             status=status.HTTP_202_ACCEPTED,
         )

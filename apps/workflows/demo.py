@@ -7,6 +7,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from apps.clients.models import Client
+from apps.tasks.models import Task
 from common.demo import demo_get_or_create
 
 from .engine import execution_run_inline
@@ -19,9 +21,6 @@ DEMO_TASK_NAME = "4월 세금계산서 발행 (워크플로)"
 
 
 def seed(ctx) -> None:
-    from apps.clients.models import Client
-    from apps.tasks.models import Task
-
     user = ctx.user
     workflows = {}
     for key in DEMO_TEMPLATES:
@@ -43,7 +42,7 @@ def seed(ctx) -> None:
 
     invoice = workflows["tax_invoice"]
     client = Client.objects.filter(user=user, name="제로커뮤니케이션(주)").first()
-    # apps.workflows seeds before apps.tasks, so the task is written here, directly.
+    # apps.workflows seeds before apps.tasks (INSTALLED_APPS), so this task is written here, directly.
     demo_get_or_create(
         Task,
         created_by=user,

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.tasks.serializers import TaskSerializer
 from common.serializers import ModelSerializer, UserSummarySerializer
 
 from .engine.graph import validate
@@ -197,3 +198,25 @@ class WorkflowExecutionDetailSerializer(WorkflowExecutionSerializer):
     class Meta(WorkflowExecutionSerializer.Meta):
         fields = [*WorkflowExecutionSerializer.Meta.fields, "node_runs"]
         read_only_fields = fields
+
+
+# --- a task's workflow runs (apps.tasks reaches these through its workflows_seam) -----------------
+
+
+class TaskWorkflowExecutionSerializer(ModelSerializer):
+    class Meta:
+        model = WorkflowExecution
+        fields = ["id", "workflow", "status", "started_at", "completed_at"]
+        read_only_fields = fields
+
+
+class TaskExecutionSummarySerializer(ModelSerializer):
+    class Meta:
+        model = WorkflowExecution
+        fields = ["id", "workflow", "status"]
+        read_only_fields = fields
+
+
+class TaskExecuteWorkflowResponseSerializer(serializers.Serializer):
+    task = TaskSerializer()
+    executions = TaskExecutionSummarySerializer(many=True)

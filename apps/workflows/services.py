@@ -15,6 +15,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
+from apps.tasks.models import Task
+from apps.tasks.services import task_change_status
 from common.exceptions import Conflict
 
 from .engine import executor
@@ -295,9 +297,6 @@ def task_execute_workflows(*, task, user) -> list[WorkflowExecution]:
     as input. The creator linked them (only his own can be linked), so the assignee who works the task
     runs them too; a workflow of anyone else never runs. The task moves to in_progress, then to
     completed when every execution completes or failed when one fails or is cancelled."""
-    from apps.tasks.models import Task
-    from apps.tasks.services import task_change_status
-
     task = Task.objects.select_for_update().get(pk=task.pk)
     if not task.workflow_ids:
         raise Conflict("This task has no linked workflows.")
@@ -329,9 +328,6 @@ def task_execute_workflows(*, task, user) -> list[WorkflowExecution]:
 def task_settle_after_execution(*, task_id) -> None:
     """An execution of the task finished: once the latest execution of every linked workflow has
     finished, the task is completed (all completed) or failed (any failed or cancelled)."""
-    from apps.tasks.models import Task
-    from apps.tasks.services import task_change_status
-
     with transaction.atomic():
         task = Task.objects.select_for_update().filter(pk=task_id).first()
         if task is None or task.status != Task.Status.IN_PROGRESS:

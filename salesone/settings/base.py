@@ -305,4 +305,20 @@ BENCH_ENABLED = False
 # Each feature area keeps its own settings in parts/<area>.py (upper-case names only).
 from .parts import load_parts  # noqa: E402
 
-load_parts(globals())
+# Merged in this order (a later part wins a name two parts define; parts/__init__.py says which dicts
+# are merged). Every module in parts/ must be listed: an unlisted one is an error at start-up.
+load_parts(
+    globals(),
+    [
+        "api_requests",  # request body and JSON depth limits, the request id header, CORS-exposed headers
+        "campaigns",  # campaign sending: chunk size, leases, retries, provider rate limits, daily caps; beat jobs
+        "crm_clients",  # client file upload limits and types; task beat jobs; clients' and tasks' schema enum names
+        "crm_leads",  # the opportunity status enum's schema name
+        "deliverability",  # DNS checks of sender domains, complaint-rate thresholds, SpamAssassin; beat jobs
+        "outbound",  # timeouts of calls to Slack and the LLM API
+        "salesone_leads",  # SalesOne DB search and import limits
+        "templates",  # CPU time, output size, digits and loop limits of every user-written template
+        "tracking",  # link signing, the Redis event queue, machine detection, webhooks, live stream; beat jobs
+        "workflows",  # workflow node plugins, webhook hosts, stall and delay limits; beat jobs
+    ],
+)

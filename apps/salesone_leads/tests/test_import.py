@@ -132,14 +132,15 @@ def test_imports_above_a_thousand_companies_are_queued_with_a_status_to_poll(aut
 
 
 def test_a_redelivered_job_resumes_after_its_last_committed_batch(user, settings):
+    from apps.salesone_leads.leads_seam import leads_create_from_companies
     from apps.salesone_leads.models import ImportJob
-    from apps.salesone_leads.services import _import_batch, import_job_run
+    from apps.salesone_leads.services import import_job_run
 
     settings.SALESONE_IMPORT_BATCH_SIZE = 2
     numbers = [c.corporation_number for c in SalesOneLeadFactory.create_batch(5)]
     job = ImportJob.objects.create(user=user, corporation_numbers=numbers, total=5)
     # A first worker committed one batch (its leads and the counters), then died.
-    _import_batch(user=user, corporation_numbers=numbers[:2])
+    leads_create_from_companies(user=user, corporation_numbers=numbers[:2])
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, processed=2, created=2)
 
     job = import_job_run(job_id=job.pk)

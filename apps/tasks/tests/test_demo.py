@@ -4,9 +4,9 @@ import pytest
 
 from apps.accounts.tests.factories import UserFactory
 from apps.clients import demo as clients_demo
-from apps.clients.selectors import client_tasks
 from apps.tasks import demo
 from apps.tasks.models import Task
+from apps.tasks.selectors import client_tasks
 from apps.workflows.tests.factories import WorkflowFactory
 from common.demo import DemoContext
 
@@ -17,6 +17,7 @@ def test_demo_seed_is_idempotent_and_links_the_invoice_workflow():
     ctx = DemoContext(user=UserFactory(), stdout=io.StringIO())
     clients_demo.seed(ctx)
     workflow = WorkflowFactory(user=ctx.user, name="세금계산서 자동 발행")
+    ctx.shared["workflows"] = {"tax_invoice": workflow}  # what the workflows demo, seeded before, hands over
 
     demo.seed(ctx)
     demo.seed(ctx)

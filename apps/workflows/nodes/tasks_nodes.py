@@ -3,16 +3,19 @@
 import datetime as dt
 import uuid
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from apps.clients.models import Client
+from apps.tasks.models import Task
+from apps.tasks.selectors import task_get_for_user
+from apps.tasks.services import task_change_status, task_create_for_workflow_run
 from apps.workflows.engine.context import SEOUL
 from apps.workflows.engine.registry import register_node
 
 from .base import Node, NodeCall, NodeError, NodeResult
 
-TASK_STATUSES = ["not_started", "in_progress", "completed", "failed"]
+TASK_STATUSES = Task.Status.values
 
 
 @register_node
@@ -34,9 +37,6 @@ class CreateTaskNode(Node):
     }
 
     def run(self, call: NodeCall) -> NodeResult:
-        from apps.clients.models import Client
-        from apps.tasks.models import Task
-
         data = call.data
         user_id = call.context.user_id
         due = None
@@ -60,16 +60,13 @@ class CreateTaskNode(Node):
                 raise NodeError(f"client {data['client_id']!r} does not exist or is not yours.")
         # The id derives from (execution, node): a re-run after a crash finds the task it made.
         task_id = uuid.uuid5(uuid.NAMESPACE_URL, f"salesone:workflow:{call.context.execution_id}:{call.node_id}")
-        task, created = Task.objects.get_or_create(
-            pk=task_id,
-            defaults={
-                "name": str(data["name"])[:200],
-                "body": str(data.get("body") or ""),
-                "due_date": due,
-                "assignee_id": user_id,
-                "created_by_id": user_id,
-                "client": client,
-            },
+        task, created = task_create_for_workflow_run(
+            task_id=task_id,
+            user_id=user_id,
+            name=str(data["name"])[:200],
+            body=str(data.get("body") or ""),
+            due_date=due,
+            client=client,
         )
         return NodeResult(
             output={
@@ -87,8 +84,7 @@ class UpdateTaskStatusNode(Node):
     type = "update_task_status"
     label = "Update task status"
     description = (
-        "Sets a task's status (not_started, in_progress, completed, failed). The task defaults to the one "
-        "the execution runs for."
+        f"Sets a task's status ({', '.join(TASK_STATUSES)}). The task defaults to the one the execution runs for."
     )
     category = "tasks"
     data_schema = {
@@ -101,8 +97,6 @@ class UpdateTaskStatusNode(Node):
     }
 
     def run(self, call: NodeCall) -> NodeResult:
-        from apps.tasks.models import Task
-
         status = str(call.data["status"])
         if status not in TASK_STATUSES:
             raise NodeError(f"status {status!r} is not one of {', '.join(TASK_STATUSES)}.")
@@ -114,12 +108,10 @@ class UpdateTaskStatusNode(Node):
         except ValueError as exc:
             raise NodeError(f"task_id {raw_id!r} is not a UUID.") from exc
         user_id = call.context.user_id
-        task = Task.objects.filter(Q(assignee_id=user_id) | Q(created_by_id=user_id), pk=task_id).first()
+        task = task_get_for_user(task_id=task_id, user_id=user_id)
         if task is None:
             raise NodeError(f"task {task_id} does not exist or is not yours.")
         previous = task.status
         # The tasks app's rule: completing a repetitive task creates its next occurrence.
-        from apps.tasks.services import task_change_status
-
         task_change_status(task=task, status=status)
         return NodeResult(output={"task_id": str(task.pk), "status": status, "previous_status": previous})

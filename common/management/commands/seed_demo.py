@@ -1,11 +1,16 @@
-"""Loads idempotent demo data for every app and prints how to log in."""
+"""Loads idempotent demo data for every app and prints how to log in.
+
+common/ imports no app: the user model comes from get_user_model(), and each app's demo module is
+found through the app registry (common/demo.py's seed_all), so a new app adds its demo.py and
+nothing here changes.
+"""
 
 import secrets
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from apps.accounts.models import User
 from common.demo import DemoContext, seed_all
 
 DEMO_EMAIL = "demo@salesone.kr"
@@ -20,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         password = options["password"]
         with transaction.atomic():
-            user, created = User.objects.get_or_create(
+            user, created = get_user_model().objects.get_or_create(
                 email=DEMO_EMAIL,
                 defaults={"first_name": "영업", "last_name": "김", "is_staff": True, "is_superuser": True},
             )

@@ -43,31 +43,16 @@ BEAT_SCHEDULE = {
 }
 
 
-def _name_enums() -> None:
-    """Give the API schema's enums of clients and tasks their own names (several models have a
-    ``status``; drf-spectacular would otherwise invent hashed names and warn).
-
-    parts/__init__.py merges only BEAT_SCHEDULE and TASK_ROUTES, so this adds to the shared
-    SPECTACULAR_SETTINGS dict in place (other parts may add their own entries the same way).
-    """
-    import sys
-
-    base = sys.modules.get("salesone.settings.base")
-    if base is None or not hasattr(base, "SPECTACULAR_SETTINGS"):
-        return
-    base.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-        {
-            "TaskStatusEnum": "apps.tasks.models.Task.Status",
-            "ClientProductStatusEnum": "apps.clients.models.ClientProduct.Status",
-            "ClientActivityStatusEnum": "apps.clients.models.ClientActivity.Status",
-            "ClientActivityTypeEnum": "apps.clients.models.ClientActivity.Type",
-            "ClientTimelineEntryTypeEnum": ["note", "file", "activity", "campaign_email", "email_event"],
-            # The timeline's "event" reuses the tracking events' "kind" choices: one component, under
-            # the name /api/tracking/events/ already gave it.
-            "KindEnum": "apps.tracking.models.TrackingEvent.Kind",
-            "WorkflowExecutionStatusEnum": "apps.workflows.models.WorkflowExecution.Status",
-        }
-    )
-
-
-_name_enums()
+# The API schema's enums of clients and tasks get their own names (several models have a "status";
+# drf-spectacular would otherwise invent hashed names and warn). Merged into SPECTACULAR_SETTINGS.
+ENUM_NAME_OVERRIDES = {
+    "TaskStatusEnum": "apps.tasks.models.Task.Status",
+    "ClientProductStatusEnum": "apps.clients.models.ClientProduct.Status",
+    "ClientActivityStatusEnum": "apps.clients.models.ClientActivity.Status",
+    "ClientActivityTypeEnum": "apps.clients.models.ClientActivity.Type",
+    "ClientTimelineEntryTypeEnum": ["note", "file", "activity", "campaign_email", "email_event"],
+    # The timeline's "event" reuses the tracking events' "kind" choices: one component, under
+    # the name /api/tracking/events/ already gave it.
+    "KindEnum": "apps.tracking.models.TrackingEvent.Kind",
+    "WorkflowExecutionStatusEnum": "apps.workflows.models.WorkflowExecution.Status",
+}
