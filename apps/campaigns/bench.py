@@ -16,9 +16,9 @@ from apps.leads.models import Lead
 from services.email import EmailMessage
 from services.email.sendgrid import SendGridProvider
 
+from .email_sender import ClaimedRow, _profiles, from_address, sender_for
 from .models import Campaign, CampaignLeadResult, CampaignProviderRequest, CampaignTemplate
 from .rendering import RenderContextFactory, advertising_subject, render
-from .sending import ClaimedRow, _profiles, from_address, sender_for
 
 
 @shared_task(name="apps.campaigns.bench.send_campaign_email_naive", ignore_result=True)

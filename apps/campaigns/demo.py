@@ -13,8 +13,8 @@ from django.utils import timezone
 from apps.leads.models import LeadList
 from common.demo import demo_get_or_create
 
+from .email_sender import campaign_send_chunk
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
-from .sending import campaign_send_chunk
 from .services import campaign_write_recipients
 
 TEMPLATE_NAME = "네이버 검색광고 제안 (뷰티·건기식)"

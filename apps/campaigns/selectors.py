@@ -7,7 +7,6 @@ import uuid
 from django.db.models import Count, Q
 
 from apps.leads.models import Lead
-from apps.tracking.links import unsubscribe_url
 from common.email_content import html_document, html_to_text
 
 from .models import Campaign, CampaignLeadResult
@@ -26,6 +25,7 @@ from .rendering import (
     uses_variable,
 )
 from .resolution import UNKNOWN_OUTCOME
+from .tracking import unsubscribe_url
 
 S = CampaignLeadResult.Status
 

@@ -447,7 +447,7 @@ def campaigns_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     4. A campaign in progress whose recipient writer died before finishing (no progress for
        about CAMPAIGN_ORPHAN_SECONDS) gets the writer again; it resumes where the rows end.
     """
-    from .sending import in_send_window, settlements_apply_spooled
+    from .email_sender import in_send_window, settlements_apply_spooled
 
     now = now or timezone.now()
     spooled = settlements_apply_spooled()

@@ -13,7 +13,7 @@ from .models import SenderDomain
 
 
 def default_sending_domain() -> str:
-    """The domain of the From address campaigns send with (apps/campaigns/sending.py from_address)."""
+    """The domain of the From address campaigns send with (apps/campaigns/email_sender.py from_address)."""
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2].lower()
 
 

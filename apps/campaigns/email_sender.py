@@ -32,7 +32,6 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from apps.tracking.links import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
 from common.email_content import html_document, html_to_text
 from common.tasks import TRANSIENT_ERRORS
 from services.email import EmailMessage, PermanentEmailError, TransientEmailError, get_providers
@@ -51,6 +50,7 @@ from .rendering import (
     insert_before_body_end,
     uses_variable,
 )
+from .tracking import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
