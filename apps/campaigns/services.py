@@ -198,9 +198,8 @@ def _spam_check_refusal(campaign: Campaign) -> str | None:
     that cannot render (the send fails it visibly, with the reason)."""
     if not settings.SPAMD_URL or not settings.SPAM_CHECK_MAX_SCORE_ADVERTISING:
         return None
-    from apps.deliverability.services import spam_check_refusal, spam_check_template
-
     from .rendering import TemplateError
+    from .spam_check import spam_check_refusal, spam_check_template
 
     try:
         report = spam_check_template(template=campaign.template, user=campaign.user)
