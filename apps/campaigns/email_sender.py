@@ -50,6 +50,7 @@ from .rendering import (
     insert_before_body_end,
     uses_variable,
 )
+from .result_states import CLAIM, RELEASE, SETTLE_FAILED, SETTLE_SENT, SETTLE_UNKNOWN, sql_literal
 from .tracking import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -58,14 +59,18 @@ SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 # Waiting for the rate limiter longer than this gives the rows back and retries the chunk later.
 MAX_RATE_LIMIT_WAIT = 30.0
 
-_CLAIM_SQL = """
+# The statuses in the SQL below are result_states' transitions (format-time constants).
+_CLAIM_SQL = f"""
 WITH claimed AS (
     UPDATE campaigns_campaignleadresult r
-    SET status = 'sending', claimed_at = now(), updated_at = now()
+    SET status = {CLAIM.target_sql}, claimed_at = now(), updated_at = now()
     WHERE r.id IN (
         SELECT p.id FROM campaigns_campaignleadresult p
-        WHERE p.campaign_id = %(campaign)s AND p.chunk = %(chunk)s AND p.status = 'pending'
-          AND EXISTS (SELECT 1 FROM campaigns_campaign c WHERE c.id = %(campaign)s AND c.status = 'in_progress')
+        WHERE p.campaign_id = %(campaign)s AND p.chunk = %(chunk)s AND p.status IN ({CLAIM.sources_sql})
+          AND EXISTS (
+              SELECT 1 FROM campaigns_campaign c
+              WHERE c.id = %(campaign)s AND c.status = {sql_literal(Campaign.Status.IN_PROGRESS)}
+          )
         LIMIT %(limit)s
         FOR UPDATE SKIP LOCKED
     )
@@ -80,10 +85,10 @@ LEFT JOIN salesone_leads_industry i ON i.id = l.industry_id
 
 # The settle writes no indexed column (a HOT update); the provider ids go into the small
 # CampaignProviderRequest table, one row per provider request, for the webhooks to find the rows.
-_SETTLE_SENT_SQL = """
+_SETTLE_SENT_SQL = f"""
 WITH settled AS (
 UPDATE campaigns_campaignleadresult r
-SET status = CASE WHEN r.status IN ('sending', 'failed', 'pending', 'unknown') THEN 'sent' ELSE r.status END,
+SET status = CASE WHEN r.status IN ({SETTLE_SENT.sources_sql}) THEN {SETTLE_SENT.target_sql} ELSE r.status END,
     sent = true, sent_at = %(sent_at)s, provider = %(provider)s, provider_message_id = v.provider_message_id,
     message_id = v.message_id, title = v.title, data = v.data, error_message = '', retryable = false,
     updated_at = now()
@@ -97,25 +102,26 @@ SELECT DISTINCT provider_message_id, campaign_id, chunk, now() FROM settled WHER
 ON CONFLICT DO NOTHING
 """
 
-_SETTLE_FAILED_SQL = """
+_SETTLE_FAILED_SQL = f"""
 UPDATE campaigns_campaignleadresult r
-SET status = 'failed', error_message = v.error, retryable = v.retryable, title = v.title, provider = v.provider,
-    updated_at = now()
+SET status = {SETTLE_FAILED.target_sql}, error_message = v.error, retryable = v.retryable, title = v.title,
+    provider = v.provider, updated_at = now()
 FROM unnest(%(ids)s::uuid[], %(errors)s::text[], %(retryable)s::boolean[], %(titles)s::text[], %(providers)s::text[])
      AS v(id, error, retryable, title, provider)
-WHERE r.id = v.id AND r.status IN ('sending', 'unknown') AND r.claimed_at = %(claimed_at)s
+WHERE r.id = v.id AND r.status IN ({SETTLE_FAILED.sources_sql}) AND r.claimed_at = %(claimed_at)s
 """
 
-_SETTLE_UNKNOWN_SQL = """
+_SETTLE_UNKNOWN_SQL = f"""
 UPDATE campaigns_campaignleadresult r
-SET status = 'unknown', error_message = v.reason, retryable = false, provider = v.provider, updated_at = now()
+SET status = {SETTLE_UNKNOWN.target_sql}, error_message = v.reason, retryable = false, provider = v.provider,
+    updated_at = now()
 FROM unnest(%(ids)s::uuid[], %(reasons)s::text[], %(providers)s::text[]) AS v(id, reason, provider)
-WHERE r.id = v.id AND r.status = 'sending' AND r.claimed_at = %(claimed_at)s
+WHERE r.id = v.id AND r.status IN ({SETTLE_UNKNOWN.sources_sql}) AND r.claimed_at = %(claimed_at)s
 """
 
-_RELEASE_SQL = """
-UPDATE campaigns_campaignleadresult SET status = 'pending', claimed_at = NULL, updated_at = now()
-WHERE id = ANY(%(ids)s::uuid[]) AND status = 'sending' AND claimed_at = %(claimed_at)s
+_RELEASE_SQL = f"""
+UPDATE campaigns_campaignleadresult SET status = {RELEASE.target_sql}, claimed_at = NULL, updated_at = now()
+WHERE id = ANY(%(ids)s::uuid[]) AND status IN ({RELEASE.sources_sql}) AND claimed_at = %(claimed_at)s
 """
 
 
