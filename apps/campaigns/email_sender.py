@@ -42,11 +42,13 @@ from services.llm import LeadProfile, get_personalization_backend
 from . import services
 from .models import Campaign
 from .rendering import (
+    COMPANY_FIELDS,
     AdvertisingFooter,
     BatchRenderer,
     SenderInfo,
     TemplateError,
     advertising_subject,
+    company_from_row,
     insert_before_body_end,
     uses_variable,
 )
@@ -58,6 +60,9 @@ logger = logging.getLogger(__name__)
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 # Waiting for the rate limiter longer than this gives the rows back and retries the chunk later.
 MAX_RATE_LIMIT_WAIT = 30.0
+
+# The lead's columns of the template's company, in COMPANY_FIELDS order (company_from_row maps them).
+_COMPANY_COLUMNS = ", ".join("i.name" if name == "industry" else f"l.{name}" for name in COMPANY_FIELDS)
 
 # The statuses in the SQL below are result_states' transitions (format-time constants).
 _CLAIM_SQL = f"""
@@ -76,8 +81,7 @@ WITH claimed AS (
     )
     RETURNING r.id, r.lead_id, r.email, r.claimed_at
 )
-SELECT c.id, c.email, c.claimed_at, l.id, l.name, l.owner, l.email, l.phone, l.homepage, l.employee,
-       l.revenue, l.address, l.si_nm, l.sgg_nm, l.established_date, i.name, l.corporation_number
+SELECT c.id, c.email, c.claimed_at, l.id, l.corporation_number, {_COMPANY_COLUMNS}
 FROM claimed c
 LEFT JOIN leads_lead l ON l.id = c.lead_id
 LEFT JOIN salesone_leads_industry i ON i.id = l.industry_id
@@ -206,29 +210,11 @@ def _claim(*, campaign_id, chunk: int, limit: int) -> tuple[list[ClaimedRow], da
         cursor.execute(_CLAIM_SQL, {"campaign": campaign_id, "chunk": chunk, "limit": limit})
         records = cursor.fetchall()
     rows = []
-    claimed_at = None
-    for record in records:
-        (result_id, email, claimed_at, lead_id, name, owner, lead_email, phone, homepage, employee, revenue,
-         address, si_nm, sgg_nm, established_date, industry, corporation_number) = record  # fmt: skip
-        # company_from_row's dict (its fields in COMPANY_FIELDS order, then "id"), built at once.
-        company = {
-            "name": name,
-            "owner": owner,
-            "email": lead_email,
-            "phone": phone,
-            # Raw SQL reads jsonb as its JSON text; templates get the list, as in the preview.
-            "homepage": json.loads(homepage) if isinstance(homepage, str) else homepage,
-            "employee": employee,
-            "revenue": revenue,
-            "address": address,
-            "si_nm": si_nm,
-            "sgg_nm": sgg_nm,
-            "established_date": established_date.isoformat() if established_date else None,
-            "industry": industry,
-            "id": str(lead_id or ""),
-        }
+    for result_id, email, _claimed_at, lead_id, corporation_number, *values in records:
+        company = company_from_row({**dict(zip(COMPANY_FIELDS, values, strict=True)), "id": lead_id})
         rows.append(ClaimedRow(result_id, email, company, corporation_number or ""))
-    return rows, claimed_at
+    # One UPDATE claimed them all: they share its now().
+    return rows, records[0][2] if records else None
 
 
 @dataclass

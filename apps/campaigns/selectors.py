@@ -121,7 +121,7 @@ def _lead_company(lead: Lead) -> dict:
             "address": lead.address,
             "si_nm": lead.si_nm,
             "sgg_nm": lead.sgg_nm,
-            "established_date": lead.established_date.isoformat() if lead.established_date else None,
+            "established_date": lead.established_date,
             "industry": lead.industry.name if lead.industry_id else None,
         }
     )
