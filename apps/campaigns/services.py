@@ -528,7 +528,3 @@ def campaign_delete(*, campaign: Campaign) -> None:
     if campaign.status == Status.IN_PROGRESS:
         raise Conflict("Pause the campaign before deleting it.")
     campaign.delete()
-
-
-def campaign_results_queryset(*, campaign: Campaign):
-    return campaign.results.select_related("lead").order_by("created_at", "id")

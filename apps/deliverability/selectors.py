@@ -62,9 +62,3 @@ def complaint_window_start(now: datetime) -> datetime:
 
 def sender_domain_list() -> QuerySet[SenderDomain]:
     return SenderDomain.objects.prefetch_related("pauses__campaign")
-
-
-def sender_domain_for_campaign(campaign: Campaign) -> SenderDomain | None:
-    """The domain a campaign sends from, with its DNS verdict and complaint rate (None before the
-    first check or complaint-rate run has recorded it)."""
-    return SenderDomain.objects.filter(domain=default_sending_domain()).first()
