@@ -92,7 +92,7 @@ def result_table_fillfactor() -> int | None:
 
 
 @checks.register(checks.Tags.database)
-def check_hot_update_regime(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
+def check_hot_update_regime(*, databases=None, **kwargs) -> list[checks.CheckMessage]:
     """Warn when the result table lost what keeps claims and settles HOT (not before the migration
     that set it is applied: ``migrate`` runs the database checks first)."""
     if not databases or DEFAULT_DB_ALIAS not in databases:
