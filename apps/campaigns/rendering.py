@@ -25,8 +25,6 @@ from common.templating import TemplateLimitError, TemplateLimits, TemplateRender
 
 AD_PREFIX = "(광고)"
 
-# Variables every template may use; preview lists the ones a template uses but the lead lacks.
-TOP_LEVEL_VARIABLES = ("company", "lead", "user", "campaign", "data")
 COMPANY_FIELDS = (
     "name",
     "owner",
