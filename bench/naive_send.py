@@ -12,9 +12,9 @@ import uuid
 from celery import shared_task
 from django.utils import timezone
 
+from apps.campaigns.email_sender import ClaimedRow, _profiles, from_address, sender_for
 from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignProviderRequest, CampaignTemplate
 from apps.campaigns.rendering import RenderContextFactory, advertising_subject, render
-from apps.campaigns.sending import ClaimedRow, _profiles, from_address, sender_for
 from apps.leads.models import Lead
 from services.email import EmailMessage
 from services.email.sendgrid import SendGridProvider

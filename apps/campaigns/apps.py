@@ -8,3 +8,6 @@ class CampaignsConfig(AppConfig):
     label = "campaigns"
     verbose_name = "Campaigns"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import hot_updates  # noqa: F401 — registers the check of the result table's regime

@@ -6,15 +6,14 @@ have sent_at, and the tracking demo (which seeds after this one) adds opens and 
 A second seed finds the campaign sent and sends nothing again.
 """
 
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
 from apps.leads.models import LeadList
 from common.demo import demo_get_or_create
 
+from .email_sender import campaign_send_chunk
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
-from .sending import campaign_send_chunk
 from .services import campaign_write_recipients
 
 TEMPLATE_NAME = "네이버 검색광고 제안 (뷰티·건기식)"
@@ -53,13 +52,14 @@ def _send(campaign: Campaign) -> None:
     Campaign.objects.filter(pk=campaign.pk).update(
         status=Campaign.Status.IN_PROGRESS, started_at=now, last_progress_at=now, failure_reason=""
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT chunk FROM campaigns_campaignleadresult "
-            "WHERE campaign_id = %s AND status = 'pending' AND chunk IS NOT NULL ORDER BY chunk",
-            [campaign.pk],
+    chunks = list(
+        CampaignLeadResult.objects.filter(
+            campaign=campaign, status=CampaignLeadResult.Status.PENDING, chunk__isnull=False
         )
-        chunks = [row[0] for row in cursor.fetchall()]
+        .order_by("chunk")
+        .values_list("chunk", flat=True)
+        .distinct()
+    )
     with override_settings(EMAIL_PROVIDERS=["outbox"], PERSONALIZATION_BACKEND=RULE_BASED):
         for chunk in chunks:
             campaign_send_chunk(campaign_id=campaign.pk, chunk=chunk)
@@ -92,9 +92,10 @@ def seed(ctx) -> None:
         draft.leadlists.set([draft_list])
 
     results = sent.results.all()
+    failed = results.filter(status=CampaignLeadResult.Status.FAILED).count()
     ctx.shared["campaigns"] = [sent, draft]
     ctx.say(
         f"campaigns: template {template.name!r}; {sent.name!r} {sent.status} "
-        f"({results.filter(sent=True).count()} sent through the outbox, {results.filter(status='failed').count()} "
+        f"({results.filter(sent=True).count()} sent through the outbox, {failed} "
         f"failed); draft {draft.name!r}"
     )

@@ -144,8 +144,8 @@ class CampaignLeadResult(BaseModel):
         constraints = [models.UniqueConstraint(fields=["campaign", "lead"], name="campaign_result_one_per_lead")]
         # The claim (pending → sending) must be a HOT update: no index names a column it writes
         # (status, claimed_at, updated_at), and the table keeps free room in its pages
-        # (fillfactor 18, migrations 0004, 0005, 0007). Chunks, the completion check and the reconcile job find
-        # their rows through (campaign, chunk), which nothing changes while sending.
+        # (fillfactor 18; apps/campaigns/hot_updates.py says why). Chunks, the completion check and the
+        # reconcile job find their rows through (campaign, chunk), which nothing changes while sending.
         indexes = [
             models.Index(fields=["campaign", "chunk"], name="campaign_result_chunk"),
         ]

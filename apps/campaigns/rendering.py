@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import html as html_lib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +25,6 @@ from common.templating import TemplateLimitError, TemplateLimits, TemplateRender
 
 AD_PREFIX = "(광고)"
 
-# Variables every template may use; preview lists the ones a template uses but the lead lacks.
-TOP_LEVEL_VARIABLES = ("company", "lead", "user", "campaign", "data")
 COMPANY_FIELDS = (
     "name",
     "owner",
@@ -221,8 +221,19 @@ class RenderContextFactory:
         return {**self.base, "company": company, "lead": company, "data": data}
 
 
-def company_from_row(row: dict) -> dict:
-    return {name: row.get(name) for name in COMPANY_FIELDS} | {"id": str(row.get("id") or "")}
+def company_from_row(row: Mapping[str, Any]) -> dict:
+    """The template's ``company``: the lead's values by field name (a Lead's attributes, or the
+    columns of the send's claim) in COMPANY_FIELDS order, then ``id``. The one row mapper of the
+    preview and the send, so a template renders the same values in both."""
+    company = {name: row.get(name) for name in COMPANY_FIELDS}
+    homepage = company["homepage"]
+    if isinstance(homepage, str):  # raw SQL reads jsonb as its JSON text; templates get the list
+        company["homepage"] = json.loads(homepage)
+    established = company["established_date"]
+    if established is not None and not isinstance(established, str):
+        company["established_date"] = established.isoformat()
+    company["id"] = str(row.get("id") or "")
+    return company
 
 
 SAMPLE_COMPANY = {

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from services.email import EmailProvider, get_providers
@@ -31,6 +31,7 @@ from services.email.base import EmailError, ProviderRecord
 
 from . import services
 from .models import Campaign, CampaignLeadResult, CampaignProviderRequest
+from .result_states import sql_literal
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ QUIET_MARGIN = timedelta(minutes=2)
 # The campaign's unresolved unknown rows (never resolved, or claimed again since: a new attempt),
 # found through the (campaign, chunk) index chunk by chunk, as the reconcile job finds its stale
 # rows (no index names status: the claim and settle stay HOT updates).
-_AWAITING_SQL = """
+_AWAITING_SQL = f"""
 SELECT s.id FROM generate_series(
     (SELECT min(chunk) FROM campaigns_campaignleadresult WHERE campaign_id = %(campaign)s),
     (SELECT max(chunk) FROM campaigns_campaignleadresult WHERE campaign_id = %(campaign)s)
@@ -61,8 +62,8 @@ CROSS JOIN LATERAL (
     SELECT x.id FROM campaigns_campaignleadresult x
     WHERE x.campaign_id = %(campaign)s AND x.chunk = g.chunk
       AND (x.resolution = '' OR x.claimed_at > x.resolved_at)
-      AND (x.status = 'unknown'
-           OR (x.status = 'failed' AND x.retryable AND x.error_message LIKE %(legacy)s))
+      AND (x.status = {sql_literal(RowStatus.UNKNOWN)}
+           OR (x.status = {sql_literal(RowStatus.FAILED)} AND x.retryable AND x.error_message LIKE %(legacy)s))
     OFFSET 0
 ) s
 """
@@ -175,7 +176,7 @@ def campaign_resolve_unknown(*, campaign: Campaign, now: datetime | None = None)
             else:
                 report.awaiting += 1  # the log could not be read this time: asked again next run
         if report.resent:
-            _send_again(campaign.pk, now)
+            services.campaign_sending_resume(campaign_id=campaign.pk, now=now, restart_failed=False)
     if not report.awaiting:
         _mark_checked(campaign, now)
     if report.found or report.resent or report.held:
@@ -191,13 +192,15 @@ def campaign_resolve_unknown(*, campaign: Campaign, now: datetime | None = None)
     return report
 
 
-def _update(row: CampaignLeadResult, **values) -> int:
+def _as_read(row: CampaignLeadResult) -> QuerySet[CampaignLeadResult]:
     """Only a row as it was read: a retry or a resend by its owner may have moved it meanwhile."""
-    return (
-        CampaignLeadResult.objects.filter(pk=row.pk, status=row.status, updated_at=row.updated_at)
-        .filter(UNKNOWN_OUTCOME)
-        .update(**values)
+    return CampaignLeadResult.objects.filter(pk=row.pk, status=row.status, updated_at=row.updated_at).filter(
+        UNKNOWN_OUTCOME
     )
+
+
+def _update(row: CampaignLeadResult, **values) -> int:
+    return _as_read(row).update(**values)
 
 
 def _note(row: CampaignLeadResult, what: str) -> str:
@@ -238,27 +241,9 @@ def _settle_held(row: CampaignLeadResult, what: str, now) -> int:
 
 
 def _settle_resend(row: CampaignLeadResult, what: str, now) -> int:
-    return _update(
-        row,
-        status=RowStatus.PENDING,
-        claimed_at=None,
-        error_message="",
-        retryable=False,
-        resolution=Resolution.RESENT,
-        resolution_note=_note(row, what),
-        resolved_at=now,
-        updated_at=now,
+    return services.results_requeue(
+        _as_read(row), now=now, resolution=Resolution.RESENT, resolution_note=_note(row, what), resolved_at=now
     )
-
-
-def _send_again(campaign_id, now) -> None:
-    """A completed campaign sends its rows put back to pending; one paused or failed sends them
-    when it is resumed."""
-    Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.COMPLETED).update(
-        status=Campaign.Status.IN_PROGRESS, completed_at=None, last_progress_at=now, updated_at=now
-    )
-    if Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.IN_PROGRESS).exists():
-        transaction.on_commit(lambda: services.campaign_dispatch(campaign_id=campaign_id))
 
 
 def _mark_checked(campaign: Campaign, now) -> None:

@@ -10,7 +10,6 @@ from django.db.models.functions import Coalesce, JSONObject, TruncDate
 from django.utils import timezone
 
 from apps.leads.models import Lead
-from apps.tracking.links import unsubscribe_url
 from common.email_content import html_document, html_to_text
 
 from .models import Campaign, CampaignLeadResult
@@ -29,6 +28,7 @@ from .rendering import (
     uses_variable,
 )
 from .resolution import UNKNOWN_OUTCOME
+from .tracking import unsubscribe_url
 
 S = CampaignLeadResult.Status
 
@@ -230,7 +230,7 @@ def _lead_company(lead: Lead) -> dict:
             "address": lead.address,
             "si_nm": lead.si_nm,
             "sgg_nm": lead.sgg_nm,
-            "established_date": lead.established_date.isoformat() if lead.established_date else None,
+            "established_date": lead.established_date,
             "industry": lead.industry.name if lead.industry_id else None,
         }
     )

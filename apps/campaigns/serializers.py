@@ -6,7 +6,6 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.deliverability.serializers import SpamReportSerializer
 from apps.leads.models import Lead, LeadList
 from common.serializers import DateTimeField, ModelSerializer, UserSummarySerializer, utc_iso
 
@@ -71,6 +70,24 @@ class TemplatePreviewRequestSerializer(serializers.Serializer):
         if not Lead.objects.filter(pk=value, user=user).exists():
             raise serializers.ValidationError("No lead of yours has this id.")
         return value
+
+
+class SpamRuleSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    score = serializers.FloatField()
+    description = serializers.CharField()
+
+
+class SpamReportSerializer(serializers.Serializer):
+    available = serializers.BooleanField(help_text="False: no spam daemon answered; no score is given")
+    score = serializers.FloatField(allow_null=True)
+    threshold = serializers.FloatField(allow_null=True, help_text="SpamAssassin's spam threshold")
+    is_spam = serializers.BooleanField(allow_null=True)
+    rules = SpamRuleSerializer(many=True)
+    detail = serializers.CharField(help_text="Why the check is unavailable, or empty")
+    max_score_advertising = serializers.FloatField(
+        allow_null=True, help_text="Advertising campaigns above this score do not start (null: no limit)"
+    )
 
 
 class TemplatePreviewSerializer(serializers.Serializer):

@@ -10,11 +10,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from common.exceptions import Conflict
 
+from . import result_states
 from .models import Campaign, CampaignLeadResult
+from .result_states import sql_in, sql_literal
 
 logger = logging.getLogger(__name__)
 
@@ -74,13 +77,13 @@ WHERE r.copy = 1
 """
 
 # One slice: chunks [first, last], and with the first slice the rows that are never sent.
-_WRITE_SLICE_SQL = """
+_WRITE_SLICE_SQL = f"""
 INSERT INTO campaigns_campaignleadresult (
     id, created_at, updated_at, campaign_id, lead_id, email, title, data, status, sent, error_message,
     provider, provider_message_id, message_id, open_count, click_count, chunk, retryable
 )
-SELECT gen_random_uuid(), now(), now(), %(campaign)s, n.lead_id, n.email, '', '{}'::jsonb,
-       CASE WHEN n.chunk IS NULL THEN 'failed' ELSE 'pending' END,
+SELECT gen_random_uuid(), now(), now(), %(campaign)s, n.lead_id, n.email, '', '{{}}'::jsonb,
+       CASE WHEN n.chunk IS NULL THEN {sql_literal(RowStatus.FAILED)} ELSE {sql_literal(RowStatus.PENDING)} END,
        false,
        CASE
            WHEN n.email = '' THEN 'The lead has no e-mail address.'
@@ -198,9 +201,8 @@ def _spam_check_refusal(campaign: Campaign) -> str | None:
     that cannot render (the send fails it visibly, with the reason)."""
     if not settings.SPAMD_URL or not settings.SPAM_CHECK_MAX_SCORE_ADVERTISING:
         return None
-    from apps.deliverability.services import spam_check_refusal, spam_check_template
-
     from .rendering import TemplateError
+    from .spam_check import spam_check_refusal, spam_check_template
 
     try:
         report = spam_check_template(template=campaign.template, user=campaign.user)
@@ -266,19 +268,34 @@ def campaign_pause(*, campaign: Campaign) -> Campaign:
     return campaign
 
 
-def _requeue(campaign: Campaign, rows) -> int:
-    """Put the given rows of a locked campaign back to pending and resume sending (a paused campaign
-    sends them when it is resumed)."""
-    count = rows.update(
-        status=RowStatus.PENDING, retryable=False, error_message="", claimed_at=None, updated_at=timezone.now()
+def results_requeue(rows: QuerySet[CampaignLeadResult], *, now: datetime, **extra) -> int:
+    """Put rows back to pending (result_states.REQUEUE: failed or unknown rows sent once more), with
+    ``extra`` columns (the resolver's note); returns how many. The one place rows are requeued: the
+    owner's retry and resend here, the outcome resolver (resolution.py). Then call
+    ``campaign_sending_resume``."""
+    return rows.update(**result_states.requeued_values(updated_at=now, **extra))
+
+
+def campaign_sending_resume(*, campaign_id, now: datetime, restart_failed: bool) -> bool:
+    """The campaign sends the rows just put back to pending: a completed one goes back in progress,
+    one in progress dispatches them, a paused one sends them when it is resumed. A failed campaign
+    is restarted only when ``restart_failed``: the owner's retry or resend does; the outcome resolver
+    never does (a campaign failed for a reason a person must fix first). True when it sends."""
+    restartable = {Status.COMPLETED, Status.IN_PROGRESS} | ({Status.FAILED} if restart_failed else set())
+    sending = Campaign.objects.filter(pk=campaign_id, status__in=restartable).update(
+        status=Status.IN_PROGRESS, completed_at=None, failure_reason="", last_progress_at=now, updated_at=now
     )
-    if count and campaign.status != Status.PAUSED:
-        campaign.status = Status.IN_PROGRESS
-        campaign.completed_at = None
-        campaign.failure_reason = ""
-        campaign.last_progress_at = timezone.now()
-        campaign.save(update_fields=["status", "completed_at", "failure_reason", "last_progress_at", "updated_at"])
-        _dispatch_on_commit(campaign.pk)
+    if sending:
+        _dispatch_on_commit(campaign_id)
+    return bool(sending)
+
+
+def _requeue(campaign: Campaign, rows) -> int:
+    """Put the given rows of a locked campaign back to pending and resume sending."""
+    now = timezone.now()
+    count = results_requeue(rows, now=now)
+    if count:
+        campaign_sending_resume(campaign_id=campaign.pk, now=now, restart_failed=True)
     return count
 
 
@@ -338,7 +355,7 @@ _OPEN_ROW_SQL = f"""
 SELECT 1 FROM {_CHUNKS.format(first="max", last="min", step=-1)}
 CROSS JOIN LATERAL (
     SELECT 1 FROM campaigns_campaignleadresult r
-    WHERE r.campaign_id = %(campaign)s AND r.chunk = g.chunk AND r.status IN ('pending', 'sending')
+    WHERE r.campaign_id = %(campaign)s AND r.chunk = g.chunk AND r.status IN ({sql_in(result_states.OPEN)})
     LIMIT 1
 ) open_row
 LIMIT 1
@@ -348,7 +365,7 @@ _PENDING_CHUNKS_SQL = f"""
 SELECT g.chunk FROM {_CHUNKS.format(first="min", last="max", step=1)}
 CROSS JOIN LATERAL (
     SELECT 1 FROM campaigns_campaignleadresult r
-    WHERE r.campaign_id = %(campaign)s AND r.chunk = g.chunk AND r.status = 'pending'
+    WHERE r.campaign_id = %(campaign)s AND r.chunk = g.chunk AND r.status = {sql_literal(RowStatus.PENDING)}
     LIMIT 1
 ) pending_row
 ORDER BY g.chunk
@@ -360,7 +377,7 @@ ORDER BY g.chunk
 # STOPPED_CAMPAIGN_RECONCILE after it stopped (if this job was down longer, its stale rows are
 # marked unknown once the campaign is resumed). Found first, then updated by id (an UPDATE joined to this
 # was planned as a scan of the whole table).
-_STALE_ROWS_SQL = """
+_STALE_ROWS_SQL = f"""
 SELECT s.id FROM campaigns_campaign c
 CROSS JOIN LATERAL generate_series(
     (SELECT min(chunk) FROM campaigns_campaignleadresult WHERE campaign_id = c.id),
@@ -368,16 +385,20 @@ CROSS JOIN LATERAL generate_series(
 ) AS g(chunk)
 CROSS JOIN LATERAL (
     SELECT x.id FROM campaigns_campaignleadresult x
-    WHERE x.campaign_id = c.id AND x.chunk = g.chunk AND x.status = 'sending' AND x.claimed_at < %(cutoff)s
+    WHERE x.campaign_id = c.id AND x.chunk = g.chunk AND x.status IN ({result_states.LEASE_EXPIRED.sources_sql})
+      AND x.claimed_at < %(cutoff)s
     OFFSET 0
 ) s
-WHERE c.status = 'in_progress' OR (c.status IN ('paused', 'failed') AND c.updated_at >= %(stopped_since)s)
+WHERE c.status = {sql_literal(Status.IN_PROGRESS)}
+   OR (c.status IN ({sql_in((Status.PAUSED, Status.FAILED))}) AND c.updated_at >= %(stopped_since)s)
 """
 
-_UNKNOWN_STALE_SQL = """
+_UNKNOWN_STALE_SQL = f"""
 UPDATE campaigns_campaignleadresult
-SET status = 'unknown', error_message = %(reason)s, retryable = false, updated_at = %(now)s
-WHERE id = ANY(%(ids)s::uuid[]) AND status = 'sending' AND claimed_at < %(cutoff)s
+SET status = {result_states.LEASE_EXPIRED.target_sql}, error_message = %(reason)s, retryable = false,
+    updated_at = %(now)s
+WHERE id = ANY(%(ids)s::uuid[]) AND status IN ({result_states.LEASE_EXPIRED.sources_sql})
+  AND claimed_at < %(cutoff)s
 RETURNING campaign_id
 """
 
@@ -401,8 +422,10 @@ def campaign_complete_if_done(*, campaign_id) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE campaigns_campaign SET status = 'completed', completed_at = now(), updated_at = now()
-            WHERE id = %(campaign)s AND status = 'in_progress' AND recipients_written_at IS NOT NULL
+            UPDATE campaigns_campaign
+            SET status = {sql_literal(Status.COMPLETED)}, completed_at = now(), updated_at = now()
+            WHERE id = %(campaign)s AND status = {sql_literal(Status.IN_PROGRESS)}
+              AND recipients_written_at IS NOT NULL
               AND NOT EXISTS ({_OPEN_ROW_SQL})
             """,
             {"campaign": campaign_id},
@@ -447,7 +470,7 @@ def campaigns_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     4. A campaign in progress whose recipient writer died before finishing (no progress for
        about CAMPAIGN_ORPHAN_SECONDS) gets the writer again; it resumes where the rows end.
     """
-    from .sending import in_send_window, settlements_apply_spooled
+    from .email_sender import in_send_window, settlements_apply_spooled
 
     now = now or timezone.now()
     spooled = settlements_apply_spooled()
@@ -505,7 +528,3 @@ def campaign_delete(*, campaign: Campaign) -> None:
     if campaign.status == Status.IN_PROGRESS:
         raise Conflict("Pause the campaign before deleting it.")
     campaign.delete()
-
-
-def campaign_results_queryset(*, campaign: Campaign):
-    return campaign.results.select_related("lead").order_by("created_at", "id")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from . import services
-from .sending import campaign_send_chunk
+from .email_sender import campaign_send_chunk
 
 
 @shared_task(ignore_result=True)

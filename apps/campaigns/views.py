@@ -12,7 +12,6 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.deliverability.services import spam_check_message
 from common.exceptions import Conflict
 from common.filters import filterset_errors, known_parameters, reject_unknown_parameters
 from common.pagination import StandardPagination
@@ -34,6 +33,7 @@ from .serializers import (
     TemplatePreviewRequestSerializer,
     TemplatePreviewSerializer,
 )
+from .spam_check import spam_check_message
 
 
 class CampaignTemplateViewSet(OwnedModelViewSet):

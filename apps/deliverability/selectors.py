@@ -13,7 +13,7 @@ from .models import SenderDomain
 
 
 def default_sending_domain() -> str:
-    """The domain of the From address campaigns send with (apps/campaigns/sending.py from_address)."""
+    """The domain of the From address campaigns send with (apps/campaigns/email_sender.py from_address)."""
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2].lower()
 
 
@@ -62,9 +62,3 @@ def complaint_window_start(now: datetime) -> datetime:
 
 def sender_domain_list() -> QuerySet[SenderDomain]:
     return SenderDomain.objects.prefetch_related("pauses__campaign")
-
-
-def sender_domain_for_campaign(campaign: Campaign) -> SenderDomain | None:
-    """The domain a campaign sends from, with its DNS verdict and complaint rate (None before the
-    first check or complaint-rate run has recorded it)."""
-    return SenderDomain.objects.filter(domain=default_sending_domain()).first()

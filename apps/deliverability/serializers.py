@@ -1,4 +1,5 @@
-"""Wire shapes: a sender domain with its DNS verdicts and complaint rate; the spam-check request/report."""
+"""Wire shapes: a sender domain with its DNS verdicts and complaint rate; the spam-check request (its
+report is the campaigns app's SpamReportSerializer)."""
 
 from rest_framework import serializers
 
@@ -64,21 +65,3 @@ class SpamCheckRequestSerializer(serializers.Serializer):
         elif attrs.get("lead_id"):
             raise serializers.ValidationError({"lead_id": "lead_id goes with template_id."})
         return attrs
-
-
-class SpamRuleSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    score = serializers.FloatField()
-    description = serializers.CharField()
-
-
-class SpamReportSerializer(serializers.Serializer):
-    available = serializers.BooleanField(help_text="False: no spam daemon answered; no score is given")
-    score = serializers.FloatField(allow_null=True)
-    threshold = serializers.FloatField(allow_null=True, help_text="SpamAssassin's spam threshold")
-    is_spam = serializers.BooleanField(allow_null=True)
-    rules = SpamRuleSerializer(many=True)
-    detail = serializers.CharField(help_text="Why the check is unavailable, or empty")
-    max_score_advertising = serializers.FloatField(
-        allow_null=True, help_text="Advertising campaigns above this score do not start (null: no limit)"
-    )

@@ -10,10 +10,12 @@ from rest_framework.views import APIView
 
 from apps.campaigns.models import CampaignTemplate
 from apps.campaigns.rendering import SecurityError, TemplateError
+from apps.campaigns.serializers import SpamReportSerializer
+from apps.campaigns.spam_check import spam_check_message, spam_check_template
 from apps.leads.models import Lead
 
 from . import selectors, services
-from .serializers import SenderDomainSerializer, SpamCheckRequestSerializer, SpamReportSerializer
+from .serializers import SenderDomainSerializer, SpamCheckRequestSerializer
 
 
 class SenderDomainViewSet(viewsets.ReadOnlyModelViewSet):
@@ -65,7 +67,7 @@ class SpamCheckView(APIView):
             if data.get("lead_id") and not Lead.objects.filter(pk=data["lead_id"], user=request.user).exists():
                 raise serializers.ValidationError({"lead_id": ["No lead of yours has this id."]})
             try:
-                report = services.spam_check_template(
+                report = spam_check_template(
                     template=template,
                     user=request.user,
                     lead_id=data.get("lead_id"),
@@ -76,7 +78,5 @@ class SpamCheckView(APIView):
             except TemplateError as exc:
                 raise serializers.ValidationError({"detail": f"The template could not be rendered: {exc}"}) from exc
         else:
-            report = services.spam_check_message(
-                subject=data["subject"], html=data["html"], text=data.get("text") or None
-            )
+            report = spam_check_message(subject=data["subject"], html=data["html"], text=data.get("text") or None)
         return Response(SpamReportSerializer(asdict(report)).data)

@@ -11,9 +11,9 @@ import re
 import uuid
 
 from apps.campaigns.models import CampaignLeadResult
+from apps.campaigns.tracking import result_id_from_token
 from services.email.tracking import InboundMail, referenced_message_ids
 
-from .links import result_id_from_token
 from .models import InboundMessage
 
 _REPLY_ADDRESS = re.compile(r"^reply\+([A-Za-z0-9_-]+)@", re.IGNORECASE)
@@ -41,7 +41,7 @@ def match_reply(mail: InboundMail) -> tuple[CampaignLeadResult | None, str]:
         if result is not None:
             return result, InboundMessage.MatchedBy.REPLY_ADDRESS
     ids = referenced_message_ids(mail)
-    # Our Message-ID is <result id@domain> (apps/campaigns/sending.py build_messages): look the row up
+    # Our Message-ID is <result id@domain> (apps/campaigns/email_sender.py build_messages): look the row up
     # by primary key (message_id has no index, so the settle stays HOT), then check that the stored
     # Message-ID is the referenced one.
     result_ids = {rid for i in ids if (rid := _result_id_of(i))}

@@ -31,6 +31,7 @@ from django.db.models import Count, Min, Q
 from psycopg.types.json import Jsonb
 
 from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignProviderRequest
+from apps.campaigns.result_states import ENGAGEMENT_FIELDS, engagement_write, status_after_events
 from apps.mail.models import SuppressedAddress
 from services.email.tracking import InboundMail, ProviderEvent
 
@@ -48,9 +49,6 @@ PROCESSING_SUFFIX = ":processing"
 DEAD_SUFFIX = ":dead"
 _LOCK_KEY_SUFFIX = ":lock"
 
-# Engagement moves forward only (DESIGN.md): pending → sent → opened → clicked → replied.
-_RANK = {Status.PENDING: 0, Status.SENDING: 1, Status.SENT: 2, Status.OPENED: 3, Status.CLICKED: 4, Status.REPLIED: 5}
-_TERMINAL = {Status.BOUNCED, Status.FAILED}
 _SUPPRESSING = {
     Kind.UNSUBSCRIBE: SuppressedAddress.Reason.UNSUBSCRIBED,
     Kind.COMPLAINT: SuppressedAddress.Reason.COMPLAINED,
@@ -477,7 +475,8 @@ def _suppress(rows: list[TrackingEvent]) -> int:
 
 
 def results_refresh(*, results: list[CampaignLeadResult]) -> list[CampaignLeadResult]:
-    """Recompute each (locked) result's summary from its events; columns only move forward.
+    """Recompute each (locked) result's summary from its events; columns only move forward, and the
+    status follows apps/campaigns/result_states.py.
 
     Human events set opened_at/clicked_at/replied_at and the counts; machine events are kept but
     never counted. A human click implies the mail was opened (images may be blocked).
@@ -508,7 +507,7 @@ def results_refresh(*, results: list[CampaignLeadResult]) -> list[CampaignLeadRe
         agg = aggregates.get(result.id)
         if agg is None:
             continue
-        before = {name: getattr(result, name) for name in _UPDATED_FIELDS}
+        before = {name: getattr(result, name) for name in ENGAGEMENT_FIELDS}
         opened = _earliest(agg["opened"], agg["clicked"])
         result.delivered_at = _earliest(result.delivered_at, agg["delivered"])
         result.opened_at = _earliest(result.opened_at, opened)
@@ -519,73 +518,20 @@ def results_refresh(*, results: list[CampaignLeadResult]) -> list[CampaignLeadRe
         result.unsubscribed_at = _earliest(result.unsubscribed_at, agg["unsubscribed"])
         result.open_count = max(result.open_count, agg["opens"], 1 if opened and not agg["opens"] else 0)
         result.click_count = max(result.click_count, agg["clicks"])
-        result.status = _next_status(result, dropped=agg["dropped"] is not None)
+        # Which status the new timestamps reach: the result-row state machine's rule.
+        result.status = status_after_events(result, dropped=agg["dropped"] is not None)
         if result.status == Status.FAILED and before["status"] != Status.FAILED and not result.error_message:
             result.error_message = "Dropped by the e-mail provider."
         if any(getattr(result, name) != value for name, value in before.items()):
             changed.append(result)
     if changed:
-        _write_results(changed)
+        engagement_write(changed)
     return changed
-
-
-def _write_results(results: list[CampaignLeadResult]) -> None:
-    """One UPDATE … FROM unnest(arrays) for the whole batch (bulk_update's CASE per row is ~100× slower)."""
-    meta = CampaignLeadResult._meta
-    columns = [meta.get_field(name).column for name in _UPDATED_FIELDS]
-    types = {"status": "text", "error_message": "text", "open_count": "integer", "click_count": "integer"}
-    casts = [f"%s::{types.get(name, 'timestamptz')}[]" for name in _UPDATED_FIELDS]
-    assignments = ", ".join(f'"{column}" = v."{column}"' for column in columns)
-    names = ", ".join(f'"{column}"' for column in columns)
-    sql = (
-        f'UPDATE "{meta.db_table}" AS r SET {assignments}, "updated_at" = now() '
-        f"FROM unnest(%s::uuid[], {', '.join(casts)}) AS v(id, {names}) "
-        "WHERE r.id = v.id"
-    )
-    params = [[r.id for r in results]] + [[getattr(r, name) for r in results] for name in _UPDATED_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-_UPDATED_FIELDS = [
-    "status",
-    "error_message",
-    "delivered_at",
-    "opened_at",
-    "clicked_at",
-    "replied_at",
-    "bounced_at",
-    "complained_at",
-    "unsubscribed_at",
-    "open_count",
-    "click_count",
-]
 
 
 def _earliest(*values):
     present = [v for v in values if v is not None]
     return min(present) if present else None
-
-
-def _next_status(result: CampaignLeadResult, *, dropped: bool) -> str:
-    current = result.status
-    if current in _TERMINAL:
-        return current
-    if result.bounced_at and current != Status.REPLIED:
-        return Status.BOUNCED
-    if dropped and _RANK.get(current, 0) <= _RANK[Status.SENT]:
-        return Status.FAILED
-    if result.replied_at:
-        target = Status.REPLIED
-    elif result.clicked_at:
-        target = Status.CLICKED
-    elif result.opened_at:
-        target = Status.OPENED
-    elif result.delivered_at:
-        target = Status.SENT
-    else:
-        return current
-    return target if _RANK[target] > _RANK.get(current, 0) else current
 
 
 # ----------------------------------------------------------------------------------- unsubscribe

@@ -35,11 +35,11 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 
 from apps.accounts.authentication import VersionedJWTAuthentication
 from apps.campaigns.models import Campaign
+from apps.campaigns.tracking import click_signature_valid, result_id_from_token
 from services.email import tracking as provider
 
 from . import machine
 from .filters import TrackingEventFilter
-from .links import click_signature_valid, result_id_from_token
 from .models import TrackingEvent
 from .realtime import (
     sse_stream,

@@ -82,7 +82,7 @@ def unknown_rows(campaign, count, *, provider="sendgrid", claimed_at=None, legac
 
 def deliver(provider, campaign, rows):
     """What the provider got from the worker that died: the rows' messages, with the custom args
-    (Mailgun ``v:`` variables) and Message-ID the send path gives them (apps/campaigns/sending.py)."""
+    (Mailgun ``v:`` variables) and Message-ID the send path gives them (apps/campaigns/email_sender.py)."""
     from services.email import EmailMessage
 
     return provider.send_batch(

@@ -2,9 +2,9 @@
 
 import pytest
 
+from apps.campaigns.email_sender import _claim
 from apps.campaigns.models import Campaign
 from apps.campaigns.selectors import _lead_company
-from apps.campaigns.sending import _claim
 from apps.campaigns.services import campaign_write_recipients
 
 from .factories import CampaignFactory, LeadFactory, lead_list_with

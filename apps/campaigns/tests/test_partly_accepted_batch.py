@@ -5,8 +5,8 @@ import time
 
 import pytest
 
+from apps.campaigns.email_sender import campaign_send_chunk
 from apps.campaigns.models import Campaign, CampaignLeadResult
-from apps.campaigns.sending import campaign_send_chunk
 from apps.campaigns.services import campaign_start
 
 from .factories import CampaignFactory, CampaignTemplateFactory, LeadFactory, lead_list_with, write_recipients

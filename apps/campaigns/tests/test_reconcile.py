@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.campaigns.email_sender import _claim
 from apps.campaigns.models import Campaign, CampaignLeadResult
-from apps.campaigns.sending import _claim
 from apps.campaigns.services import (
     UNKNOWN_OUTCOME_REASON,
     campaign_complete_if_done,

@@ -35,7 +35,7 @@ def test_outside_the_window_nothing_is_sent_until_it_opens(user, fake_sendgrid, 
 
 
 def test_window_across_midnight(user, fake_sendgrid, send):
-    from apps.campaigns.sending import in_send_window
+    from apps.campaigns.email_sender import in_send_window
 
     campaign = CampaignFactory(user=user, send_window_start=dt.time(22, 0), send_window_end=dt.time(6, 0))
     assert in_send_window(campaign, now=dt.datetime(2026, 5, 4, 23, 0, tzinfo=SEOUL))

@@ -54,3 +54,24 @@ def test_missing_row_is_sent_once_more_and_recorded_so(auth_client, user, fake_s
     assert send(resolve_unknown_outcomes) == {"found": 0, "resent": 0, "held": 0, "awaiting": 0}
     assert len(fake_sendgrid.recipients()) == 2
     assert CampaignLeadResult.objects.filter(campaign=campaign, status="sent").count() == 2
+
+
+def test_a_failed_campaign_gets_the_row_back_but_is_not_restarted(user, fake_sendgrid, settings, send):
+    """The resolver puts the row back to pending like the owner's resend, but a campaign that failed
+    (for a reason a person must fix) stays failed: the row is sent when its owner starts it again."""
+    settings.CAMPAIGN_UNKNOWN_NOT_FOUND = "resend"
+    settings.CAMPAIGN_UNKNOWN_SETTLE_SECONDS = 60
+    sent_at = timezone.now() - timedelta(minutes=2)
+    campaign = CampaignFactory(
+        user=user, status="failed", failure_reason="Every provider refuses our credentials.", started_at=sent_at,
+        recipients_written_at=sent_at, last_progress_at=sent_at,
+    )  # fmt: skip
+    [missing] = unknown_rows(campaign, 1, claimed_at=sent_at)
+
+    assert send(resolve_unknown_outcomes)["resent"] == 1
+
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.failure_reason) == ("failed", "Every provider refuses our credentials.")
+    missing.refresh_from_db()
+    assert (missing.status, missing.resolution, missing.claimed_at) == ("pending", "resent", None)
+    assert fake_sendgrid.recipients() == []

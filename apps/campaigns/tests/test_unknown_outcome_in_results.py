@@ -5,8 +5,8 @@ from datetime import UTC, timedelta
 
 import pytest
 
+from apps.campaigns.email_sender import _claim
 from apps.campaigns.models import Campaign, CampaignLeadResult
-from apps.campaigns.sending import _claim
 from apps.campaigns.services import UNKNOWN_OUTCOME_REASON, campaign_start, campaigns_reconcile
 
 from .factories import CampaignFactory, LeadFactory, lead_list_with, write_recipients

@@ -1,6 +1,6 @@
 """A subject and HTML (and a text part) are scored as one MIME message; spam is recognised and refused."""
 
-from apps.deliverability.services import spam_check_message, spam_check_refusal
+from apps.campaigns.spam_check import spam_check_message, spam_check_refusal
 from conftest import client_for
 
 # SpamAssassin's standard test string (GTUBE): always spam, whatever the rules' version.

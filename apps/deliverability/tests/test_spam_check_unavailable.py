@@ -2,7 +2,7 @@
 
 import socket
 
-from apps.deliverability.services import spam_check_message, spam_check_refusal
+from apps.campaigns.spam_check import spam_check_message, spam_check_refusal
 from conftest import client_for
 
 

@@ -5,7 +5,7 @@ import pytest
 import time_machine
 
 from apps.campaigns.models import CampaignLeadResult
-from apps.tracking.links import click_signature, click_url, result_token
+from apps.campaigns.tracking import click_signature, click_url, result_token
 from apps.tracking.models import TrackingEvent
 
 from .factories import ResultFactory

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import OperationalError
 
 from apps.campaigns.models import CampaignLeadResult
+from apps.campaigns.tracking import click_url, open_pixel_url
 from apps.tracking.connections import tracking_redis
-from apps.tracking.links import click_url, open_pixel_url
 from apps.tracking.models import TrackingEvent
 from apps.tracking.services import PROCESSING_SUFFIX
 

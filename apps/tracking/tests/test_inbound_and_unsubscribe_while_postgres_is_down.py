@@ -3,8 +3,8 @@ something that was not kept: providers retry the reply, the person is told to tr
 
 import pytest
 
+from apps.campaigns.tracking import unsubscribe_url
 from apps.mail.models import SuppressedAddress
-from apps.tracking.links import unsubscribe_url
 from apps.tracking.models import InboundMessage
 
 from .factories import ResultFactory

@@ -3,7 +3,7 @@ import time
 import pytest
 
 from apps.campaigns.models import CampaignLeadResult
-from apps.tracking.links import reply_address
+from apps.campaigns.tracking import reply_address
 from apps.tracking.models import InboundMessage, TrackingEvent, WebhookToken
 
 from .factories import ResultFactory

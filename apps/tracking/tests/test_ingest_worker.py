@@ -6,8 +6,8 @@ import time
 import pytest
 from django.conf import settings
 
+from apps.campaigns.tracking import result_token
 from apps.tracking.connections import tracking_redis
-from apps.tracking.links import result_token
 from apps.tracking.models import TrackingEvent
 from apps.tracking.services import DEAD_SUFFIX, PROCESSING_SUFFIX, new_event
 from apps.tracking.tasks import ingest_tracking_events

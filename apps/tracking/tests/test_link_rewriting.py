@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from apps.tracking.links import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
+from apps.campaigns.tracking import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
 
 RESULT = uuid.UUID("0b9a4c7e-5b9c-4b8e-9d59-3f1f0a6c2d11")
 

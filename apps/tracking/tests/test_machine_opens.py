@@ -3,7 +3,7 @@
 import pytest
 
 from apps.campaigns.models import CampaignLeadResult
-from apps.tracking.links import result_token
+from apps.campaigns.tracking import result_token
 from apps.tracking.models import TrackingEvent
 from apps.tracking.selectors import campaign_tracking_totals
 

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from apps.campaigns.models import CampaignLeadResult
-from apps.tracking.links import open_pixel_url, result_token
+from apps.campaigns.tracking import open_pixel_url, result_token
 from apps.tracking.models import TrackingEvent
 from apps.tracking.views import PIXEL_GIF
 

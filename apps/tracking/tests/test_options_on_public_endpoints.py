@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.tracking.links import click_signature, result_token
+from apps.campaigns.tracking import click_signature, result_token
 
 from .factories import ResultFactory
 

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from apps.tracking.links import click_url, open_pixel_url
+from apps.campaigns.tracking import click_url, open_pixel_url
 from apps.tracking.models import TrackingEvent
 
 from .factories import ResultFactory

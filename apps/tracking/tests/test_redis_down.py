@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from apps.campaigns.models import CampaignLeadResult
-from apps.tracking.links import result_token
+from apps.campaigns.tracking import result_token
 from apps.tracking.models import TrackingEvent
 
 from .factories import ResultFactory

@@ -3,9 +3,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from apps.campaigns.models import Campaign, CampaignLeadResult
+from apps.campaigns.tracking import list_unsubscribe_headers, result_token, unsubscribe_url
 from apps.leads.tests.factories import LeadFactory, LeadListFactory
 from apps.mail.models import OutboxMessage, SuppressedAddress
-from apps.tracking.links import list_unsubscribe_headers, result_token, unsubscribe_url
 from apps.tracking.models import TrackingEvent
 from celery_app import app as celery_app
 

@@ -22,9 +22,9 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.campaigns.email_sender import ClaimedRow, build_messages
 from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
 from apps.campaigns.rendering import SAMPLE_COMPANY
-from apps.campaigns.sending import ClaimedRow, build_messages
 from apps.campaigns.services import campaign_start
 from apps.leads.models import Lead, LeadList
 from apps.salesone_leads.models import Industry

@@ -35,7 +35,7 @@ from django.test.utils import override_settings
 
 from apps.accounts.models import User
 from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
-from apps.tracking.links import click_url, open_pixel_url
+from apps.campaigns.tracking import click_url, open_pixel_url
 from apps.tracking.models import TrackingEvent
 from apps.tracking.services import tracking_queue_drain
 from bench.harness import ROOT, BenchError, Gunicorn, free_port, percentile

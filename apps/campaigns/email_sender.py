@@ -32,7 +32,6 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from apps.tracking.links import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
 from common.email_content import html_document, html_to_text
 from common.tasks import TRANSIENT_ERRORS
 from services.email import EmailMessage, PermanentEmailError, TransientEmailError, get_providers
@@ -43,14 +42,18 @@ from services.llm import LeadProfile, get_personalization_backend
 from . import services
 from .models import Campaign
 from .rendering import (
+    COMPANY_FIELDS,
     AdvertisingFooter,
     BatchRenderer,
     SenderInfo,
     TemplateError,
     advertising_subject,
+    company_from_row,
     insert_before_body_end,
     uses_variable,
 )
+from .result_states import CLAIM, RELEASE, SETTLE_FAILED, SETTLE_SENT, SETTLE_UNKNOWN, sql_literal
+from .tracking import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -58,21 +61,27 @@ SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 # Waiting for the rate limiter longer than this gives the rows back and retries the chunk later.
 MAX_RATE_LIMIT_WAIT = 30.0
 
-_CLAIM_SQL = """
+# The lead's columns of the template's company, in COMPANY_FIELDS order (company_from_row maps them).
+_COMPANY_COLUMNS = ", ".join("i.name" if name == "industry" else f"l.{name}" for name in COMPANY_FIELDS)
+
+# The statuses in the SQL below are result_states' transitions (format-time constants).
+_CLAIM_SQL = f"""
 WITH claimed AS (
     UPDATE campaigns_campaignleadresult r
-    SET status = 'sending', claimed_at = now(), updated_at = now()
+    SET status = {CLAIM.target_sql}, claimed_at = now(), updated_at = now()
     WHERE r.id IN (
         SELECT p.id FROM campaigns_campaignleadresult p
-        WHERE p.campaign_id = %(campaign)s AND p.chunk = %(chunk)s AND p.status = 'pending'
-          AND EXISTS (SELECT 1 FROM campaigns_campaign c WHERE c.id = %(campaign)s AND c.status = 'in_progress')
+        WHERE p.campaign_id = %(campaign)s AND p.chunk = %(chunk)s AND p.status IN ({CLAIM.sources_sql})
+          AND EXISTS (
+              SELECT 1 FROM campaigns_campaign c
+              WHERE c.id = %(campaign)s AND c.status = {sql_literal(Campaign.Status.IN_PROGRESS)}
+          )
         LIMIT %(limit)s
         FOR UPDATE SKIP LOCKED
     )
     RETURNING r.id, r.lead_id, r.email, r.claimed_at
 )
-SELECT c.id, c.email, c.claimed_at, l.id, l.name, l.owner, l.email, l.phone, l.homepage, l.employee,
-       l.revenue, l.address, l.si_nm, l.sgg_nm, l.established_date, i.name, l.corporation_number
+SELECT c.id, c.email, c.claimed_at, l.id, l.corporation_number, {_COMPANY_COLUMNS}
 FROM claimed c
 LEFT JOIN leads_lead l ON l.id = c.lead_id
 LEFT JOIN salesone_leads_industry i ON i.id = l.industry_id
@@ -80,10 +89,10 @@ LEFT JOIN salesone_leads_industry i ON i.id = l.industry_id
 
 # The settle writes no indexed column (a HOT update); the provider ids go into the small
 # CampaignProviderRequest table, one row per provider request, for the webhooks to find the rows.
-_SETTLE_SENT_SQL = """
+_SETTLE_SENT_SQL = f"""
 WITH settled AS (
 UPDATE campaigns_campaignleadresult r
-SET status = CASE WHEN r.status IN ('sending', 'failed', 'pending', 'unknown') THEN 'sent' ELSE r.status END,
+SET status = CASE WHEN r.status IN ({SETTLE_SENT.sources_sql}) THEN {SETTLE_SENT.target_sql} ELSE r.status END,
     sent = true, sent_at = %(sent_at)s, provider = %(provider)s, provider_message_id = v.provider_message_id,
     message_id = v.message_id, title = v.title, data = v.data, error_message = '', retryable = false,
     updated_at = now()
@@ -97,25 +106,26 @@ SELECT DISTINCT provider_message_id, campaign_id, chunk, now() FROM settled WHER
 ON CONFLICT DO NOTHING
 """
 
-_SETTLE_FAILED_SQL = """
+_SETTLE_FAILED_SQL = f"""
 UPDATE campaigns_campaignleadresult r
-SET status = 'failed', error_message = v.error, retryable = v.retryable, title = v.title, provider = v.provider,
-    updated_at = now()
+SET status = {SETTLE_FAILED.target_sql}, error_message = v.error, retryable = v.retryable, title = v.title,
+    provider = v.provider, updated_at = now()
 FROM unnest(%(ids)s::uuid[], %(errors)s::text[], %(retryable)s::boolean[], %(titles)s::text[], %(providers)s::text[])
      AS v(id, error, retryable, title, provider)
-WHERE r.id = v.id AND r.status IN ('sending', 'unknown') AND r.claimed_at = %(claimed_at)s
+WHERE r.id = v.id AND r.status IN ({SETTLE_FAILED.sources_sql}) AND r.claimed_at = %(claimed_at)s
 """
 
-_SETTLE_UNKNOWN_SQL = """
+_SETTLE_UNKNOWN_SQL = f"""
 UPDATE campaigns_campaignleadresult r
-SET status = 'unknown', error_message = v.reason, retryable = false, provider = v.provider, updated_at = now()
+SET status = {SETTLE_UNKNOWN.target_sql}, error_message = v.reason, retryable = false, provider = v.provider,
+    updated_at = now()
 FROM unnest(%(ids)s::uuid[], %(reasons)s::text[], %(providers)s::text[]) AS v(id, reason, provider)
-WHERE r.id = v.id AND r.status = 'sending' AND r.claimed_at = %(claimed_at)s
+WHERE r.id = v.id AND r.status IN ({SETTLE_UNKNOWN.sources_sql}) AND r.claimed_at = %(claimed_at)s
 """
 
-_RELEASE_SQL = """
-UPDATE campaigns_campaignleadresult SET status = 'pending', claimed_at = NULL, updated_at = now()
-WHERE id = ANY(%(ids)s::uuid[]) AND status = 'sending' AND claimed_at = %(claimed_at)s
+_RELEASE_SQL = f"""
+UPDATE campaigns_campaignleadresult SET status = {RELEASE.target_sql}, claimed_at = NULL, updated_at = now()
+WHERE id = ANY(%(ids)s::uuid[]) AND status IN ({RELEASE.sources_sql}) AND claimed_at = %(claimed_at)s
 """
 
 
@@ -200,29 +210,11 @@ def _claim(*, campaign_id, chunk: int, limit: int) -> tuple[list[ClaimedRow], da
         cursor.execute(_CLAIM_SQL, {"campaign": campaign_id, "chunk": chunk, "limit": limit})
         records = cursor.fetchall()
     rows = []
-    claimed_at = None
-    for record in records:
-        (result_id, email, claimed_at, lead_id, name, owner, lead_email, phone, homepage, employee, revenue,
-         address, si_nm, sgg_nm, established_date, industry, corporation_number) = record  # fmt: skip
-        # company_from_row's dict (its fields in COMPANY_FIELDS order, then "id"), built at once.
-        company = {
-            "name": name,
-            "owner": owner,
-            "email": lead_email,
-            "phone": phone,
-            # Raw SQL reads jsonb as its JSON text; templates get the list, as in the preview.
-            "homepage": json.loads(homepage) if isinstance(homepage, str) else homepage,
-            "employee": employee,
-            "revenue": revenue,
-            "address": address,
-            "si_nm": si_nm,
-            "sgg_nm": sgg_nm,
-            "established_date": established_date.isoformat() if established_date else None,
-            "industry": industry,
-            "id": str(lead_id or ""),
-        }
+    for result_id, email, _claimed_at, lead_id, corporation_number, *values in records:
+        company = company_from_row({**dict(zip(COMPANY_FIELDS, values, strict=True)), "id": lead_id})
         rows.append(ClaimedRow(result_id, email, company, corporation_number or ""))
-    return rows, claimed_at
+    # One UPDATE claimed them all: they share its now().
+    return rows, records[0][2] if records else None
 
 
 @dataclass

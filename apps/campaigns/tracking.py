@@ -1,8 +1,10 @@
-"""Tracking links put into campaign e-mails at send time (the seam between sending and tracking).
+"""Tracking links put into campaign e-mails at send time: signing and rewriting (SPEC.md's
+``apps/campaigns/tracking.py``).
 
-The campaigns app calls ``instrument_html``, ``unsubscribe_url`` and ``list_unsubscribe_headers`` while
-rendering; the tracking app serves the URLs they produce and checks them with ``result_id_from_token``
-and ``click_signature_valid``.
+The send pipeline (email_sender.py) calls ``instrument_html``, ``unsubscribe_url`` and
+``list_unsubscribe_headers`` while rendering; the tracking app, which sits above campaigns, serves the
+URLs they produce and checks them with ``result_id_from_token`` and ``click_signature_valid``. The
+format lives here, below both, so campaigns never imports the tracking app.
 
 This runs once per e-mail at 10,000+ e-mails a second, so it avoids django.core.signing (JSON,
 zlib, base64 of a timestamp) for a plain HMAC-SHA256:
