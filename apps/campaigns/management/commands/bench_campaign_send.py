@@ -32,7 +32,7 @@ from apps.campaigns.sending import ClaimedRow, build_messages
 from apps.campaigns.services import campaign_start
 from apps.leads.models import Lead, LeadList
 from apps.salesone_leads.models import Industry
-from services.email.fakes import FakeSendGrid
+from testing.fake_email_providers import FakeSendGrid
 
 ROOT = Path(settings.BASE_DIR)
 BENCH_EMAIL = "bench@salesone.bench"

@@ -38,7 +38,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from services.email.fakes import FakeSendGrid
+from testing.fake_email_providers import FakeSendGrid
 
 from .bench_campaign_send import WorkerPool
 
