@@ -38,18 +38,14 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Short names usable in EMAIL_PROVIDERS; a dotted path to a class works too.
-PROVIDER_CLASSES = {
-    "outbox": "services.email.outbox.OutboxProvider",
-    "sendgrid": "services.email.sendgrid.SendGridProvider",
-    "mailgun": "services.email.mailgun.MailgunProvider",
-}
-
 
 def get_providers() -> list[EmailProvider]:
+    """The providers of settings.EMAIL_PROVIDERS, in order: short names of EMAIL_PROVIDER_CLASSES
+    (the development outbox is a model writer of apps/mail, named there so that this layer imports
+    no app) or dotted paths to classes."""
     providers = []
     for name in settings.EMAIL_PROVIDERS:
-        cls: Callable[[], EmailProvider] = import_string(PROVIDER_CLASSES.get(name, name))
+        cls: Callable[[], EmailProvider] = import_string(settings.EMAIL_PROVIDER_CLASSES.get(name, name))
         providers.append(cls())
     return providers
 
