@@ -18,14 +18,14 @@ import requests
 from django.conf import settings
 
 from .base import (
+    BatchingProvider,
     EmailMessage,
-    EmailProvider,
     PermanentEmailError,
     ProviderRecord,
     SendResult,
     TransientEmailError,
+    address,
 )
-from .sendgrid import address
 
 logger = logging.getLogger(__name__)
 
@@ -37,26 +37,9 @@ EVENTS_RECIPIENTS_PER_QUERY = 50
 EVENTS_MAX_PAGES = 200
 
 
-def _envelope_key(message: EmailMessage) -> tuple:
-    attachments = tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments)
-    header_names = tuple(sorted(message.headers))
-    arg_names = tuple(sorted(message.custom_args))
-    return (
-        message.from_email,
-        message.reply_to,
-        message.category,
-        attachments,
-        bool(message.text),
-        bool(message.html),
-        bool(message.message_id),
-        header_names,
-        arg_names,
-    )
-
-
-class MailgunProvider(EmailProvider):
+class MailgunProvider(BatchingProvider):
     name = "mailgun"
-    max_batch_size = MAX_RECIPIENTS
+    max_recipients = MAX_RECIPIENTS
 
     def __init__(
         self,
@@ -72,20 +55,6 @@ class MailgunProvider(EmailProvider):
         self.timeout = timeout if timeout is not None else settings.EMAIL_HTTP_TIMEOUT
         self.session = requests.Session()
         self.session.auth = ("api", self.api_key)
-
-    def send(self, message: EmailMessage) -> SendResult:
-        result = self.send_batch([message])[0]
-        if not result.accepted:
-            raise PermanentEmailError(result.error)
-        return result
-
-    def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
-        results: list[SendResult | None] = [None] * len(messages)
-        for indexes in self.plan_requests(messages):
-            batch = [messages[i] for i in indexes]
-            for index, result in zip(indexes, self._send_request(batch), strict=True):
-                results[index] = result
-        return results  # type: ignore[return-value]
 
     # -- the events log -----------------------------------------------------------------------------
 
@@ -148,24 +117,21 @@ class MailgunProvider(EmailProvider):
             f"Mailgun events refused the query ({status}): {reason}", affects_all=status in (401, 403)
         )
 
-    def plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
-        groups: dict[tuple, list[int]] = {}
-        for index, message in enumerate(messages):
-            groups.setdefault(_envelope_key(message), []).append(index)
-        requests_: list[list[int]] = []
-        for indexes in groups.values():
-            current: list[int] = []
-            seen: set[str] = set()
-            for index in indexes:
-                email = address(messages[index].to)["email"].lower()
-                if len(current) == MAX_RECIPIENTS or email in seen:
-                    requests_.append(current)
-                    current, seen = [], set()
-                current.append(index)
-                seen.add(email)
-            if current:
-                requests_.append(current)
-        return requests_
+    def envelope_key(self, message: EmailMessage) -> tuple:
+        """What the request sets once: sender, tag, attachments, which parts, and the names of the
+        headers and variables (their values travel per recipient in recipient-variables)."""
+        attachments = tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments)
+        return (
+            message.from_email,
+            message.reply_to,
+            message.category,
+            attachments,
+            bool(message.text),
+            bool(message.html),
+            bool(message.message_id),
+            tuple(sorted(message.headers)),
+            tuple(sorted(message.custom_args)),
+        )
 
     def build_request(self, messages: list[EmailMessage]) -> tuple[list[tuple[str, str]], list]:
         """The form fields and files of one request to ``/{domain}/messages``."""
@@ -205,7 +171,7 @@ class MailgunProvider(EmailProvider):
         files = [("attachment", (a.filename, a.content, a.mimetype)) for a in first.attachments]
         return fields, files
 
-    def _send_request(self, messages: list[EmailMessage]) -> list[SendResult]:
+    def send_request(self, messages: list[EmailMessage]) -> list[SendResult]:
         fields, files = self.build_request(messages)
         url = f"{self.base_url}/{self.domain}/messages"
         try:

@@ -22,7 +22,6 @@ import re
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
-from email.utils import parseaddr
 
 import python_http_client.exceptions as sg_errors
 from django.conf import settings
@@ -30,12 +29,13 @@ from python_http_client.client import Response
 from sendgrid import SendGridAPIClient
 
 from .base import (
+    BatchingProvider,
     EmailMessage,
-    EmailProvider,
     PermanentEmailError,
     ProviderRecord,
     SendResult,
     TransientEmailError,
+    address,
 )
 
 logger = logging.getLogger(__name__)
@@ -52,22 +52,10 @@ ACTIVITY_LIMIT = 1000
 ACTIVITY_RECIPIENTS_PER_QUERY = 100
 
 
-def address(value: str) -> dict[str, str]:
-    if "<" not in value and '"' not in value:
-        return {"email": value.strip()}  # a bare address: the common case, 1,000 times per request
-    name, email = parseaddr(value)
-    return {"email": email, "name": name} if name else {"email": email}
-
-
-def _envelope_key(message: EmailMessage) -> tuple:
-    """Messages that share everything but the recipient, subject, body, headers and custom_args."""
-    attachments = tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments)
-    return (message.from_email, message.reply_to, message.category, attachments, bool(message.text), bool(message.html))
-
-
-class SendGridProvider(EmailProvider):
+class SendGridProvider(BatchingProvider):
     name = "sendgrid"
-    max_batch_size = MAX_PERSONALIZATIONS
+    max_recipients = MAX_PERSONALIZATIONS
+    max_body_bytes = MAX_SUBSTITUTION_BYTES
 
     def __init__(self, *, api_key: str | None = None, host: str | None = None, timeout: float | None = None):
         self.client = SendGridAPIClient(
@@ -75,21 +63,6 @@ class SendGridProvider(EmailProvider):
             host=(host or settings.SENDGRID_API_HOST).rstrip("/"),
         )
         self.timeout = timeout if timeout is not None else settings.EMAIL_HTTP_TIMEOUT
-
-    # -- public interface -------------------------------------------------------------------------
-
-    def send(self, message: EmailMessage) -> SendResult:
-        result = self.send_batch([message])[0]
-        if not result.accepted:
-            raise PermanentEmailError(result.error)
-        return result
-
-    def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
-        results: list[SendResult | None] = [None] * len(messages)
-        for indexes in self.plan_requests(messages):
-            for index, result in zip(indexes, self._send_request([messages[i] for i in indexes]), strict=True):
-                results[index] = result
-        return results  # type: ignore[return-value]
 
     # -- the Email Activity log ---------------------------------------------------------------------
 
@@ -148,29 +121,17 @@ class SendGridProvider(EmailProvider):
 
     # -- request planning ---------------------------------------------------------------------------
 
-    def plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
-        """Group message indexes into requests: same envelope, ≤1,000, each address once."""
-        groups: dict[tuple, list[int]] = {}
-        for index, message in enumerate(messages):
-            groups.setdefault(_envelope_key(message), []).append(index)
-        requests: list[list[int]] = []
-        for indexes in groups.values():
-            current: list[int] = []
-            seen: set[str] = set()
-            for index in indexes:
-                message = messages[index]
-                if len((message.html + message.text).encode()) > MAX_SUBSTITUTION_BYTES:
-                    requests.append([index])  # too large to substitute: its own request
-                    continue
-                email = address(message.to)["email"].lower()
-                if len(current) == MAX_PERSONALIZATIONS or email in seen:
-                    requests.append(current)
-                    current, seen = [], set()
-                current.append(index)
-                seen.add(email)
-            if current:
-                requests.append(current)
-        return requests
+    def envelope_key(self, message: EmailMessage) -> tuple:
+        """Messages that share everything but the recipient, subject, body, headers and custom_args."""
+        attachments = tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments)
+        return (
+            message.from_email,
+            message.reply_to,
+            message.category,
+            attachments,
+            bool(message.text),
+            bool(message.html),
+        )
 
     def build_request_body(self, messages: list[EmailMessage]) -> dict:
         first = messages[0]
@@ -220,7 +181,7 @@ class SendGridProvider(EmailProvider):
 
     # -- the HTTP call ------------------------------------------------------------------------------
 
-    def _send_request(self, messages: list[EmailMessage], *, retry_without_refused: bool = True) -> list[SendResult]:
+    def send_request(self, messages: list[EmailMessage], *, retry_without_refused: bool = True) -> list[SendResult]:
         body = self.build_request_body(messages)
         try:
             response = self._post(body)
@@ -275,7 +236,7 @@ class SendGridProvider(EmailProvider):
         refused = _refused_personalizations(exc)
         if refused and retry_without_refused and len(refused) < len(messages):
             keep = [i for i in range(len(messages)) if i not in refused]
-            sent = self._send_request([messages[i] for i in keep], retry_without_refused=False)
+            sent = self.send_request([messages[i] for i in keep], retry_without_refused=False)
             results = [
                 SendResult(provider=self.name, accepted=False, error=f"SendGrid refused ({status}): {refused[i]}")
                 if i in refused
