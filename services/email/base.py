@@ -4,9 +4,14 @@ API takes many messages in one request."""
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .tracking import WebhookPost
 
 
 @dataclass
@@ -122,6 +127,12 @@ class EmailProvider(abc.ABC):
                 )
                 break
         return results
+
+    @classmethod
+    def webhook_post(cls, *, body: bytes, headers: Mapping[str, str], now: float, max_age: int) -> WebhookPost:
+        """Verify one event webhook post of this provider (raise WebhookSignatureError: 403), then parse
+        it (raise WebhookPayloadError: 400). ``max_age``: the oldest signature accepted, in seconds."""
+        raise NotImplementedError(f"{cls.name} posts no event webhook")
 
     # Whether find_messages can answer: a provider without a queryable log cannot resolve anything.
     keeps_message_log: bool = False

@@ -6,6 +6,11 @@ request's content is a placeholder and each personalization substitutes its own 
 (``substitutions``, at most 10,000 bytes per personalization; a larger body goes in a request of its
 own). An address may appear only once per request, so a repeated address starts a new request.
 
+``webhook_post`` verifies and parses an Event Webhook post: ECDSA (P-256, SHA-256) over
+``timestamp + raw body``, headers X-Twilio-Email-Event-Webhook-Signature / -Timestamp, checked with the
+SDK's verifier. SendGrid signs the exact bytes it posts, so the raw body is verified, never a
+re-serialised one.
+
 ``find_messages`` reads the Email Activity API (``GET /v3/messages?query=…``) to learn whether SendGrid
 has a message whose answer we never got.
 
@@ -15,18 +20,22 @@ The host comes from settings.SENDGRID_API_HOST, so tests run this code against a
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
 import http.client
 import json
 import logging
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import python_http_client.exceptions as sg_errors
 from django.conf import settings
 from python_http_client.client import Response
 from sendgrid import SendGridAPIClient
+from sendgrid.helpers.eventwebhook import EventWebhook
 
 from .base import (
     BatchingProvider,
@@ -36,6 +45,15 @@ from .base import (
     SendResult,
     TransientEmailError,
     address,
+)
+from .tracking import (
+    ProviderEvent,
+    WebhookPayloadError,
+    WebhookPost,
+    WebhookSignatureError,
+    check_fresh,
+    epoch_seconds,
+    json_loads_bounded,
 )
 
 logger = logging.getLogger(__name__)
@@ -50,6 +68,8 @@ _PERSONALIZATION_FIELD = re.compile(r"^personalizations\.(\d+)")
 # Email Activity: at most 1,000 messages per answer; addresses per query, to keep the URL short.
 ACTIVITY_LIMIT = 1000
 ACTIVITY_RECIPIENTS_PER_QUERY = 100
+SENDGRID_SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
+SENDGRID_TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 
 
 class SendGridProvider(BatchingProvider):
@@ -63,6 +83,25 @@ class SendGridProvider(BatchingProvider):
             host=(host or settings.SENDGRID_API_HOST).rstrip("/"),
         )
         self.timeout = timeout if timeout is not None else settings.EMAIL_HTTP_TIMEOUT
+
+    # -- the Event Webhook ---------------------------------------------------------------------------
+
+    @classmethod
+    def webhook_post(cls, *, body: bytes, headers: Mapping[str, str], now: float, max_age: int) -> WebhookPost:
+        """Verify one Event Webhook post (settings.SENDGRID_WEBHOOK_PUBLIC_KEY), then parse its events.
+        Its replay token is the fingerprint of what the signature signs."""
+        timestamp = headers.get(SENDGRID_TIMESTAMP_HEADER, "")
+        signed_at = sendgrid_verify(
+            body=body,
+            signature=headers.get(SENDGRID_SIGNATURE_HEADER, ""),
+            timestamp=timestamp,
+            public_key=settings.SENDGRID_WEBHOOK_PUBLIC_KEY,
+            now=now,
+            max_age=max_age,
+        )
+        events, ignored = sendgrid_parse_events(body)
+        token = sendgrid_payload_fingerprint(timestamp=timestamp, body=body)
+        return WebhookPost(events=events, ignored=ignored, replay_token=token, signed_at=signed_at)
 
     # -- the Email Activity log ---------------------------------------------------------------------
 
@@ -250,6 +289,106 @@ class SendGridProvider(BatchingProvider):
             SendResult(provider=self.name, accepted=False, error=f"SendGrid refused ({status}): {reason}")
             for _ in messages
         ]
+
+
+# ------------------------------------------------------------------------------ the Event Webhook
+
+
+def sendgrid_verify(*, body: bytes, signature: str, timestamp: str, public_key: str, now: float, max_age: int) -> int:
+    """Check a SendGrid Event Webhook signature; returns the signing time, raises WebhookSignatureError."""
+    if not public_key:
+        raise WebhookSignatureError("SendGrid webhook verification key is not configured.")
+    if not signature or not timestamp:
+        raise WebhookSignatureError("Missing SendGrid signature headers.")
+    signed_at = check_fresh(timestamp, now=now, max_age=max_age)
+    try:
+        payload = body.decode("utf-8")
+        verifier = EventWebhook(public_key)
+        valid = verifier.verify_signature(payload, signature, timestamp)
+    except (UnicodeDecodeError, binascii.Error, ValueError, TypeError) as exc:
+        raise WebhookSignatureError(f"Unreadable SendGrid signature: {exc.__class__.__name__}.")
+    if not valid:
+        raise WebhookSignatureError("Invalid SendGrid signature.")
+    return signed_at
+
+
+_SENDGRID_KINDS = {
+    "delivered": "delivered",
+    "open": "open",
+    "click": "click",
+    "bounce": "bounce",
+    "dropped": "dropped",
+    "deferred": "deferred",
+    "spamreport": "complaint",
+    "unsubscribe": "unsubscribe",
+    "group_unsubscribe": "unsubscribe",
+}
+# Drops because the address is already on SendGrid's own suppression lists: mirror them in ours.
+_SENDGRID_DROP_SUPPRESS = {
+    "bounced address": "bounced",
+    "spam reporting address": "complained",
+    "unsubscribed address": "unsubscribed",
+}
+
+
+def sendgrid_parse_events(body: bytes) -> tuple[list[ProviderEvent], int]:
+    """The events of one SendGrid post (a JSON array); returns (events, count ignored)."""
+    try:
+        items = json_loads_bounded(body)
+    except ValueError as exc:
+        raise WebhookPayloadError(f"The body is not JSON: {exc}")
+    if not isinstance(items, list):
+        raise WebhookPayloadError("Expected a JSON array of events.")
+    events, ignored = [], 0
+    for item in items:
+        kind = _SENDGRID_KINDS.get(item.get("event")) if isinstance(item, dict) else None
+        if kind is None:
+            ignored += 1
+            continue
+        sg_message_id = str(item.get("sg_message_id") or "")
+        # sg_message_id is "<X-Message-Id of the send>.<filter suffix>"; we stored the former.
+        pmids = [p for p in dict.fromkeys([sg_message_id.split(".")[0], sg_message_id]) if p]
+        event_id = str(item.get("sg_event_id") or "")
+        if not event_id:
+            event_id = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
+        suppress, detail = "", str(item.get("reason") or item.get("response") or "")
+        if kind == "bounce":
+            # "blocked" is a temporary refusal by the receiving server; only a real bounce is permanent.
+            suppress = "bounced" if item.get("type", "bounce") == "bounce" else ""
+            detail = f"{item.get('type', 'bounce')}: {detail}".strip()
+        elif kind == "dropped":
+            suppress = _SENDGRID_DROP_SUPPRESS.get(detail.strip().lower(), "")
+        occurred_at = epoch_seconds(item.get("timestamp"))
+        if occurred_at is None:
+            raise WebhookPayloadError("An event has no valid timestamp (a Unix time in seconds).")
+        events.append(
+            ProviderEvent(
+                kind=kind,
+                provider="sendgrid",
+                event_id=event_id,
+                occurred_at=occurred_at,
+                email=str(item.get("email") or ""),
+                result_id=str(item.get("result_id") or ""),
+                provider_message_ids=pmids,
+                user_agent=str(item.get("useragent") or ""),
+                ip=str(item.get("ip")) if item.get("ip") else None,
+                url=str(item.get("url") or ""),
+                machine_flag=bool(item.get("sg_machine_open")),
+                suppress=suppress,
+                detail=detail,
+                raw=item,
+            )
+        )
+    return events, ignored
+
+
+def sendgrid_payload_fingerprint(*, timestamp: str, body: bytes) -> str:
+    """A fixed-length id of what a SendGrid signature signs (timestamp + body), to refuse it twice.
+
+    Not of the signature bytes: ECDSA signatures are malleable ((r, s) and (r, n - s) both verify, and
+    base64 decoding skips stray characters), so one signed payload has many valid signatures.
+    """
+    return hashlib.sha256(timestamp.encode("utf-8", "surrogateescape") + body).hexdigest()
 
 
 def _quote(value: str) -> str:
