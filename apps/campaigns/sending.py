@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from apps.mail.suppression import suppression_reasons
 from apps.tracking.links import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
 from common.email_content import html_document, html_to_text
 from common.tasks import TRANSIENT_ERRORS
@@ -371,14 +372,6 @@ def backoff_seconds(attempt: int, *, hint: float | None = None) -> float:
     return max(delay, hint or 0.0)
 
 
-def _suppressed(emails: list[str]) -> dict[str, str]:
-    """The claimed addresses suppressed since the rows were written. One array parameter: the ORM's
-    IN list of 1,000 parameters cost a worker more than the query itself."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT email, reason FROM mail_suppressedaddress WHERE email = ANY(%s)", [emails])
-        return dict(cursor.fetchall())
-
-
 def _profiles(rows: list[ClaimedRow]) -> list[LeadProfile]:
     numbers = [r.corporation_number for r in rows if r.corporation_number]
     extra: dict[str, tuple[list, list]] = {}
@@ -650,7 +643,7 @@ def _send_claimed(
 ) -> None:
     """Render and send the claimed rows, filling the settlement with what each row becomes.
     report.provider_may_have is set before each provider call."""
-    suppressed = _suppressed([r.email for r in rows])
+    suppressed = suppression_reasons([r.email for r in rows])
     for row in rows:
         if row.email in suppressed:
             settlement.fail(row, f"The address is on the suppression list ({suppressed[row.email]}).", retryable=False)
