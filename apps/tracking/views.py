@@ -357,6 +357,11 @@ class SendGridWebhookView(ProviderWebhookView):
     @extend_schema(
         operation_id="webhook_sendgrid_events",
         summary="SendGrid Event Webhook (ECDSA-signed batch of events)",
+        description=(
+            "Posted by SendGrid: a JSON array of events (delivered, open, click, bounce, dropped, spamreport, "
+            "unsubscribe …), signed over the timestamp and the raw body. Each event is recorded once; a signed "
+            "payload posted again is refused as a replay."
+        ),
         parameters=[
             OpenApiParameter(SENDGRID_SIGNATURE_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER),
             OpenApiParameter(SENDGRID_TIMESTAMP_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER),
@@ -377,6 +382,11 @@ class MailgunWebhookView(ProviderWebhookView):
     @extend_schema(
         operation_id="webhook_mailgun_events",
         summary="Mailgun webhook (HMAC-signed event)",
+        description=(
+            "Posted by Mailgun: one event (delivered, opened, clicked, failed, complained, unsubscribed …) with "
+            "its HMAC signature block. The signature is checked before the event is read; a token used before "
+            "is refused as a replay."
+        ),
         request={"application/json": {"type": "object"}},
         responses=_WEBHOOK_RESPONSES,
         auth=[],
