@@ -36,14 +36,14 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from apps.accounts.authentication import VersionedJWTAuthentication
 from apps.campaigns.models import Campaign
 from services.email import EmailProvider
-from services.email.mailgun import MailgunProvider
-from services.email.sendgrid import SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, SendGridProvider
-from services.email.tracking import (
-    WebhookPayloadError,
-    WebhookSignatureError,
-    mailgun_parse_inbound,
+from services.email.mailgun import MailgunProvider, mailgun_parse_inbound
+from services.email.sendgrid import (
+    SENDGRID_SIGNATURE_HEADER,
+    SENDGRID_TIMESTAMP_HEADER,
+    SendGridProvider,
     sendgrid_parse_inbound,
 )
+from services.email.tracking import WebhookPayloadError, WebhookSignatureError
 
 from . import machine
 from .filters import TrackingEventFilter

@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from email.utils import parseaddr
 
 import requests
 from django.conf import settings
@@ -32,6 +33,7 @@ from .base import (
     address,
 )
 from .tracking import (
+    InboundMail,
     ProviderEvent,
     WebhookPayloadError,
     WebhookPost,
@@ -39,6 +41,8 @@ from .tracking import (
     bracketless,
     check_fresh,
     epoch_seconds,
+    inbound_addresses,
+    is_auto_reply,
     json_loads_bounded,
 )
 
@@ -333,6 +337,37 @@ def _mailgun_event(item: dict) -> ProviderEvent | None:
         suppress=suppress,
         detail=detail,
         raw=item,
+    )
+
+
+# ---------------------------------------------------------------------------------- inbound mail
+
+
+def mailgun_parse_inbound(form) -> InboundMail:
+    """A Mailgun route's forward() post (form fields; headers also as a JSON list in message-headers)."""
+    headers: dict[str, str] = {}
+    try:
+        for pair in json_loads_bounded(form.get("message-headers") or "[]"):
+            if isinstance(pair, list) and len(pair) == 2:
+                headers.setdefault(str(pair[0]), str(pair[1]))
+    except ValueError:
+        pass
+
+    def header(name: str) -> str:
+        return form.get(name) or headers.get(name) or ""
+
+    return InboundMail(
+        provider="mailgun",
+        from_email=parseaddr(form.get("from", "") or form.get("sender", "") or headers.get("From", ""))[1],
+        to=inbound_addresses(form.get("recipient", ""), form.get("To", "") or headers.get("To", "")),
+        subject=form.get("subject", "") or headers.get("Subject", ""),
+        message_id=bracketless(header("Message-Id") or headers.get("Message-ID", "")),
+        in_reply_to=header("In-Reply-To"),
+        references=header("References"),
+        text=form.get("body-plain", ""),
+        html=form.get("body-html", ""),
+        headers=headers,
+        is_auto_reply=is_auto_reply(headers),
     )
 
 

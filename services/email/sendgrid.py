@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email
+import email.policy
 import hashlib
 import http.client
 import json
@@ -30,6 +32,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from email.utils import parseaddr
 
 import python_http_client.exceptions as sg_errors
 from django.conf import settings
@@ -47,13 +50,18 @@ from .base import (
     address,
 )
 from .tracking import (
+    InboundMail,
     ProviderEvent,
     WebhookPayloadError,
     WebhookPost,
     WebhookSignatureError,
+    bracketless,
     check_fresh,
     epoch_seconds,
+    inbound_addresses,
+    is_auto_reply,
     json_loads_bounded,
+    mail_from_message,
 )
 
 logger = logging.getLogger(__name__)
@@ -389,6 +397,41 @@ def sendgrid_payload_fingerprint(*, timestamp: str, body: bytes) -> str:
     base64 decoding skips stray characters), so one signed payload has many valid signatures.
     """
     return hashlib.sha256(timestamp.encode("utf-8", "surrogateescape") + body).hexdigest()
+
+
+# ---------------------------------------------------------------------------------- inbound mail
+
+
+def sendgrid_parse_inbound(form) -> InboundMail:
+    """A SendGrid Inbound Parse post (multipart): parsed fields, or the full MIME in ``email`` (raw mode)."""
+    if form.get("email"):
+        raw = form["email"].encode("utf-8", "surrogateescape")
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        mail = mail_from_message("sendgrid", message)
+    else:
+        header_block = email.message_from_string(form.get("headers", ""), policy=email.policy.default)
+        headers = {k: str(v) for k, v in header_block.items()}
+        mail = InboundMail(
+            provider="sendgrid",
+            from_email=parseaddr(form.get("from", "") or headers.get("From", ""))[1],
+            to=inbound_addresses(form.get("to", ""), form.get("cc", "")),
+            subject=form.get("subject", "") or headers.get("Subject", ""),
+            message_id=bracketless(headers.get("Message-ID", headers.get("Message-Id", ""))),
+            in_reply_to=headers.get("In-Reply-To", ""),
+            references=headers.get("References", ""),
+            text=form.get("text", ""),
+            html=form.get("html", ""),
+            headers=headers,
+            is_auto_reply=is_auto_reply(headers),
+        )
+    try:
+        envelope = json_loads_bounded(form.get("envelope") or "{}")
+    except ValueError:
+        envelope = {}
+    extra = envelope.get("to") if isinstance(envelope, dict) else None
+    if isinstance(extra, list):
+        mail.to = list(dict.fromkeys(mail.to + [str(a) for a in extra]))
+    return mail
 
 
 def _quote(value: str) -> str:

@@ -3,7 +3,8 @@ post as ``WebhookPost``) and inbound mail (``InboundMail``); the tracking app de
 
 Each provider verifies and parses its own event webhook (``webhook_post`` of SendGridProvider in
 sendgrid.py, MailgunProvider in mailgun.py); the shapes, errors and checks they share are here, with
-the parsers of inbound mail (SendGrid Inbound Parse, Mailgun routes).
+what the parsers of inbound mail share (each provider parses its own: SendGrid's Inbound Parse in
+sendgrid.py, Mailgun's routes in mailgun.py).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def bracketless(message_id: str) -> str:
 _AUTO_PRECEDENCE = {"auto_reply", "bulk", "junk", "list"}
 
 
-def _is_auto_reply(headers: dict) -> bool:
+def is_auto_reply(headers: dict) -> bool:
     lowered = {k.lower(): str(v).strip().lower() for k, v in headers.items()}
     auto_submitted = lowered.get("auto-submitted", "no")
     return (
@@ -124,12 +125,12 @@ def _is_auto_reply(headers: dict) -> bool:
     )
 
 
-def _addresses(*values: str) -> list[str]:
+def inbound_addresses(*values: str) -> list[str]:
     found = [addr for _, addr in getaddresses([v for v in values if v]) if addr]
     return list(dict.fromkeys(found))
 
 
-def _mail_from_message(provider: str, message: email.message.Message) -> InboundMail:
+def mail_from_message(provider: str, message: email.message.Message) -> InboundMail:
     headers = {k: str(v) for k, v in message.items()}
     text = html = ""
     if message.is_multipart() or message.get_content_type() in ("text/plain", "text/html"):
@@ -143,7 +144,7 @@ def _mail_from_message(provider: str, message: email.message.Message) -> Inbound
     return InboundMail(
         provider=provider,
         from_email=parseaddr(headers.get("From", ""))[1],
-        to=_addresses(headers.get("To", ""), headers.get("Cc", "")),
+        to=inbound_addresses(headers.get("To", ""), headers.get("Cc", "")),
         subject=headers.get("Subject", ""),
         message_id=bracketless(headers.get("Message-ID", headers.get("Message-Id", ""))),
         in_reply_to=headers.get("In-Reply-To", ""),
@@ -151,67 +152,7 @@ def _mail_from_message(provider: str, message: email.message.Message) -> Inbound
         text=text,
         html=html,
         headers=headers,
-        is_auto_reply=_is_auto_reply(headers),
-    )
-
-
-def sendgrid_parse_inbound(form) -> InboundMail:
-    """A SendGrid Inbound Parse post (multipart): parsed fields, or the full MIME in ``email`` (raw mode)."""
-    if form.get("email"):
-        raw = form["email"].encode("utf-8", "surrogateescape")
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        mail = _mail_from_message("sendgrid", message)
-    else:
-        header_block = email.message_from_string(form.get("headers", ""), policy=email.policy.default)
-        headers = {k: str(v) for k, v in header_block.items()}
-        mail = InboundMail(
-            provider="sendgrid",
-            from_email=parseaddr(form.get("from", "") or headers.get("From", ""))[1],
-            to=_addresses(form.get("to", ""), form.get("cc", "")),
-            subject=form.get("subject", "") or headers.get("Subject", ""),
-            message_id=bracketless(headers.get("Message-ID", headers.get("Message-Id", ""))),
-            in_reply_to=headers.get("In-Reply-To", ""),
-            references=headers.get("References", ""),
-            text=form.get("text", ""),
-            html=form.get("html", ""),
-            headers=headers,
-            is_auto_reply=_is_auto_reply(headers),
-        )
-    try:
-        envelope = json_loads_bounded(form.get("envelope") or "{}")
-    except ValueError:
-        envelope = {}
-    extra = envelope.get("to") if isinstance(envelope, dict) else None
-    if isinstance(extra, list):
-        mail.to = list(dict.fromkeys(mail.to + [str(a) for a in extra]))
-    return mail
-
-
-def mailgun_parse_inbound(form) -> InboundMail:
-    """A Mailgun route's forward() post (form fields; headers also as a JSON list in message-headers)."""
-    headers: dict[str, str] = {}
-    try:
-        for pair in json_loads_bounded(form.get("message-headers") or "[]"):
-            if isinstance(pair, list) and len(pair) == 2:
-                headers.setdefault(str(pair[0]), str(pair[1]))
-    except ValueError:
-        pass
-
-    def header(name: str) -> str:
-        return form.get(name) or headers.get(name) or ""
-
-    return InboundMail(
-        provider="mailgun",
-        from_email=parseaddr(form.get("from", "") or form.get("sender", "") or headers.get("From", ""))[1],
-        to=_addresses(form.get("recipient", ""), form.get("To", "") or headers.get("To", "")),
-        subject=form.get("subject", "") or headers.get("Subject", ""),
-        message_id=bracketless(header("Message-Id") or headers.get("Message-ID", "")),
-        in_reply_to=header("In-Reply-To"),
-        references=header("References"),
-        text=form.get("body-plain", ""),
-        html=form.get("body-html", ""),
-        headers=headers,
-        is_auto_reply=_is_auto_reply(headers),
+        is_auto_reply=is_auto_reply(headers),
     )
 
 
