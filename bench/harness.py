@@ -307,8 +307,8 @@ class Gunicorn:
 
 
 def fake_sendgrid(**options):
-    """A fake SendGrid HTTP API on 127.0.0.1 (the tests' fake; see services/email/fakes.py)."""
-    from services.email.fakes import FakeSendGrid
+    """A fake SendGrid HTTP API on 127.0.0.1 (the tests' fake, testing/fake_email_providers.py)."""
+    from testing.fake_email_providers import FakeSendGrid
 
     return FakeSendGrid(**options)
 

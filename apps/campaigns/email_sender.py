@@ -32,9 +32,10 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from apps.mail.suppression import suppression_reasons
 from common.email_content import html_document, html_to_text
 from common.tasks import TRANSIENT_ERRORS
-from services.email import EmailMessage, PermanentEmailError, TransientEmailError, get_providers
+from services.email import EmailMessage, PermanentEmailError, TransientEmailError, send_with_fallback
 from services.email.base import EmailProvider, SendResult
 from services.email.ratelimit import rate_limit_take, redis_client
 from services.llm import LeadProfile, get_personalization_backend
@@ -363,14 +364,6 @@ def backoff_seconds(attempt: int, *, hint: float | None = None) -> float:
     return max(delay, hint or 0.0)
 
 
-def _suppressed(emails: list[str]) -> dict[str, str]:
-    """The claimed addresses suppressed since the rows were written. One array parameter: the ORM's
-    IN list of 1,000 parameters cost a worker more than the query itself."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT email, reason FROM mail_suppressedaddress WHERE email = ANY(%s)", [emails])
-        return dict(cursor.fetchall())
-
-
 def _profiles(rows: list[ClaimedRow]) -> list[LeadProfile]:
     numbers = [r.corporation_number for r in rows if r.corporation_number]
     extra: dict[str, tuple[list, list]] = {}
@@ -642,7 +635,7 @@ def _send_claimed(
 ) -> None:
     """Render and send the claimed rows, filling the settlement with what each row becomes.
     report.provider_may_have is set before each provider call."""
-    suppressed = _suppressed([r.email for r in rows])
+    suppressed = suppression_reasons([r.email for r in rows])
     for row in rows:
         if row.email in suppressed:
             settlement.fail(row, f"The address is on the suppression list ({suppressed[row.email]}).", retryable=False)
@@ -660,56 +653,47 @@ def _send_claimed(
             report.fatal = errors.pop()
         return
 
-    last_transient: TransientEmailError | None = None
-    refusals: list[str] = []
-    results: list[SendResult | None] | None = None
-    partial_error = ""
-    for provider in get_providers():
-        wait = _wait_for_tokens(provider, len(messages))
-        if wait:
-            last_transient = TransientEmailError(f"{provider.name} rate limit", retry_after=wait)
-            continue
+    def send(provider: EmailProvider) -> tuple[list[SendResult | None], str]:
         # Recorded before the call: from here on the rows are never released on an exception.
         report.provider_may_have = provider.name
-        try:
-            results, partial_error = _send_by_request(provider, messages)
-            break
-        except TransientEmailError as exc:
-            if exc.outcome_unknown:
-                reason = _unknown_reason(str(exc))
-                settlement.unknown = [{"id": row.id, "reason": reason, "provider": provider.name} for row in rows]
-                report.unknown = len(rows)
-                return
-            logger.warning("provider %s failed transiently, trying the next: %s", provider.name, exc)
-            last_transient = exc
-        except PermanentEmailError as exc:
-            if not exc.affects_all:
-                for row in rows:
-                    settlement.fail(row, str(exc), retryable=True, provider=provider.name)
-                report.failed = len(settlement.failed)
-                return
-            logger.error("provider %s refuses this account, trying the next: %s", provider.name, exc)
-            refusals.append(str(exc))
-        # The provider answered that it did not accept the batch.
-        report.provider_may_have = ""
+        return _send_by_request(provider, messages)
 
-    if results is None:
-        if last_transient is None and refusals:
-            # Every provider refuses our credentials: nothing will get through. Stop the campaign
-            # and say why; the rows were certainly not sent and go back to pending.
-            settlement.released = [row.id for row in rows]
-            report.released = len(rows)
-            report.fatal = "; ".join(refusals)
+    def declined(provider: EmailProvider) -> None:
+        report.provider_may_have = ""  # the provider answered that it did not accept the batch
+
+    try:
+        results, partial_error = send_with_fallback(
+            send, wait_for=lambda provider: _wait_for_tokens(provider, len(messages)), on_declined=declined
+        )
+    except TransientEmailError as exc:
+        if exc.outcome_unknown:
+            reason = _unknown_reason(str(exc))
+            settlement.unknown = [
+                {"id": row.id, "reason": reason, "provider": report.provider_may_have} for row in rows
+            ]
+            report.unknown = len(rows)
             return
         if attempt >= settings.CAMPAIGN_TRANSIENT_MAX_RETRIES:
-            reason = f"Gave up after {attempt + 1} attempts: {last_transient}"
+            reason = f"Gave up after {attempt + 1} attempts: {exc}"
             for row in rows:
                 settlement.fail(row, reason, retryable=True)
             report.failed = len(settlement.failed)
             return
         settlement.released = [row.id for row in rows]
         report.released = len(rows)
-        report.retry_in = backoff_seconds(attempt, hint=last_transient.retry_after if last_transient else None)
+        report.retry_in = backoff_seconds(attempt, hint=exc.retry_after)
+        return
+    except PermanentEmailError as exc:
+        if exc.affects_all:
+            # Every provider refuses our credentials: nothing will get through. Stop the campaign
+            # and say why; the rows were certainly not sent and go back to pending.
+            settlement.released = [row.id for row in rows]
+            report.released = len(rows)
+            report.fatal = str(exc)
+            return
+        for row in rows:
+            settlement.fail(row, str(exc), retryable=True, provider=report.provider_may_have)
+        report.failed = len(settlement.failed)
         return
 
     settlement.sent_at = timezone.now().isoformat()

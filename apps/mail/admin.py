@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from .models import OutboxMessage, SuppressedAddress
+from .suppression import suppressions_add, suppressions_remove
 
 
 @admin.register(OutboxMessage)
@@ -45,3 +46,16 @@ class SuppressedAddressAdmin(admin.ModelAdmin):
     list_filter = ["reason"]
     search_fields = ["email", "source", "detail"]
     readonly_fields = ["created_at", "updated_at"]
+
+    # Through the suppression list's module (apps/mail/suppression.py), like every other writer.
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            suppressions_add([obj])
+
+    def delete_model(self, request, obj):
+        suppressions_remove([obj.email])
+
+    def delete_queryset(self, request, queryset):
+        suppressions_remove(queryset.values_list("email", flat=True))

@@ -10,6 +10,8 @@ from .models import OutboxMessage
 def outbox_message_list(*, user) -> QuerySet[OutboxMessage]:
     """A user sees the messages sent to them and their own campaigns' e-mails, staff included (staff
     see every message in the admin, not through the API)."""
+    # The one seam from mail up to campaigns (campaigns import apps.mail.suppression): lazy, and only
+    # to know which campaigns are the user's.
     from apps.campaigns.models import Campaign
 
     campaign_ids = [str(pk) for pk in Campaign.objects.filter(user=user).values_list("pk", flat=True)]

@@ -33,6 +33,7 @@ from psycopg.types.json import Jsonb
 from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignProviderRequest
 from apps.campaigns.result_states import ENGAGEMENT_FIELDS, engagement_write, status_after_events
 from apps.mail.models import SuppressedAddress
+from apps.mail.suppression import suppressions_add
 from services.email.tracking import InboundMail, ProviderEvent
 
 from . import machine
@@ -467,11 +468,7 @@ def _suppress(rows: list[TrackingEvent]) -> int:
             source=f"{row.source}:{row.result_id}" if row.result_id else row.source,
             detail=row.detail[:2000],
         )
-    if not entries:
-        return 0
-    before = SuppressedAddress.objects.filter(email__in=entries).count()
-    SuppressedAddress.objects.bulk_create(entries.values(), ignore_conflicts=True)
-    return len(entries) - before
+    return suppressions_add(entries.values())
 
 
 def results_refresh(*, results: list[CampaignLeadResult]) -> list[CampaignLeadResult]:

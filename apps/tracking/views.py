@@ -36,7 +36,15 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from apps.accounts.authentication import VersionedJWTAuthentication
 from apps.campaigns.models import Campaign
 from apps.campaigns.tracking import click_signature_valid, result_id_from_token
-from services.email import tracking as provider
+from services.email import EmailProvider
+from services.email.mailgun import MailgunProvider, mailgun_parse_inbound
+from services.email.sendgrid import (
+    SENDGRID_SIGNATURE_HEADER,
+    SENDGRID_TIMESTAMP_HEADER,
+    SendGridProvider,
+    sendgrid_parse_inbound,
+)
+from services.email.tracking import WebhookPayloadError, WebhookSignatureError
 
 from . import machine
 from .filters import TrackingEventFilter
@@ -309,13 +317,54 @@ _WEBHOOK_RESPONSES = {
 }
 
 
-class SendGridWebhookView(PlainAPIView):
+class ProviderWebhookView(PlainAPIView):
+    """verify → parse → record, one pipeline for every provider's event webhook: the provider class
+    (services/email/) supplies verify and parse (``webhook_post``); this keeps what the events mean."""
+
+    provider: type[EmailProvider]
+    replay_detail: str  # the 403 of a post whose signature was used already
+
+    def post(self, request):
+        body = _read_body(request)
+        if body is None:
+            return JsonResponse({"detail": "The body is too large."}, status=413)
+        try:
+            post = self.provider.webhook_post(
+                body=body, headers=request.headers, now=time.time(), max_age=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS
+            )
+        except WebhookSignatureError as exc:
+            return _forbidden(str(exc))
+        except WebhookPayloadError as exc:
+            return JsonResponse({"detail": str(exc)}, status=400)
+        try:
+            accepted = provider_webhook_accept(
+                provider=self.provider.name,
+                token=post.replay_token,
+                signed_at=datetime.fromtimestamp(post.signed_at, tz=UTC),
+                events=post.events,
+            )
+        except TrackingUnavailable as exc:
+            return _unavailable(exc)
+        if not accepted:
+            return _forbidden(self.replay_detail)
+        return JsonResponse({"received": len(post.events), "ignored": post.ignored})
+
+
+class SendGridWebhookView(ProviderWebhookView):
+    provider = SendGridProvider
+    replay_detail = "This signed payload was already received (replay)."
+
     @extend_schema(
         operation_id="webhook_sendgrid_events",
         summary="SendGrid Event Webhook (ECDSA-signed batch of events)",
+        description=(
+            "Posted by SendGrid: a JSON array of events (delivered, open, click, bounce, dropped, spamreport, "
+            "unsubscribe …), signed over the timestamp and the raw body. Each event is recorded once; a signed "
+            "payload posted again is refused as a replay."
+        ),
         parameters=[
-            OpenApiParameter(provider.SENDGRID_SIGNATURE_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER),
-            OpenApiParameter(provider.SENDGRID_TIMESTAMP_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER),
+            OpenApiParameter(SENDGRID_SIGNATURE_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER),
+            OpenApiParameter(SENDGRID_TIMESTAMP_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER),
         ],
         request={"application/json": {"type": "array", "items": {"type": "object"}}},
         responses=_WEBHOOK_RESPONSES,
@@ -323,78 +372,33 @@ class SendGridWebhookView(PlainAPIView):
         tags=["webhooks"],
     )
     def post(self, request):
-        body = _read_body(request)
-        if body is None:
-            return JsonResponse({"detail": "The body is too large."}, status=413)
-        timestamp = request.headers.get(provider.SENDGRID_TIMESTAMP_HEADER, "")
-        try:
-            signed_at = provider.sendgrid_verify(
-                body=body,
-                signature=request.headers.get(provider.SENDGRID_SIGNATURE_HEADER, ""),
-                timestamp=timestamp,
-                public_key=settings.SENDGRID_WEBHOOK_PUBLIC_KEY,
-                now=time.time(),
-                max_age=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS,
-            )
-            events, ignored = provider.sendgrid_parse_events(body)
-        except provider.WebhookSignatureError as exc:
-            return _forbidden(str(exc))
-        except provider.WebhookPayloadError as exc:
-            return JsonResponse({"detail": str(exc)}, status=400)
-        try:
-            accepted = provider_webhook_accept(
-                provider="sendgrid",
-                token=provider.sendgrid_payload_fingerprint(timestamp=timestamp, body=body),
-                signed_at=datetime.fromtimestamp(signed_at, tz=UTC),
-                events=events,
-            )
-        except TrackingUnavailable as exc:
-            return _unavailable(exc)
-        if not accepted:
-            return _forbidden("This signed payload was already received (replay).")
-        return JsonResponse({"received": len(events), "ignored": ignored})
+        return super().post(request)
 
 
-class MailgunWebhookView(PlainAPIView):
+class MailgunWebhookView(ProviderWebhookView):
+    provider = MailgunProvider
+    replay_detail = "This signature token was already used (replay)."
+
     @extend_schema(
         operation_id="webhook_mailgun_events",
         summary="Mailgun webhook (HMAC-signed event)",
+        description=(
+            "Posted by Mailgun: one event (delivered, opened, clicked, failed, complained, unsubscribed …) with "
+            "its HMAC signature block. The signature is checked before the event is read; a token used before "
+            "is refused as a replay."
+        ),
         request={"application/json": {"type": "object"}},
         responses=_WEBHOOK_RESPONSES,
         auth=[],
         tags=["webhooks"],
     )
     def post(self, request):
-        body = _read_body(request)
-        if body is None:
-            return JsonResponse({"detail": "The body is too large."}, status=413)
-        try:
-            data, signature = provider.mailgun_webhook_signature(body)
-            signed_at = _mailgun_verify(signature)  # before the payload: a forged post is 403, never 400
-            events, ignored = provider.mailgun_parse_webhook(data)
-        except provider.WebhookSignatureError as exc:
-            return _forbidden(str(exc))
-        except provider.WebhookPayloadError as exc:
-            return JsonResponse({"detail": str(exc)}, status=400)
-        try:
-            accepted = provider_webhook_accept(
-                provider="mailgun", token=str(signature["token"]), signed_at=signed_at, events=events
-            )
-        except TrackingUnavailable as exc:
-            return _unavailable(exc)
-        if not accepted:
-            return _forbidden("This signature token was already used (replay).")
-        return JsonResponse({"received": len(events), "ignored": ignored})
+        return super().post(request)
 
 
 def _mailgun_verify(signature) -> datetime:
-    signed_at = provider.mailgun_verify(
-        timestamp=str(signature.get("timestamp") or ""),
-        token=str(signature.get("token") or ""),
-        signature=str(signature.get("signature") or ""),
-        signing_key=settings.MAILGUN_WEBHOOK_SIGNING_KEY,
-        now=time.time(),
-        max_age=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS,
+    signed_at = MailgunProvider.verify_signature(
+        signature, now=time.time(), max_age=settings.TRACKING_WEBHOOK_MAX_AGE_SECONDS
     )
     return datetime.fromtimestamp(signed_at, tz=UTC)
 
@@ -421,7 +425,7 @@ class SendGridInboundView(PlainAPIView):
         if not expected or not hmac.compare_digest(expected.encode(), secret.encode()):
             return _forbidden("Unknown inbound endpoint.")
         try:
-            message = inbound_message_receive(mail=provider.sendgrid_parse_inbound(request.POST))
+            message = inbound_message_receive(mail=sendgrid_parse_inbound(request.POST))
         except DATABASE_UNAVAILABLE as exc:  # a reply is kept whole or not at all: SendGrid retries
             return _unavailable(exc)
         return _inbound_response(message)
@@ -440,13 +444,13 @@ class MailgunInboundView(PlainAPIView):
         form = request.POST
         try:
             signed_at = _mailgun_verify(form)
-        except provider.WebhookSignatureError as exc:
+        except WebhookSignatureError as exc:
             return _forbidden(str(exc))
         try:
             with transaction.atomic():
                 if not webhook_token_spend(provider="mailgun", token=form["token"], signed_at=signed_at):
                     return _forbidden("This signature token was already used (replay).")
-                message = inbound_message_receive(mail=provider.mailgun_parse_inbound(form))
+                message = inbound_message_receive(mail=mailgun_parse_inbound(form))
         except DATABASE_UNAVAILABLE as exc:  # Mailgun retries a route's forward() on a 5xx
             return _unavailable(exc)
         return _inbound_response(message)

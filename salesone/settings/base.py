@@ -251,6 +251,12 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # E-mail: providers are tried in order, falling back to the next on an outage. The outbox stores
 # every message in the database, so development needs no account.
 EMAIL_PROVIDERS = env_list("EMAIL_PROVIDERS", "outbox")
+# The short names EMAIL_PROVIDERS may use (a dotted path to a class works too).
+EMAIL_PROVIDER_CLASSES = {
+    "outbox": "apps.mail.outbox.OutboxProvider",
+    "sendgrid": "services.email.sendgrid.SendGridProvider",
+    "mailgun": "services.email.mailgun.MailgunProvider",
+}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SalesOne <no-reply@salesone.kr>")
 SENDGRID_API_KEY = env_str("SENDGRID_API_KEY", "")
 SENDGRID_API_HOST = env_str("SENDGRID_API_HOST", "https://api.sendgrid.com")

@@ -1,10 +1,17 @@
-"""The interface every e-mail provider implements."""
+"""The interface every e-mail provider implements, and the batching shared by the providers whose
+API takes many messages in one request."""
 
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .tracking import WebhookPost
 
 
 @dataclass
@@ -91,9 +98,6 @@ class EmailProvider(abc.ABC):
     def send(self, message: EmailMessage) -> SendResult:
         """Send one message; raise TransientEmailError or PermanentEmailError on failure."""
 
-    # The most messages one call of send_batch hands to the provider at once.
-    max_batch_size: int = 1000
-
     def plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
         """How ``send_batch`` splits ``messages`` into provider requests (lists of indexes), so that a
         caller can tell which request an error belongs to. By default all of them form one."""
@@ -124,6 +128,12 @@ class EmailProvider(abc.ABC):
                 break
         return results
 
+    @classmethod
+    def webhook_post(cls, *, body: bytes, headers: Mapping[str, str], now: float, max_age: int) -> WebhookPost:
+        """Verify one event webhook post of this provider (raise WebhookSignatureError: 403), then parse
+        it (raise WebhookPayloadError: 400). ``max_age``: the oldest signature accepted, in seconds."""
+        raise NotImplementedError(f"{cls.name} posts no event webhook")
+
     # Whether find_messages can answer: a provider without a queryable log cannot resolve anything.
     keeps_message_log: bool = False
 
@@ -134,3 +144,76 @@ class EmailProvider(abc.ABC):
         between ``since`` and ``until``. Its logs lag: a message accepted a moment ago may be missing.
         Raises TransientEmailError when the log cannot be read now (429, 5xx, unreachable)."""
         raise NotImplementedError(f"{self.name} keeps no message log that can be queried")
+
+
+def address(value: str) -> dict[str, str]:
+    """``김민수 <kim@example.kr>`` → ``{"email": "kim@example.kr", "name": "김민수"}``; a bare address →
+    ``{"email": …}`` (SendGrid's shape; Mailgun reads the "email")."""
+    if "<" not in value and '"' not in value:
+        return {"email": value.strip()}  # a bare address: the common case, 1,000 times per request
+    name, email = parseaddr(value)
+    return {"email": email, "name": name} if name else {"email": email}
+
+
+class BatchingProvider(EmailProvider):
+    """A provider whose API sends many messages in one request (SendGrid's personalizations, Mailgun's
+    recipient-variables): ``send_batch`` splits the list by the provider's limits and makes one
+    request per batch.
+
+    A request carries messages that share an envelope (``envelope_key``: what the API sets once per
+    request), at most ``max_recipients`` of them, each address once (both APIs merge or refuse a
+    repeated one). A message whose bodies exceed ``max_body_bytes`` (when the API limits what one
+    recipient may substitute) goes in a request of its own, where it needs no substitution.
+    """
+
+    max_recipients: int
+    max_body_bytes: int | None = None
+
+    @abc.abstractmethod
+    def envelope_key(self, message: EmailMessage) -> tuple:
+        """What messages sharing one request must have in common."""
+
+    @abc.abstractmethod
+    def send_request(self, messages: list[EmailMessage]) -> list[SendResult]:
+        """One request with these messages (one plan_requests group): one result per message, in order.
+        Raises TransientEmailError or PermanentEmailError when the provider failed the whole request."""
+
+    def send(self, message: EmailMessage) -> SendResult:
+        result = self.send_batch([message])[0]
+        if not result.accepted:
+            raise PermanentEmailError(result.error)
+        return result
+
+    def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
+        results: list[SendResult | None] = [None] * len(messages)
+        for indexes in self.plan_requests(messages):
+            for index, result in zip(indexes, self.send_request([messages[i] for i in indexes]), strict=True):
+                results[index] = result
+        return results  # type: ignore[return-value]
+
+    def plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
+        """Group message indexes into requests: same envelope, ≤ max_recipients, each address once."""
+        groups: dict[tuple, list[int]] = {}
+        for index, message in enumerate(messages):
+            groups.setdefault(self.envelope_key(message), []).append(index)
+        requests: list[list[int]] = []
+        for indexes in groups.values():
+            current: list[int] = []
+            seen: set[str] = set()
+            for index in indexes:
+                message = messages[index]
+                if (
+                    self.max_body_bytes is not None
+                    and len((message.html + message.text).encode()) > self.max_body_bytes
+                ):
+                    requests.append([index])  # too large to substitute: its own request
+                    continue
+                email = address(message.to)["email"].lower()
+                if len(current) == self.max_recipients or email in seen:
+                    requests.append(current)
+                    current, seen = [], set()
+                current.append(index)
+                seen.add(email)
+            if current:
+                requests.append(current)
+        return requests

@@ -3,6 +3,8 @@
 Each recipient's own subject, body, headers and custom variables travel in ``recipient-variables``
 and are referenced as ``%recipient.key%`` in the request; with recipient-variables present, Mailgun
 sends every ``to`` address a message of its own (no recipient sees the others).
+``webhook_post`` verifies and parses a webhook post: HMAC-SHA256 of ``timestamp + token`` with the
+webhook signing key, lowercase hex; the token must not have been seen before (the caller records it).
 ``find_messages`` reads the Events API (``GET /v3/{domain}/events``, ``paging.next`` pages) to learn
 whether Mailgun accepted a message whose answer we never got.
 The base URL comes from settings.MAILGUN_API_BASE_URL, so tests run against a fake on 127.0.0.1.
@@ -10,22 +12,39 @@ The base URL comes from settings.MAILGUN_API_BASE_URL, so tests run against a fa
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from email.utils import parseaddr
 
 import requests
 from django.conf import settings
 
 from .base import (
+    BatchingProvider,
     EmailMessage,
-    EmailProvider,
     PermanentEmailError,
     ProviderRecord,
     SendResult,
     TransientEmailError,
+    address,
 )
-from .sendgrid import address
+from .tracking import (
+    InboundMail,
+    ProviderEvent,
+    WebhookPayloadError,
+    WebhookPost,
+    WebhookSignatureError,
+    bracketless,
+    check_fresh,
+    epoch_seconds,
+    inbound_addresses,
+    is_auto_reply,
+    json_loads_bounded,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,26 +56,9 @@ EVENTS_RECIPIENTS_PER_QUERY = 50
 EVENTS_MAX_PAGES = 200
 
 
-def _envelope_key(message: EmailMessage) -> tuple:
-    attachments = tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments)
-    header_names = tuple(sorted(message.headers))
-    arg_names = tuple(sorted(message.custom_args))
-    return (
-        message.from_email,
-        message.reply_to,
-        message.category,
-        attachments,
-        bool(message.text),
-        bool(message.html),
-        bool(message.message_id),
-        header_names,
-        arg_names,
-    )
-
-
-class MailgunProvider(EmailProvider):
+class MailgunProvider(BatchingProvider):
     name = "mailgun"
-    max_batch_size = MAX_RECIPIENTS
+    max_recipients = MAX_RECIPIENTS
 
     def __init__(
         self,
@@ -73,19 +75,29 @@ class MailgunProvider(EmailProvider):
         self.session = requests.Session()
         self.session.auth = ("api", self.api_key)
 
-    def send(self, message: EmailMessage) -> SendResult:
-        result = self.send_batch([message])[0]
-        if not result.accepted:
-            raise PermanentEmailError(result.error)
-        return result
+    # -- webhooks ------------------------------------------------------------------------------------
 
-    def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
-        results: list[SendResult | None] = [None] * len(messages)
-        for indexes in self.plan_requests(messages):
-            batch = [messages[i] for i in indexes]
-            for index, result in zip(indexes, self._send_request(batch), strict=True):
-                results[index] = result
-        return results  # type: ignore[return-value]
+    @classmethod
+    def webhook_post(cls, *, body: bytes, headers: Mapping[str, str], now: float, max_age: int) -> WebhookPost:
+        """Verify one webhook post (its ``signature`` block), then parse its event. The signature is
+        checked before anything else of the body counts: a forged post is 403, never 400."""
+        data, signature = mailgun_webhook_signature(body)
+        signed_at = cls.verify_signature(signature, now=now, max_age=max_age)
+        events, ignored = mailgun_parse_webhook(data)
+        return WebhookPost(events=events, ignored=ignored, replay_token=str(signature["token"]), signed_at=signed_at)
+
+    @classmethod
+    def verify_signature(cls, signature: Mapping, *, now: float, max_age: int) -> int:
+        """Check ``timestamp``, ``token`` and ``signature`` (a webhook's signature block, a route's form)
+        with settings.MAILGUN_WEBHOOK_SIGNING_KEY; returns the signing time."""
+        return mailgun_verify(
+            timestamp=str(signature.get("timestamp") or ""),
+            token=str(signature.get("token") or ""),
+            signature=str(signature.get("signature") or ""),
+            signing_key=settings.MAILGUN_WEBHOOK_SIGNING_KEY,
+            now=now,
+            max_age=max_age,
+        )
 
     # -- the events log -----------------------------------------------------------------------------
 
@@ -148,24 +160,21 @@ class MailgunProvider(EmailProvider):
             f"Mailgun events refused the query ({status}): {reason}", affects_all=status in (401, 403)
         )
 
-    def plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
-        groups: dict[tuple, list[int]] = {}
-        for index, message in enumerate(messages):
-            groups.setdefault(_envelope_key(message), []).append(index)
-        requests_: list[list[int]] = []
-        for indexes in groups.values():
-            current: list[int] = []
-            seen: set[str] = set()
-            for index in indexes:
-                email = address(messages[index].to)["email"].lower()
-                if len(current) == MAX_RECIPIENTS or email in seen:
-                    requests_.append(current)
-                    current, seen = [], set()
-                current.append(index)
-                seen.add(email)
-            if current:
-                requests_.append(current)
-        return requests_
+    def envelope_key(self, message: EmailMessage) -> tuple:
+        """What the request sets once: sender, tag, attachments, which parts, and the names of the
+        headers and variables (their values travel per recipient in recipient-variables)."""
+        attachments = tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments)
+        return (
+            message.from_email,
+            message.reply_to,
+            message.category,
+            attachments,
+            bool(message.text),
+            bool(message.html),
+            bool(message.message_id),
+            tuple(sorted(message.headers)),
+            tuple(sorted(message.custom_args)),
+        )
 
     def build_request(self, messages: list[EmailMessage]) -> tuple[list[tuple[str, str]], list]:
         """The form fields and files of one request to ``/{domain}/messages``."""
@@ -205,7 +214,7 @@ class MailgunProvider(EmailProvider):
         files = [("attachment", (a.filename, a.content, a.mimetype)) for a in first.attachments]
         return fields, files
 
-    def _send_request(self, messages: list[EmailMessage]) -> list[SendResult]:
+    def send_request(self, messages: list[EmailMessage]) -> list[SendResult]:
         fields, files = self.build_request(messages)
         url = f"{self.base_url}/{self.domain}/messages"
         try:
@@ -240,6 +249,126 @@ class MailgunProvider(EmailProvider):
             SendResult(provider=self.name, accepted=False, error=f"Mailgun refused ({status}): {reason}")
             for _ in messages
         ]
+
+
+# ----------------------------------------------------------------------------------------- webhooks
+
+
+def mailgun_verify(*, timestamp: str, token: str, signature: str, signing_key: str, now: float, max_age: int) -> int:
+    """Check a Mailgun signature; returns the signing time. The caller rejects a reused token."""
+    if not signing_key:
+        raise WebhookSignatureError("Mailgun webhook signing key is not configured.")
+    if not (timestamp and token and signature):
+        raise WebhookSignatureError("Missing Mailgun signature.")
+    signed_at = check_fresh(timestamp, now=now, max_age=max_age)
+    expected = hmac.new(signing_key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, str(signature).lower()):
+        raise WebhookSignatureError("Invalid Mailgun signature.")
+    return signed_at
+
+
+def mailgun_webhook_signature(body: bytes) -> tuple[dict, dict]:
+    """A Mailgun webhook post (JSON): the whole document and its ``signature`` block.
+
+    Only the signature is read here, so the caller verifies it before anything else of the body
+    counts: an unsigned or forged post is 403 whatever else it carries.
+    """
+    try:
+        data = json_loads_bounded(body)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("signature"), dict):
+        raise WebhookSignatureError("Missing Mailgun signature.")
+    return data, data["signature"]
+
+
+def mailgun_parse_webhook(data: dict) -> tuple[list[ProviderEvent], int]:
+    """The event of a (verified) Mailgun webhook document: (events, count ignored), 0 or 1 event."""
+    item = data.get("event-data")
+    if not isinstance(item, dict):
+        raise WebhookPayloadError("Missing event-data.")
+    event = _mailgun_event(item)
+    return ([event] if event else []), (0 if event else 1)
+
+
+def _mailgun_event(item: dict) -> ProviderEvent | None:
+    name = item.get("event")
+    severity = item.get("severity", "")
+    suppress = ""
+    if name == "delivered":
+        kind = "delivered"
+    elif name == "opened":
+        kind = "open"
+    elif name == "clicked":
+        kind = "click"
+    elif name == "failed" and severity == "permanent":
+        kind, suppress = "bounce", "bounced"
+    elif name == "failed":
+        kind = "deferred"
+    elif name == "rejected":
+        kind = "dropped"
+    elif name == "complained":
+        kind = "complaint"
+    elif name == "unsubscribed":
+        kind = "unsubscribe"
+    else:
+        return None
+    headers = (item.get("message") or {}).get("headers") or {}
+    message_id = bracketless(str(headers.get("message-id") or ""))
+    client = item.get("client-info") or {}
+    status = item.get("delivery-status") or {}
+    detail = str(status.get("description") or status.get("message") or item.get("reason") or "")
+    occurred_at = epoch_seconds(item.get("timestamp"))
+    if occurred_at is None:
+        raise WebhookPayloadError("The event has no valid timestamp (a Unix time in seconds).")
+    event_id = str(item.get("id") or "") or hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
+    variables = item.get("user-variables") or {}
+    return ProviderEvent(
+        kind=kind,
+        provider="mailgun",
+        event_id=event_id,
+        occurred_at=occurred_at,
+        email=str(item.get("recipient") or ""),
+        result_id=str(variables.get("result_id") or ""),
+        provider_message_ids=[p for p in (message_id, f"<{message_id}>") if message_id],
+        user_agent=str(client.get("user-agent") or ""),
+        ip=str(item.get("ip")) if item.get("ip") else None,
+        url=str(item.get("url") or ""),
+        suppress=suppress,
+        detail=detail,
+        raw=item,
+    )
+
+
+# ---------------------------------------------------------------------------------- inbound mail
+
+
+def mailgun_parse_inbound(form) -> InboundMail:
+    """A Mailgun route's forward() post (form fields; headers also as a JSON list in message-headers)."""
+    headers: dict[str, str] = {}
+    try:
+        for pair in json_loads_bounded(form.get("message-headers") or "[]"):
+            if isinstance(pair, list) and len(pair) == 2:
+                headers.setdefault(str(pair[0]), str(pair[1]))
+    except ValueError:
+        pass
+
+    def header(name: str) -> str:
+        return form.get(name) or headers.get(name) or ""
+
+    return InboundMail(
+        provider="mailgun",
+        from_email=parseaddr(form.get("from", "") or form.get("sender", "") or headers.get("From", ""))[1],
+        to=inbound_addresses(form.get("recipient", ""), form.get("To", "") or headers.get("To", "")),
+        subject=form.get("subject", "") or headers.get("Subject", ""),
+        message_id=bracketless(header("Message-Id") or headers.get("Message-ID", "")),
+        in_reply_to=header("In-Reply-To"),
+        references=header("References"),
+        text=form.get("body-plain", ""),
+        html=form.get("body-html", ""),
+        headers=headers,
+        is_auto_reply=is_auto_reply(headers),
+    )
 
 
 def _failed_before_sending(exc: requests.ConnectionError) -> bool:

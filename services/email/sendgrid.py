@@ -6,6 +6,11 @@ request's content is a placeholder and each personalization substitutes its own 
 (``substitutions``, at most 10,000 bytes per personalization; a larger body goes in a request of its
 own). An address may appear only once per request, so a repeated address starts a new request.
 
+``webhook_post`` verifies and parses an Event Webhook post: ECDSA (P-256, SHA-256) over
+``timestamp + raw body``, headers X-Twilio-Email-Event-Webhook-Signature / -Timestamp, checked with the
+SDK's verifier. SendGrid signs the exact bytes it posts, so the raw body is verified, never a
+re-serialised one.
+
 ``find_messages`` reads the Email Activity API (``GET /v3/messages?query=…``) to learn whether SendGrid
 has a message whose answer we never got.
 
@@ -15,12 +20,17 @@ The host comes from settings.SENDGRID_API_HOST, so tests run this code against a
 from __future__ import annotations
 
 import base64
+import binascii
+import email
+import email.policy
+import hashlib
 import http.client
 import json
 import logging
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parseaddr
 
@@ -28,14 +38,30 @@ import python_http_client.exceptions as sg_errors
 from django.conf import settings
 from python_http_client.client import Response
 from sendgrid import SendGridAPIClient
+from sendgrid.helpers.eventwebhook import EventWebhook
 
 from .base import (
+    BatchingProvider,
     EmailMessage,
-    EmailProvider,
     PermanentEmailError,
     ProviderRecord,
     SendResult,
     TransientEmailError,
+    address,
+)
+from .tracking import (
+    InboundMail,
+    ProviderEvent,
+    WebhookPayloadError,
+    WebhookPost,
+    WebhookSignatureError,
+    bracketless,
+    check_fresh,
+    epoch_seconds,
+    inbound_addresses,
+    is_auto_reply,
+    json_loads_bounded,
+    mail_from_message,
 )
 
 logger = logging.getLogger(__name__)
@@ -50,24 +76,14 @@ _PERSONALIZATION_FIELD = re.compile(r"^personalizations\.(\d+)")
 # Email Activity: at most 1,000 messages per answer; addresses per query, to keep the URL short.
 ACTIVITY_LIMIT = 1000
 ACTIVITY_RECIPIENTS_PER_QUERY = 100
+SENDGRID_SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
+SENDGRID_TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 
 
-def address(value: str) -> dict[str, str]:
-    if "<" not in value and '"' not in value:
-        return {"email": value.strip()}  # a bare address: the common case, 1,000 times per request
-    name, email = parseaddr(value)
-    return {"email": email, "name": name} if name else {"email": email}
-
-
-def _envelope_key(message: EmailMessage) -> tuple:
-    """Messages that share everything but the recipient, subject, body, headers and custom_args."""
-    attachments = tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments)
-    return (message.from_email, message.reply_to, message.category, attachments, bool(message.text), bool(message.html))
-
-
-class SendGridProvider(EmailProvider):
+class SendGridProvider(BatchingProvider):
     name = "sendgrid"
-    max_batch_size = MAX_PERSONALIZATIONS
+    max_recipients = MAX_PERSONALIZATIONS
+    max_body_bytes = MAX_SUBSTITUTION_BYTES
 
     def __init__(self, *, api_key: str | None = None, host: str | None = None, timeout: float | None = None):
         self.client = SendGridAPIClient(
@@ -76,20 +92,24 @@ class SendGridProvider(EmailProvider):
         )
         self.timeout = timeout if timeout is not None else settings.EMAIL_HTTP_TIMEOUT
 
-    # -- public interface -------------------------------------------------------------------------
+    # -- the Event Webhook ---------------------------------------------------------------------------
 
-    def send(self, message: EmailMessage) -> SendResult:
-        result = self.send_batch([message])[0]
-        if not result.accepted:
-            raise PermanentEmailError(result.error)
-        return result
-
-    def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
-        results: list[SendResult | None] = [None] * len(messages)
-        for indexes in self.plan_requests(messages):
-            for index, result in zip(indexes, self._send_request([messages[i] for i in indexes]), strict=True):
-                results[index] = result
-        return results  # type: ignore[return-value]
+    @classmethod
+    def webhook_post(cls, *, body: bytes, headers: Mapping[str, str], now: float, max_age: int) -> WebhookPost:
+        """Verify one Event Webhook post (settings.SENDGRID_WEBHOOK_PUBLIC_KEY), then parse its events.
+        Its replay token is the fingerprint of what the signature signs."""
+        timestamp = headers.get(SENDGRID_TIMESTAMP_HEADER, "")
+        signed_at = sendgrid_verify(
+            body=body,
+            signature=headers.get(SENDGRID_SIGNATURE_HEADER, ""),
+            timestamp=timestamp,
+            public_key=settings.SENDGRID_WEBHOOK_PUBLIC_KEY,
+            now=now,
+            max_age=max_age,
+        )
+        events, ignored = sendgrid_parse_events(body)
+        token = sendgrid_payload_fingerprint(timestamp=timestamp, body=body)
+        return WebhookPost(events=events, ignored=ignored, replay_token=token, signed_at=signed_at)
 
     # -- the Email Activity log ---------------------------------------------------------------------
 
@@ -148,29 +168,17 @@ class SendGridProvider(EmailProvider):
 
     # -- request planning ---------------------------------------------------------------------------
 
-    def plan_requests(self, messages: list[EmailMessage]) -> list[list[int]]:
-        """Group message indexes into requests: same envelope, ≤1,000, each address once."""
-        groups: dict[tuple, list[int]] = {}
-        for index, message in enumerate(messages):
-            groups.setdefault(_envelope_key(message), []).append(index)
-        requests: list[list[int]] = []
-        for indexes in groups.values():
-            current: list[int] = []
-            seen: set[str] = set()
-            for index in indexes:
-                message = messages[index]
-                if len((message.html + message.text).encode()) > MAX_SUBSTITUTION_BYTES:
-                    requests.append([index])  # too large to substitute: its own request
-                    continue
-                email = address(message.to)["email"].lower()
-                if len(current) == MAX_PERSONALIZATIONS or email in seen:
-                    requests.append(current)
-                    current, seen = [], set()
-                current.append(index)
-                seen.add(email)
-            if current:
-                requests.append(current)
-        return requests
+    def envelope_key(self, message: EmailMessage) -> tuple:
+        """Messages that share everything but the recipient, subject, body, headers and custom_args."""
+        attachments = tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments)
+        return (
+            message.from_email,
+            message.reply_to,
+            message.category,
+            attachments,
+            bool(message.text),
+            bool(message.html),
+        )
 
     def build_request_body(self, messages: list[EmailMessage]) -> dict:
         first = messages[0]
@@ -220,7 +228,7 @@ class SendGridProvider(EmailProvider):
 
     # -- the HTTP call ------------------------------------------------------------------------------
 
-    def _send_request(self, messages: list[EmailMessage], *, retry_without_refused: bool = True) -> list[SendResult]:
+    def send_request(self, messages: list[EmailMessage], *, retry_without_refused: bool = True) -> list[SendResult]:
         body = self.build_request_body(messages)
         try:
             response = self._post(body)
@@ -275,7 +283,7 @@ class SendGridProvider(EmailProvider):
         refused = _refused_personalizations(exc)
         if refused and retry_without_refused and len(refused) < len(messages):
             keep = [i for i in range(len(messages)) if i not in refused]
-            sent = self._send_request([messages[i] for i in keep], retry_without_refused=False)
+            sent = self.send_request([messages[i] for i in keep], retry_without_refused=False)
             results = [
                 SendResult(provider=self.name, accepted=False, error=f"SendGrid refused ({status}): {refused[i]}")
                 if i in refused
@@ -289,6 +297,141 @@ class SendGridProvider(EmailProvider):
             SendResult(provider=self.name, accepted=False, error=f"SendGrid refused ({status}): {reason}")
             for _ in messages
         ]
+
+
+# ------------------------------------------------------------------------------ the Event Webhook
+
+
+def sendgrid_verify(*, body: bytes, signature: str, timestamp: str, public_key: str, now: float, max_age: int) -> int:
+    """Check a SendGrid Event Webhook signature; returns the signing time, raises WebhookSignatureError."""
+    if not public_key:
+        raise WebhookSignatureError("SendGrid webhook verification key is not configured.")
+    if not signature or not timestamp:
+        raise WebhookSignatureError("Missing SendGrid signature headers.")
+    signed_at = check_fresh(timestamp, now=now, max_age=max_age)
+    try:
+        payload = body.decode("utf-8")
+        verifier = EventWebhook(public_key)
+        valid = verifier.verify_signature(payload, signature, timestamp)
+    except (UnicodeDecodeError, binascii.Error, ValueError, TypeError) as exc:
+        raise WebhookSignatureError(f"Unreadable SendGrid signature: {exc.__class__.__name__}.")
+    if not valid:
+        raise WebhookSignatureError("Invalid SendGrid signature.")
+    return signed_at
+
+
+_SENDGRID_KINDS = {
+    "delivered": "delivered",
+    "open": "open",
+    "click": "click",
+    "bounce": "bounce",
+    "dropped": "dropped",
+    "deferred": "deferred",
+    "spamreport": "complaint",
+    "unsubscribe": "unsubscribe",
+    "group_unsubscribe": "unsubscribe",
+}
+# Drops because the address is already on SendGrid's own suppression lists: mirror them in ours.
+_SENDGRID_DROP_SUPPRESS = {
+    "bounced address": "bounced",
+    "spam reporting address": "complained",
+    "unsubscribed address": "unsubscribed",
+}
+
+
+def sendgrid_parse_events(body: bytes) -> tuple[list[ProviderEvent], int]:
+    """The events of one SendGrid post (a JSON array); returns (events, count ignored)."""
+    try:
+        items = json_loads_bounded(body)
+    except ValueError as exc:
+        raise WebhookPayloadError(f"The body is not JSON: {exc}")
+    if not isinstance(items, list):
+        raise WebhookPayloadError("Expected a JSON array of events.")
+    events, ignored = [], 0
+    for item in items:
+        kind = _SENDGRID_KINDS.get(item.get("event")) if isinstance(item, dict) else None
+        if kind is None:
+            ignored += 1
+            continue
+        sg_message_id = str(item.get("sg_message_id") or "")
+        # sg_message_id is "<X-Message-Id of the send>.<filter suffix>"; we stored the former.
+        pmids = [p for p in dict.fromkeys([sg_message_id.split(".")[0], sg_message_id]) if p]
+        event_id = str(item.get("sg_event_id") or "")
+        if not event_id:
+            event_id = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
+        suppress, detail = "", str(item.get("reason") or item.get("response") or "")
+        if kind == "bounce":
+            # "blocked" is a temporary refusal by the receiving server; only a real bounce is permanent.
+            suppress = "bounced" if item.get("type", "bounce") == "bounce" else ""
+            detail = f"{item.get('type', 'bounce')}: {detail}".strip()
+        elif kind == "dropped":
+            suppress = _SENDGRID_DROP_SUPPRESS.get(detail.strip().lower(), "")
+        occurred_at = epoch_seconds(item.get("timestamp"))
+        if occurred_at is None:
+            raise WebhookPayloadError("An event has no valid timestamp (a Unix time in seconds).")
+        events.append(
+            ProviderEvent(
+                kind=kind,
+                provider="sendgrid",
+                event_id=event_id,
+                occurred_at=occurred_at,
+                email=str(item.get("email") or ""),
+                result_id=str(item.get("result_id") or ""),
+                provider_message_ids=pmids,
+                user_agent=str(item.get("useragent") or ""),
+                ip=str(item.get("ip")) if item.get("ip") else None,
+                url=str(item.get("url") or ""),
+                machine_flag=bool(item.get("sg_machine_open")),
+                suppress=suppress,
+                detail=detail,
+                raw=item,
+            )
+        )
+    return events, ignored
+
+
+def sendgrid_payload_fingerprint(*, timestamp: str, body: bytes) -> str:
+    """A fixed-length id of what a SendGrid signature signs (timestamp + body), to refuse it twice.
+
+    Not of the signature bytes: ECDSA signatures are malleable ((r, s) and (r, n - s) both verify, and
+    base64 decoding skips stray characters), so one signed payload has many valid signatures.
+    """
+    return hashlib.sha256(timestamp.encode("utf-8", "surrogateescape") + body).hexdigest()
+
+
+# ---------------------------------------------------------------------------------- inbound mail
+
+
+def sendgrid_parse_inbound(form) -> InboundMail:
+    """A SendGrid Inbound Parse post (multipart): parsed fields, or the full MIME in ``email`` (raw mode)."""
+    if form.get("email"):
+        raw = form["email"].encode("utf-8", "surrogateescape")
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        mail = mail_from_message("sendgrid", message)
+    else:
+        header_block = email.message_from_string(form.get("headers", ""), policy=email.policy.default)
+        headers = {k: str(v) for k, v in header_block.items()}
+        mail = InboundMail(
+            provider="sendgrid",
+            from_email=parseaddr(form.get("from", "") or headers.get("From", ""))[1],
+            to=inbound_addresses(form.get("to", ""), form.get("cc", "")),
+            subject=form.get("subject", "") or headers.get("Subject", ""),
+            message_id=bracketless(headers.get("Message-ID", headers.get("Message-Id", ""))),
+            in_reply_to=headers.get("In-Reply-To", ""),
+            references=headers.get("References", ""),
+            text=form.get("text", ""),
+            html=form.get("html", ""),
+            headers=headers,
+            is_auto_reply=is_auto_reply(headers),
+        )
+    try:
+        envelope = json_loads_bounded(form.get("envelope") or "{}")
+    except ValueError:
+        envelope = {}
+    extra = envelope.get("to") if isinstance(envelope, dict) else None
+    if isinstance(extra, list):
+        mail.to = list(dict.fromkeys(mail.to + [str(a) for a in extra]))
+    return mail
 
 
 def _quote(value: str) -> str:

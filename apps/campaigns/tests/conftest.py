@@ -3,7 +3,7 @@
 import pytest
 
 from celery_app import app as celery_app
-from services.email.fakes import FakeMailgun, FakeSendGrid
+from testing.fake_email_providers import FakeMailgun, FakeSendGrid
 
 
 @pytest.fixture

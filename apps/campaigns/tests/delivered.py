@@ -11,7 +11,7 @@ import json
 from email.message import EmailMessage
 from email.utils import formataddr
 
-from services.email.fakes import expand_recipient_variables
+from testing.fake_email_providers import expand_recipient_variables
 
 
 def _mime(*, to, from_email, subject, headers, text, html) -> EmailMessage:

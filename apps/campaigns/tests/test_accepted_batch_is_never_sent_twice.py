@@ -17,7 +17,7 @@ from apps.campaigns.models import Campaign, CampaignLeadResult
 from apps.campaigns.selectors import campaign_totals
 from apps.campaigns.services import campaign_start, campaigns_reconcile
 from apps.campaigns.tasks import send_campaign_chunk
-from services.email.fakes import FakeMailgun, FakeSendGrid
+from testing.fake_email_providers import FakeMailgun, FakeSendGrid
 
 from .factories import CampaignFactory, LeadFactory, lead_list_with, write_recipients
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from apps.campaigns.models import Campaign, CampaignLeadResult
 from apps.campaigns.services import campaign_start, campaigns_reconcile
 from common.tests.database_outage import database_down, database_up
-from services.email.fakes import FakeSendGrid
+from testing.fake_email_providers import FakeSendGrid
 
 from .factories import CampaignFactory, LeadFactory, lead_list_with
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.campaigns.models import Campaign, CampaignLeadResult
 from apps.campaigns.services import UNKNOWN_OUTCOME_REASON, campaign_start, campaigns_reconcile
-from services.email.fakes import FakeSendGrid
+from testing.fake_email_providers import FakeSendGrid
 
 from .factories import CampaignFactory, LeadFactory, lead_list_with
 

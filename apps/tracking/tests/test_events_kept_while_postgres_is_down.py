@@ -14,9 +14,9 @@ from apps.campaigns.tracking import click_url, open_pixel_url
 from apps.tracking.connections import tracking_redis
 from apps.tracking.models import TrackingEvent
 from apps.tracking.services import PROCESSING_SUFFIX
+from testing.webhook_signers import MailgunSigner, SendGridSigner, sendgrid_body
 
 from .factories import ResultFactory
-from .signing import MailgunSigner, SendGridSigner, sendgrid_body
 
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36"
 TARGET = "https://shop.example.co.kr/item?id=7"

@@ -6,9 +6,9 @@ import pytest
 from apps.campaigns.tracking import unsubscribe_url
 from apps.mail.models import SuppressedAddress
 from apps.tracking.models import InboundMessage
+from testing.webhook_signers import MailgunSigner
 
 from .factories import ResultFactory
-from .signing import MailgunSigner
 
 SECRET = "inbound-secret-0123456789"
 REPLY = {"from": "ceo@nexpa.co.kr", "subject": "Re: 제안", "text": "관심 있습니다."}

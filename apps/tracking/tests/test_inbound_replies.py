@@ -5,9 +5,9 @@ import pytest
 from apps.campaigns.models import CampaignLeadResult
 from apps.campaigns.tracking import reply_address
 from apps.tracking.models import InboundMessage, TrackingEvent, WebhookToken
+from testing.webhook_signers import MailgunSigner
 
 from .factories import ResultFactory
-from .signing import MailgunSigner
 
 pytestmark = pytest.mark.django_db
 

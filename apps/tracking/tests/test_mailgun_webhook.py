@@ -7,9 +7,9 @@ import pytest
 from apps.campaigns.models import CampaignLeadResult
 from apps.mail.models import SuppressedAddress
 from apps.tracking.models import TrackingEvent, WebhookToken
+from testing.webhook_signers import MailgunSigner
 
 from .factories import ResultFactory
-from .signing import MailgunSigner
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ import pytest
 
 from apps.campaigns.tracking import click_url, open_pixel_url
 from apps.tracking.models import TrackingEvent
+from testing.webhook_signers import MailgunSigner, SendGridSigner, sendgrid_body
 
 from .factories import ResultFactory
-from .signing import MailgunSigner, SendGridSigner, sendgrid_body
 
 TARGET = "https://shop.example.co.kr/item?id=9"
 

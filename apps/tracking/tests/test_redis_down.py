@@ -8,9 +8,9 @@ import pytest
 from apps.campaigns.models import CampaignLeadResult
 from apps.campaigns.tracking import result_token
 from apps.tracking.models import TrackingEvent
+from testing.webhook_signers import SendGridSigner, sendgrid_body
 
 from .factories import ResultFactory
-from .signing import SendGridSigner, sendgrid_body
 
 pytestmark = pytest.mark.django_db
 

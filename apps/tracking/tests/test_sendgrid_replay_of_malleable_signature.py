@@ -12,9 +12,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from apps.tracking.models import TrackingEvent
+from testing.webhook_signers import SendGridSigner, sendgrid_body
 
 from .factories import ResultFactory
-from .signing import SendGridSigner, sendgrid_body
 
 pytestmark = pytest.mark.django_db
 

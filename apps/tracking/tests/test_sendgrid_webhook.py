@@ -7,9 +7,9 @@ import pytest
 from apps.campaigns.models import CampaignLeadResult
 from apps.mail.models import SuppressedAddress
 from apps.tracking.models import TrackingEvent, WebhookToken
+from testing.webhook_signers import SendGridSigner, sendgrid_body
 
 from .factories import ResultFactory
-from .signing import SendGridSigner, sendgrid_body
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ import time
 import pytest
 
 from apps.tracking.models import InboundMessage, TrackingEvent
-
-from .signing import MailgunSigner, SendGridSigner
+from testing.webhook_signers import MailgunSigner, SendGridSigner
 
 pytestmark = pytest.mark.django_db
 

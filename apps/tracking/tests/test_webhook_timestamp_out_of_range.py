@@ -11,9 +11,9 @@ import uuid
 import pytest
 
 from apps.tracking.models import TrackingEvent, WebhookToken
+from testing.webhook_signers import MailgunSigner, SendGridSigner
 
 from .factories import ResultFactory
-from .signing import MailgunSigner, SendGridSigner
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import uuid
 from django.db import connection
 
 from apps.tracking.models import TrackingEvent
+from testing.webhook_signers import SendGridSigner, sendgrid_body
 
 from .factories import ResultFactory
-from .signing import SendGridSigner, sendgrid_body
 
 
 def test_webhook_is_accepted_after_the_connect_timeout(client, settings, postgres_outage, drain):

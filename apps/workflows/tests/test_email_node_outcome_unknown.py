@@ -4,7 +4,7 @@ retried as before."""
 
 import pytest
 
-from services.email.fakes import FakeSendGrid
+from testing.fake_email_providers import FakeSendGrid
 
 from .factories import node
 

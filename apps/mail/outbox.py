@@ -1,15 +1,19 @@
-"""The development outbox: stores each rendered message in the database instead of sending it."""
+"""The development outbox provider: stores each rendered message in the database instead of sending it.
+
+It is an e-mail provider like SendGrid and Mailgun, but it writes our own OutboxMessage rows, so it
+lives with that model here (services/ imports no app). settings.EMAIL_PROVIDER_CLASSES names it.
+"""
 
 import uuid
 
 from django.conf import settings
 
-from .base import EmailMessage, EmailProvider, SendResult
+from services.email.base import EmailMessage, EmailProvider, SendResult
+
+from .models import OutboxMessage
 
 
-def _row(message: EmailMessage):
-    from apps.mail.models import OutboxMessage
-
+def _row(message: EmailMessage) -> OutboxMessage:
     message_id = message.message_id or f"<{uuid.uuid4()}@outbox.salesone>"
     return OutboxMessage(
         to_email=message.to,
@@ -35,7 +39,5 @@ class OutboxProvider(EmailProvider):
         return self.send_batch([message])[0]
 
     def send_batch(self, messages: list[EmailMessage]) -> list[SendResult]:
-        from apps.mail.models import OutboxMessage
-
         rows = OutboxMessage.objects.bulk_create([_row(m) for m in messages])
         return [SendResult(provider=self.name, message_id=row.message_id) for row in rows]

@@ -1,4 +1,5 @@
-"""Real webhook signatures made in the tests: an ECDSA P-256 key pair (SendGrid) and an HMAC key (Mailgun)."""
+"""Real webhook signatures, made as the providers make them: an ECDSA P-256 key pair (SendGrid) and an
+HMAC key (Mailgun)."""
 
 import base64
 import hashlib
