@@ -57,7 +57,7 @@ test: venv ## the test suite against the real PostgreSQL and Redis (the import c
 lint: venv ## ruff check, ruff format --check and the import contract (.importlinter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 format: venv ## ruff: fix what it can and format
 	$(VENV)/bin/ruff check --fix .
