@@ -11,5 +11,7 @@ RUN SECRET_KEY=collectstatic DEBUG=false python manage.py collectstatic --noinpu
 
 RUN useradd --create-home salesone && mkdir -p /app/media /app/var && chown -R salesone /app/media /app/var
 USER salesone
+# The port is a setting: with no --bind, gunicorn listens on 0.0.0.0:$PORT.
+ENV PORT=8000
 EXPOSE 8000
-CMD ["gunicorn", "salesone.wsgi:application", "--worker-class", "gthread", "--workers", "3", "--threads", "8", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "salesone.wsgi:application", "--worker-class", "gthread", "--workers", "3", "--threads", "8"]
