@@ -6,7 +6,11 @@ export DJANGO_SETTINGS_MODULE ?= salesone.settings.development
 
 .PHONY: run test venv db migrate seed lint format bench clean
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed locale/ko/LC_MESSAGES/django.mo
+
+# The Korean catalogue of the admin and the models: compiled here, never committed (*.mo is ignored).
+locale/ko/LC_MESSAGES/django.mo: locale/ko/LC_MESSAGES/django.po $(VENV)/.installed
+	$(PY) manage.py compilemessages -l ko --ignore '$(VENV)/*'
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
