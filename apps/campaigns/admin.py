@@ -4,7 +4,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from common.admin import OwnedAdmin
 from common.exceptions import Conflict
 
 from . import selectors, services
@@ -14,7 +17,7 @@ INLINE_RESULT_ROWS = 50
 
 
 @admin.register(CampaignTemplate)
-class CampaignTemplateAdmin(admin.ModelAdmin):
+class CampaignTemplateAdmin(OwnedAdmin):
     list_display = ["name", "title", "user", "created_at"]
     search_fields = ["name", "title", "user__email"]
     autocomplete_fields = ["user"]
@@ -42,7 +45,8 @@ class CampaignLeadResultInline(admin.TabularInline):
         return False
 
 
-def _run(modeladmin, request, queryset, service, verb):
+def _run(modeladmin, request, queryset, service, done_message):
+    """``done_message`` has a %(count)d of the campaigns the service accepted."""
     done = 0
     for campaign in queryset:
         try:
@@ -51,25 +55,31 @@ def _run(modeladmin, request, queryset, service, verb):
         except Conflict as exc:
             modeladmin.message_user(request, f"{campaign}: {exc.detail}", messages.ERROR)
     if done:
-        modeladmin.message_user(request, f"{verb} {done} campaign(s).", messages.SUCCESS)
+        modeladmin.message_user(request, gettext(done_message) % {"count": done}, messages.SUCCESS)
 
 
-@admin.action(description="Start or resume the selected campaigns")
+@admin.action(description=_("Start or resume the selected campaigns"))
 def start_campaigns(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, services.campaign_start, "Started")
+    _run(modeladmin, request, queryset, services.campaign_start, _("Started %(count)d campaign(s)."))
 
 
-@admin.action(description="Pause the selected campaigns")
+@admin.action(description=_("Pause the selected campaigns"))
 def pause_campaigns(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, services.campaign_pause, "Paused")
+    _run(modeladmin, request, queryset, services.campaign_pause, _("Paused %(count)d campaign(s)."))
 
 
-@admin.action(description="Retry the failed e-mails of the selected campaigns")
+@admin.action(description=_("Retry the failed e-mails of the selected campaigns"))
 def retry_failed(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, services.campaign_retry_failed, "Retrying failed e-mails of")
+    _run(
+        modeladmin,
+        request,
+        queryset,
+        services.campaign_retry_failed,
+        _("Retrying the failed e-mails of %(count)d campaign(s)."),
+    )
 
 
-@admin.action(description="Re-send the 'outcome unknown' e-mails of the selected campaigns (may send a second copy)")
+@admin.action(description=_("Re-send the 'outcome unknown' e-mails of the selected campaigns (may send a second copy)"))
 def resend_unknown(modeladmin, request, queryset):
     """Asks first, with the API's wording: the recipients may get a second copy."""
     if request.POST.get("confirm") != "yes":
@@ -79,17 +89,23 @@ def resend_unknown(modeladmin, request, queryset):
             "admin/campaigns/resend_unknown_confirmation.html",
             {
                 **modeladmin.admin_site.each_context(request),
-                "title": "Re-send e-mails whose outcome is unknown?",
+                "title": _("Re-send e-mails whose outcome is unknown?"),
                 "warning": services.RESEND_UNKNOWN_WARNING,
                 "campaigns": campaigns,
             },
         )
-    _run(modeladmin, request, queryset, services.campaign_resend_unknown, "Re-sending 'outcome unknown' e-mails of")
+    _run(
+        modeladmin,
+        request,
+        queryset,
+        services.campaign_resend_unknown,
+        _("Re-sending the 'outcome unknown' e-mails of %(count)d campaign(s)."),
+    )
     return None
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(OwnedAdmin):
     list_display = ["name", "user", "status", "scheduled_at", "started_at", "completed_at", "is_advertising"]
     list_filter = ["status", "is_advertising"]
     search_fields = ["name", "user__email"]
@@ -101,6 +117,8 @@ class CampaignAdmin(admin.ModelAdmin):
         "completed_at",
         "failure_reason",
         "last_progress_at",
+        "recipients_written_at",
+        "unknown_checked_at",
         "unknown_outcomes",
         "all_results",
         "created_at",
@@ -109,30 +127,34 @@ class CampaignAdmin(admin.ModelAdmin):
     actions = [start_campaigns, pause_campaigns, retry_failed, resend_unknown]
     inlines = [CampaignLeadResultInline]
 
-    @admin.display(description="Unknown outcomes")
+    @admin.display(description=_("Unknown outcomes"))
     def unknown_outcomes(self, obj):
         if not obj.pk:
             return "-"
         summary = selectors.campaign_unknown_outcomes(campaign=obj)
         lines = [
-            f"{summary['unknown']} unknown now ({summary['awaiting_provider']} to be looked up in the provider's "
-            f"log, {summary['held_for_a_person']} held for a person); resolved: "
-            f"{summary['resolved_found_at_provider']} found in the provider's log, "
-            f"{summary['resolved_sent_once_more']} sent once more."
+            gettext(
+                "%(unknown)d unknown now (%(awaiting_provider)d to be looked up in the provider's log, "
+                "%(held_for_a_person)d held for a person); resolved: %(resolved_found_at_provider)d found in "
+                "the provider's log, %(resolved_sent_once_more)d sent once more."
+            )
+            % summary
         ]
-        lines += [f"{r['count']} × {r['reason'] or '(no reason recorded)'}" for r in summary["reasons"]]
+        lines += [f"{r['count']} × {r['reason'] or gettext('(no reason recorded)')}" for r in summary["reasons"]]
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
-    @admin.display(description="Results")
+    @admin.display(description=_("Results"))
     def all_results(self, obj):
         if not obj.pk:
             return "-"
         url = reverse("admin:campaigns_campaignleadresult_changelist") + f"?campaign__id__exact={obj.pk}"
-        return format_html('<a href="{}">All {} result rows</a>', url, obj.results.count())
+        label = gettext("All %(count)d result rows") % {"count": obj.results.count()}
+        return format_html('<a href="{}">{}</a>', url, label)
 
 
 @admin.register(CampaignLeadResult)
-class CampaignLeadResultAdmin(admin.ModelAdmin):
+class CampaignLeadResultAdmin(OwnedAdmin):
+    owner_field = "campaign__user"
     list_display = ["email", "campaign", "status", "sent_at", "opened_at", "clicked_at", "provider", "resolution"]
     list_filter = ["status", "provider", "retryable", "resolution"]
     search_fields = ["email", "title", "provider_message_id", "message_id"]
@@ -145,8 +167,10 @@ class CampaignLeadResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignProviderRequest)
-class CampaignProviderRequestAdmin(admin.ModelAdmin):
+class CampaignProviderRequestAdmin(OwnedAdmin):
     """Written by the sender, one row per provider request: read-only."""
+
+    owner_field = "campaign__user"
 
     list_display = ["provider_message_id", "campaign", "chunk", "created_at"]
     search_fields = ["provider_message_id"]

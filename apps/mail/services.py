@@ -11,3 +11,9 @@ def suppressed_address_add(*, email: str, reason: str, source: str = "", detail:
         email=email.strip().lower(), defaults={"reason": reason, "source": source[:100], "detail": detail}
     )
     return suppressed
+
+
+def suppressed_address_remove(*, email: str) -> bool:
+    """Take an address off the suppression list (staff, when the person asked to hear from us again)."""
+    deleted, _ = SuppressedAddress.objects.filter(email=email.strip().lower()).delete()
+    return bool(deleted)
