@@ -155,7 +155,7 @@ class CampaignAdmin(OwnedAdmin):
 @admin.register(CampaignLeadResult)
 class CampaignLeadResultAdmin(OwnedAdmin):
     owner_field = "campaign__user"
-    list_display = ["email", "campaign", "status", "sent_at", "opened_at", "clicked_at", "provider", "resolution"]
+    list_display = ["email", "campaign", "status", "sent_at", "opened_at", "clicked_at", "resolution"]
     list_filter = ["status", "provider", "retryable", "resolution"]
     search_fields = ["email", "title", "provider_message_id", "message_id"]
     list_select_related = ["campaign"]

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.models import BaseModel
@@ -203,7 +204,7 @@ class CampaignLeadResult(BaseModel):
         # replies by the result id inside our Message-ID (apps/tracking/replies.py).
 
     def __str__(self) -> str:
-        return f"{self.campaign} → {self.email or self.lead_id} ({self.status})"
+        return f"{self.campaign} → {self.email or self.lead_id} ({self.get_status_display()})"
 
 
 class CampaignProviderRequest(models.Model):
@@ -232,4 +233,8 @@ class CampaignProviderRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider_message_id} → {self.campaign_id} chunk {self.chunk}"
+        return gettext("%(id)s → campaign %(campaign)s, chunk %(chunk)s") % {
+            "id": self.provider_message_id,
+            "campaign": self.campaign_id,
+            "chunk": self.chunk,
+        }

@@ -1,6 +1,7 @@
 """Sending domains with their last DNS check and complaint rate, and the campaigns a high rate paused."""
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.models import BaseModel
@@ -86,4 +87,8 @@ class ComplaintPause(BaseModel):
         verbose_name_plural = _("complaint pauses")
 
     def __str__(self) -> str:
-        return f"{self.campaign} paused at {self.complaint_rate:.2%} ({self.sender_domain})"
+        return gettext("%(campaign)s paused at %(rate)s (%(domain)s)") % {
+            "campaign": self.campaign,
+            "rate": f"{self.complaint_rate:.2%}",
+            "domain": self.sender_domain,
+        }

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import F, Func, IntegerField
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -86,7 +87,7 @@ def unsuppress_lead_addresses(modeladmin, request, queryset):
 @admin.register(Lead)
 class LeadAdmin(OwnedAdmin):
     form = LeadAdminForm
-    list_display = ["name", "owner", "business_number", "business_number_ok", "si_nm", "user", "created_at"]
+    list_display = ["name", "owner", "business_number", "business_number_ok", "si_nm", "user", "created_on"]
     list_select_related = ["industry", "user"]
     list_filter = ["si_nm", ("established_date", admin.DateFieldListFilter), "created_at"]
     search_fields = ["name", "owner", "email", "phone", "business_number", "corporation_number", "user__email"]
@@ -104,6 +105,10 @@ class LeadAdmin(OwnedAdmin):
         (_("Company"), {"fields": ("employee", "revenue", "established_date", "address", "si_nm", "sgg_nm")}),
         (_("Dates"), {"fields": ("created_at", "updated_at")}),
     )
+
+    @admin.display(description=_("created on"), ordering="created_at")
+    def created_on(self, lead: Lead):
+        return timezone.localdate(lead.created_at)  # the day is enough in a list; the change page has the time
 
     @admin.display(boolean=True, description=_("business no. check digit"))
     def business_number_ok(self, lead: Lead) -> bool:

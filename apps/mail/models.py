@@ -52,7 +52,7 @@ class SuppressedAddress(BaseModel):
         verbose_name_plural = _("suppressed addresses")
 
     def __str__(self) -> str:
-        return f"{self.email} ({self.reason})"
+        return f"{self.email} ({self.get_reason_display()})"
 
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()

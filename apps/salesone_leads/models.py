@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.korean_ids import is_valid_business_number, is_valid_corporation_number
@@ -135,7 +136,10 @@ class ImportJob(BaseModel):
         indexes = [models.Index(fields=["user", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"import of {self.total} companies ({self.status})"
+        return gettext("import of %(total)d companies (%(status)s)") % {
+            "total": self.total,
+            "status": self.get_status_display(),
+        }
 
     @property
     def progress(self) -> float:

@@ -18,6 +18,9 @@ class TaskReminderInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
 
+    def has_add_permission(self, request, obj=None):
+        return False  # reminders are sent (and recorded) by the reminder job
+
 
 class TaskAdminForm(forms.ModelForm):
     """``workflow_ids`` as a choice among workflows (the form's queryset is set per request)."""

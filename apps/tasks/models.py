@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.models import BaseModel
@@ -78,7 +79,7 @@ class Task(BaseModel):
         ]
 
     def __str__(self) -> str:
-        due = f", due {self.due_date:%Y-%m-%d}" if self.due_date else ""
+        due = gettext(", due %(date)s") % {"date": f"{self.due_date:%Y-%m-%d}"} if self.due_date else ""
         return f"{self.name} ({self.get_status_display()}{due})"
 
     @property
@@ -115,4 +116,9 @@ class TaskReminder(BaseModel):
         constraints = [models.UniqueConstraint(fields=["task", "sent_on"], name="task_reminder_once_per_day")]
 
     def __str__(self) -> str:
-        return f"{self.task.name} → {self.recipient} on {self.sent_on} ({self.kind})"
+        return gettext("%(task)s → %(recipient)s on %(date)s (%(kind)s)") % {
+            "task": self.task.name,
+            "recipient": self.recipient,
+            "date": self.sent_on,
+            "kind": self.get_kind_display(),
+        }
