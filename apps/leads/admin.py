@@ -40,6 +40,8 @@ class LeadAdminForm(forms.ModelForm):
             "si_nm",
             "sgg_nm",
         ]
+        # One line each: the columns are text (no length limit), the values a company name and a person's.
+        widgets = {"name": forms.TextInput(attrs={"size": 60}), "owner": forms.TextInput(attrs={"size": 30})}
 
     def clean(self):
         cleaned = super().clean()
