@@ -12,7 +12,12 @@ help: ## list these targets
 	@echo "make TARGET (settings come from the environment: README.md, Settings)"
 	@grep -E '^[a-z-]+:[^=]*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## /\1\t/' | awk -F'\t' '{ printf "  %-8s %s\n", $$1, $$2 }'
 
-venv: $(VENV)/.installed ## create .venv and install requirements.txt (again when it changed)
+venv: $(VENV)/.installed locale/ko/LC_MESSAGES/django.mo ## create .venv, install requirements.txt (again when it changed), compile the Korean catalogue
+
+# The Korean catalogue of the admin, the models and the API's messages: compiled here, never
+# committed (*.mo is ignored).
+locale/ko/LC_MESSAGES/django.mo: locale/ko/LC_MESSAGES/django.po $(VENV)/.installed
+	$(PY) manage.py compilemessages -l ko --ignore '$(VENV)/*'
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -21,6 +21,18 @@ from apps.accounts.tokens import VersionedRefreshToken
 ROOT = Path(__file__).resolve().parent
 
 
+def pytest_configure(config):
+    """The Korean catalogue is compiled by the build, not committed: without it every label would be
+    English and the admin tests would fail for a reason no test names, so stop here and say so."""
+    po = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"
+    mo = po.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        raise pytest.UsageError(
+            f"{mo.relative_to(ROOT)} is missing or older than its .po: run `make venv` "
+            "(or `python manage.py compilemessages -l ko --ignore '.venv/*'`) first."
+        )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty Redis cache (throttle counters, compiled templates)."""

@@ -5,6 +5,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -34,7 +35,8 @@ class DateTimeField(serializers.DateTimeField):
     """
 
     def __init__(self, *args, **kwargs):
-        kwargs["help_text"] = " ".join(filter(None, [kwargs.get("help_text"), DATETIME_HELP]))
+        help_text = kwargs.get("help_text")  # a model's help_text is lazy (gettext_lazy)
+        kwargs["help_text"] = format_lazy("{} {}", help_text, DATETIME_HELP) if help_text else DATETIME_HELP
         super().__init__(*args, **kwargs)
 
     def to_representation(self, value):

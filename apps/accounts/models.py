@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def normalize_email_address(email: str) -> str:
@@ -39,17 +40,19 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = models.EmailField("e-mail address", unique=True)
-    first_name = models.CharField(max_length=150, blank=True)
-    last_name = models.CharField(max_length=150, blank=True)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    email = models.EmailField(_("e-mail address"), unique=True)
+    first_name = models.CharField(max_length=150, blank=True, verbose_name=_("first name"))
+    last_name = models.CharField(max_length=150, blank=True, verbose_name=_("last name"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    is_staff = models.BooleanField(default=False, verbose_name=_("staff status"))
+    date_joined = models.DateTimeField(default=timezone.now, verbose_name=_("date joined"))
     # Set when the owner of the address follows the registration e-mail's link (accounts.services).
-    email_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_confirmed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("email confirmed at")
+    )
     # Raised on logout and password reset; access tokens carry it (apps.accounts.tokens).
-    token_version = models.PositiveIntegerField(default=0, editable=False)
+    token_version = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("token version"))
 
     objects = UserManager()
 
@@ -58,6 +61,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: list[str] = []
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["email"]
         constraints = [models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique")]
 

@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import OwnedAdmin
 from common.exceptions import Conflict
 
 from . import selectors, services
@@ -15,7 +16,7 @@ INLINE_RESULT_ROWS = 50
 
 
 @admin.register(CampaignTemplate)
-class CampaignTemplateAdmin(admin.ModelAdmin):
+class CampaignTemplateAdmin(OwnedAdmin):
     list_display = ["name", "title", "user", "created_at"]
     search_fields = ["name", "title", "user__email"]
     autocomplete_fields = ["user"]
@@ -73,7 +74,7 @@ def retry_failed(modeladmin, request, queryset):
         request,
         queryset,
         services.campaign_retry_failed,
-        _("Retrying failed e-mails of %(count)d campaign(s)."),
+        _("Retrying the failed e-mails of %(count)d campaign(s)."),
     )
 
 
@@ -97,13 +98,13 @@ def resend_unknown(modeladmin, request, queryset):
         request,
         queryset,
         services.campaign_resend_unknown,
-        _("Re-sending 'outcome unknown' e-mails of %(count)d campaign(s)."),
+        _("Re-sending the 'outcome unknown' e-mails of %(count)d campaign(s)."),
     )
     return None
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(OwnedAdmin):
     # Fits a laptop: each number links to the result rows it counts (admin_numbers.py).
     list_display = [
         "name",
@@ -133,6 +134,8 @@ class CampaignAdmin(admin.ModelAdmin):
         "last_progress_at",
         "delivery_totals",
         "daily_chart",
+        "recipients_written_at",
+        "unknown_checked_at",
         "unknown_outcomes",
         "all_results",
         "created_at",
@@ -211,8 +214,9 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignLeadResult)
-class CampaignLeadResultAdmin(admin.ModelAdmin):
-    list_display = ["email", "campaign", "status", "sent_at", "opened_at", "clicked_at", "provider", "resolution"]
+class CampaignLeadResultAdmin(OwnedAdmin):
+    owner_field = "campaign__user"
+    list_display = ["email", "campaign", "status", "sent_at", "opened_at", "clicked_at", "resolution"]
     list_filter = [DeliveryFilter, "status", "provider", "retryable", "resolution"]
     search_fields = ["email", "title", "provider_message_id", "message_id"]
     list_select_related = ["campaign"]
@@ -224,8 +228,10 @@ class CampaignLeadResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignProviderRequest)
-class CampaignProviderRequestAdmin(admin.ModelAdmin):
+class CampaignProviderRequestAdmin(OwnedAdmin):
     """Written by the sender, one row per provider request: read-only."""
+
+    owner_field = "campaign__user"
 
     list_display = ["provider_message_id", "campaign", "chunk", "created_at"]
     search_fields = ["provider_message_id"]

@@ -227,7 +227,7 @@ def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campai
     campaign = _lock(campaign)
     first_start = campaign.started_at is None
     if campaign.status not in Campaign.STARTABLE:
-        raise Conflict(f"A campaign that is {campaign.get_status_display().lower()} cannot be started.")
+        raise Conflict(f"A campaign that is {campaign.status.replace('_', ' ')} cannot be started.")
     if campaign.started_at is None:
         if not campaign.leadlists.exists():
             raise Conflict("Add at least one lead list before starting the campaign.")
@@ -262,7 +262,7 @@ def campaign_pause(*, campaign: Campaign) -> Campaign:
     sending finishes its request)."""
     campaign = _lock(campaign)
     if campaign.status not in Campaign.PAUSABLE:
-        raise Conflict(f"A campaign that is {campaign.get_status_display().lower()} cannot be paused.")
+        raise Conflict(f"A campaign that is {campaign.status.replace('_', ' ')} cannot be paused.")
     campaign.status = Status.PAUSED
     campaign.save(update_fields=["status", "updated_at"])
     return campaign
@@ -519,7 +519,7 @@ def campaign_update_allowed(*, campaign: Campaign, changes: dict) -> None:
     fixed = {"template", "leadlists", "is_advertising", "scheduled_at"}
     if campaign.status not in Campaign.EDITABLE and fixed & set(changes):
         raise Conflict(
-            f"A campaign that is {campaign.get_status_display().lower()} can no longer change its "
+            f"A campaign that is {campaign.status.replace('_', ' ')} can no longer change its "
             f"template, lead lists, advertising flag or schedule."
         )
 

@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from common.admin import OwnedAdmin, OwnedInlineMixin
 
 from .models import Client, ClientActivity, ClientEmail, ClientEmailAttachment, ClientFile, ClientNote, ClientProduct
 
 
-class ClientNoteInline(admin.StackedInline):
+class ClientNoteInline(OwnedInlineMixin, admin.StackedInline):
     model = ClientNote
     extra = 0
     fields = ["title", "content", "user", "created_at"]
@@ -12,7 +15,7 @@ class ClientNoteInline(admin.StackedInline):
     autocomplete_fields = ["user"]
 
 
-class ClientFileInline(admin.TabularInline):
+class ClientFileInline(OwnedInlineMixin, admin.TabularInline):
     model = ClientFile
     extra = 0
     fields = ["name", "file", "description", "size", "content_type", "user", "created_at"]
@@ -20,7 +23,7 @@ class ClientFileInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
-class ClientProductInline(admin.TabularInline):
+class ClientProductInline(OwnedInlineMixin, admin.TabularInline):
     model = ClientProduct
     extra = 0
     fields = [
@@ -38,7 +41,7 @@ class ClientProductInline(admin.TabularInline):
     autocomplete_fields = ["product", "user"]
 
 
-class ClientActivityInline(admin.TabularInline):
+class ClientActivityInline(OwnedInlineMixin, admin.TabularInline):
     model = ClientActivity
     extra = 0
     fields = ["type", "direction", "title", "scheduled_at", "duration_minutes", "status", "note", "user"]
@@ -47,22 +50,25 @@ class ClientActivityInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(OwnedAdmin):
     list_display = ["name", "representative_name", "business_number", "primary_email", "user", "created_at"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
     list_filter = [("created_at", admin.DateFieldListFilter)]
     search_fields = ["name", "representative_name", "business_number", "website", "user__email"]
     autocomplete_fields = ["user"]
     readonly_fields = ["id", "created_at", "updated_at"]
     inlines = [ClientNoteInline, ClientFileInline, ClientProductInline, ClientActivityInline]
 
-    @admin.display(description="e-mail")
+    @admin.display(description=_("e-mail"))
     def primary_email(self, obj):
         return (obj.emails or [""])[0]
 
 
 @admin.register(ClientNote)
-class ClientNoteAdmin(admin.ModelAdmin):
+class ClientNoteAdmin(OwnedAdmin):
     list_display = ["title", "client", "user", "created_at"]
+    list_select_related = ["client", "user"]
     list_filter = [("created_at", admin.DateFieldListFilter)]
     search_fields = ["title", "content", "client__name", "user__email"]
     autocomplete_fields = ["client", "user"]
@@ -70,22 +76,24 @@ class ClientNoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientFile)
-class ClientFileAdmin(admin.ModelAdmin):
+class ClientFileAdmin(OwnedAdmin):
     list_display = ["name", "client", "size", "content_type", "user", "created_at"]
+    list_select_related = ["client", "user"]
     list_filter = ["content_type", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["name", "description", "client__name", "user__email"]
     autocomplete_fields = ["client", "user"]
     readonly_fields = ["size", "content_type", "stored_as", "created_at", "updated_at"]
 
-    @admin.display(description="stored as")
+    @admin.display(description=_("stored as"))
     def stored_as(self, obj):
         # Media is not served publicly; staff see where the bytes are, users download through the API.
         return format_html("<code>{}</code>", obj.file.name)
 
 
 @admin.register(ClientProduct)
-class ClientProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "client", "status", "price", "currency", "start_date", "end_date", "next_billing_date"]
+class ClientProductAdmin(OwnedAdmin):
+    list_display = ["name", "client", "status", "price", "currency", "start_date", "next_billing_date"]
+    list_select_related = ["client"]
     list_filter = ["status", "plan_type", "currency"]
     search_fields = ["name", "client__name", "user__email"]
     autocomplete_fields = ["client", "product", "user"]
@@ -93,8 +101,9 @@ class ClientProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientActivity)
-class ClientActivityAdmin(admin.ModelAdmin):
-    list_display = ["title", "type", "direction", "status", "client", "scheduled_at", "duration_minutes", "user"]
+class ClientActivityAdmin(OwnedAdmin):
+    list_display = ["title", "type", "direction", "status", "client", "scheduled_at", "user"]
+    list_select_related = ["client", "user"]
     list_filter = ["type", "direction", "status"]
     search_fields = ["title", "description", "client__name", "user__email"]
     autocomplete_fields = ["client", "user"]
@@ -110,8 +119,10 @@ class ClientEmailAttachmentInline(admin.TabularInline):
 
 
 @admin.register(ClientEmail)
-class ClientEmailAdmin(admin.ModelAdmin):
+class ClientEmailAdmin(OwnedAdmin):
     list_display = ["subject", "client", "direction", "from_email", "to_email", "created_at"]
+    list_select_related = ["client"]
+    date_hierarchy = "created_at"
     list_filter = ["direction", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["subject", "content", "from_email", "to_email", "client__name"]
     autocomplete_fields = ["client", "user"]
@@ -120,8 +131,10 @@ class ClientEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientEmailAttachment)
-class ClientEmailAttachmentAdmin(admin.ModelAdmin):
+class ClientEmailAttachmentAdmin(OwnedAdmin):
+    owner_field = "email__user"
     list_display = ["name", "email", "size", "content_type", "created_at"]
+    list_select_related = ["email"]
     list_filter = ["content_type"]
     search_fields = ["name", "email__subject", "email__client__name"]
     raw_id_fields = ["email"]

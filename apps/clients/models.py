@@ -11,22 +11,29 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
 
 from common.korean_ids import is_valid_business_number, normalize_business_number
 from common.models import BaseModel
 
 
 class Client(BaseModel):
-    name = models.CharField(max_length=200)
-    representative_name = models.CharField(max_length=100, blank=True, default="")
-    emails = models.JSONField(default=list, blank=True)
-    phones = models.JSONField(default=list, blank=True)
-    address = models.TextField(blank=True, default="")
-    website = models.CharField(max_length=200, blank=True, default="")
-    business_number = models.CharField(max_length=12, blank=True, default="")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients")
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    representative_name = models.CharField(
+        max_length=100, blank=True, default="", verbose_name=_("representative name")
+    )
+    emails = models.JSONField(default=list, blank=True, verbose_name=_("e-mail addresses"))
+    phones = models.JSONField(default=list, blank=True, verbose_name=_("phones"))
+    address = models.TextField(blank=True, default="", verbose_name=_("address"))
+    website = models.CharField(max_length=200, blank=True, default="", verbose_name=_("website"))
+    business_number = models.CharField(max_length=12, blank=True, default="", verbose_name=_("business number"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients", verbose_name=_("user")
+    )
 
     class Meta(BaseModel.Meta):
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
         indexes = [models.Index(fields=["user", "-created_at"])]
 
     def __str__(self) -> str:
@@ -49,12 +56,16 @@ class Client(BaseModel):
 
 
 class ClientNote(BaseModel):
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="notes")
-    title = models.CharField(max_length=200)
-    content = models.TextField(blank=True, default="")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_notes")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="notes", verbose_name=_("client"))
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    content = models.TextField(blank=True, default="", verbose_name=_("content"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_notes", verbose_name=_("user")
+    )
 
     class Meta(BaseModel.Meta):
+        verbose_name = _("client note")
+        verbose_name_plural = _("client notes")
         indexes = [models.Index(fields=["client", "created_at"]), models.Index(fields=["user", "-created_at"])]
 
     def __str__(self) -> str:
@@ -79,15 +90,19 @@ def email_attachment_path(instance: "ClientEmailAttachment", filename: str) -> s
 
 
 class ClientFile(BaseModel):
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to=client_file_path, max_length=500)
-    name = models.CharField(max_length=255)
-    description = models.TextField(blank=True, default="")
-    size = models.BigIntegerField(default=0, help_text="Bytes")
-    content_type = models.CharField(max_length=150, blank=True, default="")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_files")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="files", verbose_name=_("client"))
+    file = models.FileField(upload_to=client_file_path, max_length=500, verbose_name=_("file"))
+    name = models.CharField(max_length=255, verbose_name=_("name"))
+    description = models.TextField(blank=True, default="", verbose_name=_("description"))
+    size = models.BigIntegerField(default=0, help_text=_("Bytes"), verbose_name=_("size"))
+    content_type = models.CharField(max_length=150, blank=True, default="", verbose_name=_("content type"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_files", verbose_name=_("user")
+    )
 
     class Meta(BaseModel.Meta):
+        verbose_name = _("client file")
+        verbose_name_plural = _("client files")
         indexes = [models.Index(fields=["client", "created_at"]), models.Index(fields=["user", "-created_at"])]
 
     def __str__(self) -> str:
@@ -103,32 +118,43 @@ class ClientProduct(BaseModel):
     """A product the client bought or subscribes to: price, period and billing as agreed with them."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     ACTIVE_STATUSES = (Status.ACTIVE, Status.PAUSED)
     # Products whose price counts as revenue (a cancelled deal earned nothing we know of).
     REVENUE_STATUSES = (Status.ACTIVE, Status.PAUSED, Status.COMPLETED)
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="products")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="products", verbose_name=_("client"))
     # The catalogue entry it was sold from; name, plan and price are copied so that editing or
     # deleting the catalogue never rewrites what the client agreed to.
     product = models.ForeignKey(
-        "products.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="client_products"
+        "products.Product",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="client_products",
+        verbose_name=_("product"),
     )
-    name = models.CharField(max_length=200)
-    plan_type = models.CharField(max_length=20, blank=True, default="")
-    price = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
-    currency = models.CharField(max_length=3, default="krw")
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
-    next_billing_date = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_products")
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    plan_type = models.CharField(max_length=20, blank=True, default="", verbose_name=_("plan type"))
+    price = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(0)], verbose_name=_("price")
+    )
+    currency = models.CharField(max_length=3, default="krw", verbose_name=_("currency"))
+    start_date = models.DateField(verbose_name=_("start date"))
+    end_date = models.DateField(null=True, blank=True, verbose_name=_("end date"))
+    next_billing_date = models.DateField(null=True, blank=True, verbose_name=_("next billing date"))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_products", verbose_name=_("user")
+    )
 
     class Meta(BaseModel.Meta):
+        verbose_name = _("client product")
+        verbose_name_plural = _("client products")
         indexes = [models.Index(fields=["client", "status"]), models.Index(fields=["user", "-created_at"])]
         constraints = [
             models.CheckConstraint(
@@ -145,35 +171,46 @@ class ClientActivity(BaseModel):
     """A meeting, call or e-mail with the client, planned or done."""
 
     class Type(models.TextChoices):
-        MEETING = "meeting", "Meeting"
-        CALL = "call", "Call"
-        EMAIL = "email", "E-mail"
+        MEETING = "meeting", _("Meeting")
+        CALL = "call", _("Call")
+        EMAIL = "email", _("E-mail")
 
     class Direction(models.TextChoices):
-        INBOUND = "inbound", "Inbound"
-        OUTBOUND = "outbound", "Outbound"
+        INBOUND = "inbound", _("Inbound")
+        OUTBOUND = "outbound", _("Outbound")
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
-        NO_SHOW = "no_show", "No show"
+        SCHEDULED = "scheduled", _("Scheduled")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        NO_SHOW = "no_show", _("No show")
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="activities")
-    type = models.CharField(max_length=20, choices=Type.choices)
-    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND)
-    title = models.CharField(max_length=300)
-    description = models.TextField(blank=True, default="")
-    scheduled_at = models.DateTimeField(help_text="When it happens or happened")
-    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
-    note = models.ForeignKey(
-        ClientNote, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities", help_text="Minutes"
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="activities", verbose_name=_("client"))
+    type = models.CharField(max_length=20, choices=Type.choices, verbose_name=_("type"))
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.OUTBOUND, verbose_name=_("direction")
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_activities")
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    description = models.TextField(blank=True, default="", verbose_name=_("description"))
+    scheduled_at = models.DateTimeField(help_text=_("When it happens or happened"), verbose_name=_("scheduled at"))
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("duration minutes"))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED, verbose_name=_("status"))
+    note = models.ForeignKey(
+        ClientNote,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        help_text=_("Minutes"),
+        verbose_name=_("note"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_activities", verbose_name=_("user")
+    )
 
     class Meta(BaseModel.Meta):
-        verbose_name_plural = "client activities"
+        verbose_name = _("client activity")
+        verbose_name_plural = _("client activities")
         indexes = [models.Index(fields=["client", "-scheduled_at"]), models.Index(fields=["user", "-created_at"])]
 
     def __str__(self) -> str:
@@ -184,19 +221,25 @@ class ClientEmail(BaseModel):
     """An e-mail exchanged with the client outside campaigns, logged by the user."""
 
     class Direction(models.TextChoices):
-        INBOUND = "inbound", "Inbound"
-        OUTBOUND = "outbound", "Outbound"
+        INBOUND = "inbound", _("Inbound")
+        OUTBOUND = "outbound", _("Outbound")
 
     # related_name is not "emails": Client.emails holds the client's addresses.
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="logged_emails")
-    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND)
-    subject = models.CharField(max_length=998)
-    from_email = models.CharField(max_length=320)
-    to_email = models.CharField(max_length=320)
-    content = models.TextField(blank=True, default="")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_emails")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="logged_emails", verbose_name=_("client"))
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.OUTBOUND, verbose_name=_("direction")
+    )
+    subject = models.CharField(max_length=998, verbose_name=_("subject"))
+    from_email = models.CharField(max_length=320, verbose_name=_("from"))
+    to_email = models.CharField(max_length=320, verbose_name=_("to"))
+    content = models.TextField(blank=True, default="", verbose_name=_("content"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_emails", verbose_name=_("user")
+    )
 
     class Meta(BaseModel.Meta):
+        verbose_name = _("client email")
+        verbose_name_plural = _("client emails")
         indexes = [models.Index(fields=["client", "-created_at"]), models.Index(fields=["user", "-created_at"])]
 
     def __str__(self) -> str:
@@ -210,13 +253,17 @@ class ClientEmail(BaseModel):
 
 
 class ClientEmailAttachment(BaseModel):
-    email = models.ForeignKey(ClientEmail, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=email_attachment_path, max_length=500)
-    name = models.CharField(max_length=255)
-    size = models.BigIntegerField(default=0, help_text="Bytes")
-    content_type = models.CharField(max_length=150, blank=True, default="")
+    email = models.ForeignKey(
+        ClientEmail, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("e-mail address")
+    )
+    file = models.FileField(upload_to=email_attachment_path, max_length=500, verbose_name=_("file"))
+    name = models.CharField(max_length=255, verbose_name=_("name"))
+    size = models.BigIntegerField(default=0, help_text=_("Bytes"), verbose_name=_("size"))
+    content_type = models.CharField(max_length=150, blank=True, default="", verbose_name=_("content type"))
 
     class Meta(BaseModel.Meta):
+        verbose_name = _("client email attachment")
+        verbose_name_plural = _("client email attachments")
         ordering = ["created_at"]
 
     def __str__(self) -> str:

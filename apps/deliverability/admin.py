@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import ComplaintPause, SenderDomain
@@ -16,18 +18,22 @@ class ComplaintPauseInline(admin.TabularInline):
         return False
 
 
-@admin.action(description="Check the DNS records of the selected domains now")
+@admin.action(description=_("Check the DNS records of the selected domains now"))
 def check_domains(modeladmin, request, queryset):
     for sender_domain in queryset:
         services.sender_domain_check(sender_domain=sender_domain)
-    modeladmin.message_user(request, f"Checked {queryset.count()} domain(s).", messages.SUCCESS)
+    modeladmin.message_user(
+        request, gettext("Checked %(count)d domain(s).") % {"count": queryset.count()}, messages.SUCCESS
+    )
 
 
-@admin.action(description="Recompute the complaint rate of the selected domains now")
+@admin.action(description=_("Recompute the complaint rate of the selected domains now"))
 def update_complaint_rates(modeladmin, request, queryset):
     for sender_domain in queryset:
         services.sender_domain_update_complaint_rate(sender_domain=sender_domain)
-    modeladmin.message_user(request, f"Updated {queryset.count()} domain(s).", messages.SUCCESS)
+    modeladmin.message_user(
+        request, gettext("Updated %(count)d domain(s).") % {"count": queryset.count()}, messages.SUCCESS
+    )
 
 
 def _bullets(items):
@@ -42,13 +48,10 @@ class SenderDomainAdmin(admin.ModelAdmin):
         "spf_status",
         "dkim_status",
         "dmarc_status",
-        "dmarc_policy",
-        "sent_last_day",
         "complaint_rate_percent",
-        "complaint_level",
         "checked_at",
     ]
-    list_filter = ["status", "complaint_level", "dmarc_status"]
+    list_filter = ["status", "complaint_level", "spf_status", "dkim_status", "dmarc_status"]
     search_fields = ["domain"]
     actions = [check_domains, update_complaint_rates]
     inlines = [ComplaintPauseInline]
@@ -73,14 +76,14 @@ class SenderDomainAdmin(admin.ModelAdmin):
     ]
     fields = ["domain", "providers", *readonly_fields]
 
-    @admin.display(description="Complaint rate", ordering="complaint_rate")
+    @admin.display(description=_("Complaint rate"), ordering="complaint_rate")
     def complaint_rate_percent(self, obj):
         return f"{obj.complaint_rate:.3%}"
 
-    @admin.display(description="What to fix")
+    @admin.display(description=_("What to fix"))
     def what_to_fix(self, obj):
         return _bullets(obj.fixes)
 
-    @admin.display(description="Warnings")
+    @admin.display(description=_("Warnings"))
     def warnings_list(self, obj):
         return _bullets(obj.warnings)

@@ -1,9 +1,18 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import F, Func, IntegerField
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from apps.mail.models import SuppressedAddress
+from apps.mail.suppression import suppressions_add, suppressions_remove
+from common.admin import OwnedAdmin
+
+from .export import csv_response, lead_export_headers, lead_export_rows, xlsx_response
 from .models import Lead, LeadList
 from .selectors import LeadIdsWindow, lead_list_members
 from .services import UNIQUE_NUMBER_FIELDS, lead_delete, lead_duplicate_errors, normalize_lead_numbers
@@ -31,6 +40,8 @@ class LeadAdminForm(forms.ModelForm):
             "si_nm",
             "sgg_nm",
         ]
+        # One line each: the columns are text (no length limit), the values a company name and a person's.
+        widgets = {"name": forms.TextInput(attrs={"size": 60}), "owner": forms.TextInput(attrs={"size": 30})}
 
     def clean(self):
         cleaned = super().clean()
@@ -43,45 +54,70 @@ class LeadAdminForm(forms.ModelForm):
         return cleaned
 
 
+def _export_leads(queryset, respond):
+    leads = queryset.select_related("industry").order_by("name")
+    return respond(headers=lead_export_headers(), rows=lead_export_rows(leads), stem="leads")
+
+
+@admin.action(description=_("Export the selected leads to CSV (Excel)"))
+def export_leads_csv(modeladmin, request, queryset):
+    return _export_leads(queryset, csv_response)
+
+
+@admin.action(description=_("Export the selected leads to XLSX"))
+def export_leads_xlsx(modeladmin, request, queryset):
+    return _export_leads(queryset, xlsx_response)
+
+
+@admin.action(description=_("Suppress the e-mail addresses of the selected leads (no campaign mails them)"))
+def suppress_lead_addresses(modeladmin, request, queryset):
+    emails = {email.strip().lower() for email in queryset.exclude(email="").values_list("email", flat=True)}
+    suppressions_add(
+        SuppressedAddress(email=email, reason=SuppressedAddress.Reason.MANUAL, source="admin") for email in emails
+    )
+    message = gettext("%(count)d address(es) on the suppression list.") % {"count": len(emails)}
+    modeladmin.message_user(request, message, messages.SUCCESS)
+
+
+@admin.action(description=_("Take the e-mail addresses of the selected leads off the suppression list"))
+def unsuppress_lead_addresses(modeladmin, request, queryset):
+    emails = {email.strip().lower() for email in queryset.exclude(email="").values_list("email", flat=True)}
+    removed = suppressions_remove(emails)
+    message = gettext("%(count)d address(es) taken off the suppression list.") % {"count": removed}
+    modeladmin.message_user(request, message, messages.SUCCESS)
+
+
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(OwnedAdmin):
     form = LeadAdminForm
-    list_display = [
-        "name",
-        "owner",
-        "business_number",
-        "business_number_ok",
-        "corporation_number",
-        "industry",
-        "si_nm",
-        "sgg_nm",
-        "employee",
-        "revenue",
-        "user",
-        "created_at",
-    ]
+    list_display = ["name", "owner", "business_number", "business_number_ok", "si_nm", "user", "created_on"]
     list_select_related = ["industry", "user"]
     list_filter = ["si_nm", ("established_date", admin.DateFieldListFilter), "created_at"]
     search_fields = ["name", "owner", "email", "phone", "business_number", "corporation_number", "user__email"]
     raw_id_fields = ["industry", "user"]
     readonly_fields = ["business_number_ok", "corporation_number_ok", "created_at", "updated_at"]
     date_hierarchy = "created_at"
+    actions = [export_leads_csv, export_leads_xlsx, suppress_lead_addresses, unsuppress_lead_addresses]
     fieldsets = (
         (None, {"fields": ("name", "owner", "user", "industry")}),
         (
-            "Identifiers",
+            _("Identifiers"),
             {"fields": ("corporation_number", "corporation_number_ok", "business_number", "business_number_ok")},
         ),
-        ("Contact", {"fields": ("email", "phone", "homepage")}),
-        ("Company", {"fields": ("employee", "revenue", "established_date", "address", "si_nm", "sgg_nm")}),
-        ("Dates", {"fields": ("created_at", "updated_at")}),
+        (_("Contact"), {"fields": ("email", "phone", "homepage")}),
+        (_("Company"), {"fields": ("employee", "revenue", "established_date", "address", "si_nm", "sgg_nm")}),
+        (_("Dates"), {"fields": ("created_at", "updated_at")}),
     )
 
-    @admin.display(boolean=True, description="business no. check digit")
+    @admin.display(description=_("created on"), ordering="created_at")
+    def created_on(self, lead: Lead):
+        return timezone.localdate(lead.created_at)  # the day is enough in a list; the change page has the time
+
+    @admin.display(boolean=True, description=_("business no. check digit"))
     def business_number_ok(self, lead: Lead) -> bool:
         return lead.business_number_valid
 
-    @admin.display(boolean=True, description="corporation no. check digit")
+    @admin.display(boolean=True, description=_("corporation no. check digit"))
     def corporation_number_ok(self, lead: Lead) -> bool:
         return lead.corporation_number_valid
 
@@ -89,8 +125,30 @@ class LeadAdmin(admin.ModelAdmin):
         lead_delete(lead=obj)
 
 
+def _export_lead_lists(queryset, respond):
+    """Every member of the selected lists, list by list in list order, the list's name first."""
+
+    def rows():
+        for lead_list in queryset.order_by("name"):
+            leads = lead_list_members(lead_list=lead_list, lead_ids=lead_list.lead_ids)
+            yield from lead_export_rows(leads, prefix=[lead_list.name])
+
+    headers = lead_export_headers(extra=[str(capfirst(LeadList._meta.verbose_name))])
+    return respond(headers=headers, rows=rows(), stem="lead-lists")
+
+
+@admin.action(description=_("Export the leads of the selected lists to CSV (Excel)"))
+def export_lead_lists_csv(modeladmin, request, queryset):
+    return _export_lead_lists(queryset, csv_response)
+
+
+@admin.action(description=_("Export the leads of the selected lists to XLSX"))
+def export_lead_lists_xlsx(modeladmin, request, queryset):
+    return _export_lead_lists(queryset, xlsx_response)
+
+
 @admin.register(LeadList)
-class LeadListAdmin(admin.ModelAdmin):
+class LeadListAdmin(OwnedAdmin):
     list_display = ["name", "user", "member_count", "created_at", "updated_at"]
     list_select_related = ["user"]
     search_fields = ["name", "description", "user__email"]
@@ -100,6 +158,7 @@ class LeadListAdmin(admin.ModelAdmin):
     # the page shows the first members rather than thousands of raw ids.
     exclude = ["lead_ids"]
     readonly_fields = ["members", "created_at", "updated_at"]
+    actions = [export_lead_lists_csv, export_lead_lists_xlsx]
     MEMBERS_SHOWN = 50
 
     def get_queryset(self, request):
@@ -110,11 +169,11 @@ class LeadListAdmin(admin.ModelAdmin):
             .annotate(member_count=Func(F("lead_ids"), function="cardinality", output_field=IntegerField()))
         )
 
-    @admin.display(description="leads", ordering="member_count")
+    @admin.display(description=_("leads"), ordering="member_count")
     def member_count(self, lead_list: LeadList) -> int:
         return lead_list.member_count
 
-    @admin.display(description="members (in list order)")
+    @admin.display(description=_("members (in list order)"))
     def members(self, lead_list: LeadList) -> str:
         if lead_list.pk is None:
             return "—"
@@ -126,5 +185,6 @@ class LeadListAdmin(admin.ModelAdmin):
             ((reverse("admin:leads_lead_change", args=[lead.pk]), str(lead)) for lead in leads),
         )
         more = lead_list.member_count - len(leads)
-        suffix = format_html("<p>… and {} more</p>", more) if more > 0 else ""
-        return format_html("<p>{} leads</p><ol>{}</ol>{}", lead_list.member_count, rows, suffix)
+        suffix = format_html("<p>{}</p>", gettext("… and %(count)d more") % {"count": more}) if more > 0 else ""
+        count = gettext("%(count)d leads") % {"count": lead_list.member_count}
+        return format_html("<p>{}</p><ol>{}</ol>{}", count, rows, suffix)

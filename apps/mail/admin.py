@@ -1,5 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import OutboxMessage, SuppressedAddress
 from .suppression import suppressions_add, suppressions_remove
@@ -27,7 +29,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     ]
     exclude = ["html"]
 
-    @admin.display(description="HTML (rendered in a sandboxed frame)")
+    @admin.display(description=_("HTML (rendered in a sandboxed frame)"))
     def rendered(self, obj):
         return format_html(
             '<iframe sandbox srcdoc="{}" style="width:100%;height:480px;border:1px solid #ccc"></iframe>', obj.html
@@ -40,18 +42,33 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.action(description=_("Take the selected addresses off the suppression list (campaigns may mail them again)"))
+def unsuppress_addresses(modeladmin, request, queryset):
+    removed = suppressions_remove(queryset.values_list("email", flat=True))
+    message = gettext("%(count)d address(es) taken off the suppression list.") % {"count": removed}
+    modeladmin.message_user(request, message, messages.SUCCESS)
+
+
 @admin.register(SuppressedAddress)
 class SuppressedAddressAdmin(admin.ModelAdmin):
+    """Staff suppress an address with the add form (reason "Added by staff") and take it off with the action."""
+
     list_display = ["email", "reason", "source", "created_at"]
     list_filter = ["reason"]
+    date_hierarchy = "created_at"
     search_fields = ["email", "source", "detail"]
     readonly_fields = ["created_at", "updated_at"]
+    actions = [unsuppress_addresses]
 
-    # Through the suppression list's module (apps/mail/suppression.py), like every other writer.
+    def get_changeform_initial_data(self, request):
+        initial = {"reason": SuppressedAddress.Reason.MANUAL, "source": "admin"}
+        return {**initial, **super().get_changeform_initial_data(request)}
+
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
-        else:
+        else:  # through the list's owner (suppression.py): an address already there keeps its first reason
+            obj.source = obj.source or "admin"
             suppressions_add([obj])
 
     def delete_model(self, request, obj):

@@ -1,4 +1,9 @@
 from django.contrib import admin, messages
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from common.admin import OwnedAdmin
 
 from .models import Opportunity, OpportunityStatusChange
 from .services import opportunity_change_status, opportunity_record_creation
@@ -13,10 +18,12 @@ def _move_to(status: Opportunity.Status):
         for opportunity in queryset.exclude(status=status):
             opportunity_change_status(opportunity=opportunity, status=status, user=request.user, note="admin")
             moved += 1
-        modeladmin.message_user(request, f"{moved} moved to {status.label}.", messages.SUCCESS)
+        message = gettext("%(count)d moved to %(status)s.") % {"count": moved, "status": status.label}
+        modeladmin.message_user(request, message, messages.SUCCESS)
 
     action.__name__ = f"move_to_{status.value}"
-    return admin.action(description=f"Move selected opportunities to {status.label} ({status.value})")(action)
+    description = format_lazy(_("Move selected opportunities to {status}"), status=status.label)
+    return admin.action(description=description)(action)
 
 
 class OpportunityStatusChangeInline(admin.TabularInline):
@@ -32,8 +39,8 @@ class OpportunityStatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "source", "value", "expected_close_date", "lead", "user", "created_at"]
+class OpportunityAdmin(OwnedAdmin):
+    list_display = ["name", "status", "value", "expected_close_date", "lead", "user", "created_at"]
     list_select_related = ["lead", "user"]
     list_filter = ["status", "source", ("expected_close_date", admin.DateFieldListFilter)]
     search_fields = ["name", "notes", "source", "lead__name", "user__email"]
@@ -54,7 +61,8 @@ class OpportunityAdmin(admin.ModelAdmin):
 
 
 @admin.register(OpportunityStatusChange)
-class OpportunityStatusChangeAdmin(admin.ModelAdmin):
+class OpportunityStatusChangeAdmin(OwnedAdmin):
+    owner_field = "opportunity__user"
     list_display = ["opportunity", "from_status", "to_status", "changed_at", "user"]
     list_select_related = ["opportunity", "user"]
     list_filter = ["to_status", "from_status"]

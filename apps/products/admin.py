@@ -9,4 +9,5 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["plan_type", "currency"]
     search_fields = ["name", "description"]
     autocomplete_fields = ["created_by"]
+    list_select_related = ["created_by"]
     readonly_fields = ["created_at", "updated_at"]

@@ -2,6 +2,9 @@
 search through the same bigram index as the API)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from common.admin import OwnedAdmin
 
 from .models import ImportJob, Industry, Keyword, SalesOneLead
 from .selectors import text_condition
@@ -24,33 +27,34 @@ class KeywordAdmin(admin.ModelAdmin):
 
 @admin.register(SalesOneLead)
 class SalesOneLeadAdmin(admin.ModelAdmin):
-    list_display = ["corporation_number", "name", "owner", "industry", "si_nm", "sgg_nm", "employee", "finance_revenue"]
+    list_display = ["corporation_number", "name", "owner", "industry", "si_nm", "employee", "finance_revenue"]
     list_select_related = ["industry"]
     list_filter = ["is_corporation", "is_normal_taxpayer", "scraped_bizinfo", "finance_year"]
     search_fields = ["corporation_number", "business_number", "name"]
-    search_help_text = "A corporation or business number, or words of the name, owner, address or description."
+    search_help_text = _("A corporation or business number, or words of the name, owner, address or description.")
     raw_id_fields = ["industry"]
     autocomplete_fields = ["keywords"]
     show_full_result_count = False
     list_per_page = 50
-    readonly_fields = ["business_number_valid", "corporation_number_valid"]
+    readonly_fields = ["business_number_valid", "corporation_number_valid", "scraped_bizinfo"]
     fieldsets = [
         (None, {"fields": ["corporation_number", "corporation_number_valid", "business_number", "business_number_valid",
                            "name", "name_eng", "owner", "industry", "industry_name", "keywords"]}),
-        ("Contact", {"fields": ["email", "phone", "homepage", "address", "si_nm", "sgg_nm", "postal_code"]}),
-        ("Company", {"fields": ["employee", "established_date", "is_corporation", "is_normal_taxpayer",
+        (_("Contact"), {"fields": ["email", "phone", "homepage", "address", "si_nm", "sgg_nm", "postal_code"]}),
+        (_("Company"), {"fields": ["employee", "established_date", "is_corporation", "is_normal_taxpayer",
                                 "handle_goods", "description", "scraped_bizinfo"]}),
-        ("Finance", {"fields": ["finance_currency_code", "finance_year", "finance_revenue", "finance_operating_profit",
-                                "finance_comprehensive_income", "finance_net_profit", "finance_total_assets",
+        (_("Finance"), {"fields": ["finance_currency_code", "finance_year", "finance_revenue",
+                                   "finance_operating_profit", "finance_comprehensive_income", "finance_net_profit",
+                                   "finance_total_assets",
                                 "finance_total_liabilities", "finance_total_equity", "finance_capital",
                                 "finance_debt_ratio"]}),
     ]  # fmt: skip
 
-    @admin.display(boolean=True)
+    @admin.display(boolean=True, description=_("business no. check digit"))
     def business_number_valid(self, obj):
         return obj.business_number_valid
 
-    @admin.display(boolean=True)
+    @admin.display(boolean=True, description=_("corporation no. check digit"))
     def corporation_number_valid(self, obj):
         return obj.corporation_number_valid
 
@@ -69,8 +73,10 @@ class SalesOneLeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "status", "total", "processed", "created", "skipped", "created_at"]
+class ImportJobAdmin(OwnedAdmin):
+    list_display = ["created_at", "user", "status", "total", "processed", "created", "skipped"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
     list_filter = ["status"]
     search_fields = ["user__email"]
     raw_id_fields = ["user", "lead_list"]

@@ -1,4 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from apps.workflows.models import Workflow
+from common.admin import OwnedAdmin, owned_rows
 
 from .models import Task, TaskReminder
 from .services import task_change_status
@@ -11,30 +18,79 @@ class TaskReminderInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
 
+    def has_add_permission(self, request, obj=None):
+        return False  # reminders are sent (and recorded) by the reminder job
+
+
+class TaskAdminForm(forms.ModelForm):
+    """``workflow_ids`` as a choice among workflows (the form's queryset is set per request)."""
+
+    workflow_ids = forms.ModelMultipleChoiceField(
+        queryset=Workflow.objects.none(), required=False, label=_("workflows"), widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Task
+        fields = [
+            "name",
+            "body",
+            "status",
+            "due_date",
+            "assignee",
+            "created_by",
+            "client",
+            "workflow_ids",
+            "workflow_data",
+            "assignee_may_run_workflows",
+            "is_repetitive",
+            "repetition_interval",
+            "repetition_end_date",
+        ]
+
+    def clean_workflow_ids(self):
+        return [workflow.pk for workflow in self.cleaned_data["workflow_ids"]]
+
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "due_date", "assignee", "client", "is_repetitive", "created_by", "completed_at"]
+class TaskAdmin(OwnedAdmin):
+    form = TaskAdminForm
+    list_display = ["name", "status", "due_date", "assignee", "client", "created_by", "completed_at"]
+    list_select_related = ["assignee", "client", "created_by"]
     list_filter = ["status", "is_repetitive", ("due_date", admin.DateFieldListFilter)]
     search_fields = ["name", "body", "client__name", "assignee__email", "created_by__email"]
     autocomplete_fields = ["assignee", "created_by", "client"]
     raw_id_fields = ["previous_occurrence"]
-    readonly_fields = ["completed_at", "created_at", "updated_at"]
+    readonly_fields = ["completed_at", "previous_occurrence", "created_at", "updated_at"]
     date_hierarchy = "due_date"
     inlines = [TaskReminderInline]
     actions = ["mark_completed"]
 
-    @admin.action(description="Mark completed (creates the next occurrence of repetitive tasks)")
+    def filter_owned(self, queryset, user):
+        return queryset.filter(Q(assignee=user) | Q(created_by=user))  # the API's rule
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        workflows = Workflow.objects.order_by("name")
+        form.base_fields["workflow_ids"].queryset = owned_rows(Workflow, workflows, request.user)
+        return form
+
+    @admin.action(description=_("Mark completed (creates the next occurrence of repetitive tasks)"))
     def mark_completed(self, request, queryset):
         # The same rule as the API's change-status: one service.
         for task in queryset:
             task_change_status(task=task, status=Task.Status.COMPLETED, user=request.user)
-        self.message_user(request, f"{queryset.count()} task(s) completed.", messages.SUCCESS)
+        message = gettext("%(count)d task(s) completed.") % {"count": queryset.count()}
+        self.message_user(request, message, messages.SUCCESS)
 
 
 @admin.register(TaskReminder)
-class TaskReminderAdmin(admin.ModelAdmin):
+class TaskReminderAdmin(OwnedAdmin):
     list_display = ["task", "sent_on", "kind", "recipient"]
+    list_select_related = ["task"]
+
+    def filter_owned(self, queryset, user):
+        return queryset.filter(Q(task__assignee=user) | Q(task__created_by=user))
+
     list_filter = ["kind", "sent_on"]
     search_fields = ["task__name", "recipient"]
     raw_id_fields = ["task"]

@@ -1,11 +1,14 @@
 from django.contrib import admin
 
+from common.admin import OwnedAdmin
+
 from .models import InboundMessage, TrackingEvent, WebhookToken
 from .services import inbound_message_match
 
 
 @admin.register(TrackingEvent)
-class TrackingEventAdmin(admin.ModelAdmin):
+class TrackingEventAdmin(OwnedAdmin):
+    owner_field = "campaign__user"
     list_display = ["occurred_at", "kind", "email", "is_machine", "machine_reason", "source", "campaign"]
     list_filter = ["kind", "is_machine", "machine_reason", "source"]
     search_fields = ["email", "url", "event_key", "provider_message_id"]
@@ -19,7 +22,7 @@ class TrackingEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(OwnedAdmin):
     """Unmatched mail waits here for review; giving it a result marks that result replied."""
 
     list_display = ["received_at", "status", "from_email", "subject", "matched_by", "is_auto_reply", "provider"]
@@ -27,6 +30,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
     search_fields = ["from_email", "to_email", "subject", "message_id", "in_reply_to", "references"]
     date_hierarchy = "received_at"
     raw_id_fields = ["result"]
+    owner_field = "result__campaign__user"
     readonly_fields = [
         "provider",
         "from_email",

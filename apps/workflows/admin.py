@@ -1,15 +1,19 @@
 from django.contrib import admin
 
+from common.admin import OwnedAdmin
+
 from .models import NodeRun, Workflow, WorkflowExecution
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(admin.ModelAdmin):
+class WorkflowAdmin(OwnedAdmin):
     list_display = ["name", "user", "is_active", "is_template", "template_key", "created_at"]
+    list_select_related = ["user"]
     list_filter = ["is_active", "is_template"]
     search_fields = ["name", "description", "user__email"]
     autocomplete_fields = ["user"]
-    readonly_fields = ["created_at", "updated_at"]
+    # The secret is drawn by the system (rotated through the API); the key names the shipped template.
+    readonly_fields = ["webhook_secret", "template_key", "created_at", "updated_at"]
 
 
 class NodeRunInline(admin.TabularInline):
@@ -25,13 +29,14 @@ class NodeRunInline(admin.TabularInline):
 
 
 @admin.register(WorkflowExecution)
-class WorkflowExecutionAdmin(admin.ModelAdmin):
+class WorkflowExecutionAdmin(OwnedAdmin):
     """Read-only: an execution's record is what happened; change it through the engine, not by hand."""
 
     list_display = ["id", "workflow", "status", "trigger", "task", "started_at", "completed_at"]
     list_filter = ["status", "trigger"]
     search_fields = ["id", "workflow__name", "error_message"]
     list_select_related = ["workflow", "task"]
+    owner_field = "workflow__user"
     inlines = [NodeRunInline]
     date_hierarchy = "created_at"
 

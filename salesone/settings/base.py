@@ -119,6 +119,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "ko-kr"
+# Our labels are English in the code, Korean in locale/ko (compiled by `make venv`, never committed).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Seoul"  # schedules, sending windows and due dates; the API speaks UTC
 USE_I18N = True
 USE_TZ = True

@@ -29,7 +29,7 @@ def test_start_action_sends_and_pause_action_refuses_a_completed_campaign(user, 
 
     response = send(_act, staff_client, "start_campaigns", campaign)
 
-    assert "Started 1 campaign(s)." in response.content.decode()
+    assert "캠페인 1개를 시작했습니다." in response.content.decode()
     assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.COMPLETED
     assert sorted(fake_sendgrid.recipients()) == sorted(lead.email.lower() for lead in leads)
 
@@ -46,14 +46,14 @@ def test_pause_then_retry_actions(user, staff_client, fake_sendgrid, send, djang
     write_recipients(campaign)
 
     response = _act(staff_client, "pause_campaigns", campaign)
-    assert "Paused 1 campaign(s)." in response.content.decode()
+    assert "캠페인 1개를 일시 중지했습니다." in response.content.decode()
     assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.PAUSED
 
     campaign.results.filter(lead=leads[0]).update(
         status=CampaignLeadResult.Status.FAILED, retryable=True, error_message="SendGrid refused (400)"
     )
     response = _act(staff_client, "retry_failed", campaign)
-    assert "Retrying failed e-mails of 1 campaign(s)." in response.content.decode()
+    assert "캠페인 1개의 발송 실패 이메일을 다시 보내는 중입니다." in response.content.decode()
     assert campaign.results.filter(status=CampaignLeadResult.Status.PENDING).count() == 2
     assert fake_sendgrid.request_count == 0  # still paused: nothing sent until started again
 

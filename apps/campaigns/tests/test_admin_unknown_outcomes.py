@@ -25,8 +25,8 @@ def test_admin_shows_unknown_rows_their_reason_and_resolutions(client, admin_use
 
     client.force_login(admin_user)
     page = client.get(f"/admin/campaigns/campaign/{campaign.pk}/change/").content.decode()
-    assert "2 unknown now (2 to be looked up in the provider&#x27;s log, 0 held for a person); resolved: " in page
-    assert "1 found in the provider&#x27;s log, 0 sent once more." in page
+    assert "현재 결과 불명 2건 (발송 업체 로그 조회 대기 2건, 담당자 확인 대기 0건); 해결됨: " in page
+    assert "발송 업체 로그에서 확인 1건, 한 번 더 발송 0건." in page
     assert "1 × Outcome unknown: the worker sending this e-mail stopped (crashed or was killed)" in page
     assert "1 × Outcome unknown: SendGrid did not answer after the request was sent: timeout" in page
 

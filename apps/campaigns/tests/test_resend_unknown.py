@@ -72,5 +72,5 @@ def test_admin_action_asks_first_then_resends(campaign, client, fake_sendgrid, s
 
     response = send(client.post, "/admin/campaigns/campaign/", {**form, "confirm": "yes"}, follow=True)
 
-    assert "Re-sending &#x27;outcome unknown&#x27; e-mails of 1 campaign(s)." in response.content.decode()
+    assert "캠페인 1개의 &#x27;결과 불명&#x27; 이메일을 다시 보내는 중입니다." in response.content.decode()
     assert fake_sendgrid.recipients().count(campaign.unknown_email) == 2

@@ -24,10 +24,10 @@ def test_check_action_then_change_page_lists_the_fixes(dns_zone, settings, staff
         {"action": "check_domains", "_selected_action": [domain.pk]},
         follow=True,
     )
-    assert "Checked 1 domain(s)." in response.content.decode()
+    assert "도메인 1개를 점검했습니다." in response.content.decode()
 
     page = staff_client.get(reverse("admin:deliverability_senderdomain_change", args=[domain.pk])).content.decode()
     assert "Add include:sendgrid.net to the SPF record at bare.example.kr" in page
     assert "Add the CNAME s1._domainkey.bare.example.kr" in page
     changelist = staff_client.get(reverse("admin:deliverability_senderdomain_changelist")).content.decode()
-    assert "bare.example.kr" in changelist and "Fail" in changelist
+    assert "bare.example.kr" in changelist and "실패" in changelist  # CheckStatus.FAIL in Korean
