@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and ReDoc served from our static files: /api/docs/ works offline, no CDN.
+    "drf_spectacular_sidecar",
     "common",
     # Order matters for seed_demo: an app's demo data may use the apps above it.
     "apps.accounts",
@@ -203,6 +205,11 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status" with different choices; each set gets a stable name (the
     # settings parts add their apps' entries). common/tests/test_schema.py fails on any warning.
     "ENUM_NAME_OVERRIDES": {"ImportJobStatusEnum": "apps.salesone_leads.models.ImportJob.Status"},
+    # /api/docs/ and /api/redoc/ load their scripts from drf-spectacular-sidecar (our static files),
+    # never from a CDN: the docs work offline and do not change under the SPA developer's feet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 # Deliverability: the SPF, DKIM, DMARC and overall verdicts of a sender domain share one choice set.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DeliverabilityCheckStatusEnum"] = "apps.deliverability.models.CheckStatus"
