@@ -69,7 +69,7 @@ def _purge_broker() -> None:
 class WorkerProcess:
     """A real ``celery worker`` subprocess bound to the test database."""
 
-    def __init__(self, queues: str, concurrency: int, extra_env: dict | None):
+    def __init__(self, queues: str | None, concurrency: int, extra_env: dict | None):
         _purge_broker()
         env = os.environ.copy()
         db = connection.settings_dict
@@ -94,8 +94,7 @@ class WorkerProcess:
                 "-A",
                 "celery_app",
                 "worker",
-                "-Q",
-                queues,
+                *(["-Q", queues] if queues else []),  # None: a plain worker, every declared queue
                 "-c",
                 str(concurrency),
                 "--loglevel",
@@ -142,7 +141,7 @@ def celery_worker_factory(transactional_db):
     """
     workers: list[WorkerProcess] = []
 
-    def start(queues: str = "default", concurrency: int = 1, extra_env: dict | None = None) -> WorkerProcess:
+    def start(queues: str | None = "default", concurrency: int = 1, extra_env: dict | None = None) -> WorkerProcess:
         worker = WorkerProcess(queues, concurrency, extra_env)
         workers.append(worker)
         return worker

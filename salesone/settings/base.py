@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 
 from .env import env_bool, env_float, env_int, env_list, env_str
 
@@ -245,6 +246,10 @@ CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Queues: transactional mail never waits behind a campaign.
 CELERY_TASK_QUEUES_ALL = ["default", "transactional", "campaigns", "tracking", "workflows", "imports"]
+# Declared, so a plain `celery -A celery_app worker` consumes every queue (`-Q` narrows it); without
+# this a worker took only "default" and campaigns never sent. Every routed queue must be listed
+# (common/tests/test_celery_queues.py).
+CELERY_TASK_QUEUES = [Queue(name) for name in CELERY_TASK_QUEUES_ALL]
 CELERY_TASK_ROUTES = {
     "apps.mail.tasks.*": {"queue": "transactional"},
     "apps.accounts.tasks.*": {"queue": "transactional"},
@@ -254,6 +259,8 @@ CELERY_TASK_ROUTES = {
     "apps.salesone_leads.tasks.*": {"queue": "imports"},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
+# /api/health/ asks the workers which queues they consume; it waits this long for their replies.
+HEALTH_WORKER_REPLY_SECONDS = env_float("HEALTH_WORKER_REPLY_SECONDS", 0.5)
 
 # E-mail: providers are tried in order, falling back to the next on an outage. The outbox stores
 # every message in the database, so development needs no account.
