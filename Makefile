@@ -29,6 +29,7 @@ run: migrate
 	-$(PY) manage.py seed_demo  # demo data never keeps the server from starting
 	mkdir -p var
 	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py compilemessages -l ko -i .venv -i var -v 0
 	$(VENV)/bin/honcho start -f Procfile
 
 # The spam check asks the spamd the Procfile starts (when installed; otherwise it says it is unavailable).

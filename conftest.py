@@ -21,6 +21,15 @@ from apps.accounts.tokens import VersionedRefreshToken
 ROOT = Path(__file__).resolve().parent
 
 
+def pytest_sessionstart(session):
+    """Our Korean catalogue (locale/ko) is compiled in the build, never committed: compile it here."""
+    from django.core.management import call_command
+
+    call_command(
+        "compilemessages", locale=["ko"], ignore_patterns=[".venv", "var", "tools", "node_modules"], verbosity=0
+    )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty Redis cache (throttle counters, compiled templates)."""
