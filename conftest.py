@@ -22,12 +22,15 @@ ROOT = Path(__file__).resolve().parent
 
 
 def pytest_sessionstart(session):
-    """Our Korean catalogue (locale/ko) is compiled in the build, never committed: compile it here."""
+    """Our Korean catalogue (locale/ko) is compiled in the build, never committed: compile it here, and
+    drop any catalogue Django loaded before (as override_settings(LOCALE_PATHS=...) would)."""
+    import django.test.signals  # noqa: F401 — its receiver resets the translation caches
     from django.core.management import call_command
+    from django.core.signals import setting_changed
 
-    call_command(
-        "compilemessages", locale=["ko"], ignore_patterns=[".venv", "var", "tools", "node_modules"], verbosity=0
-    )
+    ignored = [".venv", "var", "tools", "node_modules"]
+    call_command("compilemessages", locale=["ko"], ignore_patterns=ignored, verbosity=0)
+    setting_changed.send(sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False)
 
 
 @pytest.fixture(autouse=True)

@@ -33,6 +33,13 @@ BAD_REQUESTS = {
     "malformed JSON (ours)": ("post", "/api/products/", "{bad", 400),
     "unknown object (DRF's)": ("get", "/api/products/00000000-0000-0000-0000-000000000000/", None, 404),
     "unknown URL (ours)": ("get", "/api/no-such-thing/", None, 404),
+    "wrong password (an app's own)": (
+        "post",
+        "/api/auth/login/",
+        {"email": "x@example.kr", "password": "wrong-1"},
+        401,
+    ),
+    "opportunity without a name (an app's own)": ("post", "/api/opportunities/", {"name": " "}, 400),
 }
 
 
