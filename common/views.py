@@ -107,7 +107,10 @@ class HealthView(APIView):
         """How many workers consume each declared queue, from the workers' own answer (``active_queues``)."""
         from celery_app import app
 
-        replies = app.control.inspect(timeout=settings.HEALTH_WORKER_REPLY_SECONDS).active_queues() or {}
+        try:
+            replies = app.control.inspect(timeout=settings.HEALTH_WORKER_REPLY_SECONDS).active_queues() or {}
+        except Exception:  # the broker went away between the ping and the question: no worker answered
+            replies = {}
         consumers = dict.fromkeys(settings.CELERY_TASK_QUEUES_ALL, 0)
         for worker_queues in replies.values():
             for queue in worker_queues:
