@@ -21,16 +21,16 @@ from apps.accounts.tokens import VersionedRefreshToken
 ROOT = Path(__file__).resolve().parent
 
 
-def pytest_configure(config):
-    """The Korean catalogue is compiled by the build, not committed: without it every label would be
-    English and the admin tests would fail for a reason no test names, so stop here and say so."""
-    po = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"
-    mo = po.with_suffix(".mo")
-    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-        raise pytest.UsageError(
-            f"{mo.relative_to(ROOT)} is missing or older than its .po: run `make venv` "
-            "(or `python manage.py compilemessages -l ko --ignore '.venv/*'`) first."
-        )
+def pytest_sessionstart(session):
+    """Our Korean catalogue (locale/ko) is compiled in the build, never committed: compile it here, and
+    drop any catalogue Django loaded before (as override_settings(LOCALE_PATHS=...) would)."""
+    import django.test.signals  # noqa: F401 — its receiver resets the translation caches
+    from django.core.management import call_command
+    from django.core.signals import setting_changed
+
+    ignored = [".venv", "var", "tools", "node_modules"]
+    call_command("compilemessages", locale=["ko"], ignore_patterns=ignored, verbosity=0)
+    setting_changed.send(sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False)
 
 
 @pytest.fixture(autouse=True)
@@ -81,7 +81,7 @@ def _purge_broker() -> None:
 class WorkerProcess:
     """A real ``celery worker`` subprocess bound to the test database."""
 
-    def __init__(self, queues: str, concurrency: int, extra_env: dict | None):
+    def __init__(self, queues: str | None, concurrency: int, extra_env: dict | None):
         _purge_broker()
         env = os.environ.copy()
         db = connection.settings_dict
@@ -106,8 +106,7 @@ class WorkerProcess:
                 "-A",
                 "celery_app",
                 "worker",
-                "-Q",
-                queues,
+                *(["-Q", queues] if queues else []),  # None: a plain worker, every declared queue
                 "-c",
                 str(concurrency),
                 "--loglevel",
@@ -154,7 +153,7 @@ def celery_worker_factory(transactional_db):
     """
     workers: list[WorkerProcess] = []
 
-    def start(queues: str = "default", concurrency: int = 1, extra_env: dict | None = None) -> WorkerProcess:
+    def start(queues: str | None = "default", concurrency: int = 1, extra_env: dict | None = None) -> WorkerProcess:
         worker = WorkerProcess(queues, concurrency, extra_env)
         workers.append(worker)
         return worker

@@ -7,6 +7,7 @@ defaults (REST_FRAMEWORK in settings); a view that reads its own parameters sets
 """
 
 from django import forms
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
@@ -37,25 +38,28 @@ def _hint(field: forms.Field, values: list[str]) -> str:
     if isinstance(field, forms.MultiValueField) and field.fields:
         field = field.fields[0]  # a range: both ends are of one kind
     if isinstance(field, forms.ModelChoiceField | forms.ModelMultipleChoiceField):
-        return f"No such object among yours: {', '.join(values)}."
+        return _("No such object among yours: %(values)s.") % {"values": ", ".join(values)}
     if isinstance(field, forms.ChoiceField):  # also MultipleChoiceField
         allowed = [str(key) for key, _label in field.choices if key not in ("", None)]
         wrong = [value for value in values if value not in allowed] or values
-        return f"{', '.join(repr(v) for v in wrong)} is not one of: {', '.join(allowed)}."
+        return _("%(values)s is not one of: %(allowed)s.") % {
+            "values": ", ".join(repr(v) for v in wrong),
+            "allowed": ", ".join(allowed),
+        }
     if isinstance(field, forms.NullBooleanField | forms.BooleanField):
-        return "Use true or false."
+        return _("Use true or false.")
     if isinstance(field, forms.DateTimeField):
-        return (
+        return _(
             "Use an ISO 8601 date-time such as 2026-03-02T09:00:00Z or 2026-03-02T18:00:00+09:00 "
             "(without an offset it is read as Asia/Seoul time)."
         )
     if isinstance(field, forms.DateField):
-        return "Use a date as YYYY-MM-DD."
+        return _("Use a date as YYYY-MM-DD.")
     if isinstance(field, forms.UUIDField):
-        return "Use a UUID."
+        return _("Use a UUID.")
     numeric = isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField)
     if numeric and not all(_is_number(value) for value in values):
-        return "Use a number."
+        return _("Use a number.")
     return ""  # the form's own message (a bound such as min_value) says it
 
 
@@ -103,7 +107,8 @@ def reject_unknown_parameters(query_params, known: set[str]) -> None:
     unknown = sorted(set(query_params) - known)
     if unknown:
         accepted = ", ".join(sorted(known))
-        raise ValidationError({param: [f"Unknown parameter. This list takes: {accepted}."] for param in unknown})
+        message = _("Unknown parameter. This list takes: %(accepted)s.") % {"accepted": accepted}
+        raise ValidationError({param: [message] for param in unknown})
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -155,8 +160,11 @@ class StrictOrderingFilter(filters.OrderingFilter):
             raise ValidationError(
                 {
                     self.ordering_param: [
-                        f"Cannot order by {', '.join(unknown)}. Use one of: {', '.join(accepted)} "
-                        "(prefix - for descending; separate several with commas)."
+                        _(
+                            "Cannot order by %(unknown)s. Use one of: %(accepted)s "
+                            "(prefix - for descending; separate several with commas)."
+                        )
+                        % {"unknown": ", ".join(unknown), "accepted": ", ".join(accepted)}
                     ]
                 }
             )

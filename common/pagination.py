@@ -4,6 +4,7 @@
 served at the maximum, and the body says so; one that is not a positive whole number is a 400.
 """
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -24,7 +25,8 @@ class StandardPagination(PageNumberPagination):
         except ValueError:
             size = 0
         if size < 1:
-            raise ValidationError({self.page_size_query_param: [f"Use a whole number from 1 to {self.max_page_size}."]})
+            message = _("Use a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
         return min(size, self.max_page_size)
 
     def paginate_queryset(self, queryset, request, view=None):

@@ -8,6 +8,7 @@ import codecs
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.utils.json import strict_constant
@@ -59,5 +60,12 @@ class BoundedJSONParser(JSONParser):
         encoding = get_encoding(parser_context or {})  # text codecs only: no bz2_codec decompression bomb
         try:
             return loads_bounded(codecs.decode(stream.read(), encoding), strict=self.strict)
-        except ValueError as exc:  # UnicodeDecodeError and JSONTooDeep are ValueErrors too
-            raise ParseError(f"JSON parse error - {exc}") from None
+        except JSONTooDeep as exc:
+            message = _("JSON nested more than %(max_depth)d levels deep.") % {"max_depth": exc.max_depth}
+        except json.JSONDecodeError as exc:
+            message = _("line %(line)d, column %(column)d: not valid JSON.") % {"line": exc.lineno, "column": exc.colno}
+        except UnicodeDecodeError:
+            message = _("the body is not %(encoding)s text.") % {"encoding": encoding}
+        except ValueError:  # NaN or Infinity (strict)
+            message = _("NaN and Infinity are not JSON numbers.")
+        raise ParseError(_("JSON parse error - %(error)s") % {"error": message})

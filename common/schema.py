@@ -14,21 +14,11 @@ from rest_framework_simplejwt.views import TokenViewBase
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
-_ERROR = {
-    "type": "object",
-    "description": "An error that is not about one field.",
-    "properties": {
-        "detail": {"type": "string", "description": "What went wrong, for a person."},
-        "code": {"type": "string", "description": "A stable machine-readable code, where one is given."},
-    },
-    "required": ["detail"],
-}
-_VALIDATION_ERROR = {
+_FIELDS = {
     "type": "object",
     "description": (
-        'Validation errors: each invalid field names its messages ({"field": ["message"]}; nested objects and '
-        'lists nest the same way; "non_field_errors" for the whole object), or {"detail": "..."} for a body '
-        "that could not be parsed."
+        'The messages of each invalid field ({"name": ["message"]}; nested objects and lists nest the same '
+        'way; "non_field_errors" for the whole object); empty when the error is not about fields.'
     ),
     "additionalProperties": {
         "anyOf": [
@@ -37,6 +27,24 @@ _VALIDATION_ERROR = {
             {"type": "object", "additionalProperties": {}},
         ]
     },
+}
+# Every error has one shape (common/exceptions.py), in the language Accept-Language asks for.
+_ERROR = {
+    "type": "object",
+    "description": "An error, in the language of Accept-Language (ko or en; ko without the header).",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, for a person."},
+        "code": {"type": "string", "description": "A stable machine-readable code (invalid, not_found, conflict...)."},
+        "fields": _FIELDS,
+    },
+    "required": ["detail", "code", "fields"],
+}
+_VALIDATION_ERROR = {
+    **_ERROR,
+    "description": (
+        'Invalid input: "fields" names each invalid field with its messages; a body that could not be parsed '
+        'has its reason in "detail" (code "parse_error") and no fields.'
+    ),
 }
 # status: (component name, description, headers)
 _RESPONSES = {

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -70,7 +71,7 @@ class BusinessNumberField(serializers.CharField):
     blank), stores the 10 digits, shows ``123-45-67890``. A failed check digit is not refused; the
     object's ``business_number_valid`` flag reports it (DESIGN.md)."""
 
-    default_error_messages = {"format": "A business number (사업자등록번호) has 10 digits: 123-45-67890 or 1234567890."}
+    default_error_messages = {"format": _("A business number has 10 digits: 123-45-67890 or 1234567890.")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 20)  # wider than the digits, so the dashed form reaches the check

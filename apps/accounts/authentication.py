@@ -1,5 +1,6 @@
 """JWT authentication that refuses access tokens of an ended session (apps.accounts.tokens)."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -15,7 +16,10 @@ class VersionedJWTAuthentication(JWTAuthentication):
         # A token without the claim predates versions: it is as good as version 0.
         if user_id is not None and token.get(VERSION_CLAIM, 0) != token_version_get(user_id):
             raise InvalidToken(
-                {"detail": "This session has ended (logout or password reset); log in again.", "code": "token_revoked"}
+                {
+                    "detail": _("This session has ended (logout or password reset); log in again."),
+                    "code": "token_revoked",
+                }
             )
         return token
 

@@ -1,6 +1,7 @@
 """Wire shapes for users and authentication."""
 
 from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
@@ -23,7 +24,7 @@ def _validate_unique_email(email: str, exclude_pk=None) -> str:
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
-        raise serializers.ValidationError("A user with this e-mail address already exists.")
+        raise serializers.ValidationError(_("A user with this e-mail address already exists."))
     return email
 
 
@@ -65,7 +66,7 @@ def tokens_for(user: User) -> dict:
 
 class LoginSerializer(TokenObtainPairSerializer):
     token_class = VersionedRefreshToken
-    default_error_messages = {"no_active_account": "E-mail or password is incorrect."}
+    default_error_messages = {"no_active_account": _("E-mail or password is incorrect.")}
 
     def validate(self, attrs):
         attrs[self.username_field] = normalize_email_address(attrs.get(self.username_field, ""))
@@ -105,15 +106,15 @@ class MeUpdateSerializer(ModelSerializer):
         if new_password is not None:
             current = attrs.get("current_password")
             if not current:
-                raise serializers.ValidationError({"current_password": ["The current password is required."]})
+                raise serializers.ValidationError({"current_password": [_("The current password is required.")]})
             if not self.instance.check_password(current):
-                raise serializers.ValidationError({"current_password": ["The current password is incorrect."]})
+                raise serializers.ValidationError({"current_password": [_("The current password is incorrect.")]})
             try:
                 password_validation.validate_password(new_password, user=self.instance)
             except Exception as exc:
                 raise serializers.ValidationError({"new_password": list(getattr(exc, "messages", [str(exc)]))}) from exc
         elif "current_password" in attrs:
-            raise serializers.ValidationError({"new_password": ["Give the new password to change it."]})
+            raise serializers.ValidationError({"new_password": [_("Give the new password to change it.")]})
         return attrs
 
     def update(self, instance, validated_data):

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -24,8 +25,8 @@ from apps.mail.tasks import send_transactional_email
 from .models import User, normalize_email_address
 from .tokens import token_version_bump
 
-INVALID_LINK = "The reset link is invalid, already used or expired; ask for a new one."
-INVALID_CONFIRMATION = "The confirmation link is invalid, already used or expired; register again for a new one."
+INVALID_LINK = _("The reset link is invalid, already used or expired; ask for a new one.")
+INVALID_CONFIRMATION = _("The confirmation link is invalid, already used or expired; register again for a new one.")
 
 
 class RegistrationTokenGenerator(PasswordResetTokenGenerator):

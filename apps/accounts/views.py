@@ -1,5 +1,6 @@
 """The /api/auth/ endpoints: the six of SPEC.md, registration confirmation and the password reset."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -37,7 +38,7 @@ from .throttles import (
     RegistrationThrottle,
 )
 
-REGISTRATION_ACCEPTED = "Check your inbox: we sent a link to this address to finish signing up."
+REGISTRATION_ACCEPTED = _("Check your inbox: we sent a link to this address to finish signing up.")
 
 
 class RegistrationView(generics.GenericAPIView):
@@ -152,7 +153,8 @@ class PasswordResetView(APIView):
         serializer.is_valid(raise_exception=True)
         password_reset_request(email=serializer.validated_data["email"])
         return Response(
-            {"detail": "If an account uses this address, a reset link is on its way."}, status=status.HTTP_202_ACCEPTED
+            {"detail": _("If an account uses this address, a reset link is on its way.")},
+            status=status.HTTP_202_ACCEPTED,
         )
 
 
@@ -174,4 +176,4 @@ class PasswordResetConfirmView(APIView):
         serializer = PasswordResetConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         password_reset_confirm(**serializer.validated_data)
-        return Response({"detail": "Password changed; log in with the new one."})
+        return Response({"detail": _("Password changed; log in with the new one.")})

@@ -1,5 +1,6 @@
 """Shapes of opportunities, their status history and the pipeline board on the wire."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.leads.models import Lead
@@ -13,8 +14,8 @@ class OwnLeadField(serializers.PrimaryKeyRelatedField):
     """A lead id that must belong to the requesting user; any other id is "not found" (no leak)."""
 
     default_error_messages = {
-        "does_not_exist": 'You have no lead with id "{pk_value}".',
-        "incorrect_type": "A lead id is a UUID, not {data_type}.",
+        "does_not_exist": _('You have no lead with id "{pk_value}".'),
+        "incorrect_type": _("A lead id is a UUID, not {data_type}."),
     }
 
     def get_queryset(self):
@@ -66,7 +67,7 @@ class OpportunitySerializer(ModelSerializer):
     def validate_name(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("An opportunity needs a name.")
+            raise serializers.ValidationError(_("An opportunity needs a name."))
         return value
 
     def validate_source(self, value: str) -> str:

@@ -3,6 +3,7 @@ statuses, keeping one history row per move (DESIGN.md: changes are validated and
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common.exceptions import Conflict
 
@@ -34,7 +35,7 @@ def opportunity_change_status(*, opportunity: Opportunity, status: str, user, no
         raise ValueError(f"unknown opportunity status {status!r}")
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if opportunity.status == status:
-        raise Conflict(f"The opportunity is already {status}.")
+        raise Conflict(_("The opportunity is already %(status)s.") % {"status": status})
     change = OpportunityStatusChange(
         opportunity=opportunity,
         from_status=opportunity.status,

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from common.serializers import ModelSerializer, UserSummarySerializer
@@ -26,5 +27,5 @@ class ProductSerializer(ModelSerializer):
     def validate_currency(self, value: str) -> str:
         value = value.strip().lower()
         if len(value) != 3 or not value.isalpha():
-            raise serializers.ValidationError("Use a three-letter ISO 4217 code such as krw or usd.")
+            raise serializers.ValidationError(_("Use a three-letter ISO 4217 code such as krw or usd."))
         return value

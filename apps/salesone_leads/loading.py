@@ -1,4 +1,4 @@
-"""Bulk loading of the national company database from CSV or JSON Lines (``import_salesone_leads``).
+"""Bulk loading of the national company database from CSV, Excel .xlsx or JSON Lines (``import_salesone_leads``).
 
 Rows are parsed and validated in Python, streamed with COPY into a temporary staging table, then
 upserted on corporation_number in one statement; keywords are synchronised in SQL. The whole load
@@ -20,9 +20,11 @@ import logging
 import re
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from datetime import time as time_of_day
 from itertools import compress
 from pathlib import Path
 
@@ -268,6 +270,30 @@ def staging_row(cells: list, row_no: int, present: int | None = None) -> tuple:
     )
 
 
+def row_errors(cells: list, row_no: int, present: int | None = None) -> list[str]:
+    """Every reason ``staging_row`` refuses a row, not only the first: each field it names is checked
+    again as if the row had left it empty, until the rest passes. (Bad rows only: the hot loop stays
+    ``staging_row``.)"""
+    cells = list(cells)
+    if present is None:
+        present = sum(compress(_FIELD_BITS, [cell.strip() if cell.__class__ is str else cell for cell in cells]))
+    errors: list[str] = []
+    for _ in FILE_FIELDS:
+        try:
+            staging_row(cells, row_no, present)
+            break
+        except RowError as exc:
+            errors.append(str(exc))
+            name = str(exc).partition(":")[0]
+            if name not in _F:  # a reason that names no field: nothing more to check
+                break
+            index = _F[name]
+            # A row without a valid key cannot be staged at all; check the rest against a valid one.
+            cells[index] = "0" * 13 if index == 0 else None
+            present &= ~_FIELD_BITS[index]
+    return errors
+
+
 _NAME, _EMAIL_INDEX, _FINANCE_YEAR = _F["name"], _F["email"], _F["finance_year"]
 _DEBT_RATIO, _ESTABLISHED, _KEYWORDS, _SCRAPED = (
     _F["finance_debt_ratio"], _F["established_date"], _F["keywords"], _F["scraped_bizinfo"],
@@ -286,6 +312,10 @@ def _file_format(path: Path) -> str:
         return "jsonl"
     if suffix == ".csv":
         return "csv"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix == ".xls":
+        raise ValueError(f"{path.name}: the old Excel format (.xls) is not supported; save it as .xlsx or CSV (UTF-8)")
     with open(path, encoding="utf-8-sig") as handle:
         return "jsonl" if handle.read(1) == "{" else "csv"
 
@@ -322,27 +352,82 @@ def _read_rows(path: Path) -> Iterator[tuple[int, list | None, str | None, int |
                 present = sum(_FIELD_BITS[_F[name]] for name in row if name in _F)
                 yield line_no, (None if error else cells), error, present
         return
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = [name.strip() for name in next(reader, [])]
-        header = ["industry" if name == "industry_code" else name for name in header]
-        unknown = sorted(set(header) - set(FILE_FIELDS))
-        if unknown:
-            raise ValueError(f"unknown columns in {path.name}: {', '.join(unknown)} (expected SPEC.md field names)")
-        if "corporation_number" not in header:
-            raise ValueError(f"{path.name} needs at least the column corporation_number")
-        width = len(header)
-        positions = [header.index(name) if name in header else None for name in FILE_FIELDS]
-        in_order = positions == list(range(len(FILE_FIELDS)))
-        for cells in reader:
-            if len(cells) != width:
-                if cells:
-                    yield reader.line_num, None, f"{len(cells)} cells where the header has {width}", None
-                continue
-            if in_order:
-                yield reader.line_num, cells, None, None
-            else:
-                yield reader.line_num, [None if p is None else cells[p] for p in positions], None, None
+    # CSV and .xlsx: a header row of SPEC.md field names, then the rows (an .xlsx row may end early
+    # where its last cells are empty).
+    spreadsheet = _file_format(path) == "xlsx"
+    records = _xlsx_records(path) if spreadsheet else _csv_records(path)
+    header = [name.strip() for name in next(records, (0, []))[1]]
+    header = ["industry" if name == "industry_code" else name for name in header]
+    unknown = sorted(set(header) - set(FILE_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown columns in {path.name}: {', '.join(unknown)} (expected SPEC.md field names)")
+    if "corporation_number" not in header:
+        raise ValueError(f"{path.name} needs at least the column corporation_number")
+    width = len(header)
+    positions = [header.index(name) if name in header else None for name in FILE_FIELDS]
+    in_order = positions == list(range(len(FILE_FIELDS)))
+    for line_no, cells in records:
+        if spreadsheet and len(cells) < width:
+            cells += [""] * (width - len(cells))
+        if len(cells) != width:
+            if cells:
+                yield line_no, None, f"{len(cells)} cells where the header has {width}", None
+            continue
+        if in_order:
+            yield line_no, cells, None, None
+        else:
+            yield line_no, [None if p is None else cells[p] for p in positions], None, None
+
+
+def _csv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line the row ends on, cells) per CSV row, the header first."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            for cells in reader:
+                yield reader.line_num, cells
+    except UnicodeDecodeError as exc:
+        # Excel's "CSV" in Korean Windows is CP949: say what to do, not which byte failed.
+        raise ValueError(
+            f'{path.name} is not UTF-8 (byte {exc.start:,} cannot be read); save it as "CSV UTF-8" and retry'
+        ) from None
+
+
+def _xlsx_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) per row of the first worksheet, the header first; trailing empty
+    cells are dropped and empty rows skipped, as a CSV export would."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path.name} is not a readable .xlsx workbook ({exc.__class__.__name__})") from None
+    try:
+        sheet = workbook.worksheets[0]
+        for row_no, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_xlsx_text(value) for value in values]
+            while cells and cells[-1] == "":
+                cells.pop()
+            if cells:
+                yield row_no, cells
+    finally:
+        workbook.close()
+
+
+def _xlsx_text(value) -> str:
+    """A cell as the text a CSV export would hold: 1101112955908 (not 1.1e12), 2024-03-01, true."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time_of_day.min else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 _BOOL_NAMES = ("is_normal_taxpayer", "is_corporation", "scraped_bizinfo")
@@ -414,7 +499,11 @@ def _stage(cursor, path: Path, result: LoadResult, progress: bool, stderr) -> No
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=_count_lines(path), unit=" rows", unit_scale=True, desc="staging", file=stderr)
+        # Whole rows ("60000/1000000 rows"), with tqdm's rate and ETA; unit_scale would print "60.0k".
+        # Lines, less the CSV header: an estimate (a quoted cell may span lines), set right at the end.
+        fmt = _file_format(path)
+        total = None if fmt == "xlsx" else max(_count_lines(path) - (fmt == "csv"), 0)
+        bar = tqdm(total=total, unit=" rows", desc="staging", file=stderr)
     columns = ", ".join(name for name, _ in _STAGING_COLUMNS)
     with cursor.cursor.copy(f"COPY salesone_staging ({columns}) FROM STDIN") as copy:
         write_row = copy.write_row
@@ -426,11 +515,12 @@ def _stage(cursor, path: Path, result: LoadResult, progress: bool, stderr) -> No
                 try:
                     write_row(staging_row(row, row_no, present))
                     continue
-                except RowError as exc:
-                    error = str(exc)
+                except RowError:
+                    error = "; ".join(row_errors(row, row_no, present))
             corporation_number = str(row[0] if row else "")[:20]
             result.rejects.append((row_no, line_no, corporation_number, error))
     if bar is not None:
+        bar.total = result.read
         bar.update(result.read % 10_000)
         bar.close()
 

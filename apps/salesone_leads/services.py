@@ -10,6 +10,7 @@ queue, processed in committed batches so that progress is visible and a redelive
 from __future__ import annotations
 
 import csv
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,12 +57,26 @@ def ksic_code(raw: str) -> str:
     return code
 
 
+@dataclass
+class IndustriesLoadResult:
+    created: int = 0
+    renamed: int = 0
+    unchanged: int = 0
+    malformed: list[tuple[int, str]] = field(default_factory=list)  # (line, what is wrong), not loaded
+
+
+# Codes as the KSIC file writes them: a section letter, then up to five digits (A, A01, S96113).
+_KSIC_CODE = re.compile(r"[A-U](\d{2,5})?")
+
+
 @transaction.atomic
-def industries_load(*, path: Path | str) -> tuple[int, int, int]:
+def industries_load(*, path: Path | str) -> IndustriesLoadResult:
     """Create or rename industries from a CSV (``code,name``, or the Korean headers of the KSIC file).
 
-    Returns (created, renamed, unchanged).
+    A row without a code or a name, or with a code that is not KSIC's, is not loaded: it is returned
+    with its line number (``malformed``) for the operator to fix.
     """
+    result = IndustriesLoadResult()
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         headers = reader.fieldnames or []
@@ -72,15 +87,25 @@ def industries_load(*, path: Path | str) -> tuple[int, int, int]:
         wanted = {}
         for row in reader:
             code, name = (row.get(code_header) or "").strip(), (row.get(name_header) or "").strip()
-            if code and name:
+            if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+                continue  # a blank line
+            if None in row or None in row.values():
+                result.malformed.append((reader.line_num, f"{len(headers)} columns expected"))
+            elif not code or not name:
+                result.malformed.append((reader.line_num, "no code" if not code else f"no name for {code}"))
+            elif not _KSIC_CODE.fullmatch(ksic_code(code)):
+                result.malformed.append((reader.line_num, f"{code!r} is not a KSIC code"))
+            else:
                 wanted[ksic_code(code)] = name[:200]
     existing = dict(Industry.objects.filter(code__in=wanted).values_list("code", "name"))
     Industry.objects.bulk_create([Industry(code=c, name=n) for c, n in wanted.items() if c not in existing])
     renamed = [Industry(code=c, name=n) for c, n in wanted.items() if c in existing and existing[c] != n]
     for industry in renamed:
         Industry.objects.filter(code=industry.code).update(name=industry.name)
-    created = len(wanted) - len(existing)
-    return created, len(renamed), len(existing) - len(renamed)
+    result.created = len(wanted) - len(existing)
+    result.renamed = len(renamed)
+    result.unchanged = len(existing) - len(renamed)
+    return result
 
 
 # --- imports into a user's leads ------------------------------------------------------------------

@@ -26,7 +26,9 @@ def nested(depth: int, leaf: str = '"x"') -> str:
 @pytest.mark.parametrize("path", ["/api/auth/login/", "/api/auth/password-reset/", "/api/products/"])
 def test_deep_body_is_a_400_naming_the_limit(client, auth_client, path):
     token = auth_client._credentials["HTTP_AUTHORIZATION"]
-    response = client.post(path, DEEP, content_type="application/json", HTTP_AUTHORIZATION=token)
+    response = client.post(
+        path, DEEP, content_type="application/json", HTTP_AUTHORIZATION=token, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert "nested more than 64 levels" in response.json()["detail"]
@@ -36,7 +38,10 @@ def test_deep_body_is_a_400_naming_the_limit(client, auth_client, path):
 def test_deep_body_to_a_workflow_hook_is_a_400(client, user):
     workflow = WorkflowFactory(user=user, nodes=[node("hook", "webhook_trigger")], edges=[])
     response = client.post(
-        f"/api/workflows/{workflow.pk}/hooks/{workflow.webhook_secret}/", DEEP, content_type="application/json"
+        f"/api/workflows/{workflow.pk}/hooks/{workflow.webhook_secret}/",
+        DEEP,
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     assert "nested more than 64 levels" in response.json()["detail"]
@@ -48,7 +53,7 @@ def test_the_limit_comes_from_settings(auth_client):
     body = {"name": "복합기 A3", "price": 1000, "extra": {"a": {"b": 1}}}
     assert auth_client.post("/api/products/", body, format="json").status_code == 201
     body["extra"] = {"a": {"b": {"c": 1}}}
-    response = auth_client.post("/api/products/", body, format="json")
+    response = auth_client.post("/api/products/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "nested more than 3 levels" in response.json()["detail"]
 
@@ -69,6 +74,8 @@ def test_unterminated_string_of_escaped_quotes_is_refused_at_once(auth_client):
     after 70 brackets took 8 s, so these 200,000 would take about 15 minutes): the body is parsed
     once and refused as bad JSON."""
     body = b"[" * 70 + b'"' + b'\\"' * 200_000
-    response = auth_client.generic("POST", "/api/products/", body, content_type="application/json")
+    response = auth_client.generic(
+        "POST", "/api/products/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "JSON parse error" in response.json()["detail"]

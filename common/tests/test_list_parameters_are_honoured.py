@@ -30,30 +30,31 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_filter_value_that_cannot_match_is_400_with_allowed_values(auth_client, url, params, error):
-    response = auth_client.get(url, params)
+    response = auth_client.get(url, params, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert response.json() == error
+    assert response.json()["fields"] == error
 
 
 def test_datetime_filter_explains_the_format(auth_client):
-    response = auth_client.get("/api/tracking/events/", {"occurred_after": "yesterday"})
+    response = auth_client.get("/api/tracking/events/", {"occurred_after": "yesterday"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert "ISO 8601" in response.json()["occurred_after"][0] and "Asia/Seoul" in response.json()["occurred_after"][0]
+    assert "ISO 8601" in response.json()["fields"]["occurred_after"][0]
+    assert "Asia/Seoul" in response.json()["fields"]["occurred_after"][0]
 
 
 def test_unknown_parameter_is_400_naming_the_known_ones(auth_client):
-    response = auth_client.get("/api/tasks/", {"stauts": "completed"})
+    response = auth_client.get("/api/tasks/", {"stauts": "completed"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    message = response.json()["stauts"][0]
+    message = response.json()["fields"]["stauts"][0]
     assert message.startswith("Unknown parameter. This list takes: ")
     for known in ("status", "due_date_after", "due_date_before", "overdue", "page", "page_size", "search", "ordering"):
         assert known in message
 
 
 def test_unknown_ordering_is_400_naming_the_sortable_fields(auth_client):
-    response = auth_client.get("/api/products/", {"ordering": "-pricee"})
+    response = auth_client.get("/api/products/", {"ordering": "-pricee"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    message = response.json()["ordering"][0]
+    message = response.json()["fields"]["ordering"][0]
     assert message.startswith("Cannot order by -pricee. Use one of: ")
     assert "price" in message
 

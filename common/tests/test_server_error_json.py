@@ -59,15 +59,15 @@ def test_non_api_page_without_debug_is_django_500(client):
 @pytest.mark.parametrize("debug", [True, False])
 def test_unknown_api_url_is_a_json_404(client, debug):
     with override_settings(DEBUG=debug):
-        response = client.get("/api/no-such-thing/")
+        response = client.get("/api/no-such-thing/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not Found.", "code": "not_found"}
+    assert response.json() == {"detail": "Not found.", "code": "not_found", "fields": {}}
 
 
 @pytest.mark.parametrize("debug", [True, False])
 def test_an_error_a_middleware_raises_is_json_too(client, debug):
     """A Host header not in ALLOWED_HOSTS is refused by Django's CommonMiddleware, before any view."""
     with override_settings(DEBUG=debug):
-        response = client.get("/api/products/", HTTP_HOST="attacker.example")
+        response = client.get("/api/products/", HTTP_HOST="attacker.example", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert response.json() == {"detail": "Bad Request.", "code": "bad_request"}
+    assert response.json() == {"detail": "Bad request.", "code": "bad_request", "fields": {}}

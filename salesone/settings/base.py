@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 
 from .env import env_bool, env_float, env_int, env_list, env_str
 
@@ -29,6 +30,8 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and ReDoc served from our static files: /api/docs/ works offline, no CDN.
+    "drf_spectacular_sidecar",
     "common",
     # Order matters for seed_demo: an app's demo data may use the apps above it.
     "apps.accounts",
@@ -53,6 +56,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # One language per response, from Accept-Language (LANGUAGES; LANGUAGE_CODE without one).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -119,7 +124,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "ko-kr"
-# Our labels are English in the code, Korean in locale/ko (compiled by `make venv`, never committed).
+# The languages a client may ask for (Accept-Language); our own labels and messages are English in
+# the code, Korean in locale/ko (compiled by `make venv` and at test start, never committed).
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Seoul"  # schedules, sending windows and due dates; the API speaks UTC
 USE_I18N = True
@@ -205,6 +212,11 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status" with different choices; each set gets a stable name (the
     # settings parts add their apps' entries). common/tests/test_schema.py fails on any warning.
     "ENUM_NAME_OVERRIDES": {"ImportJobStatusEnum": "apps.salesone_leads.models.ImportJob.Status"},
+    # /api/docs/ and /api/redoc/ load their scripts from drf-spectacular-sidecar (our static files),
+    # never from a CDN: the docs work offline and do not change under the SPA developer's feet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 # Deliverability: the SPF, DKIM, DMARC and overall verdicts of a sender domain share one choice set.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DeliverabilityCheckStatusEnum"] = "apps.deliverability.models.CheckStatus"
@@ -240,6 +252,10 @@ CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Queues: transactional mail never waits behind a campaign.
 CELERY_TASK_QUEUES_ALL = ["default", "transactional", "campaigns", "tracking", "workflows", "imports"]
+# Declared, so a plain `celery -A celery_app worker` consumes every queue (`-Q` narrows it); without
+# this a worker took only "default" and campaigns never sent. Every routed queue must be listed
+# (common/tests/test_celery_queues.py).
+CELERY_TASK_QUEUES = [Queue(name) for name in CELERY_TASK_QUEUES_ALL]
 CELERY_TASK_ROUTES = {
     "apps.mail.tasks.*": {"queue": "transactional"},
     "apps.accounts.tasks.*": {"queue": "transactional"},
@@ -249,6 +265,8 @@ CELERY_TASK_ROUTES = {
     "apps.salesone_leads.tasks.*": {"queue": "imports"},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
+# /api/health/ asks the workers which queues they consume; it waits this long for their replies.
+HEALTH_WORKER_REPLY_SECONDS = env_float("HEALTH_WORKER_REPLY_SECONDS", 0.5)
 
 # E-mail: providers are tried in order, falling back to the next on an outage. The outbox stores
 # every message in the database, so development needs no account.

@@ -14,3 +14,6 @@ SECRET_KEY = env_str("SECRET_KEY", "dev-insecure-key-do-not-use-in-production")
 BENCH_ENABLED = env_bool("BENCH_ENABLED", True)
 if BENCH_ENABLED:
     INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
+# Static files (the admin's, the API docs' Swagger UI and ReDoc) straight from the apps, without
+# collectstatic; production serves the collected copy (Dockerfile, `make static`).
+WHITENOISE_USE_FINDERS = True

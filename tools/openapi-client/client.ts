@@ -31,13 +31,13 @@ export class ApiFailure extends Error {
   }
 }
 
-/** One line for a person: the detail, or each field with its messages. */
+/** One line for a person: the detail, then each field with its messages. */
 export function describe(body: ApiError | ValidationError | undefined): string | undefined {
   if (body === undefined) return undefined;
-  if (typeof body.detail === "string") return body.detail;
-  return Object.entries(body)
-    .map(([field, messages]) => `${field}: ${Array.isArray(messages) ? messages.join(" ") : JSON.stringify(messages)}`)
-    .join("; ");
+  const fields = Object.entries(body.fields).map(
+    ([field, messages]) => `${field}: ${Array.isArray(messages) ? messages.join(" ") : JSON.stringify(messages)}`,
+  );
+  return [body.detail, ...fields].join("; ");
 }
 
 function fail(response: Response, body: ApiError | ValidationError | undefined): never {

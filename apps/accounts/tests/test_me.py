@@ -27,18 +27,18 @@ def test_put_updates_names(auth_client, user):
 def test_changing_email_is_validated(auth_client, user, other_user):
     assert auth_client.put(URL, {"email": "not-an-email"}).status_code == 400
     taken = auth_client.put(URL, {"email": other_user.email.upper()})
-    assert taken.status_code == 400 and "email" in taken.json()
+    assert taken.status_code == 400 and "email" in taken.json()["fields"]
     ok = auth_client.put(URL, {"email": "New.Address@Example.co.kr"})
     assert ok.status_code == 200 and ok.json()["email"] == "new.address@example.co.kr"
 
 
 def test_changing_password_needs_the_current_one(auth_client, user):
     missing = auth_client.put(URL, {"new_password": "another-Secret-2026"})
-    assert missing.status_code == 400 and "current_password" in missing.json()
+    assert missing.status_code == 400 and "current_password" in missing.json()["fields"]
     wrong = auth_client.put(URL, {"new_password": "another-Secret-2026", "current_password": "wrong"})
-    assert wrong.status_code == 400 and "current_password" in wrong.json()
+    assert wrong.status_code == 400 and "current_password" in wrong.json()["fields"]
     weak = auth_client.put(URL, {"new_password": "123", "current_password": DEFAULT_PASSWORD})
-    assert weak.status_code == 400 and "new_password" in weak.json()
+    assert weak.status_code == 400 and "new_password" in weak.json()["fields"]
     ok = auth_client.put(URL, {"new_password": "another-Secret-2026", "current_password": DEFAULT_PASSWORD})
     assert ok.status_code == 200
     user.refresh_from_db()

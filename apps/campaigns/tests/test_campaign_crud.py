@@ -29,11 +29,11 @@ def test_another_users_lead_list_or_template_is_refused(auth_client, user, other
     theirs = CampaignTemplateFactory(user=other_user)
     their_list = LeadListFactory(user=other_user)
     response = auth_client.post(URL, {"name": "x", "template": str(theirs.pk)}, format="json")
-    assert response.status_code == 400 and "template" in response.data
+    assert response.status_code == 400 and "template" in response.data["fields"]
     response = auth_client.post(
         URL, {"name": "x", "template": str(mine.pk), "leadlists": [str(their_list.pk)]}, format="json"
     )
-    assert response.status_code == 400 and "leadlists" in response.data
+    assert response.status_code == 400 and "leadlists" in response.data["fields"]
 
 
 def test_other_users_campaign_is_404(other_client, user):
@@ -49,7 +49,7 @@ def test_sending_window_needs_both_ends(auth_client, user):
         URL, {"name": "x", "template": str(template.pk), "send_window_start": "09:00"}, format="json"
     )
     assert response.status_code == 400
-    assert "send_window_end" in response.data
+    assert "send_window_end" in response.data["fields"]
 
 
 def test_started_campaign_keeps_its_template_but_may_be_renamed(auth_client, user):

@@ -27,8 +27,8 @@ def test_create_with_a_past_schedule_is_400_and_stores_nothing(frozen, user):
     body = {"name": "지난 일정", "template": str(template.pk), "scheduled_at": "2026-03-02T13:00:00Z"}
     response = client_for(user).post("/api/campaigns/", body, format="json")
     assert response.status_code == 400
-    assert "has passed" in response.json()["scheduled_at"][0]
-    assert "2026-03-02T13:35:00.000000Z" in response.json()["scheduled_at"][0]
+    assert "has passed" in response.json()["fields"]["scheduled_at"][0]
+    assert "2026-03-02T13:35:00.000000Z" in response.json()["fields"]["scheduled_at"][0]
     assert not Campaign.objects.filter(user=user).exists()
 
 
@@ -53,7 +53,7 @@ def test_update_to_a_past_schedule_is_400_and_keeps_the_stored_one(frozen, user)
     response = client_for(user).patch(
         f"/api/campaigns/{campaign.pk}/", {"scheduled_at": "2026-03-02T22:00:00+09:00"}, format="json"
     )
-    assert response.status_code == 400 and "scheduled_at" in response.json()
+    assert response.status_code == 400 and "scheduled_at" in response.json()["fields"]
     campaign.refresh_from_db()
     assert campaign.scheduled_at == ahead
 
@@ -73,7 +73,7 @@ def test_start_with_a_past_schedule_is_400_and_start_without_one_sends_now(froze
     client = client_for(user)
     url = f"/api/campaigns/{campaign.pk}/start/"
     refused = client.post(url, {"scheduled_at": "2026-03-02T12:00:00Z"}, format="json")
-    assert refused.status_code == 400 and "scheduled_at" in refused.json()
+    assert refused.status_code == 400 and "scheduled_at" in refused.json()["fields"]
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.DRAFT and campaign.scheduled_at is None
 

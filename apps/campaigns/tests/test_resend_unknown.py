@@ -30,7 +30,7 @@ def test_without_confirm_it_is_400_saying_a_second_copy_may_arrive(campaign, aut
         response = auth_client.post(f"/api/campaigns/{campaign.pk}/resend-unknown/", body, format="json")
 
         assert response.status_code == 400
-        assert "second copy" in response.data["confirm"][0]
+        assert "second copy" in response.data["fields"]["confirm"][0]
     assert campaign.results.filter(status=R.UNKNOWN).count() == 1
     assert fake_sendgrid.received_count == 3
 

@@ -21,13 +21,13 @@ def test_create_and_list_own_templates(auth_client, user):
 def test_syntax_error_answers_400_with_its_line(auth_client):
     response = auth_client.post(URL, {"name": "x", "title": "ok", "body": "<p>hi</p>\n<p>{{ company.name </p>"})
     assert response.status_code == 400
-    assert response.data["body"][0].startswith("Line 2:")
+    assert response.data["fields"]["body"][0].startswith("Line 2:")
 
 
 def test_title_syntax_error_is_reported_on_title(auth_client):
     response = auth_client.post(URL, {"name": "x", "title": "{% if %}", "body": "ok"})
     assert response.status_code == 400
-    assert "title" in response.data
+    assert "title" in response.data["fields"]
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,7 @@ def test_title_syntax_error_is_reported_on_title(auth_client):
 def test_sandbox_escapes_are_refused(auth_client, source):
     response = auth_client.post(URL, {"name": "x", "title": "ok", "body": source})
     assert response.status_code == 400
-    assert "not allowed" in response.data["body"][0]
+    assert "not allowed" in response.data["fields"]["body"][0]
 
 
 def test_other_users_template_is_404(other_client, user):

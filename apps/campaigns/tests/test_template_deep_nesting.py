@@ -13,4 +13,4 @@ pytestmark = pytest.mark.django_db
 def test_deeply_nested_template_is_refused(auth_client, body):
     response = auth_client.post("/api/campaign-templates/", {"name": "x", "title": "t", "body": body}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"body": ["The template is nested too deeply."]}
+    assert response.json()["fields"] == {"body": ["The template is nested too deeply."]}

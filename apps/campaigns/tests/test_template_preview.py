@@ -58,7 +58,7 @@ def test_preview_with_another_users_lead_is_refused(auth_client, user, other_use
     template = CampaignTemplateFactory(user=user)
     response = preview(auth_client, template, {"lead_id": str(lead.pk)})
     assert response.status_code == 400
-    assert "lead_id" in response.data
+    assert "lead_id" in response.data["fields"]
 
 
 def test_huge_string_built_at_render_time_is_refused(auth_client, user):

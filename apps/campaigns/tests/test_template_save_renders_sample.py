@@ -16,7 +16,9 @@ URL = "/api/campaign-templates/"
 def test_render_error_refuses_the_save_with_its_line(auth_client):
     response = auth_client.post(URL, {"name": "x", "title": "안녕하세요", "body": "<p>안녕하세요</p>\n{{ 1/0 }}"})
     assert response.status_code == 400
-    assert response.json() == {"body": ["Line 2: ZeroDivisionError: division by zero (rendered for the sample lead)"]}
+    assert response.json()["fields"] == {
+        "body": ["Line 2: ZeroDivisionError: division by zero (rendered for the sample lead)"]
+    }
     assert not CampaignTemplate.objects.exists()
 
 
@@ -25,7 +27,7 @@ def test_limit_refuses_the_save_naming_it(auth_client):
     response = auth_client.post(URL, {"name": "x", "title": "{{ 9**(9**7) }}", "body": "ok"})
     used_ms = (time.thread_time() - started) * 1000
     assert response.status_code == 400
-    assert response.json()["title"] == [
+    assert response.json()["fields"]["title"] == [
         "Line 1: The template computes an integer longer than 1,000 digits (TEMPLATE_INTEGER_DIGITS_LIMIT) "
         "(rendered for the sample lead)"
     ]
@@ -38,7 +40,7 @@ def test_update_over_a_limit_keeps_the_stored_template(auth_client, user):
         f"{URL}{template.pk}/", {"body": "{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}"}
     )
     assert response.status_code == 400
-    assert "TEMPLATE_LOOP_ITERATIONS_LIMIT" in response.json()["body"][0]
+    assert "TEMPLATE_LOOP_ITERATIONS_LIMIT" in response.json()["fields"]["body"][0]
     template.refresh_from_db()
     assert template.body == "<p>{{ company.name }}</p>"
 

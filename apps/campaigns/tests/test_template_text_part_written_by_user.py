@@ -51,4 +51,4 @@ def test_a_text_part_that_does_not_compile_is_a_400(auth_client):
         format="json",
     )
     assert response.status_code == 400
-    assert "text_body" in response.data
+    assert "text_body" in response.data["fields"]

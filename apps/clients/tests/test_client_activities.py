@@ -41,7 +41,7 @@ def test_unknown_type_is_400(auth_client, user):
         },
         format="json",
     )
-    assert response.status_code == 400 and "type" in response.json()
+    assert response.status_code == 400 and "type" in response.json()["fields"]
 
 
 def test_note_of_another_client_is_400(auth_client, user):
@@ -58,7 +58,7 @@ def test_note_of_another_client_is_400(auth_client, user):
         },
         format="json",
     )
-    assert response.status_code == 400 and "note" in response.json()
+    assert response.status_code == 400 and "note" in response.json()["fields"]
 
 
 def test_filter_by_type_and_update(auth_client, user):

@@ -29,9 +29,11 @@ def test_a_failed_check_digit_is_flagged_not_refused(auth_client):
 
 
 def test_not_ten_digits_is_a_400_that_says_so(auth_client):
-    response = auth_client.post(URL, {"name": "제로커뮤니케이션(주)", "business_number": "123-45-678"})
+    response = auth_client.post(
+        URL, {"name": "제로커뮤니케이션(주)", "business_number": "123-45-678"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
-    assert "10 digits" in response.json()["business_number"][0]
+    assert "10 digits" in response.json()["fields"]["business_number"][0]
     assert not Client.objects.exists()
 
 

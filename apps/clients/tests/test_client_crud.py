@@ -38,13 +38,13 @@ def test_invalid_email_and_business_number_are_400(auth_client):
         URL, {**SPEC_CLIENT, "emails": ["not-an-address"], "business_number": "12-34"}, format="json"
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"emails", "business_number"}
+    assert set(response.json()["fields"]) == {"emails", "business_number"}
     assert not Client.objects.exists()
 
 
 def test_missing_name_is_400(auth_client):
     response = auth_client.post(URL, {**SPEC_CLIENT, "name": "  "}, format="json")
-    assert response.status_code == 400 and "name" in response.json()
+    assert response.status_code == 400 and "name" in response.json()["fields"]
 
 
 def test_list_is_paginated_and_shows_only_own_clients(auth_client, user):

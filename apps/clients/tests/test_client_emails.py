@@ -105,7 +105,7 @@ def test_disallowed_attachment_logs_nothing(auth_client, user, settings):
         {"client": str(client.pk), "subject": "x", "from": user.email, "to": "a@b.kr", "upload_attachments": files},
         format="multipart",
     )
-    assert response.status_code == 400 and "attachments" in response.json()
+    assert response.status_code == 400 and "attachments" in response.json()["fields"]
     assert not ClientEmail.objects.exists()
     assert not (settings.MEDIA_ROOT / "clients").exists()
 
@@ -132,7 +132,7 @@ def test_email_without_subject_is_400(auth_client, user):
     response = auth_client.post(
         URL, {"client": str(ClientFactory(user=user).pk), "from": "a@b.kr", "to": "c@d.kr"}, format="json"
     )
-    assert response.status_code == 400 and "subject" in response.json()
+    assert response.status_code == 400 and "subject" in response.json()["fields"]
 
 
 def test_attachment_of_another_users_email_is_404(other_client, user):

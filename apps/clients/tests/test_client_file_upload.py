@@ -73,7 +73,7 @@ def test_disallowed_type_is_400(auth_client, user, settings, name, content, cont
         URL, {"client": str(client.pk), "file": upload(name, content, content_type)}, format="multipart"
     )
     assert response.status_code == 400
-    assert "file" in response.json()
+    assert "file" in response.json()["fields"]
     assert not ClientFile.objects.exists()
 
 
@@ -86,12 +86,12 @@ def test_hwp_sent_as_octet_stream_is_accepted(auth_client, user):
 
 def test_upload_to_another_users_client_is_400(auth_client):
     response = auth_client.post(URL, {"client": str(ClientFactory().pk), "file": upload()}, format="multipart")
-    assert response.status_code == 400 and "client" in response.json()
+    assert response.status_code == 400 and "client" in response.json()["fields"]
 
 
 def test_upload_without_file_is_400(auth_client, user):
     response = auth_client.post(URL, {"client": str(ClientFactory(user=user).pk)}, format="multipart")
-    assert response.status_code == 400 and "file" in response.json()
+    assert response.status_code == 400 and "file" in response.json()["fields"]
 
 
 def test_declared_length_over_the_limit_is_413_before_reading(auth_client, user, settings):

@@ -47,13 +47,13 @@ def test_note_for_another_users_client_is_400(auth_client):
     foreign = ClientFactory()
     response = auth_client.post(URL, {"client": str(foreign.pk), "title": "x"}, format="json")
     assert response.status_code == 400
-    assert "client" in response.json()
+    assert "client" in response.json()["fields"]
     assert not ClientNote.objects.exists()
 
 
 def test_note_without_title_is_400(auth_client, user):
     response = auth_client.post(URL, {"client": str(ClientFactory(user=user).pk)}, format="json")
-    assert response.status_code == 400 and "title" in response.json()
+    assert response.status_code == 400 and "title" in response.json()["fields"]
 
 
 def test_update_and_delete_note(auth_client, user):

@@ -75,7 +75,7 @@ def test_client_product_needs_name_and_price_without_catalogue(auth_client, user
         URL, {"client": str(ClientFactory(user=user).pk), "start_date": "2024-03-01"}, format="json"
     )
     assert response.status_code == 400
-    assert "name" in response.json()
+    assert "name" in response.json()["fields"]
 
 
 def test_end_before_start_is_400(auth_client, user):
@@ -90,14 +90,14 @@ def test_end_before_start_is_400(auth_client, user):
         },
         format="json",
     )
-    assert response.status_code == 400 and "end_date" in response.json()
+    assert response.status_code == 400 and "end_date" in response.json()["fields"]
 
 
 def test_client_product_for_another_users_client_is_400(auth_client):
     response = auth_client.post(
         URL, {"client": str(ClientFactory().pk), "name": "x", "price": 1, "start_date": "2024-03-01"}, format="json"
     )
-    assert response.status_code == 400 and "client" in response.json()
+    assert response.status_code == 400 and "client" in response.json()["fields"]
 
 
 def test_update_and_filter_client_products(auth_client, user):

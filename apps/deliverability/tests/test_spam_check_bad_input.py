@@ -9,28 +9,28 @@ URL = "/api/deliverability/spam-check/"
 def test_nothing_to_check(user):
     response = client_for(user).post(URL, {"subject": "제안"})
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["Send subject and html, or template_id."]}
+    assert response.json()["fields"] == {"non_field_errors": ["Send subject and html, or template_id."]}
 
 
 def test_template_and_html_together(user):
     template = CampaignTemplateFactory(user=user)
     response = client_for(user).post(URL, {"template_id": str(template.pk), "subject": "a", "html": "<p>b</p>"})
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["Send either template_id or subject and html, not both."]}
+    assert response.json()["fields"] == {"non_field_errors": ["Send either template_id or subject and html, not both."]}
 
 
 def test_another_users_template_or_lead(user, other_user):
     foreign = CampaignTemplateFactory(user=other_user)
     response = client_for(user).post(URL, {"template_id": str(foreign.pk)})
     assert response.status_code == 400
-    assert response.json() == {"template_id": ["No template of yours has this id."]}
+    assert response.json()["fields"] == {"template_id": ["No template of yours has this id."]}
 
     mine = CampaignTemplateFactory(user=user)
     response = client_for(user).post(
         URL, {"template_id": str(mine.pk), "lead_id": "00000000-0000-0000-0000-000000000001"}
     )
     assert response.status_code == 400
-    assert response.json() == {"lead_id": ["No lead of yours has this id."]}
+    assert response.json()["fields"] == {"lead_id": ["No lead of yours has this id."]}
 
 
 def test_broken_template_is_a_400(user):

@@ -70,7 +70,7 @@ def test_create_rejects_bad_field(auth_client, field, value):
     response = auth_client.post("/api/leads/", {**DAEWOO, field: value}, format="json")
 
     assert response.status_code == 400
-    assert field in response.data
+    assert field in response.data["fields"]
     assert not Lead.objects.exists()
 
 
@@ -99,7 +99,7 @@ def test_update_rejects_bad_number(auth_client, user):
     lead = LeadFactory(user=user)
     response = auth_client.patch(f"/api/leads/{lead.id}/", {"corporation_number": "12"})
     assert response.status_code == 400
-    assert "corporation_number" in response.data
+    assert "corporation_number" in response.data["fields"]
 
 
 def test_list_shows_only_own_leads(auth_client, user, other_user):

@@ -14,8 +14,8 @@ def test_second_lead_with_same_corporation_number_is_400_naming_the_first(auth_c
     response = auth_client.post("/api/leads/", {"name": "대우캐리어 중복", "corporation_number": "110111-1713381"})
 
     assert response.status_code == 400
-    assert str(first.id) in response.data["corporation_number"][0]
-    assert response.data["existing_lead_id"] == [str(first.id)]
+    assert str(first.id) in response.data["fields"]["corporation_number"][0]
+    assert response.data["fields"]["existing_lead_id"] == [str(first.id)]
     assert Lead.objects.filter(user=user).count() == 1
 
 
@@ -25,7 +25,7 @@ def test_business_number_with_dashes_matches_the_stored_digits(auth_client, user
     response = auth_client.post("/api/leads/", {"name": "대우캐리어 중복", "business_number": "118-81-20723"})
 
     assert response.status_code == 400
-    assert str(first.id) in response.data["business_number"][0]
+    assert str(first.id) in response.data["fields"]["business_number"][0]
 
 
 def test_another_user_may_hold_the_same_numbers(auth_client, other_user):
@@ -45,7 +45,7 @@ def test_update_to_a_number_held_by_another_lead_is_400(auth_client, user):
     response = auth_client.patch(f"/api/leads/{second.id}/", {"business_number": "118-81-20723"})
 
     assert response.status_code == 400
-    assert response.data["existing_lead_id"] == [str(first.id)]
+    assert response.data["fields"]["existing_lead_id"] == [str(first.id)]
 
 
 def test_saving_a_lead_with_its_own_numbers_is_fine(auth_client, user):

@@ -64,7 +64,7 @@ def test_bad_body_is_400(auth_client, user, body):
     lead_list = LeadListFactory(user=user)
     response = auth_client.post(f"/api/lead-lists/{lead_list.id}/add-leads/", body, format="json")
     assert response.status_code == 400
-    assert "lead_ids" in response.data
+    assert "lead_ids" in response.data["fields"]
 
 
 def test_another_users_list_is_404(other_client, user, other_user):

@@ -94,7 +94,7 @@ def test_members_are_not_written_by_update(auth_client, user):
         f"/api/lead-lists/{lead_list.id}/", {"lead_ids": [str(LeadFactory(user=user).id)]}, format="json"
     )
     assert response.status_code == 400
-    assert "lead_ids" in response.data
+    assert "lead_ids" in response.data["fields"]
     lead_list.refresh_from_db()
     assert lead_list.lead_ids == []
 

@@ -42,6 +42,6 @@ def test_put_back_unchanged_ids_is_fine_and_changed_ones_are_400(auth_client, us
 
     response = auth_client.patch(url, {"lead_ids": [str(b.pk)]}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"lead_ids": ["Change the members with add-leads / remove-leads."]}
+    assert response.json()["fields"] == {"lead_ids": ["Change the members with add-leads / remove-leads."]}
     lead_list.refresh_from_db()
     assert lead_list.lead_ids == [a.pk, b.pk] and lead_list.name == "새 이름"

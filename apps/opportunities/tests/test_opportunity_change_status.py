@@ -54,7 +54,7 @@ def test_same_status_is_409(auth_client, user):
     opportunity = OpportunityFactory(user=user, status="proposal")
     response = change(auth_client, opportunity, {"status": "proposal"})
     assert response.status_code == 409
-    assert "already" in response.data["detail"]
+    assert "proposal" in response.data["detail"]  # "already proposal", in the language asked for
     assert opportunity.status_changes.count() == 0
 
 

@@ -48,7 +48,7 @@ def test_another_users_lead_is_400(auth_client, other_user):
     response = auth_client.post("/api/opportunities/", {"name": "남의 리드", "lead": str(foreign.id)})
 
     assert response.status_code == 400
-    assert "lead" in response.data
+    assert "lead" in response.data["fields"]
     assert not Opportunity.objects.exists()
 
 
@@ -59,7 +59,7 @@ def test_another_users_lead_is_400(auth_client, other_user):
 def test_create_rejects_bad_field(auth_client, field, value):
     response = auth_client.post("/api/opportunities/", {"name": "계약", field: value}, format="json")
     assert response.status_code == 400
-    assert field in response.data
+    assert field in response.data["fields"]
 
 
 def test_detail_shows_history(auth_client, user):

@@ -36,7 +36,7 @@ def test_create_sets_creator_and_normalises_currency(auth_client, user):
 def test_create_validation_errors_name_the_field(auth_client, change, field):
     response = auth_client.post(URL, {**PAYLOAD, **change})
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["fields"]
     assert not Product.objects.exists()
 
 

@@ -81,7 +81,7 @@ def test_another_users_list_is_refused(auth_client, other_user):
     response = auth_client.post(
         IMPORT_URL, {"corporation_numbers": [company.corporation_number], "lead_list_id": theirs.pk}
     )
-    assert response.status_code == 400 and "lead_list_id" in response.json()
+    assert response.status_code == 400 and "lead_list_id" in response.json()["fields"]
     assert not Lead.objects.exists()
 
 

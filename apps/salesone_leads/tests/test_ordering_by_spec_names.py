@@ -30,10 +30,10 @@ def test_a_cursor_of_the_alias_walks_on_under_the_spec_name(search, companies):
 
 
 def test_unknown_ordering_or_parameter_is_400_listing_what_is_accepted(auth_client, companies):
-    response = auth_client.get(SEARCH_URL, {"ordering": "-sales"})
+    response = auth_client.get(SEARCH_URL, {"ordering": "-sales"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    message = response.json()["ordering"][0]
+    message = response.json()["fields"]["ordering"][0]
     assert "'-sales' is not one of:" in message and "-finance_revenue" in message
-    response = auth_client.get(SEARCH_URL, {"revenue_minimum": "100"})
+    response = auth_client.get(SEARCH_URL, {"revenue_minimum": "100"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert "revenue_min" in response.json()["revenue_minimum"][0]
+    assert "revenue_min" in response.json()["fields"]["revenue_minimum"][0]

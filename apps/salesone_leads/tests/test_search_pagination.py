@@ -45,7 +45,7 @@ def test_page_numbers_stop_at_the_offset_limit(auth_client, twelve, settings):
     settings.SALESONE_SEARCH_MAX_OFFSET = 10
     assert auth_client.get(SEARCH_URL, {"page_size": 5, "page": 2}).status_code == 200
     response = auth_client.get(SEARCH_URL, {"page_size": 5, "page": 3})
-    assert response.status_code == 400 and "next_cursor" in response.json()["page"][0]
+    assert response.status_code == 400 and "next_cursor" in response.json()["fields"]["page"][0]
 
 
 def test_a_cursor_of_another_ordering_or_garbage_answers_400(auth_client, search, twelve):

@@ -25,7 +25,7 @@ def test_a_user_outside_my_teams_cannot_be_assigned(auth_client, user, team):
     Group.objects.create(name="영업2팀").user_set.add(outsider)
     response = auth_client.post(URL, {"name": "통화", "assignee_id": str(outsider.pk)})
     assert response.status_code == 400
-    assert "not on any of your teams" in response.json()["assignee_id"][0]
+    assert "not on any of your teams" in response.json()["fields"]["assignee_id"][0]
     assert not Task.objects.exists()
 
 
@@ -38,7 +38,7 @@ def test_a_teammate_or_myself_can_be_assigned(auth_client, user, team):
 def test_reassigning_outside_the_team_is_400_and_changes_nothing(auth_client, user, team):
     task = TaskFactory(created_by=user, assignee=team)
     response = auth_client.patch(f"{URL}{task.pk}/", {"assignee_id": str(UserFactory().pk), "name": "새 이름"})
-    assert response.status_code == 400 and "assignee_id" in response.json()
+    assert response.status_code == 400 and "assignee_id" in response.json()["fields"]
     task.refresh_from_db()
     assert task.assignee == team and task.name == "세금계산서 발행"
 

@@ -15,7 +15,7 @@ URL = "/api/tasks/{}/change-status/"
 def test_invalid_status_is_400(auth_client, user):
     task = TaskFactory(created_by=user)
     response = auth_client.post(URL.format(task.pk), {"status": "not-finished"}, format="json")
-    assert response.status_code == 400 and "status" in response.json()
+    assert response.status_code == 400 and "status" in response.json()["fields"]
     task.refresh_from_db()
     assert task.status == Task.Status.NOT_STARTED
 

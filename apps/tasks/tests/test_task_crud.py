@@ -40,14 +40,14 @@ def test_assign_to_a_colleague(auth_client, user):
 
 def test_task_for_another_users_client_is_400(auth_client):
     response = auth_client.post(URL, {"name": "x", "client": str(ClientFactory().pk)}, format="json")
-    assert response.status_code == 400 and "client" in response.json()
+    assert response.status_code == 400 and "client" in response.json()["fields"]
     assert not Task.objects.exists()
 
 
 def test_repetitive_task_needs_interval_and_due_date(auth_client):
     response = auth_client.post(URL, {"name": "x", "is_repetitive": True}, format="json")
     assert response.status_code == 400
-    assert set(response.json()) == {"repetition_interval", "due_date"}
+    assert set(response.json()["fields"]) == {"repetition_interval", "due_date"}
 
 
 def test_repetition_end_before_due_is_400(auth_client):
@@ -62,14 +62,14 @@ def test_repetition_end_before_due_is_400(auth_client):
         },
         format="json",
     )
-    assert response.status_code == 400 and "repetition_end_date" in response.json()
+    assert response.status_code == 400 and "repetition_end_date" in response.json()["fields"]
 
 
 def test_workflow_ids_must_be_my_workflows(auth_client, user):
     mine = Workflow.objects.create(name="mine", user=user)
     foreign = Workflow.objects.create(name="foreign", user=UserFactory())
     response = auth_client.post(URL, {"name": "x", "workflow_ids": [str(mine.pk), str(foreign.pk)]}, format="json")
-    assert response.status_code == 400 and str(foreign.pk) in response.json()["workflow_ids"][0]
+    assert response.status_code == 400 and str(foreign.pk) in response.json()["fields"]["workflow_ids"][0]
     response = auth_client.post(URL, {"name": "x", "workflow_ids": [str(mine.pk), str(mine.pk)]}, format="json")
     assert response.status_code == 201 and response.json()["workflow_ids"] == [str(mine.pk)]
 

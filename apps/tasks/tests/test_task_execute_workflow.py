@@ -87,7 +87,7 @@ def test_task_without_workflows_is_409_and_unchanged(auth_client, user):
     task = TaskFactory(created_by=user)
     response = auth_client.post(URL.format(task.pk))
     assert response.status_code == 409
-    assert response.json() == {"detail": "This task has no linked workflows."}
+    assert response.json()["detail"] == "This task has no linked workflows."
     task.refresh_from_db()
     assert task.status == "not_started" and not WorkflowExecution.objects.exists()
 

@@ -36,7 +36,7 @@ def test_created_completed_is_stamped_and_repeats(user):
 
 def test_unknown_status_is_a_400_and_nothing_is_stored(auth_client):
     response = auth_client.post(URL, {"name": "견적 후속", "status": "done"})
-    assert response.status_code == 400 and "status" in response.json()
+    assert response.status_code == 400 and "status" in response.json()["fields"]
     assert not Task.objects.exists()
 
 

@@ -99,4 +99,4 @@ def test_totals_of_another_users_campaign_is_404(other_client, campaign):
 def test_totals_without_a_campaign_is_400(auth_client):
     response = auth_client.get("/api/tracking/events/totals/")
     assert response.status_code == 400
-    assert "campaign" in response.json()
+    assert "campaign" in response.json()["fields"]

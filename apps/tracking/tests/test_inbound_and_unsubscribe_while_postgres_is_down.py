@@ -26,7 +26,7 @@ def test_replies_are_503_then_kept_when_the_provider_retries(client, settings, p
     with postgres_outage():
         sendgrid = client.post(f"/api/webhooks/sendgrid/inbound/{SECRET}/", REPLY)
         assert sendgrid.status_code == 503
-        assert sendgrid.json() == {"detail": "Tracking storage is unavailable; deliver again later."}
+        assert sendgrid.json()["detail"] == "Tracking storage is unavailable; deliver again later."
         assert client.post("/api/webhooks/mailgun/inbound/", mailgun_form).status_code == 503
     assert client.post(f"/api/webhooks/sendgrid/inbound/{SECRET}/", REPLY).status_code == 200
     assert client.post("/api/webhooks/mailgun/inbound/", mailgun_form).status_code == 200  # not a "replay"

@@ -39,7 +39,7 @@ def test_webhooks_answer_503_so_the_provider_retries(client, settings, everythin
                            "sg_event_id": uuid.uuid4().hex, "result_id": result_id}])  # fmt: skip
     response = client.post("/api/webhooks/sendgrid/", data=body, content_type="application/json", **sendgrid.sign(body))
     assert response.status_code == 503
-    assert response.json() == {"detail": "Tracking storage is unavailable; deliver again later."}
+    assert response.json()["detail"] == "Tracking storage is unavailable; deliver again later."
     assert response["Retry-After"] == "60"
 
     event = {"id": "mg-9", "event": "delivered", "timestamp": time.time(), "recipient": "a@b.kr"}

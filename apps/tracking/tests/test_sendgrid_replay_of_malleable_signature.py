@@ -52,7 +52,7 @@ def test_replay_with_another_valid_signature_is_403(client, captured, drain, res
     replay = {**headers, SIGNATURE: respell(headers[SIGNATURE])}
     response = client.post(URL, data=body, content_type="application/json", **replay)
     assert response.status_code == 403
-    assert response.json() == {"detail": "This signed payload was already received (replay)."}
+    assert response.json()["detail"] == "This signed payload was already received (replay)."
 
 
 def test_other_spelling_still_verifies_on_first_delivery(client, captured, drain):

@@ -17,6 +17,7 @@ def test_wsgi_stream_request_is_404_naming_the_stream_server(client, settings):
     assert response.json() == {
         "detail": "The event stream is served by the stream server, not this one.",
         "code": "stream_elsewhere",
+        "fields": {},
         "url": "http://127.0.0.1:8001/api/tracking/stream/",
     }
     assert time.monotonic() - started < 5  # not after TRACKING_STREAM_MAX_SECONDS

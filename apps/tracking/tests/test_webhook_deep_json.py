@@ -17,7 +17,7 @@ def test_signed_sendgrid_body_nested_10k_deep_is_400(client, settings, drain):
     settings.SENDGRID_WEBHOOK_PUBLIC_KEY = signer.public_key
     response = client.post("/api/webhooks/sendgrid/", data=DEEP, content_type="application/json", **signer.sign(DEEP))
     assert response.status_code == 400
-    assert response.json() == {"detail": "The body is not JSON: JSON nested more than 32 levels deep."}
+    assert response.json()["detail"] == "The body is not JSON: JSON nested more than 32 levels deep."
     drain()
     assert not TrackingEvent.objects.exists()
 
@@ -27,7 +27,7 @@ def test_mailgun_body_nested_10k_deep_is_403(client, settings):
     body = b'{"signature": ' + b'{"a": ' * 5_000 + b"1" + b"}" * 5_000 + b"}"
     response = client.post("/api/webhooks/mailgun/", data=body, content_type="application/json")
     assert response.status_code == 403
-    assert response.json() == {"detail": "Missing Mailgun signature."}
+    assert response.json()["detail"] == "Missing Mailgun signature."
 
 
 def test_inbound_reply_with_deep_json_fields_is_kept(client, settings):

@@ -47,7 +47,7 @@ def test_sendgrid_signature_timestamp_not_an_instant_is_403(client, sendgrid, dr
     headers["HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_TIMESTAMP"] = timestamp
     response = client.post("/api/webhooks/sendgrid/", data=body, content_type="application/json", **headers)
     assert response.status_code == 403
-    assert response.json() == {"detail": "The signature timestamp is not a number."}
+    assert response.json()["detail"] == "The signature timestamp is not a number."
     _nothing_stored(drain)
 
 
@@ -72,7 +72,7 @@ def test_mailgun_signature_timestamp_not_an_instant_is_403(client, mailgun, drai
     body = json.dumps({"signature": signature, "event-data": event})
     response = client.post("/api/webhooks/mailgun/", data=body, content_type="application/json")
     assert response.status_code == 403
-    assert response.json() == {"detail": "The signature timestamp is not a number."}
+    assert response.json()["detail"] == "The signature timestamp is not a number."
     _nothing_stored(drain)
 
 

@@ -42,7 +42,7 @@ def test_keys_beside_input_data_are_refused_not_dropped(auth_client, workflow):
     response = execute(auth_client, workflow, {"input_data": {"amount": 1}, "company_name": "한빛상사"})
 
     assert response.status_code == 400
-    message = response.json()["input_data"][0]
+    message = response.json()["fields"]["input_data"][0]
     assert "company_name" in message and "input_data" in message
     assert not WorkflowExecution.objects.exists()
 
@@ -52,5 +52,5 @@ def test_input_that_is_not_an_object_is_refused(auth_client, workflow, body):
     response = execute(auth_client, workflow, body)
 
     assert response.status_code == 400
-    assert "input_data" in response.json()
+    assert "input_data" in response.json()["fields"]
     assert not WorkflowExecution.objects.exists()

@@ -88,7 +88,7 @@ def test_hook_answers_like_the_api(api_client, hooked):
     assert accepted["Content-Type"] == "application/json"
     assert accepted.json() == {"execution_id": str(WorkflowExecution.objects.get().pk), "status": "pending"}
     missing = api_client.post(f"/api/workflows/{hooked.pk}/hooks/not-the-secret/", {}, format="json")
-    assert missing.json() == {"detail": "No such hook."}
+    assert missing.json()["detail"] == "No such hook."
     assert api_client.get(url).status_code == 405
 
 

@@ -13,6 +13,6 @@ def test_deeply_nested_node_template_is_refused(auth_client):
         "/api/workflows/", {"name": "깊이", "nodes": [transform("t", set={"x": source})], "edges": []}, format="json"
     )
     assert response.status_code == 400
-    (message,) = response.json()["nodes"]
+    (message,) = response.json()["fields"]["nodes"]
     assert message.startswith('node "t" (transform): invalid template \'{{ [[[[')
     assert message.endswith("…': nested too deeply")

@@ -15,63 +15,65 @@ def test_cycle_is_refused_naming_its_nodes(auth_client):
     nodes = [transform("a"), transform("b"), transform("c")]
     response = post(auth_client, nodes, [edge("a", "b"), edge("b", "c"), edge("c", "a")])
     assert response.status_code == 400
-    message = response.json()["edges"][0]
+    message = response.json()["fields"]["edges"][0]
     assert "cycle" in message and '"a"' in message and '"b"' in message and '"c"' in message
 
 
 def test_unknown_node_type_is_refused(auth_client):
     response = post(auth_client, [node("fax", "fax_machine", {})], [])
     assert response.status_code == 400
-    assert response.json()["nodes"] == ["node \"fax\": unknown node type 'fax_machine'."]
+    assert response.json()["fields"]["nodes"] == ["node \"fax\": unknown node type 'fax_machine'."]
 
 
 def test_schema_invalid_data_names_the_node_and_field(auth_client):
     response = post(auth_client, [node("mail", "email", {"subject": "안녕하세요", "body": "x"})], [])
     assert response.status_code == 400
-    assert response.json()["nodes"] == ["node \"mail\" (email): 'to' is a required property"]
+    assert response.json()["fields"]["nodes"] == ["node \"mail\" (email): 'to' is a required property"]
 
 
 def test_wrong_type_inside_data_names_the_path(auth_client):
     response = post(auth_client, [node("wait", "delay", {"amount": "soon"})], [])
     assert response.status_code == 400
-    assert any('node "wait" (delay)' in m and "amount" in m for m in response.json()["nodes"])
+    assert any('node "wait" (delay)' in m and "amount" in m for m in response.json()["fields"]["nodes"])
 
 
 def test_dangling_edge_is_refused(auth_client):
     response = post(auth_client, [transform("a")], [edge("a", "ghost")])
     assert response.status_code == 400
-    assert response.json()["edges"] == ["edge \"a->ghost:main\": target 'ghost' is not a node of this workflow."]
+    assert response.json()["fields"]["edges"] == [
+        "edge \"a->ghost:main\": target 'ghost' is not a node of this workflow."
+    ]
 
 
 def test_duplicate_node_ids_are_refused(auth_client):
     response = post(auth_client, [transform("a"), transform("a")], [])
     assert response.status_code == 400
-    assert response.json()["nodes"] == ['node "a": duplicate id.']
+    assert response.json()["fields"]["nodes"] == ['node "a": duplicate id.']
 
 
 def test_condition_edges_must_use_true_false_or_error(auth_client):
     nodes = [node("check", "condition", {"rule": {"value": 1, "operator": "eq", "compare": 1}}), transform("next")]
     response = post(auth_client, nodes, [edge("check", "next", "maybe")])
     assert response.status_code == 400
-    assert "node \"check\" (condition) has no output 'maybe'" in response.json()["edges"][0]
+    assert "node \"check\" (condition) has no output 'maybe'" in response.json()["fields"]["edges"][0]
 
 
 def test_trigger_cannot_have_incoming_edges(auth_client):
     response = post(auth_client, [transform("a"), node("hook", "webhook_trigger")], [edge("a", "hook")])
     assert response.status_code == 400
-    assert 'node "hook" is a trigger' in response.json()["edges"][0]
+    assert 'node "hook" is a trigger' in response.json()["fields"]["edges"][0]
 
 
 def test_template_syntax_error_is_reported_on_save(auth_client):
     response = post(auth_client, [transform("a", set={"x": "{{ input.name "})], [])
     assert response.status_code == 400
-    assert response.json()["nodes"][0].startswith('node "a" (transform): invalid template')
+    assert response.json()["fields"]["nodes"][0].startswith('node "a" (transform): invalid template')
 
 
 def test_bad_compute_expression_is_reported_on_save(auth_client):
     response = post(auth_client, [transform("a", compute={"x": "record.amount *"})], [])
     assert response.status_code == 400
-    assert 'node "a" (transform): compute/x: invalid expression' in response.json()["nodes"][0]
+    assert 'node "a" (transform): compute/x: invalid expression' in response.json()["fields"]["nodes"][0]
 
 
 def test_invalid_update_changes_nothing(auth_client, user):

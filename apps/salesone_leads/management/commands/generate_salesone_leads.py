@@ -28,7 +28,11 @@ class Command(BaseCommand):
         write = write_jsonl if fmt == "jsonl" else write_csv
         started = time.perf_counter()
         if output:
-            with open(output, "w", encoding="utf-8", newline="") as handle:
+            try:
+                handle = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115 — closed below
+            except OSError as exc:
+                raise CommandError(f"cannot write {output}: {exc.strerror}")
+            with handle:
                 write(generator, count, handle, start)
             seconds = time.perf_counter() - started
             self.stderr.write(f"wrote {count:,} companies to {output} in {seconds:.1f} s")

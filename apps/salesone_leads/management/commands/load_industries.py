@@ -14,7 +14,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, **options):
         try:
-            created, updated, unchanged = industries_load(path=file)
+            result = industries_load(path=file)
         except (OSError, KeyError, ValueError) as exc:
             raise CommandError(f"cannot load {file}: {exc}")
-        self.stdout.write(f"industries: {created} created, {updated} renamed, {unchanged} unchanged")
+        self.stdout.write(
+            f"industries: {result.created} created, {result.renamed} renamed, {result.unchanged} unchanged"
+        )
+        for line, problem in result.malformed:
+            self.stderr.write(f"{file}:{line}: {problem}; row not loaded")
+        if result.malformed:
+            self.stderr.write(self.style.WARNING(f"{len(result.malformed)} malformed rows not loaded"))

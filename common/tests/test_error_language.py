@@ -1,0 +1,93 @@
+"""Every error answers in one language, the one Accept-Language asks for (Korean or English; Korean, the
+LANGUAGE_CODE, without the header), in one shape: {"detail", "code", "fields"}."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def messages(body: dict) -> list[str]:
+    """The detail and every field message of an error body."""
+    found = [body["detail"]]
+    stack = [body["fields"]]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        else:
+            found.append(value)
+    return found
+
+
+BAD_REQUESTS = {
+    "validation (DRF's messages)": ("post", "/api/products/", {"price": "abc"}, 400),
+    "unknown filter and ordering (ours)": ("get", "/api/products/?colour=red", None, 400),
+    "bad ordering (ours)": ("get", "/api/products/?ordering=colour", None, 400),
+    "page size (ours)": ("get", "/api/products/?page_size=0", None, 400),
+    "malformed JSON (ours)": ("post", "/api/products/", "{bad", 400),
+    "unknown object (DRF's)": ("get", "/api/products/00000000-0000-0000-0000-000000000000/", None, 404),
+    "unknown URL (ours)": ("get", "/api/no-such-thing/", None, 404),
+    "wrong password (an app's own)": (
+        "post",
+        "/api/auth/login/",
+        {"email": "x@example.kr", "password": "wrong-1"},
+        401,
+    ),
+    "opportunity without a name (an app's own)": ("post", "/api/opportunities/", {"name": " "}, 400),
+}
+
+
+def send(client, method, url, body, language=None):
+    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    if body is None:
+        return getattr(client, method)(url, **headers)
+    if isinstance(body, str):
+        return getattr(client, method)(url, body, content_type="application/json", **headers)
+    return getattr(client, method)(url, body, format="json", **headers)
+
+
+@pytest.mark.parametrize("case", BAD_REQUESTS)
+def test_the_same_bad_request_in_korean_and_in_english(auth_client, case):
+    method, url, body, status = BAD_REQUESTS[case]
+    korean = send(auth_client, method, url, body, "ko-KR,ko;q=0.9,en;q=0.5")
+    english = send(auth_client, method, url, body, "en-US,en;q=0.9")
+
+    assert korean.status_code == english.status_code == status
+    ko, en = korean.json(), english.json()
+    assert set(ko) == set(en) == {"detail", "code", "fields"}
+    assert ko["code"] == en["code"] and ko["fields"].keys() == en["fields"].keys()
+    assert all(HANGUL.search(message) for message in messages(ko)), ko
+    assert not any(HANGUL.search(message) for message in messages(en)), en
+    assert korean["Content-Language"] == "ko" and english["Content-Language"] == "en"
+
+
+def test_without_accept_language_errors_are_in_the_default_language(auth_client):
+    body = auth_client.get("/api/products/?colour=red").json()
+    assert body == {
+        "detail": "유효하지 않은 입력입니다.",
+        "code": "invalid",
+        "fields": {"colour": [body["fields"]["colour"][0]]},
+    }
+    assert body["fields"]["colour"][0].startswith("알 수 없는 매개변수입니다. 이 목록이 받는 매개변수: ")
+
+
+def test_an_unauthenticated_request_gets_a_code_too(api_client):
+    body = api_client.get("/api/products/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body == {
+        "detail": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
+        "fields": {},
+    }
+
+
+def test_a_plain_views_json_error_gets_the_same_shape(api_client):
+    # The webhook views answer with a JsonResponse of their own, outside DRF's handler.
+    response = api_client.post("/api/webhooks/mailgun/", "{}", content_type="application/json")
+    assert response.status_code >= 400
+    assert {"detail", "code", "fields"} <= set(response.json())
