@@ -4,9 +4,9 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.workflows.models import Workflow
-from common.admin import OwnedAdmin, owned_rows
+from common.admin import OwnedAdmin
 
+from . import workflows_seam
 from .models import Task, TaskReminder
 from .services import task_change_status
 
@@ -23,11 +23,19 @@ class TaskReminderInline(admin.TabularInline):
 
 
 class TaskAdminForm(forms.ModelForm):
-    """``workflow_ids`` as a choice among workflows (the form's queryset is set per request)."""
+    """``workflow_ids`` as a choice among the workflows the staff user may link (TaskAdmin.get_form
+    binds ``user``; each form instance gets a field of its own, so requests never share a queryset)."""
 
-    workflow_ids = forms.ModelMultipleChoiceField(
-        queryset=Workflow.objects.none(), required=False, label=_("workflows"), widget=forms.CheckboxSelectMultiple
-    )
+    user = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workflow_ids"] = forms.ModelMultipleChoiceField(
+            queryset=workflows_seam.workflows_linkable_by(self.user),
+            required=False,
+            label=_("workflows"),
+            widget=forms.CheckboxSelectMultiple,
+        )
 
     class Meta:
         model = Task
@@ -70,9 +78,7 @@ class TaskAdmin(OwnedAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        workflows = Workflow.objects.order_by("name")
-        form.base_fields["workflow_ids"].queryset = owned_rows(Workflow, workflows, request.user)
-        return form
+        return type(form.__name__, (form,), {"user": request.user})
 
     @admin.action(description=_("Mark completed (creates the next occurrence of repetitive tasks)"))
     def mark_completed(self, request, queryset):

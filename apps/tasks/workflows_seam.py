@@ -44,6 +44,14 @@ def workflow_ids_owned(*, user, workflow_ids) -> set:
     return workflow_ids_owned(user=user, workflow_ids=workflow_ids)
 
 
+def workflows_linkable_by(user):
+    """The workflows ``user`` may link to a task in the admin, by name (his own; a superuser's: all)."""
+    from apps.workflows.models import Workflow
+    from common.admin import owned_rows
+
+    return owned_rows(Workflow, Workflow.objects.order_by("name"), user)
+
+
 def task_execute_workflows(*, task, user) -> list:
     """Start the task's linked workflows (workflows.services owns how); returns the executions."""
     from apps.workflows.services import task_execute_workflows

@@ -125,6 +125,6 @@ def test_resend_unknown_asks_first_with_the_duplicate_warning(staff_client, user
     assert campaign.results.filter(status=R.UNKNOWN).count() == 2  # nothing re-sent yet
 
     response = staff_client.post(CHANGELIST, {**form, "confirm": "yes"}, follow=True)
-    assert "Re-sending &#x27;outcome unknown&#x27; e-mails of 1 campaign(s)." in response.content.decode()
+    assert "Re-sending the &#x27;outcome unknown&#x27; e-mails of 1 campaign(s)." in response.content.decode()
     assert campaign.results.filter(status=R.UNKNOWN).count() == 0
     assert campaign.results.filter(status=R.PENDING).count() == 2

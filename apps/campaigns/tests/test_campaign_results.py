@@ -66,15 +66,16 @@ def test_results_filter_by_status_and_paginate(auth_client, campaign):
 
 
 def test_unknown_status_filter_is_400(auth_client, campaign):
-    response = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?status=nope")
+    response = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?status=nope", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert response.json()["status"] == [f"'nope' is not one of: {', '.join(R.values)}."]
+    assert response.json()["fields"]["status"] == [f"'nope' is not one of: {', '.join(R.values)}."]
 
 
 def test_unknown_parameter_is_400_naming_what_the_results_take(auth_client, campaign):
-    response = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?state=failed")
+    response = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?state=failed", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert "This list takes: " in response.json()["state"][0] and "status" in response.json()["state"][0]
+    message = response.json()["fields"]["state"][0]
+    assert "This list takes: " in message and "status" in message
 
 
 @pytest.mark.parametrize("state", [R.OPENED, R.BOUNCED, R.FAILED])
@@ -93,5 +94,5 @@ def test_delivery_filter_lists_the_rows_a_total_counts(auth_client, campaign):
     assert {row["status"] for row in body["results"]} == {R.OPENED, R.CLICKED, R.REPLIED}
     both = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?delivery=opened&status=clicked").json()
     assert both["count"] == 1
-    wrong = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?delivery=recipients")
-    assert wrong.status_code == 400 and "'recipients' is not one of: pending" in wrong.json()["delivery"][0]
+    wrong = auth_client.get(f"/api/campaigns/{campaign.pk}/results/?delivery=recipients", HTTP_ACCEPT_LANGUAGE="en")
+    assert wrong.status_code == 400 and "'recipients' is not one of: pending" in wrong.json()["fields"]["delivery"][0]

@@ -116,9 +116,9 @@ def test_each_page_reads_a_bounded_number_of_queries(auth_client, user, client_w
 def test_bad_cursor_page_size_and_parameter_are_400(auth_client, client_with_mail):
     url = f"/api/clients/clients/{client_with_mail.pk}/emails/"
     response = auth_client.get(url + "?cursor=not-a-cursor")
-    assert response.status_code == 400 and "next link" in response.json()["cursor"][0]
+    assert response.status_code == 400 and "next link" in response.json()["fields"]["cursor"][0]
     assert auth_client.get(url + "?page_size=0").status_code == 400
-    assert "source" in auth_client.get(url + "?source=campaign").json()
+    assert "source" in auth_client.get(url + "?source=campaign").json()["fields"]
 
 
 def test_another_users_client_is_404(other_client, client_with_mail):
