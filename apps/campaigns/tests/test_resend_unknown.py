@@ -67,7 +67,7 @@ def test_admin_action_asks_first_then_resends(campaign, client, fake_sendgrid, s
     response = client.post("/admin/campaigns/campaign/", form)
 
     page = response.content.decode()
-    assert "second copy" in page and "1 e-mail whose outcome is unknown" in page
+    assert "second copy" in page and "결과 불명 메일 1건" in page
     assert fake_sendgrid.received_count == 3
 
     response = send(client.post, "/admin/campaigns/campaign/", {**form, "confirm": "yes"}, follow=True)
