@@ -51,11 +51,10 @@ class SalesOneLeadPagination(StandardPagination):
         self.request = request
         size = self.effective_page_size = self.get_page_size(request)
         token = request.query_params.get(self.cursor_query_param)
-        queryset = search.queryset
         self.page_number = None
         offset = 0
         if token:
-            queryset = search.after(self._decode(token, search))
+            after = self._decode(token, search)
         else:
             try:
                 self.page_number = int(request.query_params.get(self.page_query_param, 1))
@@ -73,7 +72,7 @@ class SalesOneLeadPagination(StandardPagination):
                         ]
                     }
                 )
-        rows = search.rows(offset, size + 1) if not token else list(queryset[: size + 1])
+        rows = search.rows_after(after, size + 1) if token else search.rows(offset, size + 1)
         self.has_next = len(rows) > size
         rows = rows[:size]
         if not rows and self.page_number and self.page_number > 1:
