@@ -106,18 +106,20 @@ def search_vector_literal(*values: str | None) -> str:
     return terms + " " + " ".join([NAME_TERM + pair for pair in pairs if pair])
 
 
-def search_query_literal(query: str) -> str | None:
+def search_query_literal(query: str, *, name_first: bool = False) -> str | None:
     """A tsquery matching rows whose terms contain every word of ``query``; None if nothing to match.
 
     A one-character word becomes a prefix term (``넥:*``): it matches any bigram starting with it
-    and the last-character terms.
+    and the last-character terms. ``name_first``: the first word must occur in the name (its
+    NAME_TERM terms).
     """
     parts: list[str] = []
-    for token in search_tokens(query):
+    for position, token in enumerate(search_tokens(query)):
+        prefix = NAME_TERM if name_first and position == 0 else ""
         if len(token) == 1:
-            parts.append(f"{token}:*")
+            parts.append(f"{prefix}{token}:*")
         else:
-            parts.extend(token[i : i + 2] for i in range(len(token) - 1))
+            parts.extend(prefix + token[i : i + 2] for i in range(len(token) - 1))
     if not parts:
         return None
     return " & ".join(dict.fromkeys(parts))

@@ -75,10 +75,11 @@ class SearchResult:
     # The same matches without the exact-substring recheck of ``q``, for the planner's row estimate
     # (it cannot estimate ILIKE and guesses a few dozen rows where the bigrams find thousands).
     estimate_queryset: QuerySet | None = None
-    # Relevance by a first word: its tiers (value, condition), best first; each is read by revenue
-    # through an index when the search is broad (see rows()).
-    relevance_tiers: list[tuple[int, Q]] | None = None
+    # Relevance by a first word: its tiers (value, the tier's rows), best first; each is read by
+    # revenue through an index when the search is broad (see rows()).
+    relevance_tiers: list[tuple[int, QuerySet]] | None = None
     _planned_matches: int | None = field(default=None, init=False, repr=False)
+    _confirmed: bool | None = field(default=None, init=False, repr=False)
 
     def planned_matches(self) -> int:
         """The planner's estimate of the matches (of ``estimate_queryset`` when there is one, which
@@ -88,8 +89,21 @@ class SearchResult:
             self._planned_matches = planner_rows(matches)
         return self._planned_matches
 
+    def prefetch_related(self, *lookups: str) -> None:
+        """Prefetch ``lookups`` for the rows of the page, however they are read."""
+        self.queryset = self.queryset.prefetch_related(*lookups)
+        if self.relevance_tiers is not None:
+            self.relevance_tiers = [(value, tier.prefetch_related(*lookups)) for value, tier in self.relevance_tiers]
+
     def _by_tier(self) -> bool:
-        return self.relevance_tiers is not None and self.planned_matches() >= RELEVANCE_WALK_ABOVE
+        """Whether to read tier by tier: the planner expects many matches, and RELEVANCE_CONFIRM of
+        them exist (a word the statistics do not know gets a guessed frequency: `lg` 3,356 rows
+        for none, and a walk of the revenue index for a tier that is empty reads all of it)."""
+        if self.relevance_tiers is None or self.planned_matches() < RELEVANCE_WALK_ABOVE:
+            return False
+        if self._confirmed is None:
+            self._confirmed = self.queryset.order_by().values("pk")[:RELEVANCE_CONFIRM].count() == RELEVANCE_CONFIRM
+        return self._confirmed
 
     def rows(self, offset: int, limit: int) -> list:
         """``queryset[offset : offset + limit]``; a broad relevance search reads it tier by tier."""
@@ -97,8 +111,8 @@ class SearchResult:
             return list(self.queryset[offset : offset + limit])
         rows: list = []
         skip = offset
-        for _, condition in self.relevance_tiers:
-            tier = self.queryset.filter(condition).order_by(*_BY_REVENUE)
+        for _, tier in self.relevance_tiers:
+            tier = tier.order_by(*_BY_REVENUE)
             found = list(tier[skip : skip + limit - len(rows)])
             if found:
                 skip = 0
@@ -116,10 +130,9 @@ class SearchResult:
             return list(self.after(values)[:limit])
         tier_of_row, revenue, pk = values
         rows: list = []
-        for tier_value, condition in self.relevance_tiers:
+        for tier_value, tier in self.relevance_tiers:
             if tier_value > tier_of_row:
                 continue
-            tier = self.queryset.filter(condition)
             if tier_value == tier_of_row:
                 after = f"({REVENUE_KEY}, {ID_KEY}) < (%s, %s)"
                 tier = tier.filter(RawSQL(after, [revenue, pk], output_field=BooleanField()))
@@ -143,6 +156,7 @@ class SearchResult:
 # N-terms, migration 0006; the name index for "starts with"), so the planner walks the revenue index
 # to the page or sorts a small tier, and never sorts every match of a broad word.
 RELEVANCE_WALK_ABOVE = 2_000
+RELEVANCE_CONFIRM = 200
 _BY_REVENUE = ("-sort_key_1", "-sort_key_2")
 _NO_LETTER_CASE = re.compile(r"[0-9가-힣]+")
 
@@ -169,22 +183,6 @@ def _name_starts_with(first: str) -> tuple[str, list]:
     operator = "LIKE" if _NO_LETTER_CASE.fullmatch(first) else "ILIKE"
     sql = " OR ".join([f'"{TABLE}"."name" {operator} %s'] * len(prefixes))
     return f"({sql})", prefixes
-
-
-def _relevance_tiers(first: str) -> list[tuple[int, Q]]:
-    """(value, condition) of each relevance tier, best first; the conditions are those of
-    ``_relevance_key``, so a row read from a tier carries that tier's value as its sort key."""
-    contains, contains_params = _name_contains(first)
-    starts, starts_params = _name_starts_with(first)
-
-    def condition(sql: str, params: list) -> Q:
-        return Q(RawSQL(sql, params, output_field=BooleanField()))
-
-    return [
-        (2, condition(f"{contains} AND {starts}", [*contains_params, *starts_params])),
-        (1, condition(f"{contains} AND NOT {starts}", [*contains_params, *starts_params])),
-        (0, condition(f"NOT {contains}", contains_params)),
-    ]
 
 
 def planner_rows(queryset: QuerySet) -> int:
@@ -249,7 +247,7 @@ def recheck_words(query: str) -> list[str]:
     return [word for word in search_tokens(query) if not _EXACT_BY_INDEX.fullmatch(word)]
 
 
-def text_condition(query: str, *, recheck: bool = True) -> Q | None:
+def text_condition(query: str, *, recheck: bool = True, name_first: bool = False) -> Q | None:
     """Rows containing every word of ``query``; None when the query has no searchable word (only a
     legal form such as 주식회사, or punctuation). Without ``recheck`` only the bigrams must occur.
 
@@ -257,7 +255,7 @@ def text_condition(query: str, *, recheck: bool = True) -> Q | None:
     the planner cannot estimate ILIKE (it guessed 44 rows for 26,000 matches of 캐리), and with that
     guess it fetches and sorts every match instead of walking an ordering index to the first page.
     """
-    tsquery = search_query_literal(query)
+    tsquery = search_query_literal(query, name_first=name_first)
     if tsquery is None:
         return None
     condition = Q(RawSQL(f'"{TABLE}"."search_vector" @@ %s::tsquery', [tsquery], output_field=BooleanField()))
@@ -281,20 +279,41 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
     words = search_tokens(query)
     # With a searchable q the count's estimate comes from the bigram match alone (see SearchResult).
     estimate_queryset = _filtered(queryset, filters, recheck=False) if text_condition(query) is not None else None
-    queryset = _filtered(queryset, filters)
+    base = queryset
+    queryset = _filtered(base, filters)
 
     ordering = filters.get("ordering") or (Ordering.RELEVANCE if words else Ordering.REVENUE_DESC)
     ordering = Ordering.ALIASES.get(ordering, ordering)
     keys, descending = _ordering_keys(ordering, words)
-    if user is not None:
-        queryset = queryset.annotate(imported=imported_by(user))
-    queryset = queryset.annotate(
-        **{f"sort_key_{i}": RawSQL(key.sql, key.params, output_field=_output_field(key)) for i, key in enumerate(keys)}
-    )
-    queryset = queryset.order_by(*[(f"-sort_key_{i}" if descending else f"sort_key_{i}") for i in range(len(keys))])
-    tiers = _relevance_tiers(words[0]) if ordering == Ordering.RELEVANCE and words else None
+
+    def ordered(matches: QuerySet) -> QuerySet:
+        if user is not None:
+            matches = matches.annotate(imported=imported_by(user))
+        matches = matches.annotate(
+            **{f"sort_key_{i}": RawSQL(k.sql, k.params, output_field=_output_field(k)) for i, k in enumerate(keys)}
+        )
+        return matches.order_by(*[(f"-sort_key_{i}" if descending else f"sort_key_{i}") for i in range(len(keys))])
+
+    tiers = None
+    if ordering == Ordering.RELEVANCE and words:
+        # Tiers 2 and 1 match the first word by the name's terms instead of all columns' (implied by
+        # them): the planner then estimates the tier as the name term's frequency, not as the
+        # product of two terms it takes for independent.
+        in_name = _filtered(base, filters, name_first=True)
+        contains, contains_params = _name_contains(words[0])
+        starts, starts_params = _name_starts_with(words[0])
+        tiers = [
+            (2, ordered(in_name.filter(_sql_condition(starts, starts_params)))),
+            (
+                1,
+                ordered(
+                    in_name.filter(_sql_condition(f"{contains} AND NOT {starts}", contains_params + starts_params))
+                ),
+            ),
+            (0, ordered(queryset.filter(_sql_condition(f"NOT {contains}", contains_params)))),
+        ]
     return SearchResult(
-        queryset=queryset,
+        queryset=ordered(queryset),
         ordering=ordering,
         keys=keys,
         descending=descending,
@@ -303,10 +322,14 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
     )
 
 
-def _filtered(queryset: QuerySet, filters: dict, *, recheck: bool = True) -> QuerySet:
+def _sql_condition(sql: str, params: list) -> Q:
+    return Q(RawSQL(sql, params, output_field=BooleanField()))
+
+
+def _filtered(queryset: QuerySet, filters: dict, *, recheck: bool = True, name_first: bool = False) -> QuerySet:
     query = (filters.get("q") or "").strip()
     if query:
-        condition = text_condition(query, recheck=recheck)
+        condition = text_condition(query, recheck=recheck, name_first=name_first)
         queryset = queryset.filter(condition) if condition is not None else queryset.filter(name__icontains=query)
 
     if filters.get("industry"):

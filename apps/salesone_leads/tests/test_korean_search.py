@@ -113,6 +113,7 @@ def test_relevance_read_tier_by_tier_equals_the_full_sort(search, monkeypatch, s
     full = {size: pages(page_size=size) for size in (5, 12)}
     full_cursor = cursor_pages(page_size=7)
     monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 0)
+    monkeypatch.setattr(selectors, "RELEVANCE_CONFIRM", 1)
     assert {size: pages(page_size=size) for size in (5, 12)} == full
     assert cursor_pages(page_size=7) == full_cursor
     assert sum(len(page) for page in full_cursor) == starting + 33 - 7
@@ -129,4 +130,5 @@ def test_relevance_tiers_of_a_latin_word_equal_the_full_sort(search, monkeypatch
     monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 10**9)
     full = names(search(q="Nex"))
     monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 0)
+    monkeypatch.setattr(selectors, "RELEVANCE_CONFIRM", 1)
     assert names(search(q="Nex")) == full == ["Nexus 코리아", "코리아 NEX", "넥스", "한빛"]

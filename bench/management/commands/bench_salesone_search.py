@@ -90,6 +90,7 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=15, help="timed runs per query")
         parser.add_argument("--repeat-unindexed", type=int, default=2, help="timed runs per query without indexes")
         parser.add_argument("--skip-bulk-create", action="store_true")
+        parser.add_argument("--only", help="run only the query classes whose label contains this text")
         parser.add_argument("--page", type=int, default=500, help="the deep page of the broad query")
         parser.add_argument("--data-dir", default=str(Path(settings.BASE_DIR) / "var" / "salesone"))
 
@@ -224,11 +225,11 @@ class Command(BaseCommand):
             timings[label] = [self._run(params, user)[0] * 1000 for _ in range(repeat)]
         return timings
 
-    def _cursor_queries(self, user) -> list[tuple[str, dict]]:
+    def _cursor_queries(self, cursor_queries: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
         """The cursor queries with the cursor of row CURSOR_ROW of their ordering."""
         pagination = SalesOneLeadPagination()
         queries = []
-        for label, params in CURSOR_QUERIES:
+        for label, params in cursor_queries:
             filters = SalesOneLeadFilter(params, queryset=SalesOneLead.objects.all()).clean_filters()
             search = salesone_lead_search(filters=filters)
             row = search.queryset[CURSOR_ROW]
@@ -261,7 +262,9 @@ class Command(BaseCommand):
 
     def bench_search(self, options) -> tuple[str, dict]:
         user = self._user()
-        queries = self.queries + self._cursor_queries(user)
+        only = options["only"] or ""
+        queries = [query for query in self.queries if only in query[0]]
+        queries += self._cursor_queries([query for query in CURSOR_QUERIES if only in query[0]])
         self.out(f"\n== search: {len(queries)} query classes through the API view, {options['repeat']} runs each ==")
         indexed = self._time_queries(queries, user, options["repeat"])
         unindexed = {}
