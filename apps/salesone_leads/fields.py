@@ -50,6 +50,8 @@ SEARCHED_FIELDS = ["name", "name_eng", "owner", "address", "description"]
 _LEGAL_FORMS = re.compile(
     r"주식회사|유한책임회사|유한회사|합자회사|합명회사|사단법인|재단법인|\(주\)|\(유\)|\(사\)|\(재\)|㈜"
 )
+# A word made of none of these cannot be cut by the removal of a legal form.
+LEGAL_FORM_CHARACTERS = frozenset("주식회사유한책임합자명단법인재㈜()")
 _NOT_TOKEN = re.compile(r"[^0-9a-z가-힣]+")
 _ENGLISH_FORMS = frozenset({"co", "ltd", "inc", "corp", "corporation", "company", "llc"})
 _HAS_ENGLISH_FORM = re.compile(r"\b(?:co|ltd|inc|corp|corporation|company|llc)\b")

@@ -20,7 +20,7 @@ from django.db.models.expressions import RawSQL
 
 from apps.leads.models import Lead
 
-from .fields import SEARCHED_FIELDS, name_query_literal, search_query_literal, search_tokens
+from .fields import LEGAL_FORM_CHARACTERS, SEARCHED_FIELDS, name_query_literal, search_query_literal, search_tokens
 from .models import Industry, Keyword, SalesOneLead
 
 TABLE = SalesOneLead._meta.db_table
@@ -101,6 +101,8 @@ class SearchResult:
         for none, and a walk of the revenue index for a tier that is empty reads all of it)."""
         if self.relevance_tiers is None or self.planned_matches() < RELEVANCE_WALK_ABOVE:
             return False
+        if self.planned_matches() >= RELEVANCE_TRUSTED_ABOVE:
+            return True
         if self._confirmed is None:
             self._confirmed = self.queryset.order_by().values("pk")[:RELEVANCE_CONFIRM].count() == RELEVANCE_CONFIRM
         return self._confirmed
@@ -157,6 +159,10 @@ class SearchResult:
 # to the page or sorts a small tier, and never sorts every match of a broad word.
 RELEVANCE_WALK_ABOVE = 2_000
 RELEVANCE_CONFIRM = 200
+# An estimate this high comes from the word's measured frequency (a term the statistics do not hold
+# is guessed far lower), so it needs no confirmation; confirming it would read the table from its
+# start, the cheapest way to find 200 of a broad word's matches but a sequential scan.
+RELEVANCE_TRUSTED_ABOVE = 20_000
 _BY_REVENUE = ("-sort_key_1", "-sort_key_2")
 _NO_LETTER_CASE = re.compile(r"[0-9가-힣]+")
 
@@ -299,18 +305,22 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         # Tiers 2 and 1 match the first word by the name's terms instead of all columns' (implied by
         # them): the planner then estimates the tier as the name term's frequency, not as the
         # product of two terms it takes for independent.
+        # The name's terms hold the word's bigrams; a word the index does not match exactly is
+        # rechecked on the name as in _name_contains.
         in_name = _filtered(base, filters, name_first=True)
+        if not _EXACT_BY_INDEX.fullmatch(words[0]):
+            in_name = in_name.filter(name__icontains=words[0])
         contains, contains_params = _name_contains(words[0])
         starts, starts_params = _name_starts_with(words[0])
+        starting = in_name
+        if _NO_LETTER_CASE.fullmatch(words[0]) and not set(words[0]) & LEGAL_FORM_CHARACTERS:
+            # Such a name prefix is the word's terms (no legal form can cut it): the prefix alone,
+            # which the name index serves and the planner estimates, with the other words.
+            starting = _filtered(base, {**filters, "q": " ".join(words[1:])})
         tiers = [
-            (2, ordered(in_name.filter(_sql_condition(starts, starts_params)))),
-            (
-                1,
-                ordered(
-                    in_name.filter(_sql_condition(f"{contains} AND NOT {starts}", contains_params + starts_params))
-                ),
-            ),
-            (0, ordered(queryset.filter(_sql_condition(f"NOT {contains}", contains_params)))),
+            (2, ordered(starting.filter(_sql_condition(starts, starts_params)))),
+            (1, ordered(in_name.exclude(_sql_condition(starts, starts_params)))),
+            (0, ordered(queryset.exclude(_sql_condition(contains, contains_params)))),
         ]
     return SearchResult(
         queryset=ordered(queryset),
