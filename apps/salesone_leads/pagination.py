@@ -38,7 +38,7 @@ def count_matches(search: SearchResult) -> tuple[int, bool]:
     cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
     expected = search.planned_matches() if search.estimate_queryset is None else planner_rows(search.queryset)
     if expected <= max(5 * cap, PLANNER_SURE_ABOVE):
-        exact = search.queryset.order_by().values("pk")[: cap + 1].count()
+        exact = search.count_up_to(cap + 1)
         if exact <= cap:
             return exact, False
     return max(search.planned_matches(), cap + 1), True

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
@@ -79,7 +80,7 @@ class SearchResult:
     # revenue through an index when the search is broad (see rows()).
     relevance_tiers: list[tuple[int, QuerySet]] | None = None
     _planned_matches: int | None = field(default=None, init=False, repr=False)
-    _confirmed: bool | None = field(default=None, init=False, repr=False)
+    _counts: dict[int, int] = field(default_factory=dict, init=False, repr=False)
 
     def planned_matches(self) -> int:
         """The planner's estimate of the matches (of ``estimate_queryset`` when there is one, which
@@ -103,9 +104,14 @@ class SearchResult:
             return False
         if self.planned_matches() >= RELEVANCE_TRUSTED_ABOVE:
             return True
-        if self._confirmed is None:
-            self._confirmed = self.queryset.order_by().values("pk")[:RELEVANCE_CONFIRM].count() == RELEVANCE_CONFIRM
-        return self._confirmed
+        # The count the page's "count" takes too (pagination.count_matches): one query for both.
+        return self.count_up_to(settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT + 1) >= RELEVANCE_CONFIRM
+
+    def count_up_to(self, limit: int) -> int:
+        """The number of matches, counted no further than ``limit`` (asked once per limit)."""
+        if limit not in self._counts:
+            self._counts[limit] = self.queryset.order_by().values("pk")[:limit].count()
+        return self._counts[limit]
 
     def rows(self, offset: int, limit: int) -> list:
         """``queryset[offset : offset + limit]``; a broad relevance search reads it tier by tier."""
