@@ -44,7 +44,7 @@ QUERIES: list[tuple[str, dict]] = [
     ("2-char 전자 (relevance)", {"q": "전자"}),
     ("2-char 시스 (relevance)", {"q": "시스"}),
     ("2-char 산업 (relevance)", {"q": "산업"}),
-    ("2-char 전자 page 10 (relevance)", {"q": "전자", "page": 10}),
+    ("2-char 전자 page 500 (relevance)", {"q": "전자", "page": 500}),
     ("2-char 물산, by revenue", {"q": "물산", "ordering": "-revenue"}),
     ("2-char 전자, by employee", {"q": "전자", "ordering": "-employee"}),
     ("Latin LG (relevance)", {"q": "LG"}),
