@@ -132,3 +132,26 @@ def test_relevance_tiers_of_a_latin_word_equal_the_full_sort(search, monkeypatch
     monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 0)
     monkeypatch.setattr(selectors, "RELEVANCE_CONFIRM", 1)
     assert names(search(q="Nex")) == full == ["Nexus 코리아", "코리아 NEX", "넥스", "한빛"]
+
+
+@pytest.mark.parametrize("query", ["전자", "넥스 서울", "전자 서울"])
+def test_relevance_tiers_of_legal_form_characters_and_more_words_equal_the_full_sort(search, monkeypatch, query):
+    """자 occurs in 합자회사, so 전자's "starts with" tier also needs its name terms; a second word
+    filters every tier."""
+    from apps.salesone_leads import selectors
+
+    revenues = iter(range(1, 100))
+    for name in ["(주)전자랜드", "전자 주식회사", "주식회사 넥스전자", "넥스", "(주)넥스파", "한빛넥스", "대한전자"]:
+        for address in ["서울특별시 금천구 가산로 1", "부산광역시 해운대구 해운대로 2"]:
+            SalesOneLeadFactory(name=name, address=address, finance_revenue=next(revenues))
+    SalesOneLeadFactory(name="가온", description="전자 부품, 넥스 대리점", address="서울특별시 중구 세종대로 3")
+
+    def pages():
+        return [names(search(q=query, page=page, page_size=2)) for page in (1, 2, 3)]
+
+    monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 10**9)
+    full = pages()
+    monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 0)
+    monkeypatch.setattr(selectors, "RELEVANCE_CONFIRM", 1)
+    assert pages() == full
+    assert full[0]
