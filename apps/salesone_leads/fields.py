@@ -50,6 +50,8 @@ SEARCHED_FIELDS = ["name", "name_eng", "owner", "address", "description"]
 _LEGAL_FORMS = re.compile(
     r"주식회사|유한책임회사|유한회사|합자회사|합명회사|사단법인|재단법인|\(주\)|\(유\)|\(사\)|\(재\)|㈜"
 )
+# A word made of none of these cannot be cut by the removal of a legal form.
+LEGAL_FORM_CHARACTERS = frozenset("주식회사유한책임합자명단법인재㈜()")
 _NOT_TOKEN = re.compile(r"[^0-9a-z가-힣]+")
 _ENGLISH_FORMS = frozenset({"co", "ltd", "inc", "corp", "corporation", "company", "llc"})
 _HAS_ENGLISH_FORM = re.compile(r"\b(?:co|ltd|inc|corp|corporation|company|llc)\b")
@@ -63,35 +65,62 @@ def search_tokens(text: str | None) -> list[str]:
     return [token for token in _NOT_TOKEN.split(text) if token and token not in _ENGLISH_FORMS]
 
 
-def search_vector_literal(*values: str | None) -> str:
-    """The tsvector input text of a row's index terms: every bigram of every word, and each word's
-    first and last character (terms never need quoting: [0-9a-z가-힣]).
-
-    Hot path of the bulk loader: pairs are made by ``map`` over the normalised text; a pair that
-    straddles a space ("x ", " y") is read by the tsvector parser as the single character.
-    """
-    text = " ".join([value for value in values if value]).lower()
+def _normalised(text: str) -> str:
+    """The words of ``text`` after one leading space, joined by spaces: lower case, legal forms and
+    punctuation removed."""
+    text = text.lower()
     if "회사" in text or "법인" in text or "(" in text or "㈜" in text:
         text = _LEGAL_FORMS.sub(" ", text)
     text = _NOT_TOKEN.sub(" ", text)
     if _HAS_ENGLISH_FORM.search(text):
         text = " ".join([token for token in text.split() if token not in _ENGLISH_FORMS])
-    text = " " + text.strip()
-    return " ".join(set(map(operator.add, text, text[1:] + " ")))
+    return " " + text.strip()
 
 
-def search_query_literal(query: str) -> str | None:
+# Prefix of the name's own terms (NAME_TERM + bigram): "the name contains the word" is then an index
+# term whose frequency the planner knows, so relevance reads its tiers through indexes (SEARCH.md).
+# Upper case: every other term is lower-cased text, so they never collide.
+NAME_TERM = "N"
+
+
+def search_vector_literal(*values: str | None) -> str:
+    """The tsvector input text of a row's index terms: every bigram of every word, and each word's
+    first and last character (terms never need quoting: [0-9a-z가-힣]); then the same terms of the
+    name (the first value) alone, prefixed with NAME_TERM.
+
+    Hot path of the bulk loader: pairs are made by ``map`` over the normalised text; a pair that
+    straddles a space ("x ", " y") is read by the tsvector parser as the single character.
+    """
+    text = _normalised(" ".join([value for value in values if value]))
+    terms = " ".join(set(map(operator.add, text, text[1:] + " ")))
+    if not values or not values[0]:
+        return terms
+    name = _normalised(values[0])
+    pairs = {pair.strip() for pair in map(operator.add, name, name[1:] + " ")}
+    return terms + " " + " ".join([NAME_TERM + pair for pair in pairs if pair])
+
+
+def search_query_literal(query: str, *, name_first: bool = False) -> str | None:
     """A tsquery matching rows whose terms contain every word of ``query``; None if nothing to match.
 
     A one-character word becomes a prefix term (``넥:*``): it matches any bigram starting with it
-    and the last-character terms.
+    and the last-character terms. ``name_first``: the first word must occur in the name (its
+    NAME_TERM terms).
     """
     parts: list[str] = []
-    for token in search_tokens(query):
+    for position, token in enumerate(search_tokens(query)):
+        prefix = NAME_TERM if name_first and position == 0 else ""
         if len(token) == 1:
-            parts.append(f"{token}:*")
+            parts.append(f"{prefix}{token}:*")
         else:
-            parts.extend(token[i : i + 2] for i in range(len(token) - 1))
+            parts.extend(prefix + token[i : i + 2] for i in range(len(token) - 1))
     if not parts:
         return None
     return " & ".join(dict.fromkeys(parts))
+
+
+def name_query_literal(word: str) -> str:
+    """A tsquery matching rows whose name's terms contain ``word`` (one of ``search_tokens``)."""
+    if len(word) == 1:
+        return f"{NAME_TERM}{word}:*"
+    return " & ".join(dict.fromkeys(NAME_TERM + word[i : i + 2] for i in range(len(word) - 1)))

@@ -38,7 +38,7 @@ def count_matches(search: SearchResult) -> tuple[int, bool]:
     cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
     expected = search.planned_matches() if search.estimate_queryset is None else planner_rows(search.queryset)
     if expected <= max(5 * cap, PLANNER_SURE_ABOVE):
-        exact = search.queryset.order_by().values("pk")[: cap + 1].count()
+        exact = search.count_up_to(cap + 1)
         if exact <= cap:
             return exact, False
     return max(search.planned_matches(), cap + 1), True
@@ -51,11 +51,10 @@ class SalesOneLeadPagination(StandardPagination):
         self.request = request
         size = self.effective_page_size = self.get_page_size(request)
         token = request.query_params.get(self.cursor_query_param)
-        queryset = search.queryset
         self.page_number = None
         offset = 0
         if token:
-            queryset = search.after(self._decode(token, search))
+            after = self._decode(token, search)
         else:
             try:
                 self.page_number = int(request.query_params.get(self.page_query_param, 1))
@@ -73,7 +72,7 @@ class SalesOneLeadPagination(StandardPagination):
                         ]
                     }
                 )
-        rows = search.rows(offset, size + 1) if not token else list(queryset[: size + 1])
+        rows = search.rows_after(after, size + 1) if token else search.rows(offset, size + 1)
         self.has_next = len(rows) > size
         rows = rows[:size]
         if not rows and self.page_number and self.page_number > 1:

@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from . import leads_seam
-from .fields import SEARCHED_FIELDS, search_query_literal, search_tokens
+from .fields import LEGAL_FORM_CHARACTERS, SEARCHED_FIELDS, name_query_literal, search_query_literal, search_tokens
 from .models import Industry, Keyword, SalesOneLead
 
 TABLE = SalesOneLead._meta.db_table
@@ -74,57 +75,78 @@ class SearchResult:
     # The same matches without the exact-substring recheck of ``q``, for the planner's row estimate
     # (it cannot estimate ILIKE and guesses a few dozen rows where the bigrams find thousands).
     estimate_queryset: QuerySet | None = None
-    # Relevance by a first word without letter case (Hangul, digits): its "name starts with" tier
-    # can be found through the name index, so a broad search's first pages need not sort every match.
-    relevance_word: str | None = None
+    # Relevance by a first word: its tiers (value, the tier's rows), best first; each is read by
+    # revenue through an index when the search is broad (see rows()).
+    relevance_tiers: list[tuple[int, QuerySet]] | None = None
     _planned_matches: int | None = field(default=None, init=False, repr=False)
+    _counts: dict[int, int] = field(default_factory=dict, init=False, repr=False)
 
     def planned_matches(self) -> int:
         """The planner's estimate of the matches (of ``estimate_queryset`` when there is one, which
-        it can estimate), asked once per search: the relevance walk and the count both use it."""
+        it can estimate), asked once per search: the tier reads and the count both use it."""
         if self._planned_matches is None:
             matches = self.queryset if self.estimate_queryset is None else self.estimate_queryset
             self._planned_matches = planner_rows(matches)
         return self._planned_matches
 
+    def prefetch_related(self, *lookups: str) -> None:
+        """Prefetch ``lookups`` for the rows of the page, however they are read."""
+        self.queryset = self.queryset.prefetch_related(*lookups)
+        if self.relevance_tiers is not None:
+            self.relevance_tiers = [(value, tier.prefetch_related(*lookups)) for value, tier in self.relevance_tiers]
+
+    def _by_tier(self) -> bool:
+        """Whether to read tier by tier: the planner expects many matches, and RELEVANCE_CONFIRM of
+        them exist (a word the statistics do not know gets a guessed frequency: `lg` 3,356 rows
+        for none, and a walk of the revenue index for a tier that is empty reads all of it)."""
+        if self.relevance_tiers is None or self.planned_matches() < RELEVANCE_WALK_ABOVE:
+            return False
+        if self.planned_matches() >= RELEVANCE_TRUSTED_ABOVE:
+            return True
+        # The count the page's "count" takes too (pagination.count_matches): one query for both.
+        return self.count_up_to(settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT + 1) >= RELEVANCE_CONFIRM
+
+    def count_up_to(self, limit: int) -> int:
+        """The number of matches, counted no further than ``limit`` (asked once per limit)."""
+        if limit not in self._counts:
+            self._counts[limit] = self.queryset.order_by().values("pk")[:limit].count()
+        return self._counts[limit]
+
     def rows(self, offset: int, limit: int) -> list:
-        """``queryset[offset : offset + limit]``, by the cheaper way for a broad relevance search."""
-        if self.relevance_word and offset + limit <= RELEVANCE_WALK_ROWS:
-            rows = self._relevance_rows(offset + limit)
-            if rows is not None:
-                return rows[offset:]
-        return list(self.queryset[offset : offset + limit])
+        """``queryset[offset : offset + limit]``; a broad relevance search reads it tier by tier."""
+        if not self._by_tier():
+            return list(self.queryset[offset : offset + limit])
+        rows: list = []
+        skip = offset
+        for _, tier in self.relevance_tiers:
+            tier = tier.order_by(*_BY_REVENUE)
+            found = list(tier[skip : skip + limit - len(rows)])
+            if found:
+                skip = 0
+            elif skip:  # the page starts after this tier: skip its rows
+                skip -= tier.order_by().values("pk")[:skip].count()
+            rows += found
+            if len(rows) == limit:
+                break
+        return rows
 
-    def _relevance_rows(self, need: int) -> list | None:
-        """The first ``need`` rows of the relevance order, tier by tier, without sorting every match;
-        None when this way cannot know them (the caller sorts every match).
-
-        Relevance is (tier, revenue, id): 2 = the name starts with the word, 1 = it contains it, 0 =
-        another column. The 2 x ``need`` matches of highest revenue come from the revenue index;
-        the rows of each tier among them are that tier's highest-revenue rows. Whether tier 2 has
-        rows beyond them is counted through the name index. Tier 0, or tier 1 beyond these rows, is
-        not known this way: the caller's full sort answers then.
-        """
-        if self.planned_matches() < RELEVANCE_WALK_ABOVE:
-            return None  # few matches: sorting them all is cheaper than walking the revenue index
-        by_revenue = ("-sort_key_1", "-sort_key_2")
-        walked = 2 * need
-        top = list(self.queryset.order_by(*by_revenue)[:walked])
-        if len(top) < walked:  # these are all the matches
-            return sorted(top, key=_relevance_sort_key)[:need]
-        tiers = {tier: [row for row in top if row.sort_key_0 == tier] for tier in (2, 1)}
-        if len(tiers[2]) >= need:
-            return tiers[2][:need]
-        starts = self.queryset.filter(_name_starts_with(self.relevance_word))
-        starting = starts.order_by().values("pk")[: walked + 1].count()
-        first = tiers[2]
-        if starting > len(first):  # more names start with the word than the walk met
-            first = list(starts.order_by(*by_revenue)[:need])
-            if len(first) == need:
-                return first
-        if len(first) + len(tiers[1]) < need:
-            return None
-        return first + tiers[1][: need - len(first)]
+    def rows_after(self, values: list, limit: int) -> list:
+        """The ``limit`` rows after the row whose sort keys are ``values`` (keyset pagination); a broad
+        relevance search continues in the row's tier by revenue, then reads the tiers below it."""
+        if not self._by_tier():
+            return list(self.after(values)[:limit])
+        tier_of_row, revenue, pk = values
+        rows: list = []
+        for tier_value, tier in self.relevance_tiers:
+            if tier_value > tier_of_row:
+                continue
+            if tier_value == tier_of_row:
+                after = f"({REVENUE_KEY}, {ID_KEY}) < (%s, %s)"
+                tier = tier.filter(RawSQL(after, [revenue, pk], output_field=BooleanField()))
+            rows += list(tier.order_by(*_BY_REVENUE)[: limit - len(rows)])
+            if len(rows) == limit:
+                break
+        return rows
 
     def after(self, values: list) -> QuerySet:
         """The rows that come after the row whose sort keys are ``values`` (keyset pagination)."""
@@ -136,10 +158,17 @@ class SearchResult:
         return self.queryset.filter(condition)
 
 
-# Relevance pages up to this many rows deep (offset + page + 1) may be read tier by tier, when the
-# planner expects at least RELEVANCE_WALK_ABOVE matches (fewer are cheaper to sort).
-RELEVANCE_WALK_ROWS = 201
+# Relevance is (tier, revenue, id). With fewer expected matches than this, one query sorts them all;
+# with more, each tier is read by revenue on its own: a tier is an index condition (the name's
+# N-terms, migration 0006; the name index for "starts with"), so the planner walks the revenue index
+# to the page or sorts a small tier, and never sorts every match of a broad word.
 RELEVANCE_WALK_ABOVE = 2_000
+RELEVANCE_CONFIRM = 200
+# An estimate this high comes from the word's measured frequency (a term the statistics do not hold
+# is guessed far lower), so it needs no confirmation; confirming it would read the table from its
+# start, the cheapest way to find 200 of a broad word's matches but a sequential scan.
+RELEVANCE_TRUSTED_ABOVE = 20_000
+_BY_REVENUE = ("-sort_key_1", "-sort_key_2")
 _NO_LETTER_CASE = re.compile(r"[0-9가-힣]+")
 
 
@@ -147,16 +176,24 @@ def _name_prefixes(first: str) -> list[str]:
     return [f"{first}%", f"주식회사 {first}%", f"(주){first}%", f"유한회사 {first}%", f"㈜{first}%"]
 
 
-def _name_starts_with(first: str) -> RawSQL:
-    """Tier 2 of relevance as LIKE, which the name index (text_pattern_ops) serves; for a word
-    without letter case it is the relevance key's ILIKE."""
+def _name_contains(first: str) -> tuple[str, list]:
+    """SQL of "the name contains the word": its N-terms (exact for a word the index matches exactly,
+    else rechecked with ILIKE)."""
+    sql = f'"{TABLE}"."search_vector" @@ %s::tsquery'
+    params: list = [name_query_literal(first)]
+    if not _EXACT_BY_INDEX.fullmatch(first):
+        sql += f' AND "{TABLE}"."name" ILIKE %s'
+        params.append(f"%{first}%")
+    return f"({sql})", params
+
+
+def _name_starts_with(first: str) -> tuple[str, list]:
+    """SQL of "the name starts with the word" (after the legal form). LIKE for a word without letter
+    case, which the name index (text_pattern_ops) serves; ILIKE otherwise."""
     prefixes = _name_prefixes(first)
-    sql = " OR ".join([f'"{TABLE}"."name" LIKE %s'] * len(prefixes))
-    return RawSQL(f"({sql})", prefixes, output_field=BooleanField())
-
-
-def _relevance_sort_key(row) -> tuple:
-    return (-row.sort_key_0, -row.sort_key_1, -row.sort_key_2)
+    operator = "LIKE" if _NO_LETTER_CASE.fullmatch(first) else "ILIKE"
+    sql = " OR ".join([f'"{TABLE}"."name" {operator} %s'] * len(prefixes))
+    return f"({sql})", prefixes
 
 
 def planner_rows(queryset: QuerySet) -> int:
@@ -176,11 +213,10 @@ def planner_rows(queryset: QuerySet) -> int:
 def _relevance_key(words: list[str]) -> SortKey:
     """2 when the name starts with the first word (after the legal form), 1 when the name contains
     it, 0 when another column matched."""
-    first = words[0]
-    prefixes = _name_prefixes(first)
-    starts = " OR ".join([f'"{TABLE}"."name" ILIKE %s'] * len(prefixes))
-    sql = f'(CASE WHEN {starts} THEN 2 WHEN "{TABLE}"."name" ILIKE %s THEN 1 ELSE 0 END)'
-    return SortKey(sql=sql, params=[*prefixes, f"%{first}%"])
+    contains, contains_params = _name_contains(words[0])
+    starts, starts_params = _name_starts_with(words[0])
+    sql = f"(CASE WHEN {contains} AND {starts} THEN 2 WHEN {contains} THEN 1 ELSE 0 END)"
+    return SortKey(sql=sql, params=[*contains_params, *starts_params, *contains_params])
 
 
 def _ordering_keys(ordering: str, words: list[str]) -> tuple[list[SortKey], bool]:
@@ -222,7 +258,7 @@ def recheck_words(query: str) -> list[str]:
     return [word for word in search_tokens(query) if not _EXACT_BY_INDEX.fullmatch(word)]
 
 
-def text_condition(query: str, *, recheck: bool = True) -> Q | None:
+def text_condition(query: str, *, recheck: bool = True, name_first: bool = False) -> Q | None:
     """Rows containing every word of ``query``; None when the query has no searchable word (only a
     legal form such as 주식회사, or punctuation). Without ``recheck`` only the bigrams must occur.
 
@@ -230,7 +266,7 @@ def text_condition(query: str, *, recheck: bool = True) -> Q | None:
     the planner cannot estimate ILIKE (it guessed 44 rows for 26,000 matches of 캐리), and with that
     guess it fetches and sorts every match instead of walking an ordering index to the first page.
     """
-    tsquery = search_query_literal(query)
+    tsquery = search_query_literal(query, name_first=name_first)
     if tsquery is None:
         return None
     condition = Q(RawSQL(f'"{TABLE}"."search_vector" @@ %s::tsquery', [tsquery], output_field=BooleanField()))
@@ -254,34 +290,61 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
     words = search_tokens(query)
     # With a searchable q the count's estimate comes from the bigram match alone (see SearchResult).
     estimate_queryset = _filtered(queryset, filters, recheck=False) if text_condition(query) is not None else None
-    queryset = _filtered(queryset, filters)
+    base = queryset
+    queryset = _filtered(base, filters)
 
     ordering = filters.get("ordering") or (Ordering.RELEVANCE if words else Ordering.REVENUE_DESC)
     ordering = Ordering.ALIASES.get(ordering, ordering)
     keys, descending = _ordering_keys(ordering, words)
-    if user is not None:
-        queryset = queryset.annotate(imported=leads_seam.lead_held_by(user))
-    queryset = queryset.annotate(
-        **{f"sort_key_{i}": RawSQL(key.sql, key.params, output_field=_output_field(key)) for i, key in enumerate(keys)}
-    )
-    queryset = queryset.order_by(*[(f"-sort_key_{i}" if descending else f"sort_key_{i}") for i in range(len(keys))])
-    relevance_word = None
-    if ordering == Ordering.RELEVANCE and words and _NO_LETTER_CASE.fullmatch(words[0]):
-        relevance_word = words[0]
+
+    def ordered(matches: QuerySet) -> QuerySet:
+        if user is not None:
+            matches = matches.annotate(imported=leads_seam.lead_held_by(user))
+        matches = matches.annotate(
+            **{f"sort_key_{i}": RawSQL(k.sql, k.params, output_field=_output_field(k)) for i, k in enumerate(keys)}
+        )
+        return matches.order_by(*[(f"-sort_key_{i}" if descending else f"sort_key_{i}") for i in range(len(keys))])
+
+    tiers = None
+    if ordering == Ordering.RELEVANCE and words:
+        # Tiers 2 and 1 match the first word by the name's terms instead of all columns' (implied by
+        # them): the planner then estimates the tier as the name term's frequency, not as the
+        # product of two terms it takes for independent.
+        # The name's terms hold the word's bigrams; a word the index does not match exactly is
+        # rechecked on the name as in _name_contains.
+        in_name = _filtered(base, filters, name_first=True)
+        if not _EXACT_BY_INDEX.fullmatch(words[0]):
+            in_name = in_name.filter(name__icontains=words[0])
+        contains, contains_params = _name_contains(words[0])
+        starts, starts_params = _name_starts_with(words[0])
+        starting = in_name
+        if _NO_LETTER_CASE.fullmatch(words[0]) and not set(words[0]) & LEGAL_FORM_CHARACTERS:
+            # Such a name prefix is the word's terms (no legal form can cut it): the prefix alone,
+            # which the name index serves and the planner estimates, with the other words.
+            starting = _filtered(base, {**filters, "q": " ".join(words[1:])})
+        tiers = [
+            (2, ordered(starting.filter(_sql_condition(starts, starts_params)))),
+            (1, ordered(in_name.exclude(_sql_condition(starts, starts_params)))),
+            (0, ordered(queryset.exclude(_sql_condition(contains, contains_params)))),
+        ]
     return SearchResult(
-        queryset=queryset,
+        queryset=ordered(queryset),
         ordering=ordering,
         keys=keys,
         descending=descending,
         estimate_queryset=estimate_queryset,
-        relevance_word=relevance_word,
+        relevance_tiers=tiers,
     )
 
 
-def _filtered(queryset: QuerySet, filters: dict, *, recheck: bool = True) -> QuerySet:
+def _sql_condition(sql: str, params: list) -> Q:
+    return Q(RawSQL(sql, params, output_field=BooleanField()))
+
+
+def _filtered(queryset: QuerySet, filters: dict, *, recheck: bool = True, name_first: bool = False) -> QuerySet:
     query = (filters.get("q") or "").strip()
     if query:
-        condition = text_condition(query, recheck=recheck)
+        condition = text_condition(query, recheck=recheck, name_first=name_first)
         queryset = queryset.filter(condition) if condition is not None else queryset.filter(name__icontains=query)
 
     if filters.get("industry"):

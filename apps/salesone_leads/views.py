@@ -56,7 +56,7 @@ class SalesOneLeadViewSet(viewsets.ReadOnlyModelViewSet):
         search = salesone_lead_search(filters=filters, user=request.user)
         # Industries of the page in a second query: a join is planned before the sort, over every
         # match of a broad text search (the planner cannot estimate how many the ILIKE keeps).
-        search.queryset = search.queryset.prefetch_related("industry", "keywords")
+        search.prefetch_related("industry", "keywords")
         page = self.paginator.paginate_search(search, request)
         return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -85,8 +85,9 @@ def test_changing_the_name_updates_the_index(search):
 
 @pytest.mark.parametrize("starting", [0, 3, 30])
 def test_relevance_read_tier_by_tier_equals_the_full_sort(search, monkeypatch, starting):
-    """A broad relevance search reads its first pages by revenue and the name index instead of
-    sorting every match; page for page it must answer what the full sort answers."""
+    """A broad relevance search reads each tier by revenue through the indexes instead of sorting
+    every match; page for page, and cursor page for cursor page, it must answer what the full
+    sort answers."""
     from apps.salesone_leads import selectors
 
     revenues = iter([7, 3, 9, 1, 5, 9, 2, 8, 4, 6] * 10)
@@ -101,8 +102,56 @@ def test_relevance_read_tier_by_tier_equals_the_full_sort(search, monkeypatch, s
     def pages(**params):
         return [names(search(q="넥스", page=page, **params)) for page in (1, 2, 3)]
 
+    def cursor_pages(**params):
+        body, walked = search(q="넥스", **params), []
+        while body["next_cursor"]:
+            body = search(q="넥스", cursor=body["next_cursor"], **params)
+            walked.append(names(body))
+        return walked
+
     monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 10**9)
     full = {size: pages(page_size=size) for size in (5, 12)}
+    full_cursor = cursor_pages(page_size=7)
     monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 0)
+    monkeypatch.setattr(selectors, "RELEVANCE_CONFIRM", 1)
     assert {size: pages(page_size=size) for size in (5, 12)} == full
+    assert cursor_pages(page_size=7) == full_cursor
+    assert sum(len(page) for page in full_cursor) == starting + 33 - 7
     assert full[5][0][0].startswith("(주)넥스" if starting else "주식회사 대한넥스")
+
+
+def test_relevance_tiers_of_a_latin_word_equal_the_full_sort(search, monkeypatch):
+    from apps.salesone_leads import selectors
+
+    SalesOneLeadFactory(name="넥스", name_eng="Nex Tech", finance_revenue=9)
+    SalesOneLeadFactory(name="Nexus 코리아", finance_revenue=1)
+    SalesOneLeadFactory(name="코리아 NEX", finance_revenue=5)
+    SalesOneLeadFactory(name="한빛", description="nex 대리점", finance_revenue=7)
+    monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 10**9)
+    full = names(search(q="Nex"))
+    monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 0)
+    monkeypatch.setattr(selectors, "RELEVANCE_CONFIRM", 1)
+    assert names(search(q="Nex")) == full == ["Nexus 코리아", "코리아 NEX", "넥스", "한빛"]
+
+
+@pytest.mark.parametrize("query", ["전자", "넥스 서울", "전자 서울"])
+def test_relevance_tiers_of_legal_form_characters_and_more_words_equal_the_full_sort(search, monkeypatch, query):
+    """자 occurs in 합자회사, so 전자's "starts with" tier also needs its name terms; a second word
+    filters every tier."""
+    from apps.salesone_leads import selectors
+
+    revenues = iter(range(1, 100))
+    for name in ["(주)전자랜드", "전자 주식회사", "주식회사 넥스전자", "넥스", "(주)넥스파", "한빛넥스", "대한전자"]:
+        for address in ["서울특별시 금천구 가산로 1", "부산광역시 해운대구 해운대로 2"]:
+            SalesOneLeadFactory(name=name, address=address, finance_revenue=next(revenues))
+    SalesOneLeadFactory(name="가온", description="전자 부품, 넥스 대리점", address="서울특별시 중구 세종대로 3")
+
+    def pages():
+        return [names(search(q=query, page=page, page_size=2)) for page in (1, 2, 3)]
+
+    monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 10**9)
+    full = pages()
+    monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 0)
+    monkeypatch.setattr(selectors, "RELEVANCE_CONFIRM", 1)
+    assert pages() == full
+    assert full[0]
