@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, TemplateError
 
@@ -62,7 +63,8 @@ def _check_sandbox(tree: nodes.Template) -> None:
             name = arg.value if isinstance(arg, nodes.Const) else None
         if isinstance(name, str) and name.startswith("_"):
             raise TemplateValidationError(
-                f"Access to {name!r} is not allowed in templates.", lineno=getattr(node, "lineno", None)
+                _("Access to %(name)r is not allowed in templates.") % {"name": name},
+                lineno=getattr(node, "lineno", None),
             )
 
 
@@ -75,9 +77,9 @@ def compile_template(source: str, *, html: bool):
         _check_sandbox(tree)
         return env.from_string(tree)
     except TemplateSyntaxError as exc:
-        raise TemplateValidationError(exc.message or "Syntax error.", lineno=exc.lineno) from exc
+        raise TemplateValidationError(exc.message or _("Syntax error."), lineno=exc.lineno) from exc
     except RecursionError as exc:
-        raise TemplateValidationError("The template is nested too deeply.") from exc
+        raise TemplateValidationError(_("The template is nested too deeply.")) from exc
 
 
 def validate_template(source: str, *, html: bool) -> None:
@@ -96,7 +98,7 @@ def sample_render_error(source: str, *, html: bool) -> str | None:
     try:
         templating.render(compile_template(source, html=html), context)
     except TemplateError as exc:
-        return f"{exc} (rendered for the sample lead)"
+        return _("%(error)s (rendered for the sample lead)") % {"error": exc}
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -51,8 +52,11 @@ def validate_schedule(value, *, current=None):
     now = timezone.now()
     if value <= now:
         raise serializers.ValidationError(
-            f"This time has passed (now is {utc_iso(now)}). Give a time ahead, or leave scheduled_at out "
-            "(or null) and start the campaign to send now."
+            _(
+                "This time has passed (now is %(now)s). Give a time ahead, or leave scheduled_at out "
+                "(or null) and start the campaign to send now."
+            )
+            % {"now": utc_iso(now)}
         )
     return value
 
@@ -68,7 +72,7 @@ class TemplatePreviewRequestSerializer(serializers.Serializer):
     def validate_lead_id(self, value):
         user = self.context["request"].user
         if not Lead.objects.filter(pk=value, user=user).exists():
-            raise serializers.ValidationError("No lead of yours has this id.")
+            raise serializers.ValidationError(_("No lead of yours has this id."))
         return value
 
 
@@ -221,10 +225,10 @@ class CampaignSerializer(ModelSerializer):
         end = attrs.get("send_window_end", getattr(self.instance, "send_window_end", None))
         if (start is None) != (end is None):
             raise serializers.ValidationError(
-                {"send_window_end": ["Give both ends of the sending window, or neither."]}
+                {"send_window_end": [_("Give both ends of the sending window, or neither.")]}
             )
         if start is not None and start == end:
-            raise serializers.ValidationError({"send_window_end": ["The window must not start and end at once."]})
+            raise serializers.ValidationError({"send_window_end": [_("The window must not start and end at once.")]})
         return attrs
 
 

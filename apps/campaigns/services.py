@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from common.exceptions import Conflict
 
@@ -211,6 +213,11 @@ def _spam_check_refusal(campaign: Campaign) -> str | None:
     return spam_check_refusal(report)
 
 
+def _status_label(campaign: Campaign) -> str:
+    """The campaign's status as a user reads it ("in progress"; Korean under a Korean request)."""
+    return str(campaign.get_status_display()).lower()
+
+
 @transaction.atomic
 def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
     """draft/scheduled/paused/failed → in_progress (or → scheduled for a future scheduled_at).
@@ -227,10 +234,10 @@ def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campai
     campaign = _lock(campaign)
     first_start = campaign.started_at is None
     if campaign.status not in Campaign.STARTABLE:
-        raise Conflict(f"A campaign that is {campaign.status.replace('_', ' ')} cannot be started.")
+        raise Conflict(_("A campaign that is %(status)s cannot be started.") % {"status": _status_label(campaign)})
     if campaign.started_at is None:
         if not campaign.leadlists.exists():
-            raise Conflict("Add at least one lead list before starting the campaign.")
+            raise Conflict(_("Add at least one lead list before starting the campaign."))
         if campaign.status == Status.DRAFT and campaign.scheduled_at and campaign.scheduled_at > now:
             campaign.status = Status.SCHEDULED
             campaign.save(update_fields=["status", "updated_at"])
@@ -262,7 +269,7 @@ def campaign_pause(*, campaign: Campaign) -> Campaign:
     sending finishes its request)."""
     campaign = _lock(campaign)
     if campaign.status not in Campaign.PAUSABLE:
-        raise Conflict(f"A campaign that is {campaign.status.replace('_', ' ')} cannot be paused.")
+        raise Conflict(_("A campaign that is %(status)s cannot be paused.") % {"status": _status_label(campaign)})
     campaign.status = Status.PAUSED
     campaign.save(update_fields=["status", "updated_at"])
     return campaign
@@ -309,16 +316,18 @@ def campaign_retry_failed(*, campaign: Campaign) -> int:
     failed; rows whose outcome is unknown are never touched here (campaign_resend_unknown)."""
     campaign = _lock(campaign)
     if campaign.status not in RESTARTED:
-        raise Conflict("Only a campaign that has started can retry failed e-mails.")
+        raise Conflict(_("Only a campaign that has started can retry failed e-mails."))
     count = _requeue(campaign, campaign.results.filter(status=RowStatus.FAILED, retryable=True))
     if not count:
-        raise Conflict("There are no failed e-mails that can be retried.")
+        raise Conflict(_("There are no failed e-mails that can be retried."))
     return count
 
 
-RESEND_UNKNOWN_WARNING = (
+# The English source (the API docs quote it) and the warning in the user's language (admin and API errors).
+RESEND_UNKNOWN_WARNING_SOURCE = gettext_noop(
     "The provider may already have delivered these e-mails: re-sending them may give their recipients a second copy."
 )
+RESEND_UNKNOWN_WARNING = gettext_lazy(RESEND_UNKNOWN_WARNING_SOURCE)
 
 
 @transaction.atomic
@@ -327,10 +336,10 @@ def campaign_resend_unknown(*, campaign: Campaign) -> int:
     Never run automatically."""
     campaign = _lock(campaign)
     if campaign.status not in RESTARTED:
-        raise Conflict("Only a campaign that has started can re-send e-mails.")
+        raise Conflict(_("Only a campaign that has started can re-send e-mails."))
     count = _requeue(campaign, campaign.results.filter(status=RowStatus.UNKNOWN))
     if not count:
-        raise Conflict("There are no e-mails whose outcome is unknown.")
+        raise Conflict(_("There are no e-mails whose outcome is unknown."))
     logger.warning("campaign %s: the owner re-sends %s e-mails whose outcome was unknown", campaign.pk, count)
     return count
 
@@ -519,12 +528,15 @@ def campaign_update_allowed(*, campaign: Campaign, changes: dict) -> None:
     fixed = {"template", "leadlists", "is_advertising", "scheduled_at"}
     if campaign.status not in Campaign.EDITABLE and fixed & set(changes):
         raise Conflict(
-            f"A campaign that is {campaign.status.replace('_', ' ')} can no longer change its "
-            f"template, lead lists, advertising flag or schedule."
+            _(
+                "A campaign that is %(status)s can no longer change its "
+                "template, lead lists, advertising flag or schedule."
+            )
+            % {"status": _status_label(campaign)}
         )
 
 
 def campaign_delete(*, campaign: Campaign) -> None:
     if campaign.status == Status.IN_PROGRESS:
-        raise Conflict("Pause the campaign before deleting it.")
+        raise Conflict(_("Pause the campaign before deleting it."))
     campaign.delete()

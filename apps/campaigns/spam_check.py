@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from services.spam import SpamdError, SpamRule, spamd_client
 
@@ -62,7 +63,7 @@ def spam_check_message(
     client = spamd_client()
     if client is None:
         return SpamReport(
-            available=False, detail="No spam check is configured (SPAMD_URL).", max_score_advertising=limit
+            available=False, detail=_("No spam check is configured (SPAMD_URL)."), max_score_advertising=limit
         )
     mime = _spam_check_mime(
         subject=subject,
@@ -75,7 +76,11 @@ def spam_check_message(
         result = client.report(mime)
     except SpamdError as exc:
         logger.warning("Spam check unavailable: %s", exc)
-        return SpamReport(available=False, detail=f"The spam check is unavailable: {exc}", max_score_advertising=limit)
+        return SpamReport(
+            available=False,
+            detail=_("The spam check is unavailable: %(error)s") % {"error": exc},
+            max_score_advertising=limit,
+        )
     return SpamReport(
         available=True,
         score=result.score,
@@ -96,8 +101,8 @@ def spam_check_refusal(report: SpamReport) -> str | None:
     """Why an advertising campaign with this report may not start, or None. An unavailable check
     never refuses: the daemon is an optional service."""
     if report.available and report.max_score_advertising and report.score > report.max_score_advertising:
-        return (
-            f"The message scores {report.score:.1f} on SpamAssassin, above the {report.max_score_advertising:.1f} "
+        return _(
+            "The message scores %(score).1f on SpamAssassin, above the %(limit).1f "
             "allowed for advertising campaigns: fix the rules the spam check lists."
-        )
+        ) % {"score": report.score, "limit": report.max_score_advertising}
     return None

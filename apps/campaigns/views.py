@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -67,7 +68,9 @@ class CampaignTemplateViewSet(OwnedModelViewSet):
                 is_advertising=params.validated_data["is_advertising"],
             )
         except TemplateError as exc:
-            raise serializers.ValidationError({"detail": f"The template could not be rendered: {exc}"}) from exc
+            raise serializers.ValidationError(
+                {"detail": _("The template could not be rendered: %(error)s") % {"error": exc}}
+            ) from exc
         preview["spam_check"] = asdict(
             spam_check_message(subject=preview["subject"], html=preview["html"], text=preview["text"])
         )
@@ -139,7 +142,7 @@ class CampaignViewSet(OwnedModelViewSet):
         with transaction.atomic():
             if "scheduled_at" in params.validated_data:
                 if campaign.status != Campaign.Status.DRAFT:
-                    raise Conflict("Only a draft campaign can be given a schedule when it starts.")
+                    raise Conflict(_("Only a draft campaign can be given a schedule when it starts."))
                 campaign.scheduled_at = params.validated_data["scheduled_at"]
                 campaign.save(update_fields=["scheduled_at", "updated_at"])
             campaign = services.campaign_start(campaign=campaign)
@@ -173,7 +176,7 @@ class CampaignViewSet(OwnedModelViewSet):
         description=(
             "Send again the e-mails whose outcome is unknown (the provider may have sent them: a worker "
             'stopped or failed after the request left). Requires {"confirm": true}: '
-            + services.RESEND_UNKNOWN_WARNING
+            + services.RESEND_UNKNOWN_WARNING_SOURCE
             + " 409 when there is none."
         ),
     )
@@ -184,7 +187,12 @@ class CampaignViewSet(OwnedModelViewSet):
         params.is_valid(raise_exception=True)
         if not params.validated_data["confirm"]:
             raise serializers.ValidationError(
-                {"confirm": [f'{services.RESEND_UNKNOWN_WARNING} Send {{"confirm": true}} to re-send them anyway.']}
+                {
+                    "confirm": [
+                        _('%(warning)s Send {"confirm": true} to re-send them anyway.')
+                        % {"warning": services.RESEND_UNKNOWN_WARNING}
+                    ]
+                }
             )
         count = services.campaign_resend_unknown(campaign=campaign)
         campaign = self.get_object()  # read again, totals included (refresh_from_db keeps the old ones)

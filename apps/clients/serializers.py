@@ -3,6 +3,7 @@
 import datetime
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -45,7 +46,7 @@ class OwnedClientField(serializers.PrimaryKeyRelatedField):
     """A client id that must be one of the requesting user's clients (anything else is a 400)."""
 
     default_error_messages = {
-        "does_not_exist": "Client {pk_value} does not exist among your clients.",
+        "does_not_exist": _("Client {pk_value} does not exist among your clients."),
     }
 
     def __init__(self, **kwargs):
@@ -88,7 +89,7 @@ class ClientSerializer(ModelSerializer):
     def validate_name(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("A client needs a name.")
+            raise serializers.ValidationError(_("A client needs a name."))
         return value
 
     def validate_emails(self, value: list[str]) -> list[str]:
@@ -181,7 +182,7 @@ class ClientFileUpdateSerializer(ModelSerializer):
     def validate_name(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("A file needs a name.")
+            raise serializers.ValidationError(_("A file needs a name."))
         return value
 
 
@@ -215,7 +216,7 @@ class ClientProductSerializer(ModelSerializer):
     def validate_currency(self, value: str) -> str:
         value = (value or "").strip().lower()
         if len(value) != 3 or not value.isalpha():
-            raise serializers.ValidationError("Use a three-letter ISO 4217 code such as krw or usd.")
+            raise serializers.ValidationError(_("Use a three-letter ISO 4217 code such as krw or usd."))
         return value
 
     def validate(self, attrs):
@@ -226,13 +227,13 @@ class ClientProductSerializer(ModelSerializer):
         }
         product = merged.get("product")
         if not merged.get("name") and product is None:
-            raise serializers.ValidationError({"name": ["Give a name, or a catalogue product to take it from."]})
+            raise serializers.ValidationError({"name": [_("Give a name, or a catalogue product to take it from.")]})
         if merged.get("price") is None and product is None:
-            raise serializers.ValidationError({"price": ["Give a price, or a catalogue product to take it from."]})
+            raise serializers.ValidationError({"price": [_("Give a price, or a catalogue product to take it from.")]})
         start = attrs.get("start_date", getattr(instance, "start_date", None))
         end = attrs.get("end_date", getattr(instance, "end_date", None))
         if start and end and end < start:
-            raise serializers.ValidationError({"end_date": ["The end date cannot be before the start date."]})
+            raise serializers.ValidationError({"end_date": [_("The end date cannot be before the start date.")]})
         return attrs
 
 
@@ -282,7 +283,7 @@ class ClientActivitySerializer(ModelSerializer):
         note = attrs.get("note", getattr(self.instance, "note", None))
         client = attrs.get("client", getattr(self.instance, "client", None))
         if note is not None and note.client_id != getattr(client, "pk", None):
-            raise serializers.ValidationError({"note": ["The note must belong to the same client."]})
+            raise serializers.ValidationError({"note": [_("The note must belong to the same client.")]})
         return attrs
 
 

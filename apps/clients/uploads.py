@@ -5,6 +5,7 @@ import posixpath
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from common.exceptions import PayloadTooLarge
@@ -41,8 +42,13 @@ def upload_validate(*, upload: UploadedFile, field: str = "file") -> None:
     limit = settings.CLIENT_FILE_MAX_BYTES
     if upload.size > limit:
         raise PayloadTooLarge(
-            f"{upload.name} is {upload.size:,} bytes; the largest file accepted is {limit:,} bytes "
-            f"({limit / (1024 * 1024):.0f} MB)."
+            _("%(name)s is %(size)s bytes; the largest file accepted is %(limit)s bytes (%(megabytes)s MB).")
+            % {
+                "name": upload.name,
+                "size": f"{upload.size:,}",
+                "limit": f"{limit:,}",
+                "megabytes": f"{limit / (1024 * 1024):.0f}",
+            }
         )
     allowed = settings.CLIENT_FILE_ALLOWED_TYPES
     extension = upload_extension(upload.name)
@@ -50,25 +56,38 @@ def upload_validate(*, upload: UploadedFile, field: str = "file") -> None:
         raise ValidationError(
             {
                 field: [
-                    f"Files of type .{extension or '(none)'} are not accepted. Allowed: {', '.join(sorted(allowed))}."
+                    _("Files of type .%(extension)s are not accepted. Allowed: %(allowed)s.")
+                    % {"extension": extension or "(none)", "allowed": ", ".join(sorted(allowed))}
                 ]
             }
         )
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
     if content_type not in allowed[extension]:
         raise ValidationError(
-            {field: [f"A .{extension} file must be sent as {' or '.join(allowed[extension])}, not {content_type}."]}
+            {
+                field: [
+                    _("A .%(extension)s file must be sent as %(types)s, not %(sent)s.")
+                    % {"extension": extension, "types": _(" or ").join(allowed[extension]), "sent": content_type}
+                ]
+            }
         )
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     if extension in TEXT_TYPES:
         if b"\x00" in head:
-            raise ValidationError({field: [f"{upload.name} is not a text file."]})
+            raise ValidationError({field: [_("%(name)s is not a text file.") % {"name": upload.name}]})
         return
     signatures = SIGNATURES.get(extension)
     if signatures and not any(head.startswith(signature) for signature in signatures):
-        raise ValidationError({field: [f"{upload.name} does not contain a .{extension} file."]})
+        raise ValidationError(
+            {
+                field: [
+                    _("%(name)s does not contain a .%(extension)s file.")
+                    % {"name": upload.name, "extension": extension}
+                ]
+            }
+        )
 
 
 # Room for the multipart envelope and the other form fields around the file(s).
@@ -78,7 +97,8 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 def _too_large(size_hint: str) -> PayloadTooLarge:
     limit = settings.CLIENT_FILE_MAX_BYTES
     return PayloadTooLarge(
-        f"The upload is {size_hint}; the largest file accepted is {limit:,} bytes ({limit / (1024 * 1024):.0f} MB)."
+        _("The upload is %(size)s; the largest file accepted is %(limit)s bytes (%(megabytes)s MB).")
+        % {"size": size_hint, "limit": f"{limit:,}", "megabytes": f"{limit / (1024 * 1024):.0f}"}
     )
 
 
@@ -88,7 +108,7 @@ class UploadLimitHandler(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data, start):
         if start + len(raw_data) > settings.CLIENT_FILE_MAX_BYTES:
-            raise _too_large(f"over {settings.CLIENT_FILE_MAX_BYTES:,} bytes")
+            raise _too_large(_("over %(limit)s bytes") % {"limit": f"{settings.CLIENT_FILE_MAX_BYTES:,}"})
         return raw_data
 
     def file_complete(self, _file_size):
@@ -100,6 +120,6 @@ def upload_limit_guard(request, *, max_files: int = 1) -> None:
     watch every file chunk as it arrives. Call before the first access to ``request.data``."""
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     if declared > settings.CLIENT_FILE_MAX_BYTES * max_files + MULTIPART_OVERHEAD_BYTES:
-        raise _too_large(f"{declared:,} bytes")
+        raise _too_large(_("%(size)s bytes") % {"size": f"{declared:,}"})
     django_request = getattr(request, "_request", request)
     django_request.upload_handlers.insert(0, UploadLimitHandler(django_request))

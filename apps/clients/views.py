@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -76,7 +77,7 @@ def mail_cursor_decode(cursor: str | None):
             raise ValueError(at)
         return when, str(uuid.UUID(pk))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError({"cursor": ["Not a cursor this list gave: use the next link as it is."]}) from exc
+        raise ValidationError({"cursor": [_("Not a cursor this list gave: use the next link as it is.")]}) from exc
 
 
 FILE_DOWNLOAD_SCHEMA = extend_schema(
@@ -321,7 +322,7 @@ class ClientEmailViewSet(OwnedModelViewSet):
 
     def perform_update(self, serializer):
         if serializer.validated_data.get("attachments_upload"):
-            raise ValidationError({"upload_attachments": ["Attachments are added when the e-mail is logged."]})
+            raise ValidationError({"upload_attachments": [_("Attachments are added when the e-mail is logged.")]})
         serializer.validated_data.pop("attachments_upload", None)
         serializer.save()
 

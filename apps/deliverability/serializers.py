@@ -1,6 +1,7 @@
 """Wire shapes: a sender domain with its DNS verdicts and complaint rate; the spam-check request (its
 report is the campaigns app's SpamReportSerializer)."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from common.serializers import DateTimeField, ModelSerializer
@@ -59,9 +60,9 @@ class SpamCheckRequestSerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs.get("template_id"):
             if attrs.get("subject") or attrs.get("html"):
-                raise serializers.ValidationError("Send either template_id or subject and html, not both.")
+                raise serializers.ValidationError(_("Send either template_id or subject and html, not both."))
         elif not (attrs.get("subject") and attrs.get("html")):
-            raise serializers.ValidationError("Send subject and html, or template_id.")
+            raise serializers.ValidationError(_("Send subject and html, or template_id."))
         elif attrs.get("lead_id"):
-            raise serializers.ValidationError({"lead_id": "lead_id goes with template_id."})
+            raise serializers.ValidationError({"lead_id": _("lead_id goes with template_id.")})
         return attrs

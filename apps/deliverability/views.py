@@ -2,6 +2,7 @@
 
 from dataclasses import asdict
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -63,9 +64,9 @@ class SpamCheckView(APIView):
         if data.get("template_id"):
             template = CampaignTemplate.objects.filter(pk=data["template_id"], user=request.user).first()
             if template is None:
-                raise serializers.ValidationError({"template_id": ["No template of yours has this id."]})
+                raise serializers.ValidationError({"template_id": [_("No template of yours has this id.")]})
             if data.get("lead_id") and not Lead.objects.filter(pk=data["lead_id"], user=request.user).exists():
-                raise serializers.ValidationError({"lead_id": ["No lead of yours has this id."]})
+                raise serializers.ValidationError({"lead_id": [_("No lead of yours has this id.")]})
             try:
                 report = spam_check_template(
                     template=template,
@@ -76,7 +77,9 @@ class SpamCheckView(APIView):
             except SecurityError as exc:
                 raise serializers.ValidationError({"detail": str(exc)}) from exc
             except TemplateError as exc:
-                raise serializers.ValidationError({"detail": f"The template could not be rendered: {exc}"}) from exc
+                raise serializers.ValidationError(
+                    {"detail": _("The template could not be rendered: %(error)s") % {"error": exc}}
+                ) from exc
         else:
             report = spam_check_message(subject=data["subject"], html=data["html"], text=data.get("text") or None)
         return Response(SpamReportSerializer(asdict(report)).data)

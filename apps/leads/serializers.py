@@ -1,5 +1,6 @@
 """Shapes of leads and lead lists on the wire."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -68,7 +69,7 @@ class LeadSerializer(ModelSerializer):
     def validate_name(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("A lead needs a company name.")
+            raise serializers.ValidationError(_("A lead needs a company name."))
         return value
 
     def validate_corporation_number(self, value: str) -> str:
@@ -77,7 +78,7 @@ class LeadSerializer(ModelSerializer):
             return ""
         digits = normalize_corporation_number(value)
         if len(digits) != 13 or not digits.isdigit():
-            raise serializers.ValidationError("A corporation number has 13 digits: 110111-1713381 or 1101111713381.")
+            raise serializers.ValidationError(_("A corporation number has 13 digits: 110111-1713381 or 1101111713381."))
         return digits
 
     def validate_email(self, value: str) -> str:
@@ -131,12 +132,12 @@ class LeadListSerializer(ModelSerializer):
     def validate_name(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("A lead list needs a name.")
+            raise serializers.ValidationError(_("A lead list needs a name."))
         return value
 
     def validate(self, attrs):
         if self.instance is not None and attrs.get("lead_ids", self.instance.lead_ids) != self.instance.lead_ids:
-            raise serializers.ValidationError({"lead_ids": ["Change the members with add-leads / remove-leads."]})
+            raise serializers.ValidationError({"lead_ids": [_("Change the members with add-leads / remove-leads.")]})
         return attrs
 
     def create(self, validated_data):

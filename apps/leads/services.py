@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 from apps.salesone_leads.models import SalesOneLead
@@ -25,6 +27,10 @@ from .models import Lead, LeadList
 
 # The two numbers that identify a company; a user may hold each at most once (DB constraints in 0001).
 UNIQUE_NUMBER_FIELDS = ("corporation_number", "business_number")
+NUMBER_LABELS = {
+    "corporation_number": gettext_lazy("corporation number"),
+    "business_number": gettext_lazy("business number"),
+}
 
 
 @dataclass
@@ -52,8 +58,10 @@ def lead_duplicate_errors(*, user, data: dict, exclude_pk=None) -> dict:
             existing = existing.exclude(pk=exclude_pk)
         existing_id = existing.values_list("id", flat=True).first()
         if existing_id is not None:
-            label = number_field.replace("_", " ")
-            errors[number_field] = [f"You already have a lead with this {label}: lead {existing_id}."]
+            errors[number_field] = [
+                _("You already have a lead with this %(number)s: lead %(id)s.")
+                % {"number": NUMBER_LABELS[number_field], "id": existing_id}
+            ]
             errors.setdefault("existing_lead_id", []).append(str(existing_id))
     return errors
 

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -70,8 +71,8 @@ class SalesOneLeadFilter(django_filters.FilterSet):
         for name in ("revenue", "employee"):
             low, high = filters.get(f"{name}_min"), filters.get(f"{name}_max")
             if low is not None and high is not None and low > high:
-                raise ValidationError({f"{name}_max": [f"Must be at least {name}_min."]})
+                raise ValidationError({f"{name}_max": [_("Must be at least %(name)s_min.") % {"name": name}]})
         low, high = filters.get("established_from"), filters.get("established_to")
         if low and high and low > high:
-            raise ValidationError({"established_to": ["Must be on or after established_from."]})
+            raise ValidationError({"established_to": [_("Must be on or after established_from.")]})
         return filters

@@ -13,6 +13,7 @@ import json
 from datetime import date
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -59,16 +60,16 @@ class SalesOneLeadPagination(StandardPagination):
             try:
                 self.page_number = int(request.query_params.get(self.page_query_param, 1))
             except ValueError:
-                raise NotFound("Invalid page.")
+                raise NotFound(_("Invalid page."))
             if self.page_number < 1:
-                raise NotFound("Invalid page.")
+                raise NotFound(_("Invalid page."))
             offset = (self.page_number - 1) * size
             if offset >= settings.SALESONE_SEARCH_MAX_OFFSET:
                 raise ValidationError(
                     {
                         "page": [
-                            f"Page numbers reach the first {settings.SALESONE_SEARCH_MAX_OFFSET:,} results; "
-                            "go deeper by following next_cursor."
+                            _("Page numbers reach the first %(limit)s results; go deeper by following next_cursor.")
+                            % {"limit": f"{settings.SALESONE_SEARCH_MAX_OFFSET:,}"}
                         ]
                     }
                 )
@@ -76,7 +77,7 @@ class SalesOneLeadPagination(StandardPagination):
         self.has_next = len(rows) > size
         rows = rows[:size]
         if not rows and self.page_number and self.page_number > 1:
-            raise NotFound("Invalid page.")
+            raise NotFound(_("Invalid page."))
         self.count, self.count_is_estimate = count_matches(search)
         self.next_cursor = self._encode(rows[-1], search) if self.has_next else None
         return rows
@@ -90,14 +91,14 @@ class SalesOneLeadPagination(StandardPagination):
         return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
     def _decode(self, token: str, search: SearchResult) -> list:
-        invalid = ValidationError({"cursor": ["Invalid cursor: use next_cursor of a previous page unchanged."]})
+        invalid = ValidationError({"cursor": [_("Invalid cursor: use next_cursor of a previous page unchanged.")]})
         try:
             payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
             ordering, values = payload["o"], payload["k"]
         except (binascii.Error, ValueError, TypeError, KeyError):
             raise invalid
         if ordering != search.ordering:
-            raise ValidationError({"cursor": ["This cursor belongs to another ordering; start again from page 1."]})
+            raise ValidationError({"cursor": [_("This cursor belongs to another ordering; start again from page 1.")]})
         if not isinstance(values, list) or len(values) != len(search.keys):
             raise invalid
         decoded = []

@@ -1,6 +1,7 @@
 """Shapes on the wire of the national company search, its detail and imports."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from common.korean_ids import normalize_corporation_number
@@ -129,12 +130,12 @@ class SalesOneLeadImportSerializer(serializers.Serializer):
     def validate_corporation_numbers(self, value):
         limit = settings.SALESONE_IMPORT_LIMIT
         if len(value) > limit:
-            raise serializers.ValidationError(f"At most {limit:,} companies per import.")
+            raise serializers.ValidationError(_("At most %(limit)s companies per import.") % {"limit": f"{limit:,}"})
         numbers = []
         for raw in value:
             number = normalize_corporation_number(raw.strip())
             if not (number and len(number) == 13 and number.isdigit()):
-                raise serializers.ValidationError(f"{raw!r} is not a 13-digit corporation number.")
+                raise serializers.ValidationError(_("%(value)r is not a 13-digit corporation number.") % {"value": raw})
             numbers.append(number)
         return list(dict.fromkeys(numbers))
 
@@ -146,11 +147,11 @@ class SalesOneLeadImportSerializer(serializers.Serializer):
             name: _comma_list(attrs[name]) for name in self.FILTER_NAMES if attrs.get(name) not in (None, "", [])
         }
         if attrs.get("corporation_numbers") and filter_data:
-            raise serializers.ValidationError("Give either corporation_numbers or search filters, not both.")
+            raise serializers.ValidationError(_("Give either corporation_numbers or search filters, not both."))
         if not attrs.get("corporation_numbers") and not filter_data:
-            raise serializers.ValidationError("Give corporation_numbers or at least one search filter.")
+            raise serializers.ValidationError(_("Give corporation_numbers or at least one search filter."))
         if attrs.get("lead_list_id") and attrs.get("lead_list_name"):
-            raise serializers.ValidationError("Give lead_list_id or lead_list_name, not both.")
+            raise serializers.ValidationError(_("Give lead_list_id or lead_list_name, not both."))
         filters = None
         if filter_data:
             filters = SalesOneLeadFilter(data={k: str(v) for k, v in filter_data.items()}).clean_filters()

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from . import leads_seam
@@ -116,7 +117,7 @@ def _resolve_lead_list(*, user, lead_list_id=None, lead_list_name=None):
     if lead_list_id:
         lead_list = leads_seam.lead_list_get(user=user, lead_list_id=lead_list_id)
         if lead_list is None:
-            raise ValidationError({"lead_list_id": ["You have no lead list with this id."]})
+            raise ValidationError({"lead_list_id": [_("You have no lead list with this id.")]})
         return lead_list
     if lead_list_name:
         return leads_seam.lead_list_create(user=user, name=lead_list_name)

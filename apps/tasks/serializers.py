@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -40,7 +41,7 @@ class TaskSerializer(ModelSerializer):
         source="assignee",
         write_only=True,
         required=False,
-        error_messages={"does_not_exist": "User {pk_value} does not exist or is inactive."},
+        error_messages={"does_not_exist": _("User {pk_value} does not exist or is inactive.")},
     )
     created_by = UserSummarySerializer(read_only=True)
     client = TaskClientField(required=False, allow_null=True)
@@ -124,12 +125,14 @@ class TaskSerializer(ModelSerializer):
             owned = workflows_seam.workflow_ids_owned(user=owner, workflow_ids=value)
             missing = [str(pk) for pk in value if pk not in owned]
             if missing:
-                raise serializers.ValidationError(f"Workflows not found among yours: {', '.join(missing)}.")
+                raise serializers.ValidationError(
+                    _("Workflows not found among yours: %(ids)s.") % {"ids": ", ".join(missing)}
+                )
         return value
 
     def validate_workflow_data(self, value):
         if not isinstance(value, dict):
-            raise serializers.ValidationError("workflow_data is an object keyed by workflow id.")
+            raise serializers.ValidationError(_("workflow_data is an object keyed by workflow id."))
         return value
 
     def validate(self, attrs):
@@ -139,12 +142,12 @@ class TaskSerializer(ModelSerializer):
         if current("is_repetitive", False):
             errors = {}
             if not current("repetition_interval"):
-                errors["repetition_interval"] = ["A repetitive task needs the number of days between occurrences."]
+                errors["repetition_interval"] = [_("A repetitive task needs the number of days between occurrences.")]
             if not current("due_date"):
-                errors["due_date"] = ["A repetitive task needs a due date to repeat from."]
+                errors["due_date"] = [_("A repetitive task needs a due date to repeat from.")]
             end, due = current("repetition_end_date"), current("due_date")
             if end and due and end < due:
-                errors["repetition_end_date"] = ["The repetition end date cannot be before the due date."]
+                errors["repetition_end_date"] = [_("The repetition end date cannot be before the due date.")]
             if errors:
                 raise serializers.ValidationError(errors)
         if (
@@ -152,7 +155,7 @@ class TaskSerializer(ModelSerializer):
             and attrs["repetition_interval"] is not None
             and attrs["repetition_interval"] < 1
         ):
-            raise serializers.ValidationError({"repetition_interval": ["At least 1 day."]})
+            raise serializers.ValidationError({"repetition_interval": [_("At least 1 day.")]})
         return attrs
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from apps.accounts.selectors import users_share_a_team
@@ -46,7 +47,11 @@ def _check_assignee(*, creator, assignee) -> None:
     """A task goes to its creator or to someone on one of his teams (Django groups), nobody else."""
     if not users_share_a_team(creator, assignee):
         raise ValidationError(
-            {"assignee_id": [f"User {assignee.pk} is not on any of your teams; assign tasks within your teams."]}
+            {
+                "assignee_id": [
+                    _("User %(id)s is not on any of your teams; assign tasks within your teams.") % {"id": assignee.pk}
+                ]
+            }
         )
 
 
@@ -92,7 +97,7 @@ def task_update(*, task: Task, user, status=None, **fields) -> Task:
             wire for name, wire in CREATOR_ONLY_FIELDS.items() if name in fields and fields[name] != getattr(task, name)
         ]
         if changed:
-            raise PermissionDenied(f"Only the task's creator can change {', '.join(changed)}.")
+            raise PermissionDenied(_("Only the task's creator can change %(fields)s.") % {"fields": ", ".join(changed)})
     if "assignee" in fields:
         _check_assignee(creator=task.created_by, assignee=fields["assignee"])
     for name, value in fields.items():
@@ -105,7 +110,7 @@ def task_update(*, task: Task, user, status=None, **fields) -> Task:
 
 def task_delete(*, task: Task, user) -> None:
     if user.pk != task.created_by_id:
-        raise PermissionDenied("Only the task's creator can delete it.")
+        raise PermissionDenied(_("Only the task's creator can delete it."))
     task.delete()
 
 
@@ -114,7 +119,7 @@ def task_run_workflows(*, task: Task, user) -> list:
     permission (assignee_may_run_workflows)."""
     if user.pk != task.created_by_id and not task.assignee_may_run_workflows:
         raise PermissionDenied(
-            "Only the task's creator runs its workflows, unless he sets assignee_may_run_workflows on the task."
+            _("Only the task's creator runs its workflows, unless he sets assignee_may_run_workflows on the task.")
         )
     return workflows_seam.task_execute_workflows(task=task, user=user)
 

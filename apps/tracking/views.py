@@ -25,6 +25,7 @@ from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, Stream
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils.decorators import classonlymethod
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -123,7 +124,7 @@ def client_ip(request) -> str | None:
 
 
 def _bad_link() -> HttpResponse:
-    return HttpResponse("Invalid or tampered tracking link.", status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(_("Invalid or tampered tracking link."), status=400, content_type="text/plain; charset=utf-8")
 
 
 _TOKEN_PARAM = OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.PATH, description="Signed result token")
@@ -295,6 +296,7 @@ def _read_body(request) -> bytes | None:
 
 
 def _forbidden(reason: str) -> JsonResponse:
+    # The webhooks answer the providers' machines: their messages stay English, like the providers' own.
     return JsonResponse({"detail": reason}, status=403)
 
 
@@ -488,7 +490,7 @@ class TrackingEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         try:
             campaign_id = uuid.UUID(request.query_params.get("campaign", ""))
         except ValueError:
-            raise serializers.ValidationError({"campaign": ["A valid campaign id is required."]})
+            raise serializers.ValidationError({"campaign": [_("A valid campaign id is required.")]})
         campaign = get_object_or_404(Campaign, pk=campaign_id, user=request.user)
         return Response(TrackingTotalsSerializer(campaign_tracking_totals(campaign)).data)
 
@@ -557,7 +559,7 @@ async def tracking_stream(request):
         # browsers would stop the API. Only the ASGI process (Procfile "stream") serves it.
         return JsonResponse(
             {
-                "detail": "The event stream is served by the stream server, not this one.",
+                "detail": _("The event stream is served by the stream server, not this one."),
                 "code": "stream_elsewhere",
                 "url": _stream_url(),
             },
@@ -565,15 +567,18 @@ async def tracking_stream(request):
         )
     user_id = await _stream_user_id(request)
     if user_id is None:
-        return JsonResponse({"detail": "Authentication credentials were not provided or are invalid."}, status=401)
+        return JsonResponse({"detail": _("Authentication credentials were not provided or are invalid.")}, status=401)
     try:
         slot = await sync_to_async(stream_slot_take, thread_sensitive=False)(user_id)
     except redis.RedisError:
-        return JsonResponse({"detail": "The event stream is unavailable; try again shortly."}, status=503)
+        return JsonResponse({"detail": _("The event stream is unavailable; try again shortly.")}, status=503)
     if slot is None:
         limit = settings.TRACKING_STREAM_MAX_PER_USER
         return JsonResponse(
-            {"detail": f"Too many open event streams: at most {limit} per user. Close one (another tab)."},
+            {
+                "detail": _("Too many open event streams: at most %(limit)d per user. Close one (another tab).")
+                % {"limit": limit}
+            },
             status=429,
         )
     response = _StreamResponse(

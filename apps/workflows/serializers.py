@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -97,7 +98,7 @@ class WorkflowExecuteSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):
             raise serializers.ValidationError(
-                {"input_data": ['Send a JSON object: the input itself, or {"input_data": {...}}.']}
+                {"input_data": [_('Send a JSON object: the input itself, or {"input_data": {...}}.')]}
             )
         if "input_data" not in data:
             return {"input_data": dict(data)}
@@ -106,8 +107,11 @@ class WorkflowExecuteSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {
                     "input_data": [
-                        "Send the input either inside input_data or as the whole body, not both: "
-                        f"{', '.join(beside)} would be left out of the run."
+                        _(
+                            "Send the input either inside input_data or as the whole body, not both: "
+                            "%(keys)s would be left out of the run."
+                        )
+                        % {"keys": ", ".join(beside)}
                     ]
                 }
             )

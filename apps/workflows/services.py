@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 
 from apps.tasks.models import Task
@@ -44,10 +45,10 @@ def _graph_problems(workflow: Workflow) -> str:
 def workflow_activate(*, workflow: Workflow) -> Workflow:
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
     if not workflow.nodes:
-        raise Conflict("A workflow without nodes cannot be activated.")
+        raise Conflict(_("A workflow without nodes cannot be activated."))
     problems = _graph_problems(workflow)
     if problems:
-        raise Conflict(f"The workflow is not valid: {problems}")
+        raise Conflict(_("The workflow is not valid: %(problems)s") % {"problems": problems})
     if not workflow.is_active:
         workflow.is_active = True
         workflow.save(update_fields=["is_active", "updated_at"])
@@ -95,7 +96,9 @@ def workflow_execute(
     """A new execution of an active workflow, queued for a worker once the transaction commits
     (``queue=False``: the caller runs it, e.g. ``engine.execution_run_inline``)."""
     if not workflow.is_active:
-        raise Conflict(f'Workflow "{workflow.name}" is not active; activate it before executing it.')
+        raise Conflict(
+            _('Workflow "%(name)s" is not active; activate it before executing it.') % {"name": workflow.name}
+        )
     now = timezone.now()
     execution = WorkflowExecution.objects.create(
         workflow=workflow,
@@ -155,9 +158,9 @@ def workflow_hook_trigger(*, workflow_id, secret: str, payload) -> WorkflowExecu
         )
     workflow = Workflow.objects.filter(pk=workflow_id).first()
     if workflow is None or not hmac.compare_digest(workflow.webhook_secret.encode(), str(secret).encode()):
-        raise NotFound("No such hook.")
+        raise NotFound(_("No such hook."))
     if not any(node.get("type") == "webhook_trigger" for node in workflow.nodes if isinstance(node, dict)):
-        raise Conflict("This workflow has no webhook trigger node.")
+        raise Conflict(_("This workflow has no webhook trigger node."))
     return workflow_execute(workflow=workflow, input_data=input_data, trigger=WorkflowExecution.Trigger.WEBHOOK)
 
 
@@ -179,7 +182,7 @@ def workflow_instantiate_template(*, user, key: str, name: str = "") -> Workflow
     except ValueError:
         source = None
     if source is None:
-        raise NotFound(f"No workflow template {key!r}.")
+        raise NotFound(_("No workflow template %(key)r.") % {"key": key})
     return Workflow.objects.create(
         user=user,
         name=name or source.name,
@@ -197,7 +200,10 @@ def execution_cancel(*, execution: WorkflowExecution) -> WorkflowExecution:
     finishes its call (its result is recorded) and the run stops there."""
     execution = WorkflowExecution.objects.select_for_update().get(pk=execution.pk)
     if execution.is_finished:
-        raise Conflict(f"This execution is already {execution.status}; only a pending or running one can be cancelled.")
+        raise Conflict(
+            _("This execution is already %(status)s; only a pending or running one can be cancelled.")
+            % {"status": execution.status}
+        )
     from .engine import store
 
     store.execution_finish(execution.pk, status=E.CANCELLED, now=timezone.now(), error="cancelled by the user")
@@ -299,14 +305,14 @@ def task_execute_workflows(*, task, user) -> list[WorkflowExecution]:
     completed when every execution completes or failed when one fails or is cancelled."""
     task = Task.objects.select_for_update().get(pk=task.pk)
     if not task.workflow_ids:
-        raise Conflict("This task has no linked workflows.")
+        raise Conflict(_("This task has no linked workflows."))
     owners = {task.created_by_id, user.pk}
     linked = Workflow.objects.filter(pk__in=task.workflow_ids, user_id__in=owners, is_active=True)
     workflows = {w.pk: w for w in linked}
     if not workflows:
-        raise Conflict("None of the workflows linked to this task is active.")
+        raise Conflict(_("None of the workflows linked to this task is active."))
     if task.executions.filter(status__in=[E.PENDING, E.RUNNING]).exists():
-        raise Conflict("This task's workflows are already running.")
+        raise Conflict(_("This task's workflows are already running."))
     workflow_data = task.workflow_data if isinstance(task.workflow_data, dict) else {}
     executions = []
     for workflow_id in dict.fromkeys(task.workflow_ids):

@@ -5,6 +5,7 @@ import io
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -172,7 +173,9 @@ class WorkflowHookView(APIView):
     def post(self, request, workflow_id, secret):
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.WORKFLOW_HOOK_MAX_BYTES:
-            raise PayloadTooLarge(f"The body may be at most {settings.WORKFLOW_HOOK_MAX_BYTES} bytes.")
+            raise PayloadTooLarge(
+                _("The body may be at most %(limit)d bytes.") % {"limit": settings.WORKFLOW_HOOK_MAX_BYTES}
+            )
         body = request.body
         payload = _hook_json(request, body) if body else {}
         execution = workflow_hook_trigger(workflow_id=workflow_id, secret=secret, payload=payload)

@@ -91,3 +91,126 @@ def test_a_plain_views_json_error_gets_the_same_shape(api_client):
     response = api_client.post("/api/webhooks/mailgun/", "{}", content_type="application/json")
     assert response.status_code >= 400
     assert {"detail", "code", "fields"} <= set(response.json())
+
+
+def _task_without_workflows(user):
+    from apps.tasks.tests.factories import TaskFactory
+
+    return TaskFactory(created_by=user)
+
+
+def _campaign(user):
+    from apps.campaigns.tests.factories import CampaignFactory
+
+    return CampaignFactory(user=user)
+
+
+def _client(user):
+    from apps.clients.tests.factories import ClientFactory
+
+    return ClientFactory(user=user)
+
+
+def _inactive_workflow(user):
+    from apps.workflows.tests.factories import WorkflowFactory
+
+    # An ASCII name: the name is the user's text, quoted in the message in either language.
+    return WorkflowFactory(user=user, name="Follow-up", is_active=False)
+
+
+DUPLICATE_NODES = [
+    {"id": "a", "type": "transform", "data": {}, "position": {"x": 0, "y": 0}},
+    {"id": "a", "type": "transform", "data": {}, "position": {"x": 0, "y": 0}},
+]
+
+# One bad request per app (issue 19): a representative validation error, and a conflict where the app has one.
+# Each builds what it needs for the requesting user and returns (method, url, body, status).
+APP_BAD_REQUESTS = {
+    "leads: bad corporation number": lambda user: (
+        "post",
+        "/api/leads/",
+        {"name": "(주)테스트", "corporation_number": "12"},
+        400,
+    ),
+    "clients: a cursor the list did not give": lambda user: (
+        "get",
+        f"/api/clients/clients/{_client(user).pk}/emails/?cursor=not-a-cursor",
+        None,
+        400,
+    ),
+    "clients: a client without a name": lambda user: ("post", "/api/clients/clients/", {"name": " "}, 400),
+    "tasks: a repetitive task without interval or due date": lambda user: (
+        "post",
+        "/api/tasks/",
+        {"name": "세금계산서 발행", "is_repetitive": True, "due_date": None},
+        400,
+    ),
+    "tasks: running the workflows of a task without any (conflict)": lambda user: (
+        "post",
+        f"/api/tasks/{_task_without_workflows(user).pk}/execute-workflow/",
+        None,
+        409,
+    ),
+    "workflows: a graph with a duplicate node id": lambda user: (
+        "post",
+        "/api/workflows/",
+        {"name": "Follow-up", "nodes": DUPLICATE_NODES, "edges": []},
+        400,
+    ),
+    "workflows: executing an inactive workflow (conflict)": lambda user: (
+        "post",
+        f"/api/workflows/{_inactive_workflow(user).pk}/execute/",
+        {"input_data": {}},
+        409,
+    ),
+    "salesone_leads: an import with neither numbers nor filters": lambda user: (
+        "post",
+        "/api/salesone-leads/import/",
+        {},
+        400,
+    ),
+    "salesone_leads: a revenue range upside down": lambda user: (
+        "get",
+        "/api/salesone-leads/?revenue_min=10&revenue_max=1",
+        None,
+        400,
+    ),
+    "campaigns: a sending window with one end": lambda user: (
+        "patch",
+        f"/api/campaigns/{_campaign(user).pk}/",
+        {"send_window_start": "09:00"},
+        400,
+    ),
+    "campaigns: re-sending unknown outcomes without confirming (the warning)": lambda user: (
+        "post",
+        f"/api/campaigns/{_campaign(user).pk}/resend-unknown/",
+        {},
+        400,
+    ),
+    "campaigns: pausing a draft campaign (conflict)": lambda user: (
+        "post",
+        f"/api/campaigns/{_campaign(user).pk}/pause/",
+        None,
+        409,
+    ),
+    "tracking: totals without a campaign id": lambda user: ("get", "/api/tracking/events/totals/", None, 400),
+    "deliverability: a spam check with nothing to check": lambda user: (
+        "post",
+        "/api/deliverability/spam-check/",
+        {},
+        400,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", APP_BAD_REQUESTS)
+def test_each_apps_bad_request_answers_in_one_language(auth_client, user, case):
+    method, url, body, status = APP_BAD_REQUESTS[case](user)
+    korean = send(auth_client, method, url, body, "ko")
+    english = send(auth_client, method, url, body, "en")
+
+    assert korean.status_code == english.status_code == status, (korean.json(), english.json())
+    ko, en = korean.json(), english.json()
+    assert ko["code"] == en["code"] and ko["fields"].keys() == en["fields"].keys()
+    assert all(HANGUL.search(message) for message in messages(ko)), ko
+    assert not any(HANGUL.search(message) for message in messages(en)), en

@@ -34,7 +34,7 @@ def test_start_action_sends_and_pause_action_refuses_a_completed_campaign(user, 
     assert sorted(fake_sendgrid.recipients()) == sorted(lead.email.lower() for lead in leads)
 
     response = _act(staff_client, "pause_campaigns", campaign)
-    assert "cannot be paused" in response.content.decode()
+    assert "일시 중지할 수 없습니다" in response.content.decode()  # the Conflict, in the staff's Korean
     assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.COMPLETED
 
 

@@ -27,7 +27,7 @@ def test_an_advertising_campaign_above_the_limit_is_refused(auth_client, user, s
     settings.SPAM_CHECK_MAX_SCORE_ADVERTISING = 0.5
     campaign = _campaign(user)
 
-    response = auth_client.post(f"/api/campaigns/{campaign.pk}/start/", {}, format="json")
+    response = auth_client.post(f"/api/campaigns/{campaign.pk}/start/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 409, response.data
     assert "on SpamAssassin, above the 0.5 allowed for advertising campaigns" in str(response.data)

@@ -21,8 +21,8 @@ def campaign(user):
     return CampaignFactory(user=user, leadlists=[lead_list_with(user, leads)])
 
 
-def post(client, campaign, verb, body=None):
-    return client.post(f"/api/campaigns/{campaign.pk}/{verb}/", body or {}, format="json")
+def post(client, campaign, verb, body=None, **headers):
+    return client.post(f"/api/campaigns/{campaign.pk}/{verb}/", body or {}, format="json", **headers)
 
 
 def test_draft_starts_in_progress_and_the_writer_writes_recipients(auth_client, campaign):
@@ -77,7 +77,7 @@ def test_failed_campaign_can_be_started_again(auth_client, campaign):
 @pytest.mark.parametrize("status", [S.IN_PROGRESS, S.COMPLETED])
 def test_start_is_refused_when_running_or_completed(auth_client, campaign, status):
     Campaign.objects.filter(pk=campaign.pk).update(status=status)
-    response = post(auth_client, campaign, "start")
+    response = post(auth_client, campaign, "start", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     assert "cannot be started" in response.data["detail"]
 
@@ -85,14 +85,14 @@ def test_start_is_refused_when_running_or_completed(auth_client, campaign, statu
 @pytest.mark.parametrize("status", [S.DRAFT, S.PAUSED, S.COMPLETED, S.FAILED])
 def test_pause_is_refused_unless_running_or_scheduled(auth_client, campaign, status):
     Campaign.objects.filter(pk=campaign.pk).update(status=status)
-    response = post(auth_client, campaign, "pause")
+    response = post(auth_client, campaign, "pause", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     assert "cannot be paused" in response.data["detail"]
 
 
 def test_start_without_lead_lists_is_refused(auth_client, user):
     campaign = CampaignFactory(user=user)
-    response = post(auth_client, campaign, "start")
+    response = post(auth_client, campaign, "start", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     assert "lead list" in response.data["detail"]
 

@@ -25,7 +25,7 @@ def frozen():
 def test_create_with_a_past_schedule_is_400_and_stores_nothing(frozen, user):
     template = CampaignTemplateFactory(user=user)
     body = {"name": "지난 일정", "template": str(template.pk), "scheduled_at": "2026-03-02T13:00:00Z"}
-    response = client_for(user).post("/api/campaigns/", body, format="json")
+    response = client_for(user).post("/api/campaigns/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "has passed" in response.json()["fields"]["scheduled_at"][0]
     assert "2026-03-02T13:35:00.000000Z" in response.json()["fields"]["scheduled_at"][0]

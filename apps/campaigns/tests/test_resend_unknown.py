@@ -27,7 +27,9 @@ def campaign(user, fake_sendgrid, send):
 
 def test_without_confirm_it_is_400_saying_a_second_copy_may_arrive(campaign, auth_client, fake_sendgrid):
     for body in ({}, {"confirm": False}):
-        response = auth_client.post(f"/api/campaigns/{campaign.pk}/resend-unknown/", body, format="json")
+        response = auth_client.post(
+            f"/api/campaigns/{campaign.pk}/resend-unknown/", body, format="json", HTTP_ACCEPT_LANGUAGE="en"
+        )
 
         assert response.status_code == 400
         assert "second copy" in response.data["fields"]["confirm"][0]
@@ -49,7 +51,9 @@ def test_confirmed_it_sends_the_unknown_rows_once_more(campaign, auth_client, fa
 def test_with_nothing_unknown_it_is_409(campaign, auth_client, send):
     send(auth_client.post, f"/api/campaigns/{campaign.pk}/resend-unknown/", {"confirm": True}, format="json")
 
-    response = auth_client.post(f"/api/campaigns/{campaign.pk}/resend-unknown/", {"confirm": True}, format="json")
+    response = auth_client.post(
+        f"/api/campaigns/{campaign.pk}/resend-unknown/", {"confirm": True}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 409
     assert "outcome is unknown" in response.data["detail"]
@@ -66,8 +70,8 @@ def test_admin_action_asks_first_then_resends(campaign, client, fake_sendgrid, s
 
     response = client.post("/admin/campaigns/campaign/", form)
 
-    page = response.content.decode()
-    assert "second copy" in page and "결과 불명 메일 1건" in page
+    page = response.content.decode()  # the staff's Korean admin, the warning included
+    assert "같은 메일을 두 번 받을 수 있습니다" in page and "결과 불명 메일 1건" in page
     assert fake_sendgrid.received_count == 3
 
     response = send(client.post, "/admin/campaigns/campaign/", {**form, "confirm": "yes"}, follow=True)

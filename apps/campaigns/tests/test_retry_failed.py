@@ -40,7 +40,7 @@ def test_retry_with_nothing_retryable_is_409(user, auth_client):
 
 def test_retry_on_a_draft_is_409(user, auth_client):
     campaign = CampaignFactory(user=user)
-    response = auth_client.post(f"/api/campaigns/{campaign.pk}/retry-failed/")
+    response = auth_client.post(f"/api/campaigns/{campaign.pk}/retry-failed/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     assert "started" in response.data["detail"]
 

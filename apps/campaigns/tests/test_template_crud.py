@@ -43,7 +43,7 @@ def test_title_syntax_error_is_reported_on_title(auth_client):
     ],
 )
 def test_sandbox_escapes_are_refused(auth_client, source):
-    response = auth_client.post(URL, {"name": "x", "title": "ok", "body": source})
+    response = auth_client.post(URL, {"name": "x", "title": "ok", "body": source}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "not allowed" in response.data["fields"]["body"][0]
 

@@ -11,6 +11,8 @@ pytestmark = pytest.mark.django_db
     ids=["parentheses", "if blocks"],
 )
 def test_deeply_nested_template_is_refused(auth_client, body):
-    response = auth_client.post("/api/campaign-templates/", {"name": "x", "title": "t", "body": body}, format="json")
+    response = auth_client.post(
+        "/api/campaign-templates/", {"name": "x", "title": "t", "body": body}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert response.json()["fields"] == {"body": ["The template is nested too deeply."]}

@@ -69,7 +69,12 @@ ATTACKS = {
 
 
 def preview(client, template):
-    return client.post(f"/api/campaign-templates/{template.pk}/preview/", {"is_advertising": False}, format="json")
+    return client.post(
+        f"/api/campaign-templates/{template.pk}/preview/",
+        {"is_advertising": False},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
 
 @pytest.mark.parametrize("attack", ATTACKS.values(), ids=ATTACKS.keys())
@@ -79,7 +84,9 @@ def test_attack_answers_400_naming_the_limit_and_line(auth_client, user, attack)
     template = CampaignTemplateFactory(user=user, title="안녕하세요", body=body)
 
     started = time.thread_time()
-    response = auth_client.post(f"/api/campaign-templates/{template.pk}/preview/", {}, format="json")
+    response = auth_client.post(
+        f"/api/campaign-templates/{template.pk}/preview/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     used_ms = (time.thread_time() - started) * 1000
 
     assert response.status_code == 400, response.content[:300]
@@ -96,7 +103,9 @@ def test_time_limit_is_a_setting(auth_client, user, settings):
     template = CampaignTemplateFactory(user=user, body=body)
 
     started = time.thread_time()
-    response = auth_client.post(f"/api/campaign-templates/{template.pk}/preview/", {}, format="json")
+    response = auth_client.post(
+        f"/api/campaign-templates/{template.pk}/preview/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     used_ms = (time.thread_time() - started) * 1000
 
     assert response.status_code == 400

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def preview(client, template, body=None):
-    return client.post(f"/api/campaign-templates/{template.pk}/preview/", body or {}, format="json")
+    return client.post(
+        f"/api/campaign-templates/{template.pk}/preview/", body or {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
 @pytest.mark.parametrize(

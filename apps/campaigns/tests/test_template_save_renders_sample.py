@@ -14,7 +14,9 @@ URL = "/api/campaign-templates/"
 
 
 def test_render_error_refuses_the_save_with_its_line(auth_client):
-    response = auth_client.post(URL, {"name": "x", "title": "안녕하세요", "body": "<p>안녕하세요</p>\n{{ 1/0 }}"})
+    response = auth_client.post(
+        URL, {"name": "x", "title": "안녕하세요", "body": "<p>안녕하세요</p>\n{{ 1/0 }}"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert response.json()["fields"] == {
         "body": ["Line 2: ZeroDivisionError: division by zero (rendered for the sample lead)"]
@@ -24,7 +26,7 @@ def test_render_error_refuses_the_save_with_its_line(auth_client):
 
 def test_limit_refuses_the_save_naming_it(auth_client):
     started = time.thread_time()
-    response = auth_client.post(URL, {"name": "x", "title": "{{ 9**(9**7) }}", "body": "ok"})
+    response = auth_client.post(URL, {"name": "x", "title": "{{ 9**(9**7) }}", "body": "ok"}, HTTP_ACCEPT_LANGUAGE="en")
     used_ms = (time.thread_time() - started) * 1000
     assert response.status_code == 400
     assert response.json()["fields"]["title"] == [
@@ -37,7 +39,9 @@ def test_limit_refuses_the_save_naming_it(auth_client):
 def test_update_over_a_limit_keeps_the_stored_template(auth_client, user):
     template = CampaignTemplateFactory(user=user, body="<p>{{ company.name }}</p>")
     response = auth_client.patch(
-        f"{URL}{template.pk}/", {"body": "{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}"}
+        f"{URL}{template.pk}/",
+        {"body": "{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     assert "TEMPLATE_LOOP_ITERATIONS_LIMIT" in response.json()["fields"]["body"][0]

@@ -121,6 +121,7 @@ def test_attachment_over_the_limit_is_413_and_logs_nothing(auth_client, user, se
         URL,
         {"client": str(client.pk), "subject": "x", "from": user.email, "to": "a@b.kr", "upload_attachments": files},
         format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 413
     assert response.json()["detail"].startswith("The upload is over 1,024 bytes")

@@ -49,7 +49,10 @@ def test_upload_over_the_limit_is_413_and_stores_nothing(auth_client, user, sett
     settings.CLIENT_FILE_MAX_BYTES = 1024
     client = ClientFactory(user=user)
     response = auth_client.post(
-        URL, {"client": str(client.pk), "file": upload(content=PDF_BYTES + b"0" * 2000)}, format="multipart"
+        URL,
+        {"client": str(client.pk), "file": upload(content=PDF_BYTES + b"0" * 2000)},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 413
     # Refused while reading the file, not after storing it in a temporary file.
@@ -98,7 +101,9 @@ def test_declared_length_over_the_limit_is_413_before_reading(auth_client, user,
     settings.CLIENT_FILE_MAX_BYTES = 1024
     client = ClientFactory(user=user)
     big = upload(content=PDF_BYTES + b"0" * 200_000)
-    response = auth_client.post(URL, {"client": str(client.pk), "file": big}, format="multipart")
+    response = auth_client.post(
+        URL, {"client": str(client.pk), "file": big}, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 413
     # The figure is the request's declared length, not the file's: refused before the body is read.
     assert re.match(

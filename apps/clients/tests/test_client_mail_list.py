@@ -115,7 +115,7 @@ def test_each_page_reads_a_bounded_number_of_queries(auth_client, user, client_w
 
 def test_bad_cursor_page_size_and_parameter_are_400(auth_client, client_with_mail):
     url = f"/api/clients/clients/{client_with_mail.pk}/emails/"
-    response = auth_client.get(url + "?cursor=not-a-cursor")
+    response = auth_client.get(url + "?cursor=not-a-cursor", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and "next link" in response.json()["fields"]["cursor"][0]
     assert auth_client.get(url + "?page_size=0").status_code == 400
     assert "source" in auth_client.get(url + "?source=campaign").json()["fields"]

@@ -1,5 +1,7 @@
 """A subject and HTML (and a text part) are scored as one MIME message; spam is recognised and refused."""
 
+from django.utils import translation
+
 from apps.campaigns.spam_check import spam_check_message, spam_check_refusal
 from conftest import client_for
 
@@ -30,6 +32,7 @@ def test_spam_is_recognised_and_refused_for_advertising(spamd, settings, user):
     assert {"name": "GTUBE", "score": 1000.0, "description": "BODY: Generic Test for Unsolicited Bulk Email"} in report[
         "rules"
     ]
-    refusal = spam_check_refusal(spam_check_message(subject="특가", html=f"<p>{GTUBE}</p>"))
+    with translation.override("en"):
+        refusal = spam_check_refusal(spam_check_message(subject="특가", html=f"<p>{GTUBE}</p>"))
     assert refusal.startswith("The message scores 1000.")
     assert spam_check_refusal(spam_check_message(subject="제안", html=HTML)) is None

@@ -8,7 +8,11 @@ from conftest import client_for
 
 def test_no_daemon_configured(settings, user):
     settings.SPAMD_URL = ""
-    report = client_for(user).post("/api/deliverability/spam-check/", {"subject": "제안", "html": "<p>안녕</p>"}).json()
+    report = (
+        client_for(user)
+        .post("/api/deliverability/spam-check/", {"subject": "제안", "html": "<p>안녕</p>"}, HTTP_ACCEPT_LANGUAGE="en")
+        .json()
+    )
     assert report == {
         "available": False,
         "score": None,
@@ -27,7 +31,11 @@ def test_daemon_not_answering(settings, user):
     settings.SPAMD_URL = f"spamd://127.0.0.1:{port}"
     settings.SPAMD_TIMEOUT = 2.0
 
-    report = client_for(user).post("/api/deliverability/spam-check/", {"subject": "제안", "html": "<p>안녕</p>"}).json()
+    report = (
+        client_for(user)
+        .post("/api/deliverability/spam-check/", {"subject": "제안", "html": "<p>안녕</p>"}, HTTP_ACCEPT_LANGUAGE="en")
+        .json()
+    )
 
     assert report["available"] is False and report["score"] is None
     assert report["detail"].startswith(f"The spam check is unavailable: spamd at 127.0.0.1:{port} did not answer")

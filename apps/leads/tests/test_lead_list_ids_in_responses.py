@@ -40,7 +40,7 @@ def test_put_back_unchanged_ids_is_fine_and_changed_ones_are_400(auth_client, us
     body = auth_client.get(url).json()
     assert auth_client.put(url, {**body, "name": "새 이름"}, format="json").status_code == 200
 
-    response = auth_client.patch(url, {"lead_ids": [str(b.pk)]}, format="json")
+    response = auth_client.patch(url, {"lead_ids": [str(b.pk)]}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert response.json()["fields"] == {"lead_ids": ["Change the members with add-leads / remove-leads."]}
     lead_list.refresh_from_db()

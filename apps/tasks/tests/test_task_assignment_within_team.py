@@ -23,7 +23,7 @@ def team(user):
 def test_a_user_outside_my_teams_cannot_be_assigned(auth_client, user, team):
     outsider = UserFactory()
     Group.objects.create(name="영업2팀").user_set.add(outsider)
-    response = auth_client.post(URL, {"name": "통화", "assignee_id": str(outsider.pk)})
+    response = auth_client.post(URL, {"name": "통화", "assignee_id": str(outsider.pk)}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "not on any of your teams" in response.json()["fields"]["assignee_id"][0]
     assert not Task.objects.exists()
@@ -48,7 +48,7 @@ def test_the_assignee_works_the_task_but_cannot_change_the_creators_choices(user
     assignee = client_for(team)
     assert assignee.patch(f"{URL}{task.pk}/", {"status": "in_progress", "body": "통화 완료"}).status_code == 200
     for change in ({"assignee_may_run_workflows": True}, {"workflow_data": {"x": 2}}, {"assignee_id": str(user.pk)}):
-        refused = assignee.patch(f"{URL}{task.pk}/", change)
+        refused = assignee.patch(f"{URL}{task.pk}/", change, HTTP_ACCEPT_LANGUAGE="en")
         assert refused.status_code == 403, change
         assert "Only the task's creator" in refused.json()["detail"]
     assert assignee.delete(f"{URL}{task.pk}/").status_code == 403

@@ -85,7 +85,7 @@ def test_a_failing_workflow_fails_the_task(auth_client, user):
 
 def test_task_without_workflows_is_409_and_unchanged(auth_client, user):
     task = TaskFactory(created_by=user)
-    response = auth_client.post(URL.format(task.pk))
+    response = auth_client.post(URL.format(task.pk), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     assert response.json()["detail"] == "This task has no linked workflows."
     task.refresh_from_db()

@@ -1,6 +1,7 @@
 """A user has at most TRACKING_STREAM_MAX_PER_USER streams open; one more is a 429 until one closes."""
 
 import asyncio
+import json
 import uuid
 from types import SimpleNamespace
 
@@ -60,7 +61,7 @@ def test_one_stream_over_the_cap_is_429_until_another_closes(settings):
         third = Stream(token)
         assert await third.status() == 429
         body = await asyncio.wait_for(third.sent.get(), timeout=10)
-        assert b"at most 2 per user" in body["body"]
+        assert "사용자당 최대 2개" in json.loads(body["body"])["detail"]  # no Accept-Language: Korean
         await third.close()
         elsewhere = Stream(other_user)  # the cap is per user
         assert await elsewhere.status() == 200

@@ -11,7 +11,7 @@ def test_wsgi_stream_request_is_404_naming_the_stream_server(client, settings):
     settings.TRACKING_STREAM_BASE_URL = "http://127.0.0.1:8001"
     token = stream_token_issue(user=SimpleNamespace(pk=uuid.uuid4()))
     started = time.monotonic()
-    response = client.get(f"/api/tracking/stream/?token={token}")
+    response = client.get(f"/api/tracking/stream/?token={token}", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 404
     assert not response.streaming
     assert response.json() == {

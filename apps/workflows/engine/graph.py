@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from apps.workflows.nodes.base import ERROR, MAIN
 
 from . import templating
@@ -56,7 +58,7 @@ class Graph:
                 raise GraphError(errors)
         unknown = [n["type"] for n in nodes if registry.get(n["type"]) is None]
         if unknown:
-            raise GraphError({"nodes": [f"unknown node type {t!r}." for t in unknown]})
+            raise GraphError({"nodes": [_("unknown node type %(type)r.") % {"type": t} for t in unknown]})
         self.nodes: dict[str, dict] = {n["id"]: n for n in nodes}
         self.types = {n["id"]: registry.get(n["type"]) for n in nodes}
         self.incoming: dict[str, list[Edge]] = {node_id: [] for node_id in self.nodes}
@@ -74,7 +76,7 @@ class Graph:
         self.start = [node_id for node_id in self.nodes if not self.incoming[node_id]]
         self.order = _topological_order(list(self.nodes), self.outgoing)
         if self.order is None:
-            raise GraphError({"edges": ["the graph has a cycle."]})
+            raise GraphError({"edges": [_("the graph has a cycle.")]})
 
     def successors(self, node_id: str) -> list[str]:
         seen: dict[str, None] = {}
@@ -138,58 +140,68 @@ def _schema_message(error) -> str:
     return f"{where}: {error.message}" if where else error.message
 
 
+def _node_problem(node_id: str, type_name: str, problem: str) -> str:
+    return _('node "%(id)s" (%(type)s): %(problem)s') % {"id": node_id, "type": type_name, "problem": problem}
+
+
 def validate(nodes, edges) -> dict[str, list[str]]:
     """Every problem of the graph, each message naming its node or edge. Empty dict: valid."""
     node_errors: list[str] = []
     edge_errors: list[str] = []
     if not isinstance(nodes, list):
-        return {"nodes": ["must be a list of nodes."]}
+        return {"nodes": [_("must be a list of nodes.")]}
     if not isinstance(edges, list):
-        return {"edges": ["must be a list of edges."]}
+        return {"edges": [_("must be a list of edges.")]}
     if len(nodes) > MAX_NODES:
-        return {"nodes": [f"a workflow has at most {MAX_NODES} nodes."]}
+        return {"nodes": [_("a workflow has at most %(max)d nodes.") % {"max": MAX_NODES}]}
 
     types: dict[str, type] = {}
     seen_ids: set[str] = set()
     for index, node in enumerate(nodes):
         if not isinstance(node, dict):
-            node_errors.append(f"node #{index}: must be an object with id, type, data and position.")
+            node_errors.append(
+                _("node #%(index)d: must be an object with id, type, data and position.") % {"index": index}
+            )
             continue
         node_id = node.get("id")
         if not isinstance(node_id, str) or not node_id or len(node_id) > 100:
-            node_errors.append(f"node #{index}: `id` must be a non-empty string of at most 100 characters.")
+            node_errors.append(
+                _("node #%(index)d: `id` must be a non-empty string of at most 100 characters.") % {"index": index}
+            )
             continue
         if node_id in seen_ids:
-            node_errors.append(f'node "{node_id}": duplicate id.')
+            node_errors.append(_('node "%(id)s": duplicate id.') % {"id": node_id})
             continue
         seen_ids.add(node_id)
         type_name = node.get("type")
         node_type = registry.get(type_name) if isinstance(type_name, str) else None
         if node_type is None:
-            node_errors.append(f'node "{node_id}": unknown node type {type_name!r}.')
+            node_errors.append(_('node "%(id)s": unknown node type %(type)r.') % {"id": node_id, "type": type_name})
             continue
         types[node_id] = node_type
         data = node.get("data", {})
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            node_errors.append(f'node "{node_id}" ({type_name}): `data` must be an object.')
+            node_errors.append(
+                _('node "%(id)s" (%(type)s): `data` must be an object.') % {"id": node_id, "type": type_name}
+            )
             continue
         for error in sorted(registry.validator(type_name).iter_errors(data), key=lambda e: list(e.absolute_path)):
-            node_errors.append(f'node "{node_id}" ({type_name}): {_schema_message(error)}')
+            node_errors.append(_node_problem(node_id, type_name, _schema_message(error)))
         for source in templating.template_strings(data, node_type.raw_fields):
             problem = templating.check_syntax(source)
             if problem:
-                node_errors.append(f'node "{node_id}" ({type_name}): {problem}')
+                node_errors.append(_node_problem(node_id, type_name, problem))
         check = getattr(node_type, "check_data", None)
         if check:
             for problem in check(data):
-                node_errors.append(f'node "{node_id}" ({type_name}): {problem}')
+                node_errors.append(_node_problem(node_id, type_name, problem))
         position = node.get("position")
         if position is not None and not (
             isinstance(position, dict) and all(isinstance(position.get(axis), int | float) for axis in ("x", "y"))
         ):
-            node_errors.append(f'node "{node_id}": `position` must be {{"x": number, "y": number}}.')
+            node_errors.append(_('node "%(id)s": `position` must be {"x": number, "y": number}.') % {"id": node_id})
 
     known_ids = {n.get("id") for n in nodes if isinstance(n, dict)}
     successors: dict[str, list[str]] = {node_id: [] for node_id in types}
@@ -197,41 +209,65 @@ def validate(nodes, edges) -> dict[str, list[str]]:
     seen_edge_ids: set[str] = set()
     for index, edge in enumerate(edges):
         if not isinstance(edge, dict):
-            edge_errors.append(f"edge #{index}: must be an object with id, source, target and sourceHandle.")
+            edge_errors.append(
+                _("edge #%(index)d: must be an object with id, source, target and sourceHandle.") % {"index": index}
+            )
             continue
-        label = f'edge "{edge["id"]}"' if isinstance(edge.get("id"), str) and edge.get("id") else f"edge #{index}"
+        label = (
+            _('edge "%(id)s"') % {"id": edge["id"]}
+            if isinstance(edge.get("id"), str) and edge.get("id")
+            else _("edge #%(index)d") % {"index": index}
+        )
         edge_id = edge.get("id")
         if isinstance(edge_id, str) and edge_id:
             if edge_id in seen_edge_ids:
-                edge_errors.append(f"{label}: duplicate id.")
+                edge_errors.append(_("%(edge)s: duplicate id.") % {"edge": label})
             seen_edge_ids.add(edge_id)
         source, target = edge.get("source"), edge.get("target")
         bad = False
         for end, value in (("source", source), ("target", target)):
             if not isinstance(value, str) or value not in known_ids:
-                edge_errors.append(f"{label}: {end} {value!r} is not a node of this workflow.")
+                edge_errors.append(
+                    _("%(edge)s: %(end)s %(value)r is not a node of this workflow.")
+                    % {"edge": label, "end": end, "value": value}
+                )
                 bad = True
         if bad or source not in types or target not in types:
             continue
         if source == target:
-            edge_errors.append(f'{label}: node "{source}" cannot connect to itself.')
+            edge_errors.append(
+                _('%(edge)s: node "%(node)s" cannot connect to itself.') % {"edge": label, "node": source}
+            )
             continue
         if types[target].is_trigger:
-            edge_errors.append(f'{label}: node "{target}" is a trigger and cannot have incoming edges.')
+            edge_errors.append(
+                _('%(edge)s: node "%(node)s" is a trigger and cannot have incoming edges.')
+                % {"edge": label, "node": target}
+            )
         raw_handle = edge.get("sourceHandle")
         if raw_handle is not None and not isinstance(raw_handle, str):
-            edge_errors.append(f"{label}: sourceHandle must be a string or null.")
+            edge_errors.append(_("%(edge)s: sourceHandle must be a string or null.") % {"edge": label})
             continue
         handle = _handle(types[source], raw_handle)
         if handle != ERROR and handle not in types[source].outputs:
             expected = ", ".join(f'"{h}"' for h in [*types[source].outputs, ERROR])
             edge_errors.append(
-                f'{label}: node "{source}" ({types[source].type}) has no output {raw_handle!r}; use one of {expected}.'
+                _('%(edge)s: node "%(node)s" (%(type)s) has no output %(handle)r; use one of %(expected)s.')
+                % {
+                    "edge": label,
+                    "node": source,
+                    "type": types[source].type,
+                    "handle": raw_handle,
+                    "expected": expected,
+                }
             )
             continue
         key = (source, target, handle)
         if key in seen_edges:
-            edge_errors.append(f'{label}: duplicates another edge from "{source}" to "{target}".')
+            edge_errors.append(
+                _('%(edge)s: duplicates another edge from "%(source)s" to "%(target)s".')
+                % {"edge": label, "source": source, "target": target}
+            )
             continue
         seen_edges.add(key)
         successors[source].append(target)
@@ -239,7 +275,7 @@ def validate(nodes, edges) -> dict[str, list[str]]:
     if not node_errors and not edge_errors:
         cycle = _find_cycle(list(types), successors)
         if cycle:
-            edge_errors.append("the graph has a cycle: " + " → ".join(f'"{n}"' for n in cycle) + ".")
+            edge_errors.append(_("the graph has a cycle: %(nodes)s.") % {"nodes": " → ".join(f'"{n}"' for n in cycle)})
 
     errors = {}
     if node_errors:

@@ -65,7 +65,7 @@ def test_cancel_mid_run(run_workflow, auth_client):
 
 def test_cancel_finished_execution_is_409(run_workflow, auth_client):
     execution = run_workflow([transform("only")])
-    response = auth_client.post(f"/api/workflow-executions/{execution.pk}/cancel/")
+    response = auth_client.post(f"/api/workflow-executions/{execution.pk}/cancel/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     assert "already completed" in response.json()["detail"]
 

@@ -87,7 +87,9 @@ def test_hook_answers_like_the_api(api_client, hooked):
     accepted = api_client.post(url, {"owner": "서종렬"}, format="json")
     assert accepted["Content-Type"] == "application/json"
     assert accepted.json() == {"execution_id": str(WorkflowExecution.objects.get().pk), "status": "pending"}
-    missing = api_client.post(f"/api/workflows/{hooked.pk}/hooks/not-the-secret/", {}, format="json")
+    missing = api_client.post(
+        f"/api/workflows/{hooked.pk}/hooks/not-the-secret/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert missing.json()["detail"] == "No such hook."
     assert api_client.get(url).status_code == 405
 
@@ -95,7 +97,7 @@ def test_hook_answers_like_the_api(api_client, hooked):
 def test_body_over_the_limit_is_413_and_starts_nothing(api_client, hooked, settings):
     settings.WORKFLOW_HOOK_MAX_BYTES = 100
     url = f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/"
-    response = api_client.post(url, {"note": "x" * 200}, format="json")
+    response = api_client.post(url, {"note": "x" * 200}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 413
     assert "at most 100 bytes" in response.json()["detail"]
     assert not WorkflowExecution.objects.exists()

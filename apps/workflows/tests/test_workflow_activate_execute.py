@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_inactive_workflow_does_not_execute(auth_client, user):
     workflow = WorkflowFactory(user=user, is_active=False)
-    response = auth_client.post(f"/api/workflows/{workflow.pk}/execute/", {"input_data": {}}, format="json")
+    response = auth_client.post(
+        f"/api/workflows/{workflow.pk}/execute/", {"input_data": {}}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 409
     assert "not active" in response.json()["detail"]
     assert not WorkflowExecution.objects.exists()

@@ -10,7 +10,10 @@ pytestmark = pytest.mark.django_db
 def test_deeply_nested_node_template_is_refused(auth_client):
     source = "{{ " + "[" * 3000 + "]" * 3000 + " }}"
     response = auth_client.post(
-        "/api/workflows/", {"name": "깊이", "nodes": [transform("t", set={"x": source})], "edges": []}, format="json"
+        "/api/workflows/",
+        {"name": "깊이", "nodes": [transform("t", set={"x": source})], "edges": []},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     (message,) = response.json()["fields"]["nodes"]

@@ -8,7 +8,10 @@ pytestmark = pytest.mark.django_db
 
 
 def post(client, nodes, edges):
-    return client.post("/api/workflows/", {"name": "검증", "nodes": nodes, "edges": edges}, format="json")
+    # The assertions read the English messages.
+    return client.post(
+        "/api/workflows/", {"name": "검증", "nodes": nodes, "edges": edges}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
 def test_cycle_is_refused_naming_its_nodes(auth_client):
