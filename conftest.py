@@ -13,6 +13,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from apps.accounts.tests.factories import UserFactory
@@ -31,6 +32,15 @@ def pytest_sessionstart(session):
     ignored = [".venv", "var", "tools", "node_modules"]
     call_command("compilemessages", locale=["ko"], ignore_patterns=ignored, verbosity=0)
     setting_changed.send(sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: LocaleMiddleware activates a request's
+    Accept-Language in the thread and never deactivates it, so without this a test that asked in
+    English would leave English behind for the next test's services."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
