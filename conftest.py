@@ -24,13 +24,17 @@ ROOT = Path(__file__).resolve().parent
 
 def pytest_sessionstart(session):
     """Our Korean catalogue (locale/ko) is compiled in the build, never committed: compile it here, and
-    drop any catalogue Django loaded before (as override_settings(LOCALE_PATHS=...) would)."""
+    drop any catalogue loaded before, Django's caches (as override_settings(LOCALE_PATHS=...) would)
+    and Python's gettext cache of .mo files by path, which would otherwise keep serving the old file."""
+    import gettext
+
     import django.test.signals  # noqa: F401 — its receiver resets the translation caches
     from django.core.management import call_command
     from django.core.signals import setting_changed
 
     ignored = [".venv", "var", "tools", "node_modules"]
     call_command("compilemessages", locale=["ko"], ignore_patterns=ignored, verbosity=0)
+    gettext._translations.clear()
     setting_changed.send(sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False)
 
 
