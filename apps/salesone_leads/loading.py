@@ -587,7 +587,7 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None, create_ind
     existing = max(cursor.fetchone()[0], 0)
     if rebuild_indexes is None:
         rebuild_indexes = staged >= REBUILD_MIN_ROWS and staged >= REBUILD_MIN_SHARE * existing
-    indexes = search_indexes(cursor) if rebuild_indexes else []
+    indexes = [*search_indexes(cursor), *lookup_indexes(cursor)] if rebuild_indexes else []
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
     # Row-by-row foreign-key checks (a locking lookup per company and per keyword link) cost more than
@@ -693,6 +693,22 @@ def foreign_keys(cursor) -> list[tuple[str, str, str]]:
         """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
            WHERE contype = 'f' AND conrelid IN (%s::regclass, %s::regclass) ORDER BY conname""",
         [LEAD_TABLE, KEYWORD_LINK_TABLE],
+    )
+    return list(cursor.fetchall())
+
+
+def lookup_indexes(cursor) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of the other non-unique indexes of the company table and its
+    keyword links (Django's: industry, the corporation number's LIKE index, each side of a link).
+    A large load rebuilds them with the search indexes; the unique ones stay (ON CONFLICT and the
+    link's uniqueness rely on them)."""
+    cursor.execute(
+        """SELECT index.relname, pg_get_indexdef(index.oid) FROM pg_index x
+           JOIN pg_class index ON index.oid = x.indexrelid
+           WHERE x.indrelid IN (%s::regclass, %s::regclass) AND NOT x.indisunique
+             AND NOT index.relname LIKE %s
+           ORDER BY index.relname""",
+        [LEAD_TABLE, KEYWORD_LINK_TABLE, SEARCH_INDEX_PREFIX + "%"],
     )
     return list(cursor.fetchall())
 
