@@ -3,7 +3,8 @@
 Rows are parsed and validated in Python, streamed with COPY into a temporary staging table, then
 upserted on corporation_number in one statement; keywords are synchronised in SQL. The whole load
 is one transaction: a bad row is written to the rejects file and never aborts the load, and a
-failure (or Ctrl-C) leaves the table as it was.
+failure (or Ctrl-C, or a SIGKILL: tests/test_import_killed_midway.py) leaves the table, its indexes
+and its constraints as they were, so running the same file again is the way to resume.
 
 A field a row does not give never overwrites the stored one: each staged row carries a bitmap of
 the fields it gives (``present``), and the upsert keeps the stored value of every other column. In
@@ -485,8 +486,13 @@ def salesone_leads_load(
 
 
 def _tune_session(cursor) -> None:
-    """Room for the sorts and hashes of a million staged rows (this transaction only)."""
+    """Room for the sorts and hashes of a million staged rows and for the index rebuilds, both cores
+    for a B-tree build, and no wait for the WAL flush at commit (this transaction only: a crash
+    before the flush loses the whole load, never a part of it)."""
     cursor.execute("SET LOCAL work_mem = '256MB'")
+    cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    cursor.execute("SET LOCAL max_parallel_maintenance_workers = 2")
+    cursor.execute("SET LOCAL synchronous_commit = off")
     try:  # allowed only before the session's first temporary table
         with transaction.atomic():
             cursor.execute("SET LOCAL temp_buffers = '512MB'")
@@ -581,7 +587,7 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None, create_ind
     existing = max(cursor.fetchone()[0], 0)
     if rebuild_indexes is None:
         rebuild_indexes = staged >= REBUILD_MIN_ROWS and staged >= REBUILD_MIN_SHARE * existing
-    indexes = search_indexes(cursor) if rebuild_indexes else []
+    indexes = [*search_indexes(cursor), *lookup_indexes(cursor)] if rebuild_indexes else []
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
     # Row-by-row foreign-key checks (a locking lookup per company and per keyword link) cost more than
@@ -630,7 +636,6 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None, create_ind
 
     if indexes or constraints:
         step = time.perf_counter()
-        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _, definition in indexes:
             cursor.execute(definition)
         for table, name, definition in constraints:
@@ -688,6 +693,22 @@ def foreign_keys(cursor) -> list[tuple[str, str, str]]:
         """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
            WHERE contype = 'f' AND conrelid IN (%s::regclass, %s::regclass) ORDER BY conname""",
         [LEAD_TABLE, KEYWORD_LINK_TABLE],
+    )
+    return list(cursor.fetchall())
+
+
+def lookup_indexes(cursor) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of the other non-unique indexes of the company table and its
+    keyword links (Django's: industry, the corporation number's LIKE index, each side of a link).
+    A large load rebuilds them with the search indexes; the unique ones stay (ON CONFLICT and the
+    link's uniqueness rely on them)."""
+    cursor.execute(
+        """SELECT index.relname, pg_get_indexdef(index.oid) FROM pg_index x
+           JOIN pg_class index ON index.oid = x.indexrelid
+           WHERE x.indrelid IN (%s::regclass, %s::regclass) AND NOT x.indisunique
+             AND NOT index.relname LIKE %s
+           ORDER BY index.relname""",
+        [LEAD_TABLE, KEYWORD_LINK_TABLE, SEARCH_INDEX_PREFIX + "%"],
     )
     return list(cursor.fetchall())
 

@@ -168,8 +168,10 @@ def test_a_large_load_rebuilds_indexes_and_constraints(tmp_path, industries, sea
     assert result.indexes_rebuilt and result.inserted == 5
     from django.db import connection
 
-    from apps.salesone_leads.loading import foreign_keys, search_indexes
+    from apps.salesone_leads.loading import foreign_keys, lookup_indexes, search_indexes
 
     with connection.cursor() as cursor:
         assert len(search_indexes(cursor)) == 7 and len(foreign_keys(cursor)) == 3
+        # Django's industry, LIKE and link-side indexes are rebuilt too.
+        assert len(lookup_indexes(cursor)) == 4
     assert search(q=rows[0]["owner"])["count"] >= 1
