@@ -23,6 +23,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
+import sys
 import threading
 import time
 
@@ -189,6 +191,10 @@ class Command(BaseCommand):
         else:
             app, server_args = "salesone.wsgi:application", ["-k", "gthread", "--threads", "8"]
         running: list[Gunicorn | WorkerPool] = []
+        # A SIGTERM (``timeout``, a CI limit) must still reach the finally below that stops the
+        # gunicorn and Celery processes started here: left running, their workers would take the
+        # next run's tasks from the same queue.
+        previous_handler = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         try:
             running.append(
                 Gunicorn(
@@ -227,6 +233,7 @@ class Command(BaseCommand):
         finally:
             for process in running:
                 process.stop()
+            signal.signal(signal.SIGTERM, previous_handler)
 
     def _drive(self, workflow, port, options, label, target, node_count) -> None:
         path = f"/api/workflows/{workflow.pk}/hooks/{workflow.webhook_secret}/"
