@@ -7,7 +7,9 @@ How a run proceeds
 - An edge is active when its source completed on that handle ("main", or "true"/"false" for a
   condition), or when its source failed and the edge is the source's "error" branch.
 - A runner (one Celery task, or the caller in inline mode) keeps going down the graph in memory.
-  When a node fans out, the extra branches are claimed in the database and sent to other workers.
+  When a node fans out, its pure successors (transform, condition) stay in this runner, which runs
+  them one after another with no broker hop; extra branches that start with a node with side
+  effects are claimed in the database and sent to other workers.
 - Durability: nodes with side effects (e-mail, Slack, webhooks, tasks, delays) are claimed in the
   database (a running row with a claim token and a lease) before they run and recorded as soon as
   they finish, so a worker killed mid-run never re-runs a completed one. Pure nodes (transform,
@@ -136,15 +138,15 @@ class WorkflowExecutor:
     def start(self) -> None:
         """Run from the start nodes (fresh), or pick up whatever is ready (a resumed execution)."""
         if self.row.fresh:
-            start = deque(self.graph.start)
+            start = list(self.graph.start)
             if len(start) > 1 and self.dispatcher.parallel:
-                keep = start.popleft()
-                claims = self._unclaimed(start)
-                won = self._flush(claims=claims)
-                self._pending_branches.extend((c.node_id, c.claim) for c in claims if c.node_id in won)
-                self._send_pending()
-                start = deque([keep])
-            self.drive(start)
+                start, away = self._split_branches(start)
+                if away:
+                    claims = self._unclaimed(away)
+                    won = self._flush(claims=claims)
+                    self._pending_branches.extend((c.node_id, c.claim) for c in claims if c.node_id in won)
+                    self._send_pending()
+            self.drive(deque(start))
         else:
             self.drive(deque())
 
@@ -227,10 +229,12 @@ class WorkflowExecutor:
             return
         self.context.set_node(node_id, state.status, state.output)
         ready = self._settle_successors(node_id)
+        away: list[str] = []
         if len(ready) > 1 and self.dispatcher.parallel:
-            keep, others = ready[0], ready[1:]
+            ready, away = self._split_branches(ready)
+        if away:
             claims = []
-            for other in others:
+            for other in away:
                 other_state = self._state(other)
                 other_state.status, other_state.claim = S.RUNNING, uuid.uuid4()
                 other_state.lease_expires_at = timezone.now() + dt.timedelta(
@@ -240,7 +244,7 @@ class WorkflowExecutor:
             won = self._flush(claims=claims)
             self._pending_branches.extend((s.node_id, s.claim) for s in claims if s.node_id in won)
             self._send_pending()  # committed: the other workers may start now
-            owned.append(keep)
+            owned.extend(ready)
             return
         owned.extend(ready)
         if node_type.side_effects:
@@ -550,12 +554,28 @@ class WorkflowExecutor:
             else:
                 self.states.pop(candidate.node_id, None)
         if len(owned) > 1 and self.dispatcher.parallel:
-            keep = owned.popleft()
-            self._pending_branches.extend((node_id, self.states[node_id].claim) for node_id in owned)
+            here, away = self._split_branches(list(owned))
+            self._pending_branches.extend((node_id, self.states[node_id].claim) for node_id in away)
             owned.clear()
-            owned.append(keep)
+            owned.extend(here)
             self._send_pending()
         return bool(owned)
+
+    def _split_branches(self, ready: list[str]) -> tuple[list[str], list[str]]:
+        """Of several ready nodes: those this runner goes on with, and those sent to other workers.
+
+        A pure node (no side effects: transform, condition, a trigger) runs in microseconds, far
+        less than a broker hop and a second worker loading the execution, so every pure one stays
+        here, and a join of pure branches completes in this runner without a round of claims.
+        Nodes with side effects may wait on the outside world: they run in parallel elsewhere,
+        except one that stays here when no pure node does.
+        """
+        types = self.graph.types
+        here = [node_id for node_id in ready if not types[node_id].side_effects]
+        away = [node_id for node_id in ready if types[node_id].side_effects]
+        if not here:
+            here.append(away.pop(0))
+        return here, away
 
     def _unhandled_failure(self) -> str | None:
         """Why the run failed: a node that failed with no error branch to take (None if none did)."""

@@ -14,6 +14,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
@@ -23,6 +24,17 @@ RUNNING = WorkflowExecution.Status.RUNNING
 _NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not the text "\\u0000"
 # NaN and infinities are refused here: PostgreSQL's jsonb refuses them too, at a worse moment.
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=DjangoJSONEncoder().default).encode
+
+
+def _dumps_checked(value) -> str:
+    """``_dumps`` for values already known storable (json_problem passed, or the workflow's own
+    stored JSON): orjson writes node runs several times faster than the json module (datetimes and
+    UUIDs natively, at full precision). What orjson does not take (an integer past 64 bits, a type
+    only DjangoJSONEncoder knows) goes the slow way, with the same result."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return _dumps(value)
 
 
 def json_problem(value) -> str | None:
@@ -297,7 +309,7 @@ _CLAIM_SQL = (
 
 
 def _rows_json(states: list[NodeState]) -> str:
-    return _dumps(
+    return _dumps_checked(
         [
             {
                 "node_id": s.node_id,
@@ -351,7 +363,7 @@ def execution_complete_with_runs(
             )
             SELECT (SELECT count(*) FROM finished), (SELECT count(*) FROM runs)
             """,
-            [now, now, _dumps(output), execution_id, execution_id, _rows_json(states)],
+            [now, now, _dumps_checked(output), execution_id, execution_id, _rows_json(states)],
             relaxed=relaxed,
         )
         finished = cursor.fetchone()[0] == 1
