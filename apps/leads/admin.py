@@ -69,7 +69,10 @@ def export_leads_xlsx(modeladmin, request, queryset):
     return _export_leads(queryset, xlsx_response)
 
 
-@admin.action(description=_("Suppress the e-mail addresses of the selected leads (no campaign mails them)"))
+@admin.action(
+    description=_("Suppress the e-mail addresses of the selected leads (no campaign mails them)"),
+    permissions=["suppress"],
+)
 def suppress_lead_addresses(modeladmin, request, queryset):
     emails = {email.strip().lower() for email in queryset.exclude(email="").values_list("email", flat=True)}
     suppressions_add(
@@ -79,11 +82,16 @@ def suppress_lead_addresses(modeladmin, request, queryset):
     modeladmin.message_user(request, message, messages.SUCCESS)
 
 
-@admin.action(description=_("Take the e-mail addresses of the selected leads off the suppression list"))
+@admin.action(
+    description=_("Take the e-mail addresses of the selected leads off the suppression list"),
+    permissions=["unsuppress"],
+)
 def unsuppress_lead_addresses(modeladmin, request, queryset):
     emails = {email.strip().lower() for email in queryset.exclude(email="").values_list("email", flat=True)}
-    removed = suppressions_remove(emails)
-    message = gettext("%(count)d address(es) taken off the suppression list.") % {"count": removed}
+    removed = suppressions_remove(emails, manual_only=True)
+    message = gettext(
+        "%(count)d address(es) taken off the suppression list; opt-outs, bounces and complaints stay on it."
+    ) % {"count": removed}
     modeladmin.message_user(request, message, messages.SUCCESS)
 
 
@@ -98,6 +106,14 @@ class LeadAdmin(OwnedAdmin):
     readonly_fields = ["business_number_ok", "corporation_number_ok", "created_at", "updated_at"]
     date_hierarchy = "created_at"
     actions = [export_leads_csv, export_leads_xlsx, suppress_lead_addresses, unsuppress_lead_addresses]
+
+    # The suppression list is every user's (apps/mail): its actions need its permissions.
+    def has_suppress_permission(self, request):
+        return request.user.has_perm("mail.add_suppressedaddress")
+
+    def has_unsuppress_permission(self, request):
+        return request.user.has_perm("mail.delete_suppressedaddress")
+
     fieldsets = (
         (None, {"fields": ("name", "owner", "user", "industry")}),
         (

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -42,11 +43,25 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.action(description=_("Take the selected addresses off the suppression list (campaigns may mail them again)"))
+@admin.action(
+    description=_("Take the selected addresses off the suppression list (campaigns may mail them again)"),
+    permissions=["delete"],
+)
 def unsuppress_addresses(modeladmin, request, queryset):
-    removed = suppressions_remove(queryset.values_list("email", flat=True))
-    message = gettext("%(count)d address(es) taken off the suppression list.") % {"count": removed}
+    removed = suppressions_remove(queryset.values_list("email", flat=True), manual_only=True)
+    message = gettext(
+        "%(count)d address(es) taken off the suppression list; opt-outs, bounces and complaints stay on it."
+    ) % {"count": removed}
     modeladmin.message_user(request, message, messages.SUCCESS)
+
+
+def _lower_case_email(form):
+    """Addresses are stored lower-case: ``Kim@x.kr`` is the ``kim@x.kr`` already listed (the form's
+    unique check then says so, instead of a row that the list's owner would silently skip)."""
+    email = form.cleaned_data["email"].strip().lower()
+    if SuppressedAddress.objects.filter(email=email).exclude(pk=form.instance.pk).exists():
+        raise forms.ValidationError(gettext("This address is already on the suppression list."))
+    return email
 
 
 @admin.register(SuppressedAddress)
@@ -63,6 +78,10 @@ class SuppressedAddressAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         initial = {"reason": SuppressedAddress.Reason.MANUAL, "source": "admin"}
         return {**initial, **super().get_changeform_initial_data(request)}
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"clean_email": _lower_case_email})
 
     def save_model(self, request, obj, form, change):
         if change:

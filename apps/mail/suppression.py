@@ -44,7 +44,13 @@ def suppressions_add(entries: Iterable[SuppressedAddress]) -> int:
     return len(new) - before
 
 
-def suppressions_remove(emails: Iterable[str]) -> int:
-    """Take addresses off the list (campaigns may e-mail them again); returns how many were on it."""
-    deleted, _ = SuppressedAddress.objects.filter(email__in={e.strip().lower() for e in emails}).delete()
+def suppressions_remove(emails: Iterable[str], *, manual_only: bool = False) -> int:
+    """Take addresses off the list (campaigns may e-mail them again); returns how many were taken off.
+
+    ``manual_only``: only what staff added; a person's own opt-out, a hard bounce or a complaint stays
+    (the admin's "unsuppress" actions: 정보통신망법 제50조 forbids mailing an opt-out again)."""
+    rows = SuppressedAddress.objects.filter(email__in={e.strip().lower() for e in emails})
+    if manual_only:
+        rows = rows.filter(reason=SuppressedAddress.Reason.MANUAL)
+    deleted, _ = rows.delete()
     return deleted
