@@ -10,6 +10,10 @@ from apps.mail.models import SuppressedAddress
 
 pytestmark = pytest.mark.django_db
 
+UNSUPPRESSED_ONE = (
+    "이메일 주소 1개를 수신 거부 목록에서 뺐습니다. 본인의 수신 거부, 반송, 스팸 신고 주소는 목록에 남습니다."
+)
+
 
 @pytest.fixture
 def staff_client(client):
