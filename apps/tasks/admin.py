@@ -23,15 +23,17 @@ class TaskReminderInline(admin.TabularInline):
 
 
 class TaskAdminForm(forms.ModelForm):
-    """``workflow_ids`` as a choice among the workflows the staff user may link (TaskAdmin.get_form
-    binds ``user``; each form instance gets a field of its own, so requests never share a queryset)."""
+    """``workflow_ids`` as a choice among the task creator's workflows (the API's rule; on the add form
+    the staff user creates it). TaskAdmin.get_form binds ``user``; each form instance gets a field of its
+    own, so requests never share a queryset."""
 
     user = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        owner = self.user if self.instance._state.adding else self.instance.created_by
         self.fields["workflow_ids"] = forms.ModelMultipleChoiceField(
-            queryset=workflows_seam.workflows_linkable_by(self.user),
+            queryset=workflows_seam.workflows_linkable(owner=owner),
             required=False,
             label=_("workflows"),
             widget=forms.CheckboxSelectMultiple,

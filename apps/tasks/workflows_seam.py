@@ -44,12 +44,12 @@ def workflow_ids_owned(*, user, workflow_ids) -> set:
     return workflow_ids_owned(user=user, workflow_ids=workflow_ids)
 
 
-def workflows_linkable_by(user):
-    """The workflows ``user`` may link to a task in the admin, by name (his own; a superuser's: all)."""
-    from apps.workflows.models import Workflow
-    from common.admin import owned_rows
+def workflows_linkable(*, owner):
+    """The workflows a task of ``owner`` (its creator) may link, by name: the creator's own, as the API
+    rules (``validate_workflow_ids``), whoever edits the task."""
+    from apps.workflows.selectors import workflows_of
 
-    return owned_rows(Workflow, Workflow.objects.order_by("name"), user)
+    return workflows_of(owner)
 
 
 def task_execute_workflows(*, task, user) -> list:

@@ -1,7 +1,7 @@
 """Reads of workflows that the tasks app asks for (through apps/tasks/workflows_seam.py)."""
 
 from django.contrib.postgres.aggregates import JSONBAgg
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 
 from .models import Workflow, WorkflowExecution
@@ -30,6 +30,11 @@ def task_executions_json() -> Subquery:
         .values("items")
     )
     return Subquery(executions)
+
+
+def workflows_of(user) -> QuerySet:
+    """``user``'s workflows by name: those a task of his may link (the API's and the admin's rule)."""
+    return Workflow.objects.filter(user=user).order_by("name")
 
 
 def workflow_ids_owned(*, user, workflow_ids) -> set:

@@ -202,3 +202,15 @@ def test_staff_cannot_raise_their_own_permissions(staff_client, staff, others):
     form = staff_client.get(reverse("admin:accounts_user_change", args=[staff.pk])).context["adminform"].form
     assert not {"is_superuser", "is_staff", "groups", "user_permissions"} & set(form.fields)
     assert staff_client.get(reverse("admin:accounts_user_change", args=[others["user"].pk])).status_code == 302
+
+
+def test_a_task_given_to_staff_offers_its_creators_workflows_as_the_api_does(staff_client, staff, others):
+    """The API links a task's creator's workflows, whoever edits it: the assignee's form offers those,
+    so saving it keeps the creator's links."""
+    task = TaskFactory(created_by=others["user"], assignee=staff, workflow_ids=[others["workflow"].pk])
+    WorkflowFactory(user=staff, name="내 워크플로")
+
+    form = staff_client.get(reverse("admin:tasks_task_change", args=[task.pk])).context["adminform"].form
+
+    assert list(form.fields["workflow_ids"].queryset) == [others["workflow"]]
+    assert form.initial["workflow_ids"] == [others["workflow"].pk]
