@@ -10,6 +10,7 @@ per source text in each worker process.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html as html_lib
 import json
@@ -230,7 +231,8 @@ def company_from_row(row: Mapping[str, Any]) -> dict:
     company = {name: row.get(name) for name in COMPANY_FIELDS}
     homepage = company["homepage"]
     if isinstance(homepage, str):  # raw SQL reads jsonb as its JSON text; templates get the list
-        company["homepage"] = json.loads(homepage)
+        with contextlib.suppress(ValueError):  # a Lead's own value: a bare string stays one
+            company["homepage"] = json.loads(homepage)
     established = company["established_date"]
     if established is not None and not isinstance(established, str):
         company["established_date"] = established.isoformat()

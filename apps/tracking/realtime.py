@@ -20,6 +20,7 @@ import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ObjectDoesNotExist
 
 from .connections import tracking_redis
 
@@ -78,7 +79,10 @@ def publish_campaign_updates(*, events: list, owners: dict) -> None:
             for event in user_events[-MAX_EVENTS_PER_BATCH:]:
                 pipe.publish(user_channel(user_id), json.dumps({"type": "event", "event": event_payload(event)}))
         for campaign_id, user_id in campaigns.items():
-            totals = campaign_tracking_totals(campaign_id)
+            try:
+                totals = campaign_tracking_totals(campaign_id)
+            except ObjectDoesNotExist:  # deleted since its events were stored: nobody to count for
+                continue
             message = {"type": "counters", "campaign": str(campaign_id), "totals": totals}
             pipe.publish(user_channel(user_id), json.dumps(message))
         pipe.execute()

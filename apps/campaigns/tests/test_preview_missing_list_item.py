@@ -25,3 +25,14 @@ def test_only_the_missing_list_items_are_named(auth_client, user):
     without = LeadFactory(user=user, homepage=[])
     response = preview(auth_client, template, without)
     assert response.data["missing_variables"] == ["company.homepage.0", "company.homepage.2"]
+
+
+def test_a_homepage_stored_as_a_bare_string_previews(auth_client, user):
+    """The admin's JSON field lets staff store a bare string; the preview shows it (it answered 500)."""
+    template = CampaignTemplateFactory(user=user, body="{{ company.homepage }}")
+    lead = LeadFactory(user=user, homepage="https://semo.co.kr")
+
+    response = preview(auth_client, template, lead)
+
+    assert response.status_code == 200
+    assert "https://semo.co.kr" in response.data["html"]
