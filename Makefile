@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE ?= salesone.settings.development
 
 .DEFAULT_GOAL := help
-.PHONY: help run test venv db migrate seed lint format bench clean
+.PHONY: help run test venv db migrate seed lint format clean
 
 help: ## list these targets
 	@echo "make TARGET (settings come from the environment: README.md, Settings)"

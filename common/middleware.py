@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.http import Http404, JsonResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -54,6 +55,9 @@ def is_api_request(request) -> bool:
 def api_error(status: int, detail: str, code: str) -> JsonResponse:
     response = JsonResponse(error_body(detail, code), status=status)
     response.headers.setdefault("Content-Language", get_language() or settings.LANGUAGE_CODE)
+    # Its language follows Accept-Language (this may replace a response LocaleMiddleware already
+    # marked): a shared cache must not serve a Korean error to an English client.
+    patch_vary_headers(response, ["Accept-Language"])
     return response
 
 

@@ -31,7 +31,7 @@ from services.email.base import EmailError, ProviderRecord
 
 from . import services
 from .models import Campaign, CampaignLeadResult, CampaignProviderRequest
-from .result_states import sql_literal
+from .result_states import FOUND, sql_literal
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ def _settle_found(row: CampaignLeadResult, provider: str, record: ProviderRecord
     at = record.at.isoformat() if record.at else "a time it does not say"
     updated = _update(
         row,
-        status=RowStatus.SENT,
+        status=FOUND.target,
         sent=True,
         sent_at=record.at or _sent_at(row),
         provider=provider,

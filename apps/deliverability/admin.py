@@ -17,6 +17,11 @@ class ComplaintPauseInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # A sender domain may serve several users: staff see the pauses of their own campaigns only.
+        rows = super().get_queryset(request).select_related("campaign")
+        return rows if request.user.is_superuser else rows.filter(campaign__user=request.user)
+
 
 @admin.action(description=_("Check the DNS records of the selected domains now"))
 def check_domains(modeladmin, request, queryset):

@@ -214,3 +214,13 @@ def test_each_apps_bad_request_answers_in_one_language(auth_client, user, case):
     assert ko["code"] == en["code"] and ko["fields"].keys() == en["fields"].keys()
     assert all(HANGUL.search(message) for message in messages(ko)), ko
     assert not any(HANGUL.search(message) for message in messages(en)), en
+
+
+def test_an_error_made_from_djangos_own_page_varies_by_language(api_client):
+    """Django's 404 for an unknown route becomes our JSON: a cache must keep one per language."""
+    korean = api_client.get("/api/no-such-route/", HTTP_ACCEPT_LANGUAGE="ko")
+    english = api_client.get("/api/no-such-route/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert korean.status_code == english.status_code == 404
+    assert korean.json()["detail"] != english.json()["detail"]
+    assert "Accept-Language" in korean.headers["Vary"] and "Accept-Language" in english.headers["Vary"]
