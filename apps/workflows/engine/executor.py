@@ -241,10 +241,12 @@ class WorkflowExecutor:
                     seconds=self.graph.types[other].lease_seconds
                 )
                 claims.append(other_state)
-            won = self._flush(claims=claims)
+            # The pure successors this runner keeps are claimed in the same write, so a branch worker
+            # that syncs first cannot take (and run again) what this runner is about to run.
+            won = self._flush(claims=[*claims, *self._unclaimed(ready)])
             self._pending_branches.extend((s.node_id, s.claim) for s in claims if s.node_id in won)
             self._send_pending()  # committed: the other workers may start now
-            owned.extend(ready)
+            owned.extend(node_id for node_id in ready if node_id in won)
             return
         owned.extend(ready)
         if node_type.side_effects:
