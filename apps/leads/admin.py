@@ -8,8 +8,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.mail.admin import unsuppress_and_report
 from apps.mail.models import SuppressedAddress
-from apps.mail.suppression import suppressions_add, suppressions_remove
+from apps.mail.suppression import suppressions_add
 from common.admin import OwnedAdmin
 
 from .export import csv_response, lead_export_headers, lead_export_rows, xlsx_response
@@ -74,7 +75,7 @@ def export_leads_xlsx(modeladmin, request, queryset):
     permissions=["suppress"],
 )
 def suppress_lead_addresses(modeladmin, request, queryset):
-    emails = {email.strip().lower() for email in queryset.exclude(email="").values_list("email", flat=True)}
+    emails = _lead_addresses(queryset)
     suppressions_add(
         SuppressedAddress(email=email, reason=SuppressedAddress.Reason.MANUAL, source="admin") for email in emails
     )
@@ -87,12 +88,12 @@ def suppress_lead_addresses(modeladmin, request, queryset):
     permissions=["unsuppress"],
 )
 def unsuppress_lead_addresses(modeladmin, request, queryset):
-    emails = {email.strip().lower() for email in queryset.exclude(email="").values_list("email", flat=True)}
-    removed = suppressions_remove(emails, manual_only=True)
-    message = gettext(
-        "%(count)d address(es) taken off the suppression list; opt-outs, bounces and complaints stay on it."
-    ) % {"count": removed}
-    modeladmin.message_user(request, message, messages.SUCCESS)
+    unsuppress_and_report(modeladmin, request, _lead_addresses(queryset))
+
+
+def _lead_addresses(queryset) -> set[str]:
+    """The selected leads' addresses, once each, as the suppression list stores them (lower-case)."""
+    return {email.strip().lower() for email in queryset.exclude(email="").values_list("email", flat=True)}
 
 
 @admin.register(Lead)

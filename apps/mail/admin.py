@@ -48,25 +48,33 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     permissions=["delete"],
 )
 def unsuppress_addresses(modeladmin, request, queryset):
-    removed = suppressions_remove(queryset.values_list("email", flat=True), manual_only=True)
+    unsuppress_and_report(modeladmin, request, queryset.values_list("email", flat=True))
+
+
+def unsuppress_and_report(modeladmin, request, emails) -> None:
+    """Every admin's "unsuppress" action: only what staff added comes off, and the message says so."""
+    removed = suppressions_remove(emails, manual_only=True)
     message = gettext(
         "%(count)d address(es) taken off the suppression list; opt-outs, bounces and complaints stay on it."
     ) % {"count": removed}
     modeladmin.message_user(request, message, messages.SUCCESS)
 
 
-def _lower_case_email(form):
-    """Addresses are stored lower-case: ``Kim@x.kr`` is the ``kim@x.kr`` already listed (the form's
-    unique check then says so, instead of a row that the list's owner would silently skip)."""
-    email = form.cleaned_data["email"].strip().lower()
-    if SuppressedAddress.objects.filter(email=email).exclude(pk=form.instance.pk).exists():
-        raise forms.ValidationError(gettext("This address is already on the suppression list."))
-    return email
+class SuppressedAddressForm(forms.ModelForm):
+    def clean_email(self):
+        """Addresses are stored lower-case: ``Kim@x.kr`` is the ``kim@x.kr`` already listed (the form
+        says so, instead of a row that the list's owner would silently skip)."""
+        email = self.cleaned_data["email"].strip().lower()
+        if SuppressedAddress.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(gettext("This address is already on the suppression list."))
+        return email
 
 
 @admin.register(SuppressedAddress)
 class SuppressedAddressAdmin(admin.ModelAdmin):
     """Staff suppress an address with the add form (reason "Added by staff") and take it off with the action."""
+
+    form = SuppressedAddressForm
 
     list_display = ["email", "reason", "source", "created_at"]
     list_filter = ["reason"]
@@ -78,10 +86,6 @@ class SuppressedAddressAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         initial = {"reason": SuppressedAddress.Reason.MANUAL, "source": "admin"}
         return {**initial, **super().get_changeform_initial_data(request)}
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        return type(form.__name__, (form,), {"clean_email": _lower_case_email})
 
     def save_model(self, request, obj, form, change):
         if change:
