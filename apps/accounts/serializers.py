@@ -1,6 +1,7 @@
 """Wire shapes for users and authentication."""
 
 from django.contrib.auth import password_validation
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
@@ -8,6 +9,7 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 from common.serializers import ModelSerializer
 
 from .models import User, normalize_email_address
+from .services import sessions_end_all
 from .tokens import VersionedRefreshToken
 
 
@@ -122,10 +124,25 @@ class MeUpdateSerializer(ModelSerializer):
         new_password = validated_data.pop("new_password", None)
         for field, value in validated_data.items():
             setattr(instance, field, value)
-        if new_password:
-            instance.set_password(new_password)
-        instance.save()
+        with transaction.atomic():
+            if new_password:
+                instance.set_password(new_password)
+            instance.save()
+            if new_password:
+                sessions_end_all(user=instance)
         return instance
+
+
+class MeResponseSerializer(UserSerializer):
+    """The user, and after a password change the new token pair of the session that changed it
+    (every other session was logged out); both null otherwise."""
+
+    access = serializers.CharField(allow_null=True, read_only=True)
+    refresh = serializers.CharField(allow_null=True, read_only=True)
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "access", "refresh"]
+        read_only_fields = fields
 
 
 class PasswordResetRequestSerializer(serializers.Serializer):

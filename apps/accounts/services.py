@@ -154,11 +154,17 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        # Whoever knew the old password is logged out: every refresh token of the user is blacklisted.
-        outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
-        BlacklistedToken.objects.bulk_create([BlacklistedToken(token=issued) for issued in outstanding])
-        token_version_bump(user_id=user.pk)
+        sessions_end_all(user=user)
     return user
+
+
+def sessions_end_all(*, user: User) -> None:
+    """Log out every session of the user (after a password change or reset: whoever knew the old
+    password is out): every refresh token is blacklisted and every access token issued until now is
+    refused."""
+    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=issued) for issued in outstanding])
+    token_version_bump(user_id=user.pk)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from .serializers import (
     DetailSerializer,
     LoginSerializer,
     LogoutSerializer,
+    MeResponseSerializer,
     MeUpdateSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetRequestSerializer,
@@ -37,6 +38,7 @@ from .throttles import (
     PasswordResetIPThrottle,
     RegistrationThrottle,
 )
+from .tokens import VersionedRefreshToken
 
 REGISTRATION_ACCEPTED = _("Check your inbox: we sent a link to this address to finish signing up.")
 
@@ -122,11 +124,17 @@ class MeView(APIView):
     def get(self, request):
         return Response(UserSerializer(request.user).data)
 
-    @extend_schema(request=MeUpdateSerializer, responses=UserSerializer)
+    _update_doc = (
+        "Changes the profile. A password change needs the current password, logs out every other "
+        "session of the user, and answers with the new token pair of this one (`access`, `refresh`; "
+        "null when the password did not change)."
+    )
+
+    @extend_schema(request=MeUpdateSerializer, responses=MeResponseSerializer, description=_update_doc)
     def put(self, request):
         return self._update(request)
 
-    @extend_schema(request=MeUpdateSerializer, responses=UserSerializer)
+    @extend_schema(request=MeUpdateSerializer, responses=MeResponseSerializer, description=_update_doc)
     def patch(self, request):
         return self._update(request)
 
@@ -134,7 +142,11 @@ class MeView(APIView):
         serializer = MeUpdateSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = serializer.save()
-        return Response(UserSerializer(user).data)
+        tokens = {"access": None, "refresh": None}
+        if "new_password" in serializer.validated_data:
+            refresh = VersionedRefreshToken.for_user(user)
+            tokens = {"access": str(refresh.access_token), "refresh": str(refresh)}
+        return Response({**UserSerializer(user).data, **tokens})
 
 
 class PasswordResetView(APIView):

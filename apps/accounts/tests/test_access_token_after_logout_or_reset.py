@@ -71,3 +71,37 @@ def test_revocation_holds_when_the_cache_is_emptied():
     APIClient().post("/api/auth/logout/", {"refresh": tokens["refresh"]})
     cache.clear()
     assert session.get(ME).status_code == 401
+
+
+def test_password_change_logs_out_every_other_session_and_keeps_this_one():
+    user, bystander = UserFactory(), UserFactory()
+    laptop, _ = _login(user)
+    phone, phone_tokens = _login(user)
+    other, _ = _login(bystander)
+
+    changed = laptop.patch(ME, {"current_password": DEFAULT_PASSWORD, "new_password": "새비밀번호-Strong-2026"})
+
+    assert changed.status_code == 200
+    body = changed.json()
+    assert body["email"] == user.email
+    # The phone knew only the old password: its access and refresh tokens are refused.
+    assert phone.get(ME).status_code == 401
+    assert APIClient().post("/api/auth/token/refresh/", {"refresh": phone_tokens["refresh"]}).status_code == 401
+    # The laptop goes on with the pair the change answered with, and can refresh it.
+    laptop.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
+    assert laptop.get(ME).status_code == 200
+    assert APIClient().post("/api/auth/token/refresh/", {"refresh": body["refresh"]}).status_code == 200
+    assert other.get(ME).status_code == 200
+    assert _login(user, "새비밀번호-Strong-2026")[0].get(ME).status_code == 200
+
+
+def test_profile_change_without_a_password_ends_no_session():
+    user = UserFactory()
+    laptop, _ = _login(user)
+    phone, _ = _login(user)
+
+    changed = laptop.patch(ME, {"first_name": "서연"})
+
+    assert changed.status_code == 200
+    assert (changed.json()["access"], changed.json()["refresh"]) == (None, None)
+    assert phone.get(ME).status_code == 200 and laptop.get(ME).status_code == 200
