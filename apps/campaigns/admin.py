@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
@@ -11,12 +12,38 @@ from common.exceptions import Conflict
 from . import selectors, services
 from .admin_numbers import DeliveryFilter, count_link, daily_chart_svg, results_url, totals_table
 from .models import Campaign, CampaignLeadResult, CampaignProviderRequest, CampaignTemplate
+from .rendering import template_source_problem
 
 INLINE_RESULT_ROWS = 50
 
 
+class CampaignTemplateForm(forms.ModelForm):
+    """Checks the sources as the API does: a template staff save here renders for every lead."""
+
+    class Meta:
+        model = CampaignTemplate
+        fields = ["user", "name", "title", "body", "text_body"]
+
+    def _source(self, field: str, *, html: bool) -> str:
+        value = self.cleaned_data.get(field) or ""
+        problem = template_source_problem(value, html=html) if value else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
+    def clean_title(self):
+        return self._source("title", html=False)
+
+    def clean_body(self):
+        return self._source("body", html=True)
+
+    def clean_text_body(self):
+        return self._source("text_body", html=False)
+
+
 @admin.register(CampaignTemplate)
 class CampaignTemplateAdmin(OwnedAdmin):
+    form = CampaignTemplateForm
     list_display = ["name", "title", "user", "created_at"]
     search_fields = ["name", "title", "user__email"]
     autocomplete_fields = ["user"]

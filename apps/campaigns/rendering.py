@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, TemplateError
@@ -84,7 +85,23 @@ def compile_template(source: str, *, html: bool):
 
 
 def validate_template(source: str, *, html: bool) -> None:
+    limit = settings.TEMPLATE_SOURCE_LIMIT_CHARS
+    if len(source) > limit:
+        raise TemplateValidationError(
+            _("The template is %(length)s characters long; the limit is %(limit)s (TEMPLATE_SOURCE_LIMIT_CHARS).")
+            % {"length": f"{len(source):,}", "limit": f"{limit:,}"}
+        )
     compile_template(source, html=html)
+
+
+def template_source_problem(source: str, *, html: bool) -> str | None:
+    """Why this template source cannot be saved (too long, a syntax error, a sandbox violation, a
+    render that fails for the sample lead), or None. The API and the admin both ask it."""
+    try:
+        validate_template(source, html=html)
+    except TemplateValidationError as exc:
+        return str(exc)
+    return sample_render_error(source, html=html)
 
 
 def sample_render_error(source: str, *, html: bool) -> str | None:
@@ -345,6 +362,7 @@ __all__ = [
     "compile_template",
     "missing_variables",
     "render",
+    "template_source_problem",
     "uses_variable",
     "validate_template",
     "variable_paths",

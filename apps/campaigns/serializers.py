@@ -11,16 +11,12 @@ from apps.leads.models import Lead, LeadList
 from common.serializers import DateTimeField, ModelSerializer, UserSummarySerializer, utc_iso
 
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
-from .rendering import TemplateValidationError, sample_render_error, validate_template
+from .rendering import template_source_problem
 from .selectors import campaign_totals_of
 
 
 def _validate_source(value: str, *, html: bool) -> str:
-    try:
-        validate_template(value, html=html)
-    except TemplateValidationError as exc:
-        raise serializers.ValidationError(str(exc)) from exc
-    problem = sample_render_error(value, html=html)
+    problem = template_source_problem(value, html=html)
     if problem:
         raise serializers.ValidationError(problem)
     return value

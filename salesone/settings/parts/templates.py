@@ -12,3 +12,6 @@ TEMPLATE_OUTPUT_LIMIT_CHARS = env_int("TEMPLATE_OUTPUT_LIMIT_CHARS", 256 * 1024)
 TEMPLATE_INTEGER_DIGITS_LIMIT = env_int("TEMPLATE_INTEGER_DIGITS_LIMIT", 1000)
 # Loop iterations one render may run, all loops together (and the longest range()).
 TEMPLATE_LOOP_ITERATIONS_LIMIT = env_int("TEMPLATE_LOOP_ITERATIONS_LIMIT", 100_000)
+# Characters of a campaign template's source (subject, HTML body, text body each), checked when it is
+# saved through the API or the admin (Gmail clips a message over ~100 KB anyway).
+TEMPLATE_SOURCE_LIMIT_CHARS = env_int("TEMPLATE_SOURCE_LIMIT_CHARS", 200_000)
