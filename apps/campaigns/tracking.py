@@ -195,6 +195,12 @@ def reply_address(result_id) -> str:
     return f"reply+{result_token(result_id)}@{domain}" if domain else ""
 
 
+def link_signer(result_id):
+    """``sign(target)``: the click signatures of one result's links (a chunk's skeleton signs each
+    row's links with it, apps/campaigns/merge_render.py)."""
+    return _click_signer(result_id)
+
+
 def instrument_html(html: str, result_id, *, token: str | None = None, clicks: bool = True, opens: bool = True) -> str:
     """Rewrite links for click tracking and add the open pixel.
 
@@ -203,10 +209,15 @@ def instrument_html(html: str, result_id, *, token: str | None = None, clicks: b
     result_token(result_id) when the caller has it already (a chunk signs each result once).
     """
     token = token or result_token(result_id)
+    return instrument_html_with(html, token=token, sign=_click_signer(result_id), clicks=clicks, opens=opens)
+
+
+def instrument_html_with(html: str, *, token: str, sign, clicks: bool = True, opens: bool = True) -> str:
+    """``instrument_html`` with the token and the link signer given: a chunk's skeleton passes
+    markers for both, so the links are found and rewritten once per template, not per e-mail."""
     base = _base()
     unsubscribe_prefix = f"{base}/api/t/u/"
     click_prefix = f"{base}/api/t/c/{token}/"
-    sign = _click_signer(result_id)
 
     def rewrite(match: re.Match) -> str:
         target = _click_target(match.group(3), unsubscribe_prefix)
