@@ -94,6 +94,11 @@ class _Template:
         return self.pattern.format_map(values)
 
 
+def _needs_no_escape(text: str) -> bool:
+    """Whether HTML escaping leaves the text as it is (five substring tests: cheaper than escaping)."""
+    return "&" not in text and "<" not in text and ">" not in text and "'" not in text and '"' not in text
+
+
 def _braces(literal: str) -> str:
     return literal.replace("{", "{{").replace("}", "}}")
 
@@ -118,6 +123,7 @@ class ChunkSkeleton:
         self.fragment = fragment
         self.footer_text = footer_text
         self.links: list[str] = []
+        self._keys: list[tuple[str, str, str]] = []
 
     @classmethod
     def build(
@@ -194,6 +200,7 @@ class ChunkSkeleton:
             footer_text=_Template(footer_text),
         )
         skeleton.links = links
+        skeleton._keys = [(f"p{index}", f"h{index}", f"w{index}") for index in range(len(paths))]
         return skeleton
 
     # -- one row ---------------------------------------------------------------------------------
@@ -211,11 +218,11 @@ class ChunkSkeleton:
     def merge(self, *, context: dict, result_id, token: str, advertising: bool) -> MergedMessage:
         """The subject, HTML and text of one row: the render's output, without rendering."""
         slots: dict[str, str] = {"t": token}
-        for index, value in enumerate(self._values(context)):
-            plain = str(value)
-            slots[f"p{index}"] = plain
-            slots[f"h{index}"] = str(escape(value))
-            slots[f"w{index}"] = " ".join(plain.split())
+        for (plain_key, html_key, text_key), value in zip(self._keys, self._values(context), strict=True):
+            plain = value if type(value) is str else str(value)
+            slots[plain_key] = plain
+            slots[html_key] = plain if type(value) is str and _needs_no_escape(plain) else str(escape(value))
+            slots[text_key] = " ".join(plain.split())
         subject = " ".join(self.subject.fill(slots).split())
         if advertising:
             subject = advertising_subject(subject)
