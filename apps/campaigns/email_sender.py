@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 
+import orjson
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -261,8 +262,9 @@ def _write_settlement(settlement: Settlement) -> None:
                     "sent_at": datetime.fromisoformat(settlement.sent_at),
                     "provider": settlement.sent_provider,
                     # One JSON parameter instead of five arrays: adapting 1,000-element lists in
-                    # Python costs more than the UPDATE's own planning.
-                    "rows": json.dumps(settlement.sent, ensure_ascii=False),
+                    # Python costs more than the UPDATE's own planning; orjson writes it ~10x faster
+                    # than json.dumps (issue 18).
+                    "rows": orjson.dumps(settlement.sent).decode(),
                     "claimed_at": claimed_at,
                 },
             )
