@@ -56,7 +56,7 @@ from .rendering import (
     uses_variable,
 )
 from .result_states import CLAIM, RELEASE, SETTLE_FAILED, SETTLE_SENT, SETTLE_UNKNOWN, sql_literal
-from .tracking import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
+from .tracking import ChunkSigner, instrument_html, unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -506,10 +506,12 @@ def build_messages(
         opens=campaign.track_opens,
     )
     limit = renderer.limits.output_chars
+    signer = ChunkSigner()
 
     def merge_row(row: ClaimedRow, token: str) -> MergedMessage:
         context = renderer.context(row.company, row.data)
-        merged = skeleton.merge(context=context, result_id=row.uuid, token=token, advertising=footer is not None)
+        sign = signer.link_signer(row.uuid)
+        merged = skeleton.merge(context=context, sign=sign, token=token, advertising=footer is not None)
         # Past the output limit the full render raises the limit's error with its words.
         return merged if skeleton.output_chars(merged) <= limit else render_row(row, token)
 
@@ -519,7 +521,7 @@ def build_messages(
     for row in rows:
         result_id = row.uuid
         # The tracked links, the footer's link and the List-Unsubscribe header share one signed token.
-        token = result_token(result_id)
+        token = signer.token(result_id)
         try:
             if skeleton is None:
                 merged = render_row(row, token)
@@ -547,7 +549,7 @@ def build_messages(
                 text=text,
                 from_email=from_email,
                 reply_to=user.email,
-                headers={**list_unsubscribe_headers(result_id, token=token), **list_headers},
+                headers={**signer.list_unsubscribe_headers(token), **list_headers},
                 custom_args={"campaign_id": campaign_id, "result_id": row.id},
                 category="campaign",
                 message_id=message_id,

@@ -13,9 +13,9 @@ each row as before, ``BatchRenderer``): every statement prints literal text or a
 inside a tag (an attribute, a link target: those are signed per target) or in a document with a
 ``<style>`` block (CSS inlining re-serialises the document). Values are looked up and escaped by the
 same environment methods the render uses, so the result is the same text; and each chunk proves it on
-its first row (``matches``: both ways, compared) before using it. The text part differs from a full
-conversion only in whitespace inside a value (collapsed to single spaces, as the conversion does
-between words).
+its first row (both ways, compared) before using it. The text part is the skeleton's conversion with
+the values put in, unless a value is empty or not one plain line (the conversion would collapse the
+whitespace around it): that row's HTML is then converted as a render does.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from markupsafe import escape
 from common.email_content import html_document, html_to_text
 
 from .rendering import AdvertisingFooter, advertising_subject, compile_template, insert_before_body_end
-from .tracking import instrument_html_with, link_signer, result_token, unsubscribe_url
+from .tracking import instrument_html_with, unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -215,25 +215,33 @@ class ChunkSkeleton:
             values.append(value)
         return values
 
-    def merge(self, *, context: dict, result_id, token: str, advertising: bool) -> MergedMessage:
+    def merge(self, *, context: dict, sign, token: str, advertising: bool) -> MergedMessage:
         """The subject, HTML and text of one row: the render's output, without rendering."""
         slots: dict[str, str] = {"t": token}
+        exact_text = True
         for (plain_key, html_key, text_key), value in zip(self._keys, self._values(context), strict=True):
-            plain = value if type(value) is str else str(value)
+            kind = type(value)
+            plain = value if kind is str else str(value)
             slots[plain_key] = plain
-            slots[html_key] = plain if type(value) is str and _needs_no_escape(plain) else str(escape(value))
-            slots[text_key] = " ".join(plain.split())
+            if kind is int or (kind is str and _needs_no_escape(plain)):
+                slots[html_key] = plain  # what escaping would leave as it is
+            else:
+                slots[html_key] = str(escape(value))
+            slots[text_key] = plain
+            # The conversion to text collapses whitespace around a value, and drops what it does
+            # not print: a value that is empty or not one plain line is converted with the row.
+            exact_text = exact_text and plain.isprintable() and plain == plain.strip() and "  " not in plain
+            exact_text = exact_text and plain != ""
         subject = " ".join(self.subject.fill(slots).split())
         if advertising:
             subject = advertising_subject(subject)
         slots["s"] = html_lib.escape(subject)
-        if self.links:
-            sign = link_signer(result_id)
+        if self.links:  # sign: the row's link signer (tracking.ChunkSigner.link_signer)
             for index, target in enumerate(self.links):
                 slots[f"l{index}"] = sign(target)
         html = self.html.fill(slots)
         if self.text_body is None:
-            text = self.text.fill(slots)
+            text = self.text.fill(slots) if exact_text else html_to_text(self.fragment.fill(slots))
         else:
             # The user's text part; when it comes out empty the conversion of the HTML stands in, as
             # in a render (the one case converted per row).
@@ -245,4 +253,4 @@ class ChunkSkeleton:
         return len(message.subject) + len(message.html) + len(message.text)
 
 
-__all__ = ["ChunkSkeleton", "MergedMessage", "result_token"]
+__all__ = ["ChunkSkeleton", "MergedMessage"]
