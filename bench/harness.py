@@ -169,6 +169,20 @@ def postgres_cpu() -> float:
     return total
 
 
+def database_backends_cpu(cursor) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to the cursor's database, but the
+    cursor's own: what this benchmark's workers cost PostgreSQL, without other databases' backends
+    (``postgres_cpu`` counts every one on the machine). Shared processes (WAL writer, checkpointer)
+    are not counted."""
+    cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    return {pid: process_cpu(pid) for (pid,) in cursor.fetchall()}
+
+
+def cpu_used_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """The CPU the processes of ``after`` used since ``before`` (a process new since then: all of it)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 def machine_busy() -> float:
     """CPU seconds the whole machine spent busy (all cores, every user)."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]

@@ -30,6 +30,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
+import orjson
+
 
 @dataclass
 class ReceivedMessage:
@@ -211,7 +213,7 @@ class FakeSendGrid(FakeProvider):
             return 404, {}, {"errors": [{"message": "not found"}]}
         if headers.get("Authorization") != f"Bearer {self.api_key}":
             return 401, {}, {"errors": [{"message": "The provided authorization grant is invalid.", "field": None}]}
-        body = json.loads(raw)
+        body = orjson.loads(raw)  # the bench's provider: parsing 1,000 messages is its largest cost
         errors = self.validate(body)
         if errors:
             return 400, {}, {"errors": errors}

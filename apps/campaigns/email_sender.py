@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 
+import orjson
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -41,6 +42,7 @@ from services.email.ratelimit import rate_limit_take, redis_client
 from services.llm import LeadProfile, get_personalization_backend
 
 from . import services
+from .merge_render import ChunkSkeleton, MergedMessage
 from .models import Campaign
 from .rendering import (
     COMPANY_FIELDS,
@@ -54,7 +56,7 @@ from .rendering import (
     uses_variable,
 )
 from .result_states import CLAIM, RELEASE, SETTLE_FAILED, SETTLE_SENT, SETTLE_UNKNOWN, sql_literal
-from .tracking import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
+from .tracking import ChunkSigner, instrument_html, unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -260,8 +262,9 @@ def _write_settlement(settlement: Settlement) -> None:
                     "sent_at": datetime.fromisoformat(settlement.sent_at),
                     "provider": settlement.sent_provider,
                     # One JSON parameter instead of five arrays: adapting 1,000-element lists in
-                    # Python costs more than the UPDATE's own planning.
-                    "rows": json.dumps(settlement.sent, ensure_ascii=False),
+                    # Python costs more than the UPDATE's own planning; orjson writes it ~10x faster
+                    # than json.dumps (issue 18).
+                    "rows": orjson.dumps(settlement.sent).decode(),
                     "claimed_at": claimed_at,
                 },
             )
@@ -469,22 +472,14 @@ def build_messages(
     )
     footer = AdvertisingFooter(sender) if campaign.is_advertising else None
     list_headers = campaign_list_headers(campaign, domain)
-    messages, message_ids, failures = [], [], []
-    kept = []
-    for row in rows:
+
+    def render_row(row: ClaimedRow, token: str) -> MergedMessage:
+        """One row rendered in full: the template, the document, its text part, the footer, the links."""
         result_id = row.uuid
-        try:
-            rendered = renderer.render(row.company, row.data)
-        except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
-            # A template is the user's code: what it raises for one lead ({{ 1/0 }}, a bad index, an
-            # operation on a missing value) fails that row with the reason, not the whole chunk.
-            failures.append((row, f"The template could not be rendered for this lead: {_render_error(exc)}"))
-            continue
-        # The tracked links, the footer's link and the List-Unsubscribe header share one signed token.
-        token = result_token(result_id)
+        rendered = renderer.render(row.company, row.data)
         subject = advertising_subject(rendered.subject) if footer is not None else rendered.subject
-        # A complete document and its text part, each made once per distinct body (cached); the text
-        # keeps the links as written (only the HTML's links are tracked).
+        # A complete document and its text part; the text keeps the links as written (only the
+        # HTML's links are tracked).
         html = html_document(rendered.html, subject)
         text = rendered.text or html_to_text(rendered.html)
         if footer is not None:
@@ -497,6 +492,53 @@ def build_messages(
             html = instrument_html(
                 html, result_id, token=token, clicks=campaign.track_clicks, opens=campaign.track_opens
             )
+        return MergedMessage(subject=subject, html=html, text=text)
+
+    # Once per chunk: the e-mail with markers for each row's values (merge_render.py), proven on the
+    # chunk's first row against a full render before it is used.
+    skeleton = ChunkSkeleton.build(
+        title=template.title,
+        body=template.body,
+        text_body=template.text_body,
+        footer=footer,
+        plain_text=campaign.plain_text,
+        clicks=campaign.track_clicks,
+        opens=campaign.track_opens,
+    )
+    limit = renderer.limits.output_chars
+    signer = ChunkSigner()
+
+    def merge_row(row: ClaimedRow, token: str) -> MergedMessage:
+        context = renderer.context(row.company, row.data)
+        sign = signer.link_signer(row.uuid)
+        merged = skeleton.merge(context=context, sign=sign, token=token, advertising=footer is not None)
+        # Past the output limit the full render raises the limit's error with its words.
+        return merged if skeleton.output_chars(merged) <= limit else render_row(row, token)
+
+    messages, message_ids, failures = [], [], []
+    kept = []
+    proven = False
+    for row in rows:
+        result_id = row.uuid
+        # The tracked links, the footer's link and the List-Unsubscribe header share one signed token.
+        token = signer.token(result_id)
+        try:
+            if skeleton is None:
+                merged = render_row(row, token)
+            elif proven:
+                merged = merge_row(row, token)
+            else:
+                merged = render_row(row, token)
+                proven = _merge_agrees(merge_row, row, token, merged)
+                if not proven:
+                    logger.warning("campaign %s: merged e-mail differs from the rendered one; rendering", campaign_id)
+                    skeleton = None
+        except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+            # A template is the user's code: what it raises for one lead ({{ 1/0 }}, a bad index, an
+            # operation on a missing value) fails that row with the reason, not the whole chunk.
+            failures.append((row, f"The template could not be rendered for this lead: {_render_error(exc)}"))
+            continue
+        subject, html, text = merged.subject, merged.html, merged.text
         row.subject = subject
         message_id = f"<{row.id}@{domain}>"
         messages.append(
@@ -507,7 +549,7 @@ def build_messages(
                 text=text,
                 from_email=from_email,
                 reply_to=user.email,
-                headers={**list_unsubscribe_headers(result_id, token=token), **list_headers},
+                headers={**signer.list_unsubscribe_headers(token), **list_headers},
                 custom_args={"campaign_id": campaign_id, "result_id": row.id},
                 category="campaign",
                 message_id=message_id,
@@ -517,6 +559,15 @@ def build_messages(
         kept.append(row)
     rows[:] = kept
     return messages, message_ids, failures
+
+
+def _merge_agrees(merge_row, row: ClaimedRow, token: str, rendered: MergedMessage) -> bool:
+    """Whether the skeleton makes exactly the e-mail the full render made for this row."""
+    try:
+        return merge_row(row, token) == rendered
+    except Exception:  # a case the skeleton does not handle: the chunk renders every row
+        logger.exception("the chunk skeleton failed on a row the render handled")
+        return False
 
 
 def _wait_for_tokens(provider: EmailProvider, count: int) -> float:

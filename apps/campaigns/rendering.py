@@ -207,8 +207,12 @@ class BatchRenderer:
     def _run(self, template, context: dict) -> str:
         return templating.render(template, context, shared=True)
 
+    def context(self, company: dict, data: dict) -> dict:
+        """The variables of one lead's render."""
+        return {**self.base, "company": company, "lead": company, "data": data}
+
     def render(self, company: dict, data: dict) -> RenderedMessage:
-        context = {**self.base, "company": company, "lead": company, "data": data}
+        context = self.context(company, data)
         with templating.one_render(self.limits):
             subject = self._run(self.title, context)
             html = self._run(self.body, context)

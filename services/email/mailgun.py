@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parseaddr
 
+import orjson
 import requests
 from django.conf import settings
 
@@ -198,7 +199,7 @@ class MailgunProvider(BatchingProvider):
         fields += [("subject", "%recipient.subject%")]
         if first.html:  # a text-only message (plain mode) has no HTML part
             fields.append(("html", "%recipient.html%"))
-        fields.append(("recipient-variables", json.dumps(variables, ensure_ascii=False)))
+        fields.append(("recipient-variables", orjson.dumps(variables).decode()))
         if first.text:
             fields.append(("text", "%recipient.text%"))
         if first.reply_to:

@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parseaddr
 
+import orjson
 import python_http_client.exceptions as sg_errors
 from django.conf import settings
 from python_http_client.client import Response
@@ -251,16 +252,19 @@ class SendGridProvider(BatchingProvider):
 
         The SDK's ``post`` formats the whole payload into a debug message before the logger decides
         to drop it: the repr of ~3 MB of bytes per 1,000-message request, about 8 ms of a worker's
-        CPU per chunk. This builds the same request (URL, headers, ``json.dumps`` body) through the
-        same SDK client and sends it with the SDK's own ``_make_request``, so errors still arrive as
+        CPU per chunk. This builds the same request (URL, headers, the same JSON) through the same SDK
+        client and sends it with the SDK's own ``_make_request``, so errors still arrive as
         python_http_client's HTTPError. With that logger at DEBUG, the SDK's own ``post`` runs.
+
+        The body is serialised by orjson: UTF-8 as it is rather than ``json.dumps``' \\uXXXX escapes
+        (Korean text: half the bytes) and ~10× faster; the same JSON value (issue 18).
         """
         api = self.client.client.mail.send
         if _sdk_logger.isEnabledFor(logging.DEBUG):
             return api.post(request_body=body, timeout=self.timeout)
         api.request_headers.setdefault("Content-Type", "application/json")
         request = urllib.request.Request(
-            api._build_url(None), headers=api.request_headers, data=json.dumps(body).encode("utf-8"), method="POST"
+            api._build_url(None), headers=api.request_headers, data=orjson.dumps(body), method="POST"
         )
         return Response(api._make_request(urllib.request.build_opener(), request, timeout=self.timeout))
 

@@ -1,0 +1,126 @@
+"""A chunk builds its e-mails from one render of a mail-merge template (merge_render.py): each recipient
+gets exactly the subject, HTML and text part a full render gives, tracked links signed for that
+recipient; a template with logic, or a value inside a link, is rendered row by row as before."""
+
+import uuid
+
+import pytest
+
+from apps.campaigns.email_sender import ClaimedRow, build_messages
+from apps.campaigns.merge_render import ChunkSkeleton
+from apps.campaigns.rendering import SAMPLE_COMPANY
+from apps.campaigns.tracking import click_signature_valid, result_id_from_token
+
+from .factories import CampaignFactory, CampaignTemplateFactory
+
+pytestmark = pytest.mark.django_db
+
+TITLE = "{{ company.owner }} 대표님,   {{ company.name }} 제안"
+BODY = (
+    "<p>안녕하세요 {{ company.owner }} 대표님,</p><p>{{ data['llm-generation'] }}</p>"
+    "<p>{{ company.si_nm }} {{ company.sgg_nm }} · 직원 {{ company.employee }}명 · {{ company.homepage.0 }}"
+    " · {{ company.nothing }} · {{ company.phone }}</p>"
+    '<p><a href="https://salesone.kr/offer?utm_source=campaign&amp;x=1">제안서</a> '
+    '<a href="mailto:sales@salesone.kr">메일</a></p>'
+)
+# The same e-mail with logic that changes nothing: no skeleton, every row rendered.
+WITH_LOGIC = BODY + "{% if company.employee > 0 %}{% endif %}"
+
+COMPANIES = [
+    {"name": "(주)벤치", "owner": "김민준", "employee": 25},
+    {"name": 'A&B <"컴퍼니">', "owner": "이서연's", "employee": 0},  # every character HTML escapes
+    {"name": "  여러   칸 \n 띄운  회사 ", "owner": "박지훈", "phone": None},  # whitespace, a NULL column
+    {"name": "{중괄호} 회사", "owner": "{{ not a template }}", "homepage": []},  # braces, an empty list
+]
+
+
+def _rows():
+    rows = []
+    for index, values in enumerate(COMPANIES):
+        company = dict(SAMPLE_COMPANY, id=str(uuid.uuid4()), **values)
+        row = ClaimedRow(uuid.uuid4(), f"ceo{index}@example.kr", company, "")
+        rows.append(row)
+    return rows
+
+
+def _copies(rows):
+    return [ClaimedRow(r.uuid, r.email, dict(r.company), "") for r in rows]
+
+
+def _messages(campaign, rows):
+    messages, _, failures = build_messages(campaign, rows)
+    assert failures == []
+    return [(m.to, m.subject, m.html, m.text, m.headers) for m in messages]
+
+
+@pytest.mark.parametrize(
+    ("options", "text_body"),
+    [
+        ({}, ""),
+        ({"is_advertising": False}, ""),
+        ({"track_clicks": False, "track_opens": False}, ""),
+        ({"plain_text": True}, ""),
+        ({}, "{{ company.owner }} 대표님께\n{{ data['llm-generation'] }}"),
+    ],
+)
+def test_merged_emails_are_the_rendered_ones(user, options, text_body, caplog):
+    merged = CampaignFactory(
+        user=user, template=CampaignTemplateFactory(user=user, title=TITLE, body=BODY, text_body=text_body), **options
+    )
+    rendered = CampaignFactory(
+        user=user,
+        template=CampaignTemplateFactory(user=user, title=TITLE, body=WITH_LOGIC, text_body=text_body),
+        **options,
+    )
+    rendered.pk = merged.pk  # the same campaign headers
+    rows = _rows()
+    assert ChunkSkeleton.build(title=TITLE, body=BODY, text_body=text_body, footer=None, plain_text=False,
+                               clicks=True, opens=True) is not None  # fmt: skip
+
+    assert _messages(merged, _copies(rows)) == _messages(rendered, _copies(rows))
+    assert "differs" not in caplog.text  # the first row proved the skeleton: the others were merged
+
+
+def test_merged_links_are_signed_for_each_recipient(user):
+    campaign = CampaignFactory(user=user, template=CampaignTemplateFactory(user=user, title=TITLE, body=BODY))
+    rows = _rows()
+    messages, _, _ = build_messages(campaign, rows)
+
+    seen = set()
+    for row, message in zip(rows, messages, strict=True):
+        [path] = [p for p in message.html.split('href="')[1:] if "/api/t/c/" in p]
+        token, signature = path.split("/api/t/c/")[1].split("/")[:2]
+        assert result_id_from_token(token) == row.uuid
+        assert click_signature_valid("https://salesone.kr/offer?utm_source=campaign&x=1", signature, row.uuid)
+        seen.add(signature)
+    assert len(seen) == len(rows)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        WITH_LOGIC,
+        "<p>{{ company.name | upper }}</p>",
+        '<p><a href="https://salesone.kr/{{ company.id }}">링크</a></p>',  # a value in a link target
+        '<p title="{{ company.name }}">속성</p>',  # a value in an attribute
+        "<style>p { color: red }</style><p>{{ company.name }}</p>",  # CSS inlining re-serialises
+        "{% set x = 1 %}<p>{{ company.name }}</p>",
+    ],
+)
+def test_template_with_logic_or_values_in_tags_is_rendered_row_by_row(body):
+    assert (
+        ChunkSkeleton.build(
+            title=TITLE, body=body, text_body="", footer=None, plain_text=False, clicks=True, opens=True
+        )
+        is None
+    )
+
+
+def test_row_rendered_row_by_row_keeps_its_logic(user):
+    body = "<p>{% if company.employee > 10 %}큰 회사{% else %}작은 회사{% endif %} {{ company.name }}</p>"
+    campaign = CampaignFactory(user=user, template=CampaignTemplateFactory(user=user, body=body))
+
+    big, small = (m.html for m in build_messages(campaign, _rows()[:2])[0])
+
+    assert "큰 회사 (주)벤치" in big
+    assert "작은 회사 A&amp;B &lt;&#34;컴퍼니&#34;&gt;" in small
