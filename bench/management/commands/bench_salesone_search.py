@@ -44,7 +44,7 @@ QUERIES: list[tuple[str, dict]] = [
     ("2-char 전자 (relevance)", {"q": "전자"}),
     ("2-char 시스 (relevance)", {"q": "시스"}),
     ("2-char 산업 (relevance)", {"q": "산업"}),
-    ("2-char 전자 page 500 (relevance)", {"q": "전자", "page": 500}),
+    ("2-char 전자, deepest page by number", {"q": "전자", "page": "deepest"}),
     ("2-char 물산, by revenue", {"q": "물산", "ordering": "-revenue"}),
     ("2-char 전자, by employee", {"q": "전자", "ordering": "-employee"}),
     ("Latin LG (relevance)", {"q": "LG"}),
@@ -60,7 +60,7 @@ QUERIES: list[tuple[str, dict]] = [
         {"q": "전자", "si_nm": "경기도", "industry": "C26", "revenue_min": 100_000_000},
     ),
     ("keywords any 수출,벤처기업", {"keywords": "수출,벤처기업"}),
-    ("page 500 of 경기도", {"si_nm": "경기도", "page": 500}),
+    ("경기도, deepest page by number", {"si_nm": "경기도", "page": "deepest"}),
     ("ordering -revenue (all)", {"ordering": "-revenue"}),
     ("ordering revenue (all)", {"ordering": "revenue"}),
     ("ordering -employee (all)", {"ordering": "-employee"}),
@@ -68,15 +68,19 @@ QUERIES: list[tuple[str, dict]] = [
     ("ordering -established_date", {"ordering": "-established_date"}),
     ("ordering established_date, 부산", {"ordering": "established_date", "si_nm": "부산광역시"}),
 ]
-# Page 5,000 of 20 (the SPA's infinite scroll): the cursor of the row before it, from next_cursor's
-# encoding of that row (reaching it by 4,999 requests would only measure the walk).
-CURSOR_QUERIES: list[tuple[str, dict]] = [
-    ("page 5,000 by cursor: 경기도", {"si_nm": "경기도"}),
-    ("page 5,000 by cursor: -employee", {"ordering": "-employee"}),
-    ("page 5,000 by cursor: 시스 (relevance)", {"q": "시스"}),
+# Deep pages of 20 (the SPA's infinite scroll) by cursor: the cursor of the row before the page,
+# from next_cursor's encoding of that row (reaching it by 499 or 4,999 requests would only measure
+# the walk). Page numbers stop at SALESONE_SEARCH_MAX_OFFSET; "deepest" above is the last page a
+# number reaches.
+CURSOR_QUERIES: list[tuple[str, dict, int]] = [
+    ("page 500 by cursor: 전자 (relevance)", {"q": "전자"}, 500),
+    ("page 500 by cursor: 경기도", {"si_nm": "경기도"}, 500),
+    ("page 5,000 by cursor: 경기도", {"si_nm": "경기도"}, 5_000),
+    ("page 5,000 by cursor: -employee", {"ordering": "-employee"}, 5_000),
+    ("page 5,000 by cursor: 시스 (relevance)", {"q": "시스"}, 5_000),
 ]
 TARGET_P95_MS = 20
-CURSOR_ROW = 5_000 * 20 - 21  # the last row of page 4,999
+PAGE_SIZE = 20
 # The bench fails when a query class reads the company table sequentially, or sorts this many rows.
 FULL_SORT_LIMIT = 100_000
 
@@ -93,16 +97,16 @@ class Command(BaseCommand):
         parser.add_argument("--repeat-unindexed", type=int, default=2, help="timed runs per query without indexes")
         parser.add_argument("--skip-bulk-create", action="store_true")
         parser.add_argument("--only", help="run only the query classes whose label contains this text")
-        parser.add_argument("--page", type=int, default=500, help="the deep page of the broad query")
         parser.add_argument("--data-dir", default=str(Path(settings.BASE_DIR) / "var" / "salesone"))
 
     def handle(self, *args, **options):
         self.data_dir = Path(options["data_dir"])
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        deepest = max(settings.SALESONE_SEARCH_MAX_OFFSET - 1, 0) // PAGE_SIZE + 1
         self.queries = [
             (
-                label.replace("500", str(options["page"])),
-                {**params, "page": options["page"]} if "page" in params else params,
+                label.replace("deepest page", f"page {deepest}"),
+                {**params, "page": deepest} if "page" in params else params,
             )
             for label, params in QUERIES
         ]
@@ -227,16 +231,17 @@ class Command(BaseCommand):
             timings[label] = [self._run(params, user)[0] * 1000 for _ in range(repeat)]
         return timings
 
-    def _cursor_queries(self, cursor_queries: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
-        """The cursor queries with the cursor of row CURSOR_ROW of their ordering."""
+    def _cursor_queries(self, cursor_queries: list[tuple[str, dict, int]]) -> list[tuple[str, dict]]:
+        """The cursor queries with the cursor of the last row of the page before theirs."""
         pagination = SalesOneLeadPagination()
         queries = []
-        for label, params in cursor_queries:
+        for label, params, page in cursor_queries:
             filters = SalesOneLeadFilter(params, queryset=SalesOneLead.objects.all()).clean_filters()
             search = salesone_lead_search(filters=filters)
-            rows = list(search.queryset[CURSOR_ROW : CURSOR_ROW + 1])
+            row_before = (page - 1) * PAGE_SIZE - 1
+            rows = list(search.queryset[row_before : row_before + 1])
             if not rows:
-                self.out(f"{label}: skipped, fewer than {CURSOR_ROW + 1:,} matches (--rows too small)")
+                self.out(f"{label}: skipped, fewer than {row_before + 1:,} matches (--rows too small)")
                 continue
             row = rows[0]
             queries.append((label, {**params, "cursor": pagination._encode(row, search)}))
