@@ -78,6 +78,10 @@ class SearchResult:
     # Relevance by a first word: its tiers (value, the tier's rows), best first; each is read by
     # revenue through an index when the search is broad (see rows()).
     relevance_tiers: list[tuple[int, QuerySet]] | None = None
+    # The asking user: rows() and rows_after() mark each row of the page ``imported`` when the user
+    # holds the company (one query per page; as a subquery of the search it ran for every row a walk
+    # or a sort read, 10,001 probes for page 500 of a region).
+    user: object = None
     _planned_matches: int | None = field(default=None, init=False, repr=False)
     _counts: dict[int, int] = field(default_factory=dict, init=False, repr=False)
 
@@ -112,8 +116,22 @@ class SearchResult:
             self._counts[limit] = self.queryset.order_by().values("pk")[:limit].count()
         return self._counts[limit]
 
+    def _marked(self, rows: list) -> list:
+        if self.user is not None:
+            held = leads_seam.corporation_numbers_held_by(self.user, [row.corporation_number for row in rows])
+            for row in rows:
+                row.imported = row.corporation_number in held
+        return rows
+
     def rows(self, offset: int, limit: int) -> list:
         """``queryset[offset : offset + limit]``; a broad relevance search reads it tier by tier."""
+        return self._marked(self._rows(offset, limit))
+
+    def rows_after(self, values: list, limit: int) -> list:
+        """The ``limit`` rows after the row whose sort keys are ``values`` (keyset pagination)."""
+        return self._marked(self._rows_after(values, limit))
+
+    def _rows(self, offset: int, limit: int) -> list:
         if not self._by_tier():
             return list(self.queryset[offset : offset + limit])
         rows: list = []
@@ -130,9 +148,8 @@ class SearchResult:
                 break
         return rows
 
-    def rows_after(self, values: list, limit: int) -> list:
-        """The ``limit`` rows after the row whose sort keys are ``values`` (keyset pagination); a broad
-        relevance search continues in the row's tier by revenue, then reads the tiers below it."""
+    def _rows_after(self, values: list, limit: int) -> list:
+        """A broad relevance search continues in the row's tier by revenue, then reads the tiers below it."""
         if not self._by_tier():
             return list(self.after(values)[:limit])
         tier_of_row, revenue, pk = values
@@ -283,7 +300,8 @@ def text_condition(query: str, *, recheck: bool = True, name_first: bool = False
 def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None = None) -> SearchResult:
     """The companies matching the search filters (the FilterSet's cleaned data), ordered.
 
-    With ``user`` each row says whether that user already holds the company (``imported``).
+    With ``user`` each row of a page (``SearchResult.rows``) says whether that user already holds the
+    company (``imported``).
     """
     queryset = SalesOneLead.objects.all() if queryset is None else queryset
     query = (filters.get("q") or "").strip()
@@ -298,8 +316,6 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
     keys, descending = _ordering_keys(ordering, words)
 
     def ordered(matches: QuerySet) -> QuerySet:
-        if user is not None:
-            matches = matches.annotate(imported=leads_seam.lead_held_by(user))
         matches = matches.annotate(
             **{f"sort_key_{i}": RawSQL(k.sql, k.params, output_field=_output_field(k)) for i, k in enumerate(keys)}
         )
@@ -334,6 +350,7 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         descending=descending,
         estimate_queryset=estimate_queryset,
         relevance_tiers=tiers,
+        user=user,
     )
 
 

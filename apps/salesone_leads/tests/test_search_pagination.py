@@ -71,3 +71,10 @@ def test_the_estimate_of_a_text_search_is_near_its_real_count(search, settings):
     settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT = 50
     body = search(q="넥스")
     assert body["count_is_estimate"] is True and 150 <= body["count"] <= 260
+
+
+def test_page_numbers_reach_the_first_200_results_by_default(auth_client, twelve):
+    """SALESONE_SEARCH_MAX_OFFSET: an offset is walked row by row, a cursor is not."""
+    assert auth_client.get(SEARCH_URL, {"page_size": 100, "page": 2}).status_code == 404  # past the end
+    response = auth_client.get(SEARCH_URL, {"page_size": 100, "page": 3})
+    assert response.status_code == 400 and "200" in response.json()["fields"]["page"][0]
