@@ -7,10 +7,15 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("tracking/events", views.TrackingEventViewSet, basename="tracking-event")
 
-urlpatterns = [
-    # What the links in e-mails point to (short: they sit in every link of every e-mail).
+# What the links in e-mails point to (short: they sit in every link of every e-mail). The open pixel
+# and the click are also served by middleware.TrackingFastPathMiddleware, ahead of most of the stack.
+hot_urlpatterns = [
     path("t/o/<str:token>/", views.OpenPixelView.as_view(), name="tracking-open"),
     path("t/c/<str:token>/<str:signature>/", views.ClickRedirectView.as_view(), name="tracking-click"),
+]
+
+urlpatterns = [
+    *hot_urlpatterns,
     path("t/u/<str:token>/", views.UnsubscribeView.as_view(), name="tracking-unsubscribe"),
     # Providers
     path("webhooks/sendgrid/", views.SendGridWebhookView.as_view(), name="webhook-sendgrid"),

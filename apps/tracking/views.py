@@ -24,6 +24,8 @@ from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import classonlymethod
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -123,8 +125,16 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def _bad_link() -> HttpResponse:
-    return HttpResponse(_("Invalid or tampered tracking link."), status=400, content_type="text/plain; charset=utf-8")
+def _bad_link(request) -> HttpResponse:
+    """400 in the request's language: the pixel and click are served ahead of LocaleMiddleware
+    (apps/tracking/middleware.py), so the language is chosen here, only when it is needed."""
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        text = _("Invalid or tampered tracking link.")
+    response = HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+    response["Content-Language"] = language
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
 
 
 _TOKEN_PARAM = OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.PATH, description="Signed result token")
@@ -142,7 +152,7 @@ class OpenPixelView(PlainAPIView):
     def get(self, request, token):
         result_id = result_id_from_token(token)
         if result_id is None:
-            return _bad_link()
+            return _bad_link(request)
         user_agent = request.META.get("HTTP_USER_AGENT", "")
         ip = client_ip(request)
         reason = (
@@ -200,7 +210,7 @@ class ClickRedirectView(PlainAPIView):
             or not target.lower().startswith(("http://", "https://"))
             or not click_signature_valid(target, signature, result_id)
         ):
-            return _bad_link()
+            return _bad_link(request)
         user_agent = request.META.get("HTTP_USER_AGENT", "")
         event = new_event(
             kind=TrackingEvent.Kind.CLICK,

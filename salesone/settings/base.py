@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
     "common.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The open pixel and click redirect stop here, served without the rest (apps/tracking/middleware.py).
+    "apps.tracking.middleware.TrackingFastPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
