@@ -63,6 +63,11 @@ class JsonLogFormatter(JsonFormatter):
 
     def add_fields(self, log_record, record, message_dict):
         super().add_fields(log_record, record, message_dict)
+        # Objects passed as ``extra`` (Django passes the request itself) would be written as their
+        # repr, URL secrets included: only plain values go into the line.
+        for key, value in list(log_record.items()):
+            if not isinstance(value, str | int | float | bool | list | dict | type(None)):
+                del log_record[key]
         created = datetime.fromtimestamp(record.created, UTC)
         log_record["time"] = created.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         log_record["level"] = record.levelname
