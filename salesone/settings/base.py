@@ -111,6 +111,18 @@ if DATABASE_REPLICA_URL:
     )
     DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"]["OPTIONS"])
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# Behind a transaction-pooling PgBouncer: a session-mode pool (or PostgreSQL itself) for the code that
+# needs one session across transactions (common/db_routers.py, docs/operations.md).
+DATABASE_SESSION_URL = env_str("DATABASE_SESSION_URL", "")
+if DATABASE_SESSION_URL:
+    DATABASES["session"] = dj_database_url.parse(
+        DATABASE_SESSION_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    DATABASES["session"]["OPTIONS"] = dict(DATABASES["default"]["OPTIONS"])
+    DATABASES["session"]["TEST"] = {"MIRROR": "default"}
+# PgBouncer in transaction mode cannot keep a server-side cursor (QuerySet.iterator()) between the
+# statements that fetch it: true there, and Django fetches every row at once.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
 DATABASE_ROUTERS = ["common.db_routers.ReplicaRouter"]
 # The models whose reads the router sends to the replica.
 DATABASE_REPLICA_MODELS = ["salesone_leads.salesonelead", "salesone_leads.industry", "salesone_leads.keyword"]
