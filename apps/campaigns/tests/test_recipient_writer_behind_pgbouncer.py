@@ -121,7 +121,10 @@ def test_the_writer_keeps_its_session_on_the_session_pool(user, pgbouncer):
     assert rows.values("lead_id").distinct().count() == 120
     assert sorted(set(rows.values_list("chunk", flat=True))) == list(range(24))
     with connection.cursor() as cursor:  # no advisory lock left behind on any server connection
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
         assert cursor.fetchone()[0] == 0
 
 
