@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from common.metrics import metrics_view
 from common.views import HealthView
 
 urlpatterns = [
@@ -15,6 +16,8 @@ urlpatterns = [
         "api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="common/redoc.html"), name="redoc"
     ),
     path("api/health/", HealthView.as_view(), name="health"),
+    # Prometheus (common/metrics.py): METRICS_ALLOWED_NETWORKS or the METRICS_TOKEN bearer token.
+    path("metrics", metrics_view, name="metrics"),
     path("api/auth/", include("apps.accounts.urls")),
     path("api/", include("apps.products.urls")),
     path("api/", include("apps.salesone_leads.urls")),

@@ -9,12 +9,13 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from common.db_routers import session_database
 from common.exceptions import Conflict
 
 from . import result_states
@@ -116,7 +117,9 @@ def campaign_write_recipients(*, campaign_id, dispatch: bool = True) -> int:
     campaign = Campaign.objects.filter(pk=campaign_id).only("id", "user_id", "recipients_written_at").first()
     if campaign is None or campaign.recipients_written_at is not None:
         return 0
-    with connection.cursor() as cursor:
+    # A session-level lock and a temporary table that outlive a transaction: one PostgreSQL session
+    # throughout, which a transaction-pooling PgBouncer does not give (docs/operations.md, PgBouncer).
+    with connections[session_database()].cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [f"campaign-recipients:{campaign.pk}"])
         if not cursor.fetchone()[0]:
             return 0
@@ -132,7 +135,8 @@ def campaign_write_recipients(*, campaign_id, dispatch: bool = True) -> int:
 
 def _write_slices(cursor, campaign: Campaign, *, dispatch: bool) -> int:
     params = {"campaign": campaign.pk, "user": campaign.user_id, "chunk_size": settings.CAMPAIGN_CHUNK_SIZE}
-    with transaction.atomic():
+    alias = cursor.db.alias
+    with transaction.atomic(using=alias):
         # Its sorts of 100,000 rows fit in memory instead of spilling to disk.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("DROP TABLE IF EXISTS campaign_recipients_todo")
@@ -143,14 +147,14 @@ def _write_slices(cursor, campaign: Campaign, *, dispatch: bool) -> int:
     first = 0
     while True:
         last = first + WRITE_SLICE_CHUNKS - 1
-        with transaction.atomic():
+        with transaction.atomic(using=alias):
             # Holds off a delete of the (paused) campaign until this slice commits.
             cursor.execute("SELECT 1 FROM campaigns_campaign WHERE id = %s FOR KEY SHARE", [campaign.pk])
             if cursor.fetchone() is None:
                 return written
             cursor.execute(_WRITE_SLICE_SQL, {**params, "first": first, "last": last})
             written += cursor.rowcount
-            Campaign.objects.filter(pk=campaign.pk).update(last_progress_at=timezone.now())
+            Campaign.objects.using(alias).filter(pk=campaign.pk).update(last_progress_at=timezone.now())
         if dispatch and last_chunk is not None:
             _dispatch_chunks(campaign.pk, range(first, min(last, last_chunk) + 1))
         if last_chunk is None or last >= last_chunk:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from common.metrics import emails_record
+
 from . import services
 from .email_sender import campaign_send_chunk
 
@@ -15,6 +17,12 @@ def send_campaign_chunk(campaign_id: str, chunk: int, attempt: int = 0) -> dict:
     report = campaign_send_chunk(campaign_id=campaign_id, chunk=chunk, attempt=attempt)
     if report.retry_in is not None:
         send_campaign_chunk.apply_async((campaign_id, chunk, attempt + 1), countdown=report.retry_in)
+    emails_record(
+        provider=report.provider or report.provider_may_have,
+        sent=report.sent,
+        failed=report.failed,
+        unknown=report.unknown,
+    )
     return {
         "claimed": report.claimed,
         "sent": report.sent,

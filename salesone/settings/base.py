@@ -52,6 +52,8 @@ MIDDLEWARE = [
     # Request ids (common/request_id.py), JSON errors under /api/ (common/middleware.py); first: they see all.
     "common.request_id.RequestIdMiddleware",
     "common.middleware.ApiErrorMiddleware",
+    # Requests per route, their latency and status (common/metrics.py); /api/t/ is skipped at once.
+    "common.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The open pixel and click redirect stop here, served without the rest (apps/tracking/middleware.py).
     "apps.tracking.middleware.TrackingFastPathMiddleware",
@@ -102,6 +104,30 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = env_str("DB_SESSION_
 DATABASES["default"]["OPTIONS"]["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
 # Parallel test runs on one machine each name their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_salesone")}
+# A streaming replica of the primary: the national company database's reads go there (search), outside
+# a transaction the code opened (common/db_routers.py). Never migrated: it follows the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"]["OPTIONS"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# Behind a transaction-pooling PgBouncer: a session-mode pool (or PostgreSQL itself) for the code that
+# needs one session across transactions (common/db_routers.py, docs/operations.md).
+DATABASE_SESSION_URL = env_str("DATABASE_SESSION_URL", "")
+if DATABASE_SESSION_URL:
+    DATABASES["session"] = dj_database_url.parse(
+        DATABASE_SESSION_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    DATABASES["session"]["OPTIONS"] = dict(DATABASES["default"]["OPTIONS"])
+    DATABASES["session"]["TEST"] = {"MIRROR": "default"}
+# PgBouncer in transaction mode cannot keep a server-side cursor (QuerySet.iterator()) between the
+# statements that fetch it: true there, and Django fetches every row at once.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
+DATABASE_ROUTERS = ["common.db_routers.ReplicaRouter"]
+# The models whose reads the router sends to the replica.
+DATABASE_REPLICA_MODELS = ["salesone_leads.salesonelead", "salesone_leads.industry", "salesone_leads.keyword"]
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
@@ -267,6 +293,7 @@ CELERY_TASK_ROUTES = {
     "apps.salesone_leads.tasks.*": {"queue": "imports"},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
+# Worker and beat processes log through LOGGING below (celery_app.py connects setup_logging).
 # /api/health/ asks the workers which queues they consume; it waits this long for their replies.
 HEALTH_WORKER_REPLY_SECONDS = env_float("HEALTH_WORKER_REPLY_SECONDS", 0.5)
 
@@ -300,19 +327,26 @@ LLM_API_KEY = env_str("LLM_API_KEY", "")
 LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
 LLM_TIMEOUT = env_float("LLM_TIMEOUT", 20.0)
 
+# "json": one JSON object a line with request_id, user_id, task_id, task_name and campaign_id
+# (common/log_context.py), for a log shipper; "plain": one readable line (development's default).
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
+        "json": {"()": "common.log_context.JsonLogFormatter", "fmt": "%(message)s"},
+    },
     "filters": {
-        "request_id": {"()": "common.request_id.RequestIdLogFilter"},
+        # request_id, user_id, task_id, task_name and campaign_id on every record
+        "request_id": {"()": "common.log_context.LogContextFilter"},
         # URL secrets (inbound secret, stream token) masked in every line: salesone/log_redaction.py
         "redact_secrets": {"()": "salesone.log_redaction.RedactSecretsFilter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
             "filters": ["request_id", "redact_secrets"],
         }
     },
@@ -343,6 +377,7 @@ load_parts(
         "crm_clients",  # client file upload limits and types; task beat jobs; clients' and tasks' schema enum names
         "crm_leads",  # the opportunity status enum's schema name
         "deliverability",  # DNS checks of sender domains, complaint-rate thresholds, SpamAssassin; beat jobs
+        "observability",  # /metrics guard and collectors, Prometheus multiprocess directory, Sentry
         "outbound",  # timeouts of calls to Slack and the LLM API
         "salesone_leads",  # SalesOne DB search and import limits
         "templates",  # CPU time, output size, digits and loop limits of every user-written template

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("DEBUG", "true")
+# Readable log lines on a developer's console; deployments log JSON (LOG_FORMAT).
+os.environ.setdefault("LOG_FORMAT", "plain")
 
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS
