@@ -5,11 +5,13 @@
 Creates, once and idempotently, in the database of DATABASE_URL (a development database, never a test
 one): one user with 10,000 leads and 200 clients, each with notes, small files, products, activities,
 a logged e-mail with an attachment and tasks (some with workflow executions); 100 lead lists of 200
-leads each and 500 opportunities with their status history, so those lists are not measured empty. Then it finds every
+leads each and 500 opportunities with their status history; then every other list the user owns topped up to
+10,000 rows with bulk inserts (ensure_bulk_rows), so no list is measured near-empty. Then it finds every
 router ``-list`` route under /api/ that takes no path argument (so new endpoints are measured without
 editing this file), and for each one requests page_size=20 and page_size=100 through Django's test
 client with a real JWT: the number of SQL queries of each (they must be equal), and the median and
-95th percentile latency of ``--reps`` requests. DEBUG is off while timing, as in production; the user
+95th percentile latency of ``--reps`` requests, as medians of ``--runs`` runs, each run also timing the
+bench's plain 204 view as its baseline (docs/api-lists.md). DEBUG is off while timing, as in production; the user
 throttle is raised so the benchmark measures the endpoints, not the rate limit (its Redis round trip
 is still paid).
 """
