@@ -28,3 +28,8 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=10),
     },
 }
+
+# A reminder's delivery is transactional mail: it never waits behind a campaign.
+TASK_ROUTES = {
+    "apps.tasks.tasks.deliver_task_reminder": {"queue": "transactional"},
+}
