@@ -92,7 +92,7 @@ def test_another_users_report_is_404(other_client, campaign):
 
 
 def test_unknown_parameter_and_format_are_400(auth_client, campaign):
-    response = auth_client.get(f"/api/campaigns/{campaign.pk}/report/?period=week")
+    response = auth_client.get(f"/api/campaigns/{campaign.pk}/report/export/?file_format=csv&period=week")
     assert response.status_code == 400
     assert "period" in response.json()["fields"]
     response = auth_client.get(f"/api/campaigns/{campaign.pk}/report/export/?file_format=pdf")
