@@ -269,6 +269,14 @@ class TaskReminderPreferenceSerializer(ModelSerializer):
 # --- /api/tasks/analytics/ ---------------------------------------------------------------------------
 
 
+def _weeks_before(end: datetime.date, weeks: int) -> datetime.date:
+    """The first day of the ``weeks`` weeks ending on ``end`` (the calendar's first day at most)."""
+    try:
+        return end - datetime.timedelta(weeks=weeks, days=-1)
+    except OverflowError:
+        return datetime.date.min
+
+
 class TaskAnalyticsQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=["day", "week", "month"], default="week")
     start = serializers.DateField(required=False, help_text="First day (Asia/Seoul); default: 12 weeks before end")
@@ -282,7 +290,7 @@ class TaskAnalyticsQuerySerializer(serializers.Serializer):
         from django.utils import timezone
 
         end = attrs.get("end") or timezone.localdate()
-        start = attrs.get("start") or end - datetime.timedelta(weeks=12) + datetime.timedelta(days=1)
+        start = attrs.get("start") or _weeks_before(end, 12)
         if start > end:
             raise serializers.ValidationError({"start": [_("The start cannot be after the end.")]})
         if (end - start).days + 1 > settings.TASK_ANALYTICS_MAX_DAYS:
