@@ -201,6 +201,8 @@ def _report_on_commit(campaign_id) -> None:
     """The campaign just completed: its owner's report e-mail (apps/campaigns/reports.py, sent once)."""
     from .tasks import send_campaign_report
 
+    if not settings.CAMPAIGN_REPORT_EMAIL_ENABLED:
+        return
     transaction.on_commit(lambda: send_campaign_report.delay(str(campaign_id)))
 
 

@@ -18,6 +18,11 @@ from .factories import CampaignFactory, LeadFactory
 AT = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _reports_on(settings):
+    settings.CAMPAIGN_REPORT_EMAIL_ENABLED = True  # off in the test settings (they say why)
+
+
 def _in_progress_campaign(user, *, sent=3):
     campaign = CampaignFactory(user=user, status=Campaign.Status.IN_PROGRESS, recipients_written_at=AT)
     for _ in range(sent):
@@ -72,7 +77,7 @@ def test_report_email_is_korean_with_the_chart_inline(user):
 
 @pytest.mark.worker
 def test_completion_reaches_the_owners_inbox_once(celery_worker_factory, user):
-    celery_worker_factory(queues="campaigns,transactional")
+    celery_worker_factory(queues="campaigns,transactional", extra_env={"CAMPAIGN_REPORT_EMAIL_ENABLED": "true"})
     campaign = _in_progress_campaign(user)
     assert campaign_complete_if_done(campaign_id=campaign.pk)
     campaign_report_send(campaign_id=campaign.pk)  # a second completion handler, racing the worker
@@ -85,3 +90,13 @@ def test_completion_reaches_the_owners_inbox_once(celery_worker_factory, user):
     assert message.attachments[0]["content_id"] == "campaign-report-chart"
     assert "cid:campaign-report-chart" in message.html
     assert ReportEmail.objects.filter(subject_id=campaign.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_turned_off_no_report_is_queued(user, settings, django_capture_on_commit_callbacks):
+    settings.CAMPAIGN_REPORT_EMAIL_ENABLED = False
+    campaign = _in_progress_campaign(user)
+    with django_capture_on_commit_callbacks() as queued:
+        assert campaign_complete_if_done(campaign_id=campaign.pk)
+        assert campaign_report_send(campaign_id=campaign.pk) is None
+    assert queued == [] and not ReportEmail.objects.exists()
