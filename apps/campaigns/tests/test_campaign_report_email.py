@@ -3,6 +3,7 @@ mail task, with the chart inline; completing twice (or the catch-up job) sends n
 
 import base64
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -100,3 +101,20 @@ def test_turned_off_no_report_is_queued(user, settings, django_capture_on_commit
         assert campaign_complete_if_done(campaign_id=campaign.pk)
         assert campaign_report_send(campaign_id=campaign.pk) is None
     assert queued == [] and not ReportEmail.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sequence_hook_sends_one_weekly_report_per_week(user, django_capture_on_commit_callbacks):
+    from datetime import date
+    from types import SimpleNamespace
+
+    from apps.campaigns.reports import sequence_weekly_report_send
+
+    sequence = SimpleNamespace(pk=uuid.uuid4(), name="신규 고객 온보딩", user=user)  # what the hook reads
+    report = campaign_report(campaign=CampaignFactory(user=user))
+    with django_capture_on_commit_callbacks() as mailed:
+        first = sequence_weekly_report_send(sequence=sequence, week_start=date(2026, 3, 2), report=report)
+        again = sequence_weekly_report_send(sequence=sequence, week_start=date(2026, 3, 2), report=report)
+        next_week = sequence_weekly_report_send(sequence=sequence, week_start=date(2026, 3, 9), report=report)
+    assert (first.period, again, next_week.period) == ("2026-W10", None, "2026-W11")
+    assert len(mailed) == 2
