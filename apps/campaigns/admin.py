@@ -11,7 +11,7 @@ from common.exceptions import Conflict
 
 from . import selectors, services
 from .admin_numbers import DeliveryFilter, count_link, daily_chart_svg, results_url, totals_table
-from .models import Campaign, CampaignLeadResult, CampaignProviderRequest, CampaignTemplate
+from .models import Campaign, CampaignLeadResult, CampaignProviderRequest, CampaignTemplate, ReportEmail
 from .rendering import template_source_problem
 
 INLINE_RESULT_ROWS = 50
@@ -267,4 +267,23 @@ class CampaignProviderRequestAdmin(OwnedAdmin):
     readonly_fields = [f.name for f in CampaignProviderRequest._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ReportEmail)
+class ReportEmailAdmin(OwnedAdmin):
+    """The report e-mails sent (apps/campaigns/reports.py): read-only, written by the report jobs."""
+
+    list_display = ["kind", "subject_id", "period", "recipient", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["recipient", "subject_id"]
+    readonly_fields = ["kind", "subject_id", "period", "recipient", "created_at", "updated_at"]
+
+    def filter_owned(self, queryset, user):
+        return queryset.filter(recipient__iexact=user.email)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

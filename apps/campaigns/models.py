@@ -238,3 +238,30 @@ class CampaignProviderRequest(models.Model):
             "campaign": self.campaign_id,
             "chunk": self.chunk,
         }
+
+
+class ReportEmail(BaseModel):
+    """A report e-mail sent to an owner (apps/campaigns/reports.py). The row is the claim: written
+    before the e-mail is queued, unique on what it reports (the campaign's completion, a sequence's
+    week), so a completion handled twice, or a beat job racing it, queues one e-mail."""
+
+    class Kind(models.TextChoices):
+        CAMPAIGN_COMPLETED = "campaign_completed", _("Campaign completed")
+        SEQUENCE_WEEKLY = "sequence_weekly", _("Sequence, weekly")
+
+    kind = models.CharField(max_length=30, choices=Kind.choices, verbose_name=_("kind"))
+    # The campaign's (or the sequence's) id: no foreign key, so the sequences app needs no column here.
+    subject_id = models.UUIDField(verbose_name=_("reported object"))
+    # "" for a campaign's completion; the ISO week ("2026-W49") of a weekly report.
+    period = models.CharField(max_length=20, blank=True, default="", verbose_name=_("period"))
+    recipient = models.EmailField(verbose_name=_("recipient"))
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("report e-mail")
+        verbose_name_plural = _("report e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "subject_id", "period"], name="report_email_once_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.subject_id} {self.period} → {self.recipient}"

@@ -201,6 +201,15 @@ def _dispatch_on_commit(campaign_id) -> None:
     transaction.on_commit(lambda: campaign_dispatch(campaign_id=campaign_id))
 
 
+def _report_on_commit(campaign_id) -> None:
+    """The campaign just completed: its owner's report e-mail (apps/campaigns/reports.py, sent once)."""
+    from .tasks import send_campaign_report
+
+    if not settings.CAMPAIGN_REPORT_EMAIL_ENABLED:
+        return
+    transaction.on_commit(lambda: send_campaign_report.delay(str(campaign_id)))
+
+
 def _spam_check_refusal(campaign: Campaign) -> str | None:
     """Why SpamAssassin's score refuses this advertising campaign (SPAM_CHECK_MAX_SCORE_ADVERTISING),
     or None. No daemon configured, or one that does not answer, never refuses; nor does a template
@@ -262,6 +271,7 @@ def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campai
         campaign.status = Status.COMPLETED
         campaign.completed_at = now
         campaign.save(update_fields=["status", "completed_at", "updated_at"])
+        _report_on_commit(campaign.pk)
         return campaign
     _dispatch_on_commit(campaign.pk)
     return campaign
@@ -443,7 +453,10 @@ def campaign_complete_if_done(*, campaign_id) -> bool:
             """,
             {"campaign": campaign_id},
         )
-        return cursor.rowcount == 1
+        completed = cursor.rowcount == 1
+    if completed:
+        _report_on_commit(campaign_id)
+    return completed
 
 
 def campaign_fail(*, campaign_id, reason: str) -> None:

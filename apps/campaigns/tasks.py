@@ -55,3 +55,18 @@ def resolve_unknown_outcomes() -> dict:
     from .resolution import campaigns_resolve_unknown  # here: this block stays apart from the others
 
     return campaigns_resolve_unknown()
+
+
+@shared_task(ignore_result=True)
+def send_campaign_report(campaign_id: str) -> bool:
+    """E-mail the owner of a completed campaign its report; safe to run twice (one e-mail)."""
+    from .reports import campaign_report_send
+
+    return campaign_report_send(campaign_id=campaign_id) is not None
+
+
+@shared_task(ignore_result=True)
+def send_missed_campaign_reports() -> int:
+    from .reports import campaigns_send_missed_reports
+
+    return campaigns_send_missed_reports()

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,9 +20,10 @@ from common.filters import filterset_errors, known_parameters, reject_unknown_pa
 from common.pagination import StandardPagination
 from common.views import OwnedModelViewSet
 
-from . import selectors, services
+from . import reports, selectors, services
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
 from .rendering import TemplateError
+from .report_serializers import CampaignReportSerializer
 from .serializers import (
     CampaignDayTotalsSerializer,
     CampaignLeadResultSerializer,
@@ -35,6 +38,11 @@ from .serializers import (
     TemplatePreviewSerializer,
 )
 from .spam_check import spam_check_message
+
+REPORT_FILE_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 class CampaignTemplateViewSet(OwnedModelViewSet):
@@ -259,3 +267,48 @@ class CampaignViewSet(OwnedModelViewSet):
                 "results": CampaignLeadResultSerializer(page, many=True).data,
             }
         )
+
+    @extend_schema(
+        responses={200: CampaignReportSerializer},
+        description=(
+            "What the campaign did: totals and rates (opens and clicks of people only; machine opens apart), "
+            "the most clicked links, replies, bounces by reason and the days (Asia/Seoul). The owner gets the "
+            "same report by e-mail, in Korean, when the campaign completes."
+        ),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def report(self, request, pk=None):
+        campaign = self.get_object()
+        return Response(CampaignReportSerializer(reports.campaign_report(campaign=campaign)).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "file_format",
+                OpenApiTypes.STR,
+                enum=list(REPORT_FILE_FORMATS),
+                required=True,
+                description="csv (UTF-8 with a BOM, for Excel) or xlsx (one sheet per part of the report).",
+            )
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The report as CSV"),
+            (200, REPORT_FILE_FORMATS["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY, description="The report as XLSX"),
+        },
+        description="The report of GET report/ as a file to download, headers in Korean.",
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], url_path="report/export", filter_backends=[], pagination_class=None)
+    def report_export(self, request, pk=None):
+        campaign = self.get_object()
+        reject_unknown_parameters(request.query_params, {"file_format"})
+        file_format = request.query_params.get("file_format", "")
+        if file_format not in REPORT_FILE_FORMATS:
+            raise serializers.ValidationError({"file_format": [_("Choose csv or xlsx.")]})
+        report = reports.campaign_report(campaign=campaign)
+        content = reports.campaign_report_csv(report) if file_format == "csv" else reports.campaign_report_xlsx(report)
+        response = HttpResponse(content, content_type=REPORT_FILE_FORMATS[file_format])
+        filename = f"campaign-report-{campaign.pk}-{timezone.localtime():%Y%m%d-%H%M}.{file_format}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

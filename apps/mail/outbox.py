@@ -24,7 +24,9 @@ def _row(message: EmailMessage) -> OutboxMessage:
         text=message.text,
         headers=message.headers,
         attachments=[
-            {"filename": a.filename, "mimetype": a.mimetype, "size": len(a.content)} for a in message.attachments
+            {"filename": a.filename, "mimetype": a.mimetype, "size": len(a.content)}
+            | ({"content_id": a.content_id} if a.content_id else {})
+            for a in message.attachments
         ],
         custom_args=message.custom_args,
         category=message.category,

@@ -1,20 +1,25 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import OwnedAdmin
 
 from . import workflows_seam
-from .models import Task, TaskReminder
+from .models import Task, TaskReminder, TaskReminderPreference
+from .selectors import task_analytics_cached
+from .serializers import TaskAnalyticsQuerySerializer
 from .services import task_change_status
 
 
 class TaskReminderInline(admin.TabularInline):
     model = TaskReminder
     extra = 0
-    fields = ["sent_on", "kind", "recipient", "created_at"]
+    fields = ["sent_on", "kind", "due_date", "recipient", "email_status", "slack_status", "slack_error", "created_at"]
     readonly_fields = fields
     can_delete = False
 
@@ -78,6 +83,37 @@ class TaskAdmin(OwnedAdmin):
     def filter_owned(self, queryset, user):
         return queryset.filter(Q(assignee=user) | Q(created_by=user))  # the API's rule
 
+    def get_urls(self):
+        analytics = path("analytics/", self.admin_site.admin_view(self.analytics_view), name="tasks_task_analytics")
+        return [analytics, *super().get_urls()]
+
+    def analytics_view(self, request):
+        """GET /api/tasks/analytics/'s table over the tasks this member of staff sees here."""
+        query = TaskAnalyticsQuerySerializer(
+            data={k: v for k, v in request.GET.items() if k in {"period", "start", "end"}}
+        )
+        errors = ""
+        if not query.is_valid():
+            errors = " ".join(str(message) for messages in query.errors.values() for message in messages)
+            query = TaskAnalyticsQuerySerializer(data={})
+            query.is_valid()
+        answer = task_analytics_cached(
+            tasks=self.get_queryset(request), scope=f"admin:{request.user.pk}", **query.validated_data
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Task analytics"),
+            "opts": self.model._meta,
+            "answer": answer,
+            "errors": errors,
+            "periods": [("day", gettext("Day")), ("week", gettext("Week")), ("month", gettext("Month"))],
+        }
+        return TemplateResponse(request, "admin/tasks/task/analytics.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        link = format_html('<a href="{}">{}</a>', reverse("admin:tasks_task_analytics"), gettext("Task analytics"))
+        return super().changelist_view(request, {**(extra_context or {}), "subtitle": link})
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         return type(form.__name__, (form,), {"user": request.user})
@@ -93,13 +129,21 @@ class TaskAdmin(OwnedAdmin):
 
 @admin.register(TaskReminder)
 class TaskReminderAdmin(OwnedAdmin):
-    list_display = ["task", "sent_on", "kind", "recipient"]
+    list_display = ["task", "sent_on", "kind", "recipient", "email_status", "slack_status"]
     list_select_related = ["task"]
 
     def filter_owned(self, queryset, user):
         return queryset.filter(Q(task__assignee=user) | Q(task__created_by=user))
 
-    list_filter = ["kind", "sent_on"]
+    list_filter = ["kind", "sent_on", "email_status", "slack_status"]
     search_fields = ["task__name", "recipient"]
     raw_id_fields = ["task"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(TaskReminderPreference)
+class TaskReminderPreferenceAdmin(OwnedAdmin):
+    list_display = ["user", "lead_days", "by_email", "by_slack", "slack_channel"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "slack_channel"]
+    autocomplete_fields = ["user"]

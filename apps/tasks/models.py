@@ -51,6 +51,12 @@ class Task(BaseModel):
     completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
     # The occurrence this one repeats. One-to-one, so a task has at most one next occurrence: the
     # database, not the caller, makes "complete twice" or "beat job and completion race" create one.
+    # The team (Django group) the task was created for; a task created for a team without an
+    # assignee is auto-assigned (services.task_auto_assign), and ``assignment`` says how.
+    team = models.ForeignKey(
+        "auth.Group", on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks", verbose_name=_("team")
+    )
+    assignment = models.JSONField(null=True, blank=True, editable=False, verbose_name=_("auto-assignment"))
     previous_occurrence = models.OneToOneField(
         "self",
         on_delete=models.SET_NULL,
@@ -99,21 +105,48 @@ class Task(BaseModel):
 
 
 class TaskReminder(BaseModel):
-    """One reminder e-mail about a task on one day (Asia/Seoul); the unique key makes it at most one."""
+    """One reminder about a task (Asia/Seoul days): before its due date at the assignee's lead time,
+    once per due date; overdue, at most once a day. The row is the claim, written before anything
+    is sent (services.task_reminders_send); each channel's status is claimed before its message
+    leaves (services.task_reminder_deliver), so neither the e-mail nor the Slack message goes twice."""
 
     class Kind(models.TextChoices):
-        DUE_TOMORROW = "due_tomorrow", _("Due tomorrow")
+        BEFORE_DUE = "before_due", _("Before the due date")
         OVERDUE = "overdue", _("Overdue")
+
+    class Delivery(models.TextChoices):
+        PENDING = "", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped: the task was done")
+        OFF = "off", _("Not asked for")
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("task"))
     sent_on = models.DateField(verbose_name=_("sent on"))
     kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
     recipient = models.EmailField(verbose_name=_("recipient"))
+    # The due date this reminder is about: a task moved to a later date is reminded again.
+    due_date = models.DateField(null=True, blank=True, verbose_name=_("due date"))
+    email_status = models.CharField(
+        max_length=10, choices=Delivery.choices, blank=True, default="", verbose_name=_("e-mail")
+    )
+    slack_status = models.CharField(
+        max_length=10, choices=Delivery.choices, blank=True, default="", verbose_name=_("Slack")
+    )
+    slack_error = models.TextField(blank=True, default="", verbose_name=_("Slack error"))
 
     class Meta(BaseModel.Meta):
         verbose_name = _("task reminder")
         verbose_name_plural = _("task reminders")
-        constraints = [models.UniqueConstraint(fields=["task", "sent_on"], name="task_reminder_once_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "sent_on"], name="task_reminder_once_per_day"),
+            models.UniqueConstraint(
+                fields=["task", "due_date"],
+                condition=models.Q(kind="before_due"),
+                name="task_reminder_before_due_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return gettext("%(task)s → %(recipient)s on %(date)s (%(kind)s)") % {
@@ -122,3 +155,34 @@ class TaskReminder(BaseModel):
             "date": self.sent_on,
             "kind": self.get_kind_display(),
         }
+
+
+class TaskReminderPreference(BaseModel):
+    """How a user wants to be reminded of the tasks assigned to him; without a row, the defaults
+    (settings.TASK_REMINDER_DEFAULT_LEAD_DAYS, by e-mail, no Slack)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="task_reminder_preference",
+        verbose_name=_("user"),
+    )
+    lead_days = models.PositiveSmallIntegerField(
+        help_text=_("Days before the due date (0: on the due date)"), verbose_name=_("lead time in days")
+    )
+    by_email = models.BooleanField(default=True, verbose_name=_("by e-mail"))
+    by_slack = models.BooleanField(default=False, verbose_name=_("by Slack"))
+    slack_channel = models.CharField(
+        max_length=80,
+        blank=True,
+        default="",
+        help_text=_("A Slack member ID (U…) for a direct message, or a channel (#sales)"),
+        verbose_name=_("Slack channel"),
+    )
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("task reminder preference")
+        verbose_name_plural = _("task reminder preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)

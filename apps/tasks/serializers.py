@@ -3,16 +3,19 @@
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.clients.models import Client
 from apps.clients.serializers import OwnedClientField
-from common.serializers import ModelSerializer, UserSummarySerializer, utc_iso
+from common.serializers import DateTimeField, ModelSerializer, UserSummarySerializer, utc_iso
 
 from . import workflows_seam
-from .models import Task
+from .models import Task, TaskReminderPreference
+from .services import AUTO_ASSIGN_RULE
 
 
 def _utc_from_json(value: str | None) -> str | None:
@@ -28,6 +31,29 @@ class TaskClientField(OwnedClientField):
         if isinstance(task, Task):
             return Client.objects.filter(user_id=task.created_by_id)
         return super().get_queryset()
+
+
+class TaskAssignmentCandidateSerializer(serializers.Serializer):
+    user_id = serializers.UUIDField()
+    email = serializers.EmailField()
+    open_tasks = serializers.IntegerField()
+    weighted_open_work = serializers.IntegerField()
+    last_auto_assigned_at = DateTimeField(allow_null=True, help_text="Last task auto-assigned to them in this team")
+
+
+class TaskAssignmentTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TaskAssignmentSerializer(serializers.Serializer):
+    """Why auto-assign chose this assignee: the rule, and every member's open work at that moment."""
+
+    rule = serializers.CharField()
+    team = TaskAssignmentTeamSerializer()
+    assignee_id = serializers.UUIDField()
+    tie_broken_round_robin = serializers.BooleanField()
+    candidates = TaskAssignmentCandidateSerializer(many=True)
 
 
 class TaskSerializer(ModelSerializer):
@@ -48,6 +74,16 @@ class TaskSerializer(ModelSerializer):
     workflow_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=50)
     workflow_executions = serializers.SerializerMethodField()
     next_occurrence = serializers.SerializerMethodField()
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Group.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=(
+            "A team (Django group) you are on. Without assignee_id, the task is auto-assigned to the member "
+            "with the least open weighted work (see assignment); with it, the assignee must be on the team."
+        ),
+    )
+    assignment = serializers.SerializerMethodField(help_text="How auto-assign chose the assignee; null otherwise")
 
     class Meta:
         model = Task
@@ -73,6 +109,8 @@ class TaskSerializer(ModelSerializer):
             "repetition_end_date",
             "previous_occurrence",
             "next_occurrence",
+            "team",
+            "assignment",
         ]
         read_only_fields = [
             "id",
@@ -97,6 +135,12 @@ class TaskSerializer(ModelSerializer):
             }
             for item in obj.executions_json or ()
         ]
+
+    @extend_schema_field(TaskAssignmentSerializer(allow_null=True))
+    def get_assignment(self, obj) -> dict | None:
+        if not obj.assignment:
+            return None
+        return {"rule": gettext(AUTO_ASSIGN_RULE), **obj.assignment}
 
     def get_next_occurrence(self, obj) -> str | None:
         if hasattr(obj, "next_occurrence_pk"):  # annotated by tasks.selectors
@@ -200,3 +244,85 @@ def client_tasks_data(grouped, *, context) -> dict:
         },
         "summary": grouped.summary,
     }
+
+
+class TaskReminderPreferenceSerializer(ModelSerializer):
+    """How you are reminded of your tasks: lead time in days before the due date (0: on the day),
+    by e-mail and/or Slack (a member ID such as U0123ABCD for a direct message, or a channel)."""
+
+    lead_days = serializers.IntegerField(min_value=0)
+
+    class Meta:
+        model = TaskReminderPreference
+        fields = ["lead_days", "by_email", "by_slack", "slack_channel"]
+
+    def validate_lead_days(self, value):
+        from django.conf import settings
+
+        if value > settings.TASK_REMINDER_MAX_LEAD_DAYS:
+            raise serializers.ValidationError(
+                _("At most %(days)d days.") % {"days": settings.TASK_REMINDER_MAX_LEAD_DAYS}
+            )
+        return value
+
+
+# --- /api/tasks/analytics/ ---------------------------------------------------------------------------
+
+
+def _weeks_before(end: datetime.date, weeks: int) -> datetime.date:
+    """The first day of the ``weeks`` weeks ending on ``end`` (the calendar's first day at most)."""
+    try:
+        return end - datetime.timedelta(weeks=weeks, days=-1)
+    except OverflowError:
+        return datetime.date.min
+
+
+class TaskAnalyticsQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=["day", "week", "month"], default="week")
+    start = serializers.DateField(required=False, help_text="First day (Asia/Seoul); default: 12 weeks before end")
+    end = serializers.DateField(required=False, help_text="Last day (Asia/Seoul); default: today")
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Group.objects.all(), required=False, help_text="One of your teams: its tasks instead of yours"
+    )
+
+    def validate(self, attrs):
+        from django.conf import settings
+        from django.utils import timezone
+
+        end = attrs.get("end") or timezone.localdate()
+        start = attrs.get("start") or _weeks_before(end, 12)
+        if start > end:
+            raise serializers.ValidationError({"start": [_("The start cannot be after the end.")]})
+        if (end - start).days + 1 > settings.TASK_ANALYTICS_MAX_DAYS:
+            raise serializers.ValidationError(
+                {"start": [_("At most %(days)d days at once.") % {"days": settings.TASK_ANALYTICS_MAX_DAYS}]}
+            )
+        team = attrs.get("team")
+        request = self.context.get("request")
+        if team is not None and request is not None and not team.user_set.filter(pk=request.user.pk).exists():
+            raise serializers.ValidationError({"team": [_("You are not on team %(id)s.") % {"id": team.pk}]})
+        return {**attrs, "start": start, "end": end}
+
+
+class TaskAnalyticsAssigneeSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+
+
+class TaskAnalyticsRowSerializer(serializers.Serializer):
+    period_start = serializers.DateField(help_text="First day of the period (a Monday for weeks)")
+    assignee = TaskAnalyticsAssigneeSerializer()
+    created = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text="Due in the period and not completed by the due date")
+    median_hours_to_complete = serializers.FloatField(allow_null=True)
+    on_time_rate = serializers.FloatField(allow_null=True, help_text="0–1 over completed tasks with a due date")
+
+
+class TaskAnalyticsSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    team = serializers.IntegerField(allow_null=True)
+    generated_at = DateTimeField(help_text="When these numbers were computed (answers are cached a few minutes)")
+    rows = TaskAnalyticsRowSerializer(many=True)

@@ -2,16 +2,33 @@
 Who may change what (assignment within a team, creator-only fields, running workflows): tasks.services."""
 
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from common.filters import reject_unknown_parameters
+
 from . import workflows_seam
 from .filters import TaskFilter
-from .selectors import task_queryset_with_executions
-from .serializers import TaskChangeStatusSerializer, TaskSerializer
-from .services import task_change_status, task_create, task_delete, task_run_workflows, task_update
+from .selectors import task_analytics_cached, task_analytics_tasks, task_queryset_with_executions
+from .serializers import (
+    TaskAnalyticsQuerySerializer,
+    TaskAnalyticsSerializer,
+    TaskChangeStatusSerializer,
+    TaskReminderPreferenceSerializer,
+    TaskSerializer,
+)
+from .services import (
+    task_change_status,
+    task_create,
+    task_delete,
+    task_reminder_preference_get,
+    task_reminder_preference_set,
+    task_run_workflows,
+    task_update,
+)
 
 
 class TaskViewSet(viewsets.ModelViewSet):
@@ -79,3 +96,54 @@ class TaskViewSet(viewsets.ModelViewSet):
             },
             status=status.HTTP_202_ACCEPTED,
         )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", str, enum=["day", "week", "month"], description="Default: week (from Monday)"),
+            OpenApiParameter("start", OpenApiTypes.DATE, description="First day (Asia/Seoul); default 12 weeks back"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day (Asia/Seoul); default today"),
+            OpenApiParameter("team", int, description="One of your teams (Django group): its tasks instead of yours"),
+        ],
+        responses={200: TaskAnalyticsSerializer},
+        description=(
+            "Per assignee and period: created, completed, overdue, median hours to complete and on-time rate, "
+            "over the tasks you are assigned or created (or a team's). Cached in Redis for a few minutes "
+            "(generated_at). Another parameter, or a span longer than TASK_ANALYTICS_MAX_DAYS, is a 400."
+        ),
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def analytics(self, request):
+        reject_unknown_parameters(request.query_params, {"period", "start", "end", "team"})
+        query = TaskAnalyticsQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        tasks = task_analytics_tasks(user=request.user, team=query.validated_data.get("team"))
+        answer = task_analytics_cached(tasks=tasks, scope=f"api:{request.user.pk}", **query.validated_data)
+        return Response(TaskAnalyticsSerializer(answer).data)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: TaskReminderPreferenceSerializer},
+        description="How you are reminded of your tasks (the defaults until you choose).",
+    )
+    @extend_schema(
+        methods=["PUT", "PATCH"],
+        request=TaskReminderPreferenceSerializer,
+        responses={200: TaskReminderPreferenceSerializer},
+        description="Choose the lead time (days before the due date) and the channels of your reminders.",
+    )
+    @action(
+        detail=False,
+        methods=["get", "put", "patch"],
+        url_path="reminder-settings",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def reminder_settings(self, request):
+        preference = task_reminder_preference_get(user=request.user)
+        if request.method == "GET":
+            return Response(TaskReminderPreferenceSerializer(preference).data)
+        body = TaskReminderPreferenceSerializer(preference, data=request.data, partial=request.method == "PATCH")
+        body.is_valid(raise_exception=True)
+        preference = task_reminder_preference_set(user=request.user, **body.validated_data)
+        return Response(TaskReminderPreferenceSerializer(preference).data)

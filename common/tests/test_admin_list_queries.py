@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.tests.factories import UserFactory
-from apps.campaigns.models import CampaignProviderRequest
+from apps.campaigns.models import CampaignProviderRequest, ReportEmail
 from apps.campaigns.tests.factories import CampaignFactory, CampaignTemplateFactory
 from apps.clients.tests.factories import (
     ClientActivityFactory,
@@ -35,7 +35,7 @@ from apps.opportunities.tests.factories import OpportunityFactory
 from apps.products.tests.factories import ProductFactory
 from apps.salesone_leads.models import ImportJob
 from apps.salesone_leads.tests.factories import IndustryFactory, KeywordFactory, SalesOneLeadFactory
-from apps.tasks.models import TaskReminder
+from apps.tasks.models import TaskReminder, TaskReminderPreference
 from apps.tasks.tests.factories import TaskFactory
 from apps.tracking.models import InboundMessage, TrackingEvent, WebhookToken
 from apps.tracking.tests.factories import ResultFactory
@@ -61,6 +61,9 @@ BUILDERS = {
     "campaigns.CampaignTemplate": lambda owner: CampaignTemplateFactory(user=owner),
     "campaigns.Campaign": _campaign,
     "campaigns.CampaignLeadResult": _result,
+    "campaigns.ReportEmail": lambda owner: ReportEmail.objects.create(
+        kind=ReportEmail.Kind.CAMPAIGN_COMPLETED, subject_id=uuid.uuid4(), recipient=owner.email
+    ),
     "campaigns.CampaignProviderRequest": lambda owner: CampaignProviderRequest.objects.create(
         provider_message_id=uuid.uuid4().hex, campaign=_campaign(owner), chunk=0
     ),
@@ -102,6 +105,9 @@ BUILDERS = {
         user=owner, total=10, lead_list=LeadListFactory(user=owner)
     ),
     "tasks.Task": lambda owner: TaskFactory(created_by=owner, client=ClientFactory(user=owner)),
+    "tasks.TaskReminderPreference": lambda owner: TaskReminderPreference.objects.create(
+        user=UserFactory(), lead_days=1
+    ),
     "tasks.TaskReminder": lambda owner: TaskReminder.objects.create(
         task=TaskFactory(created_by=owner), sent_on=date(2026, 3, 2), kind="overdue", recipient="me@example.kr"
     ),

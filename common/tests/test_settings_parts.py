@@ -13,6 +13,7 @@ EVERY_PART = [
     "crm_leads",
     "deliverability",
     "outbound",
+    "reports_tasks",
     "salesone_leads",
     "templates",
     "tracking",

@@ -379,6 +379,7 @@ load_parts(
         "deliverability",  # DNS checks of sender domains, complaint-rate thresholds, SpamAssassin; beat jobs
         "observability",  # /metrics guard and collectors, Prometheus multiprocess directory, Sentry
         "outbound",  # timeouts of calls to Slack and the LLM API
+        "reports_tasks",  # campaign report e-mails; task reminders' lead times, auto-assign, analytics cache
         "salesone_leads",  # SalesOne DB search and import limits
         "templates",  # CPU time, output size, digits and loop limits of every user-written template
         "tracking",  # link signing, the Redis event queue, machine detection, webhooks, live stream; beat jobs

@@ -19,6 +19,8 @@ class Attachment:
     filename: str
     content: bytes
     mimetype: str = "application/octet-stream"
+    # Set: an inline part the HTML shows as <img src="cid:{content_id}"> (a report's chart).
+    content_id: str = ""
 
 
 @dataclass

@@ -212,7 +212,13 @@ class MailgunProvider(BatchingProvider):
             fields.append((f"v:{key}", f"%recipient.v_{key}%"))
         if first.category:
             fields.append(("o:tag", first.category))
-        files = [("attachment", (a.filename, a.content, a.mimetype)) for a in first.attachments]
+        # Mailgun names an inline part's Content-ID after its file name.
+        files = [
+            ("inline", (a.content_id, a.content, a.mimetype))
+            if a.content_id
+            else ("attachment", (a.filename, a.content, a.mimetype))
+            for a in first.attachments
+        ]
         return fields, files
 
     def send_request(self, messages: list[EmailMessage]) -> list[SendResult]:

@@ -221,7 +221,8 @@ class SendGridProvider(BatchingProvider):
                     "content": base64.b64encode(a.content).decode("ascii"),
                     "filename": a.filename,
                     "type": a.mimetype,
-                    "disposition": "attachment",
+                    "disposition": "inline" if a.content_id else "attachment",
+                    **({"content_id": a.content_id} if a.content_id else {}),
                 }
                 for a in first.attachments
             ]

@@ -13,26 +13,28 @@ TODAY = datetime.date(2024, 4, 12)
 
 
 @pytest.mark.django_db
-def test_reminders_for_tasks_due_tomorrow_or_overdue_once_a_day(django_capture_on_commit_callbacks):
-    assignee = UserFactory()
+def test_reminders_within_the_lead_time_once_and_overdue_once_a_day(django_capture_on_commit_callbacks):
+    assignee = UserFactory()  # no preference: TASK_REMINDER_DEFAULT_LEAD_DAYS, one day ahead
     tomorrow = TaskFactory(assignee=assignee, due_date=TODAY + datetime.timedelta(days=1))
     overdue = TaskFactory(assignee=assignee, due_date=TODAY - datetime.timedelta(days=3))
-    due_today = TaskFactory(assignee=assignee, due_date=TODAY)  # due today: no reminder today
+    due_today = TaskFactory(assignee=assignee, due_date=TODAY)  # created too late for a day ahead: today
     in_two_days = TaskFactory(assignee=assignee, due_date=TODAY + datetime.timedelta(days=2))
     TaskFactory(assignee=assignee, due_date=TODAY - datetime.timedelta(days=1), status=Task.Status.COMPLETED)
 
     with django_capture_on_commit_callbacks() as queued:
         first = task_reminders_send(today=TODAY)
         second = task_reminders_send(today=TODAY)
-    assert {r.task_id for r in first} == {tomorrow.pk, overdue.pk}
+    assert {r.task_id for r in first} == {tomorrow.pk, overdue.pk, due_today.pk}
     assert second == []
-    assert len(queued) == 2  # one e-mail queued per task, not per run
+    assert len(queued) == 3  # one delivery queued per task, not per run
     kinds = dict(TaskReminder.objects.values_list("task_id", "kind"))
-    assert kinds == {tomorrow.pk: "due_tomorrow", overdue.pk: "overdue"}
-    # The next day: still overdue, newly overdue and newly due tomorrow; not the one due that day.
+    assert kinds == {tomorrow.pk: "before_due", overdue.pk: "overdue", due_today.pk: "before_due"}
+    # The next day: the overdue ones again (once a day), the one now a day ahead; the one due that
+    # day had its reminder before its due date, never a second.
     with django_capture_on_commit_callbacks():
         next_day = task_reminders_send(today=TODAY + datetime.timedelta(days=1))
     assert {r.task_id for r in next_day} == {overdue.pk, due_today.pk, in_two_days.pk}
+    assert TaskReminder.objects.filter(task=tomorrow).count() == 1
 
 
 @pytest.mark.worker
