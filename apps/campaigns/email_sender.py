@@ -528,11 +528,12 @@ def build_messages(
             elif proven:
                 merged = merge_row(row, token)
             else:
-                merged = render_row(row, token)
-                proven = _merge_agrees(merge_row, row, token, merged)
+                rendered = render_row(row, token)
+                merged = _merge_proof(merge_row, row, token, rendered)
+                proven = merged is not None
                 if not proven:
                     logger.warning("campaign %s: merged e-mail differs from the rendered one; rendering", campaign_id)
-                    skeleton = None
+                    skeleton, merged = None, rendered
         except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
             # A template is the user's code: what it raises for one lead ({{ 1/0 }}, a bad index, an
             # operation on a missing value) fails that row with the reason, not the whole chunk.
@@ -553,6 +554,7 @@ def build_messages(
                 custom_args={"campaign_id": campaign_id, "result_id": row.id},
                 category="campaign",
                 message_id=message_id,
+                merge=merged.merge,
             )
         )
         message_ids.append(message_id)
@@ -561,13 +563,14 @@ def build_messages(
     return messages, message_ids, failures
 
 
-def _merge_agrees(merge_row, row: ClaimedRow, token: str, rendered: MergedMessage) -> bool:
-    """Whether the skeleton makes exactly the e-mail the full render made for this row."""
+def _merge_proof(merge_row, row: ClaimedRow, token: str, rendered: MergedMessage) -> MergedMessage | None:
+    """The skeleton's e-mail for this row if it is exactly the one the full render made, else None."""
     try:
-        return merge_row(row, token) == rendered
+        merged = merge_row(row, token)
     except Exception:  # a case the skeleton does not handle: the chunk renders every row
         logger.exception("the chunk skeleton failed on a row the render handled")
-        return False
+        return None
+    return merged if merged == rendered else None
 
 
 def _wait_for_tokens(provider: EmailProvider, count: int) -> float:
