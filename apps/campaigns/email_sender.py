@@ -528,12 +528,11 @@ def build_messages(
             elif proven:
                 merged = merge_row(row, token)
             else:
-                rendered = render_row(row, token)
-                merged = _merge_proof(merge_row, row, token, rendered)
-                proven = merged is not None
+                merged = render_row(row, token)
+                proven = _merge_agrees(merge_row, row, token, merged)
                 if not proven:
                     logger.warning("campaign %s: merged e-mail differs from the rendered one; rendering", campaign_id)
-                    skeleton, merged = None, rendered
+                    skeleton = None
         except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
             # A template is the user's code: what it raises for one lead ({{ 1/0 }}, a bad index, an
             # operation on a missing value) fails that row with the reason, not the whole chunk.
@@ -554,7 +553,6 @@ def build_messages(
                 custom_args={"campaign_id": campaign_id, "result_id": row.id},
                 category="campaign",
                 message_id=message_id,
-                merge=merged.merge,
             )
         )
         message_ids.append(message_id)
@@ -563,14 +561,13 @@ def build_messages(
     return messages, message_ids, failures
 
 
-def _merge_proof(merge_row, row: ClaimedRow, token: str, rendered: MergedMessage) -> MergedMessage | None:
-    """The skeleton's e-mail for this row if it is exactly the one the full render made, else None."""
+def _merge_agrees(merge_row, row: ClaimedRow, token: str, rendered: MergedMessage) -> bool:
+    """Whether the skeleton makes exactly the e-mail the full render made for this row."""
     try:
-        merged = merge_row(row, token)
+        return merge_row(row, token) == rendered
     except Exception:  # a case the skeleton does not handle: the chunk renders every row
         logger.exception("the chunk skeleton failed on a row the render handled")
-        return None
-    return merged if merged == rendered else None
+        return False
 
 
 def _wait_for_tokens(provider: EmailProvider, count: int) -> float:

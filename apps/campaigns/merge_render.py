@@ -23,14 +23,12 @@ from __future__ import annotations
 import html as html_lib
 import logging
 import re
-import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from jinja2 import nodes
 from markupsafe import escape
 
 from common.email_content import html_document, html_to_text
-from services.email.base import MergeFields
 
 from .rendering import AdvertisingFooter, advertising_subject, compile_template, insert_before_body_end
 from .tracking import instrument_html_with, unsubscribe_url
@@ -110,9 +108,6 @@ class MergedMessage:
     subject: str
     html: str
     text: str
-    # The shared patterns and this row's values, when both parts are the filled patterns (a provider
-    # that substitutes per recipient sends the patterns once a request, services/email/sendgrid.py).
-    merge: MergeFields | None = field(default=None, compare=False)
 
 
 class ChunkSkeleton:
@@ -129,8 +124,6 @@ class ChunkSkeleton:
         self.footer_text = footer_text
         self.links: list[str] = []
         self._keys: list[tuple[str, str, str]] = []
-        self._merge_patterns: tuple[str, str] | None = None  # (HTML, text) when the parts can be sent merged
-        self._merge_keys: list[str] = []
 
     @classmethod
     def build(
@@ -208,12 +201,6 @@ class ChunkSkeleton:
         )
         skeleton.links = links
         skeleton._keys = [(f"p{index}", f"h{index}", f"w{index}") for index in range(len(paths))]
-        if not plain_text and text_marked is None:
-            skeleton._merge_patterns = (skeleton.html.pattern, skeleton.text.pattern + skeleton.footer_text.pattern)
-            fields = string.Formatter()
-            skeleton._merge_keys = sorted(
-                {name for pattern in skeleton._merge_patterns for _, name, _, _ in fields.parse(pattern) if name}
-            )
         return skeleton
 
     # -- one row ---------------------------------------------------------------------------------
@@ -260,11 +247,7 @@ class ChunkSkeleton:
             # in a render (the one case converted per row).
             text = self.text_body.fill(slots) or html_to_text(self.fragment.fill(slots))
         text += self.footer_text.fill(slots)
-        merge = None
-        if self._merge_patterns is not None and exact_text:
-            html_pattern, text_pattern = self._merge_patterns
-            merge = MergeFields(html=html_pattern, text=text_pattern, values={k: slots[k] for k in self._merge_keys})
-        return MergedMessage(subject=subject, html=html, text=text, merge=merge)
+        return MergedMessage(subject=subject, html=html, text=text)
 
     def output_chars(self, message: MergedMessage) -> int:
         return len(message.subject) + len(message.html) + len(message.text)

@@ -22,19 +22,6 @@ class Attachment:
 
 
 @dataclass
-class MergeFields:
-    """A message as a pattern many messages share plus this message's own values (a chunk of one
-    campaign, apps/campaigns/merge_render.py): ``str.format_map`` patterns whose fields the values
-    fill. A provider that substitutes per recipient (SendGrid) sends the patterns once per request
-    and only the values per recipient; the others send the message's own ``html`` and ``text``,
-    which are always the filled patterns."""
-
-    html: str
-    text: str
-    values: dict[str, str]
-
-
-@dataclass
 class EmailMessage:
     to: str
     subject: str
@@ -48,7 +35,6 @@ class EmailMessage:
     custom_args: dict[str, str] = field(default_factory=dict)
     category: str = ""
     message_id: str = ""  # our own Message-ID, set by the caller when replies must be matched
-    merge: MergeFields | None = None  # the same message as a shared pattern and its values
 
 
 @dataclass
@@ -192,10 +178,6 @@ class BatchingProvider(EmailProvider):
         """One request with these messages (one plan_requests group): one result per message, in order.
         Raises TransientEmailError or PermanentEmailError when the provider failed the whole request."""
 
-    def body_bytes(self, message: EmailMessage) -> int:
-        """What one recipient's bodies cost against ``max_body_bytes``."""
-        return len(message.html.encode()) + len(message.text.encode())
-
     def send(self, message: EmailMessage) -> SendResult:
         result = self.send_batch([message])[0]
         if not result.accepted:
@@ -220,7 +202,10 @@ class BatchingProvider(EmailProvider):
             seen: set[str] = set()
             for index in indexes:
                 message = messages[index]
-                if self.max_body_bytes is not None and self.body_bytes(message) > self.max_body_bytes:
+                if (
+                    self.max_body_bytes is not None
+                    and len((message.html + message.text).encode()) > self.max_body_bytes
+                ):
                     requests.append([index])  # too large to substitute: its own request
                     continue
                 email = address(message.to)["email"].lower()

@@ -23,7 +23,6 @@ import base64
 import binascii
 import email
 import email.policy
-import functools
 import hashlib
 import http.client
 import json
@@ -171,10 +170,8 @@ class SendGridProvider(BatchingProvider):
     # -- request planning ---------------------------------------------------------------------------
 
     def envelope_key(self, message: EmailMessage) -> tuple:
-        """Messages that share everything but the recipient, subject, body, headers and custom_args
-        (and, for merged messages, their patterns: the request's content)."""
+        """Messages that share everything but the recipient, subject, body, headers and custom_args."""
         attachments = tuple((a.filename, a.mimetype, hash(a.content)) for a in message.attachments)
-        merge = _mergeable(message)
         return (
             message.from_email,
             message.reply_to,
@@ -182,21 +179,11 @@ class SendGridProvider(BatchingProvider):
             attachments,
             bool(message.text),
             bool(message.html),
-            (merge.html, merge.text) if merge else None,
         )
-
-    def body_bytes(self, message: EmailMessage) -> int:
-        """The bytes of a personalization's substitutions (SendGrid allows 10,000)."""
-        merge = _mergeable(message)
-        if merge is None:
-            return super().body_bytes(message)
-        return sum(len(_tag(key)) + len(value.encode()) for key, value in merge.values.items())
 
     def build_request_body(self, messages: list[EmailMessage]) -> dict:
         first = messages[0]
         single = len(messages) == 1
-        # Messages of one pattern (plan_requests groups them by it) go as the pattern and the values.
-        merged = not single and _mergeable(first) is not None
         personalizations = []
         for message in messages:
             personalization: dict = {"to": [address(message.to)], "subject": message.subject}
@@ -207,27 +194,18 @@ class SendGridProvider(BatchingProvider):
                 personalization["headers"] = headers
             if message.custom_args:
                 personalization["custom_args"] = {k: str(v) for k, v in message.custom_args.items()}
-            if merged:
-                # Only the values: the request's content is the shared pattern with their tags.
-                personalization["substitutions"] = {_tag(key): value for key, value in message.merge.values.items()}
-            elif not single:
+            if not single:
                 substitutions = {HTML_PLACEHOLDER: message.html} if first.html or not first.text else {}
                 if first.text:
                     substitutions[TEXT_PLACEHOLDER] = message.text
                 personalization["substitutions"] = substitutions
             personalizations.append(personalization)
-        if merged:
-            text_value, html_value = _tagged(first.merge.text), _tagged(first.merge.html)
-        elif single:
-            text_value, html_value = first.text, first.html
-        else:
-            text_value, html_value = TEXT_PLACEHOLDER, HTML_PLACEHOLDER
         content = []
         # text/plain must come first when both are present (SendGrid rejects the other order).
         if first.text:
-            content.append({"type": "text/plain", "value": text_value})
+            content.append({"type": "text/plain", "value": first.text if single else TEXT_PLACEHOLDER})
         if first.html or not first.text:  # a text-only message (plain mode) has no HTML part
-            content.append({"type": "text/html", "value": html_value or " "})
+            content.append({"type": "text/html", "value": (first.html if single else HTML_PLACEHOLDER) or " "})
         body: dict = {
             "personalizations": personalizations,
             "from": address(first.from_email or settings.DEFAULT_FROM_EMAIL),
@@ -323,45 +301,6 @@ class SendGridProvider(BatchingProvider):
             SendResult(provider=self.name, accepted=False, error=f"SendGrid refused ({status}): {reason}")
             for _ in messages
         ]
-
-
-# ------------------------------------------------------------------------------ merged messages
-
-# A substitution tag: SendGrid replaces it in the content with the personalization's value.
-_TAG_PREFIX = "-so-"
-
-
-def _tag(key: str) -> str:
-    return f"{_TAG_PREFIX}{key}-"
-
-
-class _Tags(dict):
-    def __missing__(self, key: str) -> str:
-        return _tag(key)
-
-
-@functools.lru_cache(maxsize=16)
-def _tagged(pattern: str) -> str:
-    """A merge pattern with each field written as its substitution tag (once per pattern)."""
-    return pattern.format_map(_Tags())
-
-
-def _mergeable(message: EmailMessage):
-    """The message's merge fields when SendGrid can send it that way: both parts from the patterns,
-    and no tag's prefix in a value or in the patterns' text (nothing but our tags is substituted)."""
-    merge = message.merge
-    if merge is None or not message.html or not message.text:
-        return None
-    if not (_literal_free_of_tags(merge.html) and _literal_free_of_tags(merge.text)):
-        return None
-    if any(_TAG_PREFIX in value for value in merge.values.values()):
-        return None
-    return merge
-
-
-@functools.lru_cache(maxsize=16)
-def _literal_free_of_tags(pattern: str) -> bool:
-    return _TAG_PREFIX not in pattern
 
 
 # ------------------------------------------------------------------------------ the Event Webhook

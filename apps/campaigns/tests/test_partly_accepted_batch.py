@@ -13,9 +13,7 @@ from .factories import CampaignFactory, CampaignTemplateFactory, LeadFactory, le
 
 pytestmark = pytest.mark.django_db
 R = CampaignLeadResult.Status
-# > 10,000 bytes, and with logic: rendered row by row, each body its own request (a mail merge would
-# go as one pattern and small values in one request, merge_render.py).
-LARGE_BODY = "<p>{% if company.name %}{{ company.name }}{% endif %}</p><p>" + "건강기능식품 제안서 " * 1000 + "</p>"
+LARGE_BODY = "<p>{{ company.name }}</p>" + "<p>" + "건강기능식품 제안서 " * 1000 + "</p>"  # > 10,000 bytes
 
 
 @pytest.fixture
