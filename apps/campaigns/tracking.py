@@ -174,13 +174,6 @@ def unsubscribe_url(result_id, *, token: str | None = None) -> str:
     return f"{_base()}/api/t/u/{token or result_token(result_id)}/"
 
 
-def unsubscribe_address(result_id, *, token: str | None = None) -> str:
-    """An ``unsubscribe+<token>@<TRACKING_REPLY_DOMAIN>`` address: a mail to it (the inbound route)
-    opts the result's address out. Empty when no reply domain is configured."""
-    domain = settings.TRACKING_REPLY_DOMAIN
-    return f"unsubscribe+{token or result_token(result_id)}@{domain}" if domain else ""
-
-
 def list_unsubscribe_headers(result_id, *, token: str | None = None) -> dict[str, str]:
     """RFC 2369 List-Unsubscribe (the one-click HTTPS URL, then a mailto: for mail clients that only
     write) with RFC 8058 one-click."""
@@ -189,7 +182,9 @@ def list_unsubscribe_headers(result_id, *, token: str | None = None) -> dict[str
 
 def _list_unsubscribe(base: str, reply_domain: str, token: str) -> dict[str, str]:
     targets = f"<{base}/api/t/u/{token}/>"  # unsubscribe_url
-    if reply_domain:  # unsubscribe_address
+    if reply_domain:
+        # A mail to unsubscribe+<token>@<TRACKING_REPLY_DOMAIN> (the inbound route) opts the result's
+        # address out; without a reply domain there is no such address.
         targets += f", <mailto:unsubscribe+{token}@{reply_domain}?subject=unsubscribe>"
     return {"List-Unsubscribe": targets, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
