@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.workflows",
     "apps.tasks",
     "apps.deliverability",
+    "apps.intelligence",
 ]
 
 MIDDLEWARE = [
@@ -341,6 +342,7 @@ load_parts(
         "crm_clients",  # client file upload limits and types; task beat jobs; clients' and tasks' schema enum names
         "crm_leads",  # the opportunity status enum's schema name
         "deliverability",  # DNS checks of sender domains, complaint-rate thresholds, SpamAssassin; beat jobs
+        "intelligence",  # lead enrichment (NTS status, homepage reader), the lead score, hygiene; beat jobs
         "outbound",  # timeouts of calls to Slack and the LLM API
         "salesone_leads",  # SalesOne DB search and import limits
         "templates",  # CPU time, output size, digits and loop limits of every user-written template
