@@ -64,9 +64,9 @@ WITH target AS (
                  AND t.employee <= coalesce(p.employee_max, t.employee)
                 THEN %(w_employees)s ELSE 0 END AS employees,
            CASE WHEN t.business_status = 'active' THEN %(w_active)s ELSE 0 END AS active_business,
-           round(%(w_opens)s * coalesce(ev.opens_decayed, 0))::int AS opens,
-           round(%(w_clicks)s * coalesce(ev.clicks_decayed, 0))::int AS clicks,
-           round(%(w_replies)s * coalesce(ev.replies_decayed, 0))::int AS replies,
+           round((%(w_opens)s * coalesce(ev.opens_decayed, 0))::numeric)::int AS opens,
+           round((%(w_clicks)s * coalesce(ev.clicks_decayed, 0))::numeric)::int AS clicks,
+           round((%(w_replies)s * coalesce(ev.replies_decayed, 0))::numeric)::int AS replies,
            %(w_bounces)s * coalesce(ev.bounces_count, 0) AS bounces,
            %(w_unsubscribes)s * coalesce(ev.unsubscribes_count, 0) AS unsubscribes,
            ev.*

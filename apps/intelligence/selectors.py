@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from apps.leads.models import Lead
@@ -19,8 +20,15 @@ def lead_score(*, lead: Lead) -> dict:
         "engagement": breakdown.get("engagement"),
         "half_life_days": breakdown.get("half_life_days"),
         "scored_at": lead.scored_at,
-        "terms": breakdown.get("terms", []),
+        "terms": [_with_datetime(term) for term in breakdown.get("terms", [])],
     }
+
+
+def _with_datetime(term: dict) -> dict:
+    """``last_at`` as PostgreSQL's jsonb wrote it (``…+00:00``) → a datetime the API shows in UTC ``Z``."""
+    if term.get("last_at"):
+        return {**term, "last_at": parse_datetime(term["last_at"])}
+    return term
 
 
 def _term_counts(lead: Lead) -> dict[str, int]:

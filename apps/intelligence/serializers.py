@@ -4,10 +4,12 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from common.serializers import DateTimeField, ModelSerializer
+
 from .models import EnrichmentRun, IdealCustomerProfile
 
 
-class EnrichmentRunSerializer(serializers.ModelSerializer):
+class EnrichmentRunSerializer(ModelSerializer):
     class Meta:
         model = EnrichmentRun
         fields = [
@@ -46,7 +48,7 @@ class ScoreTermSerializer(serializers.Serializer):
     weight = serializers.IntegerField(help_text="Points per criterion met or per event (before decay)")
     points = serializers.IntegerField()
     count = serializers.IntegerField(required=False, help_text="Events behind the term")
-    last_at = serializers.DateTimeField(required=False, allow_null=True, help_text="The latest of those events")
+    last_at = DateTimeField(required=False, allow_null=True, help_text="The latest of those events")
 
 
 class LeadScoreSerializer(serializers.Serializer):
@@ -55,7 +57,7 @@ class LeadScoreSerializer(serializers.Serializer):
     fit = serializers.IntegerField(allow_null=True)
     engagement = serializers.IntegerField(allow_null=True, help_text="Engagement after penalties")
     half_life_days = serializers.FloatField(allow_null=True)
-    scored_at = serializers.DateTimeField(allow_null=True)
+    scored_at = DateTimeField(allow_null=True)
     terms = ScoreTermSerializer(many=True, help_text="Each term; their points add up to score")
 
 
@@ -66,10 +68,10 @@ class LeadInsightsSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="Its business status")
     engagement = serializers.CharField(help_text="Engagement so far")
     next_step = serializers.CharField(help_text="A suggested next step")
-    generated_at = serializers.DateTimeField()
+    generated_at = DateTimeField()
 
 
-class IdealCustomerProfileSerializer(serializers.ModelSerializer):
+class IdealCustomerProfileSerializer(ModelSerializer):
     class Meta:
         model = IdealCustomerProfile
         fields = [
@@ -90,7 +92,7 @@ class IdealCustomerProfileSerializer(serializers.ModelSerializer):
         return list(dict.fromkeys(value.strip() for value in values if value.strip()))
 
     def validate_industry_codes(self, value):
-        return [code.upper() for code in self._limited(value, "industry_codes")]
+        return list(dict.fromkeys(code.upper() for code in self._limited(value, "industry_codes")))
 
     def validate_regions(self, value):
         return self._limited(value, "regions")
