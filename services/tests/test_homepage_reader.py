@@ -36,7 +36,7 @@ def test_robots_txt_that_disallows_us_is_obeyed():
         "/robots.txt": (200, "text/plain", "User-agent: SalesOneBot\nDisallow: /\n"),
         "/": (200, "text/html", PAGE),
     }
-    with FakeWebsite(pages) as site, pytest.raises(HomepageError, match="robots.txt"):
+    with FakeWebsite(pages) as site, pytest.raises(HomepageError, match=r"robots\.txt"):
         reader().read(site.url + "/")
     assert site.paths == ["/robots.txt"]
 
@@ -66,12 +66,12 @@ def test_a_loopback_homepage_is_refused_by_the_ssrf_guard():
 
 
 def test_a_redirect_to_a_private_address_is_refused():
-    with FakeWebsite({"/": (302, "text/html", "http://10.0.0.1/admin")}) as site:
-        with pytest.raises(HomepageError, match="refused"):
-            reader().read(site.url + "/")
+    site = FakeWebsite({"/": (302, "text/html", "http://10.0.0.1/admin")})
+    with site, pytest.raises(HomepageError, match="refused"):
+        reader().read(site.url + "/")
 
 
 def test_a_page_that_is_not_html_is_an_error():
-    with FakeWebsite({"/": (200, "application/pdf", "%PDF")}) as site:
-        with pytest.raises(HomepageError, match="not an HTML page"):
-            reader().read(site.url + "/")
+    site = FakeWebsite({"/": (200, "application/pdf", "%PDF")})
+    with site, pytest.raises(HomepageError, match="not an HTML page"):
+        reader().read(site.url + "/")
