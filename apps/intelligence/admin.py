@@ -4,7 +4,8 @@ ideal-customer profiles (the same form rules as the API)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import EnrichmentRun, IdealCustomerProfile, LeadFieldSource
+from .models import DuplicateSuggestion, EnrichmentRun, IdealCustomerProfile, LeadFieldSource, LeadHygiene, LeadScore
+from .selectors import score_terms
 from .services import leads_enrich
 
 
@@ -55,3 +56,41 @@ class IdealCustomerProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "updated_at"]
     search_fields = ["user__email"]
     raw_id_fields = ["user"]
+
+
+@admin.register(LeadScore)
+class LeadScoreAdmin(admin.ModelAdmin):
+    """Scores with their terms (the lead's own page shows the number; the list of leads sorts by it)."""
+
+    list_display = ["lead", "score", "scored_at"]
+    list_select_related = ["lead"]
+    search_fields = ["lead__name"]
+    ordering = ["-score"]
+    readonly_fields = ["lead", "score", "scored_at", "terms"]
+    exclude = ["breakdown"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("terms"))
+    def terms(self, score: LeadScore) -> str:
+        return "; ".join(
+            f"{term['term']} {term['points']:+d}" + (f" ({term['count']})" if term.get("count") else "")
+            for term in score_terms(score.breakdown)
+        )
+
+
+@admin.register(LeadHygiene)
+class LeadHygieneAdmin(admin.ModelAdmin):
+    list_display = ["lead", "checked_at"]
+    list_select_related = ["lead"]
+    search_fields = ["lead__name"]
+    readonly_fields = ["lead", "issues", "checked_at"]
+
+
+@admin.register(DuplicateSuggestion)
+class DuplicateSuggestionAdmin(admin.ModelAdmin):
+    list_display = ["lead_a", "lead_b", "user", "reason", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["lead_a", "lead_b", "user"]
+    raw_id_fields = ["lead_a", "lead_b", "user"]

@@ -111,3 +111,72 @@ class IdealCustomerProfile(BaseModel):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class LeadHygiene(BaseModel):
+    """The data problems the nightly hygiene check found on one lead (hygiene.py); none: ``issues`` []."""
+
+    lead = models.OneToOneField("leads.Lead", on_delete=models.CASCADE, related_name="hygiene", verbose_name=_("lead"))
+    # [{"field", "code", "message"}]; codes: hygiene.ISSUE_CODES.
+    issues = models.JSONField(default=list, blank=True, verbose_name=_("issues"))
+    checked_at = models.DateTimeField(verbose_name=_("checked at"))
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("lead hygiene")
+        verbose_name_plural = _("lead hygiene")
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {len(self.issues)}"
+
+
+class DuplicateSuggestion(BaseModel):
+    """Two leads of one user that look like one company; merged or dismissed by the user."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        MERGED = "merged", _("Merged")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="duplicate_suggestions", verbose_name=_("user")
+    )
+    # lead_a is the older of the two; a merge deletes one, and the suggestion stays as its record.
+    lead_a = models.ForeignKey(
+        "leads.Lead", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("lead A")
+    )
+    lead_b = models.ForeignKey(
+        "leads.Lead", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("lead B")
+    )
+    reason = models.CharField(max_length=200, verbose_name=_("reason"))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("duplicate suggestion")
+        verbose_name_plural = _("duplicate suggestions")
+        constraints = [
+            models.UniqueConstraint(fields=["lead_a", "lead_b"], name="intelligence_one_suggestion_per_pair")
+        ]
+        indexes = [models.Index(fields=["user", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.lead_a_id} ~ {self.lead_b_id} ({self.status})"
+
+
+class LeadScore(models.Model):
+    """The terms of a lead's score (scoring.py writes every row in one statement; ``Lead.score`` holds
+    the number for the list). Keyed by the lead: one row per lead, no id of its own."""
+
+    lead = models.OneToOneField(
+        "leads.Lead", on_delete=models.CASCADE, primary_key=True, related_name="score_terms", verbose_name=_("lead")
+    )
+    score = models.PositiveSmallIntegerField(verbose_name=_("score"))
+    # {"points": [...], "counts": [...], "last_at": [...]} in scoring.TERMS order (compact: 100k rows).
+    breakdown = models.JSONField(default=dict, verbose_name=_("score breakdown"))
+    scored_at = models.DateTimeField(verbose_name=_("scored at"))
+
+    class Meta:
+        verbose_name = _("lead score")
+        verbose_name_plural = _("lead scores")
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.score}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -9,30 +10,57 @@ from django.utils.translation import gettext as _
 
 from apps.leads.models import Lead
 
+from .models import LeadScore
+from .scoring import EVENT_TERMS, TERMS
+
+
+def score_terms(breakdown: dict) -> list[dict]:
+    """The stored compact breakdown as the API's terms: name, group, weight, points, and for an event
+    term the count and latest time of its events (jsonb wrote the time as ``…+09:00``: parsed back)."""
+    points = breakdown.get("points") or []
+    events = dict(
+        zip(EVENT_TERMS, zip(breakdown.get("counts") or [], breakdown.get("last_at") or [], strict=True), strict=True)
+    )
+    terms = []
+    for (name, group, weight), value in zip(TERMS, points, strict=True):
+        term = {"term": name, "group": group, "weight": weight, "points": value}
+        if name in events:
+            count, last_at = events[name]
+            term |= {"count": count, "last_at": parse_datetime(last_at) if last_at else None}
+        terms.append(term)
+    return terms
+
 
 def lead_score(*, lead: Lead) -> dict:
     """The stored score and its terms (scoring.py wrote both in one statement, so they agree)."""
-    breakdown = lead.score_breakdown or {}
+    stored = LeadScore.objects.filter(lead=lead).first()
+    if stored is None:
+        return {
+            "lead_id": lead.pk,
+            "score": None,
+            "fit": None,
+            "engagement": None,
+            "half_life_days": None,
+            "scored_at": None,
+            "terms": [],
+        }
+    terms = score_terms(stored.breakdown)
+    fit = sum(term["points"] for term in terms if term["group"] == "fit")
     return {
         "lead_id": lead.pk,
-        "score": lead.score,
-        "fit": breakdown.get("fit"),
-        "engagement": breakdown.get("engagement"),
-        "half_life_days": breakdown.get("half_life_days"),
-        "scored_at": lead.scored_at,
-        "terms": [_with_datetime(term) for term in breakdown.get("terms", [])],
+        "score": stored.score,
+        "fit": fit,
+        "engagement": stored.score - fit,
+        "half_life_days": settings.LEAD_SCORE_HALF_LIFE_DAYS,
+        "scored_at": stored.scored_at,
+        "terms": terms,
     }
 
 
-def _with_datetime(term: dict) -> dict:
-    """``last_at`` as PostgreSQL's jsonb wrote it (``…+00:00``) → a datetime the API shows in UTC ``Z``."""
-    if term.get("last_at"):
-        return {**term, "last_at": parse_datetime(term["last_at"])}
-    return term
-
-
-def _term_counts(lead: Lead) -> dict[str, int]:
-    return {term["term"]: term.get("count", 0) for term in (lead.score_breakdown or {}).get("terms", [])}
+def _term_counts(stored: LeadScore | None) -> dict[str, int]:
+    if stored is None:
+        return {}
+    return dict(zip(EVENT_TERMS, stored.breakdown.get("counts") or [], strict=False))
 
 
 def _company_text(lead: Lead) -> str:
@@ -88,12 +116,13 @@ def lead_insights(*, lead: Lead) -> dict:
     """
     from django.utils.translation import get_language
 
-    scored = lead.scored_at.timestamp() if lead.scored_at else 0
+    stored = LeadScore.objects.filter(lead=lead).first()
+    scored = stored.scored_at.timestamp() if stored else 0
     key = f"intelligence:insights:{lead.pk}:{lead.updated_at.timestamp()}:{scored}:{get_language()}"
     cached = cache.get(key)
     if cached is not None:
         return cached
-    counts = _term_counts(lead)
+    counts = _term_counts(stored)
     insights = {
         "lead_id": lead.pk,
         "backend": "rule_based",

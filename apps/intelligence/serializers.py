@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from common.serializers import DateTimeField, ModelSerializer
 
-from .models import EnrichmentRun, IdealCustomerProfile
+from .models import DuplicateSuggestion, EnrichmentRun, IdealCustomerProfile, LeadHygiene
 
 
 class EnrichmentRunSerializer(ModelSerializer):
@@ -107,3 +107,41 @@ class IdealCustomerProfileSerializer(ModelSerializer):
             if attrs.get(name) is not None and attrs[name] < 0:
                 raise serializers.ValidationError({name: [_("Must not be negative.")]})
         return attrs
+
+
+class HygieneIssueSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    code = serializers.ChoiceField(
+        choices=[
+            "business_number_check_digit",
+            "corporation_number_check_digit",
+            "email_syntax",
+            "email_domain_without_mx",
+            "phone_format",
+        ]
+    )
+    message = serializers.CharField()
+
+
+class LeadHygieneSerializer(ModelSerializer):
+    issues = HygieneIssueSerializer(many=True)
+
+    class Meta:
+        model = LeadHygiene
+        fields = ["lead", "issues", "checked_at"]
+        read_only_fields = fields
+
+
+class DuplicateSuggestionSerializer(ModelSerializer):
+    class Meta:
+        model = DuplicateSuggestion
+        fields = ["id", "lead_a", "lead_b", "reason", "status", "created_at"]
+        read_only_fields = fields
+
+
+class DuplicateMergeSerializer(serializers.Serializer):
+    keep = serializers.UUIDField(help_text="The lead that stays (lead_a or lead_b); the other is merged into it")
+
+
+class MergedLeadSerializer(serializers.Serializer):
+    lead_id = serializers.UUIDField(help_text="The lead that stayed")

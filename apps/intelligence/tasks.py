@@ -34,3 +34,21 @@ def rescore_all_leads() -> int:
 def rescore_user_leads(user_id) -> int:
     """After a change of the user's ideal-customer profile."""
     return scoring.leads_rescore(user_id=user_id)
+
+
+@shared_task
+def check_lead_hygiene() -> int:
+    """Nightly: check digits, e-mail syntax and MX, phone numbers; then new duplicate suggestions."""
+    from .hygiene import duplicates_suggest, leads_check_hygiene
+
+    checked = leads_check_hygiene()
+    duplicates_suggest()
+    return checked
+
+
+@shared_task
+def send_stale_lead_reports() -> int:
+    """Weekly: each user's leads without activity for STALE_LEAD_DAYS, e-mailed."""
+    from .hygiene import stale_lead_reports_send
+
+    return stale_lead_reports_send()

@@ -6,7 +6,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import RetrieveUpdateAPIView
 from rest_framework.response import Response
 
@@ -14,15 +14,20 @@ from apps.leads.models import Lead
 from apps.leads.selectors import lead_list_get
 from common.views import OwnedQuerysetMixin
 
-from .models import EnrichmentRun
+from .hygiene import duplicate_merge
+from .models import DuplicateSuggestion, EnrichmentRun, LeadHygiene
 from .selectors import lead_insights, lead_score
 from .serializers import (
     BulkEnrichRequestSerializer,
     BulkEnrichResponseSerializer,
+    DuplicateMergeSerializer,
+    DuplicateSuggestionSerializer,
     EnrichmentRunSerializer,
     IdealCustomerProfileSerializer,
+    LeadHygieneSerializer,
     LeadInsightsSerializer,
     LeadScoreSerializer,
+    MergedLeadSerializer,
 )
 from .services import ideal_customer_profile_get, ideal_customer_profile_update, leads_enrich
 
@@ -64,6 +69,18 @@ class LeadIntelligenceViewSet(OwnedQuerysetMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def insights(self, request, pk=None):
         return Response(LeadInsightsSerializer(lead_insights(lead=self.get_object())).data)
+
+    @extend_schema(
+        responses={200: LeadHygieneSerializer},
+        description="The data problems the nightly hygiene check found (check digits, e-mail syntax, a "
+        "domain without MX, the phone number's format); 404 before the lead's first check.",
+    )
+    @action(detail=True, methods=["get"])
+    def hygiene(self, request, pk=None):
+        hygiene = LeadHygiene.objects.filter(lead=self.get_object()).first()
+        if hygiene is None:
+            raise NotFound(_("This lead has not been checked yet."))
+        return Response(LeadHygieneSerializer(hygiene).data)
 
 
 class EnrichmentRunFilter(filters.FilterSet):
@@ -121,3 +138,47 @@ class IdealCustomerProfileView(RetrieveUpdateAPIView):
 
     def perform_update(self, serializer):
         serializer.instance = ideal_customer_profile_update(user=self.request.user, **serializer.validated_data)
+
+
+class DuplicateSuggestionFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=DuplicateSuggestion.Status.choices)
+
+    class Meta:
+        model = DuplicateSuggestion
+        fields = ["status"]
+
+
+class DuplicateSuggestionViewSet(
+    OwnedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Pairs of your leads that look like one company (same name and province), found nightly."""
+
+    queryset = DuplicateSuggestion.objects.all()
+    serializer_class = DuplicateSuggestionSerializer
+    filterset_class = DuplicateSuggestionFilter
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at"]
+
+    @extend_schema(
+        request=DuplicateMergeSerializer,
+        responses={200: MergedLeadSerializer},
+        description="Merge the pair into `keep`: its empty fields are filled from the other lead, the other's "
+        "campaign results, opportunities and list memberships move to it, and the other is deleted. "
+        "409 when the suggestion is no longer open.",
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        body = DuplicateMergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lead = duplicate_merge(suggestion=self.get_object(), keep_id=body.validated_data["keep"])
+        return Response(MergedLeadSerializer({"lead_id": lead.pk}).data)
+
+    @extend_schema(request=None, responses={200: DuplicateSuggestionSerializer}, description="Not a duplicate.")
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        suggestion = self.get_object()
+        DuplicateSuggestion.objects.filter(pk=suggestion.pk, status=DuplicateSuggestion.Status.OPEN).update(
+            status=DuplicateSuggestion.Status.DISMISSED
+        )
+        suggestion.refresh_from_db()
+        return Response(DuplicateSuggestionSerializer(suggestion).data)

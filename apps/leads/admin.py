@@ -126,8 +126,6 @@ class LeadAdmin(OwnedAdmin):
         "tax_type",
         "enriched_at",
         "score",
-        "score_breakdown",
-        "scored_at",
     ]
     date_hierarchy = "created_at"
     actions = [export_leads_csv, export_leads_xlsx, suppress_lead_addresses, unsuppress_lead_addresses]
@@ -160,8 +158,6 @@ class LeadAdmin(OwnedAdmin):
                     "business_status_checked_at",
                     "enriched_at",
                     "score",
-                    "score_breakdown",
-                    "scored_at",
                 )
             },
         ),

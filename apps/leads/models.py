@@ -57,10 +57,9 @@ class Lead(BaseModel):
     business_closed_on = models.DateField(null=True, blank=True, verbose_name=_("closed on"))
     tax_type = models.CharField(max_length=100, blank=True, default="", verbose_name=_("tax type"))
     enriched_at = models.DateTimeField(null=True, blank=True, verbose_name=_("enriched at"))
+    # 0–100, for ordering and filtering the list; its terms are in intelligence.LeadScore (a narrow
+    # table: rescoring 100k leads rewrites that, and this column only where the number changed).
     score = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("score"))
-    # Each term of the score with its weight and the events behind it; the terms add up to ``score``.
-    score_breakdown = models.JSONField(default=dict, blank=True, verbose_name=_("score breakdown"))
-    scored_at = models.DateTimeField(null=True, blank=True, verbose_name=_("scored at"))
 
     class Meta(BaseModel.Meta):
         verbose_name = _("lead")

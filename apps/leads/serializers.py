@@ -61,7 +61,6 @@ class LeadSerializer(ModelSerializer):
             "business_closed_on",
             "business_status_checked_at",
             "score",
-            "scored_at",
             "enriched_at",
             "user",
             "created_at",
@@ -77,7 +76,6 @@ class LeadSerializer(ModelSerializer):
             "business_closed_on",
             "business_status_checked_at",
             "score",
-            "scored_at",
             "enriched_at",
         ]
         extra_kwargs = {

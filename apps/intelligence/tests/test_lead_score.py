@@ -9,6 +9,7 @@ import time_machine
 
 from apps.intelligence.models import IdealCustomerProfile
 from apps.intelligence.scoring import leads_rescore, recently_engaged_lead_ids
+from apps.intelligence.selectors import lead_score
 from apps.leads.models import Lead
 from apps.leads.tests.factories import IndustryFactory, LeadFactory
 from apps.tracking.models import TrackingEvent
@@ -42,7 +43,7 @@ def rescored(lead) -> Lead:
 
 
 def points(lead) -> dict[str, int]:
-    return {term["term"]: term["points"] for term in lead.score_breakdown["terms"]}
+    return {term["term"]: term["points"] for term in lead_score(lead=lead)["terms"]}
 
 
 def test_fit_from_the_profile(user):
@@ -63,13 +64,20 @@ def test_fit_from_the_profile(user):
         "employees": 10,
         "active_business": 5,
     }
-    assert lead.score == 50 and lead.score_breakdown["fit"] == 50
+    assert lead.score == 50 and lead_score(lead=lead)["fit"] == 50
 
 
 def test_an_empty_profile_scores_no_fit(user):
     lead = rescored(LeadFactory(user=user))
     assert lead.score == 0
     assert sum(points(lead).values()) == 0
+
+
+def test_a_rescoring_that_changes_nothing_leaves_the_lead_row_alone(user):
+    lead = rescored(LeadFactory(user=user))
+    before = Lead.objects.get(pk=lead.pk).updated_at
+    assert leads_rescore(lead_ids=[lead.pk]) == 1  # scored again (its terms rewritten) …
+    assert Lead.objects.get(pk=lead.pk).updated_at == before  # … the lead itself untouched
 
 
 def test_human_opens_clicks_and_replies_count_machine_opens_do_not(user):
@@ -80,7 +88,7 @@ def test_human_opens_clicks_and_replies_count_machine_opens_do_not(user):
     event(lead, "reply")
     lead = rescored(lead)
     assert points(lead)["opens"] == 5 and points(lead)["clicks"] == 10 and points(lead)["replies"] == 25
-    opens = next(term for term in lead.score_breakdown["terms"] if term["term"] == "opens")
+    opens = next(term for term in lead_score(lead=lead)["terms"] if term["term"] == "opens")
     assert opens["count"] == 1 and opens["weight"] == 5
     assert lead.score == 40
 
@@ -121,7 +129,8 @@ def test_the_breakdown_adds_up_to_the_score(user, kinds):
     lead = rescored(lead)
     assert sum(points(lead).values()) == lead.score
     assert 0 <= lead.score <= 100
-    assert lead.score_breakdown["fit"] + lead.score_breakdown["engagement"] == lead.score
+    shown = lead_score(lead=lead)
+    assert shown["fit"] + shown["engagement"] == shown["score"] == lead.score
 
 
 def test_score_endpoint_shows_the_terms(auth_client, user):

@@ -3,7 +3,7 @@ the homepage reader, the lead score and data hygiene; beat jobs."""
 
 from celery.schedules import crontab
 
-from ..env import env_float, env_int, env_list, env_str
+from ..env import env_bool, env_float, env_int, env_list, env_str
 
 # Providers in the order they run; each fills only what the ones before it left empty.
 ENRICHMENT_PROVIDERS = env_list("ENRICHMENT_PROVIDERS", "salesone_db,nts,homepage")
@@ -52,3 +52,22 @@ BEAT_SCHEDULE = {
 
 # Most industry codes or regions one ideal-customer profile may list.
 IDEAL_CUSTOMER_PROFILE_MAX_VALUES = env_int("IDEAL_CUSTOMER_PROFILE_MAX_VALUES", 100)
+
+# Data hygiene: MX lookups of lead e-mail domains (off: HYGIENE_MX_CHECK=false, e.g. offline), cached this long.
+HYGIENE_MX_CHECK = env_bool("HYGIENE_MX_CHECK", True)
+HYGIENE_MX_CACHE_SECONDS = env_int("HYGIENE_MX_CACHE_SECONDS", 86400)
+# The weekly report lists leads with no change and no e-mail event for this many days.
+STALE_LEAD_DAYS = env_int("STALE_LEAD_DAYS", 60)
+
+BEAT_SCHEDULE.update(
+    {
+        "intelligence-check-lead-hygiene": {
+            "task": "apps.intelligence.tasks.check_lead_hygiene",
+            "schedule": crontab(minute=20, hour=3),  # daily, 03:20 Asia/Seoul
+        },
+        "intelligence-stale-lead-reports": {
+            "task": "apps.intelligence.tasks.send_stale_lead_reports",
+            "schedule": crontab(minute=0, hour=8, day_of_week="mon"),  # Mondays 08:00 Asia/Seoul
+        },
+    }
+)
