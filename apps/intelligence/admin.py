@@ -4,13 +4,15 @@ ideal-customer profiles (the same form rules as the API)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import OwnedAdmin
+
 from .models import DuplicateSuggestion, EnrichmentRun, IdealCustomerProfile, LeadFieldSource, LeadHygiene, LeadScore
 from .selectors import score_terms
 from .services import leads_enrich
 
 
 @admin.register(EnrichmentRun)
-class EnrichmentRunAdmin(admin.ModelAdmin):
+class EnrichmentRunAdmin(OwnedAdmin):
     list_display = ["lead", "user", "trigger", "status", "created_at", "finished_at"]
     list_filter = ["status", "trigger"]
     search_fields = ["lead__name", "user__email"]
@@ -43,7 +45,9 @@ class EnrichmentRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeadFieldSource)
-class LeadFieldSourceAdmin(admin.ModelAdmin):
+class LeadFieldSourceAdmin(OwnedAdmin):
+    owner_field = "lead__user"
+
     list_display = ["lead", "field", "provider", "filled_at"]
     list_filter = ["provider", "field"]
     search_fields = ["lead__name"]
@@ -52,14 +56,16 @@ class LeadFieldSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(IdealCustomerProfile)
-class IdealCustomerProfileAdmin(admin.ModelAdmin):
+class IdealCustomerProfileAdmin(OwnedAdmin):
     list_display = ["user", "updated_at"]
     search_fields = ["user__email"]
     raw_id_fields = ["user"]
 
 
 @admin.register(LeadScore)
-class LeadScoreAdmin(admin.ModelAdmin):
+class LeadScoreAdmin(OwnedAdmin):
+    owner_field = "lead__user"
+
     """Scores with their terms (the lead's own page shows the number; the list of leads sorts by it)."""
 
     list_display = ["lead", "score", "scored_at"]
@@ -81,7 +87,9 @@ class LeadScoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeadHygiene)
-class LeadHygieneAdmin(admin.ModelAdmin):
+class LeadHygieneAdmin(OwnedAdmin):
+    owner_field = "lead__user"
+
     list_display = ["lead", "checked_at"]
     list_select_related = ["lead"]
     search_fields = ["lead__name"]
@@ -89,7 +97,7 @@ class LeadHygieneAdmin(admin.ModelAdmin):
 
 
 @admin.register(DuplicateSuggestion)
-class DuplicateSuggestionAdmin(admin.ModelAdmin):
+class DuplicateSuggestionAdmin(OwnedAdmin):
     list_display = ["lead_a", "lead_b", "user", "reason", "status", "created_at"]
     list_filter = ["status"]
     list_select_related = ["lead_a", "lead_b", "user"]

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from common.serializers import DateTimeField, ModelSerializer
 
+from .hygiene import ISSUE_CODES
 from .models import DuplicateSuggestion, EnrichmentRun, IdealCustomerProfile, LeadHygiene
 
 
@@ -111,15 +112,7 @@ class IdealCustomerProfileSerializer(ModelSerializer):
 
 class HygieneIssueSerializer(serializers.Serializer):
     field = serializers.CharField()
-    code = serializers.ChoiceField(
-        choices=[
-            "business_number_check_digit",
-            "corporation_number_check_digit",
-            "email_syntax",
-            "email_domain_without_mx",
-            "phone_format",
-        ]
-    )
+    code = serializers.ChoiceField(choices=ISSUE_CODES)
     message = serializers.CharField()
 
 

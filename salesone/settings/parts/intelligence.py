@@ -71,3 +71,10 @@ BEAT_SCHEDULE.update(
         },
     }
 )
+
+# Schema enum names (merged into SPECTACULAR_SETTINGS): workflow executions have a "trigger" too, and
+# keep the name TriggerEnum they had before.
+ENUM_NAME_OVERRIDES = {
+    "EnrichmentRunTriggerEnum": "apps.intelligence.models.EnrichmentRun.Trigger",
+    "TriggerEnum": "apps.workflows.models.WorkflowExecution.Trigger",
+}
