@@ -76,8 +76,11 @@ def test_an_empty_profile_scores_no_fit(user):
 def test_a_rescoring_that_changes_nothing_leaves_the_lead_row_alone(user):
     lead = rescored(LeadFactory(user=user))
     before = Lead.objects.get(pk=lead.pk).updated_at
-    assert leads_rescore(lead_ids=[lead.pk]) == 1  # scored again (its terms rewritten) …
-    assert Lead.objects.get(pk=lead.pk).updated_at == before  # … the lead itself untouched
+    scored_at = lead_score(lead=lead)["scored_at"]
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        assert leads_rescore(lead_ids=[lead.pk]) == 0  # nothing moved: nothing written
+    assert Lead.objects.get(pk=lead.pk).updated_at == before
+    assert lead_score(lead=lead)["scored_at"] == scored_at  # when the terms last changed
 
 
 def test_human_opens_clicks_and_replies_count_machine_opens_do_not(user):
