@@ -253,7 +253,7 @@ def enrichment_runs_create(*, user_id, lead_ids, trigger: str) -> list[Enrichmen
     )
 
 
-def _claim(run_ids) -> list[EnrichmentRun]:
+def _claim(run_ids, providers: list[str]) -> list[EnrichmentRun]:
     """Queued runs → running, atomically: a redelivered task finds them taken and does nothing."""
     with transaction.atomic():
         runs = list(
@@ -265,7 +265,7 @@ def _claim(run_ids) -> list[EnrichmentRun]:
         for run in runs:
             run.status = EnrichmentRun.Status.RUNNING
             run.started_at = now
-            run.providers = list(settings.ENRICHMENT_PROVIDERS)
+            run.providers = list(providers)
         EnrichmentRun.objects.bulk_update(runs, ["status", "started_at", "providers"])
     return runs
 
@@ -298,13 +298,15 @@ def _save(item: LeadWork, now) -> None:
     run.save(update_fields=["fields_changed", "errors", "finished_at", "status", "updated_at"])
 
 
-def enrichment_runs_execute(*, run_ids) -> list[EnrichmentRun]:
-    """Run every provider over the claimed runs' leads, then save each lead and its run."""
-    runs = _claim(run_ids)
+def enrichment_runs_execute(*, run_ids, providers: list[str] | None = None) -> list[EnrichmentRun]:
+    """Run every provider (ENRICHMENT_PROVIDERS unless given) over the claimed runs' leads, then save
+    each lead and its run."""
+    providers = list(settings.ENRICHMENT_PROVIDERS if providers is None else providers)
+    runs = _claim(run_ids, providers)
     work = [LeadWork(lead=run.lead, run=run) for run in runs]
     if not work:
         return []
-    for name in settings.ENRICHMENT_PROVIDERS:
+    for name in providers:
         enrich = PROVIDERS.get(name)
         if enrich is None:
             for item in work:

@@ -101,10 +101,8 @@ class LeadAdmin(OwnedAdmin):
     form = LeadAdminForm
     list_display = [
         "name",
-        "owner",
         "business_number",
         "business_number_ok",
-        "business_status",
         "score",
         "si_nm",
         "user",
