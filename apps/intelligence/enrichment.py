@@ -85,15 +85,18 @@ def _json(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-PROVIDERS: dict[str, Callable[[list[LeadWork]], None]] = {}
+class ProviderRegistry(dict[str, Callable[[list[LeadWork]], None]]):
+    """Providers by the name ENRICHMENT_PROVIDERS gives them; a provider registers itself."""
+
+    def register(self, name: str):
+        def add(function):
+            self[name] = function
+            return function
+
+        return add
 
 
-def provider(name: str):
-    def register(function):
-        PROVIDERS[name] = function
-        return function
-
-    return register
+PROVIDERS = ProviderRegistry()
 
 
 # -- the national SalesOne DB --------------------------------------------------------------------
@@ -132,7 +135,7 @@ def _number_free(lead: Lead, name: str, value: str) -> bool:
     return not Lead.objects.filter(user_id=lead.user_id, **{name: value}).exclude(pk=lead.pk).exists()
 
 
-@provider("salesone_db")
+@PROVIDERS.register("salesone_db")
 def enrich_from_salesone_db(work: list[LeadWork]) -> None:
     for item in work:
         company = salesone_match(item.lead)
@@ -179,7 +182,7 @@ def apply_business_status(item: LeadWork, status: nts.BusinessStatus, now) -> No
     item.dirty.add("business_status_checked_at")
 
 
-@provider("nts")
+@PROVIDERS.register("nts")
 def check_business_status(work: list[LeadWork]) -> None:
     checked = [item for item in work if len(item.lead.business_number) == 10 and item.lead.business_number.isdigit()]
     if not checked:
@@ -220,7 +223,7 @@ def homepage_url(lead: Lead) -> str:
     return ""
 
 
-@provider("homepage")
+@PROVIDERS.register("homepage")
 def read_homepage(work: list[LeadWork]) -> None:
     reader = HomepageReader(
         timeout=settings.HOMEPAGE_TIMEOUT,

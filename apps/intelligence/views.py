@@ -168,9 +168,10 @@ class DuplicateSuggestionViewSet(
     )
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
+        suggestion = self.get_object()  # another user's: 404 before the body is read
         body = DuplicateMergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        lead = duplicate_merge(suggestion=self.get_object(), keep_id=body.validated_data["keep"])
+        lead = duplicate_merge(suggestion=suggestion, keep_id=body.validated_data["keep"])
         return Response(MergedLeadSerializer({"lead_id": lead.pk}).data)
 
     @extend_schema(request=None, responses={200: DuplicateSuggestionSerializer}, description="Not a duplicate.")
