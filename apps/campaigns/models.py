@@ -77,6 +77,12 @@ class Campaign(BaseModel):
         ),
         verbose_name=_("plain text only"),
     )
+    # Closed (폐업) and suspended (휴업) companies (NTS status, issue 20) are left out unless this is set.
+    include_inactive_businesses = models.BooleanField(
+        default=False,
+        help_text=_("Also send to companies the NTS reports closed or suspended."),
+        verbose_name=_("include closed and suspended companies"),
+    )
     # Optional daily sending window, in Asia/Seoul.
     send_window_start = models.TimeField(null=True, blank=True, verbose_name=_("send window start"))
     send_window_end = models.TimeField(null=True, blank=True, verbose_name=_("send window end"))

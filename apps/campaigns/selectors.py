@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Count, IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject, TruncDate
 from django.utils import timezone
@@ -291,4 +292,52 @@ def campaign_template_preview(
         "missing_variables": missing_variables([template.title, template.body], context),
         "source": source,
         "lead_id": lead_id,
+    }
+
+
+# -- audience ------------------------------------------------------------------------------------
+
+
+def campaign_audience(*, campaign: Campaign) -> dict:
+    """The recipient writer's own rows (services._RECIPIENTS_SQL), counted by why each is left out;
+    before the start they say who would be written to, after it who is still to be written."""
+    from .services import _RECIPIENTS_SQL, recipients_sql_params
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH recipients AS ({_RECIPIENTS_SQL})
+            SELECT count(*) FILTER (WHERE chunk IS NOT NULL),
+                   count(*) FILTER (WHERE email = ''),
+                   count(*) FILTER (WHERE email <> '' AND suppressed IS NOT NULL),
+                   count(*) FILTER (WHERE email <> '' AND suppressed IS NULL AND inactive_business = 'closed'),
+                   count(*) FILTER (WHERE email <> '' AND suppressed IS NULL AND inactive_business = 'suspended'),
+                   count(*)
+              FROM recipients
+            """,
+            recipients_sql_params(campaign),
+        )
+        will_send, no_email, suppressed, closed, suspended, rows = cursor.fetchone()
+        cursor.execute(
+            """
+            SELECT count(DISTINCT member.lead_id)
+              FROM campaigns_campaign_leadlists cl
+              JOIN leads_leadlist ll ON ll.id = cl.leadlist_id AND ll.user_id = %(user)s
+             CROSS JOIN LATERAL unnest(ll.lead_ids) AS member(lead_id)
+              JOIN leads_lead l ON l.id = member.lead_id AND l.user_id = %(user)s
+             WHERE cl.campaign_id = %(campaign)s
+            """,
+            {"campaign": campaign.pk, "user": campaign.user_id},
+        )
+        leads = cursor.fetchone()[0]
+    return {
+        "leads": leads,
+        "will_send": will_send,
+        "excluded": {
+            "no_email": no_email,
+            "suppressed": suppressed,
+            "duplicate_address": max(leads - rows, 0),
+            "business_closed": closed,
+            "business_suspended": suspended,
+        },
     }

@@ -175,6 +175,7 @@ class CampaignSerializer(ModelSerializer):
             "completed_at",
             "recipients_written_at",
             "is_advertising",
+            "include_inactive_businesses",
             "track_opens",
             "track_clicks",
             "plain_text",
@@ -337,3 +338,15 @@ class ResendUnknownRequestSerializer(serializers.Serializer):
 class ResendUnknownSerializer(serializers.Serializer):
     resent = serializers.IntegerField()
     campaign = CampaignSerializer()
+
+
+class CampaignAudienceSerializer(serializers.Serializer):
+    """Who the campaign would write to now, and why the others are left out (issue 20)."""
+
+    leads = serializers.IntegerField(help_text="Distinct leads in the campaign's lists")
+    will_send = serializers.IntegerField(help_text="Recipients that would be sent to")
+    excluded = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Leads left out, per reason: no_email, suppressed, duplicate_address, business_closed, "
+        "business_suspended (closed/suspended count only unless include_inactive_businesses is set)",
+    )

@@ -44,8 +44,9 @@ STOPPED_CAMPAIGN_RECONCILE = timedelta(days=7)
 # (a writer run again after a crash, with the lists changed meanwhile) is left out. Then it writes
 # the rows slice by slice (WRITE_SLICE_CHUNKS chunks each, ON CONFLICT (campaign, lead) DO NOTHING,
 # so a run after a crash never writes a row twice), each slice committed and its chunks dispatched.
-_NUMBER_RECIPIENTS_SQL = """
-CREATE TEMPORARY TABLE campaign_recipients_todo AS
+# Every recipient of the campaign with why it is not sent (NULL reasons: sent); the writer below and
+# the audience preview (selectors.campaign_audience) read the same rows.
+_RECIPIENTS_SQL = """
 WITH list_leads AS (
     SELECT DISTINCT member.lead_id
     FROM campaigns_campaign_leadlists cl
@@ -55,12 +56,15 @@ WITH list_leads AS (
 ), written AS MATERIALIZED (
     SELECT lead_id, email FROM campaigns_campaignleadresult WHERE campaign_id = %(campaign)s AND email <> ''
 ), candidates AS (
-    SELECT l.id AS lead_id, lower(btrim(l.email)) AS email, l.created_at
+    SELECT l.id AS lead_id, lower(btrim(l.email)) AS email, l.created_at,
+           -- 폐업/휴업 (NTS, issue 20): left out unless the campaign opts in.
+           CASE WHEN NOT %(include_inactive)s AND l.business_status IN ('closed', 'suspended')
+                THEN l.business_status END AS inactive_business
     FROM leads_lead l
     JOIN list_leads ON list_leads.lead_id = l.id
     WHERE l.user_id = %(user)s
 ), ranked AS (
-    SELECT c.lead_id, c.email, c.created_at, s.reason AS suppressed,
+    SELECT c.lead_id, c.email, c.created_at, s.reason AS suppressed, c.inactive_business,
            row_number() OVER (
                PARTITION BY CASE WHEN c.email = '' THEN c.lead_id::text ELSE c.email END
                ORDER BY c.created_at, c.lead_id
@@ -69,15 +73,17 @@ WITH list_leads AS (
     LEFT JOIN mail_suppressedaddress s ON c.email <> '' AND s.email = c.email
     WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.email = c.email AND w.lead_id IS DISTINCT FROM c.lead_id)
 )
-SELECT r.lead_id, r.email, r.suppressed,
-       CASE WHEN r.email <> '' AND r.suppressed IS NULL THEN
+SELECT r.lead_id, r.email, r.suppressed, r.inactive_business,
+       CASE WHEN r.email <> '' AND r.suppressed IS NULL AND r.inactive_business IS NULL THEN
            (row_number() OVER (
-               PARTITION BY (r.email <> '' AND r.suppressed IS NULL) ORDER BY r.created_at, r.lead_id
+               PARTITION BY (r.email <> '' AND r.suppressed IS NULL AND r.inactive_business IS NULL)
+               ORDER BY r.created_at, r.lead_id
            ) - 1) / %(chunk_size)s
        END AS chunk
 FROM ranked r
 WHERE r.copy = 1
 """
+_NUMBER_RECIPIENTS_SQL = "CREATE TEMPORARY TABLE campaign_recipients_todo AS " + _RECIPIENTS_SQL
 
 # One slice: chunks [first, last], and with the first slice the rows that are never sent.
 _WRITE_SLICE_SQL = f"""
@@ -91,6 +97,9 @@ SELECT gen_random_uuid(), now(), now(), %(campaign)s, n.lead_id, n.email, '', '{
        CASE
            WHEN n.email = '' THEN 'The lead has no e-mail address.'
            WHEN n.suppressed IS NOT NULL THEN 'The address is on the suppression list (' || n.suppressed || ').'
+           WHEN n.inactive_business IS NOT NULL THEN
+               'The company is ' || n.inactive_business
+               || ' (NTS business status); the campaign leaves such companies out.'
            ELSE ''
        END,
        '', '', '', 0, 0, n.chunk, false
@@ -114,7 +123,11 @@ def campaign_write_recipients(*, campaign_id, dispatch: bool = True) -> int:
     send. Returns the rows written. Safe to run again after a crash, or while another run is going
     (that one finishes the work; this one returns 0). dispatch=False: no chunk is queued (the demo
     seed sends them itself, without a broker)."""
-    campaign = Campaign.objects.filter(pk=campaign_id).only("id", "user_id", "recipients_written_at").first()
+    campaign = (
+        Campaign.objects.filter(pk=campaign_id)
+        .only("id", "user_id", "recipients_written_at", "include_inactive_businesses")
+        .first()
+    )
     if campaign is None or campaign.recipients_written_at is not None:
         return 0
     # A session-level lock and a temporary table that outlive a transaction: one PostgreSQL session
@@ -133,8 +146,17 @@ def campaign_write_recipients(*, campaign_id, dispatch: bool = True) -> int:
             cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [f"campaign-recipients:{campaign.pk}"])
 
 
+def recipients_sql_params(campaign: Campaign) -> dict:
+    return {
+        "campaign": campaign.pk,
+        "user": campaign.user_id,
+        "chunk_size": settings.CAMPAIGN_CHUNK_SIZE,
+        "include_inactive": campaign.include_inactive_businesses,
+    }
+
+
 def _write_slices(cursor, campaign: Campaign, *, dispatch: bool) -> int:
-    params = {"campaign": campaign.pk, "user": campaign.user_id, "chunk_size": settings.CAMPAIGN_CHUNK_SIZE}
+    params = recipients_sql_params(campaign)
     alias = cursor.db.alias
     with transaction.atomic(using=alias):
         # Its sorts of 100,000 rows fit in memory instead of spilling to disk.

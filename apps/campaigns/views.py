@@ -25,6 +25,7 @@ from .models import Campaign, CampaignLeadResult, CampaignTemplate
 from .rendering import TemplateError
 from .report_serializers import CampaignReportSerializer
 from .serializers import (
+    CampaignAudienceSerializer,
     CampaignDayTotalsSerializer,
     CampaignLeadResultSerializer,
     CampaignResultsPageSerializer,
@@ -218,6 +219,16 @@ class CampaignViewSet(OwnedModelViewSet):
     def daily(self, request, pk=None):
         days = selectors.campaign_daily_totals(campaign=self.get_object())
         return Response(CampaignDayTotalsSerializer(days, many=True).data)
+
+    @extend_schema(
+        responses={200: CampaignAudienceSerializer},
+        description="Who the campaign would write to if started now, and how many leads are left out and why "
+        "(no e-mail, suppressed, a duplicate address, a company the NTS reports closed or suspended).",
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def audience(self, request, pk=None):
+        return Response(CampaignAudienceSerializer(selectors.campaign_audience(campaign=self.get_object())).data)
 
     @extend_schema(
         parameters=[

@@ -99,12 +99,32 @@ def _lead_addresses(queryset) -> set[str]:
 @admin.register(Lead)
 class LeadAdmin(OwnedAdmin):
     form = LeadAdminForm
-    list_display = ["name", "owner", "business_number", "business_number_ok", "si_nm", "user", "created_on"]
+    list_display = [
+        "name",
+        "business_number",
+        "business_number_ok",
+        "score",
+        "si_nm",
+        "user",
+        "created_on",
+    ]
     list_select_related = ["industry", "user"]
-    list_filter = ["si_nm", ("established_date", admin.DateFieldListFilter), "created_at"]
+    list_filter = ["business_status", "si_nm", ("established_date", admin.DateFieldListFilter), "created_at"]
     search_fields = ["name", "owner", "email", "phone", "business_number", "corporation_number", "user__email"]
     raw_id_fields = ["industry", "user"]
-    readonly_fields = ["business_number_ok", "corporation_number_ok", "created_at", "updated_at"]
+    readonly_fields = [
+        "business_number_ok",
+        "corporation_number_ok",
+        "created_at",
+        "updated_at",
+        # Lead intelligence (apps/intelligence) writes these; staff read them.
+        "business_status",
+        "business_status_checked_at",
+        "business_closed_on",
+        "tax_type",
+        "enriched_at",
+        "score",
+    ]
     date_hierarchy = "created_at"
     actions = [export_leads_csv, export_leads_xlsx, suppress_lead_addresses, unsuppress_lead_addresses]
 
@@ -122,7 +142,23 @@ class LeadAdmin(OwnedAdmin):
             {"fields": ("corporation_number", "corporation_number_ok", "business_number", "business_number_ok")},
         ),
         (_("Contact"), {"fields": ("email", "phone", "homepage")}),
-        (_("Company"), {"fields": ("employee", "revenue", "established_date", "address", "si_nm", "sgg_nm")}),
+        (
+            _("Company"),
+            {"fields": ("employee", "revenue", "established_date", "address", "si_nm", "sgg_nm", "description")},
+        ),
+        (
+            _("Intelligence"),
+            {
+                "fields": (
+                    "business_status",
+                    "business_closed_on",
+                    "tax_type",
+                    "business_status_checked_at",
+                    "enriched_at",
+                    "score",
+                )
+            },
+        ),
         (_("Dates"), {"fields": ("created_at", "updated_at")}),
     )
 

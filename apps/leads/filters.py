@@ -21,6 +21,12 @@ class LeadFilter(django_filters.FilterSet):
     established_date = django_filters.DateFromToRangeFilter(
         help_text="Range: established_date_after / established_date_before (inclusive, YYYY-MM-DD)."
     )
+    business_status = django_filters.ChoiceFilter(
+        choices=[(value, label) for value, label in Lead.BusinessStatus.choices if value],
+        help_text="The NTS business status (active, suspended, closed, unregistered).",
+    )
+    score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte", help_text="Lead score, 0–100.")
+    score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte", help_text="Lead score, 0–100.")
     has_email = django_filters.BooleanFilter(
         method="filter_has_email", help_text="Only leads with (or without) an e-mail."
     )

@@ -10,6 +10,18 @@ from common.models import BaseModel
 
 
 class Lead(BaseModel):
+    class BusinessStatus(models.TextChoices):
+        """국세청 사업자등록 상태 (issue 20): set by the NTS check, never by the user."""
+
+        UNKNOWN = "", _("Not checked")
+        ACTIVE = "active", _("Active (계속사업자)")
+        SUSPENDED = "suspended", _("Suspended (휴업자)")
+        CLOSED = "closed", _("Closed (폐업자)")
+        UNREGISTERED = "unregistered", _("Not registered with the NTS")
+
+    # Campaigns leave these out unless the campaign opts in (campaigns' recipient writer).
+    INACTIVE_STATUSES = (BusinessStatus.SUSPENDED, BusinessStatus.CLOSED)
+
     corporation_number = models.CharField(max_length=13, blank=True, default="", verbose_name=_("corporation number"))
     business_number = models.CharField(max_length=12, blank=True, default="", verbose_name=_("business number"))
     name = models.TextField(verbose_name=_("name"))
@@ -34,6 +46,20 @@ class Lead(BaseModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leads", verbose_name=_("user")
     )
+    # Lead intelligence (issue 20; apps/intelligence writes these, the API only reads them).
+    description = models.TextField(blank=True, default="", verbose_name=_("description"))
+    business_status = models.CharField(
+        max_length=20, choices=BusinessStatus.choices, blank=True, default="", verbose_name=_("business status")
+    )
+    business_status_checked_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("business status checked at")
+    )
+    business_closed_on = models.DateField(null=True, blank=True, verbose_name=_("closed on"))
+    tax_type = models.CharField(max_length=100, blank=True, default="", verbose_name=_("tax type"))
+    enriched_at = models.DateTimeField(null=True, blank=True, verbose_name=_("enriched at"))
+    # 0–100, for ordering and filtering the list; its terms are in intelligence.LeadScore (a narrow
+    # table: rescoring 100k leads rewrites that, and this column only where the number changed).
+    score = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("score"))
 
     class Meta(BaseModel.Meta):
         verbose_name = _("lead")
@@ -50,10 +76,17 @@ class Lead(BaseModel):
                 name="leads_unique_business_number_per_user",
             ),
         ]
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["user", "-score"], name="leads_lead_user_score_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.owner})" if self.owner else self.name
+
+    @property
+    def is_inactive_business(self) -> bool:
+        return self.business_status in self.INACTIVE_STATUSES
 
     @property
     def business_number_valid(self) -> bool:

@@ -56,11 +56,28 @@ class LeadSerializer(ModelSerializer):
             "established_date",
             "industry",
             "industry_name",
+            "description",
+            "business_status",
+            "business_closed_on",
+            "business_status_checked_at",
+            "score",
+            "enriched_at",
             "user",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "user", "created_at", "updated_at"]
+        # Lead intelligence's fields (apps/intelligence) are its to write: the NTS status, the score.
+        read_only_fields = [
+            "id",
+            "user",
+            "created_at",
+            "updated_at",
+            "business_status",
+            "business_closed_on",
+            "business_status_checked_at",
+            "score",
+            "enriched_at",
+        ]
         extra_kwargs = {
             "employee": {"min_value": 0},
             "revenue": {"min_value": 0, "help_text": "Annual revenue in KRW."},

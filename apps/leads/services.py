@@ -23,6 +23,7 @@ from apps.salesone_leads.models import SalesOneLead
 from apps.salesone_leads.services import ImportOutcome
 from common.korean_ids import normalize_business_number, normalize_corporation_number
 
+from .hooks import send_leads_created
 from .models import Lead, LeadList
 
 # The two numbers that identify a company; a user may hold each at most once (DB constraints in 0001).
@@ -99,7 +100,9 @@ def lead_create(*, user, **data) -> Lead:
     errors = lead_duplicate_errors(user=user, data=data)
     if errors:
         raise ValidationError(errors)
-    return _save_checked(lead=Lead(user=user, **data), user=user)
+    lead = _save_checked(lead=Lead(user=user, **data), user=user)
+    send_leads_created(user_id=user.pk, lead_ids=[lead.pk])
+    return lead
 
 
 def lead_update(*, lead: Lead, **data) -> Lead:
@@ -327,5 +330,6 @@ def leads_create_from_salesone(*, user, corporation_numbers: list[str]) -> Impor
         new_leads.append(lead)
         outcome.lead_ids.append(lead.id)
     Lead.objects.bulk_create(new_leads, batch_size=2000)
+    send_leads_created(user_id=user.pk, lead_ids=[lead.id for lead in new_leads])
     outcome.created = len(new_leads)
     return outcome

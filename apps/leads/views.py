@@ -37,7 +37,7 @@ class LeadViewSet(OwnedModelViewSet):
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
     search_fields = ["name", "owner", "email", "phone"]
-    ordering_fields = ["name", "created_at", "updated_at", "employee", "revenue", "established_date"]
+    ordering_fields = ["name", "created_at", "updated_at", "employee", "revenue", "established_date", "score"]
     ordering = ["-created_at"]
 
     def perform_destroy(self, instance):

@@ -28,6 +28,14 @@ from apps.clients.tests.factories import (
     ClientProductFactory,
 )
 from apps.deliverability.models import ComplaintPause, SenderDomain
+from apps.intelligence.models import (
+    DuplicateSuggestion,
+    EnrichmentRun,
+    IdealCustomerProfile,
+    LeadFieldSource,
+    LeadHygiene,
+    LeadScore,
+)
 from apps.leads.tests.factories import LeadFactory, LeadListFactory
 from apps.mail.models import OutboxMessage, SuppressedAddress
 from apps.opportunities.models import OpportunityStatusChange
@@ -124,6 +132,22 @@ BUILDERS = {
     ),
     "tracking.WebhookToken": lambda owner: WebhookToken.objects.create(
         provider="mailgun", token=uuid.uuid4().hex, signed_at=NOW
+    ),
+    "intelligence.EnrichmentRun": lambda owner: EnrichmentRun.objects.create(
+        user=owner, lead=LeadFactory(user=owner), trigger=EnrichmentRun.Trigger.MANUAL
+    ),
+    "intelligence.LeadFieldSource": lambda owner: LeadFieldSource.objects.create(
+        lead=LeadFactory(user=owner), field="owner", provider="salesone_db", filled_at=NOW
+    ),
+    "intelligence.IdealCustomerProfile": lambda owner: IdealCustomerProfile.objects.create(user=UserFactory()),
+    "intelligence.LeadScore": lambda owner: LeadScore.objects.create(
+        lead=LeadFactory(user=owner), score=10, scored_at=NOW, breakdown={}
+    ),
+    "intelligence.LeadHygiene": lambda owner: LeadHygiene.objects.create(
+        lead=LeadFactory(user=owner), issues=[], checked_at=NOW
+    ),
+    "intelligence.DuplicateSuggestion": lambda owner: DuplicateSuggestion.objects.create(
+        user=owner, lead_a=LeadFactory(user=owner), lead_b=LeadFactory(user=owner), reason="same name and region"
     ),
     "workflows.Workflow": lambda owner: WorkflowFactory(user=owner),
     "workflows.WorkflowExecution": lambda owner: WorkflowExecution.objects.create(

@@ -12,6 +12,7 @@ EVERY_PART = [
     "crm_clients",
     "crm_leads",
     "deliverability",
+    "intelligence",
     "outbound",
     "reports_tasks",
     "salesone_leads",

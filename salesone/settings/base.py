@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.workflows",
     "apps.tasks",
     "apps.deliverability",
+    "apps.intelligence",
 ]
 
 MIDDLEWARE = [
@@ -378,6 +379,7 @@ load_parts(
         "crm_leads",  # the opportunity status enum's schema name
         "deliverability",  # DNS checks of sender domains, complaint-rate thresholds, SpamAssassin; beat jobs
         "observability",  # /metrics guard and collectors, Prometheus multiprocess directory, Sentry
+        "intelligence",  # lead enrichment (NTS status, homepage reader), the lead score, hygiene; beat jobs
         "outbound",  # timeouts of calls to Slack and the LLM API
         "reports_tasks",  # campaign report e-mails; task reminders' lead times, auto-assign, analytics cache
         "salesone_leads",  # SalesOne DB search and import limits

@@ -47,3 +47,11 @@ def lookup_cname(name: str) -> str | None:
     if answer is None or answer.rrset is None:
         return None
     return str(answer.rrset[0].target).rstrip(".").lower()
+
+
+def lookup_mx(name: str) -> list[str]:
+    """The mail exchangers of a domain (lowest preference first), without trailing dots; [] for none."""
+    answer = _query(name, "MX")
+    if answer is None or answer.rrset is None:
+        return []
+    return [str(record.exchange).rstrip(".").lower() for record in sorted(answer, key=lambda r: r.preference)]

@@ -4,9 +4,10 @@
 import json
 
 import requests
+from django.conf import settings
 
-from apps.workflows import safe_http
 from apps.workflows.engine.registry import register_node
+from services import safe_http
 
 from .base import Node, NodeCall, NodeError, NodeResult
 
@@ -75,7 +76,13 @@ class WebhookNode(Node):
         if method != "GET" and "body" in data:
             kwargs["json"] = data["body"]
         try:
-            response = safe_http.request(method, url, **kwargs)
+            response = safe_http.request(
+                method,
+                url,
+                allowed_hosts=settings.WORKFLOW_WEBHOOK_ALLOWED_HOSTS,
+                allowed_hosts_setting="WORKFLOW_WEBHOOK_ALLOWED_HOSTS",
+                **kwargs,
+            )
         except safe_http.BlockedAddressError as exc:
             raise NodeError(f"refused: {exc}") from exc
         except requests.Timeout as exc:

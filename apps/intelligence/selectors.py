@@ -1,0 +1,136 @@
+"""Reads of lead intelligence: a lead's score with its breakdown, and its insights (cached)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from apps.leads.models import Lead
+
+from .models import LeadScore
+from .scoring import EVENT_TERMS, TERMS
+
+
+def score_terms(breakdown: dict) -> list[dict]:
+    """The stored compact breakdown as the API's terms: name, group, weight, points, and for an event
+    term the count and latest time of its events (jsonb wrote the time as ``…+09:00``: parsed back)."""
+    points = breakdown.get("points") or []
+    events = dict(
+        zip(EVENT_TERMS, zip(breakdown.get("counts") or [], breakdown.get("last_at") or [], strict=True), strict=True)
+    )
+    terms = []
+    for (name, group, weight), value in zip(TERMS, points, strict=True):
+        term = {"term": name, "group": group, "weight": weight, "points": value}
+        if name in events:
+            count, last_at = events[name]
+            term |= {"count": count, "last_at": parse_datetime(last_at) if last_at else None}
+        terms.append(term)
+    return terms
+
+
+def lead_score(*, lead: Lead) -> dict:
+    """The stored score and its terms (scoring.py wrote both in one statement, so they agree)."""
+    stored = LeadScore.objects.filter(lead=lead).first()
+    if stored is None:
+        return {
+            "lead_id": lead.pk,
+            "score": None,
+            "fit": None,
+            "engagement": None,
+            "half_life_days": None,
+            "scored_at": None,
+            "terms": [],
+        }
+    terms = score_terms(stored.breakdown)
+    fit = sum(term["points"] for term in terms if term["group"] == "fit")
+    return {
+        "lead_id": lead.pk,
+        "score": stored.score,
+        "fit": fit,
+        "engagement": stored.score - fit,
+        "half_life_days": settings.LEAD_SCORE_HALF_LIFE_DAYS,
+        "scored_at": stored.scored_at,
+        "terms": terms,
+    }
+
+
+def _term_counts(stored: LeadScore | None) -> dict[str, int]:
+    if stored is None:
+        return {}
+    return dict(zip(EVENT_TERMS, stored.breakdown.get("counts") or [], strict=False))
+
+
+def _company_text(lead: Lead) -> str:
+    what = lead.description.strip() or (lead.industry.name if lead.industry else "")
+    where = " ".join(part for part in (lead.si_nm, lead.sgg_nm) if part)
+    if what and where:
+        return _("%(name)s: %(what)s (%(where)s).") % {"name": lead.name, "what": what, "where": where}
+    if what or where:
+        return _("%(name)s: %(what)s.") % {"name": lead.name, "what": what or where}
+    return _("%(name)s: nothing is known of what the company does yet.") % {"name": lead.name}
+
+
+def _status_text(lead: Lead) -> str:
+    if not lead.business_status:
+        return _("The business status has not been checked with the NTS yet.")
+    text = _("NTS status: %(status)s.") % {"status": lead.get_business_status_display()}
+    if lead.business_closed_on:
+        text += " " + _("Closed on %(date)s.") % {"date": lead.business_closed_on.isoformat()}
+    return text
+
+
+def _engagement_text(counts: dict[str, int]) -> str:
+    if not any(counts.get(name) for name in ("opens", "clicks", "replies", "bounces", "unsubscribes")):
+        return _("No e-mail engagement yet.")
+    return _(
+        "%(opens)d opens, %(clicks)d clicks, %(replies)d replies, %(bounces)d bounces, %(unsubscribes)d unsubscribes."
+    ) % {name: counts.get(name, 0) for name in ("opens", "clicks", "replies", "bounces", "unsubscribes")}
+
+
+def _next_step(lead: Lead, counts: dict[str, int]) -> str:
+    if lead.is_inactive_business:
+        return _("The company is closed or suspended: leave it out of campaigns and check its status later.")
+    if counts.get("unsubscribes"):
+        return _("The contact unsubscribed: do not e-mail again; call only if there is a reason to.")
+    if counts.get("bounces"):
+        return _("The address bounced: find a working e-mail address or phone number.")
+    if counts.get("replies"):
+        return _("They replied: propose a call or a meeting.")
+    if counts.get("clicks"):
+        return _("They clicked: follow up by phone while the interest is fresh.")
+    if counts.get("opens"):
+        return _("They opened: send a short follow-up with one clear question.")
+    if not lead.email:
+        return _("Find a contact e-mail address before adding the lead to a campaign.")
+    return _("Add the lead to a campaign.")
+
+
+def lead_insights(*, lead: Lead) -> dict:
+    """What the company does, its status, its engagement and a next step, from the rule-based backend.
+
+    Cached per lead and language; the key holds the lead's ``updated_at`` and ``scored_at``, so a
+    change of either makes a new text, and no request waits on anything but this one row.
+    """
+    from django.utils.translation import get_language
+
+    stored = LeadScore.objects.filter(lead=lead).first()
+    scored = stored.scored_at.timestamp() if stored else 0
+    key = f"intelligence:insights:{lead.pk}:{lead.updated_at.timestamp()}:{scored}:{get_language()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    counts = _term_counts(stored)
+    insights = {
+        "lead_id": lead.pk,
+        "backend": "rule_based",
+        "company": _company_text(lead),
+        "status": _status_text(lead),
+        "engagement": _engagement_text(counts),
+        "next_step": _next_step(lead, counts),
+        "generated_at": timezone.now(),
+    }
+    cache.set(key, insights, timeout=7 * 24 * 3600)
+    return insights

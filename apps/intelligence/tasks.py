@@ -1,0 +1,54 @@
+"""Celery tasks of lead intelligence: they take ids and call services (idempotent: runs are claimed)."""
+
+from celery import shared_task
+
+from . import scoring, services
+
+
+@shared_task
+def run_enrichment(run_ids: list[str]) -> int:
+    """Enrich the leads of these queued runs, then score them."""
+    runs = services.enrichment_runs_run(run_ids=run_ids)
+    return len(runs)
+
+
+@shared_task
+def enrich_stale_leads() -> int:
+    """Nightly: leads never enriched, or not for ENRICHMENT_STALE_DAYS, get a scheduled run."""
+    return services.stale_leads_enrich()
+
+
+@shared_task
+def rescore_engaged_leads() -> int:
+    """Every minute: leads with recent tracking events, rescored in one statement."""
+    return scoring.leads_rescore(lead_ids=scoring.recently_engaged_lead_ids())
+
+
+@shared_task
+def rescore_all_leads() -> int:
+    """Nightly: every lead (recency decays even without events)."""
+    return scoring.leads_rescore()
+
+
+@shared_task
+def rescore_user_leads(user_id) -> int:
+    """After a change of the user's ideal-customer profile."""
+    return scoring.leads_rescore(user_id=user_id)
+
+
+@shared_task
+def check_lead_hygiene() -> int:
+    """Nightly: check digits, e-mail syntax and MX, phone numbers; then new duplicate suggestions."""
+    from .hygiene import duplicates_suggest, leads_check_hygiene
+
+    checked = leads_check_hygiene()
+    duplicates_suggest()
+    return checked
+
+
+@shared_task
+def send_stale_lead_reports() -> int:
+    """Weekly: each user's leads without activity for STALE_LEAD_DAYS, e-mailed."""
+    from .hygiene import stale_lead_reports_send
+
+    return stale_lead_reports_send()

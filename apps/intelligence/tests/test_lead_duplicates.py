@@ -1,0 +1,94 @@
+"""Duplicate suggestions (same normalised name and province) and the merge that keeps results,
+opportunities and list memberships."""
+
+import pytest
+
+from apps.campaigns.models import CampaignLeadResult
+from apps.intelligence.hygiene import duplicates_suggest, stale_lead_reports
+from apps.intelligence.models import DuplicateSuggestion
+from apps.leads.models import Lead, LeadList
+from apps.leads.tests.factories import LeadFactory, LeadListFactory
+from apps.opportunities.models import Opportunity
+from apps.tracking.tests.factories import CampaignFactory, ResultFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def pair(user):
+    older = LeadFactory(user=user, name="주식회사 넥스트솔루션", si_nm="경기도", phone="", owner="이도윤")
+    newer = LeadFactory(user=user, name="(주)넥스트 솔루션", si_nm="경기도", phone="031-555-0102", owner="")
+    return older, newer
+
+
+def test_same_name_and_province_is_suggested_once(user, other_user):
+    older, newer = pair(user)
+    LeadFactory(user=user, name="넥스트솔루션", si_nm="부산광역시")  # another province
+    LeadFactory(user=other_user, name="넥스트솔루션", si_nm="경기도")  # another user's
+    assert duplicates_suggest() == 1
+    assert duplicates_suggest() == 0
+    suggestion = DuplicateSuggestion.objects.get()
+    assert (suggestion.lead_a_id, suggestion.lead_b_id, suggestion.user_id) == (older.pk, newer.pk, user.pk)
+
+
+def test_merge_keeps_results_opportunities_and_lists(auth_client, user):
+    older, newer = pair(user)
+    campaign = CampaignFactory(user=user)
+    result = ResultFactory(campaign=campaign, lead=newer, email=newer.email)
+    opportunity = Opportunity.objects.create(user=user, name="기회", lead=newer)
+    both = LeadListFactory(user=user, lead_ids=[older.pk, newer.pk])
+    only_newer = LeadListFactory(user=user, lead_ids=[newer.pk])
+    duplicates_suggest()
+    suggestion = DuplicateSuggestion.objects.get()
+    response = auth_client.post(f"/api/lead-duplicates/{suggestion.pk}/merge/", {"keep": str(older.pk)}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"lead_id": str(older.pk)}
+    assert not Lead.objects.filter(pk=newer.pk).exists()
+    older.refresh_from_db()
+    assert older.owner == "이도윤" and older.phone == "031-555-0102"  # its own kept, the gap filled
+    assert CampaignLeadResult.objects.get(pk=result.pk).lead_id == older.pk
+    assert Opportunity.objects.get(pk=opportunity.pk).lead_id == older.pk
+    assert LeadList.objects.get(pk=both.pk).lead_ids == [older.pk]
+    assert LeadList.objects.get(pk=only_newer.pk).lead_ids == [older.pk]
+    assert DuplicateSuggestion.objects.get().status == "merged"
+
+
+def test_merging_twice_is_a_409(auth_client, user):
+    older, _ = pair(user)
+    duplicates_suggest()
+    suggestion = DuplicateSuggestion.objects.get()
+    url = f"/api/lead-duplicates/{suggestion.pk}/merge/"
+    assert auth_client.post(url, {"keep": str(older.pk)}, format="json").status_code == 200
+    assert auth_client.post(url, {"keep": str(older.pk)}, format="json").status_code == 409
+
+
+def test_keep_must_be_one_of_the_pair(auth_client, user):
+    pair(user)
+    duplicates_suggest()
+    suggestion = DuplicateSuggestion.objects.get()
+    other = LeadFactory(user=user)
+    response = auth_client.post(f"/api/lead-duplicates/{suggestion.pk}/merge/", {"keep": str(other.pk)}, format="json")
+    assert response.status_code == 400
+    assert Lead.objects.filter(user=user).count() == 3
+
+
+def test_dismiss_and_another_users_404(auth_client, other_client, user):
+    pair(user)
+    duplicates_suggest()
+    suggestion = DuplicateSuggestion.objects.get()
+    assert other_client.post(f"/api/lead-duplicates/{suggestion.pk}/dismiss/").status_code == 404
+    assert auth_client.post(f"/api/lead-duplicates/{suggestion.pk}/dismiss/").json()["status"] == "dismissed"
+    assert auth_client.get("/api/lead-duplicates/?status=open").json()["count"] == 0
+
+
+def test_stale_lead_report_lists_leads_without_activity(user, settings):
+    settings.STALE_LEAD_DAYS = 30
+    import datetime as dt
+
+    from django.utils import timezone
+
+    quiet = LeadFactory(user=user, name="조용한 회사")
+    LeadFactory(user=user, name="최근 회사")
+    Lead.objects.filter(pk=quiet.pk).update(updated_at=timezone.now() - dt.timedelta(days=45))
+    (report,) = stale_lead_reports()
+    assert report["to"] == user.email
+    assert "조용한 회사" in report["text"] and "최근 회사" not in report["text"]
