@@ -12,6 +12,7 @@ EVERY_PART = [
     "crm_clients",
     "crm_leads",
     "deliverability",
+    "observability",
     "outbound",
     "salesone_leads",
     "templates",
