@@ -51,7 +51,7 @@ import json, sys
 from django.test import Client
 response = Client().get("/api/health/", HTTP_HOST="127.0.0.1")
 body = response.json()
-print(f"health: {response.status_code} {body[\"status\"]} {json.dumps(body[\"checks\"])}")
+print("health:", response.status_code, body["status"], json.dumps(body["checks"]))
 sys.exit(0 if response.status_code == 200 else 1)
 '
 
