@@ -1,6 +1,7 @@
 """LOG_FORMAT=json: one JSON object a line, with the request id and the authenticated user of the
 request, times in UTC, and URL secrets still masked (salesone/log_redaction.py)."""
 
+import copy
 import io
 import json
 import logging
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def json_lines():
     """Django's console handler as LOGGING builds it for LOG_FORMAT=json, writing to a buffer."""
-    config = settings.LOGGING
+    config = copy.deepcopy(settings.LOGGING)  # dictConfig's factories pop their "()" key
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     factory = logging.config.DictConfigurator(config)

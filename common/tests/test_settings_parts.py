@@ -13,6 +13,7 @@ EVERY_PART = [
     "crm_leads",
     "deliverability",
     "intelligence",
+    "observability",
     "outbound",
     "reports_tasks",
     "salesone_leads",
