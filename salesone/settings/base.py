@@ -378,8 +378,8 @@ load_parts(
         "crm_clients",  # client file upload limits and types; task beat jobs; clients' and tasks' schema enum names
         "crm_leads",  # the opportunity status enum's schema name
         "deliverability",  # DNS checks of sender domains, complaint-rate thresholds, SpamAssassin; beat jobs
-        "observability",  # /metrics guard and collectors, Prometheus multiprocess directory, Sentry
         "intelligence",  # lead enrichment (NTS status, homepage reader), the lead score, hygiene; beat jobs
+        "observability",  # /metrics guard and collectors, Prometheus multiprocess directory, Sentry
         "outbound",  # timeouts of calls to Slack and the LLM API
         "reports_tasks",  # campaign report e-mails; task reminders' lead times, auto-assign, analytics cache
         "salesone_leads",  # SalesOne DB search and import limits
