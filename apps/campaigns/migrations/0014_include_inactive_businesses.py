@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0012_translatable_labels'),
+        ('campaigns', '0013_report_email'),
     ]
 
     operations = [
