@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("apps.products.urls")),
     path("api/", include("apps.salesone_leads.urls")),
     path("api/", include("apps.leads.urls")),
+    path("api/", include("apps.consent.urls")),
     path("api/", include("apps.opportunities.urls")),
     path("api/clients/", include("apps.clients.urls")),
     path("api/", include("apps.mail.urls")),

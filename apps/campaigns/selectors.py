@@ -5,10 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Count, IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject, TruncDate
 from django.utils import timezone
 
+from apps.consent.selectors import REFUSALS as CONSENT_REFUSALS
+from apps.consent.selectors import latest_join_sql as consent_latest_join_sql
+from apps.consent.selectors import refusal_params as consent_refusal_params
+from apps.consent.selectors import refusal_sql as consent_refusal_sql
 from apps.leads.models import Lead
 from common.email_content import html_document, html_to_text
 
@@ -292,3 +297,41 @@ def campaign_template_preview(
         "source": source,
         "lead_id": lead_id,
     }
+
+
+# -- consent: who an advertising campaign leaves out (정보통신망법 제50조) ---------------------------
+
+_CONSENT_EXCLUSIONS_SQL = f"""
+WITH list_leads AS (
+    SELECT DISTINCT member.lead_id
+    FROM campaigns_campaign_leadlists cl
+    JOIN leads_leadlist ll ON ll.id = cl.leadlist_id
+    CROSS JOIN LATERAL unnest(ll.lead_ids) AS member(lead_id)
+    WHERE cl.campaign_id = %(campaign)s AND ll.user_id = %(user)s
+), addresses AS (
+    SELECT DISTINCT lower(btrim(l.email)) AS email
+    FROM leads_lead l JOIN list_leads ON list_leads.lead_id = l.id
+    WHERE l.user_id = %(user)s AND btrim(l.email) <> ''
+)
+SELECT refusal, count(*) FROM (
+    SELECT {consent_refusal_sql()} AS refusal
+    FROM addresses a
+    {consent_latest_join_sql(user="%(user)s", email="a.email")}
+) refused
+WHERE refusal IS NOT NULL
+GROUP BY refusal
+"""
+
+
+def campaign_consent_exclusions(*, campaign: Campaign) -> dict:
+    """How many of the campaign's addresses an advertising campaign leaves out for want of a valid
+    consent basis now, by reason (apps/consent/selectors.REFUSALS). A non-advertising campaign is
+    exempt and leaves none out."""
+    by_reason = {code: 0 for code in CONSENT_REFUSALS}
+    if campaign.is_advertising:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CONSENT_EXCLUSIONS_SQL, {"campaign": campaign.pk, "user": campaign.user_id, **consent_refusal_params()}
+            )
+            by_reason.update(dict(cursor.fetchall()))
+    return {"advertising": campaign.is_advertising, "excluded": sum(by_reason.values()), "by_reason": by_reason}

@@ -232,6 +232,33 @@ class CampaignSerializer(ModelSerializer):
         return attrs
 
 
+class ConsentExclusionsByReasonSerializer(serializers.Serializer):
+    no_consent = serializers.IntegerField(help_text="No consent recorded")
+    withdrawn = serializers.IntegerField(help_text="Consent withdrawn (opt-out)")
+    unconfirmed = serializers.IntegerField(help_text="Double opt-in requested, not confirmed")
+    unknown_basis = serializers.IntegerField(help_text="Existing data, basis unknown (CONSENT_ALLOW_UNKNOWN_BASIS)")
+    customer_deal_expired = serializers.IntegerField(help_text="Existing customer, transaction over 6 months ago")
+    expired = serializers.IntegerField(help_text="Consent over 2 years old without re-confirmation")
+
+
+class ConsentExclusionsSerializer(serializers.Serializer):
+    """Addresses an advertising campaign leaves out for want of a valid consent basis (정보통신망법 제50조)."""
+
+    advertising = serializers.BooleanField(help_text="false: non-advertising mail, exempt (nothing excluded)")
+    excluded = serializers.IntegerField(help_text="Addresses excluded now, all reasons")
+    by_reason = ConsentExclusionsByReasonSerializer()
+
+
+class CampaignStartResponseSerializer(CampaignSerializer):
+    consent_exclusions = ConsentExclusionsSerializer(
+        read_only=True, help_text="Counted at the start; the recipient rows record each one as failed with its reason"
+    )
+
+    class Meta(CampaignSerializer.Meta):
+        fields = [*CampaignSerializer.Meta.fields, "consent_exclusions"]
+        read_only_fields = fields
+
+
 class CampaignStartSerializer(serializers.Serializer):
     scheduled_at = DateTimeField(
         required=False,

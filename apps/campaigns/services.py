@@ -15,6 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from apps.consent.selectors import latest_join_sql as consent_latest_join_sql
+from apps.consent.selectors import refusal_params as consent_refusal_params
+from apps.consent.selectors import refusal_sql as consent_refusal_sql
 from common.exceptions import Conflict
 
 from . import result_states
@@ -43,7 +46,9 @@ STOPPED_CAMPAIGN_RECONCILE = timedelta(days=7)
 # (a writer run again after a crash, with the lists changed meanwhile) is left out. Then it writes
 # the rows slice by slice (WRITE_SLICE_CHUNKS chunks each, ON CONFLICT (campaign, lead) DO NOTHING,
 # so a run after a crash never writes a row twice), each slice committed and its chunks dispatched.
-_NUMBER_RECIPIENTS_SQL = """
+# Consent (정보통신망법 제50조): an advertising campaign's address without a valid basis at write time
+# is written failed with the refusal (apps/consent/selectors.py owns the rule); other mail is exempt.
+_NUMBER_RECIPIENTS_SQL = f"""
 CREATE TEMPORARY TABLE campaign_recipients_todo AS
 WITH list_leads AS (
     SELECT DISTINCT member.lead_id
@@ -60,18 +65,21 @@ WITH list_leads AS (
     WHERE l.user_id = %(user)s
 ), ranked AS (
     SELECT c.lead_id, c.email, c.created_at, s.reason AS suppressed,
+           {consent_refusal_sql(gate="%(advertising)s AND c.email <> ''")} AS no_consent,
            row_number() OVER (
                PARTITION BY CASE WHEN c.email = '' THEN c.lead_id::text ELSE c.email END
                ORDER BY c.created_at, c.lead_id
            ) AS copy
     FROM candidates c
     LEFT JOIN mail_suppressedaddress s ON c.email <> '' AND s.email = c.email
+    {consent_latest_join_sql(user="%(user)s", email="c.email", gate="%(advertising)s AND c.email <> ''")}
     WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.email = c.email AND w.lead_id IS DISTINCT FROM c.lead_id)
 )
-SELECT r.lead_id, r.email, r.suppressed,
-       CASE WHEN r.email <> '' AND r.suppressed IS NULL THEN
+SELECT r.lead_id, r.email, r.suppressed, r.no_consent,
+       CASE WHEN r.email <> '' AND r.suppressed IS NULL AND r.no_consent IS NULL THEN
            (row_number() OVER (
-               PARTITION BY (r.email <> '' AND r.suppressed IS NULL) ORDER BY r.created_at, r.lead_id
+               PARTITION BY (r.email <> '' AND r.suppressed IS NULL AND r.no_consent IS NULL)
+               ORDER BY r.created_at, r.lead_id
            ) - 1) / %(chunk_size)s
        END AS chunk
 FROM ranked r
@@ -90,6 +98,7 @@ SELECT gen_random_uuid(), now(), now(), %(campaign)s, n.lead_id, n.email, '', '{
        CASE
            WHEN n.email = '' THEN 'The lead has no e-mail address.'
            WHEN n.suppressed IS NOT NULL THEN 'The address is on the suppression list (' || n.suppressed || ').'
+           WHEN n.no_consent IS NOT NULL THEN 'No valid consent for advertising mail (' || n.no_consent || ').'
            ELSE ''
        END,
        '', '', '', 0, 0, n.chunk, false
@@ -113,7 +122,9 @@ def campaign_write_recipients(*, campaign_id, dispatch: bool = True) -> int:
     send. Returns the rows written. Safe to run again after a crash, or while another run is going
     (that one finishes the work; this one returns 0). dispatch=False: no chunk is queued (the demo
     seed sends them itself, without a broker)."""
-    campaign = Campaign.objects.filter(pk=campaign_id).only("id", "user_id", "recipients_written_at").first()
+    campaign = (
+        Campaign.objects.filter(pk=campaign_id).only("id", "user_id", "recipients_written_at", "is_advertising").first()
+    )
     if campaign is None or campaign.recipients_written_at is not None:
         return 0
     with connection.cursor() as cursor:
@@ -131,7 +142,13 @@ def campaign_write_recipients(*, campaign_id, dispatch: bool = True) -> int:
 
 
 def _write_slices(cursor, campaign: Campaign, *, dispatch: bool) -> int:
-    params = {"campaign": campaign.pk, "user": campaign.user_id, "chunk_size": settings.CAMPAIGN_CHUNK_SIZE}
+    params = {
+        "campaign": campaign.pk,
+        "user": campaign.user_id,
+        "chunk_size": settings.CAMPAIGN_CHUNK_SIZE,
+        "advertising": campaign.is_advertising,
+        **consent_refusal_params(),
+    }
     with transaction.atomic():
         # Its sorts of 100,000 rows fit in memory instead of spilling to disk.
         cursor.execute("SET LOCAL work_mem = '64MB'")

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "apps.products",
     "apps.salesone_leads",
     "apps.leads",
+    "apps.consent",  # after leads: its demo seed records the demo leads' consent
     "apps.opportunities",
     "apps.clients",
     "apps.mail",
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "apps.workflows",
     "apps.tasks",
     "apps.deliverability",
+    "apps.privacy",
 ]
 
 MIDDLEWARE = [
@@ -342,6 +344,7 @@ load_parts(
         "crm_leads",  # the opportunity status enum's schema name
         "deliverability",  # DNS checks of sender domains, complaint-rate thresholds, SpamAssassin; beat jobs
         "outbound",  # timeouts of calls to Slack and the LLM API
+        "privacy",  # the consent ledger's rules, re-confirmation beat job, field encryption keys, exports
         "salesone_leads",  # SalesOne DB search and import limits
         "templates",  # CPU time, output size, digits and loop limits of every user-written template
         "tracking",  # link signing, the Redis event queue, machine detection, webhooks, live stream; beat jobs
