@@ -233,6 +233,7 @@ class CampaignSerializer(ModelSerializer):
 
 
 class ConsentExclusionsByReasonSerializer(serializers.Serializer):
+    erased = serializers.IntegerField(help_text="Erased on request (개인정보보호법): never mailed again")
     no_consent = serializers.IntegerField(help_text="No consent recorded")
     withdrawn = serializers.IntegerField(help_text="Consent withdrawn (opt-out)")
     unconfirmed = serializers.IntegerField(help_text="Double opt-in requested, not confirmed")

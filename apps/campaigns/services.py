@@ -47,7 +47,8 @@ STOPPED_CAMPAIGN_RECONCILE = timedelta(days=7)
 # the rows slice by slice (WRITE_SLICE_CHUNKS chunks each, ON CONFLICT (campaign, lead) DO NOTHING,
 # so a run after a crash never writes a row twice), each slice committed and its chunks dispatched.
 # Consent (정보통신망법 제50조): an advertising campaign's address without a valid basis at write time
-# is written failed with the refusal (apps/consent/selectors.py owns the rule); other mail is exempt.
+# is written failed with the refusal (apps/consent/selectors.py owns the rule); other mail is exempt,
+# but an erased person's address (kept as a hash) is refused in every campaign.
 _NUMBER_RECIPIENTS_SQL = f"""
 CREATE TEMPORARY TABLE campaign_recipients_todo AS
 WITH list_leads AS (
@@ -65,7 +66,7 @@ WITH list_leads AS (
     WHERE l.user_id = %(user)s
 ), ranked AS (
     SELECT c.lead_id, c.email, c.created_at, s.reason AS suppressed,
-           {consent_refusal_sql(gate="%(advertising)s AND c.email <> ''")} AS no_consent,
+           {consent_refusal_sql(gate="%(advertising)s AND c.email <> ''", email="c.email")} AS no_consent,
            row_number() OVER (
                PARTITION BY CASE WHEN c.email = '' THEN c.lead_id::text ELSE c.email END
                ORDER BY c.created_at, c.lead_id

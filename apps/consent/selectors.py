@@ -19,6 +19,7 @@ B = ConsentEvent.Basis
 
 # Why an address may not receive advertising mail now (None: it may). Stable codes, on the wire too.
 REFUSALS = {
+    "erased": _("the person was erased on request (개인정보보호법)"),
     "no_consent": _("no consent recorded"),
     "withdrawn": _("consent withdrawn (opt-out)"),
     "unconfirmed": _("opt-in not confirmed yet"),
@@ -44,7 +45,15 @@ _LATEST_SQL = """LEFT JOIN LATERAL (
     LIMIT 1
 ) AS consent ON true"""
 
+# An erased person (apps/privacy) is on the suppression list by the hash of the address alone
+# (apps/mail/suppression.erased_key): refused whatever the mail, advertising or not.
+_ERASED_SQL = """EXISTS (
+    SELECT 1 FROM mail_suppressedaddress erased
+    WHERE erased.email = 'sha256:' || encode(sha256(convert_to({email}, 'UTF8')), 'hex')
+)"""
+
 _REFUSAL_CASE_SQL = f"""CASE
+    {{erased}}
     WHEN NOT ({{gate}}) THEN NULL
     WHEN consent.kind IS NULL THEN 'no_consent'
     WHEN consent.kind = '{E.WITHDRAWN}' THEN 'withdrawn'
@@ -63,10 +72,12 @@ def latest_join_sql(*, user: str, email: str, gate: str = "true") -> str:
     return _LATEST_SQL.format(user=user, email=email, gate=gate)
 
 
-def refusal_sql(*, gate: str = "true") -> str:
-    """A CASE giving the refusal code of the joined ``consent`` row (NULL: may be sent). Its parameter
-    ``consent_allow_unknown`` and ``consent_now`` come from ``refusal_params()``."""
-    return _REFUSAL_CASE_SQL.format(gate=gate)
+def refusal_sql(*, gate: str = "true", email: str | None = None) -> str:
+    """A CASE giving the refusal code of the joined ``consent`` row (NULL: may be sent); with ``email``
+    (an SQL expression), an erased person's address is refused first, whatever ``gate`` says. Its
+    parameters ``consent_allow_unknown`` and ``consent_now`` come from ``refusal_params()``."""
+    erased = f"WHEN {email} <> '' AND {_ERASED_SQL.format(email=email)} THEN 'erased'" if email else ""
+    return _REFUSAL_CASE_SQL.format(gate=gate, erased=erased)
 
 
 def refusal_params() -> dict:
@@ -80,7 +91,7 @@ def consent_refusals(*, user_id, emails: list[str]) -> dict[str, str]:
     if not emails:
         return {}
     sql = f"""
-        SELECT a.email, {refusal_sql()} AS refusal
+        SELECT a.email, {refusal_sql(email="a.email")} AS refusal
         FROM unnest(%(emails)s::text[]) AS a(email)
         {latest_join_sql(user="%(user)s", email="a.email")}
     """

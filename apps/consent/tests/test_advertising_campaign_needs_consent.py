@@ -56,6 +56,7 @@ def test_start_counts_the_excluded_and_the_rows_say_why(user, auth_client):
     preview = auth_client.get(f"/api/campaigns/{campaign.pk}/consent-exclusions/")
     assert preview.status_code == 200
     expected = {
+        "erased": 0,
         "no_consent": 1,
         "withdrawn": 1,
         "unconfirmed": 1,
@@ -74,7 +75,7 @@ def test_start_counts_the_excluded_and_the_rows_say_why(user, auth_client):
     assert rows[leads["valid"].pk].status == "pending"
     assert rows[leads["customer"].pk].status == "pending"  # a transaction this month: 제50조①1호
     for reason in expected:
-        if reason == "expired":
+        if reason in ("expired", "erased"):
             continue
         row = rows[leads[reason].pk]
         assert row.status == "failed" and not row.retryable

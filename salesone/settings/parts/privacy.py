@@ -32,4 +32,5 @@ BEAT_SCHEDULE = {
 }
 TASK_ROUTES = {
     "apps.consent.tasks.*": {"queue": "transactional"},
+    "apps.privacy.tasks.*": {"queue": "default"},
 }
