@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from common.serializers import ModelSerializer
@@ -45,7 +46,7 @@ class ConsentRecordSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["kind"] == ConsentEvent.Kind.GRANTED and not attrs.get("basis"):
-            raise serializers.ValidationError({"basis": ["A consent given needs its basis."]})
+            raise serializers.ValidationError({"basis": [_("A consent given needs its basis.")]})
         return attrs
 
 

@@ -159,7 +159,7 @@ def consent_confirm_opt_in(*, request_event: ConsentEvent, ip: str | None, user_
         user=request_event.user,
         email=request_event.email,
         basis=Basis.OPT_IN_FORM,
-        source=_("double opt-in confirmation page"),
+        source="double opt-in confirmation page",
         evidence_text=(
             f"opt-in request {request_event.pk} ({request_event.source}) of "
             f"{request_event.occurred_at.isoformat()}, confirmed from {ip or '?'} ({user_agent[:200]})"

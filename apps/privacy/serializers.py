@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.leads.models import Lead
@@ -20,7 +21,7 @@ class SubjectRequestSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if bool(attrs.get("email")) == bool(attrs.get("lead")):
-            raise serializers.ValidationError({"email": ["Give either email or lead, not both and not neither."]})
+            raise serializers.ValidationError({"email": [_("Give either email or lead, not both and not neither.")]})
         return attrs
 
 
