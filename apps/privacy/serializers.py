@@ -1,4 +1,6 @@
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.leads.models import Lead
@@ -7,6 +9,7 @@ from common.serializers import ModelSerializer
 from .models import PrivacyRequest
 
 
+@extend_schema_field(OpenApiTypes.UUID)
 class _OwnLeadField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return Lead.objects.filter(user=self.context["request"].user)

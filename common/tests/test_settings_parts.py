@@ -13,6 +13,7 @@ EVERY_PART = [
     "crm_leads",
     "deliverability",
     "outbound",
+    "privacy",
     "salesone_leads",
     "templates",
     "tracking",

@@ -24,6 +24,13 @@ PRIVACY_EXPORT_KEEP_DAYS = env_int("PRIVACY_EXPORT_KEEP_DAYS", 7)
 # Open (queued or running) export requests one user may have at a time.
 PRIVACY_MAX_OPEN_EXPORTS = env_int("PRIVACY_MAX_OPEN_EXPORTS", 5)
 
+ENUM_NAME_OVERRIDES = {
+    "PrivacyRequestStatusEnum": "apps.privacy.models.PrivacyRequest.Status",
+    "PrivacyRequestKindEnum": "apps.privacy.models.PrivacyRequest.Kind",
+    "ConsentEventKindEnum": "apps.consent.models.ConsentEvent.Kind",
+    "ConsentBasisEnum": "apps.consent.models.ConsentEvent.Basis",
+}
+
 BEAT_SCHEDULE = {
     "consent-reconfirm-due": {
         "task": "apps.consent.tasks.send_consent_reconfirmations",
