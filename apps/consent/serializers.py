@@ -10,6 +10,13 @@ from .services import DECLARABLE_BASES
 
 class ConsentEventSerializer(ModelSerializer):
     actor_email = serializers.EmailField(source="actor.email", read_only=True, allow_null=True, default=None)
+    basis = serializers.ChoiceField(
+        choices=ConsentEvent.Basis.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty for a withdrawal or a request",
+    )
+    evidence_file = serializers.FileField(read_only=True, allow_null=True, help_text="null: no file")
 
     class Meta:
         model = ConsentEvent
