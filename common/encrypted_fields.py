@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -30,7 +31,8 @@ def _keys() -> list[bytes]:
     keys = [key.strip().encode() for key in settings.FIELD_ENCRYPTION_KEYS if key.strip()]
     if keys:
         return keys
-    if settings.DEBUG or settings.SETTINGS_MODULE.endswith(".test"):
+    # (Not settings.SETTINGS_MODULE: under override_settings it is None.)
+    if settings.DEBUG or os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".test"):
         return [_DEVELOPMENT_KEY]
     raise ImproperlyConfigured(
         "FIELD_ENCRYPTION_KEYS is empty: set one Fernet key (python -c 'from cryptography.fernet import "

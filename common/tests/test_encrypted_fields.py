@@ -84,10 +84,10 @@ def test_rotate_field_keys_moves_every_value_to_the_new_key(settings):
         InboundMessage.objects.get(pk=message.pk)
 
 
-def test_without_keys_outside_development_the_field_refuses(settings):
+def test_without_keys_outside_development_the_field_refuses(settings, monkeypatch):
     settings.FIELD_ENCRYPTION_KEYS = []
     settings.DEBUG = False
-    settings.SETTINGS_MODULE = "salesone.settings.production"
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "salesone.settings.production")
     with pytest.raises(ImproperlyConfigured, match="FIELD_ENCRYPTION_KEYS is empty"):
         _reply()
 
