@@ -84,8 +84,9 @@ def test_start_counts_the_excluded_and_the_rows_say_why(user, auth_client):
 
 
 def test_consent_older_than_two_years_is_excluded(user):
+    lead = LeadFactory(user=user, consent=False)
     with time_machine.travel(dt.datetime(2024, 1, 10, tzinfo=dt.UTC), tick=False):
-        lead = LeadFactory(user=user)
+        consent_grant(user=user, email=lead.email, basis=B.OPT_IN_FORM, notify=False)
     campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, [lead])])
     with time_machine.travel(dt.datetime(2026, 1, 11, tzinfo=dt.UTC), tick=False):
         assert campaign_consent_exclusions(campaign=campaign)["by_reason"]["expired"] == 1

@@ -1,8 +1,10 @@
+import datetime
+
 import factory
+from django.utils import timezone
 
 from apps.accounts.tests.factories import UserFactory
 from apps.consent.models import ConsentEvent
-from apps.consent.services import consent_grant_bulk
 from apps.leads.models import Lead, LeadList
 from apps.salesone_leads.models import Industry
 from common.korean_ids import business_check_digit, corporation_check_digit
@@ -51,12 +53,15 @@ class LeadFactory(factory.django.DjangoModelFactory):
         """Test leads have a valid basis for advertising mail (정보통신망법 제50조), as a customer's real
         leads must, so campaigns send to them; ``consent=False`` leaves the address without one."""
         if create and extracted is not False and self.email:
-            consent_grant_bulk(
+            # Given a year before now: valid for tests that travel in time up to a year either way.
+            ConsentEvent.objects.create(
                 user=self.user,
-                emails=[self.email],
+                email=self.email,
+                kind=ConsentEvent.Kind.GRANTED,
                 basis=ConsentEvent.Basis.IMPORT_EVIDENCE,
                 source="test factory",
                 evidence_text="test data",
+                occurred_at=timezone.now() - datetime.timedelta(days=365),
             )
 
 
