@@ -129,7 +129,7 @@ def reencrypt_column(*, table: str, column: str, pk: str = "id", batch: int = 10
     flag_sql, predicate = only_if if only_if else ("NULL", None)
     rewritten = 0
     last = None
-    multi = cipher()
+    multi = None  # the keys are needed only when there is a value (a fresh database migrates without them)
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
             where = f"WHERE {pk} > %s" if last is not None else ""
@@ -144,6 +144,7 @@ def reencrypt_column(*, table: str, column: str, pk: str = "id", batch: int = 10
             for row_pk, value, flag in rows:
                 if not value:
                     continue
+                multi = multi or cipher()
                 if is_encrypted(value):
                     new = multi.rotate(value.encode()).decode()
                 elif predicate is None or predicate(flag):
