@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/", include("apps.products.urls")),
     path("api/", include("apps.salesone_leads.urls")),
     path("api/", include("apps.leads.urls")),
+    path("api/", include("apps.consent.urls")),
     path("api/", include("apps.opportunities.urls")),
     path("api/clients/", include("apps.clients.urls")),
     path("api/", include("apps.mail.urls")),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("api/", include("apps.tasks.urls")),
     path("api/", include("apps.deliverability.urls")),
     path("api/", include("apps.intelligence.urls")),
+    path("api/", include("apps.privacy.urls")),
 ]
 if settings.BENCH_ENABLED:  # development and tests only: the benchmarks' ceiling view (bench/urls.py)
     urlpatterns.append(path("api/", include("bench.urls")))

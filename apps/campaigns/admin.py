@@ -130,6 +130,13 @@ def resend_unknown(modeladmin, request, queryset):
     return None
 
 
+NON_ADVERTISING_WARNING = _(
+    "This campaign is marked non-advertising: it is sent without the (광고) subject, the legal footer and the "
+    "consent check. Only a reply or a transactional notice may be; advertising sent this way breaks "
+    "정보통신망법 제50조."
+)
+
+
 @admin.register(Campaign)
 class CampaignAdmin(OwnedAdmin):
     # Fits a laptop: each number links to the result rows it counts (admin_numbers.py).
@@ -174,6 +181,17 @@ class CampaignAdmin(OwnedAdmin):
     def get_queryset(self, request):
         # The totals of every row of the page in the page's one query (selectors.campaigns_with_totals).
         return selectors.campaigns_with_totals(super().get_queryset(request))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not obj.is_advertising:
+            # 정보통신망법 제50조: only a reply or a transactional notice may skip consent and "(광고)".
+            self.message_user(request, NON_ADVERTISING_WARNING, messages.WARNING)
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None and not obj.is_advertising:
+            self.message_user(request, NON_ADVERTISING_WARNING, messages.WARNING)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @admin.display(description=_("Recipients"))
     def recipients_count(self, obj):

@@ -10,6 +10,10 @@ from django.db.models import Count, IntegerField, JSONField, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce, JSONObject, TruncDate
 from django.utils import timezone
 
+from apps.consent.selectors import REFUSALS as CONSENT_REFUSALS
+from apps.consent.selectors import latest_join_sql as consent_latest_join_sql
+from apps.consent.selectors import refusal_params as consent_refusal_params
+from apps.consent.selectors import refusal_sql as consent_refusal_sql
 from apps.leads.models import Lead
 from common.email_content import html_document, html_to_text
 
@@ -310,14 +314,20 @@ def campaign_audience(*, campaign: Campaign) -> dict:
             SELECT count(*) FILTER (WHERE chunk IS NOT NULL),
                    count(*) FILTER (WHERE email = ''),
                    count(*) FILTER (WHERE email <> '' AND suppressed IS NOT NULL),
-                   count(*) FILTER (WHERE email <> '' AND suppressed IS NULL AND inactive_business = 'closed'),
-                   count(*) FILTER (WHERE email <> '' AND suppressed IS NULL AND inactive_business = 'suspended'),
+                   count(*) FILTER (WHERE email <> '' AND suppressed IS NULL AND no_consent IS NOT NULL),
+                   count(*) FILTER (
+                       WHERE email <> '' AND suppressed IS NULL AND no_consent IS NULL AND inactive_business = 'closed'
+                   ),
+                   count(*) FILTER (
+                       WHERE email <> '' AND suppressed IS NULL AND no_consent IS NULL
+                         AND inactive_business = 'suspended'
+                   ),
                    count(*)
               FROM recipients
             """,
             recipients_sql_params(campaign),
         )
-        will_send, no_email, suppressed, closed, suspended, rows = cursor.fetchone()
+        will_send, no_email, suppressed, no_consent, closed, suspended, rows = cursor.fetchone()
         cursor.execute(
             """
             SELECT count(DISTINCT member.lead_id)
@@ -336,8 +346,47 @@ def campaign_audience(*, campaign: Campaign) -> dict:
         "excluded": {
             "no_email": no_email,
             "suppressed": suppressed,
+            "no_consent": no_consent,
             "duplicate_address": max(leads - rows, 0),
             "business_closed": closed,
             "business_suspended": suspended,
         },
     }
+
+
+# -- consent: who an advertising campaign leaves out (정보통신망법 제50조) ---------------------------
+
+_CONSENT_EXCLUSIONS_SQL = f"""
+WITH list_leads AS (
+    SELECT DISTINCT member.lead_id
+    FROM campaigns_campaign_leadlists cl
+    JOIN leads_leadlist ll ON ll.id = cl.leadlist_id
+    CROSS JOIN LATERAL unnest(ll.lead_ids) AS member(lead_id)
+    WHERE cl.campaign_id = %(campaign)s AND ll.user_id = %(user)s
+), addresses AS (
+    SELECT DISTINCT lower(btrim(l.email)) AS email
+    FROM leads_lead l JOIN list_leads ON list_leads.lead_id = l.id
+    WHERE l.user_id = %(user)s AND btrim(l.email) <> ''
+)
+SELECT refusal, count(*) FROM (
+    SELECT {consent_refusal_sql(email="a.email")} AS refusal
+    FROM addresses a
+    {consent_latest_join_sql(user="%(user)s", email="a.email")}
+) refused
+WHERE refusal IS NOT NULL
+GROUP BY refusal
+"""
+
+
+def campaign_consent_exclusions(*, campaign: Campaign) -> dict:
+    """How many of the campaign's addresses an advertising campaign leaves out for want of a valid
+    consent basis now, by reason (apps/consent/selectors.REFUSALS). A non-advertising campaign is
+    exempt and leaves none out."""
+    by_reason = {code: 0 for code in CONSENT_REFUSALS}
+    if campaign.is_advertising:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CONSENT_EXCLUSIONS_SQL, {"campaign": campaign.pk, "user": campaign.user_id, **consent_refusal_params()}
+            )
+            by_reason.update(dict(cursor.fetchall()))
+    return {"advertising": campaign.is_advertising, "excluded": sum(by_reason.values()), "by_reason": by_reason}

@@ -229,6 +229,34 @@ class CampaignSerializer(ModelSerializer):
         return attrs
 
 
+class ConsentExclusionsByReasonSerializer(serializers.Serializer):
+    erased = serializers.IntegerField(help_text="Erased on request (개인정보보호법): never mailed again")
+    no_consent = serializers.IntegerField(help_text="No consent recorded")
+    withdrawn = serializers.IntegerField(help_text="Consent withdrawn (opt-out)")
+    unconfirmed = serializers.IntegerField(help_text="Double opt-in requested, not confirmed")
+    unknown_basis = serializers.IntegerField(help_text="Existing data, basis unknown (CONSENT_ALLOW_UNKNOWN_BASIS)")
+    customer_deal_expired = serializers.IntegerField(help_text="Existing customer, transaction over 6 months ago")
+    expired = serializers.IntegerField(help_text="Consent over 2 years old without re-confirmation")
+
+
+class ConsentExclusionsSerializer(serializers.Serializer):
+    """Addresses an advertising campaign leaves out for want of a valid consent basis (정보통신망법 제50조)."""
+
+    advertising = serializers.BooleanField(help_text="false: non-advertising mail, exempt (nothing excluded)")
+    excluded = serializers.IntegerField(help_text="Addresses excluded now, all reasons")
+    by_reason = ConsentExclusionsByReasonSerializer()
+
+
+class CampaignStartResponseSerializer(CampaignSerializer):
+    consent_exclusions = ConsentExclusionsSerializer(
+        read_only=True, help_text="Counted at the start; the recipient rows record each one as failed with its reason"
+    )
+
+    class Meta(CampaignSerializer.Meta):
+        fields = [*CampaignSerializer.Meta.fields, "consent_exclusions"]
+        read_only_fields = fields
+
+
 class CampaignStartSerializer(serializers.Serializer):
     scheduled_at = DateTimeField(
         required=False,
@@ -347,6 +375,7 @@ class CampaignAudienceSerializer(serializers.Serializer):
     will_send = serializers.IntegerField(help_text="Recipients that would be sent to")
     excluded = serializers.DictField(
         child=serializers.IntegerField(),
-        help_text="Leads left out, per reason: no_email, suppressed, duplicate_address, business_closed, "
-        "business_suspended (closed/suspended count only unless include_inactive_businesses is set)",
+        help_text="Leads left out, per reason (each lead under its first reason, in this order): no_email, "
+        "suppressed, no_consent (advertising campaigns only; by kind: /consent-exclusions/), duplicate_address, "
+        "business_closed, business_suspended (closed/suspended count only unless include_inactive_businesses is set)",
     )

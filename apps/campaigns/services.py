@@ -15,6 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from apps.consent.selectors import latest_join_sql as consent_latest_join_sql
+from apps.consent.selectors import refusal_params as consent_refusal_params
+from apps.consent.selectors import refusal_sql as consent_refusal_sql
 from common.db_routers import session_database
 from common.exceptions import Conflict
 
@@ -44,9 +47,12 @@ STOPPED_CAMPAIGN_RECONCILE = timedelta(days=7)
 # (a writer run again after a crash, with the lists changed meanwhile) is left out. Then it writes
 # the rows slice by slice (WRITE_SLICE_CHUNKS chunks each, ON CONFLICT (campaign, lead) DO NOTHING,
 # so a run after a crash never writes a row twice), each slice committed and its chunks dispatched.
+# Consent (정보통신망법 제50조): an advertising campaign's address without a valid basis at write time
+# is written failed with the refusal (apps/consent/selectors.py owns the rule); other mail is exempt,
+# but an erased person's address (kept as a hash) is refused in every campaign.
 # Every recipient of the campaign with why it is not sent (NULL reasons: sent); the writer below and
 # the audience preview (selectors.campaign_audience) read the same rows.
-_RECIPIENTS_SQL = """
+_RECIPIENTS_SQL = f"""
 WITH list_leads AS (
     SELECT DISTINCT member.lead_id
     FROM campaigns_campaign_leadlists cl
@@ -65,18 +71,22 @@ WITH list_leads AS (
     WHERE l.user_id = %(user)s
 ), ranked AS (
     SELECT c.lead_id, c.email, c.created_at, s.reason AS suppressed, c.inactive_business,
+           {consent_refusal_sql(gate="%(advertising)s AND c.email <> ''", email="c.email")} AS no_consent,
            row_number() OVER (
                PARTITION BY CASE WHEN c.email = '' THEN c.lead_id::text ELSE c.email END
                ORDER BY c.created_at, c.lead_id
            ) AS copy
     FROM candidates c
     LEFT JOIN mail_suppressedaddress s ON c.email <> '' AND s.email = c.email
+    {consent_latest_join_sql(user="%(user)s", email="c.email", gate="%(advertising)s AND c.email <> ''")}
     WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.email = c.email AND w.lead_id IS DISTINCT FROM c.lead_id)
 )
-SELECT r.lead_id, r.email, r.suppressed, r.inactive_business,
-       CASE WHEN r.email <> '' AND r.suppressed IS NULL AND r.inactive_business IS NULL THEN
+SELECT r.lead_id, r.email, r.suppressed, r.inactive_business, r.no_consent,
+       CASE WHEN r.email <> '' AND r.suppressed IS NULL AND r.inactive_business IS NULL AND r.no_consent IS NULL THEN
            (row_number() OVER (
-               PARTITION BY (r.email <> '' AND r.suppressed IS NULL AND r.inactive_business IS NULL)
+               PARTITION BY (
+                   r.email <> '' AND r.suppressed IS NULL AND r.inactive_business IS NULL AND r.no_consent IS NULL
+               )
                ORDER BY r.created_at, r.lead_id
            ) - 1) / %(chunk_size)s
        END AS chunk
@@ -97,6 +107,7 @@ SELECT gen_random_uuid(), now(), now(), %(campaign)s, n.lead_id, n.email, '', '{
        CASE
            WHEN n.email = '' THEN 'The lead has no e-mail address.'
            WHEN n.suppressed IS NOT NULL THEN 'The address is on the suppression list (' || n.suppressed || ').'
+           WHEN n.no_consent IS NOT NULL THEN 'No valid consent for advertising mail (' || n.no_consent || ').'
            WHEN n.inactive_business IS NOT NULL THEN
                'The company is ' || n.inactive_business
                || ' (NTS business status); the campaign leaves such companies out.'
@@ -125,7 +136,7 @@ def campaign_write_recipients(*, campaign_id, dispatch: bool = True) -> int:
     seed sends them itself, without a broker)."""
     campaign = (
         Campaign.objects.filter(pk=campaign_id)
-        .only("id", "user_id", "recipients_written_at", "include_inactive_businesses")
+        .only("id", "user_id", "recipients_written_at", "include_inactive_businesses", "is_advertising")
         .first()
     )
     if campaign is None or campaign.recipients_written_at is not None:
@@ -152,6 +163,8 @@ def recipients_sql_params(campaign: Campaign) -> dict:
         "user": campaign.user_id,
         "chunk_size": settings.CAMPAIGN_CHUNK_SIZE,
         "include_inactive": campaign.include_inactive_businesses,
+        "advertising": campaign.is_advertising,
+        **consent_refusal_params(),
     }
 
 

@@ -30,8 +30,10 @@ from .serializers import (
     CampaignLeadResultSerializer,
     CampaignResultsPageSerializer,
     CampaignSerializer,
+    CampaignStartResponseSerializer,
     CampaignStartSerializer,
     CampaignTemplateSerializer,
+    ConsentExclusionsSerializer,
     ResendUnknownRequestSerializer,
     ResendUnknownSerializer,
     RetryFailedSerializer,
@@ -137,10 +139,12 @@ class CampaignViewSet(OwnedModelViewSet):
 
     @extend_schema(
         request=CampaignStartSerializer,
-        responses={200: CampaignSerializer},
+        responses={200: CampaignStartResponseSerializer},
         description=(
             "Start now, or at scheduled_at (→ scheduled, started by the scheduler). Resumes a paused or "
-            "failed campaign, sending only to leads not yet sent. 409 when the campaign cannot start."
+            "failed campaign, sending only to leads not yet sent. 409 when the campaign cannot start. "
+            "consent_exclusions counts the addresses an advertising campaign leaves out for want of a "
+            "valid consent basis (정보통신망법 제50조), by reason."
         ),
     )
     @action(detail=True, methods=["post"])
@@ -155,7 +159,22 @@ class CampaignViewSet(OwnedModelViewSet):
                 campaign.scheduled_at = params.validated_data["scheduled_at"]
                 campaign.save(update_fields=["scheduled_at", "updated_at"])
             campaign = services.campaign_start(campaign=campaign)
-        return Response(self.get_serializer(campaign).data)
+        exclusions = selectors.campaign_consent_exclusions(campaign=campaign)
+        return Response({**self.get_serializer(campaign).data, "consent_exclusions": exclusions})
+
+    @extend_schema(
+        request=None,
+        responses={200: ConsentExclusionsSerializer},
+        description=(
+            "Before starting: how many of the campaign's addresses an advertising campaign would leave out "
+            "now for want of a valid consent basis (정보통신망법 제50조), by reason. A non-advertising "
+            "campaign is exempt."
+        ),
+    )
+    @action(detail=True, methods=["get"], url_path="consent-exclusions")
+    def consent_exclusions(self, request, pk=None):
+        campaign = self.get_object()
+        return Response(ConsentExclusionsSerializer(selectors.campaign_consent_exclusions(campaign=campaign)).data)
 
     @extend_schema(request=None, responses={200: CampaignSerializer}, description="Stop sending; start/ resumes.")
     @action(detail=True, methods=["post"])

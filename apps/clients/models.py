@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
+from common.encrypted_fields import EncryptedTextField
 from common.korean_ids import is_valid_business_number, normalize_business_number
 from common.models import BaseModel
 
@@ -58,7 +59,9 @@ class Client(BaseModel):
 class ClientNote(BaseModel):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="notes", verbose_name=_("client"))
     title = models.CharField(max_length=200, verbose_name=_("title"))
-    content = models.TextField(blank=True, default="", verbose_name=_("content"))
+    # A private note's content is encrypted at rest (issue 22) and so not found by search; public ones are.
+    is_private = models.BooleanField(default=False, verbose_name=_("private"))
+    content = EncryptedTextField(encrypt_when="is_private", blank=True, default="", verbose_name=_("content"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_notes", verbose_name=_("user")
     )

@@ -144,7 +144,7 @@ class ClientNoteSerializer(ModelSerializer):
 
     class Meta:
         model = ClientNote
-        fields = ["id", "client", "title", "content", "created_at", "updated_at", "user"]
+        fields = ["id", "client", "title", "content", "is_private", "created_at", "updated_at", "user"]
         read_only_fields = ["id", "created_at", "updated_at", "user"]
 
 

@@ -39,8 +39,14 @@ class SuppressedAddress(BaseModel):
         BOUNCED = "bounced", _("Bounced")
         COMPLAINED = "complained", _("Complained (spam report)")
         MANUAL = "manual", _("Added by staff")
+        # A person erased on request (개인정보보호법): the row holds the address's hash, never the address.
+        ERASED = "erased", _("Erased on request (hash only)")
 
-    email = models.EmailField(unique=True, help_text=_("Stored lower-case"), verbose_name=_("e-mail address"))
+    email = models.EmailField(
+        unique=True,
+        help_text=_("Stored lower-case; an erased person's row holds sha256:<hash of the address> instead"),
+        verbose_name=_("e-mail address"),
+    )
     reason = models.CharField(max_length=20, choices=Reason.choices, verbose_name=_("reason"))
     source = models.CharField(
         max_length=100, blank=True, default="", help_text=_("campaign result, webhook, admin"), verbose_name=_("source")

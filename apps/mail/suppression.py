@@ -9,6 +9,7 @@ write suppressed rows as failed in the same statement.)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 from django.db import connection
@@ -16,15 +17,23 @@ from django.db import connection
 from .models import SuppressedAddress
 
 
+def erased_key(email: str) -> str:
+    """What the list holds for an erased person: the hash of the lower-case address, never the address.
+    The recipient writer computes the same in SQL (apps/consent/selectors.py, ERASED_SQL)."""
+    return "sha256:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
 def suppression_reasons(emails: list[str]) -> dict[str, str]:
-    """The suppressed ones among ``emails`` (compared as given), with their reasons. One array
-    parameter: the ORM's IN list of 1,000 parameters cost a worker more than the query itself."""
+    """The suppressed ones among ``emails`` (compared as given), with their reasons; an erased
+    person's address is found by its hash. One array parameter: the ORM's IN list of 1,000
+    parameters cost a worker more than the query itself."""
+    keys = {erased_key(email): email for email in emails}
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT email, reason FROM {SuppressedAddress._meta.db_table} WHERE email = ANY(%s)",
-            [emails],
+            [[*emails, *keys]],
         )
-        return dict(cursor.fetchall())
+        return {keys.get(email, email): reason for email, reason in cursor.fetchall()}
 
 
 def suppressions_add(entries: Iterable[SuppressedAddress]) -> int:

@@ -7,6 +7,7 @@ and the status; the events here are the full history it is computed from (apps/t
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.encrypted_fields import EncryptedTextField
 from common.models import BaseModel
 
 
@@ -126,8 +127,9 @@ class InboundMessage(BaseModel):
     message_id = models.CharField(max_length=998, blank=True, default="", verbose_name=_("Message-ID"))
     in_reply_to = models.TextField(blank=True, default="", verbose_name=_("In-Reply-To"))
     references = models.TextField(blank=True, default="", verbose_name=_("References"))
-    text = models.TextField(blank=True, default="", verbose_name=_("text"))
-    html = models.TextField(blank=True, default="", verbose_name=_("HTML"))
+    # A reply's body is personal correspondence: encrypted at rest (issue 22, common/encrypted_fields.py).
+    text = EncryptedTextField(blank=True, default="", verbose_name=_("text"))
+    html = EncryptedTextField(blank=True, default="", verbose_name=_("HTML"))
     headers = models.JSONField(default=dict, blank=True, verbose_name=_("headers"))
     received_at = models.DateTimeField(verbose_name=_("received at"))
 

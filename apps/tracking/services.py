@@ -32,6 +32,7 @@ from psycopg.types.json import Jsonb
 
 from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignProviderRequest
 from apps.campaigns.result_states import ENGAGEMENT_FIELDS, engagement_write, status_after_events
+from apps.consent.services import consent_withdraw
 from apps.mail.models import SuppressedAddress
 from apps.mail.suppression import suppressions_add
 from services.email.tracking import InboundMail, ProviderEvent
@@ -541,9 +542,13 @@ def result_unsubscribe(
 
     Returns the address, or "" when the result no longer exists.
     """
-    result = CampaignLeadResult.objects.filter(id=result_id).only("id", "email").first()
+    result = CampaignLeadResult.objects.filter(id=result_id).select_related("campaign__user").first()
     if result is None:
         return ""
+    if result.email:
+        # The consent ledger records the opt-out and the recipient is told (정보통신망법 제50조⑦);
+        # a second post records and sends nothing.
+        consent_withdraw(user=result.campaign.user, email=result.email, source=detail or "unsubscribe page")
     event = new_event(
         kind=Kind.UNSUBSCRIBE,
         source=TrackingEvent.Source.UNSUBSCRIBE_PAGE,

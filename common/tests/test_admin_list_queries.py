@@ -27,6 +27,7 @@ from apps.clients.tests.factories import (
     ClientNoteFactory,
     ClientProductFactory,
 )
+from apps.consent.models import ConsentEvent
 from apps.deliverability.models import ComplaintPause, SenderDomain
 from apps.intelligence.models import (
     DuplicateSuggestion,
@@ -40,6 +41,7 @@ from apps.leads.tests.factories import LeadFactory, LeadListFactory
 from apps.mail.models import OutboxMessage, SuppressedAddress
 from apps.opportunities.models import OpportunityStatusChange
 from apps.opportunities.tests.factories import OpportunityFactory
+from apps.privacy.models import PrivacyRequest
 from apps.products.tests.factories import ProductFactory
 from apps.salesone_leads.models import ImportJob
 from apps.salesone_leads.tests.factories import IndustryFactory, KeywordFactory, SalesOneLeadFactory
@@ -84,6 +86,9 @@ BUILDERS = {
     "clients.ClientEmailAttachment": lambda owner: ClientEmailAttachmentFactory(
         email=ClientEmailFactory(client=ClientFactory(user=owner))
     ),
+    "consent.ConsentEvent": lambda owner: ConsentEvent.objects.create(
+        user=owner, email=f"ceo{next(_n)}@example.kr", kind="granted", basis="opt_in_form", occurred_at=NOW, actor=owner
+    ),
     "deliverability.SenderDomain": lambda owner: (
         ComplaintPause.objects.create(
             sender_domain=SenderDomain.objects.create(domain=f"mail{next(_n)}.example.kr"),
@@ -104,6 +109,9 @@ BUILDERS = {
     "opportunities.Opportunity": lambda owner: OpportunityFactory(user=owner, lead=LeadFactory(user=owner)),
     "opportunities.OpportunityStatusChange": lambda owner: OpportunityStatusChange.objects.create(
         opportunity=OpportunityFactory(user=owner), to_status="new", user=owner
+    ),
+    "privacy.PrivacyRequest": lambda owner: PrivacyRequest.objects.create(
+        user=owner, kind="erase", status="done", subject_hash=f"sha256:{next(_n)}"
     ),
     "products.Product": lambda owner: ProductFactory(created_by=owner),
     "salesone_leads.Industry": lambda owner: IndustryFactory(),

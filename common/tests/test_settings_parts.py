@@ -15,6 +15,7 @@ EVERY_PART = [
     "intelligence",
     "observability",
     "outbound",
+    "privacy",
     "reports_tasks",
     "salesone_leads",
     "templates",

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "apps.products",
     "apps.salesone_leads",
     "apps.leads",
+    "apps.consent",  # after leads: its demo seed records the demo leads' consent
     "apps.opportunities",
     "apps.clients",
     "apps.mail",
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "apps.tasks",
     "apps.deliverability",
     "apps.intelligence",
+    "apps.privacy",
 ]
 
 MIDDLEWARE = [
@@ -381,6 +383,7 @@ load_parts(
         "intelligence",  # lead enrichment (NTS status, homepage reader), the lead score, hygiene; beat jobs
         "observability",  # /metrics guard and collectors, Prometheus multiprocess directory, Sentry
         "outbound",  # timeouts of calls to Slack and the LLM API
+        "privacy",  # the consent ledger's rules, re-confirmation beat job, field encryption keys, exports
         "reports_tasks",  # campaign report e-mails; task reminders' lead times, auto-assign, analytics cache
         "salesone_leads",  # SalesOne DB search and import limits
         "templates",  # CPU time, output size, digits and loop limits of every user-written template

@@ -55,6 +55,7 @@ def test_audience_counts_each_reason(auth_client, user):
         "excluded": {
             "no_email": 1,
             "suppressed": 1,
+            "no_consent": 0,
             "duplicate_address": 1,
             "business_closed": 1,
             "business_suspended": 1,

@@ -7,6 +7,7 @@ import pytest
 
 from apps.campaigns import demo
 from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
+from apps.consent import demo as consent_demo
 from apps.leads import demo as leads_demo
 from apps.mail.models import OutboxMessage
 from common.demo import DemoContext
@@ -28,6 +29,7 @@ def test_seed_sends_the_demo_campaign_once_through_the_outbox(user, other_user, 
     settings.EMAIL_PROVIDERS = ["sendgrid"]  # the demo sends through the outbox whatever is configured
     ctx = DemoContext(user=user, stdout=io.StringIO())
     leads_demo.seed(ctx)
+    consent_demo.seed(ctx)  # the demo leads' opt-ins: the advertising campaign sends
     demo.seed(ctx)
     first = _snapshot(user)
     demo.seed(ctx)

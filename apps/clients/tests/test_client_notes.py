@@ -28,6 +28,7 @@ def test_list_shape_has_nested_user(auth_client, user):
             "client": str(note.client_id),
             "title": note.title,
             "content": note.content,
+            "is_private": False,
             "created_at": body["results"][0]["created_at"],
             "updated_at": body["results"][0]["updated_at"],
             "user": {"id": str(user.pk), "email": user.email},

@@ -1,6 +1,10 @@
+import datetime
+
 import factory
+from django.utils import timezone
 
 from apps.accounts.tests.factories import UserFactory
+from apps.consent.models import ConsentEvent
 from apps.leads.models import Lead, LeadList
 from apps.salesone_leads.models import Industry
 from common.korean_ids import business_check_digit, corporation_check_digit
@@ -28,6 +32,7 @@ class IndustryFactory(factory.django.DjangoModelFactory):
 class LeadFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Lead
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     name = factory.Sequence(lambda n: f"(주)한빛테크{n}")
@@ -42,6 +47,22 @@ class LeadFactory(factory.django.DjangoModelFactory):
     address = "서울특별시 영등포구 도신로 148 (신길동)"
     si_nm = "서울특별시"
     sgg_nm = "영등포구"
+
+    @factory.post_generation
+    def consent(self, create, extracted, **kwargs):
+        """Test leads have a valid basis for advertising mail (정보통신망법 제50조), as a customer's real
+        leads must, so campaigns send to them; ``consent=False`` leaves the address without one."""
+        if create and extracted is not False and self.email:
+            # Given a year before now: valid for tests that travel in time up to a year either way.
+            ConsentEvent.objects.create(
+                user=self.user,
+                email=self.email,
+                kind=ConsentEvent.Kind.GRANTED,
+                basis=ConsentEvent.Basis.IMPORT_EVIDENCE,
+                source="test factory",
+                evidence_text="test data",
+                occurred_at=timezone.now() - datetime.timedelta(days=365),
+            )
 
 
 class LeadListFactory(factory.django.DjangoModelFactory):

@@ -7,6 +7,7 @@ import pytest
 from apps.campaigns import demo as campaigns_demo
 from apps.campaigns.models import CampaignLeadResult
 from apps.campaigns.selectors import campaign_totals
+from apps.consent import demo as consent_demo
 from apps.leads import demo as leads_demo
 from apps.tracking import demo
 from apps.tracking.models import TrackingEvent
@@ -31,6 +32,7 @@ def test_seed_adds_human_and_machine_events_once(user, settings):
     settings.EMAIL_PROVIDERS = ["sendgrid"]  # the campaign demo sends through the outbox whatever is configured
     ctx = DemoContext(user=user, stdout=io.StringIO())
     leads_demo.seed(ctx)
+    consent_demo.seed(ctx)  # the demo leads' opt-ins: the advertising campaign sends
     campaigns_demo.seed(ctx)
     demo.seed(ctx)
     first = _snapshot(user)

@@ -32,6 +32,7 @@ from apps.campaigns.rendering import SAMPLE_COMPANY
 from apps.campaigns.services import campaign_start
 from apps.leads.models import Lead, LeadList
 from apps.salesone_leads.models import Industry
+from bench.consent import ensure_bench_consent
 from bench.harness import (
     LOG_DIR,
     BenchError,
@@ -80,6 +81,7 @@ class Command(BaseCommand):
         latencies = [float(x) for x in options["latencies"].split(",") if x]
         user = self._bench_user()
         self._ensure_leads(user, options["leads"])
+        ensure_bench_consent(user)
         self._drop_previous_runs(user)
         big_list, small_list = self._lead_lists(user, options["leads"], options["small"])
         template, _ = CampaignTemplate.objects.update_or_create(

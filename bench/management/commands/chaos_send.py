@@ -398,6 +398,7 @@ def driver_seed(options) -> None:
     from apps.campaigns.models import Campaign, CampaignTemplate
     from apps.campaigns.services import campaign_start
     from apps.leads.models import Lead, LeadList
+    from bench.consent import ensure_bench_consent
 
     tag = uuid.uuid4().hex[:8]
     user = User.objects.create_user(email=f"chaos-{tag}@salesone.chaos", password=uuid.uuid4().hex, last_name="카오스")
@@ -405,6 +406,7 @@ def driver_seed(options) -> None:
         Lead(user=user, name=f"(주)카오스{i}", owner="김민준", email=f"ceo{i}-{tag}@chaos{i % 97}.example.kr")
         for i in range(options["leads"])
     )
+    ensure_bench_consent(user)
     lead_list = LeadList.objects.create(user=user, name="chaos", lead_ids=[lead.pk for lead in leads])
     template = CampaignTemplate.objects.create(
         user=user,

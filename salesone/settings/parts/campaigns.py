@@ -62,3 +62,6 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=60),
     },
 }
+
+# The campaign's status appears in Campaign and CampaignStartResponse: one enum, under its own name.
+ENUM_NAME_OVERRIDES = {"CampaignStatusEnum": "apps.campaigns.models.Campaign.Status"}

@@ -1,0 +1,171 @@
+"""/api/consent/: the ledger of the user's addresses (list, record, state), double opt-in requests,
+and the public confirmation page a recipient opens from the opt-in e-mail."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.exceptions import Conflict
+from common.views import OwnedQuerysetMixin
+
+from . import services
+from .models import ConsentEvent
+from .selectors import consent_state
+from .serializers import ConsentEventSerializer, ConsentRecordSerializer, ConsentStateSerializer, OptInRequestSerializer
+
+
+def _check_daily_limit(user) -> None:
+    since = timezone.now() - dt.timedelta(days=1)
+    if (
+        ConsentEvent.objects.filter(user=user, actor=user, created_at__gte=since).count()
+        >= settings.CONSENT_EVENTS_PER_DAY
+    ):
+        raise Conflict(
+            _("You have recorded %(limit)s consent events in the last 24 hours, the limit (CONSENT_EVENTS_PER_DAY).")
+            % {"limit": settings.CONSENT_EVENTS_PER_DAY}
+        )
+
+
+class ConsentEventViewSet(
+    OwnedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The consent ledger of your addresses: append-only, newest first."""
+
+    queryset = ConsentEvent.objects.select_related("actor")
+    serializer_class = ConsentEventSerializer
+    filterset_fields = ["email", "kind", "basis"]
+    search_fields = ["email", "source"]
+    ordering_fields = ["occurred_at", "created_at", "email"]
+    ordering = ["-occurred_at"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        request=ConsentRecordSerializer,
+        responses={201: ConsentEventSerializer},
+        description=(
+            "Record a consent given (basis opt_in_form, import_evidence with evidence_text or evidence_file, "
+            "or existing_customer with deal_date) or withdrawn. The recipient is told by e-mail (정보통신망법 "
+            "제50조⑦), except for the existing-customer basis. A withdrawal also suppresses the address. "
+            "409 past CONSENT_EVENTS_PER_DAY, or when the address had already opted out."
+        ),
+    )
+    def create(self, request):
+        params = ConsentRecordSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        _check_daily_limit(request.user)
+        if data["kind"] == ConsentEvent.Kind.WITHDRAWN:
+            event = services.consent_withdraw(
+                user=request.user, email=data["email"], source=data["source"] or "API", actor=request.user
+            )
+            if event is None:
+                raise Conflict(_("This address has already opted out."))
+        else:
+            event = services.consent_grant(
+                user=request.user,
+                email=data["email"],
+                basis=data["basis"],
+                source=data["source"] or "API",
+                evidence_text=data["evidence_text"],
+                evidence_file=data["evidence_file"],
+                deal_date=data["deal_date"],
+                actor=request.user,
+            )
+        return Response(ConsentEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("email", OpenApiTypes.EMAIL, required=True)],
+        responses={200: ConsentStateSerializer},
+        description="An address's current state: its latest event, and whether advertising mail may go to it now.",
+    )
+    @action(detail=False, methods=["get"])
+    def state(self, request):
+        email = serializers.EmailField().run_validation(request.query_params.get("email", ""))
+        return Response(ConsentStateSerializer(consent_state(user=request.user, email=email)).data)
+
+    @extend_schema(
+        request=OptInRequestSerializer,
+        responses={201: ConsentEventSerializer},
+        description=(
+            "Double opt-in: e-mail the address a signed link to confirm its consent (good for "
+            "CONSENT_OPT_IN_LINK_DAYS). Advertising mail waits for the confirmation."
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="opt-in-requests")
+    def opt_in_requests(self, request):
+        params = OptInRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        _check_daily_limit(request.user)
+        event = services.consent_request_opt_in(
+            user=request.user,
+            email=params.validated_data["email"],
+            source=params.validated_data["source"],
+            actor=request.user,
+        )
+        return Response(ConsentEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+_TOKEN = OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.PATH, description="Signed opt-in request")
+
+
+class OptInConfirmView(APIView):
+    """GET shows the question (a link scanner must not consent for anybody); POST confirms."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    parser_classes = [FormParser]
+
+    @extend_schema(
+        operation_id="consent_opt_in_page",
+        summary="Double opt-in confirmation page (Korean, HTML)",
+        parameters=[_TOKEN],
+        responses={(200, "text/html"): OpenApiTypes.STR, (400, "text/html"): OpenApiTypes.STR},
+        auth=[],
+        tags=["consent"],
+    )
+    def get(self, request, token):
+        event = services.opt_in_request_from_token(token)
+        if event is None:
+            return _page("invalid", status=400)
+        return _page("confirm", action=request.path, email=event.email, sender=services.sender_name(event.user))
+
+    @extend_schema(
+        operation_id="consent_opt_in_confirm",
+        summary="Confirm a double opt-in",
+        parameters=[_TOKEN],
+        request={"application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
+        responses={(200, "text/html"): OpenApiTypes.STR, (400, "text/html"): OpenApiTypes.STR},
+        auth=[],
+        tags=["consent"],
+    )
+    def post(self, request, token):
+        event = services.opt_in_request_from_token(token)
+        if event is None:
+            return _page("invalid", status=400)
+        services.consent_confirm_opt_in(
+            request_event=event, ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", "")
+        )
+        return _page("done", email=event.email, sender=services.sender_name(event.user))
+
+
+def _page(state: str, *, status: int = 200, **context) -> HttpResponse:
+    response = HttpResponse(
+        render_to_string("consent/opt_in.html", {"state": state, **context}),
+        status=status,
+        content_type="text/html; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
