@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/", include("apps.workflows.urls")),
     path("api/", include("apps.tasks.urls")),
     path("api/", include("apps.deliverability.urls")),
+    path("api/", include("apps.sequences.urls")),
 ]
 if settings.BENCH_ENABLED:  # development and tests only: the benchmarks' ceiling view (bench/urls.py)
     urlpatterns.append(path("api/", include("bench.urls")))

@@ -54,6 +54,15 @@ from .rendering import (
     uses_variable,
 )
 from .result_states import CLAIM, RELEASE, SETTLE_FAILED, SETTLE_SENT, SETTLE_UNKNOWN, sql_literal
+from .sender_identity import (
+    campaign_from_address,
+    campaign_mailbox_return,
+    campaign_mailbox_take,
+    mailbox_address,
+    row_routes,
+    thread_headers,
+    threaded_subject,
+)
 from .tracking import instrument_html, list_unsubscribe_headers, result_token, unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -444,7 +453,8 @@ def build_messages(
     rows that could not be rendered."""
     template = campaign.template
     sender = sender_for(campaign)
-    from_email = from_address(sender)
+    from_email = campaign_from_address(campaign, from_address(sender))
+    routes = row_routes(campaign, [row.id for row in rows])  # a sequence step's mailbox and thread
     domain = message_domain()
     campaign_id = str(campaign.pk)
     if uses_variable(template.title, "data") or uses_variable(template.body, "data"):
@@ -482,7 +492,9 @@ def build_messages(
             continue
         # The tracked links, the footer's link and the List-Unsubscribe header share one signed token.
         token = result_token(result_id)
-        subject = advertising_subject(rendered.subject) if footer is not None else rendered.subject
+        route = routes.get(row.id)
+        subject = threaded_subject(route, rendered.subject)
+        subject = advertising_subject(subject) if footer is not None else subject
         # A complete document and its text part, each made once per distinct body (cached); the text
         # keeps the links as written (only the HTML's links are tracked).
         html = html_document(rendered.html, subject)
@@ -505,9 +517,17 @@ def build_messages(
                 subject=subject[:998],
                 html=html,
                 text=text,
-                from_email=from_email,
+                from_email=(
+                    mailbox_address(email=route.mailbox_email, name=route.mailbox_name or sender.name)
+                    if route and route.mailbox_email
+                    else from_email
+                ),
                 reply_to=user.email,
-                headers={**list_unsubscribe_headers(result_id, token=token), **list_headers},
+                headers={
+                    **list_unsubscribe_headers(result_id, token=token),
+                    **list_headers,
+                    **thread_headers(route),
+                },
                 custom_args={"campaign_id": campaign_id, "result_id": row.id},
                 category="campaign",
                 message_id=message_id,
@@ -563,7 +583,7 @@ def _send_by_request(provider: EmailProvider, messages: list[EmailMessage]) -> t
 
 
 def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkReport:
-    campaign = Campaign.objects.select_related("template", "user").filter(pk=campaign_id).first()
+    campaign = Campaign.objects.select_related("template", "user", "mailbox").filter(pk=campaign_id).first()
     if campaign is None or campaign.status != Campaign.Status.IN_PROGRESS:
         return ChunkReport(skipped="the campaign is not in progress")
     now = timezone.now()
@@ -573,8 +593,13 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
     granted = daily_quota_take(user_id=campaign.user_id, count=settings.CAMPAIGN_CHUNK_SIZE, now=now)
     if granted <= 0:
         return ChunkReport(skipped="the user's daily sending cap is reached")
-    rows, claimed_at = _claim(campaign_id=campaign.pk, chunk=chunk, limit=granted)
+    allowed = campaign_mailbox_take(campaign, count=granted, now=now)  # the mailbox's rolling caps
+    if allowed <= 0:
+        daily_quota_return(user_id=campaign.user_id, count=granted, now=now)
+        return ChunkReport(skipped="the mailbox's sending cap is reached")
+    rows, claimed_at = _claim(campaign_id=campaign.pk, chunk=chunk, limit=allowed)
     daily_quota_return(user_id=campaign.user_id, count=granted - len(rows), now=now)
+    campaign_mailbox_return(campaign, count=allowed - len(rows), now=now)
     if not rows:
         return ChunkReport(skipped="nothing pending in this chunk")
     report = ChunkReport(claimed=len(rows))
@@ -586,6 +611,7 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
         _settle_after_error(rows, settlement, report, exc)
         if not report.provider_may_have:
             daily_quota_return(user_id=campaign.user_id, count=len(rows), now=now)
+            campaign_mailbox_return(campaign, count=len(rows), now=now)
         if not isinstance(exc, TRANSIENT_ERRORS):
             # Not an outage the task retry waits out: every chunk would meet it again. Stop the
             # campaign and say why (pending rows stay pending for a start after the fix), rather
@@ -598,6 +624,7 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
         raise
     if report.released:
         daily_quota_return(user_id=campaign.user_id, count=report.released, now=now)
+        campaign_mailbox_return(campaign, count=report.released, now=now)
     Campaign.objects.filter(pk=campaign.pk).update(last_progress_at=timezone.now())
     if report.fatal:
         services.campaign_fail(campaign_id=campaign.pk, reason=report.fatal)

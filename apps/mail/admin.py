@@ -4,7 +4,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import OutboxMessage, SuppressedAddress
+from .mailboxes import mailbox_usage
+from .models import Mailbox, OutboxMessage, SuppressedAddress
 from .suppression import suppressions_add, suppressions_remove
 
 
@@ -99,3 +100,28 @@ class SuppressedAddressAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         suppressions_remove(queryset.values_list("email", flat=True))
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    list_display = [
+        "email",
+        "display_name",
+        "user",
+        "daily_cap",
+        "hourly_cap",
+        "cap_today",
+        "sent_last_day",
+        "is_active",
+    ]
+    list_filter = ["is_active"]
+    search_fields = ["email", "display_name", "user__email"]
+    raw_id_fields = ["user"]
+
+    @admin.display(description=_("daily cap today"))
+    def cap_today(self, mailbox: Mailbox) -> int:
+        return mailbox_usage(mailbox).daily_cap
+
+    @admin.display(description=_("sent in the last 24 hours"))
+    def sent_last_day(self, mailbox: Mailbox) -> int:
+        return mailbox_usage(mailbox).day

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.workflows",
     "apps.tasks",
     "apps.deliverability",
+    "apps.sequences",
 ]
 
 MIDDLEWARE = [
@@ -343,6 +344,7 @@ load_parts(
         "deliverability",  # DNS checks of sender domains, complaint-rate thresholds, SpamAssassin; beat jobs
         "outbound",  # timeouts of calls to Slack and the LLM API
         "salesone_leads",  # SalesOne DB search and import limits
+        "sequences",  # sequences: mailbox caps and warm-up, per-user limits, stop rules, the scheduler's beat job
         "templates",  # CPU time, output size, digits and loop limits of every user-written template
         "tracking",  # link signing, the Redis event queue, machine detection, webhooks, live stream; beat jobs
         "workflows",  # workflow node plugins, webhook hosts, stall and delay limits; beat jobs
