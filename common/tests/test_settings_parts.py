@@ -14,6 +14,7 @@ EVERY_PART = [
     "deliverability",
     "outbound",
     "salesone_leads",
+    "sequences",
     "templates",
     "tracking",
     "workflows",
