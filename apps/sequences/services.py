@@ -8,6 +8,7 @@ pipeline send it (exactly once: claim → provider → settle). The API and the 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 import uuid
@@ -329,6 +330,12 @@ ORDER BY e.next_send_at, e.id
 LIMIT %(limit)s
 """
 
+# The batch travels as one JSON parameter (jsonb_to_recordset): adapting Python lists of UUIDs
+# element by element cost more than the statements themselves.
+_ROWS = """jsonb_to_recordset(%(rows)s::jsonb) AS v(
+    id uuid, campaign uuid, lead uuid, email text, chunk int, mailbox uuid, thread_id text, thread_subject text,
+    enrollment uuid, step uuid, variant uuid, step_order int, next_send_at timestamptz, state text)"""
+
 _WRITE_ROWS_SQL = f"""
 INSERT INTO {CampaignLeadResult._meta.db_table} (
     id, created_at, updated_at, campaign_id, lead_id, email, title, data, status, sent, error_message,
@@ -338,25 +345,21 @@ INSERT INTO {CampaignLeadResult._meta.db_table} (
 SELECT v.id, %(now)s, %(now)s, v.campaign, v.lead, v.email, '', '{{}}'::jsonb,
        '{CampaignLeadResult.Status.PENDING.value}', false, '', '', '', '', 0, 0, v.chunk, false,
        v.mailbox, v.thread_id, v.thread_subject
-FROM unnest(%(ids)s::uuid[], %(campaigns)s::uuid[], %(leads)s::uuid[], %(emails)s::text[], %(chunks)s::int[],
-            %(mailboxes)s::uuid[], %(thread_ids)s::text[], %(thread_subjects)s::text[])
-     AS v(id, campaign, lead, email, chunk, mailbox, thread_id, thread_subject)
+FROM {_ROWS}
 ON CONFLICT (campaign_id, lead_id) DO NOTHING
 """
 
 _WRITE_SENDS_SQL = f"""
 INSERT INTO {SequenceSend._meta.db_table} (enrollment_id, step_id, variant_id, result_id, scheduled_at)
-SELECT v.enrollment, v.step, v.variant, v.result, %(now)s
-FROM unnest(%(enrollments)s::uuid[], %(steps)s::uuid[], %(variants)s::uuid[], %(ids)s::uuid[])
-     AS v(enrollment, step, variant, result)
+SELECT v.enrollment, v.step, v.variant, v.id, %(now)s
+FROM {_ROWS}
 """
 
 _ADVANCE_SQL = f"""
 UPDATE {Enrollment._meta.db_table} e
 SET current_step = e.current_step + 1, next_send_at = v.next_send_at, state = v.state, updated_at = %(now)s
-FROM unnest(%(ids)s::uuid[], %(steps)s::int[], %(next)s::timestamptz[], %(states)s::text[])
-     AS v(id, step, next_send_at, state)
-WHERE e.id = v.id AND e.current_step = v.step AND e.state = 'active'
+FROM {_ROWS}
+WHERE e.id = v.enrollment AND e.current_step = v.step_order AND e.state = 'active'
 """
 
 
@@ -405,10 +408,11 @@ def _reserve_pool(mailbox_ids: list, count: int, now: datetime) -> list[tuple]:
     return [(mailbox_id, granted) for mailbox_id, granted in grants.items() if granted]
 
 
-def sequence_schedule_due(*, sequence: Sequence, now: datetime) -> ScheduleReport:
+def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool = True) -> ScheduleReport:
     """Inside the window: write the due enrolments' next step as pending rows of the variants'
     campaigns (one transaction, with the pool's caps reserved), advance the enrolments, and dispatch
-    the rows once committed. Outside it, or over the caps, the rest waits for a later tick."""
+    the rows once committed (dispatch=False: the caller sends the chunks itself, as the benchmark
+    does). Outside it, or over the caps, the rest waits for a later tick."""
     report = ScheduleReport()
     calendar = SendingCalendar.of(sequence)
     if sequence.status != Status.ACTIVE or not calendar.is_open(now):
@@ -445,7 +449,7 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime) -> ScheduleRepor
         else:
             senders = [None] * len(due)
         _write_rows(cursor, sequence, steps, variants_of, calendar, due, senders, now, report)
-    for campaign_id in report.campaigns:
+    for campaign_id in report.campaigns if dispatch else ():
         transaction.on_commit(
             lambda c=campaign_id: campaign_sending_resume(campaign_id=c, now=now, restart_failed=False)
         )
@@ -464,59 +468,53 @@ def _interleave(grants: list[tuple]) -> list:
 
 
 def _write_rows(cursor, sequence, steps, variants_of, calendar, due, senders, now, report) -> None:
-    rows: dict[str, list] = {
-        name: []
-        for name in (
-            "ids", "campaigns", "leads", "emails", "chunks", "mailboxes", "thread_ids", "thread_subjects",
-            "enrollments", "steps", "variants",
-        )
-    }  # fmt: skip
-    advance: dict[str, list] = {"ids": [], "steps": [], "next": [], "states": []}
+    """One pending result row, one SequenceSend and one advanced enrolment per due enrolment."""
+    rows: list[dict] = []
     per_campaign: dict = {}
+    next_send_of = {order: calendar.add_business_days(now, steps[order].delay_days) for order in range(1, len(steps))}
     for (enrollment_id, lead_id, email, order, first_message_id, first_title), mailbox_id in zip(
         due, senders, strict=True
     ):
         step = steps[order]
         variant = variant_for(step, variants_of[order], lead_id)
         threaded = step.thread_reply and order > 0 and bool(first_message_id)
-        rows["ids"].append(uuid.uuid4())
-        rows["campaigns"].append(variant.campaign_id)
-        rows["leads"].append(lead_id)
-        rows["emails"].append(email)
-        rows["mailboxes"].append(mailbox_id)
-        rows["thread_ids"].append(first_message_id if threaded else "")
-        rows["thread_subjects"].append(first_title if threaded else "")
-        rows["enrollments"].append(enrollment_id)
-        rows["steps"].append(step.pk)
-        rows["variants"].append(variant.pk)
-        per_campaign.setdefault(variant.campaign_id, []).append(len(rows["ids"]) - 1)
         last = order + 1 >= len(steps)
-        advance["ids"].append(enrollment_id)
-        advance["steps"].append(order)
-        advance["next"].append(None if last else calendar.add_business_days(now, steps[order + 1].delay_days))
-        advance["states"].append(State.COMPLETED.value if last else State.ACTIVE.value)
-    rows["chunks"] = [0] * len(rows["ids"])
+        next_send_at = None if last else next_send_of[order + 1]
+        rows.append(
+            {
+                "id": str(uuid.uuid4()),
+                "campaign": str(variant.campaign_id),
+                "lead": str(lead_id),
+                "email": email,
+                "mailbox": str(mailbox_id) if mailbox_id else None,
+                "thread_id": first_message_id if threaded else "",
+                "thread_subject": first_title if threaded else "",
+                "enrollment": str(enrollment_id),
+                "step": str(step.pk),
+                "variant": str(variant.pk),
+                "step_order": order,
+                "next_send_at": next_send_at.isoformat() if next_send_at else None,
+                "state": State.COMPLETED.value if last else State.ACTIVE.value,
+            }
+        )
+        per_campaign.setdefault(variant.campaign_id, []).append(rows[-1])
     size = settings.CAMPAIGN_CHUNK_SIZE
-    for campaign_id, indexes in per_campaign.items():
+    for campaign_id, campaign_rows in per_campaign.items():
         cursor.execute(
             f"SELECT coalesce(max(chunk), -1) + 1 FROM {CampaignLeadResult._meta.db_table} WHERE campaign_id = %s",
             [campaign_id],
         )
         first_chunk = cursor.fetchone()[0]
-        for position, index in enumerate(indexes):
-            rows["chunks"][index] = first_chunk + position // size
+        for position, row in enumerate(campaign_rows):
+            row["chunk"] = first_chunk + position // size
         report.campaigns.add(campaign_id)
-    if not rows["ids"]:
+    if not rows:
         return
-    cursor.execute(_WRITE_ROWS_SQL, {"now": now, **{k: rows[k] for k in (
-        "ids", "campaigns", "leads", "emails", "chunks", "mailboxes", "thread_ids", "thread_subjects")}})  # fmt: skip
-    cursor.execute(
-        _WRITE_SENDS_SQL,
-        {"now": now, "enrollments": rows["enrollments"], "steps": rows["steps"], "variants": rows["variants"],
-         "ids": rows["ids"]},
-    )  # fmt: skip
-    cursor.execute(_ADVANCE_SQL, {"now": now, **advance})
-    report.scheduled = len(rows["ids"])
+    params = {"now": now, "rows": json.dumps(rows, ensure_ascii=False)}
+    cursor.execute(_WRITE_ROWS_SQL, params)
+    cursor.execute(_WRITE_SENDS_SQL, params)
+    cursor.execute(_ADVANCE_SQL, params)
+    report.scheduled = len(rows)
 
 
 # -- A/B winner, completion, the tick -------------------------------------------------------------
@@ -552,12 +550,12 @@ def sequence_complete_if_done(*, sequence: Sequence, now: datetime) -> bool:
     )
 
 
-def sequence_tick(*, sequence: Sequence, now: datetime) -> ScheduleReport:
+def sequence_tick(*, sequence: Sequence, now: datetime, dispatch: bool = True) -> ScheduleReport:
     """One pass over one active sequence: stops, returns from out of office, winners, due steps."""
     enrollments_stop_on_events(sequence=sequence, now=now)
     enrollments_resume_out_of_office(sequence=sequence, now=now)
     steps_pick_winners(sequence=sequence)
-    report = sequence_schedule_due(sequence=sequence, now=now)
+    report = sequence_schedule_due(sequence=sequence, now=now, dispatch=dispatch)
     sequence_complete_if_done(sequence=sequence, now=now)
     return report
 
