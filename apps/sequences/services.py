@@ -330,11 +330,16 @@ ORDER BY e.next_send_at, e.id
 LIMIT %(limit)s
 """
 
-# The batch travels as one JSON parameter (jsonb_to_recordset): adapting Python lists of UUIDs
-# element by element cost more than the statements themselves.
-_ROWS = """jsonb_to_recordset(%(rows)s::jsonb) AS v(
+# The batch travels as one JSON parameter into a temporary table of the transaction, read by the three
+# statements below: adapting Python lists of UUIDs element by element, or parsing the JSON three
+# times, cost more than the statements themselves.
+_BATCH_SQL = """
+CREATE TEMPORARY TABLE sequence_batch ON COMMIT DROP AS
+SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS v(
     id uuid, campaign uuid, lead uuid, email text, chunk int, mailbox uuid, thread_id text, thread_subject text,
-    enrollment uuid, step uuid, variant uuid, step_order int, next_send_at timestamptz, state text)"""
+    enrollment uuid, step uuid, variant uuid, step_order int, next_send_at timestamptz, state text)
+"""
+_ROWS = "sequence_batch v"
 
 _WRITE_ROWS_SQL = f"""
 INSERT INTO {CampaignLeadResult._meta.db_table} (
@@ -510,7 +515,10 @@ def _write_rows(cursor, sequence, steps, variants_of, calendar, due, senders, no
         report.campaigns.add(campaign_id)
     if not rows:
         return
-    params = {"now": now, "rows": json.dumps(rows, ensure_ascii=False)}
+    # Dropped first: inside an outer transaction (a test's, a caller's) the last batch's table is still there.
+    cursor.execute("DROP TABLE IF EXISTS sequence_batch")
+    cursor.execute(_BATCH_SQL, {"rows": json.dumps(rows, ensure_ascii=False)})
+    params = {"now": now}
     cursor.execute(_WRITE_ROWS_SQL, params)
     cursor.execute(_WRITE_SENDS_SQL, params)
     cursor.execute(_ADVANCE_SQL, params)
