@@ -97,8 +97,7 @@ def sequence_start(*, sequence: Sequence, now: datetime | None = None) -> Sequen
     sequence.status = Status.ACTIVE
     sequence.started_at = now
     sequence.save(update_fields=["status", "started_at", "updated_at"])
-    lead_ids = [lead_id for ll in sequence.leadlists.filter(user=sequence.user) for lead_id in ll.lead_ids]
-    enrollments_add(sequence=sequence, lead_ids=lead_ids, now=now)
+    enrollments_add(sequence=sequence, lead_ids=None, now=now)
     return sequence
 
 
@@ -134,6 +133,8 @@ def _campaigns(sequence: Sequence):
 
 # -- enrolments -----------------------------------------------------------------------------------
 
+# {leads}: the given ids, or (at the start) every lead of the sequence's lists, read in SQL rather than
+# passed as 100,000 parameters.
 _ENROLL_SQL = f"""
 INSERT INTO {Enrollment._meta.db_table}
     (id, created_at, updated_at, sequence_id, lead_id, email, state, stop_reason, current_step, next_send_at)
@@ -141,21 +142,33 @@ SELECT gen_random_uuid(), %(now)s, %(now)s, %(sequence)s, l.id, lower(btrim(l.em
 FROM (
     SELECT DISTINCT ON (lower(btrim(email))) id, email
     FROM {Lead._meta.db_table}
-    WHERE id = ANY(%(leads)s::uuid[]) AND user_id = %(user)s AND btrim(email) <> ''
+    WHERE id IN ({{leads}}) AND user_id = %(user)s AND btrim(email) <> ''
     ORDER BY lower(btrim(email)), created_at, id
 ) l
 ON CONFLICT DO NOTHING
 """
+_GIVEN_LEADS = "SELECT unnest(%(leads)s::text[])::uuid"
+_LIST_LEADS = f"""
+SELECT unnest(ll.lead_ids) FROM {LeadList._meta.db_table} ll
+JOIN {Sequence.leadlists.through._meta.db_table} sl ON sl.leadlist_id = ll.id
+WHERE sl.sequence_id = %(sequence)s AND ll.user_id = %(user)s
+"""
 
 
-def enrollments_add(*, sequence: Sequence, lead_ids: list, now: datetime | None = None) -> int:
-    """Enrol the user's leads (with an address; one per address; a lead already enrolled is kept as
-    it is). Returns how many were enrolled. A 400 past SEQUENCE_MAX_ENROLLMENTS."""
+def enrollments_add(*, sequence: Sequence, lead_ids: list | None, now: datetime | None = None) -> int:
+    """Enrol the user's leads (None: every lead of the sequence's lists), those with an address, one
+    per address; a lead already enrolled is kept as it is. Returns how many were enrolled. A 400 past
+    SEQUENCE_MAX_ENROLLMENTS."""
     now = now or timezone.now()
     first = sequence.steps.order_by("order").first()
     due = SendingCalendar.of(sequence).add_business_days(now, first.delay_days if first else 0)
     limit = settings.SEQUENCE_MAX_ENROLLMENTS
-    if Enrollment.objects.filter(sequence=sequence).count() + len(set(lead_ids)) > limit:
+    if lead_ids is None:
+        lists = sequence.leadlists.filter(user=sequence.user).values_list("lead_ids", flat=True)
+        wanted = sum(len(ids) for ids in lists)
+    else:
+        wanted = len(set(lead_ids))
+    if Enrollment.objects.filter(sequence=sequence).count() + wanted > limit:
         from rest_framework.exceptions import ValidationError
 
         raise ValidationError(
@@ -167,8 +180,14 @@ def enrollments_add(*, sequence: Sequence, lead_ids: list, now: datetime | None 
         )
     with connection.cursor() as cursor:
         cursor.execute(
-            _ENROLL_SQL,
-            {"now": now, "sequence": sequence.pk, "leads": list(lead_ids), "user": sequence.user_id, "due": due},
+            _ENROLL_SQL.format(leads=_LIST_LEADS if lead_ids is None else _GIVEN_LEADS),
+            {
+                "now": now,
+                "sequence": sequence.pk,
+                "leads": [str(lead_id) for lead_id in lead_ids or ()],
+                "user": sequence.user_id,
+                "due": due,
+            },
         )
         return cursor.rowcount
 
