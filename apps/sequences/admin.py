@@ -1,12 +1,14 @@
 """Sequences in the admin: the same rules as the API (services), with the numbers of each step."""
 
 from django.contrib import admin, messages
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import OwnedAdmin
 from common.exceptions import Conflict
 
 from . import selectors, services
-from .models import Enrollment, Sequence, SequenceStep, SequenceVariant
+from .models import Enrollment, Sequence, SequenceSend, SequenceStep, SequenceVariant
 
 
 class SequenceStepInline(admin.TabularInline):
@@ -27,8 +29,9 @@ class SequenceStepInline(admin.TabularInline):
 
 
 @admin.register(Sequence)
-class SequenceAdmin(admin.ModelAdmin):
+class SequenceAdmin(OwnedAdmin):
     list_display = ["name", "user", "status", "enrolled", "started_at", "completed_at"]
+    list_select_related = ["user"]
     list_filter = ["status", "is_advertising"]
     search_fields = ["name", "user__email"]
     raw_id_fields = ["user"]
@@ -37,9 +40,12 @@ class SequenceAdmin(admin.ModelAdmin):
     inlines = [SequenceStepInline]
     actions = ["start", "pause", "resume"]
 
-    @admin.display(description=_("enrolled"))
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(enrolled_count=Count("enrollments"))
+
+    @admin.display(description=_("enrolled"), ordering="enrolled_count")
     def enrolled(self, sequence: Sequence) -> int:
-        return Enrollment.objects.filter(sequence=sequence).count()
+        return sequence.enrolled_count
 
     def _each(self, request, queryset, service) -> None:
         for sequence in queryset:
@@ -62,15 +68,37 @@ class SequenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(SequenceVariant)
-class SequenceVariantAdmin(admin.ModelAdmin):
+class SequenceVariantAdmin(OwnedAdmin):
+    owner_field = "step__sequence__user"
     list_display = ["step", "name", "template", "percent", "campaign"]
+    list_select_related = ["step__sequence", "template", "campaign"]
+    search_fields = ["step__sequence__name", "name", "template__name"]
     raw_id_fields = ["step", "template", "campaign"]
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(OwnedAdmin):
+    owner_field = "sequence__user"
     list_display = ["email", "sequence", "state", "stop_reason", "current_step", "next_send_at"]
+    list_select_related = ["sequence"]
     list_filter = ["state", "stop_reason"]
     search_fields = ["email", "sequence__name"]
     raw_id_fields = ["sequence", "lead"]
     readonly_fields = ["current_step", "next_send_at", "stopped_at", "resumed_at"]
+
+
+@admin.register(SequenceSend)
+class SequenceSendAdmin(OwnedAdmin):
+    """Each step sent to each lead, with its campaign result row: read-only."""
+
+    owner_field = "enrollment__sequence__user"
+    list_display = ["enrollment", "step", "variant", "result", "scheduled_at"]
+    list_select_related = ["enrollment__sequence", "step__sequence", "variant__step__sequence", "result__campaign"]
+    search_fields = ["enrollment__email"]
+    readonly_fields = ["enrollment", "step", "variant", "result", "scheduled_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

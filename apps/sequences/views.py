@@ -87,9 +87,10 @@ class SequenceViewSet(OwnedModelViewSet):
     )
     @action(detail=True, methods=["post"], url_path="add-leads")
     def add_leads(self, request, pk=None):
+        sequence = self.get_object()  # another user's sequence: 404 before the body is read
         body = LeadIdsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        changed = services.sequence_add_leads(sequence=self.get_object(), lead_ids=body.validated_data["lead_ids"])
+        changed = services.sequence_add_leads(sequence=sequence, lead_ids=body.validated_data["lead_ids"])
         return Response({"changed": changed})
 
     @extend_schema(
@@ -99,9 +100,10 @@ class SequenceViewSet(OwnedModelViewSet):
     )
     @action(detail=True, methods=["post"], url_path="remove-leads")
     def remove_leads(self, request, pk=None):
+        sequence = self.get_object()  # another user's sequence: 404 before the body is read
         body = LeadIdsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        changed = services.enrollments_stop(sequence=self.get_object(), lead_ids=body.validated_data["lead_ids"])
+        changed = services.enrollments_stop(sequence=sequence, lead_ids=body.validated_data["lead_ids"])
         return Response({"changed": changed})
 
     @extend_schema(
