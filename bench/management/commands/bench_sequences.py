@@ -4,7 +4,8 @@ time-warped clock.
 1. Start: enrol every lead of the list (one INSERT … SELECT).
 2. For each step, the clock jumps to 09:00 of the day the step is due; one scheduler pass
    (``sequence_tick``: stops, out-of-office returns, winners, then the due steps written as pending
-   rows of the variants' campaigns within the mailbox pool's caps) — "scheduling a day's sends".
+   rows of the variants' campaigns within the mailbox pool's caps), repeated in passes of
+   ``--batch`` (SEQUENCE_TICK_BATCH) until the day's sends are written — "scheduling a day's sends".
    Target (issue 21): at most 5 s for 100,000.
 3. The rows are sent in this process through the campaign pipeline (``campaign_send_chunk``: claim →
    SendGrid provider → settle) into a fake SendGrid on 127.0.0.1: e-mails per second of one process.
@@ -66,12 +67,13 @@ class Command(BaseCommand):
         parser.add_argument("--leads", type=int, default=100_000)
         parser.add_argument("--mailboxes", type=int, default=50, help="pool size; each may send leads/mailboxes a day")
         parser.add_argument("--bounce-share", type=float, default=0.02)
+        parser.add_argument("--batch", type=int, default=20_000, help="SEQUENCE_TICK_BATCH: enrolments per pass")
         parser.add_argument("--profile", action="store_true", help="print the scheduling passes' profiles")
         parser.add_argument(
             "--heap", action="store_true", help="trace the heap peak (tracemalloc slows the pass several times)"
         )
 
-    def handle(self, *args, leads: int, mailboxes: int, bounce_share: float, heap: bool, **options):
+    def handle(self, *args, leads: int, mailboxes: int, bounce_share: float, heap: bool, batch: int, **options):
         self.trace = heap
         self.profile = options.get("profile")
         if settings.DATABASES["default"]["NAME"].startswith("test_") and leads > 5_000:
@@ -87,7 +89,7 @@ class Command(BaseCommand):
                 SENDGRID_API_KEY=fake.api_key,
                 EMAIL_PROVIDER_RATE_LIMITS={"sendgrid": [1_000_000, 1_000_000]},
                 CAMPAIGN_USER_DAILY_CAP=0,
-                SEQUENCE_TICK_BATCH=leads,
+                SEQUENCE_TICK_BATCH=batch,
                 SEQUENCE_MAX_ENROLLMENTS=max(leads, settings.SEQUENCE_MAX_ENROLLMENTS),
             ):
                 self._run(write, user, leads, mailboxes, bounce_share, fake)
@@ -150,7 +152,13 @@ class Command(BaseCommand):
 
                 profiler = cProfile.Profile()
                 profiler.enable()
-            report = sequence_tick(sequence=sequence, now=clock, dispatch=False)
+            # Passes of SEQUENCE_TICK_BATCH each, as the beat job would make them one after another.
+            scheduled = 0
+            while True:
+                report = sequence_tick(sequence=sequence, now=clock, dispatch=False)
+                scheduled += report.scheduled
+                if report.scheduled < settings.SEQUENCE_TICK_BATCH:
+                    break
             if self.profile:
                 profiler.disable()
                 profiler.print_stats("cumtime")
@@ -159,7 +167,7 @@ class Command(BaseCommand):
             tracemalloc.stop()
             stopped = Enrollment.objects.filter(sequence=sequence, state="stopped").count() - stopped_before
             sent, send_seconds = self._send(sequence, order)
-            write(f"{order + 1:>4} {clock:%Y-%m-%d} {report.scheduled:>9,} {stopped:>7,} {schedule_seconds:>10.2f} "
+            write(f"{order + 1:>4} {clock:%Y-%m-%d} {scheduled:>9,} {stopped:>7,} {schedule_seconds:>10.2f} "
                   f"{heap_peak:>12.1f} {sent:>7,} {send_seconds:>7.1f} {sent / max(send_seconds, 1e-9):>9,.0f} "
                   f"{rss_mb():>7.0f}")  # fmt: skip
             self._bounce(sequence, order, bounce_share)
