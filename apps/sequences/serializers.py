@@ -7,6 +7,7 @@ import zoneinfo
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.campaigns.models import CampaignTemplate
@@ -63,8 +64,22 @@ class SequenceStepSerializer(ModelSerializer):
         return variants
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
+        "example": "09:00",
+        "description": "A time of day in the sequence's time zone (HH:MM or HH:MM:SS), not an instant",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time without an offset: OpenAPI's "time" format demands one, so it is a pattern."""
+
+
 class SequenceSerializer(ModelSerializer):
     user = UserSummarySerializer(read_only=True)
+    window_start = LocalTimeField(required=False)
+    window_end = LocalTimeField(required=False)
     leadlists = OwnedPrimaryKeyField(queryset=LeadList.objects.all(), many=True, required=False)
     mailboxes = OwnedPrimaryKeyField(queryset=Mailbox.objects.all(), many=True, required=False)
     steps = SequenceStepSerializer(many=True, required=False, help_text="In order; fixed once the sequence starts")
