@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/", include("apps.deliverability.urls")),
     path("api/", include("apps.intelligence.urls")),
     path("api/", include("apps.privacy.urls")),
+    path("api/", include("apps.sequences.urls")),
 ]
 if settings.BENCH_ENABLED:  # development and tests only: the benchmarks' ceiling view (bench/urls.py)
     urlpatterns.append(path("api/", include("bench.urls")))

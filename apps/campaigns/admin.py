@@ -162,6 +162,7 @@ class CampaignAdmin(OwnedAdmin):
     filter_horizontal = ["leadlists"]
     readonly_fields = [
         "status",
+        "kind",
         "started_at",
         "completed_at",
         "failure_reason",

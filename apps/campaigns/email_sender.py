@@ -56,6 +56,15 @@ from .rendering import (
     uses_variable,
 )
 from .result_states import CLAIM, RELEASE, SETTLE_FAILED, SETTLE_SENT, SETTLE_UNKNOWN, sql_literal
+from .sender_identity import (
+    campaign_from_address,
+    campaign_mailbox_return,
+    campaign_mailbox_take,
+    mailbox_address,
+    row_routes,
+    thread_headers,
+    threaded_subject,
+)
 from .tracking import ChunkSigner, instrument_html, unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -447,7 +456,8 @@ def build_messages(
     rows that could not be rendered."""
     template = campaign.template
     sender = sender_for(campaign)
-    from_email = from_address(sender)
+    from_email = campaign_from_address(campaign, from_address(sender))
+    routes = row_routes(campaign, [row.id for row in rows])  # a sequence step's mailbox and thread
     domain = message_domain()
     campaign_id = str(campaign.pk)
     if uses_variable(template.title, "data") or uses_variable(template.body, "data"):
@@ -477,7 +487,8 @@ def build_messages(
         """One row rendered in full: the template, the document, its text part, the footer, the links."""
         result_id = row.uuid
         rendered = renderer.render(row.company, row.data)
-        subject = advertising_subject(rendered.subject) if footer is not None else rendered.subject
+        subject = threaded_subject(routes.get(row.id), rendered.subject)
+        subject = advertising_subject(subject) if footer is not None else subject
         # A complete document and its text part; the text keeps the links as written (only the
         # HTML's links are tracked).
         html = html_document(rendered.html, subject)
@@ -496,15 +507,19 @@ def build_messages(
 
     # Once per chunk: the e-mail with markers for each row's values (merge_render.py), proven on the
     # chunk's first row against a full render before it is used.
-    skeleton = ChunkSkeleton.build(
-        title=template.title,
-        body=template.body,
-        text_body=template.text_body,
-        footer=footer,
-        plain_text=campaign.plain_text,
-        clicks=campaign.track_clicks,
-        opens=campaign.track_opens,
-    )
+    # Rows answering an earlier message ("Re: " its subject) are rendered in full.
+    threaded = any(route.thread_subject for route in routes.values())
+    skeleton = None
+    if not threaded:
+        skeleton = ChunkSkeleton.build(
+            title=template.title,
+            body=template.body,
+            text_body=template.text_body,
+            footer=footer,
+            plain_text=campaign.plain_text,
+            clicks=campaign.track_clicks,
+            opens=campaign.track_opens,
+        )
     limit = renderer.limits.output_chars
     signer = ChunkSigner()
 
@@ -539,6 +554,7 @@ def build_messages(
             failures.append((row, f"The template could not be rendered for this lead: {_render_error(exc)}"))
             continue
         subject, html, text = merged.subject, merged.html, merged.text
+        route = routes.get(row.id)
         row.subject = subject
         message_id = f"<{row.id}@{domain}>"
         messages.append(
@@ -547,9 +563,17 @@ def build_messages(
                 subject=subject[:998],
                 html=html,
                 text=text,
-                from_email=from_email,
+                from_email=(
+                    mailbox_address(email=route.mailbox_email, name=route.mailbox_name or sender.name)
+                    if route and route.mailbox_email
+                    else from_email
+                ),
                 reply_to=user.email,
-                headers={**signer.list_unsubscribe_headers(token), **list_headers},
+                headers={
+                    **signer.list_unsubscribe_headers(token),
+                    **list_headers,
+                    **thread_headers(route),
+                },
                 custom_args={"campaign_id": campaign_id, "result_id": row.id},
                 category="campaign",
                 message_id=message_id,
@@ -614,7 +638,7 @@ def _send_by_request(provider: EmailProvider, messages: list[EmailMessage]) -> t
 
 
 def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkReport:
-    campaign = Campaign.objects.select_related("template", "user").filter(pk=campaign_id).first()
+    campaign = Campaign.objects.select_related("template", "user", "mailbox").filter(pk=campaign_id).first()
     if campaign is None or campaign.status != Campaign.Status.IN_PROGRESS:
         return ChunkReport(skipped="the campaign is not in progress")
     now = timezone.now()
@@ -624,8 +648,13 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
     granted = daily_quota_take(user_id=campaign.user_id, count=settings.CAMPAIGN_CHUNK_SIZE, now=now)
     if granted <= 0:
         return ChunkReport(skipped="the user's daily sending cap is reached")
-    rows, claimed_at = _claim(campaign_id=campaign.pk, chunk=chunk, limit=granted)
+    allowed = campaign_mailbox_take(campaign, count=granted, now=now)  # the mailbox's rolling caps
+    if allowed <= 0:
+        daily_quota_return(user_id=campaign.user_id, count=granted, now=now)
+        return ChunkReport(skipped="the mailbox's sending cap is reached")
+    rows, claimed_at = _claim(campaign_id=campaign.pk, chunk=chunk, limit=allowed)
     daily_quota_return(user_id=campaign.user_id, count=granted - len(rows), now=now)
+    campaign_mailbox_return(campaign, count=allowed - len(rows), now=now)
     if not rows:
         return ChunkReport(skipped="nothing pending in this chunk")
     report = ChunkReport(claimed=len(rows))
@@ -637,6 +666,7 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
         _settle_after_error(rows, settlement, report, exc)
         if not report.provider_may_have:
             daily_quota_return(user_id=campaign.user_id, count=len(rows), now=now)
+            campaign_mailbox_return(campaign, count=len(rows), now=now)
         if not isinstance(exc, TRANSIENT_ERRORS):
             # Not an outage the task retry waits out: every chunk would meet it again. Stop the
             # campaign and say why (pending rows stay pending for a start after the fix), rather
@@ -649,6 +679,7 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
         raise
     if report.released:
         daily_quota_return(user_id=campaign.user_id, count=report.released, now=now)
+        campaign_mailbox_return(campaign, count=report.released, now=now)
     Campaign.objects.filter(pk=campaign.pk).update(last_progress_at=timezone.now())
     if report.fatal:
         services.campaign_fail(campaign_id=campaign.pk, reason=report.fatal)

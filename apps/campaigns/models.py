@@ -92,6 +92,26 @@ class Campaign(BaseModel):
     sender_contact = models.CharField(
         max_length=200, blank=True, default="", help_text=_("Phone or e-mail"), verbose_name=_("sender contact")
     )
+    # A sender identity (apps/mail): the campaign sends from it, within its rolling caps, which it
+    # shares with every other campaign and sequence using it. Empty: the default sender, no caps.
+    mailbox = models.ForeignKey(
+        "mail.Mailbox",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("mailbox"),
+    )
+
+    class Kind(models.TextChoices):
+        CAMPAIGN = "campaign", _("Campaign")
+        # One step (and A/B variant) of a sequence (apps/sequences): its rows are written by the
+        # sequence scheduler, each with its own mailbox, and it is not listed among campaigns.
+        SEQUENCE_STEP = "sequence_step", _("Sequence step")
+
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.CAMPAIGN, db_default=Kind.CAMPAIGN, verbose_name=_("kind")
+    )
     # Last time a chunk was dispatched or settled: a campaign quiet for long is re-dispatched by the
     # reconcile job (a chunk message lost with a crashed worker).
     last_progress_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last progress at"))
@@ -179,6 +199,24 @@ class CampaignLeadResult(BaseModel):
     chunk = models.IntegerField(null=True, blank=True, verbose_name=_("chunk"))
     # A failure the user may retry (provider refusal, unknown outcome); not a missing address.
     retryable = models.BooleanField(default=False, verbose_name=_("retryable"))
+    # Written by the sequence scheduler (apps/sequences) with the row: the mailbox it goes out from
+    # (its cap already reserved), and for a follow-up in the same thread the first message's
+    # Message-ID and subject (In-Reply-To, References, "Re: "). No index: the settle stays HOT.
+    mailbox = models.ForeignKey(
+        "mail.Mailbox",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("mailbox"),
+    )
+    thread_message_id = models.CharField(
+        max_length=255, blank=True, default="", db_default="", verbose_name=_("thread Message-ID")
+    )
+    thread_subject = models.CharField(
+        max_length=998, blank=True, default="", db_default="", verbose_name=_("thread subject")
+    )
 
     class Resolution(models.TextChoices):
         FOUND = "found", _("Found in the provider's log: sent")

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.leads.models import Lead, LeadList
+from apps.mail.models import Mailbox
 from common.serializers import DateTimeField, ModelSerializer, UserSummarySerializer, utc_iso
 
 from .models import Campaign, CampaignLeadResult, CampaignTemplate
@@ -158,6 +159,12 @@ class CampaignSerializer(ModelSerializer):
     user = UserSummarySerializer(read_only=True)
     template = _OwnedPrimaryKeyField(queryset=CampaignTemplate.objects.all())
     leadlists = _OwnedPrimaryKeyField(queryset=LeadList.objects.all(), many=True, required=False)
+    mailbox = _OwnedPrimaryKeyField(
+        queryset=Mailbox.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Send from this mailbox of yours, within its rolling caps; null: the default sender, no caps",
+    )
     totals = serializers.SerializerMethodField(help_text="Delivery totals: recipients per state")
     rates = serializers.SerializerMethodField(help_text="Rates over sent; null where there is no denominator")
 
@@ -183,6 +190,7 @@ class CampaignSerializer(ModelSerializer):
             "sender_contact",
             "send_window_start",
             "send_window_end",
+            "mailbox",
             "failure_reason",
             "totals",
             "rates",

@@ -119,7 +119,9 @@ class CampaignViewSet(OwnedModelViewSet):
 
     def get_queryset(self):
         # Totals and rates ride along in the same query (no query per row): CampaignSerializer reads them.
-        return selectors.campaigns_with_totals(super().get_queryset())
+        # A sequence's steps send as campaigns of their own kind: they are listed under the sequence.
+        queryset = super().get_queryset().filter(kind=Campaign.Kind.CAMPAIGN)
+        return selectors.campaigns_with_totals(queryset)
 
     def perform_update(self, serializer):
         changes = {

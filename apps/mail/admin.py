@@ -4,7 +4,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import OutboxMessage, SuppressedAddress
+from common.admin import OwnedAdmin
+
+from .mailboxes import mailbox_usage
+from .models import Mailbox, MailboxSendCount, OutboxMessage, SuppressedAddress
 from .suppression import suppressions_add, suppressions_remove
 
 
@@ -99,3 +102,42 @@ class SuppressedAddressAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         suppressions_remove(queryset.values_list("email", flat=True))
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(OwnedAdmin):
+    list_display = ["email", "display_name", "user", "daily_cap", "hourly_cap", "is_active"]
+    list_select_related = ["user"]
+    list_filter = ["is_active"]
+    search_fields = ["email", "display_name", "user__email"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["cap_today", "sent_last_hour", "sent_last_day"]
+
+    @admin.display(description=_("daily cap today"))
+    def cap_today(self, mailbox: Mailbox) -> int:
+        return mailbox_usage(mailbox).daily_cap
+
+    @admin.display(description=_("sent in the last hour"))
+    def sent_last_hour(self, mailbox: Mailbox) -> int:
+        return mailbox_usage(mailbox).hour
+
+    @admin.display(description=_("sent in the last 24 hours"))
+    def sent_last_day(self, mailbox: Mailbox) -> int:
+        return mailbox_usage(mailbox).day
+
+
+@admin.register(MailboxSendCount)
+class MailboxSendCountAdmin(OwnedAdmin):
+    """What each mailbox sent (or had reserved) per minute: the rolling caps' ledger, read-only."""
+
+    owner_field = "mailbox__user"
+    list_display = ["mailbox", "minute", "count"]
+    list_select_related = ["mailbox"]
+    search_fields = ["mailbox__email"]
+    readonly_fields = ["mailbox", "minute", "count"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

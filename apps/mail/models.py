@@ -1,5 +1,6 @@
 """Outgoing mail that every feature shares: the development outbox and the suppression list."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -63,3 +64,55 @@ class SuppressedAddress(BaseModel):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+
+class Mailbox(BaseModel):
+    """A sender identity (a real mailbox a user sends from), with rolling caps that every campaign
+    and sequence using it shares (apps/mail/mailboxes.py keeps the count).
+
+    A new mailbox warms up: its daily cap starts at ``warmup_start`` and grows by ``warmup_step``
+    each day since ``warmup_started_on`` until it reaches ``daily_cap`` (mailbox providers distrust
+    a new address that suddenly sends hundreds a day)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailboxes", verbose_name=_("user")
+    )
+    email = models.EmailField(verbose_name=_("e-mail address"))
+    display_name = models.CharField(max_length=100, blank=True, default="", verbose_name=_("display name"))
+    daily_cap = models.PositiveIntegerField(
+        help_text=_("E-mails per rolling 24 hours, once warmed up"), verbose_name=_("daily cap")
+    )
+    hourly_cap = models.PositiveIntegerField(help_text=_("E-mails per rolling hour"), verbose_name=_("hourly cap"))
+    warmup_start = models.PositiveIntegerField(
+        help_text=_("Daily cap on the first day of the warm-up; 0: no warm-up"), verbose_name=_("warm-up start")
+    )
+    warmup_step = models.PositiveIntegerField(
+        help_text=_("Added to the daily cap each day of the warm-up"), verbose_name=_("warm-up step")
+    )
+    warmup_started_on = models.DateField(verbose_name=_("warm-up started on"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        constraints = [models.UniqueConstraint(fields=["user", "email"], name="mail_mailbox_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} <{self.email}>" if self.display_name else self.email
+
+
+class MailboxSendCount(models.Model):
+    """E-mails a mailbox sent (or had reserved) in one minute: the rolling hour is the sum of the last
+    60 rows, the rolling day of the last 1,440."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="+", verbose_name=_("mailbox"))
+    minute = models.DateTimeField(verbose_name=_("minute"))
+    count = models.IntegerField(default=0, verbose_name=_("count"))
+
+    class Meta:
+        verbose_name = _("mailbox send count")
+        verbose_name_plural = _("mailbox send counts")
+        constraints = [models.UniqueConstraint(fields=["mailbox", "minute"], name="mail_mailbox_count_per_minute")]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox_id} {self.minute:%Y-%m-%d %H:%M} {self.count}"

@@ -84,3 +84,19 @@ def test_load_client_drives_the_ceiling_view(live_server):
     assert result["statuses"] == {"204": 6}
     assert result["requests"] == 6 and result["errors"] == 0
     assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_sequences_sends_every_step_once_and_leaves_nothing_behind():
+    lines = run("bench_sequences", "--leads", "300", "--mailboxes", "3")
+    assert lines[2].split()[:4] == ["step", "day", "scheduled", "stopped"]
+    steps = [line.split() for line in lines[3:6]]
+    assert [row[0] for row in steps] == ["1", "2", "3"], "\n".join(lines)
+    assert steps[0][2] == "300" and steps[0][6] == "300"  # step 1: every lead scheduled and sent
+    scheduled = sum(int(row[2].replace(",", "")) for row in steps)
+    assert lines[-1] == (
+        f"fake SendGrid received {scheduled:,} messages ({scheduled:,} distinct result rows); "
+        f"sequence sends recorded {scheduled:,}"
+    )
+    assert not User.objects.filter(email="bench-sequences@salesone.invalid").exists()
+    assert not Lead.objects.exists()

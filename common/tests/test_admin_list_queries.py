@@ -38,13 +38,15 @@ from apps.intelligence.models import (
     LeadScore,
 )
 from apps.leads.tests.factories import LeadFactory, LeadListFactory
-from apps.mail.models import OutboxMessage, SuppressedAddress
+from apps.mail.mailboxes import mailbox_defaults
+from apps.mail.models import Mailbox, MailboxSendCount, OutboxMessage, SuppressedAddress
 from apps.opportunities.models import OpportunityStatusChange
 from apps.opportunities.tests.factories import OpportunityFactory
 from apps.privacy.models import PrivacyRequest
 from apps.products.tests.factories import ProductFactory
 from apps.salesone_leads.models import ImportJob
 from apps.salesone_leads.tests.factories import IndustryFactory, KeywordFactory, SalesOneLeadFactory
+from apps.sequences.models import Enrollment, Sequence, SequenceSend, SequenceStep, SequenceVariant
 from apps.tasks.models import TaskReminder, TaskReminderPreference
 from apps.tasks.tests.factories import TaskFactory
 from apps.tracking.models import InboundMessage, TrackingEvent, WebhookToken
@@ -63,6 +65,17 @@ def _campaign(owner):
 
 def _result(owner):
     return ResultFactory(campaign=_campaign(owner), lead=LeadFactory(user=owner))
+
+
+def _sequence_send(owner):
+    result = _result(owner)
+    sequence = Sequence.objects.create(user=owner, name=f"시퀀스 {next(_n)}")
+    step = SequenceStep.objects.create(sequence=sequence, order=0)
+    variant = SequenceVariant.objects.create(step=step, template=result.campaign.template, campaign=result.campaign)
+    enrollment = Enrollment.objects.create(sequence=sequence, lead=result.lead, email=f"lead{next(_n)}@example.kr")
+    return SequenceSend.objects.create(
+        enrollment=enrollment, step=step, variant=variant, result=result, scheduled_at=NOW
+    )
 
 
 # One row of each model, owned by ``owner``, each with its own related objects.
@@ -157,6 +170,18 @@ BUILDERS = {
     "intelligence.DuplicateSuggestion": lambda owner: DuplicateSuggestion.objects.create(
         user=owner, lead_a=LeadFactory(user=owner), lead_b=LeadFactory(user=owner), reason="same name and region"
     ),
+    "mail.Mailbox": lambda owner: Mailbox.objects.create(
+        user=owner, email=f"sales{next(_n)}@example.kr", **mailbox_defaults()
+    ),
+    "mail.MailboxSendCount": lambda owner: MailboxSendCount.objects.create(
+        mailbox=Mailbox.objects.create(user=owner, email=f"sales{next(_n)}@example.kr", **mailbox_defaults()),
+        minute=NOW,
+        count=3,
+    ),
+    "sequences.Sequence": lambda owner: _sequence_send(owner).enrollment.sequence,
+    "sequences.SequenceVariant": lambda owner: _sequence_send(owner).variant,
+    "sequences.Enrollment": lambda owner: _sequence_send(owner).enrollment,
+    "sequences.SequenceSend": _sequence_send,
     "workflows.Workflow": lambda owner: WorkflowFactory(user=owner),
     "workflows.WorkflowExecution": lambda owner: WorkflowExecution.objects.create(
         workflow=WorkflowFactory(user=owner), task=TaskFactory(created_by=owner)

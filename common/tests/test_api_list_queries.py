@@ -22,15 +22,20 @@ from apps.clients.tests.factories import (
     ClientNoteFactory,
     ClientProductFactory,
 )
+from apps.consent.models import ConsentEvent
 from apps.deliverability.models import ComplaintPause, SenderDomain
+from apps.intelligence.models import DuplicateSuggestion, EnrichmentRun
 from apps.leads.tests.factories import IndustryFactory, LeadFactory, LeadListFactory
 from apps.leads.tests.queries import count_queries
-from apps.mail.models import OutboxMessage
+from apps.mail.mailboxes import mailbox_defaults
+from apps.mail.models import Mailbox, OutboxMessage
 from apps.opportunities.models import OpportunityStatusChange
 from apps.opportunities.tests.factories import OpportunityFactory
+from apps.privacy.models import PrivacyRequest
 from apps.products.tests.factories import ProductFactory
 from apps.salesone_leads.models import ImportJob
 from apps.salesone_leads.tests.factories import KeywordFactory, SalesOneLeadFactory
+from apps.sequences.models import Enrollment, Sequence, SequenceStep, SequenceVariant
 from apps.tasks.tests.factories import TaskFactory
 from apps.tracking.models import TrackingEvent
 from apps.tracking.tests.factories import ResultFactory
@@ -94,7 +99,41 @@ def _sender_domain(owner):
 
 
 # One row of each list, visible to ``owner``, with the related objects its serializer shows.
+def _sequence(owner):
+    """A sequence with a mailbox, a step with its variant, and an enrolled lead."""
+    sequence = Sequence.objects.create(user=owner, name=f"시퀀스 {uuid.uuid4().hex[:6]}")
+    sequence.mailboxes.add(_mailbox(owner))
+    step = SequenceStep.objects.create(sequence=sequence, order=0)
+    SequenceVariant.objects.create(step=step, template=CampaignTemplateFactory(user=owner))
+    lead = LeadFactory(user=owner)
+    Enrollment.objects.create(sequence=sequence, lead=lead, email=lead.email)
+    return sequence
+
+
+def _mailbox(owner):
+    return Mailbox.objects.create(user=owner, email=f"sales{uuid.uuid4().hex[:8]}@example.kr", **mailbox_defaults())
+
+
 BUILDERS = {
+    "/api/consent/events/": lambda owner: ConsentEvent.objects.create(
+        user=owner,
+        email=f"ceo{uuid.uuid4().hex[:8]}@example.kr",
+        kind="granted",
+        basis="opt_in_form",
+        occurred_at=NOW,
+        actor=owner,
+    ),
+    "/api/enrichment-runs/": lambda owner: EnrichmentRun.objects.create(
+        user=owner, lead=LeadFactory(user=owner), trigger=EnrichmentRun.Trigger.MANUAL
+    ),
+    "/api/lead-duplicates/": lambda owner: DuplicateSuggestion.objects.create(
+        user=owner, lead_a=LeadFactory(user=owner), lead_b=LeadFactory(user=owner), reason="same name and region"
+    ),
+    "/api/mailboxes/": _mailbox,
+    "/api/privacy/requests/": lambda owner: PrivacyRequest.objects.create(
+        user=owner, kind="erase", status="done", subject_hash=f"sha256:{uuid.uuid4().hex}"
+    ),
+    "/api/sequences/": _sequence,
     "/api/campaign-templates/": lambda owner: CampaignTemplateFactory(user=owner),
     "/api/campaigns/": _campaign,
     "/api/clients/client-activities/": lambda owner: ClientActivityFactory(

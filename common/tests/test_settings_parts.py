@@ -18,6 +18,7 @@ EVERY_PART = [
     "privacy",
     "reports_tasks",
     "salesone_leads",
+    "sequences",
     "templates",
     "tracking",
     "workflows",

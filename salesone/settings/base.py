@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "apps.deliverability",
     "apps.intelligence",
     "apps.privacy",
+    "apps.sequences",
 ]
 
 MIDDLEWARE = [
@@ -386,6 +387,7 @@ load_parts(
         "privacy",  # the consent ledger's rules, re-confirmation beat job, field encryption keys, exports
         "reports_tasks",  # campaign report e-mails; task reminders' lead times, auto-assign, analytics cache
         "salesone_leads",  # SalesOne DB search and import limits
+        "sequences",  # sequences: mailbox caps and warm-up, per-user limits, stop rules, the scheduler's beat job
         "templates",  # CPU time, output size, digits and loop limits of every user-written template
         "tracking",  # link signing, the Redis event queue, machine detection, webhooks, live stream; beat jobs
         "workflows",  # workflow node plugins, webhook hosts, stall and delay limits; beat jobs

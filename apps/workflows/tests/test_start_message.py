@@ -22,7 +22,7 @@ def published(send) -> dict:
     finally:
         before_task_publish.disconnect(capture)
     (message,) = seen
-    for key in ("id", "root_id"):
+    for key in ("id", "root_id", "published_at"):  # per message: its task id, and when it was queued
         message["headers"].pop(key)
     message["properties"].pop("correlation_id")
     return message

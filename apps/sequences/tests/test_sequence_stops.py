@@ -1,0 +1,146 @@
+"""What stops a lead's sequence besides answers: it becomes a client or wins an opportunity, its address
+is suppressed, it is removed by hand; what a pause holds; and the A/B "pick the winner" rule."""
+
+import datetime
+import zoneinfo
+
+import pytest
+
+from apps.campaigns.models import CampaignLeadResult
+from apps.clients.models import Client
+from apps.leads.models import Lead
+from apps.mail.models import SuppressedAddress
+from apps.opportunities.models import Opportunity
+from apps.sequences.models import Enrollment, Sequence, SequenceSend
+from apps.sequences.services import (
+    enrollments_stop,
+    sequence_pause,
+    sequence_resume,
+    sequence_start,
+    sequences_tick,
+)
+
+from .factories import sequence_with
+
+pytestmark = pytest.mark.django_db
+SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
+MONDAY_10 = datetime.datetime(2026, 12, 7, 10, 0, tzinfo=SEOUL)
+State, Reason = Enrollment.State, Enrollment.StopReason
+
+
+def leads_of(user, count):
+    return Lead.objects.bulk_create(
+        Lead(user=user, name=f"리드 {n}", email=f"lead{n}@example.co.kr", business_number=f"12345678{n:02d}")
+        for n in range(count)
+    )
+
+
+def started(user, leads, steps=((0, False, [("A", 100)]), (1, False, [("A", 100)]))):
+    sequence = sequence_with(user, leads, steps=list(steps), sender_name="세일즈원", sender_contact="02-1234-5678")
+    return sequence_start(sequence=sequence, now=MONDAY_10 - datetime.timedelta(hours=2))
+
+
+def state_of(sequence, lead):
+    enrollment = Enrollment.objects.get(sequence=sequence, lead=lead)
+    return enrollment.state, enrollment.stop_reason
+
+
+def test_client_won_opportunity_suppression_and_manual_stop(user, fake_sendgrid, send, settings):
+    leads = leads_of(user, 5)
+    sequence = started(user, leads)
+    send(sequences_tick, now=MONDAY_10)  # step 1 to all five
+    assert len(fake_sendgrid.messages) == 5
+
+    Client.objects.create(user=user, name="새 고객", business_number="123-45-67800")
+    Opportunity.objects.create(user=user, name="계약", lead=leads[1], status=Opportunity.Status.WON)
+    SuppressedAddress.objects.create(email=leads[2].email, reason=SuppressedAddress.Reason.UNSUBSCRIBED)
+    enrollments_stop(sequence=sequence, lead_ids=[leads[3].pk])
+    send(sequences_tick, now=MONDAY_10 + datetime.timedelta(days=1))  # step 2 is due on Tuesday
+
+    assert state_of(sequence, leads[0]) == (State.STOPPED, Reason.CLIENT)
+    assert state_of(sequence, leads[1]) == (State.STOPPED, Reason.OPPORTUNITY_WON)
+    assert state_of(sequence, leads[2]) == (State.STOPPED, Reason.UNSUBSCRIBED)
+    assert state_of(sequence, leads[3]) == (State.STOPPED, Reason.MANUAL)
+    assert state_of(sequence, leads[4]) == (State.COMPLETED, "")
+    assert [m.to for m in fake_sendgrid.messages[5:]] == [leads[4].email]
+    assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
+
+
+def test_no_stop_on_client_when_the_setting_is_off(user, fake_sendgrid, send, settings):
+    settings.SEQUENCE_STOP_ON_CLIENT = False
+    leads = leads_of(user, 1)
+    sequence = started(user, leads)
+    Opportunity.objects.create(user=user, name="계약", lead=leads[0], status=Opportunity.Status.WON)
+    send(sequences_tick, now=MONDAY_10)
+    send(sequences_tick, now=MONDAY_10 + datetime.timedelta(days=1))
+    assert state_of(sequence, leads[0]) == (State.COMPLETED, "")
+
+
+def test_a_paused_sequence_schedules_nothing_until_resumed(user, fake_sendgrid, send):
+    leads = leads_of(user, 3)
+    sequence = started(user, leads)
+    sequence = sequence_pause(sequence=sequence)
+    send(sequences_tick, now=MONDAY_10)
+    assert not fake_sendgrid.messages
+    send(sequence_resume, sequence=sequence)
+    send(sequences_tick, now=MONDAY_10 + datetime.timedelta(minutes=1))
+    assert sorted(m.to for m in fake_sendgrid.messages) == sorted(lead.email for lead in leads)
+
+
+def test_nothing_is_sent_outside_the_window(user, fake_sendgrid, send):
+    leads = leads_of(user, 2)
+    started(user, leads)
+    send(sequences_tick, now=MONDAY_10.replace(hour=18, minute=30))
+    send(sequences_tick, now=datetime.datetime(2026, 12, 12, 11, 0, tzinfo=SEOUL))  # Saturday
+    send(sequences_tick, now=datetime.datetime(2026, 12, 25, 11, 0, tzinfo=SEOUL))  # 기독탄신일
+    assert not fake_sendgrid.messages
+    assert not CampaignLeadResult.objects.exists()
+
+
+def test_the_winner_takes_the_later_sends(user, fake_sendgrid, send):
+    leads = leads_of(user, 40)
+    sequence = started(user, leads, steps=[(0, False, [("A", 50), ("B", 50)])])
+    step = sequence.steps.get()
+    step.winner_after = 5
+    step.save()
+    enrollments = Enrollment.objects.filter(sequence=sequence)
+    later = list(enrollments.order_by("id")[20:].values_list("id", flat=True))
+    enrollments.filter(id__in=later).update(next_send_at=MONDAY_10 + datetime.timedelta(days=1))
+    send(sequences_tick, now=MONDAY_10)  # the first 20, split by percentage
+    sent_b = CampaignLeadResult.objects.filter(sequence_send__variant__name="B")
+    assert sent_b.exists() and CampaignLeadResult.objects.filter(sequence_send__variant__name="A").exists()
+    sent_b.update(replied_at=MONDAY_10, status="replied")  # B is answered, A is not
+
+    send(sequences_tick, now=MONDAY_10 + datetime.timedelta(days=1))
+    step.refresh_from_db()
+    assert step.winner.name == "B"
+    assert set(SequenceSend.objects.filter(enrollment_id__in=later).values_list("variant__name", flat=True)) == {"B"}
+
+
+def test_steps_leave_out_unconsented_addresses_and_closed_companies_like_campaigns(user, fake_sendgrid, send):
+    consented = leads_of(user, 3)
+    unconsented = Lead.objects.create(user=user, name="동의 없음", email="noconsent@example.co.kr")
+    sequence = sequence_with(user, consented, steps=[(0, False, [("A", 100)]), (1, False, [("A", 100)])])
+    lead_list = sequence.leadlists.get()
+    lead_list.lead_ids.append(unconsented.pk)
+    lead_list.save()
+    # Lists are read at the start; the lead without consent is enrolled like the others.
+    sequence = sequence_start(sequence=sequence, now=MONDAY_10 - datetime.timedelta(hours=2))
+    Lead.objects.filter(pk=consented[2].pk).update(business_status=Lead.BusinessStatus.CLOSED)
+
+    send(sequences_tick, now=MONDAY_10)
+
+    sent_to = {message.to for message in fake_sendgrid.messages}
+    assert sent_to == {consented[0].email, consented[1].email}
+    assert state_of(sequence, unconsented) == (State.STOPPED, Reason.NO_CONSENT)
+    assert state_of(sequence, consented[2]) == (State.STOPPED, Reason.BUSINESS_INACTIVE)
+
+
+def test_a_non_advertising_sequence_needs_no_consent(user, fake_sendgrid, send):
+    leads = leads_of(user, 2)
+    sequence = sequence_with(user, leads, steps=[(0, False, [("A", 100)])], consent=False, is_advertising=False)
+    sequence_start(sequence=sequence, now=MONDAY_10 - datetime.timedelta(hours=2))
+
+    send(sequences_tick, now=MONDAY_10)
+
+    assert {message.to for message in fake_sendgrid.messages} == {lead.email for lead in leads}

@@ -1,0 +1,231 @@
+"""Benchmark of sequences (figures printed, nothing asserted): 100,000 enrolments across 3 steps on a
+time-warped clock.
+
+1. Start: enrol every lead of the list (one INSERT … SELECT).
+2. For each step, the clock jumps to 09:00 of the day the step is due; one scheduler pass
+   (``sequence_tick``: stops, out-of-office returns, winners, then the due steps written as pending
+   rows of the variants' campaigns within the mailbox pool's caps), repeated in passes of
+   ``--batch`` (SEQUENCE_TICK_BATCH) until the day's sends are written — "scheduling a day's sends".
+   Target (issue 21): at most 5 s for 100,000.
+3. The rows are sent in this process through the campaign pipeline (``campaign_send_chunk``: claim →
+   SendGrid provider → settle) into a fake SendGrid on 127.0.0.1: e-mails per second of one process.
+   (bench_campaign_send measures the pipeline with worker processes.)
+4. Memory: the Python heap's peak (tracemalloc) of each scheduling pass and the process's RSS after
+   each step: flat when the scheduler streams its batch instead of holding every enrolment.
+Between steps 2% of the sent rows bounce, so the later passes also stop enrolments.
+
+Runs against the configured database (DATABASE_URL); refuses the test database. Creates a bench user
+with its leads, mailboxes and sequence, and deletes them all at the end.
+"""
+
+from __future__ import annotations
+
+import datetime
+import resource
+import time
+import tracemalloc
+import zoneinfo
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import override_settings
+
+from apps.accounts.models import User
+from apps.campaigns.email_sender import campaign_send_chunk
+from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
+from apps.leads.models import LeadList
+from apps.mail.models import Mailbox
+from apps.sequences.calendar import SendingCalendar
+from apps.sequences.models import Enrollment, Sequence, SequenceSend, SequenceStep, SequenceVariant
+from apps.sequences.services import sequence_start, sequence_tick
+from bench.consent import ensure_bench_consent
+from bench.harness import fake_sendgrid
+
+BENCH_EMAIL = "bench-sequences@salesone.invalid"
+SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
+# A Monday: the three steps fall on business days around no holiday.
+FIRST_DAY = datetime.datetime(2027, 3, 8, 9, 0, tzinfo=SEOUL)
+
+_LEADS_SQL = """
+INSERT INTO leads_lead (id, created_at, updated_at, corporation_number, business_number, name, owner, email,
+                        phone, homepage, address, si_nm, sgg_nm, user_id)
+SELECT gen_random_uuid(), now(), now(), '', '', '주식회사 벤치' || n, '대표' || n, 'ceo' || n || '@bench-seq.invalid',
+       '', '[]'::jsonb, '', '서울특별시', '강남구', %(user)s
+FROM generate_series(1, %(count)s) AS n
+RETURNING id
+"""
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Command(BaseCommand):
+    help = "Benchmark sequences: scheduling and sending 100,000 enrolments over 3 steps (module docstring)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--leads", type=int, default=100_000)
+        parser.add_argument("--mailboxes", type=int, default=50, help="pool size; each may send leads/mailboxes a day")
+        parser.add_argument("--bounce-share", type=float, default=0.02)
+        parser.add_argument("--batch", type=int, default=20_000, help="SEQUENCE_TICK_BATCH: enrolments per pass")
+        parser.add_argument("--profile", action="store_true", help="print the scheduling passes' profiles")
+        parser.add_argument(
+            "--heap", action="store_true", help="trace the heap peak (tracemalloc slows the pass several times)"
+        )
+
+    def handle(self, *args, leads: int, mailboxes: int, bounce_share: float, heap: bool, batch: int, **options):
+        self.trace = heap
+        self.profile = options.get("profile")
+        if settings.DATABASES["default"]["NAME"].startswith("test_") and leads > 5_000:
+            raise CommandError("Refusing to load 100,000 leads into a test database; use --leads for a small run.")
+        write = self.stdout.write
+        self._clean()  # what an interrupted run left
+        user = User.objects.create_user(email=BENCH_EMAIL, password=None)
+        fake = fake_sendgrid(record_bodies=False)
+        try:
+            with override_settings(
+                EMAIL_PROVIDERS=["sendgrid"],
+                SENDGRID_API_HOST=fake.url,
+                SENDGRID_API_KEY=fake.api_key,
+                EMAIL_PROVIDER_RATE_LIMITS={"sendgrid": [1_000_000, 1_000_000]},
+                CAMPAIGN_USER_DAILY_CAP=0,
+                SEQUENCE_TICK_BATCH=batch,
+                SEQUENCE_MAX_ENROLLMENTS=max(leads, settings.SEQUENCE_MAX_ENROLLMENTS),
+            ):
+                self._run(write, user, leads, mailboxes, bounce_share, fake)
+        finally:
+            fake.stop()
+            self._clean()
+
+    def _run(self, write, user, count, pool_size, bounce_share, fake) -> None:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(_LEADS_SQL, {"user": user.pk, "count": count})
+            lead_ids = [row[0] for row in cursor.fetchall()]
+        lead_list = LeadList.objects.create(user=user, name="bench", lead_ids=lead_ids)
+        ensure_bench_consent(user)  # an advertising sequence needs a consent basis (apps/consent)
+        per_mailbox = -(-count // pool_size)
+        pool = [
+            Mailbox.objects.create(
+                user=user,
+                email=f"sales{n}@bench-seq.invalid",
+                daily_cap=per_mailbox,
+                hourly_cap=per_mailbox,
+                warmup_start=0,
+                warmup_step=0,
+                warmup_started_on=FIRST_DAY.date(),
+            )
+            for n in range(pool_size)
+        ]
+        sequence = Sequence.objects.create(user=user, name="bench", sender_name="벤치", sender_contact="02-000-0000")
+        sequence.leadlists.add(lead_list)
+        sequence.mailboxes.add(*pool)
+        for order, (delay, variants) in enumerate([(0, ["A", "B"]), (2, ["A"]), (3, ["A"])]):
+            step = SequenceStep.objects.create(sequence=sequence, order=order, delay_days=delay, thread_reply=order > 0)
+            for name in variants:
+                template = CampaignTemplate.objects.create(
+                    user=user,
+                    name=f"bench {order}{name}",
+                    title="{{ company.owner }} 대표님께 " + f"({order + 1}{name})",
+                    body="<p>{{ company.name }} {{ company.owner }} 대표님, 안녕하세요.</p>",
+                )
+                SequenceVariant.objects.create(step=step, name=name, template=template, percent=100 // len(variants))
+        write(f"{count:,} leads and {pool_size} mailboxes created in {time.perf_counter() - started:.1f} s")
+
+        clock = FIRST_DAY - datetime.timedelta(hours=1)
+        started = time.perf_counter()
+        sequence = sequence_start(sequence=sequence, now=clock)
+        write(f"start (enrol {Enrollment.objects.filter(sequence=sequence).count():,}): "
+              f"{time.perf_counter() - started:.2f} s")  # fmt: skip
+        calendar = SendingCalendar.of(sequence)
+        write(f"{'step':>4} {'day':>10} {'scheduled':>9} {'stopped':>7} {'schedule s':>10} {'heap peak MB':>12} "
+              f"{'sent':>7} {'send s':>7} {'e-mails/s':>9} {'RSS MB':>7}")  # fmt: skip
+        for order in range(3):
+            due = Enrollment.objects.filter(sequence=sequence, state="active").order_by("next_send_at").first()
+            if due is None:
+                break
+            clock = calendar.next_open(due.next_send_at)
+            stopped_before = Enrollment.objects.filter(sequence=sequence, state="stopped").count()
+            tracemalloc.start() if self.trace else None
+            started = time.perf_counter()
+            if self.profile:
+                import cProfile
+
+                profiler = cProfile.Profile()
+                profiler.enable()
+            # Passes of SEQUENCE_TICK_BATCH each, as the beat job would make them one after another.
+            scheduled = 0
+            while True:
+                report = sequence_tick(sequence=sequence, now=clock, dispatch=False)
+                scheduled += report.scheduled
+                if report.scheduled < settings.SEQUENCE_TICK_BATCH:
+                    break
+            if self.profile:
+                profiler.disable()
+                profiler.print_stats("cumtime")
+            schedule_seconds = time.perf_counter() - started
+            heap_peak = tracemalloc.get_traced_memory()[1] / 2**20 if self.trace else 0.0
+            tracemalloc.stop()
+            stopped = Enrollment.objects.filter(sequence=sequence, state="stopped").count() - stopped_before
+            sent, send_seconds = self._send(sequence, order)
+            write(f"{order + 1:>4} {clock:%Y-%m-%d} {scheduled:>9,} {stopped:>7,} {schedule_seconds:>10.2f} "
+                  f"{heap_peak:>12.1f} {sent:>7,} {send_seconds:>7.1f} {sent / max(send_seconds, 1e-9):>9,.0f} "
+                  f"{rss_mb():>7.0f}")  # fmt: skip
+            self._bounce(sequence, order, bounce_share)
+        distinct = len({message.custom_args.get("result_id") for message in fake.messages})
+        recorded = SequenceSend.objects.filter(enrollment__sequence=sequence).count()
+        write(f"fake SendGrid received {fake.received_count:,} messages ({distinct:,} distinct result rows); "
+              f"sequence sends recorded {recorded:,}")  # fmt: skip
+
+    def _send(self, sequence, order) -> tuple[int, float]:
+        chunks = list(
+            CampaignLeadResult.objects.filter(sequence_send__step__sequence=sequence, sequence_send__step__order=order)
+            .values_list("campaign_id", "chunk")
+            .distinct()
+        )
+        sent = 0
+        started = time.perf_counter()
+        for campaign_id, chunk in chunks:
+            sent += campaign_send_chunk(campaign_id=campaign_id, chunk=chunk).sent
+        return sent, time.perf_counter() - started
+
+    def _bounce(self, sequence, order, share) -> None:
+        """A share of the step's sent rows bounce (as the provider's webhook would record it)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE campaigns_campaignleadresult r SET status = 'bounced', bounced_at = now()
+                FROM sequences_sequencesend s JOIN sequences_sequencestep st ON st.id = s.step_id
+                WHERE s.result_id = r.id AND st.sequence_id = %s AND st."order" = %s AND r.status = 'sent'
+                  AND abs(hashtext(r.id::text)) %% 10000 < %s
+                """,
+                [sequence.pk, order, int(share * 10000)],
+            )
+
+    def _clean(self) -> None:
+        """Delete the bench user's rows, the big tables first in SQL (a cascade through the ORM would
+        load every row)."""
+        user = User.objects.filter(email=BENCH_EMAIL).first()
+        if user is None:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM sequences_sequencesend s USING sequences_enrollment e, sequences_sequence q "
+                "WHERE s.enrollment_id = e.id AND e.sequence_id = q.id AND q.user_id = %s",
+                [user.pk],
+            )
+            cursor.execute(
+                "DELETE FROM sequences_enrollment e USING sequences_sequence q WHERE e.sequence_id = q.id "
+                "AND q.user_id = %s",
+                [user.pk],
+            )
+            cursor.execute(
+                "DELETE FROM campaigns_campaignleadresult r USING campaigns_campaign c WHERE r.campaign_id = c.id "
+                "AND c.user_id = %s",
+                [user.pk],
+            )
+            cursor.execute("DELETE FROM leads_lead WHERE user_id = %s", [user.pk])
+        Sequence.objects.filter(user=user).delete()
+        Campaign.objects.filter(user=user).delete()
+        user.delete()
