@@ -211,7 +211,12 @@ def metrics_access_allowed(*, remote_addr: str, authorization: str) -> bool:
     token = settings.METRICS_TOKEN
     if authorization:
         scheme, _space, given = authorization.partition(" ")
-        return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+        # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+        return (
+            bool(token)
+            and scheme.lower() == "bearer"
+            and hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), token.encode())
+        )
     try:
         address = ipaddress.ip_address(remote_addr)
     except ValueError:

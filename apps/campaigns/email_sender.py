@@ -648,13 +648,20 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
     granted = daily_quota_take(user_id=campaign.user_id, count=settings.CAMPAIGN_CHUNK_SIZE, now=now)
     if granted <= 0:
         return ChunkReport(skipped="the user's daily sending cap is reached")
-    allowed = campaign_mailbox_take(campaign, count=granted, now=now)  # the mailbox's rolling caps
+    try:
+        allowed = campaign_mailbox_take(campaign, count=granted, now=now)  # the mailbox's rolling caps
+    except Exception:
+        _give_back(campaign, now=now, quota=granted, mailbox=0)
+        raise
     if allowed <= 0:
-        daily_quota_return(user_id=campaign.user_id, count=granted, now=now)
+        _give_back(campaign, now=now, quota=granted, mailbox=0)
         return ChunkReport(skipped="the mailbox's sending cap is reached")
-    rows, claimed_at = _claim(campaign_id=campaign.pk, chunk=chunk, limit=allowed)
-    daily_quota_return(user_id=campaign.user_id, count=granted - len(rows), now=now)
-    campaign_mailbox_return(campaign, count=allowed - len(rows), now=now)
+    try:
+        rows, claimed_at = _claim(campaign_id=campaign.pk, chunk=chunk, limit=allowed)
+    except Exception:
+        _give_back(campaign, now=now, quota=granted, mailbox=allowed)
+        raise
+    _give_back(campaign, now=now, quota=granted - len(rows), mailbox=allowed - len(rows))
     if not rows:
         return ChunkReport(skipped="nothing pending in this chunk")
     report = ChunkReport(claimed=len(rows))
@@ -665,8 +672,7 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
     except Exception as exc:
         _settle_after_error(rows, settlement, report, exc)
         if not report.provider_may_have:
-            daily_quota_return(user_id=campaign.user_id, count=len(rows), now=now)
-            campaign_mailbox_return(campaign, count=len(rows), now=now)
+            _give_back(campaign, now=now, quota=len(rows), mailbox=len(rows))
         if not isinstance(exc, TRANSIENT_ERRORS):
             # Not an outage the task retry waits out: every chunk would meet it again. Stop the
             # campaign and say why (pending rows stay pending for a start after the fix), rather
@@ -678,14 +684,28 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
                 )
         raise
     if report.released:
-        daily_quota_return(user_id=campaign.user_id, count=report.released, now=now)
-        campaign_mailbox_return(campaign, count=report.released, now=now)
+        _give_back(campaign, now=now, quota=report.released, mailbox=report.released)
     Campaign.objects.filter(pk=campaign.pk).update(last_progress_at=timezone.now())
     if report.fatal:
         services.campaign_fail(campaign_id=campaign.pk, reason=report.fatal)
     else:
         services.campaign_complete_if_done(campaign_id=campaign.pk)
     return report
+
+
+def _give_back(campaign: Campaign, *, now, quota: int, mailbox: int) -> None:
+    """Return unused sends to the user's daily quota and the campaign's mailbox. Best effort: a
+    failure here (Redis or the database gone) must not keep claimed rows from being settled or
+    released — a send left reserved only lowers what may go out today, the safe side of a cap."""
+    try:
+        if quota > 0:
+            daily_quota_return(user_id=campaign.user_id, count=quota, now=now)
+        if mailbox > 0:
+            campaign_mailbox_return(campaign, count=mailbox, now=now)
+    except Exception:
+        logger.warning(
+            "campaign %s: could not give back %s quota / %s mailbox sends", campaign.pk, quota, mailbox, exc_info=True
+        )
 
 
 def _settle_after_error(rows: list[ClaimedRow], settlement: Settlement, report: ChunkReport, exc: Exception) -> None:

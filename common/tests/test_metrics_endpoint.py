@@ -106,6 +106,9 @@ def test_the_token_opens_it_from_anywhere_and_a_wrong_one_is_refused_everywhere(
     assert scrape(api_client, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token")
     assert api_client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer nope").status_code == 403
     assert api_client.get("/metrics", HTTP_AUTHORIZATION="Bearer nope").status_code == 403  # even from 127.0.0.1
+    # A token that is not ASCII is refused like any wrong one, not a 500.
+    refused = api_client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer 토큰é")
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
 
 
 def test_a_network_setting_opens_it_to_the_prometheus_host(api_client, settings):

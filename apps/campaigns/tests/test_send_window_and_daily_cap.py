@@ -56,3 +56,27 @@ def test_daily_cap_stops_sending_and_the_next_day_continues(user, fake_sendgrid,
         send(campaigns_reconcile)
     assert fake_sendgrid.received_count == 5
     assert not fake_sendgrid.duplicates()
+
+
+def test_a_quota_give_back_that_fails_leaves_no_row_claimed_or_unknown(
+    user, fake_sendgrid, settings, send, monkeypatch
+):
+    """Giving unused sends back to the daily cap after the claim is best effort: Redis failing there
+    must not leave the claimed rows 'sending' (the reconcile job would call them outcome unknown
+    although no provider was ever called)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from apps.campaigns import email_sender
+
+    def redis_gone(**kwargs):
+        raise RedisConnectionError("Redis went away")
+
+    settings.CAMPAIGN_USER_DAILY_CAP = 1000
+    monkeypatch.setattr(email_sender, "daily_quota_return", redis_gone)
+    leads = [LeadFactory(user=user) for _ in range(3)]
+    campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, leads)])
+
+    send(campaign_start, campaign=campaign)
+
+    assert fake_sendgrid.received_count == 3 and not fake_sendgrid.duplicates()
+    assert sorted(campaign.results.values_list("status", flat=True)) == [R.SENT] * 3
