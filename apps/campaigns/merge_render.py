@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"{_OPEN}([a-z])(\\d*){_CLOSE}")
 _STYLE = re.compile(r"<style\b", re.IGNORECASE)
+_WIDTH_SENSITIVE = re.compile(r"<(?:table|pre)\b", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -123,6 +124,7 @@ class ChunkSkeleton:
         self.fragment = fragment
         self.footer_text = footer_text
         self.links: list[str] = []
+        self.text_by_width = False
         self._keys: list[tuple[str, str, str]] = []
 
     @classmethod
@@ -200,6 +202,9 @@ class ChunkSkeleton:
             footer_text=_Template(footer_text),
         )
         skeleton.links = links
+        # A table pads its columns to the widest cell and <pre> keeps the value's own spaces: there
+        # the text part depends on each value's width, so it is converted per row.
+        skeleton.text_by_width = bool(_WIDTH_SENSITIVE.search(fragment))
         skeleton._keys = [(f"p{index}", f"h{index}", f"w{index}") for index in range(len(paths))]
         return skeleton
 
@@ -218,7 +223,7 @@ class ChunkSkeleton:
     def merge(self, *, context: dict, sign, token: str, advertising: bool) -> MergedMessage:
         """The subject, HTML and text of one row: the render's output, without rendering."""
         slots: dict[str, str] = {"t": token}
-        exact_text = True
+        exact_text = not self.text_by_width
         for (plain_key, html_key, text_key), value in zip(self._keys, self._values(context), strict=True):
             kind = type(value)
             plain = value if kind is str else str(value)

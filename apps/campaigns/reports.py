@@ -287,6 +287,8 @@ def campaign_report_send(*, campaign_id) -> ReportEmail | None:
     campaign = Campaign.objects.select_related("user").filter(pk=campaign_id).first()
     if campaign is None or campaign.status != Campaign.Status.COMPLETED:
         return None
+    if campaign.kind == Campaign.Kind.SEQUENCE_STEP:
+        return None  # a sequence's step: its owner gets the sequence's weekly report, not one per step
     owner = campaign.user
     if not owner.email or not owner.is_active:
         return None
@@ -311,7 +313,9 @@ def campaigns_send_missed_reports(*, now=None) -> int:
     now = now or timezone.now()
     since = now - timedelta(hours=settings.CAMPAIGN_REPORT_CATCH_UP_HOURS)
     reported = ReportEmail.objects.filter(kind=ReportEmail.Kind.CAMPAIGN_COMPLETED).values("subject_id")
-    due = Campaign.objects.filter(status=Campaign.Status.COMPLETED, completed_at__gte=since).exclude(pk__in=reported)
+    due = Campaign.objects.filter(
+        status=Campaign.Status.COMPLETED, completed_at__gte=since, kind=Campaign.Kind.CAMPAIGN
+    ).exclude(pk__in=reported)
     return sum(1 for campaign_id in due.values_list("pk", flat=True) if campaign_report_send(campaign_id=campaign_id))
 
 

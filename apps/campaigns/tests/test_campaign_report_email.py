@@ -52,6 +52,19 @@ def test_report_is_claimed_once_whatever_the_number_of_calls(user, django_captur
 
 
 @pytest.mark.django_db
+def test_a_sequence_step_completing_sends_no_campaign_report(user, django_capture_on_commit_callbacks):
+    """A sequence's steps are campaigns under the hood; their owner follows the sequence, not one
+    "campaign completed" e-mail per step and variant."""
+    step = _in_progress_campaign(user)
+    Campaign.objects.filter(pk=step.pk).update(kind=Campaign.Kind.SEQUENCE_STEP)
+    assert campaign_complete_if_done(campaign_id=step.pk)
+    with django_capture_on_commit_callbacks() as mailed:
+        assert campaign_report_send(campaign_id=step.pk) is None
+        assert campaigns_send_missed_reports() == 0
+    assert mailed == [] and not ReportEmail.objects.exists()
+
+
+@pytest.mark.django_db
 def test_no_report_before_completion_nor_for_old_campaigns(user, django_capture_on_commit_callbacks):
     running = _in_progress_campaign(user)
     old = CampaignFactory(user=user, status="completed", completed_at=timezone.now() - timedelta(days=3))

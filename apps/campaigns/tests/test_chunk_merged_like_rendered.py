@@ -124,3 +124,19 @@ def test_row_rendered_row_by_row_keeps_its_logic(user):
 
     assert "큰 회사 (주)벤치" in big
     assert "작은 회사 A&amp;B &lt;&#34;컴퍼니&#34;&gt;" in small
+
+
+def test_a_value_in_a_table_gets_the_text_part_a_render_gives_whatever_its_width(user):
+    """The text conversion pads a table's columns to the widest cell: the first row's value as wide
+    as a marker must not make the other rows' text parts use the marker's width."""
+    body = "<table><tr><td>{{ company.name }}</td><td>x</td></tr><tr><td>ab</td><td>y</td></tr></table>"
+    merged = CampaignFactory(user=user, template=CampaignTemplateFactory(user=user, title="제안", body=body))
+    rendered = CampaignFactory(
+        user=user, template=CampaignTemplateFactory(user=user, title="제안", body=body + "{% if 1 %}{% endif %}")
+    )
+    rendered.pk = merged.pk
+    rows = []
+    for index, name in enumerate(["삼성전자", "엘지", "아주 긴 이름의 주식회사"]):  # 4 characters first
+        rows.append(ClaimedRow(uuid.uuid4(), f"ceo{index}@example.kr", dict(SAMPLE_COMPANY, name=name), ""))
+
+    assert _messages(merged, _copies(rows)) == _messages(rendered, _copies(rows))
