@@ -113,17 +113,22 @@ class MailboxAdmin(OwnedAdmin):
     raw_id_fields = ["user"]
     readonly_fields = ["cap_today", "sent_last_hour", "sent_last_day"]
 
+    def _usage(self, mailbox: Mailbox, figure: str):
+        if mailbox._state.adding:  # the add form: nothing sent, no cap until it is saved
+            return self.get_empty_value_display()
+        return getattr(mailbox_usage(mailbox), figure)
+
     @admin.display(description=_("daily cap today"))
-    def cap_today(self, mailbox: Mailbox) -> int:
-        return mailbox_usage(mailbox).daily_cap
+    def cap_today(self, mailbox: Mailbox):
+        return self._usage(mailbox, "daily_cap")
 
     @admin.display(description=_("sent in the last hour"))
-    def sent_last_hour(self, mailbox: Mailbox) -> int:
-        return mailbox_usage(mailbox).hour
+    def sent_last_hour(self, mailbox: Mailbox):
+        return self._usage(mailbox, "hour")
 
     @admin.display(description=_("sent in the last 24 hours"))
-    def sent_last_day(self, mailbox: Mailbox) -> int:
-        return mailbox_usage(mailbox).day
+    def sent_last_day(self, mailbox: Mailbox):
+        return self._usage(mailbox, "day")
 
 
 @admin.register(MailboxSendCount)

@@ -27,6 +27,7 @@ from apps.leads.models import Lead, LeadList
 from apps.mail.mailboxes import mailbox_counts_prune, mailbox_reserve
 from apps.opportunities.models import Opportunity
 from apps.tracking.models import InboundMessage
+from common.encrypted_fields import decrypt_text
 from common.exceptions import Conflict
 
 from .calendar import SendingCalendar
@@ -293,7 +294,8 @@ def enrollments_stop_on_events(*, sequence: Sequence, now: datetime) -> dict[str
             if not is_out_of_office(subject=subject, is_auto_reply=auto):
                 replied.add(enrollment_id)
             elif state == State.ACTIVE:
-                ooo[enrollment_id] = (subject, text, received_at)
+                # Raw SQL reads the column as stored: reply bodies are encrypted at rest (issue 22).
+                ooo[enrollment_id] = (subject, decrypt_text(text or ""), received_at)
         if replied:
             counts["replied"] = Enrollment.objects.filter(id__in=replied, state__in=_OPEN_STATES).update(
                 state=State.STOPPED, stop_reason=Reason.REPLIED, stopped_at=now, next_send_at=None, updated_at=now
