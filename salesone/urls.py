@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from apps.consent.views import LeadImportView
 from common.metrics import metrics_view
 from common.views import HealthView
 
@@ -21,6 +22,8 @@ urlpatterns = [
     path("api/auth/", include("apps.accounts.urls")),
     path("api/", include("apps.products.urls")),
     path("api/", include("apps.salesone_leads.urls")),
+    # Before the leads router, whose leads/{pk}/ would take "import" for a lead's id.
+    path("api/leads/import/", LeadImportView.as_view(), name="lead-import"),
     path("api/", include("apps.leads.urls")),
     path("api/", include("apps.consent.urls")),
     path("api/", include("apps.opportunities.urls")),
