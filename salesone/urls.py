@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from apps.consent.views import LeadImportView
 from common.metrics import metrics_view
 from common.views import HealthView
 
@@ -22,10 +21,9 @@ urlpatterns = [
     path("api/auth/", include("apps.accounts.urls")),
     path("api/", include("apps.products.urls")),
     path("api/", include("apps.salesone_leads.urls")),
-    # Before the leads router, whose leads/{pk}/ would take "import" for a lead's id.
-    path("api/leads/import/", LeadImportView.as_view(), name="lead-import"),
-    path("api/", include("apps.leads.urls")),
+    # Before the leads router, whose leads/{pk}/ would take consent's leads/import/ for a lead's id.
     path("api/", include("apps.consent.urls")),
+    path("api/", include("apps.leads.urls")),
     path("api/", include("apps.opportunities.urls")),
     path("api/clients/", include("apps.clients.urls")),
     path("api/", include("apps.mail.urls")),

@@ -56,7 +56,7 @@ def test_good_rows_are_imported_with_their_consent_and_the_rest_reported(user):
     assert body["leads_created"] == 4
     assert body["consent_recorded"] == {"opt_in_form": 1, "import_evidence": 1, "existing_customer": 1}
     assert body["without_consent"] == 1
-    assert "advertising campaigns leave them out" in body["without_consent_note"]
+    assert "광고성 캠페인에서 제외됩니다" in body["without_consent_note"]  # Korean without Accept-Language
     assert body["refused"] == 3
     assert [(row["line"], row["code"]) for row in body["refused_rows"]] == [
         (6, "no_evidence"),
@@ -214,7 +214,7 @@ def test_a_file_over_the_row_limit_is_400_and_writes_nothing(user, settings):
     [
         ("name,fax\n하나,02\n", "leads.csv", "fax"),
         ("email\na@x.kr\n", "leads.csv", "name"),
-        ("name\n", "leads.csv", "no rows"),
+        ("name\n", "leads.csv", "행이 없습니다"),
         ("name\n하나\n", "leads.xlsx", ".csv"),
         (b"name\n\xff\xfe\n", "leads.csv", "UTF-8"),
         ('{"name": "하나", "fax": "02"}\n', "leads.jsonl", "fax"),
