@@ -21,8 +21,9 @@ urlpatterns = [
     path("api/auth/", include("apps.accounts.urls")),
     path("api/", include("apps.products.urls")),
     path("api/", include("apps.salesone_leads.urls")),
-    path("api/", include("apps.leads.urls")),
+    # Before the leads router, whose leads/{pk}/ would take consent's leads/import/ for a lead's id.
     path("api/", include("apps.consent.urls")),
+    path("api/", include("apps.leads.urls")),
     path("api/", include("apps.opportunities.urls")),
     path("api/clients/", include("apps.clients.urls")),
     path("api/", include("apps.mail.urls")),

@@ -68,3 +68,40 @@ class ConsentStateSerializer(serializers.Serializer):
     advertising_allowed = serializers.BooleanField()
     refusal = serializers.ChoiceField(choices=list(REFUSALS), allow_null=True)
     refusal_reason = serializers.CharField()
+
+
+class LeadImportRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=(
+            "A .csv (first line: the column names) or .jsonl (one object a line) file, UTF-8 with or without "
+            "BOM. Columns: name (required), email, phone, owner, business_number, corporation_number, "
+            "homepage, address, consent_basis (opt_in_form | import_evidence | existing_customer | empty), "
+            "consent_date (YYYY-MM-DD; for existing_customer the deal date), consent_evidence."
+        )
+    )
+    lead_list_id = serializers.UUIDField(required=False, allow_null=True, help_text="Add the leads to your list.")
+    lead_list_name = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True, help_text="Create a list of the leads."
+    )
+
+
+class LeadImportRefusedRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="Line of the file where the row starts (the CSV header is line 1).")
+    code = serializers.CharField(help_text="Stable code of the reason (no_evidence, future_date, duplicate...).")
+    reason = serializers.CharField()
+
+
+class LeadImportReportSerializer(serializers.Serializer):
+    rows_read = serializers.IntegerField()
+    leads_created = serializers.IntegerField()
+    consent_recorded = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Consent events recorded, by basis."
+    )
+    without_consent = serializers.IntegerField(
+        help_text="Leads imported without a consent basis: advertising campaigns leave them out."
+    )
+    without_consent_note = serializers.CharField()
+    refused = serializers.IntegerField(help_text="Rows not imported.")
+    refused_rows = LeadImportRefusedRowSerializer(many=True, help_text="The first refused rows, in file order.")
+    refused_rows_truncated = serializers.BooleanField(help_text="More rows were refused than refused_rows lists.")
+    lead_list_id = serializers.UUIDField(allow_null=True)

@@ -1,6 +1,7 @@
 """/api/consent/: the ledger of the user's addresses (list, record, state), double opt-in requests,
 and the public confirmation page a recipient opens from the opt-in e-mail."""
 
+import dataclasses
 import datetime as dt
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -21,9 +22,17 @@ from common.exceptions import Conflict
 from common.views import OwnedQuerysetMixin
 
 from . import services
+from .lead_import import REFUSED_ROWS_SHOWN, leads_import
 from .models import ConsentEvent
 from .selectors import consent_state
-from .serializers import ConsentEventSerializer, ConsentRecordSerializer, ConsentStateSerializer, OptInRequestSerializer
+from .serializers import (
+    ConsentEventSerializer,
+    ConsentRecordSerializer,
+    ConsentStateSerializer,
+    LeadImportReportSerializer,
+    LeadImportRequestSerializer,
+    OptInRequestSerializer,
+)
 
 
 def _check_daily_limit(user) -> None:
@@ -169,3 +178,57 @@ def _page(state: str, *, status: int = 200, **context) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+class LeadImportView(APIView):
+    """Import leads from a CSV or JSONL file, with their consent basis (mounted at /api/leads/import/)."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="leads_import_file",
+        summary="Import leads from a file, with their consent",
+        request={"multipart/form-data": LeadImportRequestSerializer},
+        responses={
+            201: LeadImportReportSerializer,
+            400: OpenApiResponse(
+                description=(
+                    "The file as a whole is refused (not .csv/.jsonl, not UTF-8, unknown columns, no rows, over "
+                    "LEAD_IMPORT_MAX_ROWS), or lead_list_id is not one of your lists. Nothing is written."
+                )
+            ),
+            413: OpenApiResponse(description="The file is over LEAD_IMPORT_MAX_BYTES. Nothing is written."),
+        },
+        tags=["leads"],
+        description=(
+            "The whole file is checked first, then its good rows are written in one transaction. A row "
+            "declaring advertising consent (opt_in_form, import_evidence) needs consent_evidence and "
+            "consent_date; existing_customer needs a deal date within 6 months; a future date, a consent "
+            "over 2 years old, an address that opted out, a number you already hold or an invalid lead "
+            "refuse the row: it is reported (line, code, reason) and not imported. Rows without a consent "
+            "basis are imported without consent: advertising campaigns leave them out. No notice is mailed "
+            "to the imported addresses."
+        ),
+    )
+    def post(self, request):
+        params = LeadImportRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        report = leads_import(
+            user=request.user,
+            upload=data["file"],
+            lead_list_id=data.get("lead_list_id"),
+            lead_list_name=data["lead_list_name"].strip(),
+        )
+        body = {
+            **dataclasses.asdict(report),
+            "refused": len(report.refused),
+            "refused_rows": [dataclasses.asdict(row) for row in report.refused[:REFUSED_ROWS_SHOWN]],
+            "refused_rows_truncated": len(report.refused) > REFUSED_ROWS_SHOWN,
+            "without_consent_note": _(
+                "%(count)s leads were imported without a consent basis: advertising campaigns leave them out "
+                "until you record their consent."
+            )
+            % {"count": report.without_consent},
+        }
+        return Response(LeadImportReportSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -69,3 +69,12 @@ def corporation_numbers_held_by(user, corporation_numbers: list[str]) -> set[str
 def lead_list_get(*, user, lead_list_id) -> LeadList | None:
     """The user's lead list with this id, or None (another user's list is None too)."""
     return LeadList.objects.filter(user=user, pk=lead_list_id).first()
+
+
+def numbers_held_by(user, *, field_name: str, numbers: list[str]) -> set[str]:
+    """Which of ``numbers`` (bare digits) ``user``'s leads already hold in ``field_name``
+    (``corporation_number`` or ``business_number``, both unique per user): one query."""
+    numbers = [number for number in set(numbers) if number]
+    if not numbers:
+        return set()
+    return set(Lead.objects.filter(user=user, **{f"{field_name}__in": numbers}).values_list(field_name, flat=True))

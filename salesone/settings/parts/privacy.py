@@ -13,6 +13,10 @@ CONSENT_RECONFIRM_NOTICE_DAYS = env_int("CONSENT_RECONFIRM_NOTICE_DAYS", 30)
 CONSENT_OPT_IN_LINK_DAYS = env_int("CONSENT_OPT_IN_LINK_DAYS", 7)
 # One user's consent events recorded through the API per day (a runaway form script stops here).
 CONSENT_EVENTS_PER_DAY = env_int("CONSENT_EVENTS_PER_DAY", 10000)
+# The lead import (POST /api/leads/import/, apps/consent/lead_import.py): the largest file (413 above)
+# and the most rows one file may have (400 above); the whole file is checked before any row is written.
+LEAD_IMPORT_MAX_BYTES = env_int("LEAD_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+LEAD_IMPORT_MAX_ROWS = env_int("LEAD_IMPORT_MAX_ROWS", 5000)
 
 # Fernet keys (urlsafe base64, 32 bytes) of the encrypted fields, comma-separated, newest first: new
 # values are encrypted with the first, every one decrypts (MultiFernet), `manage.py rotate_field_keys`
