@@ -186,3 +186,12 @@ def test_zip_entry_names_are_sanitised(user):
     archive = _export_zip(user, ADDRESS)
     files = [name for name in archive.namelist() if name.startswith("files/")]
     assert files == [f"files/{attachment.pk}-견적_서.pdf"]
+
+
+def test_erase_is_rate_limited(auth_client, settings):
+    settings.PRIVACY_ERASE_RATE = "2/hour"
+    for number in range(2):
+        assert auth_client.post("/api/privacy/erase/", {"email": f"{number}@corp.kr"}, format="json").status_code == 200
+    third = auth_client.post("/api/privacy/erase/", {"email": "2@corp.kr"}, format="json")
+    assert third.status_code == 429 and third.json()["code"] == "throttled"
+    assert PrivacyRequest.objects.filter(kind="erase").count() == 2
