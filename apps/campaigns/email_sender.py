@@ -737,7 +737,7 @@ def _send_claimed(
 ) -> None:
     """Render and send the claimed rows, filling the settlement with what each row becomes.
     report.provider_may_have is set before each provider call."""
-    suppressed = suppression_reasons([r.email for r in rows])
+    suppressed = suppression_reasons([r.email for r in rows], user_id=campaign.user_id)
     for row in rows:
         if row.email in suppressed:
             settlement.fail(row, f"The address is on the suppression list ({suppressed[row.email]}).", retryable=False)

@@ -369,7 +369,7 @@ WITH list_leads AS (
     WHERE l.user_id = %(user)s AND btrim(l.email) <> ''
 )
 SELECT refusal, count(*) FROM (
-    SELECT {consent_refusal_sql(email="a.email")} AS refusal
+    SELECT {consent_refusal_sql(email="a.email", user="%(user)s")} AS refusal
     FROM addresses a
     {consent_latest_join_sql(user="%(user)s", email="a.email")}
 ) refused

@@ -71,7 +71,8 @@ WITH list_leads AS (
     WHERE l.user_id = %(user)s
 ), ranked AS (
     SELECT c.lead_id, c.email, c.created_at, s.reason AS suppressed, c.inactive_business,
-           {consent_refusal_sql(gate="%(advertising)s AND c.email <> ''", email="c.email")} AS no_consent,
+           {consent_refusal_sql(gate="%(advertising)s AND c.email <> ''", email="c.email", user="%(user)s")}
+               AS no_consent,
            row_number() OVER (
                PARTITION BY CASE WHEN c.email = '' THEN c.lead_id::text ELSE c.email END
                ORDER BY c.created_at, c.lead_id

@@ -3,7 +3,9 @@ customer's organisation). The current state of an address is its latest event; n
 place, so the ledger is the evidence a customer shows the regulator (정보통신망법 제50조)."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from common.models import BaseModel
@@ -78,3 +80,11 @@ class ConsentEvent(BaseModel):
             raise ValueError("A consent event is never changed; record a new one.")
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+
+@receiver(post_delete, sender=ConsentEvent)
+def consent_evidence_file_delete(sender, instance: ConsentEvent, **kwargs) -> None:
+    """An event's evidence file goes with it (an erasure deletes the events), once the deletion commits."""
+    if instance.evidence_file:
+        storage, name = instance.evidence_file.storage, instance.evidence_file.name
+        transaction.on_commit(lambda: storage.delete(name))

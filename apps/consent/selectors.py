@@ -45,11 +45,15 @@ _LATEST_SQL = """LEFT JOIN LATERAL (
     LIMIT 1
 ) AS consent ON true"""
 
-# An erased person (apps/privacy) is on the suppression list by the hash of the address alone
-# (apps/mail/suppression.erased_key): refused whatever the mail, advertising or not.
+# A person a user erased (apps/privacy) is on the suppression list by a hash of that user and the
+# address (apps/mail/suppression.erased_key): that user's mail is refused whatever it is, advertising or
+# not. The hash of the address alone stands for an address that was suppressed for everybody.
 _ERASED_SQL = """EXISTS (
     SELECT 1 FROM mail_suppressedaddress erased
-    WHERE erased.email = 'sha256:' || encode(sha256(convert_to({email}, 'UTF8')), 'hex')
+    WHERE erased.email IN (
+        'sha256:' || encode(sha256(convert_to(({user})::text || ':' || {email}, 'UTF8')), 'hex'),
+        'sha256:' || encode(sha256(convert_to({email}, 'UTF8')), 'hex')
+    )
 )"""
 
 _REFUSAL_CASE_SQL = f"""CASE
@@ -72,11 +76,13 @@ def latest_join_sql(*, user: str, email: str, gate: str = "true") -> str:
     return _LATEST_SQL.format(user=user, email=email, gate=gate)
 
 
-def refusal_sql(*, gate: str = "true", email: str | None = None) -> str:
+def refusal_sql(*, gate: str = "true", email: str | None = None, user: str = "") -> str:
     """A CASE giving the refusal code of the joined ``consent`` row (NULL: may be sent); with ``email``
-    (an SQL expression), an erased person's address is refused first, whatever ``gate`` says. Its
+    and ``user`` (SQL expressions), an address that user erased is refused first, whatever ``gate`` says. Its
     parameters ``consent_allow_unknown`` and ``consent_now`` come from ``refusal_params()``."""
-    erased = f"WHEN {email} <> '' AND {_ERASED_SQL.format(email=email)} THEN 'erased'" if email else ""
+    if email and not user:
+        raise ValueError("An erased address is refused per user: give the user's SQL expression too.")
+    erased = f"WHEN {email} <> '' AND {_ERASED_SQL.format(email=email, user=user)} THEN 'erased'" if email else ""
     return _REFUSAL_CASE_SQL.format(gate=gate, erased=erased)
 
 
@@ -91,7 +97,7 @@ def consent_refusals(*, user_id, emails: list[str]) -> dict[str, str]:
     if not emails:
         return {}
     sql = f"""
-        SELECT a.email, {refusal_sql(email="a.email")} AS refusal
+        SELECT a.email, {refusal_sql(email="a.email", user="%(user)s")} AS refusal
         FROM unnest(%(emails)s::text[]) AS a(email)
         {latest_join_sql(user="%(user)s", email="a.email")}
     """

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from apps.mail.models import SuppressedAddress
-from apps.mail.suppression import suppressions_add
+from apps.mail.suppression import suppression_reasons, suppressions_add
 from apps.mail.tasks import send_transactional_email
+from common.exceptions import Conflict
 
 from .models import ConsentEvent
 from .selectors import consent_event_list, consents_due_for_reconfirmation
@@ -113,11 +114,13 @@ def consent_withdraw(*, user, email: str, source: str, actor=None, notify: bool 
     event = ConsentEvent.objects.create(
         user=user, email=email, kind=Kind.WITHDRAWN, source=source[:200], actor=actor, occurred_at=timezone.now()
     )
+    # Whether the address was mailable is decided before this opt-out suppresses it (its own notice goes).
+    notify = notify and not _is_suppressed(event)
     suppressions_add(
         [SuppressedAddress(email=event.email, reason=SuppressedAddress.Reason.UNSUBSCRIBED, source=source)]
     )
     if notify:
-        _notify_on_commit(event)
+        _notify_on_commit(event, checked=True)
     return event
 
 
@@ -140,12 +143,37 @@ def opt_in_request_from_token(token: str) -> ConsentEvent | None:
 @transaction.atomic
 def consent_request_opt_in(*, user, email: str, source: str, actor=None) -> ConsentEvent:
     """Double opt-in for an address gathered by a form: record the request and e-mail the recipient a
-    signed confirmation link. Nothing advertising goes to it until the link is followed."""
+    signed confirmation link. Nothing advertising goes to it until the link is followed. 409 (nothing
+    recorded, nothing sent) when the address is suppressed or erased, was asked within
+    CONSENT_OPT_IN_REPEAT_DAYS and has not answered, or the user asked CONSENT_OPT_IN_REQUESTS_PER_DAY today."""
+    consent_opt_in_check(user=user, email=email)
     event = ConsentEvent.objects.create(
         user=user, email=email, kind=Kind.REQUESTED, source=source[:200], actor=actor, occurred_at=timezone.now()
     )
     _notify_on_commit(event)
     return event
+
+
+def consent_opt_in_check(*, user, email: str) -> None:
+    """Refuse an opt-in e-mail that would go to someone who does not want mail, or spam them."""
+    email = email.strip().lower()
+    if suppression_reasons([email], user_id=user.pk):
+        raise Conflict(_("This address is on the suppression list: no opt-in request is sent to it."))
+    since = timezone.now() - dt.timedelta(days=settings.CONSENT_OPT_IN_REPEAT_DAYS)
+    latest = consent_event_list(user=user, email=email).first()
+    if latest is not None and latest.kind == Kind.REQUESTED and latest.occurred_at >= since:
+        raise Conflict(
+            _("An opt-in request was sent to this address within %(days)s days (CONSENT_OPT_IN_REPEAT_DAYS).")
+            % {"days": settings.CONSENT_OPT_IN_REPEAT_DAYS}
+        )
+    today = ConsentEvent.objects.filter(
+        user=user, kind=Kind.REQUESTED, created_at__gte=timezone.now() - dt.timedelta(days=1)
+    )
+    if today.count() >= settings.CONSENT_OPT_IN_REQUESTS_PER_DAY:
+        raise Conflict(
+            _("You have sent %(limit)s opt-in requests in the last 24 hours, the limit (%(setting)s).")
+            % {"limit": settings.CONSENT_OPT_IN_REQUESTS_PER_DAY, "setting": "CONSENT_OPT_IN_REQUESTS_PER_DAY"}
+        )
 
 
 @transaction.atomic
@@ -196,7 +224,15 @@ def consents_reconfirm_due(*, now: dt.datetime | None = None) -> int:
 # --------------------------------------------------------------------------- notices, in Korean
 
 
-def _notify_on_commit(event: ConsentEvent) -> None:
+def _is_suppressed(event: ConsentEvent) -> bool:
+    """The address is on the suppression list for the event's user (an opt-out, a bounce, an erasure)."""
+    return bool(suppression_reasons([event.email], user_id=event.user_id))
+
+
+def _notify_on_commit(event: ConsentEvent, *, checked: bool = False) -> None:
+    """Send the event's notice once the transaction commits; never to a suppressed or erased address."""
+    if not checked and _is_suppressed(event):
+        return
     subject, text = consent_notice(event)
     transaction.on_commit(
         lambda: send_transactional_email.delay(to=event.email, subject=subject, text=text, category="consent")

@@ -18,7 +18,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.exceptions import Conflict
+from common.exceptions import Conflict, PayloadTooLarge
 from common.views import OwnedQuerysetMixin
 
 from . import services
@@ -47,6 +47,20 @@ def _check_daily_limit(user) -> None:
         )
 
 
+def _check_evidence_size(upload) -> None:
+    limit = settings.CONSENT_EVIDENCE_MAX_BYTES
+    if upload is not None and upload.size > limit:
+        raise PayloadTooLarge(
+            _("%(name)s is %(size)s bytes; the largest file accepted is %(limit)s bytes (%(megabytes)s MB).")
+            % {
+                "name": upload.name,
+                "size": f"{upload.size:,}",
+                "limit": f"{limit:,}",
+                "megabytes": f"{limit / (1024 * 1024):.0f}",
+            }
+        )
+
+
 class ConsentEventViewSet(
     OwnedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -67,7 +81,8 @@ class ConsentEventViewSet(
             "Record a consent given (basis opt_in_form, import_evidence with evidence_text or evidence_file, "
             "or existing_customer with deal_date) or withdrawn. The recipient is told by e-mail (정보통신망법 "
             "제50조⑦), except for the existing-customer basis. A withdrawal also suppresses the address. "
-            "409 past CONSENT_EVENTS_PER_DAY, or when the address had already opted out."
+            "409 past CONSENT_EVENTS_PER_DAY, or when the address had already opted out; 413 when evidence_file "
+            "is larger than CONSENT_EVIDENCE_MAX_BYTES. No notice goes to a suppressed or erased address."
         ),
     )
     def create(self, request):
@@ -75,6 +90,7 @@ class ConsentEventViewSet(
         params.is_valid(raise_exception=True)
         data = params.validated_data
         _check_daily_limit(request.user)
+        _check_evidence_size(data["evidence_file"])
         if data["kind"] == ConsentEvent.Kind.WITHDRAWN:
             event = services.consent_withdraw(
                 user=request.user, email=data["email"], source=data["source"] or "API", actor=request.user
@@ -109,7 +125,9 @@ class ConsentEventViewSet(
         responses={201: ConsentEventSerializer},
         description=(
             "Double opt-in: e-mail the address a signed link to confirm its consent (good for "
-            "CONSENT_OPT_IN_LINK_DAYS). Advertising mail waits for the confirmation."
+            "CONSENT_OPT_IN_LINK_DAYS). Advertising mail waits for the confirmation. 409 when the address is "
+            "suppressed or erased, was asked within CONSENT_OPT_IN_REPEAT_DAYS without answering, or past "
+            "CONSENT_OPT_IN_REQUESTS_PER_DAY requests in 24 hours."
         ),
     )
     @action(detail=False, methods=["post"], url_path="opt-in-requests")

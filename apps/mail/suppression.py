@@ -17,17 +17,25 @@ from django.db import connection
 from .models import SuppressedAddress
 
 
-def erased_key(email: str) -> str:
-    """What the list holds for an erased person: the hash of the lower-case address, never the address.
-    The recipient writer computes the same in SQL (apps/consent/selectors.py, ERASED_SQL)."""
+def address_hash(email: str) -> str:
+    """The hash of the lower-case address: what the audit log keeps of a data subject, and what the
+    list keeps of an address that was already suppressed for everybody when one user erased it."""
     return "sha256:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-def suppression_reasons(emails: list[str]) -> dict[str, str]:
-    """The suppressed ones among ``emails`` (compared as given), with their reasons; an erased
-    person's address is found by its hash. One array parameter: the ORM's IN list of 1,000
-    parameters cost a worker more than the query itself."""
-    keys = {erased_key(email): email for email in emails}
+def erased_key(email: str, *, user_id) -> str:
+    """What the list holds for a person ``user_id`` erased: a hash of the user and the address, never
+    the address, so that only that user's mail is refused (issue 22). The recipient writer computes
+    the same in SQL (apps/consent/selectors.py, _ERASED_SQL)."""
+    return "sha256:" + hashlib.sha256(f"{user_id}:{email.strip().lower()}".encode()).hexdigest()
+
+
+def suppression_reasons(emails: list[str], *, user_id) -> dict[str, str]:
+    """The suppressed ones among ``emails`` (compared as given) for mail of ``user_id``, with their
+    reasons; a person erased (by that user) is found by its hashed keys. One array parameter: the
+    ORM's IN list of 1,000 parameters cost a worker more than the query itself."""
+    keys = {address_hash(email): email for email in emails}
+    keys.update({erased_key(email, user_id=user_id): email for email in emails})
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT email, reason FROM {SuppressedAddress._meta.db_table} WHERE email = ANY(%s)",

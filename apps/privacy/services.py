@@ -5,33 +5,40 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import zipfile
 
 from django.core import serializers as django_serializers
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from apps.leads.models import LeadList
 from apps.mail.models import SuppressedAddress
-from apps.mail.suppression import erased_key, suppressions_add
+from apps.mail.suppression import address_hash, erased_key, suppressions_add
 from common.exceptions import Conflict
 
 from . import subjects
 from .models import PrivacyRequest
 
 ERASED = "[erased]"
-# JSON documents where the address may sit anywhere (workflow inputs, template data): redacted in place.
+# JSON documents where the address may sit anywhere (workflow inputs, template data): redacted in place,
+# in the requesting user's rows only. Each table with the condition that makes a row the user's.
+_TASK_OWNER = "(created_by_id = %(user)s OR assignee_id = %(user)s)"
+_EXECUTION_OWNER = "workflow_id IN (SELECT id FROM workflows_workflow WHERE user_id = %(user)s)"
+_NODE_RUN_OWNER = f"execution_id IN (SELECT id FROM workflows_workflowexecution WHERE {_EXECUTION_OWNER})"
 _JSON_REDACTIONS = [
-    ("tasks_task", "workflow_data"),
-    ("workflows_workflowexecution", "input_data"),
-    ("workflows_workflowexecution", "output_data"),
-    ("workflows_workflowexecution", "graph"),
-    ("workflows_noderun", "input"),
-    ("workflows_noderun", "output"),
+    ("tasks_task", "workflow_data", _TASK_OWNER),
+    ("workflows_workflowexecution", "input_data", _EXECUTION_OWNER),
+    ("workflows_workflowexecution", "output_data", _EXECUTION_OWNER),
+    ("workflows_workflowexecution", "graph", _EXECUTION_OWNER),
+    ("workflows_noderun", "input", _NODE_RUN_OWNER),
+    ("workflows_noderun", "output", _NODE_RUN_OWNER),
 ]
 
 
@@ -59,7 +66,7 @@ def privacy_export_request(*, user, email: str = "", lead=None, reason: str = ""
     request = PrivacyRequest.objects.create(
         user=user,
         kind=PrivacyRequest.Kind.EXPORT,
-        subject_hash=erased_key(subject.email),
+        subject_hash=address_hash(subject.email),
         subject_email=subject.email,
         reason=reason,
     )
@@ -84,34 +91,65 @@ def privacy_export_run(*, request_id) -> PrivacyRequest | None:
         return None
     request = PrivacyRequest.objects.select_related("user").get(pk=request_id)
     try:
-        subject = subjects.subject_for(user=request.user, email=request.subject_email)
-        buffer = io.BytesIO()
-        counts = {}
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, select in subjects.EXPORTED.items():
-                rows = _rows(select(subject))
-                counts[name] = len(rows)
-                archive.writestr(f"{name}.json", json.dumps(rows, ensure_ascii=False, indent=2))
-            for logged in subjects.client_emails(subject).prefetch_related("attachments"):
-                for attachment in logged.attachments.all():
-                    with attachment.file.open("rb") as handle:
-                        archive.writestr(f"files/{attachment.pk}-{attachment.name}", handle.read())
-            archive.writestr(
-                "README.txt",
-                f"개인정보 열람 요청 {request.pk}: {subject.email}의 데이터 ({timezone.now().isoformat()} 기준)\n",
-            )
-        request.file.save(f"{request.pk}.zip", ContentFile(buffer.getvalue()), save=False)
-        request.counts = counts
-        request.status = PrivacyRequest.Status.DONE
+        content, counts = _export_archive(request)
     except Exception as exc:  # the audit log says it failed, and why; the caller may ask again
         request.status = PrivacyRequest.Status.FAILED
         request.error = f"{type(exc).__name__}: {exc}"[:2000]
+        request.subject_email = ""
+        request.completed_at = timezone.now()
+        request.save(update_fields=["status", "error", "subject_email", "completed_at", "updated_at"])
         raise
-    finally:
+    with transaction.atomic():
+        if _still_running(request):  # an erase of the person meanwhile failed it: no ZIP is kept
+            request.file.save(f"{request.pk}.zip", ContentFile(content), save=False)
+            request.counts = counts
+            request.status = PrivacyRequest.Status.DONE
         request.subject_email = ""
         request.completed_at = timezone.now()
         request.save(update_fields=["status", "counts", "file", "error", "subject_email", "completed_at", "updated_at"])
     return request
+
+
+def _export_archive(request: PrivacyRequest) -> tuple[bytes, dict]:
+    """The ZIP's bytes, and the rows of each table in it."""
+    subject = subjects.subject_for(user=request.user, email=request.subject_email)
+    buffer = io.BytesIO()
+    counts = {}
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, select in subjects.EXPORTED.items():
+            rows = _rows(select(subject))
+            counts[name] = len(rows)
+            archive.writestr(f"{name}.json", json.dumps(rows, ensure_ascii=False, indent=2))
+        for logged in subjects.client_emails(subject).prefetch_related("attachments"):
+            for attachment in logged.attachments.all():
+                with attachment.file.open("rb") as handle:
+                    archive.writestr(_entry_name(attachment), handle.read())
+        archive.writestr(
+            "README.txt",
+            f"개인정보 열람 요청 {request.pk}: {subject.email}의 데이터 ({timezone.now().isoformat()} 기준)\n",
+        )
+    return buffer.getvalue(), counts
+
+
+def _entry_name(attachment) -> str:
+    """A ZIP entry for a logged e-mail's file: its name without directories or odd characters (a name
+    such as ``../../x`` must not reach the user's unzip tool)."""
+    try:
+        name = get_valid_filename(os.path.basename(attachment.name or ""))
+    except SuspiciousFileOperation:  # nothing usable left of it (``..``, an empty name)
+        name = "file"
+    return f"files/{attachment.pk}-{name}"
+
+
+def _still_running(request: PrivacyRequest) -> bool:
+    """Whether the export may still save its ZIP: an erase of the person marks it failed meanwhile.
+    Holds the row's lock until the task's transaction ends (the caller saves in it)."""
+    current = PrivacyRequest.objects.select_for_update().filter(pk=request.pk).values("status", "error").first()
+    if current is None or current["status"] != PrivacyRequest.Status.RUNNING:
+        request.status = current["status"] if current else PrivacyRequest.Status.FAILED
+        request.error = current["error"] if current else ""
+        return False
+    return True
 
 
 # ------------------------------------------------------------------------------------------- erase
@@ -125,8 +163,9 @@ def privacy_erase(*, user, email: str = "", lead=None, reason: str = "") -> Priv
     JSON redacted; the address goes on the suppression list as its hash only, so it is never
     mailed again. The audit entry says who asked, when, and how many rows of each table."""
     subject = _subject(user=user, email=email, lead=lead)
-    pattern = re.compile(re.escape(subject.email), re.IGNORECASE)
+    pattern = re.compile(subject.pattern, re.IGNORECASE)
     counts = {}
+    _stop_open_exports(user=user, email=subject.email)
 
     results = subjects.results(subject)
     result_ids = list(results.values_list("pk", flat=True))
@@ -157,16 +196,13 @@ def privacy_erase(*, user, email: str = "", lead=None, reason: str = "") -> Priv
         task.save(update_fields=["name", "body", "updated_at"])
         counts["tasks"] += 1
     counts["workflow_executions"] = subjects.workflow_executions(subject).count()
-    subjects.workflow_executions(subject).filter(error_message__icontains=subject.email).update(error_message=ERASED)
-    subjects.node_runs(subject).filter(error__icontains=subject.email).update(error=ERASED)
-    _redact_json(subject.email)
+    subjects.workflow_executions(subject).filter(error_message__iregex=subject.pattern).update(error_message=ERASED)
+    subjects.node_runs(subject).filter(error__iregex=subject.pattern).update(error=ERASED)
+    _redact_json(user=user, email=subject.email)
 
-    subjects.suppression(subject).delete()
-    suppressions_add(
-        [SuppressedAddress(email=erased_key(subject.email), reason=SuppressedAddress.Reason.ERASED, source="privacy")]
-    )
-    # Earlier exports of the person are personal data too.
-    for export in PrivacyRequest.objects.filter(subject_hash=erased_key(subject.email)).exclude(file=""):
+    _suppress_erased(user=user, email=subject.email)
+    # The user's earlier exports of the person are personal data too (another user's are theirs).
+    for export in PrivacyRequest.objects.filter(user=user, subject_hash=address_hash(subject.email)).exclude(file=""):
         export.file.delete(save=False)
         PrivacyRequest.objects.filter(pk=export.pk).update(file="")
     counts["campaign_result_ids"] = len(result_ids)
@@ -174,19 +210,49 @@ def privacy_erase(*, user, email: str = "", lead=None, reason: str = "") -> Priv
         user=user,
         kind=PrivacyRequest.Kind.ERASE,
         status=PrivacyRequest.Status.DONE,
-        subject_hash=erased_key(subject.email),
+        subject_hash=address_hash(subject.email),
         reason=reason,
         counts=counts,
         completed_at=timezone.now(),
     )
 
 
-def _redact_json(email: str) -> None:
-    """Replace the address inside JSON documents, case-insensitively, wherever it sits."""
+def _stop_open_exports(*, user, email: str) -> None:
+    """An export of the person still queued or running is failed, and forgets the address: it must not
+    leave a ZIP behind the erase (the task re-checks the status before it saves one)."""
+    PrivacyRequest.objects.filter(
+        user=user,
+        kind=PrivacyRequest.Kind.EXPORT,
+        subject_hash=address_hash(email),
+        status__in=[PrivacyRequest.Status.QUEUED, PrivacyRequest.Status.RUNNING],
+    ).update(
+        status=PrivacyRequest.Status.FAILED,
+        subject_email="",
+        error=_("The person was erased while the export was pending."),
+        completed_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def _suppress_erased(*, user, email: str) -> None:
+    """Only ``user`` never mails the person again: the list gets the hash of the user and the address.
+    An entry of the address itself (an opt-out, a bounce: it stops everybody's mail) stays in force,
+    by the hash of the address alone, so nothing of the address remains but hashes."""
+    entries = [SuppressedAddress(email=erased_key(email, user_id=user.pk), reason=SuppressedAddress.Reason.ERASED,
+                                 source="privacy")]  # fmt: skip
+    for entry in SuppressedAddress.objects.filter(email=email):
+        entries.append(SuppressedAddress(email=address_hash(email), reason=entry.reason, source=entry.source))
+        entry.delete()
+    suppressions_add(entries)
+
+
+def _redact_json(*, user, email: str) -> None:
+    """Replace the address inside the user's JSON documents, case-insensitively, wherever it sits."""
+    pattern = subjects.address_pattern(email)
     with connection.cursor() as cursor:
-        for table, column in _JSON_REDACTIONS:
+        for table, column, owner in _JSON_REDACTIONS:
             cursor.execute(
                 f"""UPDATE {table} SET {column} = regexp_replace({column}::text, %(pattern)s, %(erased)s, 'gi')::jsonb
-                    WHERE {column}::text ILIKE %(like)s""",
-                {"pattern": re.escape(email), "erased": ERASED, "like": f"%{email}%"},
+                    WHERE {owner} AND {column}::text ~* %(pattern)s""",
+                {"pattern": pattern, "erased": ERASED, "user": user.pk},
             )

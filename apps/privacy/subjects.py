@@ -5,11 +5,14 @@ every table for the address, so a table forgotten here fails it)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
-from apps.campaigns.models import CampaignLeadResult
+from apps.campaigns.models import Campaign, CampaignLeadResult
 from apps.clients.models import Client, ClientEmail, ClientNote
 from apps.consent.models import ConsentEvent
 from apps.leads.models import Lead
@@ -24,6 +27,17 @@ class Subject:
     user: object
     email: str  # lower-case
     lead_ids: list
+
+    @property
+    def pattern(self) -> str:
+        """The address as a whole word (a regular expression, for Python and PostgreSQL alike):
+        ``kim@corp.kr`` does not match ``jkim@corp.kr`` nor ``kim@corp.kr.evil``."""
+        return address_pattern(self.email)
+
+
+def address_pattern(email: str) -> str:
+    # ASCII classes, not \w: Korean text often follows an address directly ("kim@corp.kr에게").
+    return rf"(?<![A-Za-z0-9_.+-]){re.escape(email)}(?![A-Za-z0-9_.-])"
 
 
 def subject_for(*, user, email: str = "", lead=None) -> Subject:
@@ -49,10 +63,9 @@ def events(subject: Subject) -> QuerySet:
 
 
 def inbound(subject: Subject) -> QuerySet:
-    # Replies matched to the user's results, and unmatched mail from the address (no user's yet).
-    return InboundMessage.objects.filter(
-        Q(result__in=results(subject)) | Q(result__isnull=True, from_email__icontains=subject.email)
-    )
+    # Replies matched to the user's results only: unmatched mail belongs to no user yet, and another
+    # customer's may be among it.
+    return InboundMessage.objects.filter(result__in=results(subject))
 
 
 def consent_events(subject: Subject) -> QuerySet:
@@ -60,51 +73,61 @@ def consent_events(subject: Subject) -> QuerySet:
 
 
 def outbox(subject: Subject) -> QuerySet:
-    return OutboxMessage.objects.filter(to_email__iexact=subject.email)
+    """The user's campaigns' messages to the address (never another user's, nor a transactional
+    message such as a password reset or an opt-in link that belongs to no campaign of theirs)."""
+    own_campaigns = Campaign.objects.filter(user=subject.user).annotate(id_text=Cast("pk", TextField()))
+    own_campaigns = own_campaigns.values("id_text")
+    return OutboxMessage.objects.annotate(campaign_ref=KeyTextTransform("campaign_id", "custom_args")).filter(
+        to_email__iexact=subject.email, campaign_ref__in=own_campaigns
+    )
 
 
 def suppression(subject: Subject) -> QuerySet:
+    """The address's entry on the (shared) suppression list: it says the address is not mailed."""
     return SuppressedAddress.objects.filter(email=subject.email)
 
 
 def clients(subject: Subject) -> QuerySet:
-    return Client.objects.filter(user=subject.user, emails__icontains=subject.email)
+    return Client.objects.filter(user=subject.user, emails__iregex=subject.pattern)
 
 
 def client_emails(subject: Subject) -> QuerySet:
     return ClientEmail.objects.filter(client__user=subject.user).filter(
-        Q(from_email__icontains=subject.email) | Q(to_email__icontains=subject.email)
+        Q(from_email__iregex=subject.pattern) | Q(to_email__iregex=subject.pattern)
     )
 
 
 def client_notes(subject: Subject) -> list:
     """Notes naming the address (private ones are encrypted: read in Python, not by SQL)."""
     notes = ClientNote.objects.filter(client__user=subject.user)
-    return [note for note in notes.iterator() if subject.email in f"{note.title}\n{note.content}".lower()]
+    pattern = re.compile(subject.pattern, re.IGNORECASE)
+    return [note for note in notes.iterator() if pattern.search(f"{note.title}\n{note.content}")]
 
 
 def tasks(subject: Subject) -> QuerySet:
     return Task.objects.filter(Q(created_by=subject.user) | Q(assignee=subject.user)).filter(
-        Q(name__icontains=subject.email) | Q(body__icontains=subject.email) | Q(workflow_data__icontains=subject.email)
+        Q(name__iregex=subject.pattern) | Q(body__iregex=subject.pattern) | Q(workflow_data__iregex=subject.pattern)
     )
 
 
 def task_reminders(subject: Subject) -> QuerySet:
-    return TaskReminder.objects.filter(recipient__iexact=subject.email)
+    return TaskReminder.objects.filter(recipient__iexact=subject.email).filter(
+        Q(task__created_by=subject.user) | Q(task__assignee=subject.user)
+    )
 
 
 def workflow_executions(subject: Subject) -> QuerySet:
     return WorkflowExecution.objects.filter(workflow__user=subject.user).filter(
-        Q(input_data__icontains=subject.email)
-        | Q(output_data__icontains=subject.email)
-        | Q(graph__icontains=subject.email)
-        | Q(error_message__icontains=subject.email)
+        Q(input_data__iregex=subject.pattern)
+        | Q(output_data__iregex=subject.pattern)
+        | Q(graph__iregex=subject.pattern)
+        | Q(error_message__iregex=subject.pattern)
     )
 
 
 def node_runs(subject: Subject) -> QuerySet:
     return NodeRun.objects.filter(execution__workflow__user=subject.user).filter(
-        Q(input__icontains=subject.email) | Q(output__icontains=subject.email) | Q(error__icontains=subject.email)
+        Q(input__iregex=subject.pattern) | Q(output__iregex=subject.pattern) | Q(error__iregex=subject.pattern)
     )
 
 

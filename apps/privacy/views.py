@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from common.views import OwnedQuerysetMixin
@@ -47,7 +48,18 @@ class ExportView(APIView):
         )
 
 
+class EraseThrottle(UserRateThrottle):
+    """Erasures one user may ask for per PRIVACY_ERASE_RATE (e.g. ``30/hour``): counted in Redis."""
+
+    scope = "privacy_erase"
+
+    def get_rate(self):
+        return settings.PRIVACY_ERASE_RATE
+
+
 class EraseView(APIView):
+    throttle_classes = [UserRateThrottle, EraseThrottle]
+
     @extend_schema(
         request=SubjectRequestSerializer,
         responses={200: PrivacyRequestSerializer},
@@ -55,8 +67,9 @@ class EraseView(APIView):
             "개인정보보호법 제36조: erase the person from your data in one transaction. Leads are deleted, "
             "campaign results and events anonymised (campaign counts stay), replies, consent events, logged "
             "e-mails, notes and reminders naming the address deleted, free text redacted. The address is "
-            "kept only as a hash on the suppression list: no campaign mails it again. counts says how many "
-            "rows of each table."
+            "kept only as a hash of you and the address on the suppression list: none of your campaigns, "
+            "sequences or notices mails it again (other users' mail is not affected). counts says how many "
+            "rows of each table. 429 past PRIVACY_ERASE_RATE."
         ),
     )
     def post(self, request):

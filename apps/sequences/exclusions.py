@@ -30,9 +30,8 @@ def send_exclusions(*, user_id, emails: list[str], lead_ids: list, advertising: 
     """The addresses (lower-case, as enrolments store them) a step must not go to, each with the
     enrolment's stop reason; the first reason wins in the campaign writer's order (suppressed, no
     consent, closed or suspended company)."""
-    excluded = {
-        email: _SUPPRESSION_STOP.get(reason, Reason.SUPPRESSED) for email, reason in suppression_reasons(emails).items()
-    }
+    suppressed = suppression_reasons(emails, user_id=user_id)
+    excluded = {email: _SUPPRESSION_STOP.get(reason, Reason.SUPPRESSED) for email, reason in suppressed.items()}
     if advertising:
         for email in consent_refusals(user_id=user_id, emails=emails):
             excluded.setdefault(email, Reason.NO_CONSENT)

@@ -27,7 +27,7 @@ def test_staff_adds_an_address_that_sending_then_skips(staff_client):
     assert response.status_code == 302
     stored = SuppressedAddress.objects.get()
     assert (stored.email, stored.reason, stored.source) == ("kim@repurehc.com", "manual", "전화 요청")
-    assert suppression_reasons(["kim@repurehc.com", "lee@repurehc.com"]) == {"kim@repurehc.com": "manual"}
+    assert suppression_reasons(["kim@repurehc.com", "lee@repurehc.com"], user_id=1) == {"kim@repurehc.com": "manual"}
     # The admin lands on the stored row.
     assert staff_client.get(response.url).status_code == 200
 
@@ -68,7 +68,7 @@ def test_the_first_reason_an_address_was_suppressed_for_is_kept():
     )
 
     assert (first, again) == (1, 1)
-    assert suppression_reasons(["kim@repurehc.com", "lee@repurehc.com"]) == {
+    assert suppression_reasons(["kim@repurehc.com", "lee@repurehc.com"], user_id=1) == {
         "kim@repurehc.com": "unsubscribed",
         "lee@repurehc.com": "bounced",
     }

@@ -25,7 +25,7 @@ from apps.consent.models import ConsentEvent
 from apps.consent.services import consent_grant
 from apps.leads.models import Lead
 from apps.mail.models import OutboxMessage, SuppressedAddress
-from apps.mail.suppression import erased_key, suppression_reasons
+from apps.mail.suppression import address_hash, erased_key, suppression_reasons
 from apps.opportunities.tests.factories import OpportunityFactory
 from apps.privacy.models import PrivacyRequest
 from apps.tasks.models import TaskReminder
@@ -60,12 +60,13 @@ def _seed_everything(user):
         text=f"회신드립니다. {ADDRESS}",
         received_at=timezone.now(),
     )
-    InboundMessage.objects.create(
-        provider="mailgun", status="unmatched", from_email=ADDRESS, text="문의", received_at=timezone.now()
-    )
     consent_grant(user=user, email=ADDRESS, basis="opt_in_form", notify=False)
     OutboxMessage.objects.create(
-        to_email=ADDRESS, from_email="a@salesone.kr", subject="(광고) 안내", message_id=f"<{ADDRESS}-1@x>"
+        to_email=ADDRESS,
+        from_email="a@salesone.kr",
+        subject="(광고) 안내",
+        message_id=f"<{ADDRESS}-1@x>",
+        custom_args={"campaign_id": str(campaign.pk)},
     )
     SuppressedAddress.objects.create(email=ADDRESS, reason="unsubscribed")
     client = ClientFactory(user=user, emails=[SHOUTED, "office@nexpa.co.kr"])
@@ -116,16 +117,18 @@ def test_erase_leaves_nothing_but_the_hash(user, auth_client):
     )
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert body["kind"] == "erase" and body["status"] == "done" and body["subject_hash"] == erased_key(ADDRESS)
-    assert body["counts"]["leads"] == 1 and body["counts"]["replies"] == 2
+    assert body["kind"] == "erase" and body["status"] == "done" and body["subject_hash"] == address_hash(ADDRESS)
+    assert body["counts"]["leads"] == 1 and body["counts"]["replies"] == 1
 
     assert _tables_holding(ADDRESS) == []
     assert _tables_holding("010-1234-5678") == []  # the lead's personal phone went with it
     assert not ClientNote.objects.filter(content__contains=ADDRESS).exists()  # encrypted notes, read back
     assert not [n for n in ClientNote.objects.all() if ADDRESS in n.content]
     assert not InboundMessage.objects.exists()
-    # What remains: the hash, on the suppression list and in the audit entry.
-    assert SuppressedAddress.objects.get(email=erased_key(ADDRESS)).reason == "erased"
+    # What remains: hashes, on the suppression list and in the audit entry. The address's opt-out
+    # stays in force for everybody, by the hash of the address.
+    assert SuppressedAddress.objects.get(email=erased_key(ADDRESS, user_id=user.pk)).reason == "erased"
+    assert SuppressedAddress.objects.get(email=address_hash(ADDRESS)).reason == "unsubscribed"
     audit = PrivacyRequest.objects.get()
     assert (audit.user, audit.kind, audit.reason) == (user, "erase", "정보주체 삭제 요구")
     assert audit.completed_at is not None
@@ -148,7 +151,7 @@ def test_an_erased_address_is_never_mailed_again(user, auth_client):
         row = CampaignLeadResult.objects.get(campaign=campaign)
         assert row.status == "failed" and "(erased)" in row.error_message
         Lead.objects.filter(pk=lead.pk).delete()
-    assert suppression_reasons([ADDRESS]) == {ADDRESS: "erased"}  # the sender's last check too
+    assert suppression_reasons([ADDRESS], user_id=user.pk) == {ADDRESS: "erased"}  # the sender's last check too
 
 
 def test_erase_by_lead_and_only_your_data(user, other_user, auth_client, other_client):

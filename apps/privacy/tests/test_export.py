@@ -19,7 +19,7 @@ from apps.clients.tests.factories import (
     campaign_result,
     tracking_event,
 )
-from apps.mail.suppression import erased_key
+from apps.mail.suppression import address_hash
 from apps.privacy.models import PrivacyRequest
 from apps.tasks.tests.factories import TaskFactory
 
@@ -50,7 +50,7 @@ def test_export_zip_holds_every_row_of_the_person(user, auth_client, other_clien
 
     response = auth_client.post("/api/privacy/export/", {"lead": str(lead.pk), "reason": "열람 요구"}, format="json")
     assert response.status_code == 202, response.json()
-    assert response.json()["status"] == "queued" and response.json()["subject_hash"] == erased_key(ADDRESS)
+    assert response.json()["status"] == "queued" and response.json()["subject_hash"] == address_hash(ADDRESS)
     body = _wait_done(auth_client, response.json()["id"])
     assert body["status"] == "done", body["error"]
     assert body["counts"]["leads"] == 1 and body["counts"]["client_notes"] == 1

@@ -2,7 +2,7 @@
 
 from celery.schedules import crontab
 
-from ..env import env_bool, env_int, env_list
+from ..env import env_bool, env_int, env_list, env_str
 
 # Leads already in the system when the consent ledger appeared were recorded as "existing data, basis
 # unknown" (apps/consent migration 0002). Advertising campaigns exclude them unless this is true.
@@ -17,6 +17,12 @@ CONSENT_EVENTS_PER_DAY = env_int("CONSENT_EVENTS_PER_DAY", 10000)
 # and the most rows one file may have (400 above); the whole file is checked before any row is written.
 LEAD_IMPORT_MAX_BYTES = env_int("LEAD_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 LEAD_IMPORT_MAX_ROWS = env_int("LEAD_IMPORT_MAX_ROWS", 5000)
+# Double opt-in e-mails one user may ask for in 24 hours (each one mails a stranger: a low cap).
+CONSENT_OPT_IN_REQUESTS_PER_DAY = env_int("CONSENT_OPT_IN_REQUESTS_PER_DAY", 50)
+# An address with an open opt-in request younger than this many days is not asked again (409).
+CONSENT_OPT_IN_REPEAT_DAYS = env_int("CONSENT_OPT_IN_REPEAT_DAYS", 7)
+# The largest consent evidence file (413 above).
+CONSENT_EVIDENCE_MAX_BYTES = env_int("CONSENT_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
 # Fernet keys (urlsafe base64, 32 bytes) of the encrypted fields, comma-separated, newest first: new
 # values are encrypted with the first, every one decrypts (MultiFernet), `manage.py rotate_field_keys`
@@ -27,6 +33,8 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
 PRIVACY_EXPORT_KEEP_DAYS = env_int("PRIVACY_EXPORT_KEEP_DAYS", 7)
 # Open (queued or running) export requests one user may have at a time.
 PRIVACY_MAX_OPEN_EXPORTS = env_int("PRIVACY_MAX_OPEN_EXPORTS", 5)
+# Erasures one user may ask for, as a DRF rate (n/second, minute, hour or day; 429 beyond).
+PRIVACY_ERASE_RATE = env_str("PRIVACY_ERASE_RATE", "30/hour")
 
 ENUM_NAME_OVERRIDES = {
     "PrivacyRequestStatusEnum": "apps.privacy.models.PrivacyRequest.Status",
