@@ -49,9 +49,9 @@ FIRST_DAY = datetime.datetime(2027, 3, 8, 9, 0, tzinfo=SEOUL)
 
 _LEADS_SQL = """
 INSERT INTO leads_lead (id, created_at, updated_at, corporation_number, business_number, name, owner, email,
-                        phone, homepage, address, si_nm, sgg_nm, user_id)
+                        phone, homepage, address, si_nm, sgg_nm, user_id, business_status, description, tax_type)
 SELECT gen_random_uuid(), now(), now(), '', '', '주식회사 벤치' || n, '대표' || n, 'ceo' || n || '@bench-seq.invalid',
-       '', '[]'::jsonb, '', '서울특별시', '강남구', %(user)s
+       '', '[]'::jsonb, '', '서울특별시', '강남구', %(user)s, '', '', ''
 FROM generate_series(1, %(count)s) AS n
 RETURNING id
 """
