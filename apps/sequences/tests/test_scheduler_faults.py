@@ -1,12 +1,15 @@
 """Issue 21's review: a step whose campaign failed pauses the sequence visibly (and resume sends its
 waiting rows), a lead stopped while its step is being scheduled is not sent, a step already sent to an
-enrolment is skipped without rolling the batch back, and every step of a lead goes from the mailbox
-of its first step."""
+enrolment is skipped without rolling the batch back, remove-leads waits for a scheduling pass that is
+running, and every step of a lead goes from the mailbox of its first step."""
 
 import datetime
+import threading
+import time
 import zoneinfo
 
 import pytest
+from django.db import connection, transaction
 
 from apps.campaigns.models import Campaign, CampaignLeadResult
 from apps.leads.models import Lead
@@ -120,3 +123,57 @@ def test_every_step_of_a_lead_goes_from_its_first_mailbox_which_it_waits_for_whe
         (to, sender) for to, sender in sender_of.items() if sender == first.email
     }
     assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
+
+
+def wait_for(condition, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def in_thread(target):
+    """Run ``target`` on its own database connection (another session, as a worker or a request)."""
+
+    def run():
+        try:
+            target()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def a_session_waits_for_an_advisory_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_remove_leads_waits_for_a_scheduling_pass_that_is_running(user):
+    leads = leads_of(user, 2)
+    sequence = started(user, leads)
+    pass_running, pass_done = threading.Event(), threading.Event()
+
+    def scheduling_pass():  # holds the sequence's scheduler lock as a pass writing its batch does
+        with transaction.atomic(), connection.cursor() as cursor:
+            services._schedule_lock(cursor, sequence)
+            pass_running.set()
+            pass_done.wait(30)
+
+    scheduler = in_thread(scheduling_pass)
+    assert pass_running.wait(30)
+    remover = in_thread(lambda: services.enrollments_stop(sequence=sequence, lead_ids=[leads[0].pk]))
+    wait_for(a_session_waits_for_an_advisory_lock, what="remove-leads to wait for the scheduler's lock")
+    assert Enrollment.objects.get(sequence=sequence, lead=leads[0]).state == State.ACTIVE
+
+    pass_done.set()
+    scheduler.join(30)
+    remover.join(30)
+    assert Enrollment.objects.get(sequence=sequence, lead=leads[0]).state == State.STOPPED
+    assert Enrollment.objects.get(sequence=sequence, lead=leads[1]).state == State.ACTIVE
