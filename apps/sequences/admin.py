@@ -36,7 +36,7 @@ class SequenceAdmin(OwnedAdmin):
     search_fields = ["name", "user__email"]
     raw_id_fields = ["user"]
     filter_horizontal = ["leadlists", "mailboxes"]
-    readonly_fields = ["status", "started_at", "completed_at"]
+    readonly_fields = ["status", "paused_reason", "started_at", "completed_at"]
     inlines = [SequenceStepInline]
     actions = ["start", "pause", "resume"]
 
@@ -84,7 +84,7 @@ class EnrollmentAdmin(OwnedAdmin):
     list_filter = ["state", "stop_reason"]
     search_fields = ["email", "sequence__name"]
     raw_id_fields = ["sequence", "lead"]
-    readonly_fields = ["current_step", "next_send_at", "stopped_at", "resumed_at"]
+    readonly_fields = ["current_step", "mailbox", "next_send_at", "stopped_at", "resumed_at"]
 
 
 @admin.register(SequenceSend)

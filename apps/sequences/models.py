@@ -70,6 +70,8 @@ class Sequence(BaseModel):
     sender_contact = models.CharField(max_length=200, blank=True, default="", verbose_name=_("sender contact"))
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
+    # Why the scheduler paused it (a step's campaign failed); empty when paused by hand or running.
+    paused_reason = models.TextField(blank=True, default="", verbose_name=_("paused because"))
 
     class Meta(BaseModel.Meta):
         verbose_name = _("sequence")
@@ -180,6 +182,15 @@ class Enrollment(BaseModel):
     stopped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("stopped at"))
     # Back from an out-of-office pause: inbound mail before this was already read.
     resumed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resumed at"))
+    # The mailbox of the first step: every later step goes from it, so a follow-up stays in the thread.
+    mailbox = models.ForeignKey(
+        "mail.Mailbox",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sending mailbox"),
+    )
 
     class Meta(BaseModel.Meta):
         verbose_name = _("enrollment")

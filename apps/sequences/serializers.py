@@ -91,6 +91,7 @@ class SequenceSerializer(ModelSerializer):
             "name",
             "user",
             "status",
+            "paused_reason",
             "leadlists",
             "mailboxes",
             "timezone",
@@ -107,7 +108,16 @@ class SequenceSerializer(ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "user", "status", "started_at", "completed_at", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "user",
+            "status",
+            "paused_reason",
+            "started_at",
+            "completed_at",
+            "created_at",
+            "updated_at",
+        ]
 
     def validate_timezone(self, value: str) -> str:
         try:
@@ -183,6 +193,7 @@ class EnrollmentSerializer(ModelSerializer):
             "state",
             "stop_reason",
             "current_step",
+            "mailbox",
             "next_send_at",
             "stopped_at",
             "created_at",

@@ -27,7 +27,6 @@ from apps.leads.models import Lead, LeadList
 from apps.mail.mailboxes import mailbox_counts_prune, mailbox_reserve
 from apps.opportunities.models import Opportunity
 from apps.tracking.models import InboundMessage
-from common.encrypted_fields import decrypt_text
 from common.exceptions import Conflict
 
 from .calendar import SendingCalendar
@@ -103,29 +102,62 @@ def sequence_start(*, sequence: Sequence, now: datetime | None = None) -> Sequen
 
 
 @transaction.atomic
-def sequence_pause(*, sequence: Sequence) -> Sequence:
-    """active → paused: nothing more is scheduled, and rows written but not yet claimed wait."""
+def sequence_pause(*, sequence: Sequence, reason: str = "") -> Sequence:
+    """active → paused: nothing more is scheduled, and rows written but not yet claimed wait.
+    ``reason``: why the scheduler paused it (shown in the API and the admin); empty when by hand."""
     sequence = _lock(sequence)
     if sequence.status not in Sequence.PAUSABLE:
         raise Conflict(_("A sequence that is %(status)s cannot be paused.") % {"status": _status_label(sequence)})
     for campaign in _campaigns(sequence).filter(status=Campaign.Status.IN_PROGRESS):
         campaign_pause(campaign=campaign)
     sequence.status = Status.PAUSED
-    sequence.save(update_fields=["status", "updated_at"])
+    sequence.paused_reason = reason
+    sequence.save(update_fields=["status", "paused_reason", "updated_at"])
     return sequence
 
 
 @transaction.atomic
-def sequence_resume(*, sequence: Sequence) -> Sequence:
-    """paused → active: the waiting rows are sent, and the scheduler takes up the due steps."""
+def sequence_resume(*, sequence: Sequence, now: datetime | None = None) -> Sequence:
+    """paused → active: the waiting rows are sent (a failed step's campaign is restarted: its
+    pending rows go out, once its cause is fixed), and the scheduler takes up the due steps."""
+    now = now or timezone.now()
     sequence = _lock(sequence)
     if sequence.status not in Sequence.RESUMABLE:
         raise Conflict(_("A sequence that is %(status)s cannot be resumed.") % {"status": _status_label(sequence)})
     for campaign in _campaigns(sequence).filter(status=Campaign.Status.PAUSED):
         campaign_start(campaign=campaign)
+    for campaign_id in _campaigns(sequence).filter(status=Campaign.Status.FAILED).values_list("id", flat=True):
+        campaign_sending_resume(campaign_id=campaign_id, now=now, restart_failed=True)
     sequence.status = Status.ACTIVE
-    sequence.save(update_fields=["status", "updated_at"])
+    sequence.paused_reason = ""
+    sequence.save(update_fields=["status", "paused_reason", "updated_at"])
     return sequence
+
+
+def sequence_pause_if_a_step_failed(*, sequence: Sequence) -> bool:
+    """A step's campaign failed (providers refuse the credentials, …): its rows would wait unsent,
+    so the sequence stops scheduling and pauses, saying which step and why, until it is resumed."""
+    failed = (
+        _campaigns(sequence)
+        .filter(status=Campaign.Status.FAILED)
+        .select_related("sequence_variant__step")
+        .order_by("sequence_variant__step__order", "sequence_variant__name")
+        .first()
+    )
+    if failed is None:
+        return False
+    variant = failed.sequence_variant
+    reason = _("Step %(number)s (%(variant)s) could not be sent: %(reason)s") % {
+        "number": variant.step.order + 1,
+        "variant": variant.name,
+        "reason": failed.failure_reason or _("its campaign failed"),
+    }
+    try:
+        sequence_pause(sequence=sequence, reason=reason)
+    except Conflict:  # paused or completed meanwhile
+        return False
+    logger.warning("sequence %s paused: %s", sequence.pk, reason)
+    return True
 
 
 def _campaigns(sequence: Sequence):
@@ -219,9 +251,18 @@ def _draft_list(sequence: Sequence) -> LeadList:
     return created
 
 
+def _schedule_lock(cursor, sequence: Sequence) -> None:
+    """The sequence's scheduler lock, held to the end of the transaction: the due-step pass and every
+    stop take it, so a lead is never stopped between being read as due and its step being written."""
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"sequence-schedule:{sequence.pk}"])
+
+
+@transaction.atomic
 def enrollments_stop(*, sequence: Sequence, lead_ids: list, reason: str = Reason.MANUAL, now=None) -> int:
     """Stop the leads' open enrolments (remove-leads: a manual stop); returns how many stopped."""
     now = now or timezone.now()
+    with connection.cursor() as cursor:
+        _schedule_lock(cursor, sequence)
     return Enrollment.objects.filter(sequence=sequence, lead_id__in=lead_ids, state__in=_OPEN_STATES).update(
         state=State.STOPPED, stop_reason=reason, stopped_at=now, next_send_at=None, updated_at=now
     )
@@ -281,6 +322,7 @@ ORDER BY m.received_at
 """
 
 
+@transaction.atomic
 def enrollments_stop_on_events(*, sequence: Sequence, now: datetime) -> dict[str, int]:
     """Stop (or pause for an out-of-office) the open enrolments whose lead answered, bounced,
     unsubscribed, complained, became a client or won an opportunity. Returns counts by reason."""
@@ -289,13 +331,13 @@ def enrollments_stop_on_events(*, sequence: Sequence, now: datetime) -> dict[str
     ooo: dict = {}
     replied: set = set()
     with connection.cursor() as cursor:
+        _schedule_lock(cursor, sequence)
         cursor.execute(_INBOUND_SQL, params)
         for enrollment_id, state, subject, text, auto, received_at in cursor.fetchall():
             if not is_out_of_office(subject=subject, is_auto_reply=auto):
                 replied.add(enrollment_id)
             elif state == State.ACTIVE:
-                # Raw SQL reads the column as stored: reply bodies are encrypted at rest (issue 22).
-                ooo[enrollment_id] = (subject, decrypt_text(text or ""), received_at)
+                ooo[enrollment_id] = (subject, text, received_at)
         if replied:
             counts["replied"] = Enrollment.objects.filter(id__in=replied, state__in=_OPEN_STATES).update(
                 state=State.STOPPED, stop_reason=Reason.REPLIED, stopped_at=now, next_send_at=None, updated_at=now
@@ -314,8 +356,11 @@ def _out_of_office(sequence: Sequence, messages: dict, now: datetime) -> int:
     """An out-of-office reply: wait until the next business day after its return date, then go on
     (SEQUENCE_OOO_RESUME); without a date (or the setting off) the lead stops."""
     calendar = SendingCalendar.of(sequence)
-    for enrollment_id, (subject, text, received_at) in messages.items():
+    # The body is encrypted at rest (EncryptedTextField) and the raw query reads its token.
+    text_field = InboundMessage._meta.get_field("text")
+    for enrollment_id, (subject, stored_text, received_at) in messages.items():
         received = received_at.astimezone(calendar.timezone).date()
+        text = text_field.from_db_value(stored_text, None, connection)
         back = return_date(f"{subject}\n{text}", received=received) if settings.SEQUENCE_OOO_RESUME else None
         if back is None:
             Enrollment.objects.filter(id=enrollment_id, state=State.ACTIVE).update(
@@ -332,8 +377,11 @@ def _out_of_office(sequence: Sequence, messages: dict, now: datetime) -> int:
     return len(messages)
 
 
+@transaction.atomic
 def enrollments_resume_out_of_office(*, sequence: Sequence, now: datetime) -> int:
     """Leads back from their stated return date go on with their next step."""
+    with connection.cursor() as cursor:
+        _schedule_lock(cursor, sequence)
     return Enrollment.objects.filter(sequence=sequence, state=State.OUT_OF_OFFICE, next_send_at__lte=now).update(
         state=State.ACTIVE, stop_reason="", resumed_at=now, updated_at=now
     )
@@ -342,13 +390,14 @@ def enrollments_resume_out_of_office(*, sequence: Sequence, now: datetime) -> in
 # -- scheduling due steps -------------------------------------------------------------------------
 
 _DUE_SQL = f"""
-SELECT e.id, e.lead_id, e.email, e.current_step, r0.message_id, r0.title
+SELECT e.id, e.lead_id, e.email, e.current_step, r0.message_id, r0.title, e.mailbox_id
 FROM {Enrollment._meta.db_table} e
 LEFT JOIN {SequenceSend._meta.db_table} s0 ON s0.enrollment_id = e.id AND s0.step_id = %(first_step)s
 LEFT JOIN {CampaignLeadResult._meta.db_table} r0 ON r0.id = s0.result_id
 WHERE e.sequence_id = %(sequence)s AND e.state = 'active' AND e.next_send_at <= %(now)s
 ORDER BY e.next_send_at, e.id
 LIMIT %(limit)s
+FOR UPDATE OF e
 """
 
 # The batch travels as one JSON parameter into a temporary table of the transaction, read by the three
@@ -362,6 +411,33 @@ SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS v(
 """
 _ROWS = "sequence_batch v"
 
+# The statements below run in this order, each leaving in the batch only what it wrote: the enrolments
+# advance first (one still active at the step read: a lead stopped meanwhile is left out), then the
+# SequenceSends (a step already sent to that enrolment is skipped, never a unique violation rolling the
+# batch back), then the result rows, only for the sends written.
+_ADVANCE_SQL = f"""
+WITH advanced AS (
+    UPDATE {Enrollment._meta.db_table} e
+    SET current_step = e.current_step + 1, next_send_at = v.next_send_at, state = v.state,
+        mailbox_id = coalesce(e.mailbox_id, v.mailbox), updated_at = %(now)s
+    FROM {_ROWS}
+    WHERE e.id = v.enrollment AND e.current_step = v.step_order AND e.state = 'active'
+    RETURNING e.id
+)
+DELETE FROM {_ROWS} WHERE NOT EXISTS (SELECT 1 FROM advanced a WHERE a.id = v.enrollment)
+"""
+
+_WRITE_SENDS_SQL = f"""
+WITH written AS (
+    INSERT INTO {SequenceSend._meta.db_table} (enrollment_id, step_id, variant_id, result_id, scheduled_at)
+    SELECT v.enrollment, v.step, v.variant, v.id, %(now)s
+    FROM {_ROWS}
+    ON CONFLICT (enrollment_id, step_id) DO NOTHING
+    RETURNING result_id
+)
+DELETE FROM {_ROWS} WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.result_id = v.id)
+"""
+
 _WRITE_ROWS_SQL = f"""
 INSERT INTO {CampaignLeadResult._meta.db_table} (
     id, created_at, updated_at, campaign_id, lead_id, email, title, data, status, sent, error_message,
@@ -372,20 +448,6 @@ SELECT v.id, %(now)s, %(now)s, v.campaign, v.lead, v.email, '', '{{}}'::jsonb,
        '{CampaignLeadResult.Status.PENDING.value}', false, '', '', '', '', 0, 0, v.chunk, false,
        v.mailbox, v.thread_id, v.thread_subject
 FROM {_ROWS}
-ON CONFLICT (campaign_id, lead_id) DO NOTHING
-"""
-
-_WRITE_SENDS_SQL = f"""
-INSERT INTO {SequenceSend._meta.db_table} (enrollment_id, step_id, variant_id, result_id, scheduled_at)
-SELECT v.enrollment, v.step, v.variant, v.id, %(now)s
-FROM {_ROWS}
-"""
-
-_ADVANCE_SQL = f"""
-UPDATE {Enrollment._meta.db_table} e
-SET current_step = e.current_step + 1, next_send_at = v.next_send_at, state = v.state, updated_at = %(now)s
-FROM {_ROWS}
-WHERE e.id = v.enrollment AND e.current_step = v.step_order AND e.state = 'active'
 """
 
 
@@ -441,7 +503,9 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
     does). Outside it, or over the caps, the rest waits for a later tick."""
     report = ScheduleReport()
     calendar = SendingCalendar.of(sequence)
-    if sequence.status != Status.ACTIVE or not calendar.is_open(now):
+    if sequence.status != Status.ACTIVE or sequence_pause_if_a_step_failed(sequence=sequence):
+        return report
+    if not calendar.is_open(now):
         return report
     steps = list(sequence.steps.prefetch_related("variants").order_by("order"))
     if not steps:
@@ -449,7 +513,7 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
     variants_of = {step.order: sorted(step.variants.all(), key=lambda v: v.name) for step in steps}
     mailbox_ids = list(sequence.mailboxes.filter(is_active=True).order_by("email").values_list("id", flat=True))
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"sequence-schedule:{sequence.pk}"])
+        _schedule_lock(cursor, sequence)
         cursor.execute(
             _DUE_SQL,
             {"sequence": sequence.pk, "now": now, "first_step": steps[0].pk, "limit": settings.SEQUENCE_TICK_BATCH},
@@ -470,11 +534,9 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
             ).update(state=State.STOPPED, stop_reason=reason, stopped_at=now, next_send_at=None, updated_at=now)
         due = [row for row in due if row[2] not in excluded and row[3] < len(steps)]
         if mailbox_ids:
-            grants = _reserve_pool(mailbox_ids, len(due), now)
-            # Round robin over the pool, so each mailbox's share is spread over the steps.
-            senders = _interleave(grants)
-            report.capped = len(due) - len(senders)
-            due = due[: len(senders)]
+            sendable = len(due)
+            due, senders = _reserve_senders(due, mailbox_ids, now)
+            report.capped = sendable - len(due)
         else:
             senders = [None] * len(due)
         _write_rows(cursor, sequence, steps, variants_of, calendar, due, senders, now, report)
@@ -483,6 +545,32 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
             lambda c=campaign_id: campaign_sending_resume(campaign_id=c, now=now, restart_failed=False)
         )
     return report
+
+
+def _reserve_senders(due: list[tuple], mailbox_ids: list, now: datetime) -> tuple[list[tuple], list]:
+    """The due enrolments that get a send now, and the mailbox of each. An enrolment that has sent
+    from a mailbox of the pool keeps it (a follow-up comes from the address the lead answers), and
+    waits for a later window when that mailbox is at its cap; the others share the pool, round robin.
+    Ones over the caps are left out (the next tick)."""
+    pool = set(mailbox_ids)
+    sticky: dict = {}
+    fresh = []
+    for row in due:
+        if row[6] in pool:
+            sticky.setdefault(row[6], []).append(row)
+        else:
+            fresh.append(row)
+    chosen, senders = [], []
+    for mailbox_id, rows in sticky.items():
+        granted = mailbox_reserve(mailbox_id=mailbox_id, count=len(rows), now=now)
+        chosen += rows[:granted]
+        senders += [mailbox_id] * granted
+    if fresh:
+        # Round robin over the pool, so each mailbox's share is spread over the steps.
+        pooled = _interleave(_reserve_pool(mailbox_ids, len(fresh), now))
+        chosen += fresh[: len(pooled)]
+        senders += pooled
+    return chosen, senders
 
 
 def _interleave(grants: list[tuple]) -> list:
@@ -501,7 +589,7 @@ def _write_rows(cursor, sequence, steps, variants_of, calendar, due, senders, no
     rows: list[dict] = []
     per_campaign: dict = {}
     next_send_of = {order: calendar.add_business_days(now, steps[order].delay_days) for order in range(1, len(steps))}
-    for (enrollment_id, lead_id, email, order, first_message_id, first_title), mailbox_id in zip(
+    for (enrollment_id, lead_id, email, order, first_message_id, first_title, _sticky), mailbox_id in zip(
         due, senders, strict=True
     ):
         step = steps[order]
@@ -543,10 +631,10 @@ def _write_rows(cursor, sequence, steps, variants_of, calendar, due, senders, no
     cursor.execute("DROP TABLE IF EXISTS sequence_batch")
     cursor.execute(_BATCH_SQL, {"rows": json.dumps(rows, ensure_ascii=False)})
     params = {"now": now}
-    cursor.execute(_WRITE_ROWS_SQL, params)
-    cursor.execute(_WRITE_SENDS_SQL, params)
     cursor.execute(_ADVANCE_SQL, params)
-    report.scheduled = len(rows)
+    cursor.execute(_WRITE_SENDS_SQL, params)
+    cursor.execute(_WRITE_ROWS_SQL, params)
+    report.scheduled = cursor.rowcount
 
 
 # -- A/B winner, completion, the tick -------------------------------------------------------------

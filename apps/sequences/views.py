@@ -73,7 +73,12 @@ class SequenceViewSet(OwnedModelViewSet):
         sequence = services.sequence_pause(sequence=self.get_object())
         return Response(self.get_serializer(self.get_queryset().get(pk=sequence.pk)).data)
 
-    @extend_schema(request=None, responses={200: SequenceSerializer}, description="paused → active. 409 otherwise.")
+    @extend_schema(
+        request=None,
+        responses={200: SequenceSerializer},
+        description="paused → active; a step campaign that failed (see paused_reason) sends its waiting e-mails "
+        "again. 409 otherwise.",
+    )
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         sequence = services.sequence_resume(sequence=self.get_object())
@@ -96,7 +101,8 @@ class SequenceViewSet(OwnedModelViewSet):
     @extend_schema(
         request=LeadIdsSerializer,
         responses={200: LeadsChangedSerializer},
-        description="Stop the leads' enrolments (stop reason: manual); no further step is sent to them.",
+        description="Stop the leads' enrolments (stop reason: manual); no further step is sent to them. Waits for "
+        "a scheduling pass of the sequence that is running, so a step being written is never sent after it.",
     )
     @action(detail=True, methods=["post"], url_path="remove-leads")
     def remove_leads(self, request, pk=None):

@@ -1,0 +1,179 @@
+"""Issue 21's review: a step whose campaign failed pauses the sequence visibly (and resume sends its
+waiting rows), a lead stopped while its step is being scheduled is not sent, a step already sent to an
+enrolment is skipped without rolling the batch back, remove-leads waits for a scheduling pass that is
+running, and every step of a lead goes from the mailbox of its first step."""
+
+import datetime
+import threading
+import time
+import zoneinfo
+
+import pytest
+from django.db import connection, transaction
+
+from apps.campaigns.models import Campaign, CampaignLeadResult
+from apps.leads.models import Lead
+from apps.mail.mailboxes import mailbox_reserve
+from apps.sequences import services
+from apps.sequences.models import Enrollment, Sequence, SequenceSend
+from apps.sequences.services import sequence_resume, sequence_start, sequences_tick
+
+from .factories import mailbox, sequence_with
+
+pytestmark = pytest.mark.django_db
+SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
+MONDAY_10 = datetime.datetime(2026, 12, 7, 10, 0, tzinfo=SEOUL)
+TUESDAY_10 = MONDAY_10 + datetime.timedelta(days=1)
+TWO_STEPS = [(0, False, [("A", 100)]), (1, True, [("A", 100)])]
+State = Enrollment.State
+
+
+def leads_of(user, count):
+    return Lead.objects.bulk_create(
+        Lead(user=user, name=f"리드 {n}", email=f"lead{n}@example.co.kr") for n in range(count)
+    )
+
+
+def started(user, leads, mailboxes=()):
+    sequence = sequence_with(user, leads, steps=TWO_STEPS, mailboxes=mailboxes, sender_name="세일즈원")
+    return sequence_start(sequence=sequence, now=MONDAY_10 - datetime.timedelta(hours=2))
+
+
+def test_a_failed_step_pauses_the_sequence_with_its_reason_and_resume_sends_it(
+    user, auth_client, fake_sendgrid, send, settings
+):
+    leads = leads_of(user, 3)
+    sequence = started(user, leads)
+    settings.SENDGRID_API_KEY = "revoked-key"
+    send(sequences_tick, now=MONDAY_10)  # step 1 written; SendGrid refuses the credentials
+    step_one = Campaign.objects.get(sequence_variant__step__sequence=sequence, sequence_variant__step__order=0)
+    assert step_one.status == Campaign.Status.FAILED
+    assert not fake_sendgrid.messages
+
+    settings.SENDGRID_API_KEY = fake_sendgrid.api_key  # the owner fixes the key
+    send(sequences_tick, now=TUESDAY_10)  # step 2 is due: it must not go out before step 1
+
+    assert not fake_sendgrid.messages
+    shown = auth_client.get(f"/api/sequences/{sequence.pk}/").json()
+    assert shown["status"] == "paused"
+    assert shown["paused_reason"] == f"1단계(A)를 발송하지 못했습니다: {step_one.failure_reason}"  # the admin language
+    assert not CampaignLeadResult.objects.filter(sequence_send__step__order=1).exists()
+
+    send(sequence_resume, sequence=Sequence.objects.get(pk=sequence.pk), now=TUESDAY_10)
+    assert sorted(m.to for m in fake_sendgrid.messages) == sorted(lead.email for lead in leads)
+    assert auth_client.get(f"/api/sequences/{sequence.pk}/").json()["paused_reason"] == ""
+
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(minutes=1))
+    assert len(fake_sendgrid.messages) == 6
+    assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
+
+
+def test_a_lead_stopped_while_its_step_is_scheduled_is_not_sent(user, fake_sendgrid, send, monkeypatch):
+    leads = leads_of(user, 3)
+    sequence = started(user, leads)
+    real_exclusions = services.send_exclusions
+
+    def out_of_office_meanwhile(**kwargs):
+        # What a stop committed between the due query and the writes did before the fix.
+        Enrollment.objects.filter(sequence=sequence, lead=leads[0]).update(state=State.OUT_OF_OFFICE)
+        return real_exclusions(**kwargs)
+
+    monkeypatch.setattr(services, "send_exclusions", out_of_office_meanwhile)
+    send(sequences_tick, now=MONDAY_10)
+
+    assert sorted(m.to for m in fake_sendgrid.messages) == sorted([leads[1].email, leads[2].email])
+    assert not SequenceSend.objects.filter(enrollment__lead=leads[0]).exists()
+    assert not CampaignLeadResult.objects.filter(lead=leads[0]).exists()
+
+
+def test_a_step_already_sent_to_an_enrolment_is_skipped_without_rolling_back_the_batch(user, fake_sendgrid, send):
+    leads = leads_of(user, 3)
+    sequence = started(user, leads)
+    send(sequences_tick, now=MONDAY_10)  # step 1 to all three
+    # What the race left behind: step 1 sent to lead 0, whose enrolment did not move on.
+    Enrollment.objects.filter(sequence=sequence, lead=leads[0]).update(current_step=0, next_send_at=MONDAY_10)
+
+    send(sequences_tick, now=TUESDAY_10)
+
+    assert sorted(m.to for m in fake_sendgrid.messages[3:]) == sorted([leads[1].email, leads[2].email])
+    jammed = Enrollment.objects.get(sequence=sequence, lead=leads[0])
+    assert (jammed.state, jammed.current_step) == (State.ACTIVE, 1)  # moved on, its step 2 due next
+    assert SequenceSend.objects.filter(enrollment=jammed).count() == 1
+
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(days=1))
+    assert [m.to for m in fake_sendgrid.messages[5:]] == [leads[0].email]
+
+
+def test_every_step_of_a_lead_goes_from_its_first_mailbox_which_it_waits_for_when_capped(user, fake_sendgrid, send):
+    leads = leads_of(user, 4)
+    first, second = mailbox(user, 1, daily_cap=2), mailbox(user, 2, daily_cap=100)
+    sequence = started(user, leads, mailboxes=[first, second])
+    send(sequences_tick, now=MONDAY_10)
+    sender_of = {m.to: m.from_email for m in fake_sendgrid.messages}
+    assert sorted(sender_of.values()) == [first.email, first.email, second.email, second.email]
+
+    mailbox_reserve(mailbox_id=first.pk, count=2, now=TUESDAY_10)  # its day's sends taken elsewhere
+    send(sequences_tick, now=TUESDAY_10)
+    tuesday = fake_sendgrid.messages[4:]
+    assert {m.from_email for m in tuesday} == {second.email}
+    assert sorted(m.to for m in tuesday) == sorted(to for to, sender in sender_of.items() if sender == second.email)
+
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(days=1, minutes=1))  # the first's cap refilled
+    assert {(m.to, m.from_email) for m in fake_sendgrid.messages[6:]} == {
+        (to, sender) for to, sender in sender_of.items() if sender == first.email
+    }
+    assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
+
+
+def wait_for(condition, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def in_thread(target):
+    """Run ``target`` on its own database connection (another session, as a worker or a request)."""
+
+    def run():
+        try:
+            target()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def a_session_waits_for_an_advisory_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_remove_leads_waits_for_a_scheduling_pass_that_is_running(user):
+    leads = leads_of(user, 2)
+    sequence = started(user, leads)
+    pass_running, pass_done = threading.Event(), threading.Event()
+
+    def scheduling_pass():  # holds the sequence's scheduler lock as a pass writing its batch does
+        with transaction.atomic(), connection.cursor() as cursor:
+            services._schedule_lock(cursor, sequence)
+            pass_running.set()
+            pass_done.wait(30)
+
+    scheduler = in_thread(scheduling_pass)
+    assert pass_running.wait(30)
+    remover = in_thread(lambda: services.enrollments_stop(sequence=sequence, lead_ids=[leads[0].pk]))
+    wait_for(a_session_waits_for_an_advisory_lock, what="remove-leads to wait for the scheduler's lock")
+    assert Enrollment.objects.get(sequence=sequence, lead=leads[0]).state == State.ACTIVE
+
+    pass_done.set()
+    scheduler.join(30)
+    remover.join(30)
+    assert Enrollment.objects.get(sequence=sequence, lead=leads[0]).state == State.STOPPED
+    assert Enrollment.objects.get(sequence=sequence, lead=leads[1]).state == State.ACTIVE
