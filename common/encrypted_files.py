@@ -2,10 +2,11 @@
 attachments and data-subject export ZIPs writes ``HEADER + Fernet token`` and reads the original bytes
 back, with the same keys as the encrypted fields (common/encrypted_fields.py, FIELD_ENCRYPTION_KEYS).
 
-Fernet is one-shot (no streaming API), so a file is encrypted and decrypted whole in memory: with
-CLIENT_FILE_MAX_BYTES at 25 MB a read or a write holds the plaintext and its token (4/3 of it) at
-once, about 60 MB for the largest file, one file at a time. Chunked encryption would need a format
-of our own around Fernet; the limit makes the simple choice affordable.
+Fernet is one-shot (no streaming API), so a file is encrypted and decrypted whole in memory: the
+plaintext, its token (4/3 of it) and their copies. Measured (`manage.py bench_file_encryption`) at
+the 25 MB CLIENT_FILE_MAX_BYTES: a heap peak of about 92 MB to save, 117 MB to read, 125 MB to
+rotate, one file at a time. Chunked encryption would need a format of our own around Fernet; the
+limit makes the simple choice affordable (raise the limit, and this is the first thing to revisit).
 """
 
 from __future__ import annotations
