@@ -64,3 +64,8 @@ def test_a_failed_or_pending_export_is_left_alone(user):
     assert expire_privacy_exports() == 0
     failed.refresh_from_db()
     assert failed.status == "failed"
+
+
+def test_beat_runs_the_clean_up_daily(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["privacy-exports-expire"]
+    assert entry["task"] == expire_privacy_exports.name
