@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -109,6 +111,36 @@ class EncryptedTextField(models.TextField):
 
     def from_db_value(self, value, expression, connection):
         return decrypt_text(value) if value else value
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON value (a client's phone numbers) stored as the Fernet token of its JSON text, in a text
+    column: every value is encrypted, the empty list too (its length says nothing then). Read back as
+    the JSON value; the admin edits it as JSON. No lookup inside it: the column holds a token."""
+
+    def pre_save(self, model_instance, add):
+        return getattr(model_instance, self.attname)
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        if isinstance(value, str) and is_encrypted(value):
+            return value
+        return encrypt_text(json.dumps(value, ensure_ascii=False))
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return value
+        return json.loads(decrypt_text(value))
+
+    def to_python(self, value):
+        return value
+
+    def value_to_string(self, obj):
+        return self.value_from_object(obj)  # as JSONField: serializers (the privacy export) write the list
+
+    def formfield(self, **kwargs):
+        return models.Field.formfield(self, **{"form_class": forms.JSONField, **kwargs})
 
 
 def encrypted_fields(models_iterable):

@@ -13,7 +13,8 @@ from django.db import models
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
-from common.encrypted_fields import EncryptedTextField
+from common.encrypted_fields import EncryptedJSONField, EncryptedTextField
+from common.encrypted_files import encrypted_storage
 from common.korean_ids import is_valid_business_number, normalize_business_number
 from common.models import BaseModel
 
@@ -24,7 +25,8 @@ class Client(BaseModel):
         max_length=100, blank=True, default="", verbose_name=_("representative name")
     )
     emails = models.JSONField(default=list, blank=True, verbose_name=_("e-mail addresses"))
-    phones = models.JSONField(default=list, blank=True, verbose_name=_("phones"))
+    # Personal numbers (issue 22): encrypted at rest, so never filtered or searched on.
+    phones = EncryptedJSONField(default=list, blank=True, verbose_name=_("phones"))
     address = models.TextField(blank=True, default="", verbose_name=_("address"))
     website = models.CharField(max_length=200, blank=True, default="", verbose_name=_("website"))
     business_number = models.CharField(max_length=12, blank=True, default="", verbose_name=_("business number"))
@@ -94,7 +96,10 @@ def email_attachment_path(instance: "ClientEmailAttachment", filename: str) -> s
 
 class ClientFile(BaseModel):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="files", verbose_name=_("client"))
-    file = models.FileField(upload_to=client_file_path, max_length=500, verbose_name=_("file"))
+    # Encrypted at rest (issue 22, common/encrypted_files.py); the download returns the original bytes.
+    file = models.FileField(
+        upload_to=client_file_path, storage=encrypted_storage, max_length=500, verbose_name=_("file")
+    )
     name = models.CharField(max_length=255, verbose_name=_("name"))
     description = models.TextField(blank=True, default="", verbose_name=_("description"))
     size = models.BigIntegerField(default=0, help_text=_("Bytes"), verbose_name=_("size"))
@@ -259,7 +264,9 @@ class ClientEmailAttachment(BaseModel):
     email = models.ForeignKey(
         ClientEmail, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("e-mail address")
     )
-    file = models.FileField(upload_to=email_attachment_path, max_length=500, verbose_name=_("file"))
+    file = models.FileField(
+        upload_to=email_attachment_path, storage=encrypted_storage, max_length=500, verbose_name=_("file")
+    )
     name = models.CharField(max_length=255, verbose_name=_("name"))
     size = models.BigIntegerField(default=0, help_text=_("Bytes"), verbose_name=_("size"))
     content_type = models.CharField(max_length=150, blank=True, default="", verbose_name=_("content type"))

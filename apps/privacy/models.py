@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.encrypted_files import encrypted_storage
 from common.models import BaseModel
 
 
@@ -18,6 +19,8 @@ class PrivacyRequest(BaseModel):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        # The export's ZIP was deleted after PRIVACY_EXPORT_KEEP_DAYS (the row stays as the audit entry).
+        EXPIRED = "expired", _("Expired")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -38,7 +41,10 @@ class PrivacyRequest(BaseModel):
         blank=True, default="", help_text=_("Why, as the requester stated it"), verbose_name=_("reason")
     )
     counts = models.JSONField(default=dict, blank=True, help_text=_("rows per table"), verbose_name=_("counts"))
-    file = models.FileField(upload_to="privacy-exports/", blank=True, default="", verbose_name=_("export file"))
+    # Encrypted at rest like the client files it may hold (common/encrypted_files.py).
+    file = models.FileField(
+        upload_to="privacy-exports/", storage=encrypted_storage, blank=True, default="", verbose_name=_("export file")
+    )
     error = models.TextField(blank=True, default="", verbose_name=_("error"))
     completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
 

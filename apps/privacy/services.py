@@ -8,6 +8,7 @@ import json
 import os
 import re
 import zipfile
+from datetime import timedelta
 
 from django.core import serializers as django_serializers
 from django.core.exceptions import SuspiciousFileOperation
@@ -256,3 +257,31 @@ def _redact_json(*, user, email: str) -> None:
                     WHERE {owner} AND {column}::text ~* %(pattern)s""",
                 {"pattern": pattern, "erased": ERASED, "user": user.pk},
             )
+
+
+# ------------------------------------------------------------------------------------------ clean-up
+
+
+def privacy_exports_expire(*, keep_days: int, now=None) -> int:
+    """Delete the ZIP of every finished export older than ``keep_days`` (by completed_at) and mark
+    its row expired: the audit entry stays, its download is gone. Returns the exports expired."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=keep_days)
+    expired = 0
+    old = PrivacyRequest.objects.filter(
+        kind=PrivacyRequest.Kind.EXPORT, status=PrivacyRequest.Status.DONE, completed_at__lt=cutoff
+    )
+    for export_id in old.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            export = PrivacyRequest.objects.select_for_update(skip_locked=True).filter(pk=export_id).first()
+            if export is None or export.status != PrivacyRequest.Status.DONE:
+                continue
+            name = export.file.name
+            export.file = ""
+            export.status = PrivacyRequest.Status.EXPIRED
+            export.save(update_fields=["file", "status", "updated_at"])
+            if name:
+                storage = export.file.storage
+                transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+            expired += 1
+    return expired

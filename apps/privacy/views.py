@@ -91,7 +91,8 @@ class PrivacyRequestViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         responses={(200, "application/zip"): OpenApiTypes.BINARY},
-        description="The export's ZIP; 404 while it is not ready, or after the person was erased.",
+        description="The export's ZIP; 404 while it is not ready, after the person was erased, or once it "
+        "expired (PRIVACY_EXPORT_KEEP_DAYS).",
     )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):

@@ -31,6 +31,13 @@ def test_bench_template_limits_shows_every_attack_stopped_by_a_limit():
     assert lines[-1].startswith("worst render CPU time:")
 
 
+def test_bench_file_encryption_prints_a_row_per_size_up_to_the_upload_limit(settings):
+    settings.CLIENT_FILE_MAX_BYTES = 2 * 1024 * 1024
+    lines = run("bench_file_encryption")
+    assert lines[0].split()[:2] == ["file", "MB"]
+    assert [line.split()[0] for line in lines[2:]] == ["1.0", "2.0"]
+
+
 @pytest.mark.django_db
 def test_bench_leads_prints_every_endpoint_and_leaves_nothing_behind():
     users_before = User.objects.count()

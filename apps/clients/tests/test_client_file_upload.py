@@ -34,7 +34,9 @@ def test_upload_stores_file_under_client_directory(auth_client, user, settings):
         "created_at": body["created_at"],
     }
     assert stored.file.name.startswith(f"clients/{client.pk}/files/")
-    assert (settings.MEDIA_ROOT / stored.file.name).read_bytes() == PDF_BYTES
+    assert (settings.MEDIA_ROOT / stored.file.name).exists()  # encrypted there (test_client_personal_data_encrypted)
+    with stored.file.open("rb") as handle:
+        assert handle.read() == PDF_BYTES
 
 
 def test_upload_keeps_given_name(auth_client, user):

@@ -45,9 +45,10 @@ def test_demo_seed_is_idempotent_and_realistic(settings):
         ["admin@zerocommunication.co.kr"],
         "1234567890",  # stored as digits, shown 123-45-67890
     )
-    # Files are real PDFs on disk, once each.
+    # Files are real PDFs (encrypted on disk), once each.
     for client_file in ClientFile.objects.filter(user=ctx.user):
-        assert (settings.MEDIA_ROOT / client_file.file.name).read_bytes().startswith(b"%PDF-")
+        with client_file.file.open("rb") as handle:
+            assert handle.read().startswith(b"%PDF-")
     assert len(list((settings.MEDIA_ROOT / "clients").rglob("*.pdf"))) == 3
     # The seeded interactions give the demo client a real, non-zero engagement score.
     assert client_insights(client=zero)["insights"]["engagement_score"] > 0

@@ -2,13 +2,16 @@
 
 Rotation: put the new key first in FIELD_ENCRYPTION_KEYS (keep the old ones after it), restart, run
 this command, then remove the old keys. Safe to run again; plaintext left in an encrypted column
-(a row written before its data migration) is encrypted on the way.
+(a row written before its data migration) is encrypted on the way. Files of the encrypted storage
+(common/encrypted_files.py) are rewritten too, one at a time (each whole in memory: Fernet is one-shot).
 """
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from common.encrypted_fields import encrypted_fields, reencrypt_column
+from common.encrypted_files import encrypted_file_fields, reencrypt_file_column
 
 
 class Command(BaseCommand):
@@ -29,4 +32,11 @@ class Command(BaseCommand):
             )
             total += count
             self.stdout.write(f"{model._meta.label}.{field.name}: {count} values re-encrypted")
-        self.stdout.write(f"{total} values re-encrypted with the first key")
+        files = 0
+        for model, field in encrypted_file_fields(apps.get_models()):
+            count = reencrypt_file_column(
+                table=model._meta.db_table, column=field.column, media_root=settings.MEDIA_ROOT
+            )
+            files += count
+            self.stdout.write(f"{model._meta.label}.{field.name}: {count} files re-encrypted")
+        self.stdout.write(f"{total} values and {files} files re-encrypted with the first key")

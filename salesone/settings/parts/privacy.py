@@ -29,7 +29,8 @@ CONSENT_EVIDENCE_MAX_BYTES = env_int("CONSENT_EVIDENCE_MAX_BYTES", 10 * 1024 * 1
 # re-encrypts with the first. Empty: a fixed development key when DEBUG or under tests, else start-up fails.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
 
-# A data-subject export's ZIP is kept this many days, then deleted.
+# A data-subject export's ZIP is kept this many days, then deleted by a daily beat job (the request
+# stays in the audit log as "expired").
 PRIVACY_EXPORT_KEEP_DAYS = env_int("PRIVACY_EXPORT_KEEP_DAYS", 7)
 # Open (queued or running) export requests one user may have at a time.
 PRIVACY_MAX_OPEN_EXPORTS = env_int("PRIVACY_MAX_OPEN_EXPORTS", 5)
@@ -47,6 +48,10 @@ BEAT_SCHEDULE = {
     "consent-reconfirm-due": {
         "task": "apps.consent.tasks.send_consent_reconfirmations",
         "schedule": crontab(minute=30, hour=9),  # Asia/Seoul: a working-hours notice, once a day
+    },
+    "privacy-exports-expire": {
+        "task": "apps.privacy.tasks.expire_privacy_exports",
+        "schedule": crontab(minute=15, hour=4),  # Asia/Seoul, a quiet hour
     },
 }
 TASK_ROUTES = {
