@@ -57,7 +57,9 @@ run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: export SPAMD_URL ?= spamd://127.0.0.1:$(SPAMD_PORT)
 
 test: venv ## the test suite against the real PostgreSQL and Redis (the import contract included)
-	$(VENV)/bin/pytest
+	# --ds: the test settings, whatever DJANGO_SETTINGS_MODULE says (this Makefile exports the
+	# development one, and pytest-django prefers the environment to pytest.ini).
+	$(VENV)/bin/pytest --ds=salesone.settings.test
 
 lint: venv ## ruff check, ruff format --check and the import contract (.importlinter)
 	$(VENV)/bin/ruff check .
