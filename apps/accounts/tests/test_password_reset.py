@@ -1,5 +1,4 @@
 import re
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,6 +10,7 @@ from apps.accounts.models import User
 from apps.accounts.services import password_reset_send
 from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from apps.mail.models import OutboxMessage
+from testing.waiting import wait_for
 
 NEW_PASSWORD = "새비밀번호-Strong-2026"
 
@@ -22,13 +22,12 @@ def _link_parts(text: str) -> dict:
 
 
 def _wait_for_outbox(to: str, timeout: float = 30.0) -> OutboxMessage:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        message = OutboxMessage.objects.filter(to_email=to, category="password_reset").first()
-        if message is not None:
-            return message
-        time.sleep(0.2)
-    raise AssertionError(f"no password-reset e-mail to {to} within {timeout} s")
+    return wait_for(
+        lambda: OutboxMessage.objects.filter(to_email=to, category="password_reset").first(),
+        what=f"a password-reset e-mail to {to}",
+        timeout=timeout,
+        interval=0.2,
+    )
 
 
 @pytest.mark.worker

@@ -2,7 +2,6 @@
 works once its owner follows the e-mailed link, and a notice (not a second account) for a taken one."""
 
 import re
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -10,19 +9,19 @@ import pytest
 from apps.accounts.models import User
 from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from apps.mail.models import OutboxMessage
+from testing.waiting import wait_for
 
 URL = "/api/auth/registration/"
 PASSWORD = "sales-one-2026!"
 
 
 def _wait_for_outbox(to: str, timeout: float = 30.0) -> OutboxMessage:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        message = OutboxMessage.objects.filter(to_email=to).first()
-        if message is not None:
-            return message
-        time.sleep(0.2)
-    raise AssertionError(f"no e-mail to {to} within {timeout} s")
+    return wait_for(
+        lambda: OutboxMessage.objects.filter(to_email=to).first(),
+        what=f"an e-mail to {to}",
+        timeout=timeout,
+        interval=0.2,
+    )
 
 
 def _link_parts(text: str) -> dict:

@@ -4,26 +4,17 @@ counted (prometheus-client's multiprocess mode, as gunicorn and Celery pool proc
 scrape of /metrics."""
 
 import json
-import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from apps.campaigns.models import Campaign
 from testing.fake_email_providers import FakeSendGrid
+from testing.waiting import wait_for
 
 from .factories import CampaignFactory, LeadFactory, lead_list_with
 
 pytestmark = [pytest.mark.worker]
-
-
-def wait_for(condition, timeout=90.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -55,7 +46,9 @@ def test_worker_logs_and_metrics_follow_the_campaign(
 
     response = auth_client.post(f"/api/campaigns/{campaign.pk}/start/", {}, HTTP_X_REQUEST_ID="start-click-7f3a")
     assert response.status_code == 200, response.content
-    wait_for(lambda: Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.COMPLETED, what="completion")
+    wait_for(
+        lambda: Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.COMPLETED, what="completion", timeout=90
+    )
     assert fake.received_count == 50
 
     lines = []

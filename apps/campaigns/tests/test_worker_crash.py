@@ -1,7 +1,6 @@
 """A real worker killed with SIGKILL mid-campaign: after a restart every lead is e-mailed exactly once,
 or — for the batch whose answer died with the worker — marked "outcome unknown", never resent."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -10,20 +9,12 @@ from django.utils import timezone
 from apps.campaigns.models import Campaign, CampaignLeadResult
 from apps.campaigns.services import UNKNOWN_OUTCOME_REASON, campaign_start, campaigns_reconcile
 from testing.fake_email_providers import FakeSendGrid
+from testing.waiting import wait_for
 
 from .factories import CampaignFactory, LeadFactory, lead_list_with
 
 pytestmark = [pytest.mark.worker]
 R = CampaignLeadResult.Status
-
-
-def wait_for(condition, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

@@ -3,23 +3,22 @@ asks (a link scanner's GET consents to nothing), its POST records the consent, a
 of the consent goes out the same way (정보통신망법 제50조⑦)."""
 
 import re
-import time
 from urllib.parse import urlsplit
 
 import pytest
 
 from apps.consent.models import ConsentEvent
 from apps.mail.models import OutboxMessage
+from testing.waiting import wait_for
 
 
 def _wait_for_outbox(to: str, subject_part: str, timeout: float = 30.0) -> OutboxMessage:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        message = OutboxMessage.objects.filter(to_email=to, category="consent", subject__contains=subject_part).first()
-        if message is not None:
-            return message
-        time.sleep(0.2)
-    raise AssertionError(f"no consent e-mail ({subject_part}) to {to} within {timeout} s")
+    return wait_for(
+        lambda: OutboxMessage.objects.filter(to_email=to, category="consent", subject__contains=subject_part).first(),
+        what=f"a consent e-mail ({subject_part}) to {to}",
+        timeout=timeout,
+        interval=0.2,
+    )
 
 
 @pytest.mark.worker

@@ -5,7 +5,6 @@ running, and every step of a lead goes from the mailbox of its first step."""
 
 import datetime
 import threading
-import time
 import zoneinfo
 
 import pytest
@@ -17,6 +16,7 @@ from apps.mail.mailboxes import mailbox_reserve
 from apps.sequences import services
 from apps.sequences.models import Enrollment, Sequence, SequenceSend
 from apps.sequences.services import sequence_resume, sequence_start, sequences_tick
+from testing.waiting import wait_for
 
 from .factories import mailbox, sequence_with
 
@@ -125,15 +125,6 @@ def test_every_step_of_a_lead_goes_from_its_first_mailbox_which_it_waits_for_whe
     assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
 
 
-def wait_for(condition, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def in_thread(target):
     """Run ``target`` on its own database connection (another session, as a worker or a request)."""
 
@@ -169,7 +160,7 @@ def test_remove_leads_waits_for_a_scheduling_pass_that_is_running(user):
     scheduler = in_thread(scheduling_pass)
     assert pass_running.wait(30)
     remover = in_thread(lambda: services.enrollments_stop(sequence=sequence, lead_ids=[leads[0].pk]))
-    wait_for(a_session_waits_for_an_advisory_lock, what="remove-leads to wait for the scheduler's lock")
+    wait_for(a_session_waits_for_an_advisory_lock, what="remove-leads to wait for the scheduler's lock", timeout=30)
     assert Enrollment.objects.get(sequence=sequence, lead=leads[0]).state == State.ACTIVE
 
     pass_done.set()

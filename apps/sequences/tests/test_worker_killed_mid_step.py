@@ -3,7 +3,6 @@ holds for sequences unchanged. The batch whose answer died with the worker is "o
 never resent, every other lead gets the step once, and the next step still goes to everyone once."""
 
 import datetime
-import time
 import zoneinfo
 from collections import Counter
 
@@ -15,6 +14,7 @@ from apps.campaigns.services import campaigns_reconcile
 from apps.leads.models import Lead
 from apps.sequences.services import sequence_start, sequences_tick
 from testing.fake_email_providers import FakeSendGrid
+from testing.waiting import wait_for
 
 from .factories import sequence_with
 
@@ -22,15 +22,6 @@ pytestmark = [pytest.mark.worker]
 R = CampaignLeadResult.Status
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 MONDAY_10 = datetime.datetime(2026, 12, 7, 10, 0, tzinfo=SEOUL)
-
-
-def wait_for(condition, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ resumes from the stored state without re-running completed nodes; fan-out branch
 
 import datetime as dt
 import threading
-import time
 
 import pytest
 import time_machine
@@ -13,6 +12,7 @@ from apps.accounts.tests.factories import UserFactory
 from apps.workflows.models import WorkflowExecution
 from apps.workflows.services import executions_sweep, workflow_execute
 from apps.workflows.tasks import CeleryDispatcher
+from testing.waiting import wait_for
 
 from .factories import WorkflowFactory, edge, node, transform
 from .fakes import Reply
@@ -20,16 +20,6 @@ from .fakes import Reply
 pytestmark = pytest.mark.worker
 
 WORKER_ENV = {"WORKFLOW_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
-
-
-def wait_until(predicate, what: str, timeout: float = 60.0):
-    """Poll for something a worker process does (not for time to pass)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def finished(execution_id) -> bool:
@@ -56,7 +46,7 @@ def test_killed_worker_resumes_without_rerunning_completed_nodes(celery_worker_f
     )
     worker = celery_worker_factory(queues="workflows", extra_env=WORKER_ENV)
     execution = workflow_execute(workflow=workflow, input_data={})
-    wait_until(lambda: server.hits("/b"), "the worker to call /b")
+    wait_for(lambda: server.hits("/b"), what="the worker to call /b")
 
     runs = {r.node_id: r for r in execution.node_runs.all()}
     assert (runs["a"].status, runs["b"].status) == ("completed", "running")
@@ -69,7 +59,7 @@ def test_killed_worker_resumes_without_rerunning_completed_nodes(celery_worker_f
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=10), tick=False):
         counts = executions_sweep(dispatcher=CeleryDispatcher())
     assert counts["taken_over"] == 1
-    wait_until(lambda: finished(execution.pk), "the execution to finish")
+    wait_for(lambda: finished(execution.pk), what="the execution to finish")
 
     execution.refresh_from_db()
     runs = {r.node_id: r for r in execution.node_runs.all()}
@@ -107,7 +97,7 @@ def test_fan_out_branches_run_in_parallel_on_separate_workers(celery_worker_fact
     )
     celery_worker_factory(queues="workflows", concurrency=2, extra_env=WORKER_ENV)
     execution = workflow_execute(workflow=workflow, input_data={})
-    wait_until(lambda: finished(execution.pk), "the execution to finish")
+    wait_for(lambda: finished(execution.pk), what="the execution to finish")
 
     execution.refresh_from_db()
     assert execution.status == "completed", execution.error_message
@@ -129,7 +119,7 @@ def test_hook_post_is_run_by_a_worker(celery_worker_factory, api_client, user):
     )
     assert response.status_code == 202
     execution_id = response.json()["execution_id"]
-    wait_until(lambda: finished(execution_id), "the worker to finish the run")
+    wait_for(lambda: finished(execution_id), what="the worker to finish the run")
     execution = WorkflowExecution.objects.get(pk=execution_id)
     assert execution.status == "completed"
     assert execution.output_data == {"vat": {"amount": 123000, "vat": 12300}}
