@@ -15,10 +15,11 @@ from django.utils import timezone
 from apps.accounts.tests.factories import UserFactory
 from apps.workflows.services import executions_sweep, workflow_execute
 from apps.workflows.tasks import CeleryDispatcher
+from testing.waiting import wait_for
 
 from .factories import WorkflowFactory, edge, node, transform
 from .fakes import fake_slack_responder
-from .test_worker_durability import WORKER_ENV, finished, wait_until
+from .test_worker_durability import WORKER_ENV, finished
 
 pytestmark = pytest.mark.worker
 
@@ -71,15 +72,15 @@ def test_database_outage_mid_run_resumes_and_calls_each_receiver_once(celery_wor
     workflow = slack_then_webhook(slack_server.url, crm.url + "/deals")
     worker = celery_worker_factory(queues="workflows", extra_env=worker_env(slack_server.url))
     execution = workflow_execute(workflow=workflow, input_data={"company_name": "한빛상사"})
-    wait_until(posting.is_set, "the worker to post to Slack")
+    wait_for(posting.is_set, what="the worker to post to Slack")
 
     database_outage(begin=True)
     try:
         release.set()
-        wait_until(lambda: "cannot record the outcome of notify" in worker.log_path.read_text(), "a failed write")
+        wait_for(lambda: "cannot record the outcome of notify" in worker.log_path.read_text(), what="a failed write")
     finally:
         database_outage(begin=False)
-    wait_until(lambda: finished(execution.pk), "the run to finish")
+    wait_for(lambda: finished(execution.pk), what="the run to finish")
 
     execution.refresh_from_db()
     runs = {run.node_id: run for run in execution.node_runs.all()}
@@ -102,14 +103,14 @@ def test_slack_post_whose_worker_died_is_not_posted_again(celery_worker_factory,
     workflow = slack_then_webhook(slack_server.url, crm.url + "/deals")
     worker = celery_worker_factory(queues="workflows", extra_env=worker_env(slack_server.url))
     execution = workflow_execute(workflow=workflow, input_data={"company_name": "한빛상사"})
-    wait_until(lambda: slack_server.requests, "the worker to post to Slack")
+    wait_for(lambda: slack_server.requests, what="the worker to post to Slack")
     worker.kill()
     release.set()
 
     celery_worker_factory(queues="workflows", extra_env=worker_env(slack_server.url))
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=10), tick=False):
         assert executions_sweep(dispatcher=CeleryDispatcher())["taken_over"] == 1
-    wait_until(lambda: finished(execution.pk), "the run to finish")
+    wait_for(lambda: finished(execution.pk), what="the run to finish")
 
     execution.refresh_from_db()
     notify = execution.node_runs.get(node_id="notify")
