@@ -201,12 +201,23 @@ def consent_confirm_opt_in(*, request_event: ConsentEvent, ip: str | None, user_
 def consents_reconfirm_due(*, now: dt.datetime | None = None) -> int:
     """The beat job (제50조⑧): notify every address whose consent turns 2 years old within
     CONSENT_RECONFIRM_NOTICE_DAYS, and record each notice (which starts the next 2 years). Safe to run
-    twice: a notified address is not due again for 2 years. Returns the notices sent."""
+    twice: a notified address is not due again for 2 years. A suppressed or erased address gets no
+    notice and so no event either: the ledger never says a notice was sent that was not (it stays due,
+    and excluded by its suppression, until it is lifted). Returns the notices sent."""
     from django.contrib.auth import get_user_model
 
     now = now or timezone.now()
     due = consents_due_for_reconfirmation(now=now, notice_days=settings.CONSENT_RECONFIRM_NOTICE_DAYS)
     users = get_user_model().objects.in_bulk({user_id for user_id, _email, _basis in due})
+    by_user: dict[int, list[str]] = {}
+    for user_id, email, _basis in due:
+        by_user.setdefault(user_id, []).append(email)
+    suppressed = {
+        (user_id, email)
+        for user_id, emails in by_user.items()
+        for email in suppression_reasons(emails, user_id=user_id)
+    }
+    due = [(user_id, email, basis) for user_id, email, basis in due if (user_id, email) not in suppressed]
     for user_id, email, basis in due:
         with transaction.atomic():
             event = ConsentEvent.objects.create(
@@ -217,7 +228,7 @@ def consents_reconfirm_due(*, now: dt.datetime | None = None) -> int:
                 source="re-confirmation notice (제50조⑧)",
                 occurred_at=now,
             )
-            _notify_on_commit(event)
+            _notify_on_commit(event, checked=True)
     return len(due)
 
 

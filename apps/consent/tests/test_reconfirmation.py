@@ -43,3 +43,23 @@ def test_withdrawn_and_customer_bases_get_no_notice(user):
         ConsentEvent.objects.create(user=user, email="gone@nexpa.co.kr", kind="withdrawn", occurred_at=GRANTED_AT)
     with time_machine.travel(dt.datetime(2026, 12, 25, tzinfo=dt.UTC), tick=False):
         assert consents_reconfirm_due() == 0
+
+
+def test_suppressed_address_is_not_recorded_as_notified(user, django_capture_on_commit_callbacks):
+    """The ledger is evidence: a re-confirmation event says a notice went out. An address that
+    unsubscribed (or was erased) gets none, so none is recorded and its consent is not renewed."""
+    from apps.mail.models import SuppressedAddress
+    from apps.mail.suppression import suppressions_add
+
+    with time_machine.travel(GRANTED_AT, tick=False):
+        consent_grant(user=user, email="ceo@nexpa.co.kr", basis="opt_in_form", notify=False)
+        consent_grant(user=user, email="cto@nexpa.co.kr", basis="opt_in_form", notify=False)
+    suppressions_add([SuppressedAddress(email="cto@nexpa.co.kr", reason="unsubscribed", source="test")])
+
+    with (
+        time_machine.travel(dt.datetime(2026, 11, 25, tzinfo=dt.UTC), tick=False),
+        django_capture_on_commit_callbacks() as callbacks,
+    ):
+        assert consents_reconfirm_due() == 1
+    assert len(callbacks) == 1
+    assert list(ConsentEvent.objects.filter(kind="reconfirmed").values_list("email", flat=True)) == ["ceo@nexpa.co.kr"]
