@@ -5,12 +5,14 @@ gunicorn.conf.py): the API (WSGI, gthread) and the stream server (ASGI, uvicorn 
 reads their access logs and Django's log lines.
 """
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -43,13 +45,16 @@ def serve(transactional_db, tmp_path):
         "PYTHONUNBUFFERED": "1",
     }
 
-    def start(app: str, *args: str):
+    def start(app: str, *args: str, log_format: str = "plain"):
         port = _free_port()
         access, errors = tmp_path / f"access-{port}.log", tmp_path / f"stderr-{port}.log"
         command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", "1"]
         with open(errors, "w") as stderr:
             process = subprocess.Popen(
-                [*command, *args, "--access-logfile", str(access)], cwd=ROOT, env=env, stderr=stderr
+                [*command, *args, "--access-logfile", str(access)],
+                cwd=ROOT,
+                env={**env, "LOG_FORMAT": log_format},
+                stderr=stderr,
             )
         processes.append(process)
         deadline = time.monotonic() + 60
@@ -96,3 +101,29 @@ def test_stream_server_access_log_masks_the_token(serve):
     logs = _logs(access, errors)
     assert token not in logs and "secret-part" not in logs
     assert '"GET /api/tracking/stream/?token=[redacted] HTTP/1.1" 401' in logs
+
+
+def test_api_access_lines_are_json_objects_with_the_request_id(serve):
+    """LOG_FORMAT=json (production): an access line is one JSON object, as Django's own lines are, with
+    the request id the response carried, the masked path, the status and the time in UTC."""
+    base, access, _errors = serve(
+        "salesone.wsgi:application", "--worker-class", "gthread", "--threads", "2", log_format="json"
+    )
+    form = {"from": "ceo@nexpa.co.kr", "to": "sales@salesone.kr", "subject": "Re: 제안", "text": "네"}
+    before = datetime.now(UTC)
+    response = requests.post(f"{base}/api/webhooks/sendgrid/inbound/{SECRET}/?key=k-secret", data=form, timeout=30)
+    assert response.status_code == 200
+
+    logs = _logs(access)
+    assert SECRET not in logs and "k-secret" not in logs
+    lines = [json.loads(line) for line in logs.splitlines()]
+    (line,) = [line for line in lines if line.get("request_id") == response.headers["X-Request-ID"]]
+    assert line["logger"] == "gunicorn.access" and line["level"] == "INFO"
+    assert (line["method"], line["path"], line["status"]) == (
+        "POST",
+        "/api/webhooks/sendgrid/inbound/[redacted]/?key=[redacted]",
+        200,
+    )
+    assert line["duration_ms"] > 0 and line["user_agent"].startswith("python-requests")
+    logged_at = datetime.fromisoformat(line["time"].replace("Z", "+00:00"))
+    assert line["time"].endswith("Z") and before - timedelta(seconds=1) <= logged_at <= datetime.now(UTC)
