@@ -1,12 +1,13 @@
 """Sending one chunk of a campaign, exactly once per recipient.
 
-A chunk task (1) claims its pending rows in one atomic UPDATE … FOR UPDATE SKIP LOCKED … RETURNING,
-which commits before any provider call; (2) renders each row; (3) sends them through the provider
-layer in as few batch requests as the provider allows, falling back to the next provider on an
-outage; (4) settles the rows right after with one bulk UPDATE. A row is therefore e-mailed at most
-once: a redelivered or duplicate task finds its rows no longer pending, a concurrent one skips
-locked rows, and a row whose worker died between (1) and (4) stays 'sending' until the reconcile job
-marks it "outcome unknown" (never resent automatically, DESIGN.md).
+A chunk task (1) claims its pending rows in one atomic UPDATE … RETURNING (the rows locked first
+with FOR UPDATE SKIP LOCKED when a cap allows fewer than the chunk), which commits before any
+provider call; (2) renders each row; (3) sends them through the provider layer in as few batch
+requests as the provider allows, falling back to the next provider on an outage; (4) settles the
+rows right after with one bulk UPDATE. A row is therefore e-mailed at most once: a redelivered or
+duplicate task finds its rows no longer pending, a concurrent one skips locked rows or waits for
+them and finds them no longer pending, and a row whose worker died between (1) and (4) stays
+'sending' until the reconcile job marks it "outcome unknown" (never resent automatically, DESIGN.md).
 
 That a provider may have a batch is recorded on the chunk's report *before* the provider is called,
 never inferred from a return value: from then on any exception (in the settle, in parsing the
@@ -77,20 +78,20 @@ MAX_RATE_LIMIT_WAIT = 30.0
 _COMPANY_COLUMNS = ", ".join("i.name" if name == "industry" else f"l.{name}" for name in COMPANY_FIELDS)
 
 # The statuses in the SQL below are result_states' transitions (format-time constants).
-_CLAIM_SQL = f"""
-WITH claimed AS (
-    UPDATE campaigns_campaignleadresult r
-    SET status = {CLAIM.target_sql}, claimed_at = now(), updated_at = now()
-    WHERE r.id IN (
-        SELECT p.id FROM campaigns_campaignleadresult p
-        WHERE p.campaign_id = %(campaign)s AND p.chunk = %(chunk)s AND p.status IN ({CLAIM.sources_sql})
+
+
+def _claimable(alias: str) -> str:
+    """The rows of a chunk a claim may take, as a condition on ``alias``: the one place for both forms
+    of the claim below (a condition added here holds for both)."""
+    return f"""{alias}.campaign_id = %(campaign)s AND {alias}.chunk = %(chunk)s
+          AND {alias}.status IN ({CLAIM.sources_sql})
           AND EXISTS (
               SELECT 1 FROM campaigns_campaign c
               WHERE c.id = %(campaign)s AND c.status = {sql_literal(Campaign.Status.IN_PROGRESS)}
-          )
-        LIMIT %(limit)s
-        FOR UPDATE SKIP LOCKED
-    )
+          )"""
+
+
+_CLAIMED_SELECT_SQL = f"""
     RETURNING r.id, r.lead_id, r.email, r.claimed_at
 )
 SELECT c.id, c.email, c.claimed_at, l.id, l.corporation_number, {_COMPANY_COLUMNS}
@@ -98,6 +99,37 @@ FROM claimed c
 LEFT JOIN leads_lead l ON l.id = c.lead_id
 LEFT JOIN salesone_leads_industry i ON i.id = l.industry_id
 """
+
+# Up to %(limit)s rows of the chunk (a daily or mailbox cap allows fewer than a chunk): the rows are
+# picked and locked first (SKIP LOCKED: a concurrent claim takes others), then updated.
+_CLAIM_SQL = (
+    f"""
+WITH claimed AS (
+    UPDATE campaigns_campaignleadresult r
+    SET status = {CLAIM.target_sql}, claimed_at = now(), updated_at = now()
+    WHERE r.id IN (
+        SELECT p.id FROM campaigns_campaignleadresult p
+        WHERE {_claimable("p")}
+        LIMIT %(limit)s
+        FOR UPDATE SKIP LOCKED
+    )"""
+    + _CLAIMED_SELECT_SQL
+)
+
+# Every claimable row of the chunk: the form used when the caps allow a whole chunk (the common
+# case). One UPDATE over the (campaign, chunk) index, without the separate row-locking step, the
+# semi-join and the primary-key probe per row of the form above: 43% less PostgreSQL CPU per claim
+# (issue 18: 0.72 → 0.41 CPU-s per 50 chunks of 1,000). Exactly-once holds the same way: a concurrent
+# claim of the same chunk waits for the row locks of this one (it commits at once), then re-checks
+# each row's status on its new version (READ COMMITTED) and skips the rows no longer pending.
+_CLAIM_CHUNK_SQL = (
+    f"""
+WITH claimed AS (
+    UPDATE campaigns_campaignleadresult r
+    SET status = {CLAIM.target_sql}, claimed_at = now(), updated_at = now()
+    WHERE {_claimable("r")}"""
+    + _CLAIMED_SELECT_SQL
+)
 
 # The settle writes no indexed column (a HOT update); the provider ids go into the small
 # CampaignProviderRequest table, one row per provider request, for the webhooks to find the rows.
@@ -218,15 +250,27 @@ def daily_quota_return(*, user_id, count: int, now: datetime | None = None) -> N
 
 
 def _claim(*, campaign_id, chunk: int, limit: int) -> tuple[list[ClaimedRow], datetime | None]:
+    """Claim up to ``limit`` pending rows of the chunk (pending → sending, committed at once)."""
+    # The recipient writer and the sequence scheduler number at most CAMPAIGN_CHUNK_SIZE rows into
+    # a chunk: a limit that large takes the whole chunk in its cheaper form.
+    sql = _CLAIM_CHUNK_SQL if limit >= settings.CAMPAIGN_CHUNK_SIZE else _CLAIM_SQL
     with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, {"campaign": campaign_id, "chunk": chunk, "limit": limit})
+        cursor.execute(sql, {"campaign": campaign_id, "chunk": chunk, "limit": limit})
         records = cursor.fetchall()
+    # One UPDATE claimed them all: they share its now().
+    claimed_at = records[0][2] if records else None
+    if len(records) > limit:
+        # A chunk numbered under a larger CAMPAIGN_CHUNK_SIZE (the setting was lowered meanwhile):
+        # the rows over the limit go back to pending before anything is sent (no provider has them).
+        extra = [str(record[0]) for record in records[limit:]]
+        records = records[:limit]
+        with connection.cursor() as cursor:
+            cursor.execute(_RELEASE_SQL, {"ids": extra, "claimed_at": claimed_at})
     rows = []
     for result_id, email, _claimed_at, lead_id, corporation_number, *values in records:
         company = company_from_row({**dict(zip(COMPANY_FIELDS, values, strict=True)), "id": lead_id})
         rows.append(ClaimedRow(result_id, email, company, corporation_number or ""))
-    # One UPDATE claimed them all: they share its now().
-    return rows, records[0][2] if records else None
+    return rows, claimed_at
 
 
 @dataclass
@@ -610,7 +654,7 @@ def _unknown_reason(cause: str) -> str:
 
 
 def _send_by_request(provider: EmailProvider, messages: list[EmailMessage]) -> tuple[list[SendResult | None], str]:
-    """``provider.send_batch`` one provider request at a time, so that an error in a later request
+    """``provider.send_planned`` one provider request at a time, so that an error in a later request
     cannot hide that earlier ones were accepted (a batch is split when a body is too large to
     substitute, or an address repeats). An error in the first request propagates as it is. After
     that, the accepted answers are kept; the failing request's rows are None when the provider may
@@ -618,11 +662,11 @@ def _send_by_request(provider: EmailProvider, messages: list[EmailMessage]) -> t
     Returns the results and the error's text."""
     groups = provider.plan_requests(messages) if len(messages) > 1 else [list(range(len(messages)))]
     if len(groups) == 1:
-        return provider.send_batch(messages), ""
+        return provider.send_planned(messages), ""
     results: list[SendResult | None] = [None] * len(messages)
     for number, indexes in enumerate(groups):
         try:
-            answered = provider.send_batch([messages[i] for i in indexes])
+            answered = provider.send_planned([messages[i] for i in indexes])
         except (TransientEmailError, PermanentEmailError) as exc:
             if number == 0:
                 raise

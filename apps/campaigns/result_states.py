@@ -63,7 +63,7 @@ def sql_in(statuses: Iterable[Status | Campaign.Status]) -> str:
     return ", ".join(sql_literal(status) for status in statuses)
 
 
-# A chunk's worker takes its pending rows (one UPDATE … FOR UPDATE SKIP LOCKED).
+# A chunk's worker takes its pending rows (one UPDATE; email_sender._CLAIM_CHUNK_SQL and _CLAIM_SQL).
 CLAIM = Transition(sources=(Status.PENDING,), target=Status.SENDING, sets=("claimed_at",))
 # The provider accepted the message. Its answer wins over what the row became meanwhile (the reconcile
 # job's unknown, a failure or release written by an earlier attempt); a row already engaged (a

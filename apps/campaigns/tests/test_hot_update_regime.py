@@ -51,6 +51,7 @@ def _assigned_columns(sql: str) -> set[str]:
 def test_the_columns_listed_are_the_ones_the_send_sql_writes():
     statements = [
         email_sender._CLAIM_SQL,
+        email_sender._CLAIM_CHUNK_SQL,
         email_sender._SETTLE_SENT_SQL,
         email_sender._SETTLE_FAILED_SQL,
         email_sender._SETTLE_UNKNOWN_SQL,

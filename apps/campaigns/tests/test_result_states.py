@@ -11,6 +11,7 @@ from apps.campaigns.models import CampaignLeadResult
 
 STATEMENTS = [
     (result_states.CLAIM, email_sender._CLAIM_SQL),
+    (result_states.CLAIM, email_sender._CLAIM_CHUNK_SQL),
     (result_states.SETTLE_SENT, email_sender._SETTLE_SENT_SQL),
     (result_states.SETTLE_FAILED, email_sender._SETTLE_FAILED_SQL),
     (result_states.SETTLE_UNKNOWN, email_sender._SETTLE_UNKNOWN_SQL),
@@ -22,7 +23,7 @@ STATEMENTS = [
 @pytest.mark.parametrize(
     ("transition", "sql"),
     STATEMENTS,
-    ids=["claim", "settle_sent", "settle_failed", "settle_unknown", "release", "lease_expired"],
+    ids=["claim", "claim_whole_chunk", "settle_sent", "settle_failed", "settle_unknown", "release", "lease_expired"],
 )
 def test_each_statement_is_its_transition(transition, sql):
     assert f"status IN ({transition.sources_sql})" in sql
