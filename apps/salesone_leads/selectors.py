@@ -280,9 +280,11 @@ def recheck_words(query: str) -> list[str]:
     return [word for word in search_tokens(query) if not _EXACT_BY_INDEX.fullmatch(word)]
 
 
-def text_condition(query: str, *, recheck: bool = True, name_first: bool = False) -> Q | None:
+def text_condition(query: str, *, recheck: bool = True, name_first: bool = False, by_index: bool = True) -> Q | None:
     """Rows containing every word of ``query``; None when the query has no searchable word (only a
     legal form such as 주식회사, or punctuation). Without ``recheck`` only the bigrams must occur.
+    Without ``by_index`` the terms are matched on each row the other filters find, not through
+    the GIN index (see ``_text_by_index``).
 
     Words the index matches exactly (``recheck_words``) get no ILIKE: besides its cost per match,
     the planner cannot estimate ILIKE (it guessed 44 rows for 26,000 matches of 캐리), and with that
@@ -291,7 +293,9 @@ def text_condition(query: str, *, recheck: bool = True, name_first: bool = False
     tsquery = search_query_literal(query, name_first=name_first)
     if tsquery is None:
         return None
-    condition = Q(RawSQL(f'"{TABLE}"."search_vector" @@ %s::tsquery', [tsquery], output_field=BooleanField()))
+    # `|| ''` leaves the vector as it is and hides it from the index, as `+ 0` does for a number.
+    vector = f'"{TABLE}"."search_vector"' if by_index else f'("{TABLE}"."search_vector" || \'\'::tsvector)'
+    condition = Q(RawSQL(f"{vector} @@ %s::tsquery", [tsquery], output_field=BooleanField()))
     if not recheck:
         return condition
     for word in recheck_words(query):
@@ -314,7 +318,8 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
     # With a searchable q the count's estimate comes from the bigram match alone (see SearchResult).
     estimate_queryset = _filtered(queryset, filters, recheck=False) if text_condition(query) is not None else None
     base = queryset
-    queryset = _filtered(base, filters)
+    by_index = estimate_queryset is None or _text_by_index(base, filters)
+    queryset = _filtered(base, filters, by_index=by_index)
 
     ordering = filters.get("ordering") or (Ordering.RELEVANCE if words else Ordering.REVENUE_DESC)
     ordering = Ordering.ALIASES.get(ordering, ordering)
@@ -333,7 +338,7 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         # product of two terms it takes for independent.
         # The name's terms hold the word's bigrams; a word the index does not match exactly is
         # rechecked on the name as in _name_contains.
-        in_name = _filtered(base, filters, name_first=True)
+        in_name = _filtered(base, filters, name_first=True, by_index=by_index)
         if not _EXACT_BY_INDEX.fullmatch(words[0]):
             in_name = in_name.filter(name__icontains=words[0])
         contains, contains_params = _name_contains(words[0])
@@ -342,7 +347,7 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         if _NO_LETTER_CASE.fullmatch(words[0]) and not set(words[0]) & LEGAL_FORM_CHARACTERS:
             # Such a name prefix is the word's terms (no legal form can cut it): the prefix alone,
             # which the name index serves and the planner estimates, with the other words.
-            starting = _filtered(base, {**filters, "q": " ".join(words[1:])})
+            starting = _filtered(base, {**filters, "q": " ".join(words[1:])}, by_index=by_index)
         tiers = [
             (2, ordered(starting.filter(_sql_condition(starts, starts_params)))),
             (1, ordered(in_name.exclude(_sql_condition(starts, starts_params)))),
@@ -363,10 +368,34 @@ def _sql_condition(sql: str, params: list) -> Q:
     return Q(RawSQL(sql, params, output_field=BooleanField()))
 
 
-def _filtered(queryset: QuerySet, filters: dict, *, recheck: bool = True, name_first: bool = False) -> QuerySet:
+# q with other filters (2026-12-06, 전자 + 경기도 + C26 + revenue ≥ 1억): the planner ANDed the
+# GIN bitmap of 전자 (81,907 entries, 38-57 ms) with the region + industry probe (8,387 entries),
+# then fetched 4,886 heap blocks and counted the matches the same way again (60-100 ms). Matching
+# the words on the 8,387 rows the other filters find reads more heap (8,222 blocks) but no GIN
+# list: the page 126 -> 59 ms, the count of 1,001 7 ms, in EXPLAIN ANALYZE on the busy machine.
+# So when the other filters are expected to find fewer than TEXT_BY_FILTER_BELOW rows and the
+# words at least TEXT_BY_FILTER_RATIO times as many, the words are not looked up in the index.
+TEXT_BY_FILTER_BELOW = 20_000
+TEXT_BY_FILTER_RATIO = 5
+
+
+def _text_by_index(base: QuerySet, filters: dict) -> bool:
+    """Whether q's matches are found through the GIN index (else on the rows the other filters find)."""
+    others = _filtered(base, {**filters, "q": ""})
+    if others.query.where is None or not others.query.where.children:
+        return True
+    expected = planner_rows(others)
+    if expected >= TEXT_BY_FILTER_BELOW:
+        return True
+    return planner_rows(_filtered(base, {"q": filters["q"]}, recheck=False)) < TEXT_BY_FILTER_RATIO * expected
+
+
+def _filtered(
+    queryset: QuerySet, filters: dict, *, recheck: bool = True, name_first: bool = False, by_index: bool = True
+) -> QuerySet:
     query = (filters.get("q") or "").strip()
     if query:
-        condition = text_condition(query, recheck=recheck, name_first=name_first)
+        condition = text_condition(query, recheck=recheck, name_first=name_first, by_index=by_index)
         queryset = queryset.filter(condition) if condition is not None else queryset.filter(name__icontains=query)
 
     if filters.get("industry"):
