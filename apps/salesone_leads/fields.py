@@ -47,9 +47,11 @@ SEARCHED_FIELDS = ["name", "name_eng", "owner", "address", "description"]
 
 # Legal-form words sit in most company names; a term that matches most rows makes a GIN lookup
 # slower than a scan (DESIGN.md), so they are not index terms and not search terms.
-_LEGAL_FORMS = re.compile(
-    r"주식회사|유한책임회사|유한회사|합자회사|합명회사|사단법인|재단법인|\(주\)|\(유\)|\(사\)|\(재\)|㈜"
-)
+LEGAL_FORMS = (
+    "주식회사", "유한책임회사", "유한회사", "합자회사", "합명회사", "사단법인", "재단법인",
+    "(주)", "(유)", "(사)", "(재)", "㈜",
+)  # fmt: skip
+_LEGAL_FORMS = re.compile("|".join(map(re.escape, LEGAL_FORMS)))
 # A word made of none of these cannot be cut by the removal of a legal form.
 LEGAL_FORM_CHARACTERS = frozenset("주식회사유한책임합자명단법인재㈜()")
 _NOT_TOKEN = re.compile(r"[^0-9a-z가-힣]+")
