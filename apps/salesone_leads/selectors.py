@@ -356,15 +356,21 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         )
         return matches.order_by(*[(f"-sort_key_{i}" if descending else f"sort_key_{i}") for i in range(len(keys))])
 
-    tiers = None
+    tiers, planned = None, None
     if ordering == Ordering.RELEVANCE and words:
+        # Asked here once, for the tiers below and for SearchResult (which reads tiers only above it).
+        planned = planner_rows(estimate_queryset if estimate_queryset is not None else queryset)
         # Tiers 2 and 1 match the first word by the name's terms instead of all columns' (implied by
         # them): the planner then estimates the tier as the name term's frequency, not as the
         # product of two terms it takes for independent.
         # The name's terms hold the word's bigrams; a word the index does not match exactly is
         # rechecked on the name as in _name_contains.
         in_name = _filtered(base, filters, name_first=True, by_index=by_index)
-        if _name_like_is_exact(words[0]) and planner_rows(_name_terms(base, words[0])) >= RELEVANCE_WALK_ABOVE:
+        if (
+            _name_like_is_exact(words[0])
+            and planned >= RELEVANCE_WALK_ABOVE
+            and planner_rows(_name_terms(base, words[0])) >= RELEVANCE_WALK_ABOVE
+        ):
             # A large tier 1 is read by walking the revenue index: LIKE on the name costs less per
             # row than the vector's N-term (page 10 of 전자 walks 7,002 rows: 24-45 -> 9-15 ms).
             # A small one keeps the N-term, which the GIN index finds.
@@ -384,7 +390,7 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
             (1, ordered(in_name.exclude(_sql_condition(starts, starts_params)))),
             (0, ordered(queryset.exclude(_sql_condition(contains, contains_params)))),
         ]
-    return SearchResult(
+    result = SearchResult(
         queryset=ordered(queryset),
         ordering=ordering,
         keys=keys,
@@ -393,6 +399,8 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         relevance_tiers=tiers,
         user=user,
     )
+    result._planned_matches = planned
+    return result
 
 
 def _sql_condition(sql: str, params: list) -> Q:
