@@ -47,9 +47,11 @@ SEARCHED_FIELDS = ["name", "name_eng", "owner", "address", "description"]
 
 # Legal-form words sit in most company names; a term that matches most rows makes a GIN lookup
 # slower than a scan (DESIGN.md), so they are not index terms and not search terms.
-_LEGAL_FORMS = re.compile(
-    r"주식회사|유한책임회사|유한회사|합자회사|합명회사|사단법인|재단법인|\(주\)|\(유\)|\(사\)|\(재\)|㈜"
-)
+LEGAL_FORMS = (
+    "주식회사", "유한책임회사", "유한회사", "합자회사", "합명회사", "사단법인", "재단법인",
+    "(주)", "(유)", "(사)", "(재)", "㈜",
+)  # fmt: skip
+_LEGAL_FORMS = re.compile("|".join(map(re.escape, LEGAL_FORMS)))
 # A word made of none of these cannot be cut by the removal of a legal form.
 LEGAL_FORM_CHARACTERS = frozenset("주식회사유한책임합자명단법인재㈜()")
 _NOT_TOKEN = re.compile(r"[^0-9a-z가-힣]+")
@@ -77,6 +79,17 @@ def _normalised(text: str) -> str:
     return " " + text.strip()
 
 
+# Latin words get their three-letter runs as terms too: the bigrams of a Latin word are far from
+# independent (`ne & ex`: the planner guessed 314-1,000 rows for 8,396), a trigram is one term whose
+# frequency ANALYZE knows (SEARCH.md). Only runs of letters: no Hangul or digit bigram changes.
+_LATIN_RUN = re.compile(r"[a-z]{3,}")
+
+
+def latin_trigrams(text: str) -> set[str]:
+    """Every three-letter run of Latin letters inside the words of (normalised) ``text``."""
+    return {run[i : i + 3] for run in _LATIN_RUN.findall(text) for i in range(len(run) - 2)}
+
+
 # Prefix of the name's own terms (NAME_TERM + bigram): "the name contains the word" is then an index
 # term whose frequency the planner knows, so relevance reads its tiers through indexes (SEARCH.md).
 # Upper case: every other term is lower-cased text, so they never collide.
@@ -84,19 +97,23 @@ NAME_TERM = "N"
 
 
 def search_vector_literal(*values: str | None) -> str:
-    """The tsvector input text of a row's index terms: every bigram of every word, and each word's
-    first and last character (terms never need quoting: [0-9a-z가-힣]); then the same terms of the
-    name (the first value) alone, prefixed with NAME_TERM.
+    """The tsvector input text of a row's index terms: every bigram of every word, each word's
+    first and last character, and every Latin trigram (terms never need quoting: [0-9a-z가-힣]);
+    then the same terms of the name (the first value) alone, prefixed with NAME_TERM.
 
     Hot path of the bulk loader: pairs are made by ``map`` over the normalised text; a pair that
     straddles a space ("x ", " y") is read by the tsvector parser as the single character.
     """
     text = _normalised(" ".join([value for value in values if value]))
     terms = " ".join(set(map(operator.add, text, text[1:] + " ")))
+    trigrams = latin_trigrams(text)
+    if trigrams:
+        terms += " " + " ".join(trigrams)
     if not values or not values[0]:
         return terms
     name = _normalised(values[0])
     pairs = {pair.strip() for pair in map(operator.add, name, name[1:] + " ")}
+    pairs.update(latin_trigrams(name))
     return terms + " " + " ".join([NAME_TERM + pair for pair in pairs if pair])
 
 
@@ -110,17 +127,29 @@ def search_query_literal(query: str, *, name_first: bool = False) -> str | None:
     parts: list[str] = []
     for position, token in enumerate(search_tokens(query)):
         prefix = NAME_TERM if name_first and position == 0 else ""
-        if len(token) == 1:
-            parts.append(f"{prefix}{token}:*")
-        else:
-            parts.extend(prefix + token[i : i + 2] for i in range(len(token) - 1))
+        parts.extend(prefix + term for term in word_terms(token))
     if not parts:
         return None
     return " & ".join(dict.fromkeys(parts))
 
 
+def word_terms(word: str) -> list[str]:
+    """The index terms a row containing ``word`` (one of ``search_tokens``) has: its Latin trigrams,
+    and its bigrams that no such trigram covers (``nexpa`` → nex, exp, xpa; ``lg전자`` → lg, g전,
+    전자); a one-character word is the prefix term ``x:*``."""
+    if len(word) == 1:
+        return [f"{word}:*"]
+    covered = [False] * len(word)  # covered[i]: the bigram at i lies inside a Latin trigram
+    terms = []
+    for i in range(len(word) - 2):
+        trigram = word[i : i + 3]
+        if _LATIN_RUN.fullmatch(trigram):
+            terms.append(trigram)
+            covered[i] = covered[i + 1] = True
+    terms += [word[i : i + 2] for i in range(len(word) - 1) if not covered[i]]
+    return terms
+
+
 def name_query_literal(word: str) -> str:
     """A tsquery matching rows whose name's terms contain ``word`` (one of ``search_tokens``)."""
-    if len(word) == 1:
-        return f"{NAME_TERM}{word}:*"
-    return " & ".join(dict.fromkeys(NAME_TERM + word[i : i + 2] for i in range(len(word) - 1)))
+    return " & ".join(dict.fromkeys(NAME_TERM + term for term in word_terms(word)))

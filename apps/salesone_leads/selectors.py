@@ -20,7 +20,14 @@ from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from . import leads_seam
-from .fields import LEGAL_FORM_CHARACTERS, SEARCHED_FIELDS, name_query_literal, search_query_literal, search_tokens
+from .fields import (
+    LEGAL_FORM_CHARACTERS,
+    LEGAL_FORMS,
+    SEARCHED_FIELDS,
+    name_query_literal,
+    search_query_literal,
+    search_tokens,
+)
 from .models import Industry, Keyword, SalesOneLead
 
 TABLE = SalesOneLead._meta.db_table
@@ -107,8 +114,12 @@ class SearchResult:
             return False
         if self.planned_matches() >= RELEVANCE_TRUSTED_ABOVE:
             return True
-        # The count the page's "count" takes too (pagination.count_matches): one query for both.
-        return self.count_up_to(settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT + 1) >= RELEVANCE_CONFIRM
+        # Where the page's "count" counts too (pagination.count_matches: up to 5,000 expected), the
+        # same count serves both; above, RELEVANCE_CONFIRM rows are enough (`Nex`, 8,351 expected:
+        # counting 1,001 matches read 955 heap blocks, 26 ms, for a count the page never shows).
+        cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
+        limit = cap + 1 if self.planned_matches() <= 5 * cap else RELEVANCE_CONFIRM
+        return self.count_up_to(limit) >= RELEVANCE_CONFIRM
 
     def count_up_to(self, limit: int) -> int:
         """The number of matches, counted no further than ``limit`` (asked once per limit)."""
@@ -193,9 +204,26 @@ def _name_prefixes(first: str) -> list[str]:
     return [f"{first}%", f"주식회사 {first}%", f"(주){first}%", f"유한회사 {first}%", f"㈜{first}%"]
 
 
+def _name_like_is_exact(word: str) -> bool:
+    """Whether ``name LIKE '%word%'`` is exactly "the name's terms contain the word": a word of one
+    or two Hangul syllables or digits (no letter case) no occurrence of which can overlap a legal
+    form, which the name's terms leave out (전자 can: no legal form holds it, ends with 전 or starts
+    with 자; 식회 cannot)."""
+    if not _NO_CASE_ONE_TERM.fullmatch(word):
+        return False
+    for form in LEGAL_FORMS:
+        if word in form or any(form.endswith(word[:k]) or form.startswith(word[k:]) for k in range(1, len(word))):
+            return False
+    return True
+
+
 def _name_contains(first: str) -> tuple[str, list]:
-    """SQL of "the name contains the word": its N-terms (exact for a word the index matches exactly,
-    else rechecked with ILIKE)."""
+    """SQL of "the name contains the word": LIKE on the name where that is exact (cheaper per row
+    than matching the vector, and estimated from name's histogram), else its N-terms (exact for a
+    word the index matches exactly, else rechecked with ILIKE). Never an index condition: it
+    excludes (tier 0) and ranks (the CASE of the full sort)."""
+    if _name_like_is_exact(first):
+        return f'("{TABLE}"."name"::text LIKE %s)', [f"%{first}%"]
     sql = f'"{TABLE}"."search_vector" @@ %s::tsquery'
     params: list = [name_query_literal(first)]
     if not _EXACT_BY_INDEX.fullmatch(first):
@@ -262,22 +290,26 @@ def industry_ids_for(codes: list[str]) -> list[int]:
     return list(Industry.objects.filter(condition).values_list("id", flat=True))
 
 
-# A word of one or two Hangul syllables or digits is exactly one index term (a bigram, or the
-# prefix term of one character), and the index terms are substrings of the columns (lower-cased,
-# split only at spaces): the bigram match is already the exact substring match.
-_EXACT_BY_INDEX = re.compile(r"[0-9가-힣]{1,2}")
+# A word of one or two characters, or of three Latin letters, is exactly one index term (a bigram,
+# a Latin trigram, or the prefix term of one character), and the index terms are substrings of the
+# lower-cased columns (split only at spaces): the term match is already the exact substring match.
+# 2026-12-06: with an ILIKE recheck the planner guessed 922 rows for the 8,396 of `Nex` and sorted
+# them all (77 ms) instead of walking the revenue index (2,117 rows, 7 ms).
+_EXACT_BY_INDEX = re.compile(r"[0-9a-z가-힣]{1,2}|[a-z]{3}")
+_NO_CASE_ONE_TERM = re.compile(r"[0-9가-힣]{1,2}")
 
 
 def recheck_words(query: str) -> list[str]:
-    """The words of ``query`` whose bigram match may hold rows that lack the substring (three
-    characters or more: 대우 우캐 has both bigrams of 대우캐; words with Latin letters, whose case
-    folding differs between Python and ILIKE for a few characters)."""
+    """The words of ``query`` whose term match may hold rows that lack the substring (longer words:
+    대우 우캐 has both bigrams of 대우캐, nexus expo the trigrams of nexpo)."""
     return [word for word in search_tokens(query) if not _EXACT_BY_INDEX.fullmatch(word)]
 
 
-def text_condition(query: str, *, recheck: bool = True, name_first: bool = False) -> Q | None:
+def text_condition(query: str, *, recheck: bool = True, name_first: bool = False, by_index: bool = True) -> Q | None:
     """Rows containing every word of ``query``; None when the query has no searchable word (only a
     legal form such as 주식회사, or punctuation). Without ``recheck`` only the bigrams must occur.
+    Without ``by_index`` the terms are matched on each row the other filters find, not through
+    the GIN index (see ``_text_by_index``).
 
     Words the index matches exactly (``recheck_words``) get no ILIKE: besides its cost per match,
     the planner cannot estimate ILIKE (it guessed 44 rows for 26,000 matches of 캐리), and with that
@@ -286,7 +318,9 @@ def text_condition(query: str, *, recheck: bool = True, name_first: bool = False
     tsquery = search_query_literal(query, name_first=name_first)
     if tsquery is None:
         return None
-    condition = Q(RawSQL(f'"{TABLE}"."search_vector" @@ %s::tsquery', [tsquery], output_field=BooleanField()))
+    # `|| ''` leaves the vector as it is and hides it from the index, as `+ 0` does for a number.
+    vector = f'"{TABLE}"."search_vector"' if by_index else f'("{TABLE}"."search_vector" || \'\'::tsvector)'
+    condition = Q(RawSQL(f"{vector} @@ %s::tsquery", [tsquery], output_field=BooleanField()))
     if not recheck:
         return condition
     for word in recheck_words(query):
@@ -309,7 +343,8 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
     # With a searchable q the count's estimate comes from the bigram match alone (see SearchResult).
     estimate_queryset = _filtered(queryset, filters, recheck=False) if text_condition(query) is not None else None
     base = queryset
-    queryset = _filtered(base, filters)
+    by_index = estimate_queryset is None or _text_by_index(base, filters)
+    queryset = _filtered(base, filters, by_index=by_index)
 
     ordering = filters.get("ordering") or (Ordering.RELEVANCE if words else Ordering.REVENUE_DESC)
     ordering = Ordering.ALIASES.get(ordering, ordering)
@@ -321,14 +356,26 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         )
         return matches.order_by(*[(f"-sort_key_{i}" if descending else f"sort_key_{i}") for i in range(len(keys))])
 
-    tiers = None
+    tiers, planned = None, None
     if ordering == Ordering.RELEVANCE and words:
+        # Asked here once, for the tiers below and for SearchResult (which reads tiers only above it).
+        planned = planner_rows(estimate_queryset if estimate_queryset is not None else queryset)
         # Tiers 2 and 1 match the first word by the name's terms instead of all columns' (implied by
         # them): the planner then estimates the tier as the name term's frequency, not as the
         # product of two terms it takes for independent.
         # The name's terms hold the word's bigrams; a word the index does not match exactly is
         # rechecked on the name as in _name_contains.
-        in_name = _filtered(base, filters, name_first=True)
+        in_name = _filtered(base, filters, name_first=True, by_index=by_index)
+        if (
+            _name_like_is_exact(words[0])
+            and planned >= RELEVANCE_WALK_ABOVE
+            and planner_rows(_name_terms(base, words[0])) >= RELEVANCE_WALK_ABOVE
+        ):
+            # A large tier 1 is read by walking the revenue index: LIKE on the name costs less per
+            # row than the vector's N-term (page 10 of 전자 walks 7,002 rows: 24-45 -> 9-15 ms).
+            # A small one keeps the N-term, which the GIN index finds.
+            in_name = _filtered(base, {**filters, "q": " ".join(words[1:])}, by_index=by_index)
+            in_name = in_name.filter(_sql_condition(*_name_contains(words[0])))
         if not _EXACT_BY_INDEX.fullmatch(words[0]):
             in_name = in_name.filter(name__icontains=words[0])
         contains, contains_params = _name_contains(words[0])
@@ -337,13 +384,13 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         if _NO_LETTER_CASE.fullmatch(words[0]) and not set(words[0]) & LEGAL_FORM_CHARACTERS:
             # Such a name prefix is the word's terms (no legal form can cut it): the prefix alone,
             # which the name index serves and the planner estimates, with the other words.
-            starting = _filtered(base, {**filters, "q": " ".join(words[1:])})
+            starting = _filtered(base, {**filters, "q": " ".join(words[1:])}, by_index=by_index)
         tiers = [
             (2, ordered(starting.filter(_sql_condition(starts, starts_params)))),
             (1, ordered(in_name.exclude(_sql_condition(starts, starts_params)))),
             (0, ordered(queryset.exclude(_sql_condition(contains, contains_params)))),
         ]
-    return SearchResult(
+    result = SearchResult(
         queryset=ordered(queryset),
         ordering=ordering,
         keys=keys,
@@ -352,16 +399,47 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         relevance_tiers=tiers,
         user=user,
     )
+    result._planned_matches = planned
+    return result
 
 
 def _sql_condition(sql: str, params: list) -> Q:
     return Q(RawSQL(sql, params, output_field=BooleanField()))
 
 
-def _filtered(queryset: QuerySet, filters: dict, *, recheck: bool = True, name_first: bool = False) -> QuerySet:
+def _name_terms(queryset: QuerySet, word: str) -> QuerySet:
+    """The rows whose name's terms (N-terms) contain ``word``."""
+    return queryset.filter(_sql_condition(f'"{TABLE}"."search_vector" @@ %s::tsquery', [name_query_literal(word)]))
+
+
+# q with other filters (2026-12-06, 전자 + 경기도 + C26 + revenue ≥ 1억): the planner ANDed the
+# GIN bitmap of 전자 (81,907 entries, 38-57 ms) with the region + industry probe (8,387 entries),
+# then fetched 4,886 heap blocks and counted the matches the same way again (60-100 ms). Matching
+# the words on the 8,387 rows the other filters find reads more heap (8,222 blocks) but no GIN
+# list: the page 126 -> 59 ms, the count of 1,001 7 ms, in EXPLAIN ANALYZE on the busy machine.
+# So when the other filters are expected to find fewer than TEXT_BY_FILTER_BELOW rows and the
+# words at least TEXT_BY_FILTER_RATIO times as many, the words are not looked up in the index.
+TEXT_BY_FILTER_BELOW = 20_000
+TEXT_BY_FILTER_RATIO = 5
+
+
+def _text_by_index(base: QuerySet, filters: dict) -> bool:
+    """Whether q's matches are found through the GIN index (else on the rows the other filters find)."""
+    others = _filtered(base, {**filters, "q": ""})
+    if others.query.where is None or not others.query.where.children:
+        return True
+    expected = planner_rows(others)
+    if expected >= TEXT_BY_FILTER_BELOW:
+        return True
+    return planner_rows(_filtered(base, {"q": filters["q"]}, recheck=False)) < TEXT_BY_FILTER_RATIO * expected
+
+
+def _filtered(
+    queryset: QuerySet, filters: dict, *, recheck: bool = True, name_first: bool = False, by_index: bool = True
+) -> QuerySet:
     query = (filters.get("q") or "").strip()
     if query:
-        condition = text_condition(query, recheck=recheck, name_first=name_first)
+        condition = text_condition(query, recheck=recheck, name_first=name_first, by_index=by_index)
         queryset = queryset.filter(condition) if condition is not None else queryset.filter(name__icontains=query)
 
     if filters.get("industry"):

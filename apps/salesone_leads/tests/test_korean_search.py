@@ -155,3 +155,29 @@ def test_relevance_tiers_of_legal_form_characters_and_more_words_equal_the_full_
     monkeypatch.setattr(selectors, "RELEVANCE_CONFIRM", 1)
     assert pages() == full
     assert full[0]
+
+
+@pytest.mark.parametrize(
+    ("word", "exact"),
+    [("전자", True), ("넥스", True), ("유통", True), ("12", True), ("식회", False), ("사랑", False), ("인천", False),
+     ("자", False), ("nex", False), ("전자랜드", False)],
+)  # fmt: skip
+def test_name_like_stands_for_the_name_terms_only_where_no_legal_form_can_overlap_the_word(word, exact):
+    """주식회사랑 holds 사랑 for LIKE, not for the name's terms (the legal form is left out)."""
+    from apps.salesone_leads.selectors import _name_like_is_exact
+
+    assert _name_like_is_exact(word) is exact
+
+
+def test_a_large_name_tier_read_by_like_equals_the_full_sort(search, monkeypatch):
+    from apps.salesone_leads import selectors
+
+    revenues = iter(range(1, 100))
+    for name in ["합자회사 전자랜드", "전자 주식회사", "주식회사 넥스전자", "(주)전자", "한빛", "대한전자공업", "가온"]:
+        SalesOneLeadFactory(name=name, description="전자 부품", finance_revenue=next(revenues))
+    monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 10**9)
+    full = [names(search(q="전자", page=page, page_size=3)) for page in (1, 2, 3)]
+    monkeypatch.setattr(selectors, "RELEVANCE_WALK_ABOVE", 0)
+    monkeypatch.setattr(selectors, "RELEVANCE_CONFIRM", 1)
+    assert [names(search(q="전자", page=page, page_size=3)) for page in (1, 2, 3)] == full
+    assert full[0] == ["(주)전자", "전자 주식회사", "대한전자공업"]  # then the rest of tier 1 by revenue

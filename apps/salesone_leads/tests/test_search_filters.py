@@ -131,3 +131,29 @@ def test_detail_by_corporation_number(auth_client, companies):
     assert body["name"] == "주식회사 넥스파뷰티" and body["industry"] == {"code": "S96113", "name": "피부 미용업"}
     assert sorted(body["keywords"]) == ["벤처기업", "수출"] and body["corporation_number_valid"] is True
     assert auth_client.get(f"{SEARCH_URL}1101112955908/").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["전자", "전자 서울", "Nex", "nexpa"])
+def test_words_matched_on_the_rows_of_the_other_filters_answer_what_the_index_answers(search, monkeypatch, query):
+    """With selective other filters, q's terms are matched on the rows those filters find instead of
+    through the GIN index (selectors._text_by_index); the answer must not change."""
+    from apps.salesone_leads import selectors
+
+    industries = {code: IndustryFactory(code=f"{code}010", name=code) for code in ("C26", "J62")}
+    revenues = iter(range(1, 100))
+    for name, name_eng in [("(주)넥스전자", "Nexpa Electronics"), ("대한전자", "Nex Daehan"), ("한빛", None)] * 3:
+        for region in ["서울특별시", "부산광역시"]:
+            for industry in ["C26", "J62"]:
+                SalesOneLeadFactory(
+                    name=name, name_eng=name_eng, si_nm=region, address=f"{region} 중구 세종대로 1",
+                    industry=industries[industry], finance_revenue=next(revenues) * 10**8,
+                )  # fmt: skip
+    params = {"q": query, "si_nm": "서울특별시", "industry": "C26", "revenue_min": 10**8}
+
+    monkeypatch.setattr(selectors, "TEXT_BY_FILTER_BELOW", 0)
+    by_index = [search(**params, page_size=2, page=page) for page in (1, 2)]
+    monkeypatch.setattr(selectors, "TEXT_BY_FILTER_BELOW", 10**9)
+    monkeypatch.setattr(selectors, "TEXT_BY_FILTER_RATIO", 0)
+    by_filter = [search(**params, page_size=2, page=page) for page in (1, 2)]
+    assert [names(body) for body in by_filter] == [names(body) for body in by_index]
+    assert by_filter[0]["count"] == by_index[0]["count"] > 0

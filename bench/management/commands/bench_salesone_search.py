@@ -368,7 +368,9 @@ class Command(BaseCommand):
         label, params = slowest
         with CaptureQueriesContext(connection) as captured:
             self._run(params, self._user())
-        query = max(captured.captured_queries, key=lambda q: float(q["time"]))
+        # The planner's estimates (EXPLAIN without ANALYZE) are part of the request, not statements to explain.
+        statements = [q for q in captured.captured_queries if not q["sql"].startswith("EXPLAIN")]
+        query = max(statements, key=lambda q: float(q["time"]))
         self.out(f"\n== EXPLAIN ANALYZE of the slowest query: {label} {params} ({query['time']} s in Django) ==")
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
