@@ -135,7 +135,8 @@ def _word_terms(word: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _name_word_terms(word: str) -> str:
-    return search_vector_literal(word)
+    # Only the NAME_TERM terms: the word's plain terms come with the row's text already.
+    return " ".join([term for term in search_vector_literal(word).split() if term.startswith(NAME_TERM)])
 
 
 def search_query_literal(query: str, *, name_first: bool = False) -> str | None:

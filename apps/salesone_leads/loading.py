@@ -899,7 +899,9 @@ def _insert_into_empty_table(cursor, result: LoadResult) -> None:
 
 
 def _insert_keywords(cursor, result: LoadResult) -> None:
-    """Keyword links of a load into an empty table: every staged keyword, nothing to diff."""
+    """Keyword links of a load into an empty table: every staged keyword, nothing to diff. In the order
+    of the (company, keyword) unique index, which then grows at its right edge: 1.3M links took 24
+    and 33 s sorted against 41 and 74 s in hash order (2026-12-06, load average ~10)."""
     _create_keywords(cursor)
     cursor.execute(
         f"""INSERT INTO {KEYWORD_LINK_TABLE} (salesonelead_id, keyword_id)
@@ -907,7 +909,8 @@ def _insert_keywords(cursor, result: LoadResult) -> None:
             JOIN {LEAD_TABLE} l ON l.corporation_number = s.corporation_number,
                  jsonb_array_elements_text(s.keywords) AS k(name)
             JOIN {KEYWORD_TABLE} kw ON kw.name = k.name
-            WHERE s.keywords IS NOT NULL"""
+            WHERE s.keywords IS NOT NULL
+            ORDER BY 1, 2"""
     )
     result.keyword_links_added = cursor.rowcount
 
@@ -952,7 +955,8 @@ def _sync_keywords(cursor, result: LoadResult) -> None:
         f"""INSERT INTO {KEYWORD_LINK_TABLE} (salesonelead_id, keyword_id)
             SELECT p.lead_id, p.keyword_id FROM salesone_keyword_pairs p
             LEFT JOIN {KEYWORD_LINK_TABLE} link ON link.salesonelead_id = p.lead_id AND link.keyword_id = p.keyword_id
-            WHERE link.id IS NULL"""
+            WHERE link.id IS NULL
+            ORDER BY 1, 2"""
     )
     result.keyword_links_added = cursor.rowcount
 
