@@ -1,10 +1,12 @@
 """Bulk loading of the national company database from CSV, Excel .xlsx or JSON Lines (``import_salesone_leads``).
 
-Rows are parsed and validated in Python, streamed with COPY into a temporary staging table, then
-upserted on corporation_number in one statement; keywords are synchronised in SQL. The whole load
-is one transaction: a bad row is written to the rejects file and never aborts the load, and a
-failure (or Ctrl-C, or a SIGKILL: tests/test_import_killed_midway.py) leaves the table, its indexes
-and its constraints as they were, so running the same file again is the way to resume.
+Rows are parsed and validated in Python (a CSV larger than CSV_CHUNK_BYTES by PARSE_WORKERS
+processes, in chunks of whole records, each turned into COPY text), streamed with COPY into a
+temporary staging table in file order, then upserted on corporation_number in one statement (into
+an empty table: a plain INSERT); keywords are synchronised in SQL. The whole load is one
+transaction: a bad row is written to the rejects file and never aborts the load, and a failure (or
+Ctrl-C, or a SIGKILL: tests/test_import_killed_midway.py) leaves the table, its indexes and its
+constraints as they were, so running the same file again is the way to resume.
 
 A field a row does not give never overwrites the stored one: each staged row carries a bitmap of
 the fields it gives (``present``), and the upsert keeps the stored value of every other column. In
@@ -596,7 +598,8 @@ def _stage_csv(cursor, copy_sql: str, path: Path, result: LoadResult, bar) -> No
                 offset += len(data)
 
         pool = None
-        if _larger_than_a_chunk(handle):
+        # (A daemonic process, a Celery prefork child, may not have children: it parses alone.)
+        if _larger_than_a_chunk(handle) and not multiprocessing.current_process().daemon:
             ctx = multiprocessing.get_context("fork")  # the workers inherit the loaded code; no DB use
             pool = ctx.Pool(PARSE_WORKERS, initializer=_parse_worker_init)
             result.parse_workers = PARSE_WORKERS
