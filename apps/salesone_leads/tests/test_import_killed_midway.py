@@ -16,6 +16,7 @@ from apps.salesone_leads.loading import (
     KEYWORD_LINK_TABLE,
     KEYWORD_TABLE,
     LEAD_TABLE,
+    SEARCH_VECTOR_TRIGGER,
     lookup_indexes,
     salesone_leads_load,
     search_indexes,
@@ -71,9 +72,14 @@ def load_process(path: Path, tmp_path: Path) -> subprocess.Popen:
     )
 
 
-def wait_for_upsert(process: subprocess.Popen) -> None:
-    """Until the loader's backend runs a statement after the COPY (validation, upsert, keywords,
-    index rebuild): the staging is done and the company table is being written."""
+# Statements of the loader's backend: after the COPY (the upsert, the plain insert into an empty
+# table, keywords, index rebuild: the company table is being written), or the staging COPY itself.
+WRITING = r"^\s*(WITH written|INSERT INTO salesone_leads_salesonelead|CREATE)"
+STAGING = r"^\s*COPY salesone_staging"
+
+
+def wait_for_upsert(process: subprocess.Popen, statement: str = WRITING) -> None:
+    """Until the loader's backend runs ``statement`` (a regular expression)."""
     deadline = time.monotonic() + 120
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
@@ -81,7 +87,8 @@ def wait_for_upsert(process: subprocess.Popen) -> None:
             cursor.execute(
                 """SELECT query FROM pg_stat_activity WHERE datname = current_database()
                    AND pid <> pg_backend_pid() AND state = 'active'
-                   AND query ~ '^\\s*(WITH written|INSERT INTO salesone_leads_salesonelead_keywords|CREATE)'"""
+                   AND query ~ %s""",
+                [statement],
             )
             if cursor.fetchone():
                 return
@@ -143,5 +150,62 @@ def test_killed_load_leaves_the_table_as_it_was_and_a_rerun_equals_an_uninterrup
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {LEAD_TABLE} SET employee = employee + 1")
     salesone_leads_load(path=path, rejects_path=tmp_path / "again.rejects.csv")
+    assert table_fingerprint() == after_rerun
+    assert rebuilt_indexes() == indexes_before
+
+
+def processes_reading(path: Path) -> list[int]:
+    """Processes whose command line names ``path``: the loader and its parse workers."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(path).encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("statement", [STAGING, WRITING], ids=["while-parsing", "while-inserting"])
+def test_a_bulk_load_into_an_empty_table_killed_leaves_it_empty_and_a_rerun_loads_it_all(tmp_path, statement):
+    """The bulk initial load (parse workers, plain insert, trigger disabled, indexes dropped): killed
+    while its workers parse or while it writes the table, nothing of it stays, no worker outlives
+    it, and the rerun gives the table an uninterrupted load gives."""
+    industries_load(path=KSIC_CSV)
+    path = tmp_path / "companies.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        write_csv(CompanyGenerator(seed=5), ROWS, handle)
+    empty = table_fingerprint()
+    indexes_before = rebuilt_indexes()
+
+    process = load_process(path, tmp_path)
+    wait_for_upsert(process, statement)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    wait_for_backend_gone()
+    assert table_fingerprint() == empty
+    assert rebuilt_indexes() == indexes_before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgenabled FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = %s",
+            [LEAD_TABLE, SEARCH_VECTOR_TRIGGER],
+        )
+        assert cursor.fetchone()[0] == "O"  # enabled again: the DISABLE was rolled back
+    deadline = time.monotonic() + 30
+    while processes_reading(path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_reading(path) == []  # the workers died with the loader
+
+    rerun = load_process(path, tmp_path)
+    output, _ = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, output
+    after_rerun = table_fingerprint()
+    assert after_rerun[0] == ROWS
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {LEAD_TABLE} CASCADE")
+    result = salesone_leads_load(path=path, rejects_path=tmp_path / "again.rejects.csv", rebuild_indexes=True)
+    assert result.into_empty_table and result.parse_workers > 1
     assert table_fingerprint() == after_rerun
     assert rebuilt_indexes() == indexes_before
