@@ -34,6 +34,7 @@ import statistics
 import sys
 import threading
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -46,7 +47,17 @@ from apps.workflows.engine.in_request import execution_run_in_memory
 from apps.workflows.engine.store import ExecutionRow
 from apps.workflows.models import Workflow, WorkflowExecution
 from apps.workflows.services import workflow_execute
-from bench.harness import LOG_DIR, BenchError, Gunicorn, WorkerPool, free_port, percentile
+from bench.harness import (
+    LOG_DIR,
+    BenchError,
+    Gunicorn,
+    WorkerPool,
+    cpu_used_since,
+    database_backends_cpu,
+    free_port,
+    percentile,
+    process_cpu,
+)
 
 BENCH_EMAIL = "bench-workflows@salesone.invalid"
 CEILING_PATH = "/api/t/ceiling/"  # bench/views.py: an empty 204
@@ -118,6 +129,35 @@ def fan_out_graph() -> tuple[list, list]:
         {"id": "e5", "source": "right", "target": "join"},
     ]
     return nodes, edges
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _cpu_snapshot(running) -> dict:
+    """CPU seconds so far of everything a request costs: gunicorn and Celery processes (parents and
+    children), this database's PostgreSQL backends and this process (the load-generating threads)."""
+    snapshot = {}
+    for process in running:
+        kind = "web" if isinstance(process, Gunicorn) else "workers"
+        for pid in (process.process.pid, *_children(process.process.pid)):
+            snapshot[kind, pid] = process_cpu(pid)
+    with connection.cursor() as cursor:
+        snapshot.update({("database", pid): seconds for pid, seconds in database_backends_cpu(cursor).items()})
+    snapshot["client", 0] = time.process_time()
+    return snapshot
+
+
+def _cpu_parts(before: dict, after: dict, count: int) -> str:
+    """Milliseconds of CPU per request or execution, by kind of process."""
+    parts = {}
+    for key, seconds in after.items():
+        parts[key[0]] = parts.get(key[0], 0.0) + seconds - before.get(key, 0.0)
+    return ", ".join(f"{kind} {seconds / count * 1000:.2f}" for kind, seconds in parts.items())
 
 
 def _row(execution: WorkflowExecution, user) -> ExecutionRow:
@@ -273,16 +313,27 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"== {number}. Through HTTP + Celery: {label}")
                 self._warm_up(workflow, port, options)
-                rates, ceilings = [], []
+                rates, ceilings, cpu_rates, cpu_ceilings = [], [], [], []
                 for run in range(1, options["runs"] + 1):
-                    ceilings.append(self._ceiling(port, options))
-                    rates.append(self._drive(workflow, port, options, len(nodes), run, ceilings[-1]))
+                    ceiling, ceiling_cpu = self._ceiling(port, options, running)
+                    rate, cpu = self._drive(workflow, port, options, len(nodes), run, ceiling, running)
+                    ceilings.append(ceiling)
+                    rates.append(rate)
+                    cpu_ceilings.append(ceiling_cpu)
+                    cpu_rates.append(cpu)
                 rate, ceiling = statistics.median(rates), statistics.median(ceilings)
                 verdict = "met" if rate >= target else "missed"
                 self.stdout.write(
                     f"   median of {len(rates)}: {rate:.0f} executions/s (target ≥ {target}: {verdict}); "
                     f"same-run ceiling {ceiling:.0f} req/s; ratio {rate / ceiling:.2f} "
                     f"(runs: {', '.join(f'{r:.0f}' for r in rates)})"
+                )
+                cores = os.cpu_count()
+                cpu_rate, cpu_ceiling = statistics.median(cpu_rates), statistics.median(cpu_ceilings)
+                self.stdout.write(
+                    f"   CPU-bound on {cores} idle cores (CPU of web, workers, this database's backends and the "
+                    f"client per execution): {cpu_rate:.0f} executions/s; ceiling {cpu_ceiling:.0f} req/s; "
+                    f"ratio {cpu_rate / cpu_ceiling:.2f}"
                 )
                 if options["open_loop"]:
                     self._open_loop(workflow, port, options, label, rate * options["load_share"])
@@ -301,24 +352,32 @@ class Command(BaseCommand):
         self._load(port, "GET", CEILING_PATH, 40, options["clients"], expected=204)
         WorkflowExecution.objects.filter(workflow=workflow).delete()
 
-    def _ceiling(self, port, options) -> float:
-        """Requests/s of the empty view, same clients, same server: what the stack allows at most."""
+    def _ceiling(self, port, options, running) -> tuple[float, float]:
+        """Requests/s of the empty view, same clients, same server: what the stack allows at most;
+        and the rate its CPU per request would allow on this machine's cores."""
         total = options["requests"]
+        before = _cpu_snapshot(running)
         started = time.perf_counter()
         errors = self._load(port, "GET", CEILING_PATH, total, options["clients"], expected=204)
         rate = (total - len(errors)) / (time.perf_counter() - started)
-        return rate
+        after = _cpu_snapshot(running)
+        cpu = cpu_used_since(before, after)
+        self.stdout.write(f"   ceiling: {rate:.0f} req/s; CPU ms a request: {_cpu_parts(before, after, total)}")
+        return rate, os.cpu_count() * (total - len(errors)) / cpu
 
-    def _drive(self, workflow, port, options, node_count, run, ceiling) -> float:
+    def _drive(self, workflow, port, options, node_count, run, ceiling, running) -> tuple[float, float]:
         path = f"/api/workflows/{workflow.pk}/hooks/{workflow.webhook_secret}/"
         total = options["requests"]
         clients = options["clients"]
         WorkflowExecution.objects.filter(workflow=workflow).delete()
+        before = _cpu_snapshot(running)
         started = time.perf_counter()
         errors = self._post_many(port, path, total, clients)
         sent = time.perf_counter()
         self._wait_done(workflow, total - len(errors))
         finished = time.perf_counter()
+        after = _cpu_snapshot(running)
+        cpu = cpu_used_since(before, after)
 
         rows = list(
             WorkflowExecution.objects.filter(workflow=workflow).values_list("status", "created_at", "completed_at")
@@ -344,7 +403,10 @@ class Command(BaseCommand):
             f"(expected {len(completed) * node_count}); {rate:.0f} executions/s; "
             f"latency p50 {percentile(latencies, 0.5) * 1000:.0f} ms, p99 {percentile(latencies, 0.99) * 1000:.0f} ms"
         )
-        return rate
+        self.stdout.write(
+            f"     CPU ms an execution: {cpu / len(completed) * 1000:.2f} ({_cpu_parts(before, after, len(completed))})"
+        )
+        return rate, os.cpu_count() * len(completed) / cpu
 
     # ------------------------------------------------------------------ 4. open loop
 
