@@ -151,7 +151,6 @@ class _HookedWorkflow:
     user_id: uuid.UUID
     timeout_seconds: int
     graph: Graph | None  # None: not run in the request (a node with side effects, too big, invalid)
-    graph_json: str  # the execution's snapshot, as _HOOK_INSERT would build it
 
 
 # (workflow id, secret) → the workflow as last read. Every use is checked against the row by the
@@ -167,7 +166,6 @@ def _hooked_read(workflow_id, secret: str) -> _HookedWorkflow | None:
     if row is None:
         return None
     updated_at, version, name, user_id, timeout_seconds, nodes_json, edges_json = row
-    graph_json = f'{{"version": {json.dumps(version)}, "nodes": {nodes_json}, "edges": {edges_json}}}'
     try:
         snapshot = {"version": version, "nodes": orjson.loads(nodes_json), "edges": orjson.loads(edges_json)}
         graph = graph_for_snapshot(snapshot)
@@ -175,7 +173,7 @@ def _hooked_read(workflow_id, secret: str) -> _HookedWorkflow | None:
         graph = None  # the queued run fails it, with the reason
     if graph is not None and not in_request.graph_is_pure(graph, settings.WORKFLOW_HOOK_INLINE_MAX_NODES):
         graph = None
-    hooked = _HookedWorkflow(updated_at, version, name, user_id, timeout_seconds, graph, graph_json)
+    hooked = _HookedWorkflow(updated_at, version, name, user_id, timeout_seconds, graph)
     if len(_hooked) >= 1024:
         _hooked.clear()
     _hooked[(str(workflow_id), secret)] = hooked
@@ -217,7 +215,6 @@ def _hook_run_in_request(workflow_id, secret: str, input_data: dict) -> Workflow
             workflow_updated_at=hooked.updated_at,
             trigger=WorkflowExecution.Trigger.WEBHOOK,
             input_data=input_data,
-            graph_json=hooked.graph_json,
             deadline_at=row.deadline_at,
             created_at=now,
             completed_at=timezone.now(),

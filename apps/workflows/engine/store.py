@@ -378,7 +378,13 @@ _INSERT_FINISHED_SQL = f"""
         INSERT INTO workflows_workflowexecution
                (id, created_at, updated_at, workflow_id, task_id, status, input_data, output_data, error_message,
                 started_at, completed_at, trigger, graph, deadline_at)
-        SELECT %s, %s, %s, w.id, NULL, %s, %s::jsonb, %s::jsonb, %s, %s, %s, %s, %s::jsonb, %s
+        SELECT %s, %s, %s, w.id, NULL, %s, %s::jsonb, %s::jsonb, %s, %s, %s, %s,
+               jsonb_build_object(
+                   'version', w.id::text || ':' || extract(epoch FROM w.updated_at)::text,
+                   'nodes', w.nodes,
+                   'edges', w.edges
+               ),
+               %s
           FROM workflows_workflow w
          WHERE w.id = %s AND w.webhook_secret = %s AND w.is_active AND w.updated_at = %s
      RETURNING id
@@ -398,7 +404,6 @@ def execution_insert_finished(
     workflow_updated_at: dt.datetime,
     trigger: str,
     input_data: dict,
-    graph_json: str,
     deadline_at: dt.datetime,
     created_at: dt.datetime,
     completed_at: dt.datetime,
@@ -410,6 +415,7 @@ def execution_insert_finished(
     """A run computed in memory (engine.in_request), stored whole in one statement: the execution
     with its final status and every node run. Only while the workflow is still the one the run was
     computed from (same id, secret and version, still active); False, and nothing written, otherwise.
+    The execution's snapshot of the graph is copied from that row, as the queued start does.
     Committed durably: the caller is told the run happened, and no pending row is left to redo it."""
     with connection.cursor() as cursor:
         _execute(
@@ -426,7 +432,6 @@ def execution_insert_finished(
                 created_at,
                 completed_at,
                 trigger,
-                graph_json,
                 deadline_at,
                 workflow_id,
                 secret,
