@@ -64,15 +64,18 @@ class WorkflowExecution(BaseModel):
 
     FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
 
+    # Indexed by (workflow, -created_at) below: a second index on the column alone only costs writes.
     workflow = models.ForeignKey(
-        Workflow, on_delete=models.CASCADE, related_name="executions", verbose_name=_("workflow")
+        Workflow, on_delete=models.CASCADE, related_name="executions", db_index=False, verbose_name=_("workflow")
     )
+    # Most executions (webhook, manual) have no task: the index holds only those that do.
     task = models.ForeignKey(
         "tasks.Task",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="executions",
+        db_index=False,
         verbose_name=_("task"),
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, verbose_name=_("status"))
@@ -94,6 +97,7 @@ class WorkflowExecution(BaseModel):
         indexes = [
             models.Index(fields=["workflow", "-created_at"]),
             models.Index(fields=["status", "updated_at"]),
+            models.Index(fields=["task"], condition=models.Q(task__isnull=False), name="workflows_execution_task"),
         ]
 
     def __str__(self) -> str:
@@ -118,8 +122,13 @@ class NodeRun(models.Model):
     DECIDED = (Status.COMPLETED, Status.FAILED, Status.SKIPPED)
 
     id = models.BigAutoField(primary_key=True, verbose_name=_("ID"))
+    # Indexed by the unique (execution, node_id) constraint below, whose first column it is.
     execution = models.ForeignKey(
-        WorkflowExecution, on_delete=models.CASCADE, related_name="node_runs", verbose_name=_("execution")
+        WorkflowExecution,
+        on_delete=models.CASCADE,
+        related_name="node_runs",
+        db_index=False,
+        verbose_name=_("execution"),
     )
     node_id = models.CharField(max_length=100, verbose_name=_("node ID"))
     node_type = models.CharField(max_length=60, verbose_name=_("node type"))

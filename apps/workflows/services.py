@@ -8,7 +8,9 @@ import hmac
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -20,8 +22,8 @@ from apps.tasks.models import Task
 from apps.tasks.services import task_change_status
 from common.exceptions import Conflict
 
-from .engine import executor
-from .engine.graph import validate
+from .engine import executor, in_request, store
+from .engine.graph import Graph, GraphError, graph_for_snapshot, validate
 from .models import NodeRun, Workflow, WorkflowExecution, new_webhook_secret
 from .templates_catalog import template_get
 
@@ -127,26 +129,143 @@ _HOOK_INSERT = """
       FROM workflows_workflow w
      WHERE w.id = %s AND w.webhook_secret = %s AND w.is_active
        AND jsonb_path_exists(w.nodes, '$[*] ? (@.type == "webhook_trigger")')
- RETURNING id
+ RETURNING graph->>'version'
 """
+
+_HOOK_READ = """
+    SELECT w.updated_at, w.id::text || ':' || extract(epoch FROM w.updated_at)::text, w.name, w.user_id,
+           w.timeout_seconds, w.nodes::text, w.edges::text
+      FROM workflows_workflow w
+     WHERE w.id = %s AND w.webhook_secret = %s AND w.is_active
+       AND jsonb_path_exists(w.nodes, '$[*] ? (@.type == "webhook_trigger")')
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class _HookedWorkflow:
+    """What a web process remembers of a hooked workflow at one version (``updated_at``)."""
+
+    updated_at: dt.datetime
+    version: str
+    name: str
+    user_id: uuid.UUID
+    timeout_seconds: int
+    graph: Graph | None  # None: not run in the request (a node with side effects, too big, invalid)
+
+
+# (workflow id, secret) → the workflow as last read. Every use is checked against the row by the
+# statement that stores the run (same secret, version, still active), so a stale entry costs a
+# re-read, never a run of an old graph or after a rotated secret.
+_hooked: dict[tuple[str, str], _HookedWorkflow] = {}
+
+
+def _hooked_read(workflow_id, secret: str) -> _HookedWorkflow | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_HOOK_READ, [workflow_id, secret])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    updated_at, version, name, user_id, timeout_seconds, nodes_json, edges_json = row
+    try:
+        snapshot = {"version": version, "nodes": orjson.loads(nodes_json), "edges": orjson.loads(edges_json)}
+        graph = graph_for_snapshot(snapshot)
+    except GraphError:
+        graph = None  # the queued run fails it, with the reason
+    if graph is not None and not in_request.graph_is_pure(graph, settings.WORKFLOW_HOOK_INLINE_MAX_NODES):
+        graph = None
+    hooked = _HookedWorkflow(updated_at, version, name, user_id, timeout_seconds, graph)
+    if len(_hooked) >= 1024:
+        _hooked.clear()
+    _hooked[(str(workflow_id), secret)] = hooked
+    return hooked
+
+
+def _hook_run_in_request(workflow_id, secret: str, input_data: dict) -> WorkflowExecution | None:
+    """Run a pure workflow now and store it whole (engine/in_request.py); None when it must be
+    queued instead (a node with side effects, a retry to wait for, or no such active hook)."""
+    key = (str(workflow_id), secret)
+    hooked = _hooked.get(key)
+    for _attempt in range(2):
+        if hooked is None:
+            hooked = _hooked_read(workflow_id, secret)
+        if hooked is None or hooked.graph is None:
+            return None
+        now = timezone.now()
+        execution_id = uuid.uuid4()
+        row = store.ExecutionRow(
+            id=execution_id,
+            status=E.RUNNING,
+            graph={},
+            input_data=input_data,
+            task_id=None,
+            workflow_id=workflow_id,
+            workflow_name=hooked.name,
+            user_id=hooked.user_id,
+            deadline_at=now + dt.timedelta(seconds=hooked.timeout_seconds),
+            fresh=True,
+        )
+        try:
+            status, error, output, states = in_request.execution_run_in_memory(row, hooked.graph)
+        except in_request.NeedsWorker:
+            return None
+        if store.execution_insert_finished(
+            execution_id=execution_id,
+            workflow_id=workflow_id,
+            secret=secret,
+            workflow_updated_at=hooked.updated_at,
+            trigger=WorkflowExecution.Trigger.WEBHOOK,
+            input_data=input_data,
+            deadline_at=row.deadline_at,
+            created_at=now,
+            completed_at=timezone.now(),
+            status=status,
+            error=error,
+            output=output,
+            states=states,
+        ):
+            return WorkflowExecution(
+                id=execution_id,
+                workflow_id=workflow_id,
+                status=status,
+                trigger=WorkflowExecution.Trigger.WEBHOOK,
+                input_data=input_data,
+                output_data=output,
+                error_message=error,
+                created_at=now,
+            )
+        # The workflow changed since this process read it (edited, deactivated, secret rotated).
+        _hooked.pop(key, None)
+        hooked = None
+    return None
 
 
 def workflow_hook_trigger(*, workflow_id, secret: str, payload) -> WorkflowExecution:
     """The inbound webhook: the secret is the credential; a wrong one answers 404 like a missing workflow.
 
-    The hot path is one statement that checks the secret, the state and the trigger node and
-    copies the graph into the new execution; only a refusal takes the slow path that says why.
+    A workflow without side effects (trigger, transforms, conditions; at most
+    WORKFLOW_HOOK_INLINE_MAX_NODES nodes) runs in the request and is stored finished, in one
+    statement on the hot path. Any other is queued: one statement that checks the secret, the state
+    and the trigger node and copies the graph into the new execution. Only a refusal takes the slow
+    path that says why.
     """
     input_data = payload if isinstance(payload, dict) else {"body": payload}
+    secret = str(secret)
+    if settings.WORKFLOW_HOOK_INLINE_MAX_NODES > 0:
+        execution = _hook_run_in_request(workflow_id, secret, input_data)
+        if execution is not None:
+            return execution
     now = timezone.now()
     execution_id = uuid.uuid4()
     with connection.cursor() as cursor:
         cursor.execute(
             _HOOK_INSERT,
-            [execution_id, now, now, json.dumps(input_data, ensure_ascii=False), now, workflow_id, str(secret)],
+            [execution_id, now, now, json.dumps(input_data, ensure_ascii=False), now, workflow_id, secret],
         )
-        created = cursor.fetchone() is not None
-    if created:
+        created = cursor.fetchone()
+    if created is not None:
+        remembered = _hooked.get((str(workflow_id), secret))
+        if remembered is not None and remembered.version != created[0]:
+            _hooked.pop((str(workflow_id), secret), None)  # edited since: read it again next time
         _dispatch_start(execution_id)
         return WorkflowExecution(
             id=execution_id,
@@ -157,7 +276,7 @@ def workflow_hook_trigger(*, workflow_id, secret: str, payload) -> WorkflowExecu
             created_at=now,
         )
     workflow = Workflow.objects.filter(pk=workflow_id).first()
-    if workflow is None or not hmac.compare_digest(workflow.webhook_secret.encode(), str(secret).encode()):
+    if workflow is None or not hmac.compare_digest(workflow.webhook_secret.encode(), secret.encode()):
         raise NotFound(_("No such hook."))
     if not any(node.get("type") == "webhook_trigger" for node in workflow.nodes if isinstance(node, dict)):
         raise Conflict(_("This workflow has no webhook trigger node."))
@@ -204,8 +323,6 @@ def execution_cancel(*, execution: WorkflowExecution) -> WorkflowExecution:
             _("This execution is already %(status)s; only a pending or running one can be cancelled.")
             % {"status": execution.status}
         )
-    from .engine import store
-
     store.execution_finish(execution.pk, status=E.CANCELLED, now=timezone.now(), error="cancelled by the user")
     if execution.task_id:
         task_settle_after_execution(task_id=execution.task_id)
@@ -216,8 +333,6 @@ def execution_cancel(*, execution: WorkflowExecution) -> WorkflowExecution:
 def executions_sweep(*, dispatcher: executor.Dispatcher, now: dt.datetime | None = None, limit: int = 500) -> dict:
     """The durable safety net run by beat: resume due waits, take over nodes whose worker died,
     restart stalled executions and fail those past their deadline."""
-    from .engine import store
-
     now = now or timezone.now()
     counts = {"resumed": 0, "taken_over": 0, "restarted": 0, "timed_out": 0}
 

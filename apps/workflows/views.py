@@ -169,6 +169,12 @@ class WorkflowHookView(APIView):
         request=OpenApiTypes.OBJECT,
         responses={202: HookAcceptedSerializer, 404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
         auth=[],
+        description=(
+            "Start an execution with the JSON body as its input; the secret in the URL is the credential. "
+            "A workflow without side effects (triggers, transforms, conditions; at most "
+            "WORKFLOW_HOOK_INLINE_MAX_NODES nodes) runs during the request: `status` is `completed` or "
+            "`failed` and the run is already stored. Any other is queued: `status` is `pending`."
+        ),
     )
     def post(self, request, workflow_id, secret):
         length = request.META.get("CONTENT_LENGTH") or "0"

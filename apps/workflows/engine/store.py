@@ -373,6 +373,82 @@ def execution_complete_with_runs(
     return finished
 
 
+_INSERT_FINISHED_SQL = f"""
+    WITH execution AS (
+        INSERT INTO workflows_workflowexecution
+               (id, created_at, updated_at, workflow_id, task_id, status, input_data, output_data, error_message,
+                started_at, completed_at, trigger, graph, deadline_at)
+        SELECT %s, %s, %s, w.id, NULL, %s, %s::jsonb, %s::jsonb, %s, %s, %s, %s,
+               jsonb_build_object(
+                   'version', w.id::text || ':' || extract(epoch FROM w.updated_at)::text,
+                   'nodes', w.nodes,
+                   'edges', w.edges
+               ),
+               %s
+          FROM workflows_workflow w
+         WHERE w.id = %s AND w.webhook_secret = %s AND w.is_active AND w.updated_at = %s
+     RETURNING id
+    ), runs AS (
+        INSERT INTO workflows_noderun ({_COLUMNS}) {_RECORDSET} WHERE EXISTS (SELECT FROM execution)
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM execution), (SELECT count(*) FROM runs)
+"""
+
+
+def execution_insert_finished(
+    *,
+    execution_id,
+    workflow_id,
+    secret: str,
+    workflow_updated_at: dt.datetime,
+    trigger: str,
+    input_data: dict,
+    deadline_at: dt.datetime,
+    created_at: dt.datetime,
+    completed_at: dt.datetime,
+    status: str,
+    error: str,
+    output: dict,
+    states: list[NodeState],
+) -> bool:
+    """A run computed in memory (engine.in_request), stored whole in one statement: the execution
+    with its final status and every node run. Only while the workflow is still the one the run was
+    computed from (same id, secret and version, still active); False, and nothing written, otherwise.
+    The execution's snapshot of the graph is copied from that row, as the queued start does.
+    Committed durably: the caller is told the run happened, and no pending row is left to redo it."""
+    with connection.cursor() as cursor:
+        _execute(
+            cursor,
+            _INSERT_FINISHED_SQL,
+            [
+                execution_id,
+                created_at,
+                completed_at,
+                status,
+                _dumps_checked(input_data),
+                _dumps_checked(output),
+                error,
+                created_at,
+                completed_at,
+                trigger,
+                deadline_at,
+                workflow_id,
+                secret,
+                workflow_updated_at,
+                execution_id,
+                _rows_json(states),
+            ],
+            relaxed=False,
+        )
+        inserted = cursor.fetchone()[0] == 1
+    if inserted:
+        for state in states:
+            state.dirty = False
+            state.in_db = True
+    return inserted
+
+
 def node_runs_claim(execution_id, states: list[NodeState]) -> set[str]:
     """Insert running rows for nodes nobody holds yet; returns the node ids this call won."""
     if not states:

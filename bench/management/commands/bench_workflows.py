@@ -7,7 +7,13 @@
    "workflows" queue, every node run stored. Target (issue 18): at least 500 a second.
 3. The same for a 5-node workflow with one parallel fan-out (trigger → transform → two branches →
    join). Target (issue 18): at least 250 a second.
-Each figure comes with p50/p99 of execution latency (created → completed, from the stored rows).
+Each figure comes with p50/p99 of execution latency (created → completed, from the stored rows), is
+the median of ``--runs`` runs, and is set beside a same-run ceiling: GETs of the bench's empty view
+(/api/t/ceiling/, what any request through this Django stack costs at least) by the same clients on
+the same gunicorn, measured just before each run; the ratio is executions/s over ceiling requests/s.
+Pure workflows (every node without side effects) run in the hook request (WORKFLOW_HOOK_INLINE_MAX_NODES);
+``--queued`` sets it to 0 in gunicorn, so every run goes through Celery as a workflow with a side
+effect would.
 4. Open loop (``--open-loop``): after each closed-loop figure, the same workflow offered at a fixed
    arrival rate (``--load-share`` of the rate just measured, 80% by default), each POST sent at its
    scheduled time whether or not earlier ones were answered. Start-to-finish latency runs from the
@@ -24,9 +30,11 @@ import http.client
 import json
 import os
 import signal
+import statistics
 import sys
 import threading
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -34,11 +42,25 @@ from django.db import connection, transaction
 
 from apps.accounts.models import User
 from apps.workflows.engine import InlineDispatcher, execution_advance
+from apps.workflows.engine.graph import graph_for_snapshot
+from apps.workflows.engine.in_request import execution_run_in_memory
+from apps.workflows.engine.store import ExecutionRow
 from apps.workflows.models import Workflow, WorkflowExecution
 from apps.workflows.services import workflow_execute
-from bench.harness import LOG_DIR, BenchError, Gunicorn, WorkerPool, free_port, percentile
+from bench.harness import (
+    LOG_DIR,
+    BenchError,
+    Gunicorn,
+    WorkerPool,
+    cpu_used_since,
+    database_backends_cpu,
+    free_port,
+    percentile,
+    process_cpu,
+)
 
 BENCH_EMAIL = "bench-workflows@salesone.invalid"
+CEILING_PATH = "/api/t/ceiling/"  # bench/views.py: an empty 204
 
 
 def chain_graph(length: int) -> tuple[list, list]:
@@ -109,6 +131,50 @@ def fan_out_graph() -> tuple[list, list]:
     return nodes, edges
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _cpu_snapshot(running) -> dict:
+    """CPU seconds so far of everything a request costs: gunicorn and Celery processes (parents and
+    children), this database's PostgreSQL backends and this process (the load-generating threads)."""
+    snapshot = {}
+    for process in running:
+        kind = "web" if isinstance(process, Gunicorn) else "workers"
+        for pid in (process.process.pid, *_children(process.process.pid)):
+            snapshot[kind, pid] = process_cpu(pid)
+    with connection.cursor() as cursor:
+        snapshot.update({("database", pid): seconds for pid, seconds in database_backends_cpu(cursor).items()})
+    snapshot["client", 0] = time.process_time()
+    return snapshot
+
+
+def _cpu_parts(before: dict, after: dict, count: int) -> str:
+    """Milliseconds of CPU per request or execution, by kind of process."""
+    parts = {}
+    for key, seconds in after.items():
+        parts[key[0]] = parts.get(key[0], 0.0) + seconds - before.get(key, 0.0)
+    return ", ".join(f"{kind} {seconds / count * 1000:.2f}" for kind, seconds in parts.items())
+
+
+def _row(execution: WorkflowExecution, user) -> ExecutionRow:
+    return ExecutionRow(
+        id=execution.pk,
+        status="running",
+        graph={},
+        input_data=execution.input_data,
+        task_id=None,
+        workflow_id=execution.workflow_id,
+        workflow_name="bench chain",
+        user_id=user.pk,
+        deadline_at=None,
+        fresh=True,
+    )
+
+
 class Command(BaseCommand):
     help = "Benchmark the workflow engine: per-node overhead in process, executions/s through HTTP + Celery."
 
@@ -126,6 +192,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--load-share", type=float, default=0.8, help="open-loop rate as a share of the maximum")
         parser.add_argument("--open-loop-seconds", type=float, default=5.0, help="how long arrivals are offered")
+        parser.add_argument("--runs", type=int, default=3, help="runs of each figure; the median is reported")
+        parser.add_argument(
+            "--queued", action="store_true", help="run every execution through Celery (no run in the request)"
+        )
 
     def handle(self, *args, **options):
         settings.DEBUG = False  # no query log in this process
@@ -176,6 +246,20 @@ class Command(BaseCommand):
             f"   of which CPU in this process: {cpu_per_node_ms:.3f} ms a node (the rest is waiting for PostgreSQL: "
             "2 round trips an execution)"
         )
+        # The executor alone: the same chain run in memory (engine/in_request.py), nothing stored.
+        graph = graph_for_snapshot({"version": f"bench:{workflow.pk}", "nodes": nodes, "edges": edges})
+        row = WorkflowExecution.objects.get(pk=ids[-1])
+        memory_ms = []
+        cpu_started = time.process_time()
+        for _ in range(count):
+            started = time.perf_counter()
+            execution_run_in_memory(_row(row, user), graph)
+            memory_ms.append((time.perf_counter() - started) * 1000 / length)
+        memory_cpu_ms = (time.process_time() - cpu_started) / (count * length) * 1000
+        self.stdout.write(
+            f"   engine alone (same chain in memory, nothing stored): {statistics.median(memory_ms):.3f} ms a node "
+            f"(median wall), {memory_cpu_ms:.3f} ms CPU"
+        )
 
     # ------------------------------------------------------------------ 2./3. through the stack
 
@@ -185,6 +269,8 @@ class Command(BaseCommand):
         env["DEBUG"] = "false"
         env["LOG_LEVEL"] = "WARNING"
         env["THROTTLE_ANON"] = "1000000/min"
+        if options["queued"]:
+            env["WORKFLOW_HOOK_INLINE_MAX_NODES"] = "0"
         port = free_port()
         if options["server"] == "asgi":
             app, server_args = "salesone.asgi:application", ["-k", "uvicorn_worker.UvicornWorker"]
@@ -217,15 +303,40 @@ class Command(BaseCommand):
                         name=f"bench-worker{index}",
                     )
                 )
-            for label, graph, target in (
-                ("2-node workflow (webhook trigger → transform)", two_node_graph(), 500),
-                ("5-node workflow with a parallel fan-out", fan_out_graph(), 250),
+            mode = "every run through Celery (--queued)" if options["queued"] else "pure runs in the hook request"
+            self.stdout.write(f"   ({mode}; machine load {os.getloadavg()[0]:.1f})")
+            for number, label, graph, target in (
+                ("2", "2-node workflow (webhook trigger → transform)", two_node_graph(), 500),
+                ("3", "5-node workflow with a parallel fan-out", fan_out_graph(), 250),
             ):
                 nodes, edges = graph
                 workflow = Workflow.objects.create(
                     user=user, name=f"bench {label}", nodes=nodes, edges=edges, is_active=True
                 )
-                rate = self._drive(workflow, port, options, label, target, len(nodes))
+                self.stdout.write(f"== {number}. Through HTTP + Celery: {label}")
+                self._warm_up(workflow, port, options)
+                rates, ceilings, cpu_rates, cpu_ceilings = [], [], [], []
+                for run in range(1, options["runs"] + 1):
+                    ceiling, ceiling_cpu = self._ceiling(port, options, running)
+                    rate, cpu = self._drive(workflow, port, options, len(nodes), run, ceiling, running)
+                    ceilings.append(ceiling)
+                    rates.append(rate)
+                    cpu_ceilings.append(ceiling_cpu)
+                    cpu_rates.append(cpu)
+                rate, ceiling = statistics.median(rates), statistics.median(ceilings)
+                verdict = "met" if rate >= target else "missed"
+                self.stdout.write(
+                    f"   median of {len(rates)}: {rate:.0f} executions/s (target ≥ {target}: {verdict}); "
+                    f"same-run ceiling {ceiling:.0f} req/s; ratio {rate / ceiling:.2f} "
+                    f"(runs: {', '.join(f'{r:.0f}' for r in rates)})"
+                )
+                cores = os.cpu_count()
+                cpu_rate, cpu_ceiling = statistics.median(cpu_rates), statistics.median(cpu_ceilings)
+                self.stdout.write(
+                    f"   CPU-bound on {cores} idle cores (CPU of web, workers, this database's backends and the "
+                    f"client per execution): {cpu_rate:.0f} executions/s; ceiling {cpu_ceiling:.0f} req/s; "
+                    f"ratio {cpu_rate / cpu_ceiling:.2f}"
+                )
                 if options["open_loop"]:
                     self._open_loop(workflow, port, options, label, rate * options["load_share"])
         except BenchError as exc:
@@ -235,21 +346,40 @@ class Command(BaseCommand):
                 process.stop()
             signal.signal(signal.SIGTERM, previous_handler)
 
-    def _drive(self, workflow, port, options, label, target, node_count) -> None:
+    def _warm_up(self, workflow, port, options) -> None:
+        """Every web and Celery process warm (imports, connections, graph cache)."""
+        path = f"/api/workflows/{workflow.pk}/hooks/{workflow.webhook_secret}/"
+        self._post_many(port, path, 40, options["clients"], payload_offset=10**6)
+        self._wait_done(workflow, 40)
+        self._load(port, "GET", CEILING_PATH, 40, options["clients"], expected=204)
+        WorkflowExecution.objects.filter(workflow=workflow).delete()
+
+    def _ceiling(self, port, options, running) -> tuple[float, float]:
+        """Requests/s of the empty view, same clients, same server: what the stack allows at most;
+        and the rate its CPU per request would allow on this machine's cores."""
+        total = options["requests"]
+        before = _cpu_snapshot(running)
+        started = time.perf_counter()
+        errors = self._load(port, "GET", CEILING_PATH, total, options["clients"], expected=204)
+        rate = (total - len(errors)) / (time.perf_counter() - started)
+        after = _cpu_snapshot(running)
+        cpu = cpu_used_since(before, after)
+        self.stdout.write(f"   ceiling: {rate:.0f} req/s; CPU ms a request: {_cpu_parts(before, after, total)}")
+        return rate, os.cpu_count() * (total - len(errors)) / cpu
+
+    def _drive(self, workflow, port, options, node_count, run, ceiling, running) -> tuple[float, float]:
         path = f"/api/workflows/{workflow.pk}/hooks/{workflow.webhook_secret}/"
         total = options["requests"]
         clients = options["clients"]
-        # Warm up every web and Celery process (imports, connections, graph cache).
-        self._post_many(port, path, 40, clients, payload_offset=10**6)
-        self._wait_done(workflow, 40)
         WorkflowExecution.objects.filter(workflow=workflow).delete()
-
-        errors = []
+        before = _cpu_snapshot(running)
         started = time.perf_counter()
         errors = self._post_many(port, path, total, clients)
         sent = time.perf_counter()
         self._wait_done(workflow, total - len(errors))
         finished = time.perf_counter()
+        after = _cpu_snapshot(running)
+        cpu = cpu_used_since(before, after)
 
         rows = list(
             WorkflowExecution.objects.filter(workflow=workflow).values_list("status", "created_at", "completed_at")
@@ -264,22 +394,21 @@ class Command(BaseCommand):
             )
             stored_runs = cursor.fetchone()[0]
         rate = len(completed) / (finished - started)
-        self.stdout.write(f"== {'2' if node_count == 2 else '3'}. Through HTTP + Celery: {label}")
         self.stdout.write(
-            f"   {total} POSTs by {clients} clients to gunicorn "
-            f"({options['server']}, {options['web_workers']} workers) "
-            f"in {sent - started:.2f} s ({total / (sent - started):.0f} req/s); "
+            f"   run {run}: {total} POSTs by {clients} clients to gunicorn "
+            f"({options['server']}, {options['web_workers']} workers) in {sent - started:.2f} s "
+            f"({total / (sent - started):.0f} req/s; ceiling {ceiling:.0f} req/s); "
             f"{options['celery_workers']}×{options['concurrency']} Celery processes"
         )
         self.stdout.write(
-            f"   completed: {len(completed)}/{total} (HTTP errors: {len(errors)}), node runs stored: {stored_runs} "
-            f"(expected {len(completed) * node_count})"
-        )
-        self.stdout.write(
-            f"   executions/s: {rate:.0f} (target ≥ {target})   "
+            f"     completed {len(completed)}/{total} (HTTP errors: {len(errors)}), node runs stored {stored_runs} "
+            f"(expected {len(completed) * node_count}); {rate:.0f} executions/s; "
             f"latency p50 {percentile(latencies, 0.5) * 1000:.0f} ms, p99 {percentile(latencies, 0.99) * 1000:.0f} ms"
         )
-        return rate
+        self.stdout.write(
+            f"     CPU ms an execution: {cpu / len(completed) * 1000:.2f} ({_cpu_parts(before, after, len(completed))})"
+        )
+        return rate, os.cpu_count() * len(completed) / cpu
 
     # ------------------------------------------------------------------ 4. open loop
 
@@ -288,38 +417,50 @@ class Command(BaseCommand):
     def _open_loop(self, workflow, port, options, label, rate: float) -> None:
         path = f"/api/workflows/{workflow.pk}/hooks/{workflow.webhook_secret}/"
         total = max(1, int(rate * options["open_loop_seconds"]))
-        WorkflowExecution.objects.filter(workflow=workflow).delete()
-        arrivals, errors, late = self._post_open_loop(port, path, total, rate)
-        self._wait_done(workflow, len(arrivals))
-        rows = WorkflowExecution.objects.filter(pk__in=list(arrivals)).values_list("pk", "status", "completed_at")
-        latencies = [
-            completed_at.timestamp() - arrivals[str(pk)]
-            for pk, status, completed_at in rows
-            if status == "completed" and completed_at
-        ]
-        self.stdout.write(f"== 4. Open loop: {label}")
         self.stdout.write(
-            f"   {total} arrivals at a fixed {rate:.0f}/s ({options['load_share']:.0%} of the maximum above) over "
-            f"{total / rate:.1f} s; completed {len(latencies)}/{total} (HTTP errors: {len(errors)}, "
-            f"sent over 10 ms late: {late})"
+            f"== 4. Open loop: {label}: {total} arrivals at a fixed {rate:.0f}/s ({options['load_share']:.0%} of the "
+            f"median maximum above) over {total / rate:.1f} s, {options['runs']} runs"
         )
-        if not latencies:
+        pooled: list[float] = []
+        p99s: list[float] = []
+        for run in range(1, options["runs"] + 1):
+            WorkflowExecution.objects.filter(workflow=workflow).delete()
+            arrivals, errors, late = self._post_open_loop(port, path, total, rate)
+            self._wait_done(workflow, len(arrivals))
+            rows = WorkflowExecution.objects.filter(pk__in=list(arrivals)).values_list("pk", "status", "completed_at")
+            latencies = [
+                completed_at.timestamp() - arrivals[str(pk)]
+                for pk, status, completed_at in rows
+                if status == "completed" and completed_at
+            ]
+            if not latencies:
+                self.stdout.write(f"   run {run}: nothing completed (HTTP errors: {len(errors)})")
+                continue
+            pooled += latencies
+            p99s.append(percentile(latencies, 0.99))
+            self.stdout.write(
+                f"   run {run}: completed {len(latencies)}/{total} (HTTP errors: {len(errors)}, sent over 10 ms late: "
+                f"{late}); start-to-finish "
+                + ", ".join(f"p{int(q * 100)} {percentile(latencies, q) * 1000:.0f} ms" for q in (0.5, 0.9, 0.99))
+                + f", max {max(latencies) * 1000:.0f} ms"
+            )
+        if not pooled:
             return
+        p99 = statistics.median(p99s)
         self.stdout.write(
-            "   start-to-finish (scheduled arrival → stored completion): "
-            + ", ".join(f"p{int(q * 100)} {percentile(latencies, q) * 1000:.0f} ms" for q in (0.5, 0.9, 0.99))
-            + f", max {max(latencies) * 1000:.0f} ms (target p99 ≤ 250 ms)"
+            f"   median p99 start-to-finish (scheduled arrival → stored completion): {p99 * 1000:.0f} ms "
+            f"(target ≤ 250 ms: {'met' if p99 <= 0.25 else 'missed'}); histogram of all runs:"
         )
         bounds = [*self.HISTOGRAM_MS, None]
         counts = [0] * len(bounds)
-        for latency in latencies:
+        for latency in pooled:
             ms = latency * 1000
             counts[next(i for i, bound in enumerate(bounds) if bound is None or ms <= bound)] += 1
         lower = 0
         for bound, count in zip(bounds, counts, strict=True):
             span = f"{lower:>5}–{bound:<5} ms" if bound is not None else f"  > {lower:<7} ms"
-            bar = "#" * round(60 * count / len(latencies))
-            self.stdout.write(f"   {span} {count:>6} {count / len(latencies):6.1%} {bar}")
+            bar = "#" * round(60 * count / len(pooled))
+            self.stdout.write(f"   {span} {count:>6} {count / len(pooled):6.1%} {bar}")
             lower = bound
 
     def _post_open_loop(self, port, path, total, rate) -> tuple[dict, list, int]:
@@ -373,9 +514,17 @@ class Command(BaseCommand):
         return arrivals, errors, late
 
     def _post_many(self, port, path, total, clients, payload_offset=0) -> list:
+        def body(index: int) -> bytes:
+            return json.dumps({"owner": "서종렬", "amount": 123000 + index + payload_offset}).encode()
+
+        return self._load(port, "POST", path, total, clients, expected=202, body=body)
+
+    def _load(self, port, method, path, total, clients, *, expected: int, body=None) -> list:
+        """``total`` requests from ``clients`` threads, each on a kept-alive connection; the errors."""
         counter = iter(range(total))
         lock = threading.Lock()
         errors: list = []
+        headers = {"Content-Type": "application/json"} if body else {}
 
         def client():
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -384,12 +533,11 @@ class Command(BaseCommand):
                     index = next(counter, None)
                 if index is None:
                     break
-                body = json.dumps({"owner": "서종렬", "amount": 123000 + index + payload_offset}).encode()
                 try:
-                    conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+                    conn.request(method, path, body=body(index) if body else None, headers=headers)
                     response = conn.getresponse()
                     response.read()
-                    if response.status != 202:
+                    if response.status != expected:
                         errors.append(response.status)
                     if response.getheader("Connection", "").lower() == "close":
                         conn.close()

@@ -13,6 +13,9 @@ WORKFLOW_STALL_SECONDS = env_int("WORKFLOW_STALL_SECONDS", 300)
 WORKFLOW_ETA_MAX_SECONDS = env_int("WORKFLOW_ETA_MAX_SECONDS", 600)
 # Largest body accepted by a webhook trigger.
 WORKFLOW_HOOK_MAX_BYTES = env_int("WORKFLOW_HOOK_MAX_BYTES", 1_000_000)
+# A hooked workflow with no side effects (triggers, transforms, conditions) and at most this many
+# nodes runs in the webhook request and is stored finished; 0 queues every run for a worker.
+WORKFLOW_HOOK_INLINE_MAX_NODES = env_int("WORKFLOW_HOOK_INLINE_MAX_NODES", 50)
 
 BEAT_SCHEDULE = {
     "workflows-sweep": {
