@@ -187,6 +187,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.accounts.authentication.VersionedJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.StandardPagination",
+    # DRF's JSON written by orjson (common/renderers.py), and DRF's browsable API.
+    "DEFAULT_RENDERER_CLASSES": [
+        "common.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "PAGE_SIZE": 20,
     # A list answers 400 to a parameter, filter value or ordering it cannot honour (common/filters.py).
     "DEFAULT_FILTER_BACKENDS": [
