@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from common.exceptions import Conflict
 from common.filters import filterset_errors, known_parameters, reject_unknown_parameters
 from common.pagination import StandardPagination
+from common.renderers import file_renderers
 from common.views import OwnedModelViewSet
 
 from . import reports, selectors, services
@@ -328,10 +329,20 @@ class CampaignViewSet(OwnedModelViewSet):
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The report as CSV"),
             (200, REPORT_FILE_FORMATS["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY, description="The report as XLSX"),
         },
-        description="The report of GET report/ as a file to download, headers in Korean.",
+        description=(
+            "The report of GET report/ as a file to download, headers in Korean. Accept: text/csv, the XLSX "
+            "type, application/octet-stream or application/json (errors are JSON); any other is a 406."
+        ),
         filters=False,
     )
-    @action(detail=True, methods=["get"], url_path="report/export", filter_backends=[], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="report/export",
+        filter_backends=[],
+        pagination_class=None,
+        renderer_classes=file_renderers("text/csv", REPORT_FILE_FORMATS["xlsx"]),
+    )
     def report_export(self, request, pk=None):
         campaign = self.get_object()
         reject_unknown_parameters(request.query_params, {"file_format"})
