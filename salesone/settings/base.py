@@ -213,6 +213,7 @@ REST_FRAMEWORK = {
         "registration": env_str("THROTTLE_REGISTRATION", "20/hour"),
         "password_reset_ip": env_str("THROTTLE_PASSWORD_RESET_IP", "20/hour"),
         "password_reset_email": env_str("THROTTLE_PASSWORD_RESET_EMAIL", "3/hour"),
+        "password_check": env_str("THROTTLE_PASSWORD_CHECK", "5/min"),
     },
     "EXCEPTION_HANDLER": "common.exceptions.exception_handler",
     # JSON bodies nested deeper than JSON_MAX_DEPTH are a 400 (common/parsers.py).
