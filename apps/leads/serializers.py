@@ -149,8 +149,9 @@ class LeadListSerializer(ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField())
     def get_lead_count(self, lead_list: LeadList) -> int:
-        counted = getattr(lead_list, "lead_count", None)  # selectors.lead_list_with_counts
-        return counted if counted is not None else len(lead_list.lead_ids)
+        if "lead_ids" in lead_list.get_deferred_fields():  # the list page (selectors.lead_list_page_rows)
+            return lead_list.lead_count
+        return len(lead_list.lead_ids)
 
     def validate_name(self, value: str) -> str:
         value = value.strip()
