@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.leads.models import LeadList
 from common.exceptions import Conflict
 from common.filters import filterset_errors, known_parameters, reject_unknown_parameters
 from common.pagination import StandardPagination
@@ -122,6 +124,15 @@ class CampaignViewSet(OwnedModelViewSet):
         # Totals and rates ride along in the same query (no query per row): CampaignSerializer reads them.
         # A sequence's steps send as campaigns of their own kind: they are listed under the sequence.
         queryset = super().get_queryset().filter(kind=Campaign.Kind.CAMPAIGN)
+        if self.action == "list":
+            # A row shows its template's and lead lists' ids only: no template body (up to 200,000
+            # characters) and no lead_ids array (a list's every member) read for each campaign of the page.
+            queryset = (
+                queryset.select_related(None)
+                .select_related("user")
+                .prefetch_related(None)
+                .prefetch_related(Prefetch("leadlists", queryset=LeadList.objects.only("id")))
+            )
         return selectors.campaigns_with_totals(queryset)
 
     def perform_update(self, serializer):
