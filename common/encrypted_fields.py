@@ -42,6 +42,12 @@ def _keys() -> list[bytes]:
     )
 
 
+def current_keys() -> list[bytes]:
+    """The keys in force now: FIELD_ENCRYPTION_KEYS, or the development key under DEBUG and the tests
+    (a bench that turns DEBUG off to time requests pins them first)."""
+    return _keys()
+
+
 @lru_cache(maxsize=4)
 def _cipher_for(keys: tuple[bytes, ...]) -> MultiFernet:
     try:

@@ -3,14 +3,16 @@
 A view lists its successes (and a special error such as a 409 with its own meaning); ``AutoSchema`` adds
 what our stack answers on its own: 400 in the validation shape where there is input to validate; 401
 where a token or password is checked; 403 where a token is read; 404 where a path names an object or a
-list pages; 409 on writes (the exception handler's database conflicts); 413/415 where a body is read;
-429 with Retry-After where a throttle applies. The SPA's generated client relies on it
-(common/tests/test_openapi_typescript_client.py type-checks one).
+list pages; 406 where a download route refuses an Accept header; 409 on writes (the exception handler's
+database conflicts); 413/415 where a body is read; 429 with Retry-After where a throttle applies. The
+SPA's generated client relies on it (common/tests/test_openapi_typescript_client.py type-checks one).
 """
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework_simplejwt.views import TokenViewBase
+
+from common.renderers import FileRenderer
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -52,6 +54,7 @@ _RESPONSES = {
     "401": ("Unauthenticated", "No valid access token was sent.", None),
     "403": ("PermissionDenied", "The user may not do this.", None),
     "404": ("NotFound", "No such object (or not yours), or no such page.", None),
+    "406": ("NotAcceptable", "The Accept header names no media type this operation answers with.", None),
     "409": ("Conflict", "Not allowed in the object's current state, or conflicts with stored data.", None),
     "413": ("PayloadTooLarge", "The body is larger than the limit the message states.", None),
     "415": ("UnsupportedMediaType", "The body is not in a media type this operation reads.", None),
@@ -89,6 +92,8 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append("403")
         if "{" in self.path or any(parameter["name"] == "page" for parameter in query):
             statuses.append("404")
+        if self._refuses_some_accept():
+            statuses.append("406")
         if self.method in UNSAFE_METHODS:
             statuses.append("409")
         if has_body:
@@ -96,6 +101,14 @@ class AutoSchema(SpectacularAutoSchema):
         if self.view.get_throttles():
             statuses.append("429")
         return statuses
+
+    def _refuses_some_accept(self) -> bool:
+        """A download route (common.renderers.file_renderers) answers a 406 to an Accept it cannot serve.
+        (So does every JSON route, as DRF does; only the download routes are asked for other types.)"""
+        renderers = self.view.get_renderers()
+        return any(isinstance(renderer, FileRenderer) for renderer in renderers) and not any(
+            renderer.media_type == "*/*" for renderer in renderers
+        )
 
     def _error_schema(self, status: str) -> dict:
         name, schema = ("ValidationError", _VALIDATION_ERROR) if status == "400" else ("Error", _ERROR)

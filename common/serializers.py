@@ -1,13 +1,17 @@
 """Serializers shared by the apps, and the one rule for datetimes on the wire."""
 
 import datetime
+from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import Field, SkipField
+from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 from common.korean_ids import format_business_number, normalize_business_number
@@ -49,12 +53,59 @@ class DateTimeField(serializers.DateTimeField):
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    """The base of every model serializer: model datetimes use the API's ``DateTimeField``."""
+    """The base of every model serializer: model datetimes use the API's ``DateTimeField``, and rows
+    are written by a faster ``to_representation`` with DRF's output (``fast_representation``)."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: DateTimeField,
     }
+    # False: DRF's own Serializer.to_representation (the tests compare both outputs).
+    fast_representation = True
+
+    def to_representation(self, instance):
+        """DRF's ``Serializer.to_representation``, with the field plan worked out once per serializer
+        rather than once per row, and a field that reads one plain attribute read with ``getattr``.
+
+        A page of 100 rows with 20 fields made 2,000 trips through DRF's generic ``get_attribute``
+        (issue 18). Any case that plain read does not cover (a dotted or ``*`` source, a related field,
+        a field with its own ``get_attribute``, a callable, a missing attribute, a dict) goes through
+        DRF's path, so the output is the same.
+        """
+        if not self.fast_representation or isinstance(instance, Mapping):
+            return super().to_representation(instance)
+        plan = self.__dict__.get("_representation_plan")
+        if plan is None:
+            plan = self._representation_plan = [
+                (field.field_name, _plain_attribute(field), field) for field in self._readable_fields
+            ]
+        ret = {}
+        for name, attr, field in plan:
+            if attr is not None:
+                try:
+                    attribute = getattr(instance, attr)
+                except (AttributeError, KeyError, ObjectDoesNotExist):
+                    attr = None  # DRF's path decides: default, None, skipped or raised
+                else:
+                    if callable(attribute):
+                        attr = None
+            if attr is None:
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
+                if isinstance(attribute, PKOnlyObject):
+                    ret[name] = None if attribute.pk is None else field.to_representation(attribute)
+                    continue
+            ret[name] = None if attribute is None else field.to_representation(attribute)
+        return ret
+
+
+def _plain_attribute(field: Field) -> str | None:
+    """The attribute a field reads, when DRF would read it with a plain ``getattr``; None otherwise."""
+    if type(field).get_attribute is not Field.get_attribute or len(field.source_attrs) != 1:
+        return None
+    return field.source_attrs[0]
 
 
 class UserSummarySerializer(ModelSerializer):

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +35,7 @@ from .services import (
 from .throttles import (
     LoginEmailThrottle,
     LoginIPThrottle,
+    PasswordCheckThrottle,
     PasswordResetEmailThrottle,
     PasswordResetIPThrottle,
     RegistrationThrottle,
@@ -119,6 +121,7 @@ class LogoutView(APIView):
 
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [*APIView.throttle_classes, PasswordCheckThrottle]
 
     @extend_schema(responses=UserSerializer)
     def get(self, request):
@@ -127,8 +130,15 @@ class MeView(APIView):
     _update_doc = (
         "Changes the profile. A password change needs the current password, logs out every other "
         "session of the user, and answers with the new token pair of this one (`access`, `refresh`; "
-        "null when the password did not change)."
+        "null when the password did not change). Requests carrying `current_password` are limited per "
+        "user (THROTTLE_PASSWORD_CHECK, 5/min by default): past it, a 429 with Retry-After, whether the "
+        "password was right or not."
     )
+
+    def throttled(self, request, wait):
+        if getattr(request, "password_check_throttled", False):
+            raise Throttled(wait, detail=str(_("Too many password attempts. Try again later.")))
+        super().throttled(request, wait)
 
     @extend_schema(request=MeUpdateSerializer, responses=MeResponseSerializer, description=_update_doc)
     def put(self, request):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,9 +16,11 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.leads.models import LeadList
 from common.exceptions import Conflict
 from common.filters import filterset_errors, known_parameters, reject_unknown_parameters
 from common.pagination import StandardPagination
+from common.renderers import file_renderers
 from common.views import OwnedModelViewSet
 
 from . import reports, selectors, services
@@ -121,6 +124,15 @@ class CampaignViewSet(OwnedModelViewSet):
         # Totals and rates ride along in the same query (no query per row): CampaignSerializer reads them.
         # A sequence's steps send as campaigns of their own kind: they are listed under the sequence.
         queryset = super().get_queryset().filter(kind=Campaign.Kind.CAMPAIGN)
+        if self.action == "list":
+            # A row shows its template's and lead lists' ids only: no template body (up to 200,000
+            # characters) and no lead_ids array (a list's every member) read for each campaign of the page.
+            queryset = (
+                queryset.select_related(None)
+                .select_related("user")
+                .prefetch_related(None)
+                .prefetch_related(Prefetch("leadlists", queryset=LeadList.objects.only("id")))
+            )
         return selectors.campaigns_with_totals(queryset)
 
     def perform_update(self, serializer):
@@ -328,10 +340,20 @@ class CampaignViewSet(OwnedModelViewSet):
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The report as CSV"),
             (200, REPORT_FILE_FORMATS["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY, description="The report as XLSX"),
         },
-        description="The report of GET report/ as a file to download, headers in Korean.",
+        description=(
+            "The report of GET report/ as a file to download, headers in Korean. Accept: text/csv, the XLSX "
+            "type, application/octet-stream or application/json (errors are JSON); any other is a 406."
+        ),
         filters=False,
     )
-    @action(detail=True, methods=["get"], url_path="report/export", filter_backends=[], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="report/export",
+        filter_backends=[],
+        pagination_class=None,
+        renderer_classes=file_renderers("text/csv", REPORT_FILE_FORMATS["xlsx"]),
+    )
     def report_export(self, request, pk=None):
         campaign = self.get_object()
         reject_unknown_parameters(request.query_params, {"file_format"})

@@ -219,7 +219,12 @@ class ClientActivity(BaseModel):
     class Meta(BaseModel.Meta):
         verbose_name = _("client activity")
         verbose_name_plural = _("client activities")
-        indexes = [models.Index(fields=["client", "-scheduled_at"]), models.Index(fields=["user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["client", "-scheduled_at"]),
+            models.Index(fields=["user", "-created_at"]),
+            # /api/clients/client-activities/'s default order: a page is an index walk, not a sort.
+            models.Index(fields=["user", "-scheduled_at"], name="client_activity_user_sched_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()}: {self.title} ({self.scheduled_at:%Y-%m-%d})"

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from common.filters import reject_unknown_parameters
 from common.pagination import StandardPagination
 from common.parsers import BoundedJSONParser
+from common.renderers import file_renderers
 from common.serializers import utc_iso
 from common.views import OwnedModelViewSet, OwnedQuerysetMixin
 
@@ -82,7 +83,8 @@ def mail_cursor_decode(cursor: str | None):
 
 FILE_DOWNLOAD_SCHEMA = extend_schema(
     responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
-    description="The stored bytes, as an attachment. Needs the owner's token: media is never served publicly.",
+    description="The stored bytes, as an attachment, with the file's own content type (any Accept is served; "
+    "errors are JSON). Needs the owner's token: media is never served publicly.",
 )
 
 
@@ -256,7 +258,7 @@ class ClientFileViewSet(OwnedModelViewSet):
         return self.update(request, *args, **kwargs)
 
     @FILE_DOWNLOAD_SCHEMA
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=file_renderers("*/*"))
     def download(self, request, pk=None):
         client_file = self.get_object()
         return stored_file_response(client_file.file, client_file.name, client_file.content_type)
@@ -345,7 +347,7 @@ class ClientEmailAttachmentViewSet(
     ordering = ["-created_at"]
 
     @FILE_DOWNLOAD_SCHEMA
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=file_renderers("*/*"))
     def download(self, request, pk=None):
         attachment = self.get_object()
         return stored_file_response(attachment.file, attachment.name, attachment.content_type)

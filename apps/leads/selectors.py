@@ -2,8 +2,10 @@
 
 from collections.abc import Sequence
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from .models import Lead, LeadList
 
@@ -11,6 +13,13 @@ from .models import Lead, LeadList
 def lead_list_with_counts(queryset: QuerySet[LeadList]) -> QuerySet[LeadList]:
     """Lists with ``lead_count`` computed in SQL; ``lead_ids`` comes in the same row (no query per list)."""
     return queryset.annotate(lead_count=Func(F("lead_ids"), function="cardinality", output_field=IntegerField()))
+
+
+def lead_list_page_rows(queryset: QuerySet[LeadList]) -> QuerySet[LeadList]:
+    """Lists as the list page shows them: ``lead_ids`` read as text (``lead_ids_text``) instead of
+    UUIDs. A page of 100 lists carries up to a million ids; PostgreSQL writes each as the same
+    canonical string ``str(uuid)`` would, without a Python UUID made and formatted per id."""
+    return queryset.defer("lead_ids").annotate(lead_ids_text=Cast("lead_ids", ArrayField(TextField())))
 
 
 class LeadIdsWindow(Sequence):

@@ -118,8 +118,13 @@ class LeadIdsField(serializers.ListField):
     def __init__(self, **kwargs):
         super().__init__(child=serializers.UUIDField(), max_length=10000, **kwargs)
 
+    def get_attribute(self, instance):
+        # The list page reads them as text already (selectors.lead_list_page_rows).
+        as_text = getattr(instance, "lead_ids_text", None)
+        return as_text if as_text is not None else super().get_attribute(instance)
+
     def to_representation(self, data):
-        return [str(lead_id) for lead_id in data]
+        return [lead_id if isinstance(lead_id, str) else str(lead_id) for lead_id in data]
 
 
 class LeadListSerializer(ModelSerializer):
@@ -144,6 +149,8 @@ class LeadListSerializer(ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField())
     def get_lead_count(self, lead_list: LeadList) -> int:
+        if "lead_ids" in lead_list.get_deferred_fields():  # the list page (selectors.lead_list_page_rows)
+            return lead_list.lead_count
         return len(lead_list.lead_ids)
 
     def validate_name(self, value: str) -> str:

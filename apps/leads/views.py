@@ -11,7 +11,7 @@ from common.views import OwnedModelViewSet
 
 from .filters import LeadFilter
 from .models import Lead, LeadList
-from .selectors import LeadIdsWindow, lead_list_members, lead_list_with_counts
+from .selectors import LeadIdsWindow, lead_list_members, lead_list_page_rows, lead_list_with_counts
 from .serializers import LeadListChangeSerializer, LeadListDetailSerializer, LeadListSerializer, LeadSerializer
 from .services import lead_delete, lead_list_add_leads, lead_list_remove_leads
 
@@ -66,7 +66,8 @@ class LeadListViewSet(OwnedModelViewSet):
     ordering = ["-created_at"]
 
     def get_queryset(self):
-        return lead_list_with_counts(super().get_queryset())
+        queryset = lead_list_with_counts(super().get_queryset())
+        return lead_list_page_rows(queryset) if self.action == "list" else queryset
 
     def retrieve(self, request, *args, **kwargs):
         lead_list = self.get_object()

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from common.renderers import file_renderers
 from common.views import OwnedQuerysetMixin
 
 from .models import PrivacyRequest
@@ -92,9 +93,10 @@ class PrivacyRequestViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         responses={(200, "application/zip"): OpenApiTypes.BINARY},
         description="The export's ZIP; 404 while it is not ready, after the person was erased, or once it "
-        "expired (PRIVACY_EXPORT_KEEP_DAYS).",
+        "expired (PRIVACY_EXPORT_KEEP_DAYS). Accept: application/zip, application/octet-stream or "
+        "application/json (errors are JSON); any other is a 406.",
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=file_renderers("application/zip"))
     def download(self, request, pk=None):
         export = self.get_object()
         if not export.file:

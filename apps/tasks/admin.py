@@ -6,14 +6,16 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError as APIValidationError
 
+from apps.accounts.selectors import users_on_a_team_with
 from common.admin import OwnedAdmin
 
 from . import workflows_seam
 from .models import Task, TaskReminder, TaskReminderPreference
 from .selectors import task_analytics_cached
 from .serializers import TaskAnalyticsQuerySerializer
-from .services import task_change_status
+from .services import task_assignment_resolve, task_change_status
 
 
 class TaskReminderInline(admin.TabularInline):
@@ -30,19 +32,48 @@ class TaskReminderInline(admin.TabularInline):
 class TaskAdminForm(forms.ModelForm):
     """``workflow_ids`` as a choice among the task creator's workflows (the API's rule; on the add form
     the staff user creates it). TaskAdmin.get_form binds ``user``; each form instance gets a field of its
-    own, so requests never share a queryset."""
+    own, so requests never share a queryset.
+
+    On the add form the assignee comes from the API's service (task_assignment_resolve): the one chosen
+    if on the team, else, with a team and no assignee, the member auto-assign picks (the explanation is
+    kept in ``assignment``), else the creator; the service's 400s become the form's errors."""
 
     user = None
+    # The service's error keys (the API's field names) → this form's fields.
+    _API_FIELDS = {"assignee_id": "assignee", "team": "team"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        owner = self.user if self.instance._state.adding else self.instance.created_by
+        adding = self.instance._state.adding
+        owner = self.user if adding else self.instance.created_by
         self.fields["workflow_ids"] = forms.ModelMultipleChoiceField(
             queryset=workflows_seam.workflows_linkable(owner=owner),
             required=False,
             label=_("workflows"),
             widget=forms.CheckboxSelectMultiple,
         )
+        if adding and "assignee" in self.fields:
+            self.fields["assignee"].required = False
+            self.fields["assignee"].help_text = _(
+                "Leave empty to auto-assign within the team (least open weighted work), or to the creator."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance._state.adding or self.errors or cleaned.get("created_by") is None:
+            return cleaned
+        try:
+            assignee, assignment = task_assignment_resolve(
+                user=cleaned["created_by"], assignee=cleaned.get("assignee"), team=cleaned.get("team")
+            )
+        except APIValidationError as exc:
+            for key, messages in exc.detail.items():
+                for message in messages:
+                    self.add_error(self._API_FIELDS.get(key), str(message))
+            return cleaned
+        cleaned["assignee"] = assignee
+        self.instance.assignment = assignment
+        return cleaned
 
     class Meta:
         model = Task
@@ -52,6 +83,7 @@ class TaskAdminForm(forms.ModelForm):
             "status",
             "due_date",
             "assignee",
+            "team",
             "created_by",
             "client",
             "workflow_ids",
@@ -75,7 +107,7 @@ class TaskAdmin(OwnedAdmin):
     search_fields = ["name", "body", "client__name", "assignee__email", "created_by__email"]
     autocomplete_fields = ["assignee", "created_by", "client"]
     raw_id_fields = ["previous_occurrence"]
-    readonly_fields = ["completed_at", "previous_occurrence", "created_at", "updated_at"]
+    readonly_fields = ["assignment", "completed_at", "previous_occurrence", "created_at", "updated_at"]
     date_hierarchy = "due_date"
     inlines = [TaskReminderInline]
     actions = ["mark_completed"]
@@ -113,6 +145,13 @@ class TaskAdmin(OwnedAdmin):
     def changelist_view(self, request, extra_context=None):
         link = format_html('<a href="{}">{}</a>', reverse("admin:tasks_task_analytics"), gettext("Task analytics"))
         return super().changelist_view(request, {**(extra_context or {}), "subtitle": link})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee" and not request.user.is_superuser:
+            # The API's rule, not OwnedAdmin's "a user picks only themselves": a teammate too.
+            kwargs["queryset"] = users_on_a_team_with(request.user)
+            return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

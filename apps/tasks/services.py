@@ -143,10 +143,20 @@ def task_auto_assign(*, team, today: date | None = None) -> tuple:
 
 @transaction.atomic
 def task_create(*, user, assignee=None, status=None, team=None, **fields) -> Task:
-    """A new task; the requesting user is its creator. Its assignee: the teammate named, else, for a
-    task of a team (``team``), the member auto-assign picks (task_auto_assign; a 400 when
-    TASK_AUTO_ASSIGN_ENABLED is off), else the creator. A status other than not_started is applied as
-    task_change_status would (completed_at, next occurrence)."""
+    """A new task; the requesting user is its creator. Its assignee: task_assignment_resolve's. A status
+    other than not_started is applied as task_change_status would (completed_at, next occurrence)."""
+    assignee, assignment = task_assignment_resolve(user=user, assignee=assignee, team=team)
+    task = Task.objects.create(created_by=user, assignee=assignee, team=team, assignment=assignment, **fields)
+    if status is not None and status != task.status:
+        task = task_change_status(task=task, status=status, user=user)
+    return task
+
+
+def task_assignment_resolve(*, user, assignee=None, team=None) -> tuple:
+    """(assignee, assignment explanation or None) of a new task created by ``user``: the teammate named,
+    else, for a task of a team (``team``), the member auto-assign picks (task_auto_assign; a 400 when
+    TASK_AUTO_ASSIGN_ENABLED is off), else the creator. The API and the admin's add form both ask here.
+    Call inside a transaction (auto-assign locks the team's row)."""
     assignment = None
     if team is not None:
         _check_team(user=user, team=team)
@@ -166,10 +176,7 @@ def task_create(*, user, assignee=None, status=None, team=None, **fields) -> Tas
             assignee, assignment = task_auto_assign(team=team)
     assignee = assignee or user
     _check_assignee(creator=user, assignee=assignee)
-    task = Task.objects.create(created_by=user, assignee=assignee, team=team, assignment=assignment, **fields)
-    if status is not None and status != task.status:
-        task = task_change_status(task=task, status=status, user=user)
-    return task
+    return assignee, assignment
 
 
 def task_create_for_workflow_run(

@@ -187,6 +187,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.accounts.authentication.VersionedJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.StandardPagination",
+    # DRF's JSON written by orjson (common/renderers.py), and DRF's browsable API.
+    "DEFAULT_RENDERER_CLASSES": [
+        "common.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "PAGE_SIZE": 20,
     # A list answers 400 to a parameter, filter value or ordering it cannot honour (common/filters.py).
     "DEFAULT_FILTER_BACKENDS": [
@@ -208,6 +213,7 @@ REST_FRAMEWORK = {
         "registration": env_str("THROTTLE_REGISTRATION", "20/hour"),
         "password_reset_ip": env_str("THROTTLE_PASSWORD_RESET_IP", "20/hour"),
         "password_reset_email": env_str("THROTTLE_PASSWORD_RESET_EMAIL", "3/hour"),
+        "password_check": env_str("THROTTLE_PASSWORD_CHECK", "5/min"),
     },
     "EXCEPTION_HANDLER": "common.exceptions.exception_handler",
     # JSON bodies nested deeper than JSON_MAX_DEPTH are a 400 (common/parsers.py).
