@@ -84,6 +84,10 @@ class LeadIntelligenceViewSet(OwnedQuerysetMixin, viewsets.GenericViewSet):
 
 
 class EnrichmentRunFilter(filters.FilterSet):
+    # A plain UUID, not a choice among leads: a model choice looked the id up among every user's leads,
+    # so another user's lead answered 400 and a missing one an empty list (it told that the id exists).
+    # Both are now an empty list (the queryset is already yours only); a malformed id is still a 400.
+    lead = filters.UUIDFilter(field_name="lead_id", help_text="Runs of this lead of yours.")
     status = filters.ChoiceFilter(choices=EnrichmentRun.Status.choices)
     trigger = filters.ChoiceFilter(choices=EnrichmentRun.Trigger.choices)
 
