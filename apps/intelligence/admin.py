@@ -98,8 +98,8 @@ class LeadHygieneAdmin(OwnedAdmin):
 
 @admin.register(DuplicateSuggestion)
 class DuplicateSuggestionAdmin(OwnedAdmin):
-    list_display = ["lead_a", "lead_b", "user", "reason", "status", "created_at"]
+    list_display = ["lead_a", "lead_b", "user", "rule", "reason", "status", "created_at"]
     search_fields = ["lead_a__name", "lead_b__name", "user__email"]
-    list_filter = ["status"]
+    list_filter = ["status", "rule"]
     list_select_related = ["lead_a", "lead_b", "user"]
     raw_id_fields = ["lead_a", "lead_b", "user"]

@@ -128,7 +128,7 @@ class LeadHygieneSerializer(ModelSerializer):
 class DuplicateSuggestionSerializer(ModelSerializer):
     class Meta:
         model = DuplicateSuggestion
-        fields = ["id", "lead_a", "lead_b", "reason", "status", "created_at"]
+        fields = ["id", "lead_a", "lead_b", "rule", "reason", "status", "created_at"]
         read_only_fields = fields
 
 

@@ -146,16 +146,19 @@ class IdealCustomerProfileView(RetrieveUpdateAPIView):
 
 class DuplicateSuggestionFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=DuplicateSuggestion.Status.choices)
+    rule = filters.ChoiceFilter(choices=DuplicateSuggestion.Rule.choices)
 
     class Meta:
         model = DuplicateSuggestion
-        fields = ["status"]
+        fields = ["status", "rule"]
 
 
 class DuplicateSuggestionViewSet(
     OwnedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Pairs of your leads that look like one company (same name and province), found nightly."""
+    """Pairs of your leads that look like one company, found nightly; ``rule`` says why: the same
+    corporation or business number (digits only, valid check digit), a corporation and a business
+    number of one company in the SalesOne DB, or the same name in the same province."""
 
     queryset = DuplicateSuggestion.objects.all()
     serializer_class = DuplicateSuggestionSerializer
