@@ -52,3 +52,12 @@ def send_stale_lead_reports() -> int:
     from .hygiene import stale_lead_reports_send
 
     return stale_lead_reports_send()
+
+
+@shared_task
+def generate_insights(subject: str, subject_id: str, language: str) -> str | None:
+    """Ask the insights backend about one lead or client (never in a request); the answer is cached."""
+    from .insights import insights_fill
+
+    answer = insights_fill(subject=subject, subject_id=subject_id, language=language)
+    return answer["insight_status"] if answer else None

@@ -63,8 +63,11 @@ class LeadIntelligenceViewSet(OwnedQuerysetMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         responses={200: LeadInsightsSerializer},
-        description="What the company does, its business status, its engagement so far and a suggested "
-        "next step (rule-based; cached, made again when the lead or its score changes).",
+        description="What the company does, its business status, its engagement so far (human events only) "
+        "and a suggested next step, written by the insights backend (INSIGHTS_BACKEND; rule-based by default) "
+        "in the request's language. Cached until an input changes. Never waits on a model: with an LLM "
+        "backend the first answer is the rule-based one with `insight_status` pending while a worker asks "
+        "the model; ask again for `ready`, or `fallback` with `fallback_reason` when the model failed.",
     )
     @action(detail=True, methods=["get"])
     def insights(self, request, pk=None):
