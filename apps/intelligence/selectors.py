@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.leads.models import Lead
 from services.llm.insights import InsightRequest
 
-from .insights import insights_answer, insights_subject
+from .insights import insights_answer, insights_subject_register
 from .models import LeadScore
 from .scoring import EVENT_TERMS, TERMS
 
 
-def score_terms(breakdown: dict) -> list[dict]:
-    """The stored compact breakdown as the API's terms: name, group, weight, points, and for an event
-    term the count and latest time of its events (jsonb wrote the time as ``…+09:00``: parsed back)."""
-    points = breakdown.get("points") or []
-    events = dict(
-        zip(EVENT_TERMS, zip(breakdown.get("counts") or [], breakdown.get("last_at") or [], strict=True), strict=True)
-    )
+def score_terms(stored: LeadScore) -> list[dict]:
+    """The stored terms as the API's: name, group, weight, points, and for an event term the count and
+    latest time of its events."""
+    points = stored.points or []
+    behind = zip(stored.event_counts or [], stored.event_last_at or [], strict=True)
+    events = dict(zip(EVENT_TERMS, behind, strict=True))
     terms = []
     for (name, group, weight), value in zip(TERMS, points, strict=True):
         term = {"term": name, "group": group, "weight": weight, "points": value}
         if name in events:
             count, last_at = events[name]
-            term |= {"count": count, "last_at": parse_datetime(last_at) if last_at else None}
+            term |= {"count": count, "last_at": last_at}
         terms.append(term)
     return terms
 
@@ -45,7 +43,7 @@ def lead_score(*, lead: Lead) -> dict:
             "scored_at": None,
             "terms": [],
         }
-    terms = score_terms(stored.breakdown)
+    terms = score_terms(stored)
     fit = sum(term["points"] for term in terms if term["group"] == "fit")
     return {
         "lead_id": lead.pk,
@@ -61,7 +59,7 @@ def lead_score(*, lead: Lead) -> dict:
 def _term_counts(stored: LeadScore | None) -> dict[str, int]:
     if stored is None:
         return {}
-    return dict(zip(EVENT_TERMS, stored.breakdown.get("counts") or [], strict=False))
+    return dict(zip(EVENT_TERMS, stored.event_counts or [], strict=False))
 
 
 def _company_text(lead: Lead) -> str:
@@ -115,7 +113,7 @@ def lead_insight_request(*, lead: Lead) -> InsightRequest:
     active language."""
     stored = LeadScore.objects.filter(lead=lead).first()
     counts = _term_counts(stored)
-    last_at = dict(zip(EVENT_TERMS, (stored.breakdown.get("last_at") or []) if stored else [], strict=False))
+    last_at = dict(zip(EVENT_TERMS, (stored.event_last_at or []) if stored else [], strict=False))
     facts = {
         "company": lead.name,
         "description": lead.description,
@@ -129,7 +127,7 @@ def lead_insight_request(*, lead: Lead) -> InsightRequest:
         "has_phone": bool(lead.phone),
         "score": stored.score if stored else None,
         "human_engagement": {name: counts.get(name, 0) for name in EVENT_TERMS},
-        "latest_event_at": {name: when for name, when in last_at.items() if when},
+        "latest_event_at": {name: when.isoformat() for name, when in last_at.items() if when},
     }
     draft = {
         "company": _company_text(lead),
@@ -141,10 +139,12 @@ def lead_insight_request(*, lead: Lead) -> InsightRequest:
     return InsightRequest(subject="lead", language=language, facts=facts, draft=draft)
 
 
-@insights_subject("lead")
-def _lead_insight_request_by_id(lead_id: str) -> InsightRequest | None:
+def lead_insight_request_by_id(lead_id: str) -> InsightRequest | None:
     lead = Lead.objects.select_related("industry").filter(pk=lead_id).first()
     return lead_insight_request(lead=lead) if lead else None
+
+
+insights_subject_register("lead", lead_insight_request_by_id)
 
 
 def lead_insights(*, lead: Lead) -> dict:
