@@ -14,7 +14,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from apps.campaigns.models import CampaignLeadResult
-from apps.intelligence.insights import insights_answer, insights_subject
+from apps.intelligence.insights import insights_answer, insights_subject_register
 from apps.tracking.models import TrackingEvent
 from services.llm.insights import InsightRequest
 
@@ -431,10 +431,12 @@ def _client_insights_and_request(*, client: Client, now: datetime) -> tuple[dict
     return insights, request
 
 
-@insights_subject("client")
-def _client_insight_request_by_id(client_id: str) -> InsightRequest | None:
+def client_insight_request_by_id(client_id: str) -> InsightRequest | None:
     client = Client.objects.filter(pk=client_id).first()
     return _client_insights_and_request(client=client, now=timezone.now())[1] if client else None
+
+
+insights_subject_register("client", client_insight_request_by_id)
 
 
 def client_insights(*, client: Client, now: datetime | None = None) -> dict:

@@ -2,7 +2,7 @@
 
 Lead insights (selectors.lead_insights) and client insights (apps.clients) both come here with an
 ``InsightRequest``: the facts of the subject, all of them its owner's own data, and the rule-based
-answer. Each subject registers how to build its request from an id (``insights_subject``), so the
+answer. Each subject registers how to build its request from an id (``insights_subject_register``), so the
 worker rebuilds it from the database: no data of the user travels through the broker. The cache key
 holds a hash of the request (facts, draft, language) and of the backend and model, so any change of
 the inputs makes a new answer, and an unchanged subject is never asked twice.
@@ -45,14 +45,9 @@ RULE_BASED = "rule_based"
 SUBJECTS: dict[str, Callable[[str], InsightRequest | None]] = {}
 
 
-def insights_subject(name: str):
-    """Register the request builder of a subject (``@insights_subject("client")``)."""
-
-    def register(builder):
-        SUBJECTS[name] = builder
-        return builder
-
-    return register
+def insights_subject_register(name: str, builder: Callable[[str], InsightRequest | None]) -> None:
+    """Register how the worker rebuilds a subject's request from its id (at import of its selectors)."""
+    SUBJECTS[name] = builder
 
 
 def insights_key(request: InsightRequest, subject_id) -> str:
