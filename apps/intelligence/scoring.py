@@ -154,15 +154,21 @@ _EVENTS_OF_ALL_TARGETS = f"""
           JOIN campaigns_campaignleadresult r ON r.lead_id = t.id
           JOIN tracking_trackingevent e ON e.result_id = r.id
          WHERE e.kind IN {_EVENT_KINDS}"""
-# A few leads (the per-minute job): each lead's results and events through their indexes (OFFSET 0
-# keeps the planner from flattening it into a join). Events just written may not be in the statistics
-# yet, and the planner, expecting few, scanned every event of the table to find those of 1,000 leads.
+# A few leads (the per-minute job): each lead's results, then each result's events, through their
+# indexes, one table at a time (OFFSET 0 keeps the planner from flattening either level into a join).
+# Rows just written may not be in the statistics yet: as one join, the planner, expecting few events,
+# scanned every event of the table, once (1.5 s) or once per lead (1,000 leads: 59 s and 112 s).
 _EVENTS_OF_A_FEW_LEADS = f"""
           CROSS JOIN LATERAL (
               SELECT e.occurred_at, e.kind, e.is_machine
                 FROM campaigns_campaignleadresult r
-                JOIN tracking_trackingevent e ON e.result_id = r.id
-               WHERE r.lead_id = t.id AND e.kind IN {_EVENT_KINDS}
+               CROSS JOIN LATERAL (
+                   SELECT e.occurred_at, e.kind, e.is_machine
+                     FROM tracking_trackingevent e
+                    WHERE e.result_id = r.id AND e.kind IN {_EVENT_KINDS}
+                   OFFSET 0
+               ) e
+               WHERE r.lead_id = t.id
               OFFSET 0
           ) e"""
 
@@ -195,16 +201,25 @@ def leads_rescore(*, lead_ids=None, user_id=None, now=None) -> int:
         where, params["user"] = "l.user_id = %(user)s", user_id
     else:
         where = "true"
+    if lead_ids is None:
+        # Whole users: hash joins only. Leads just imported (statistics not yet analysed) are
+        # estimated at one row, and the planner then re-ran the events aggregate once per lead:
+        # 2,000 fresh leads took 105 s instead of 0.3 s (bench_lead_scoring, 2026-12-06).
+        plan, events = {"enable_nestloop": "off", "enable_seqscan": "on"}, _EVENTS_OF_ALL_TARGETS
+    else:
+        # A few leads: each one's rows by index. Rows just written may not be in the statistics, and a
+        # table estimated at a few pages was scanned whole once per lead (1,000 leads: 59 s).
+        plan, events = {"enable_nestloop": "on", "enable_seqscan": "off"}, _EVENTS_OF_A_FEW_LEADS
+    plan["work_mem"] = "64MB"  # its hashes and sorts stay in memory
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '64MB'")  # its hashes and sorts stay in memory
-        if lead_ids is None:
-            # Whole users: hash joins only. Leads just imported (statistics not yet analysed) are
-            # estimated at one row, and the planner then re-ran the events aggregate once per lead:
-            # 2,000 fresh leads took 105 s instead of 0.3 s (bench_lead_scoring, 2026-12-06).
-            cursor.execute("SET LOCAL enable_nestloop = off")
-        events = _EVENTS_OF_A_FEW_LEADS if lead_ids is not None else _EVENTS_OF_ALL_TARGETS
+        for name, value in plan.items():
+            cursor.execute(f"SET LOCAL {name} = '{value}'")
         cursor.execute(_RESCORE_SQL.format(where=where, events_of_target=events), params)
         changed, _leads_changed = cursor.fetchone()
+        # SET LOCAL lasts to the end of the outermost transaction: a caller's own statements (or the
+        # next rescoring in the same transaction) must not inherit these.
+        for name in plan:
+            cursor.execute(f"SET LOCAL {name} = DEFAULT")
         return changed
 
 
