@@ -11,4 +11,6 @@ class ClientsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401 — connects the receivers that delete files from disk
+        # selectors registers the client as an insights subject; signals connects the receivers that
+        # delete files from disk.
+        from . import selectors, signals  # noqa: F401

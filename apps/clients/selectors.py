@@ -6,12 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, Sum
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 
 from apps.campaigns.models import CampaignLeadResult
+from apps.intelligence.insights import insights_answer, insights_subject_register
 from apps.tracking.models import TrackingEvent
+from services.llm.insights import InsightRequest
 
 from . import tasks_seam
 from .models import (
@@ -224,7 +229,7 @@ def client_communications(*, client: Client) -> list[dict]:
             )
         )
     items.sort(key=lambda item: item[0], reverse=True)
-    return [item for _, item in items]
+    return [item for _at, item in items]
 
 
 # --- products --------------------------------------------------------------------------------------
@@ -304,35 +309,41 @@ def engagement_score(*, interactions: list[Interaction], active_products: int, n
     return max(0, min(100, round(recency + frequency + commercial)))
 
 
+def _interaction_label(kind: str, n: int) -> str:
+    labels = {
+        "meeting": lambda: ngettext("%(n)d meeting", "%(n)d meetings", n),
+        "call": lambda: ngettext("%(n)d call", "%(n)d calls", n),
+        "email": lambda: ngettext("%(n)d e-mail", "%(n)d e-mails", n),
+        "logged_email": lambda: ngettext("%(n)d logged e-mail", "%(n)d logged e-mails", n),
+        "note": lambda: ngettext("%(n)d note", "%(n)d notes", n),
+        "campaign_opened": lambda: _("%(n)d campaign e-mail opened"),
+        "campaign_clicked": lambda: _("%(n)d campaign e-mail clicked"),
+        "campaign_replied": lambda: _("%(n)d campaign e-mail replied"),
+    }
+    return labels[kind]() % {"n": n} if kind in labels else f"{n} {kind}"
+
+
 def _summary_text(interactions: list[Interaction], now: datetime) -> str:
     since = now - timedelta(days=SUMMARY_DAYS)
     recent = [i for i in interactions if i.at >= since]
     if not recent:
-        return f"No interactions in the last {SUMMARY_DAYS} days"
-    labels = {
-        "meeting": "meeting",
-        "call": "call",
-        "email": "e-mail",
-        "logged_email": "logged e-mail",
-        "note": "note",
-        "campaign_opened": "campaign e-mail opened",
-        "campaign_clicked": "campaign e-mail clicked",
-        "campaign_replied": "campaign e-mail replied",
-    }
+        return _("No interactions in the last %(days)d days") % {"days": SUMMARY_DAYS}
     counts: dict[str, int] = {}
     for interaction in recent:
         counts[interaction.kind] = counts.get(interaction.kind, 0) + 1
-    parts = [
-        f"{n} {labels.get(kind, kind)}{'s' if n > 1 and not kind.startswith('campaign') else ''}"
-        for kind, n in sorted(counts.items(), key=lambda kv: -kv[1])
-    ]
-    level = "High" if len(recent) >= 5 else "Moderate" if len(recent) >= 2 else "Low"
-    return f"{level} engagement in last {SUMMARY_DAYS} days with {len(recent)} interactions ({', '.join(parts)})"
+    parts = [_interaction_label(kind, n) for kind, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    if len(recent) >= 5:
+        text = _("High engagement in last %(days)d days with %(count)d interactions (%(parts)s)")
+    elif len(recent) >= 2:
+        text = _("Moderate engagement in last %(days)d days with %(count)d interactions (%(parts)s)")
+    else:
+        text = _("Low engagement in last %(days)d days with %(count)d interactions (%(parts)s)")
+    return text % {"days": SUMMARY_DAYS, "count": len(recent), "parts": ", ".join(parts)}
 
 
-def client_insights(*, client: Client, now: datetime | None = None) -> dict:
-    """Engagement score, a summary, rule-based recommendations and key metrics from the client's data."""
-    now = now or timezone.now()
+def _client_insights_and_request(*, client: Client, now: datetime) -> tuple[dict, InsightRequest]:
+    """The computed insights (score, metrics, rule-based texts) and the request for the insights backend:
+    the client's own facts and the rule-based summary and recommendations it may rewrite."""
     today = timezone.localdate(now)
     window_start = now - timedelta(days=WINDOW_DAYS)
     all_interactions = client_interactions(client=client)
@@ -344,45 +355,99 @@ def client_insights(*, client: Client, now: datetime | None = None) -> dict:
 
     recommendations: list[str] = []
     if last_interaction is None:
-        recommendations.append("No interaction recorded yet: schedule an introductory call or meeting")
+        recommendations.append(_("No interaction recorded yet: schedule an introductory call or meeting"))
     elif (now - last_interaction).days >= SUMMARY_DAYS:
         recommendations.append(
-            f"No contact for {(now - last_interaction).days} days: schedule a follow-up call or meeting"
+            _("No contact for %(days)d days: schedule a follow-up call or meeting")
+            % {"days": (now - last_interaction).days}
         )
     overdue_count = tasks_seam.client_overdue_task_count(client=client, today=today)
     if overdue_count:
         recommendations.append(
-            f"{overdue_count} overdue task{'s' if overdue_count > 1 else ''}: complete or reschedule"
+            ngettext(
+                "%(n)d overdue task: complete or reschedule",
+                "%(n)d overdue tasks: complete or reschedule",
+                overdue_count,
+            )
+            % {"n": overdue_count}
         )
+    upcoming = []
     for product in active:
         if product.next_billing_date and today <= product.next_billing_date <= today + timedelta(days=14):
             recommendations.append(
-                f"{product.name} bills on {product.next_billing_date:%Y-%m-%d}: prepare the invoice (세금계산서)"
+                _("%(product)s bills on %(date)s: prepare the invoice (세금계산서)")
+                % {"product": product.name, "date": f"{product.next_billing_date:%Y-%m-%d}"}
             )
+            upcoming.append({"product": product.name, "bills_on": product.next_billing_date.isoformat()})
         if product.end_date and today <= product.end_date <= today + timedelta(days=30):
-            recommendations.append(f"{product.name} ends on {product.end_date:%Y-%m-%d}: discuss renewal")
+            recommendations.append(
+                _("%(product)s ends on %(date)s: discuss renewal")
+                % {"product": product.name, "date": f"{product.end_date:%Y-%m-%d}"}
+            )
+            upcoming.append({"product": product.name, "ends_on": product.end_date.isoformat()})
     if not active and products:
         latest = max(products, key=lambda p: p.end_date or p.start_date)
-        recommendations.append(f"No active product: propose a renewal of {latest.name}")
+        recommendations.append(_("No active product: propose a renewal of %(product)s") % {"product": latest.name})
     clicked_not_replied = [i for i in recent if i.kind == "campaign_clicked"]
     if clicked_not_replied:
-        recommendations.append("Clicked a campaign e-mail without replying: follow up by phone")
+        recommendations.append(_("Clicked a campaign e-mail without replying: follow up by phone"))
     if not client.emails:
-        recommendations.append("No e-mail address on file: add one to include the client in communications")
+        recommendations.append(_("No e-mail address on file: add one to include the client in communications"))
 
-    return {
-        "client_id": client.id,
-        "insights": {
-            "engagement_score": engagement_score(interactions=recent, active_products=len(active), now=now),
-            "recent_activity_summary": _summary_text(recent, now),
-            "recommendations": recommendations,
-            "key_metrics": {
-                "total_revenue": revenue if revenue is not None else Decimal("0"),
-                "active_products": len(active),
-                "last_interaction": last_interaction,
-            },
+    score = engagement_score(interactions=recent, active_products=len(active), now=now)
+    summary = _summary_text(recent, now)
+    counts: dict[str, int] = {}
+    for interaction in recent:
+        counts[interaction.kind] = counts.get(interaction.kind, 0) + 1
+    request = InsightRequest(
+        subject="client",
+        language=(get_language() or settings.LANGUAGE_CODE)[:2],
+        facts={
+            "client": client.name,
+            "representative": client.representative_name,
+            "website": client.website,
+            "has_email": bool(client.emails),
+            "engagement_score": score,
+            "interactions_last_90_days": counts,
+            "last_interaction_days_ago": (now - last_interaction).days if last_interaction else None,
+            "active_products": [p.name for p in active],
+            "past_products": [p.name for p in products if p not in active],
+            "total_revenue_won": str(revenue or 0),
+            "overdue_tasks": overdue_count,
+            "upcoming": upcoming,
+        },
+        draft={"recent_activity_summary": summary, "recommendations": recommendations},
+    )
+    insights = {
+        "engagement_score": score,
+        "recent_activity_summary": summary,
+        "recommendations": recommendations,
+        "key_metrics": {
+            "total_revenue": revenue if revenue is not None else Decimal("0"),
+            "active_products": len(active),
+            "last_interaction": last_interaction,
         },
     }
+    return insights, request
+
+
+def client_insight_request_by_id(client_id: str) -> InsightRequest | None:
+    client = Client.objects.filter(pk=client_id).first()
+    return _client_insights_and_request(client=client, now=timezone.now())[1] if client else None
+
+
+insights_subject_register("client", client_insight_request_by_id)
+
+
+def client_insights(*, client: Client, now: datetime | None = None) -> dict:
+    """Engagement score and key metrics from the client's data; the summary and recommendations from the
+    insights backend (rule-based by default; an LLM is asked by a worker, never in the request: see
+    apps/intelligence/insights.py), with who wrote them and whether a model's answer is pending."""
+    insights, request = _client_insights_and_request(client=client, now=now or timezone.now())
+    answer = insights_answer(request=request, subject_id=client.pk)
+    insights |= answer["fields"]
+    insights |= {key: value for key, value in answer.items() if key != "fields"}
+    return {"client_id": client.id, "insights": insights}
 
 
 def client_detail_prefetches() -> list[Prefetch]:

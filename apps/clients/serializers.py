@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.intelligence.serializers import InsightsStateSerializer
 from apps.tracking.models import TrackingEvent
 from common.serializers import BusinessNumberField, DateTimeField, ModelSerializer, UserSummarySerializer, utc_iso
 
@@ -565,7 +566,10 @@ class KeyMetricsSerializer(serializers.Serializer):
     last_interaction = DateTimeField(allow_null=True)
 
 
-class InsightsBodySerializer(serializers.Serializer):
+class InsightsBodySerializer(InsightsStateSerializer):
+    """The score and metrics are computed; the summary and recommendations come from the insights
+    backend (``backend``, ``insight_status``, ``generated_at``, ``fallback_reason`` say how)."""
+
     engagement_score = serializers.IntegerField(min_value=0, max_value=100)
     recent_activity_summary = serializers.CharField()
     recommendations = serializers.ListField(child=serializers.CharField())

@@ -165,7 +165,14 @@ class ClientViewSet(OwnedModelViewSet):
             }
         )
 
-    @extend_schema(responses=ClientInsightsSerializer)
+    @extend_schema(
+        responses=ClientInsightsSerializer,
+        description="Engagement score, summary, recommendations and key metrics from the client's own data, "
+        "in the request's language. The summary and recommendations come from the insights backend "
+        "(INSIGHTS_BACKEND; rule-based by default), cached until an input changes; an LLM backend is never "
+        "waited on: `insight_status` pending (the rule-based texts meanwhile), ready, or fallback with "
+        "`fallback_reason`.",
+    )
     @action(detail=True, methods=["get"])
     def insights(self, request, pk=None):
         """Engagement score, summary, recommendations and key metrics from the client's own data."""

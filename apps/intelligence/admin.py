@@ -73,7 +73,7 @@ class LeadScoreAdmin(OwnedAdmin):
     search_fields = ["lead__name"]
     ordering = ["-score"]
     readonly_fields = ["lead", "score", "scored_at", "terms"]
-    exclude = ["breakdown"]
+    exclude = ["points", "event_counts", "event_last_at"]
 
     def has_add_permission(self, request):
         return False
@@ -82,7 +82,7 @@ class LeadScoreAdmin(OwnedAdmin):
     def terms(self, score: LeadScore) -> str:
         return "; ".join(
             f"{term['term']} {term['points']:+d}" + (f" ({term['count']})" if term.get("count") else "")
-            for term in score_terms(score.breakdown)
+            for term in score_terms(score)
         )
 
 
@@ -98,8 +98,8 @@ class LeadHygieneAdmin(OwnedAdmin):
 
 @admin.register(DuplicateSuggestion)
 class DuplicateSuggestionAdmin(OwnedAdmin):
-    list_display = ["lead_a", "lead_b", "user", "reason", "status", "created_at"]
+    list_display = ["lead_a", "lead_b", "user", "rule", "reason", "status", "created_at"]
     search_fields = ["lead_a__name", "lead_b__name", "user__email"]
-    list_filter = ["status"]
+    list_filter = ["status", "rule"]
     list_select_related = ["lead_a", "lead_b", "user"]
     raw_id_fields = ["lead_a", "lead_b", "user"]

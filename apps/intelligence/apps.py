@@ -12,4 +12,5 @@ class IntelligenceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (new leads are queued for enrichment)
+        # receivers: new leads are queued for enrichment; selectors: the lead is an insights subject.
+        from . import receivers, selectors  # noqa: F401

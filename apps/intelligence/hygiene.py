@@ -25,7 +25,14 @@ from apps.accounts.models import User
 from apps.leads.models import Lead
 from apps.leads.services import lead_delete
 from apps.mail.tasks import send_transactional_email
+from apps.salesone_leads.models import SalesOneLead
 from common.exceptions import Conflict
+from common.korean_ids import (
+    is_valid_business_number,
+    is_valid_corporation_number,
+    normalize_business_number,
+    normalize_corporation_number,
+)
 from services.dns.resolver import DnsLookupError, lookup_mx
 
 from .models import DuplicateSuggestion, LeadHygiene
@@ -147,8 +154,9 @@ WITH keyed AS (
       FROM leads_lead
      WHERE {where} si_nm <> ''
 )
-INSERT INTO intelligence_duplicatesuggestion (id, created_at, updated_at, user_id, lead_a_id, lead_b_id, reason, status)
-SELECT gen_random_uuid(), now(), now(), a.user_id, a.id, b.id, 'same name and region', 'open'
+INSERT INTO intelligence_duplicatesuggestion
+       (id, created_at, updated_at, user_id, lead_a_id, lead_b_id, rule, reason, status)
+SELECT gen_random_uuid(), now(), now(), a.user_id, a.id, b.id, %(rule)s, 'same name and region', 'open'
   FROM keyed a
   JOIN keyed b ON b.user_id = a.user_id AND b.name_key = a.name_key AND b.si_nm = a.si_nm
               AND (b.created_at, b.id) > (a.created_at, a.id)
@@ -156,27 +164,111 @@ SELECT gen_random_uuid(), now(), now(), a.user_id, a.id, b.id, 'same name and re
 ON CONFLICT (lead_a_id, lead_b_id) DO NOTHING
 """
 
+Rule = DuplicateSuggestion.Rule
+
+
+def _valid_digits(value: str, normalize, is_valid) -> str | None:
+    """The number as digits only when its check digit holds, else None (a typo matches nothing)."""
+    digits = normalize(value.strip()) if value else None
+    return digits if digits and is_valid(digits) else None
+
+
+def _number_pairs(*, user_id=None) -> list[DuplicateSuggestion]:
+    """Pairs of one user's leads that are one company by number: the same corporation number, the same
+    business number (each as digits only, with a valid check digit: ``123-45-67890`` is ``1234567890``),
+    or one lead's corporation number and the other's business number of one company in the SalesOne DB.
+    A pair is ordered older first, as the name rule orders it, so each pair has one row."""
+    leads = Lead.objects.exclude(corporation_number="", business_number="")
+    if user_id is not None:
+        leads = leads.filter(user_id=user_id)
+    by_corporation: dict[tuple, list] = {}
+    by_business: dict[tuple, list] = {}
+    for lead_id, owner_id, created_at, corporation, business in leads.values_list(
+        "id", "user_id", "created_at", "corporation_number", "business_number"
+    ).iterator(chunk_size=5000):
+        key = (created_at, lead_id)
+        corporation = _valid_digits(corporation, normalize_corporation_number, is_valid_corporation_number)
+        business = _valid_digits(business, normalize_business_number, is_valid_business_number)
+        if corporation:
+            by_corporation.setdefault((owner_id, corporation), []).append(key)
+        if business:
+            by_business.setdefault((owner_id, business), []).append(key)
+
+    pairs: dict[tuple, DuplicateSuggestion] = {}
+
+    def add(owner_id, first, second, rule: str, reason: str) -> None:
+        older, newer = sorted((first, second))
+        if older[1] != newer[1] and (older[1], newer[1]) not in pairs:
+            pairs[(older[1], newer[1])] = DuplicateSuggestion(
+                user_id=owner_id, lead_a_id=older[1], lead_b_id=newer[1], rule=rule, reason=reason[:200]
+            )
+
+    for groups, rule, label in (
+        (by_corporation, Rule.SAME_CORPORATION_NUMBER, "same corporation number"),
+        (by_business, Rule.SAME_BUSINESS_NUMBER, "same business number"),
+    ):
+        for (owner_id, digits), keys in groups.items():
+            for i, first in enumerate(keys):
+                for second in keys[i + 1 :]:
+                    add(owner_id, first, second, rule, f"{label} {digits}")
+
+    # The SalesOne DB knows which business number goes with a corporation number.
+    corporation_numbers = sorted({digits for _owner, digits in by_corporation})
+    business_of: dict[str, str] = {}
+    for start in range(0, len(corporation_numbers), 5000):
+        business_of.update(
+            SalesOneLead.objects.filter(corporation_number__in=corporation_numbers[start : start + 5000])
+            .exclude(business_number__isnull=True)
+            .exclude(business_number="")
+            .values_list("corporation_number", "business_number")
+        )
+    for (owner_id, corporation), with_corporation in by_corporation.items():
+        business = business_of.get(corporation)
+        for second in by_business.get((owner_id, business), []) if business else []:
+            for first in with_corporation:
+                add(
+                    owner_id,
+                    first,
+                    second,
+                    Rule.NUMBERS_OF_ONE_COMPANY,
+                    f"corporation number {corporation} and business number {business} are one company",
+                )
+    return list(pairs.values())
+
 
 def duplicates_suggest(*, user_id=None) -> int:
-    """New duplicate suggestions (of one user, or of all); returns how many were added."""
-    where, params = ("user_id = %s AND", [user_id]) if user_id is not None else ("", [])
+    """New duplicate suggestions (of one user, or of all): by number first, then by name and region;
+    a pair already suggested (open, merged or dismissed) is not suggested again. Returns how many were
+    added."""
+    created = DuplicateSuggestion.objects.bulk_create(
+        _number_pairs(user_id=user_id), ignore_conflicts=True, batch_size=2000
+    )
+    # ignore_conflicts gives back every object, inserted or not: count the rows instead.
+    added = DuplicateSuggestion.objects.filter(pk__in=[row.pk for row in created]).count()
+    where, params = ("user_id = %(user)s AND", {"user": user_id}) if user_id is not None else ("", {})
     with connection.cursor() as cursor:
-        cursor.execute(_SUGGEST_DUPLICATES_SQL.format(where=where), params)
-        return cursor.rowcount
+        cursor.execute(_SUGGEST_DUPLICATES_SQL.format(where=where), {**params, "rule": Rule.SAME_NAME_AND_REGION})
+        return added + cursor.rowcount
 
 
-def _fill_empty_fields(keep: Lead, gone: Lead) -> list[str]:
-    filled = []
+_NUMBERS = ("corporation_number", "business_number")
+
+
+def _fill_empty_fields(keep: Lead, gone: Lead) -> tuple[list[str], dict[str, str]]:
+    """Fill ``keep``'s empty fields from ``gone``; returns the fields filled, and the numbers to fill
+    once ``gone`` is deleted (unique per user: the lead that goes holds them until then)."""
+    filled, numbers = [], {}
     for field in Lead._meta.concrete_fields:
         if field.primary_key or field.name in ("user", "created_at", "updated_at"):
             continue
         name = field.attname
         if getattr(keep, name) in (None, "", [], {}) and getattr(gone, name) not in (None, "", [], {}):
-            if name in ("corporation_number", "business_number"):
-                continue  # unique per user: the lead that goes still holds them until it is deleted
+            if name in _NUMBERS:
+                numbers[name] = getattr(gone, name)
+                continue
             setattr(keep, name, getattr(gone, name))
             filled.append(name)
-    return filled
+    return filled, numbers
 
 
 def _repoint_relations(keep: Lead, gone: Lead) -> None:
@@ -217,8 +309,9 @@ def _merge_list_memberships(keep: Lead, gone: Lead) -> None:
 
 @transaction.atomic
 def duplicate_merge(*, suggestion: DuplicateSuggestion, keep_id) -> Lead:
-    """Merge the pair into ``keep_id``: its empty fields filled from the other, the other's campaign
-    results, opportunities and list memberships moved to it, then the other deleted."""
+    """Merge the pair into ``keep_id``: its empty fields filled from the other (its numbers too, once the
+    other is gone), the other's campaign results, opportunities and list memberships moved to it, then
+    the other deleted."""
     suggestion = DuplicateSuggestion.objects.select_for_update().get(pk=suggestion.pk)
     if suggestion.status != DuplicateSuggestion.Status.OPEN:
         raise Conflict(_("This suggestion is already %(status)s.") % {"status": suggestion.get_status_display()})
@@ -229,7 +322,7 @@ def duplicate_merge(*, suggestion: DuplicateSuggestion, keep_id) -> Lead:
     gone_id = suggestion.lead_b_id if keep_id == suggestion.lead_a_id else suggestion.lead_a_id
     keep = Lead.objects.select_for_update().get(pk=keep_id)
     gone = Lead.objects.select_for_update().get(pk=gone_id)
-    filled = _fill_empty_fields(keep, gone)
+    filled, numbers = _fill_empty_fields(keep, gone)
     _repoint_relations(keep, gone)
     _merge_list_memberships(keep, gone)
     suggestion.status = DuplicateSuggestion.Status.MERGED
@@ -237,6 +330,9 @@ def duplicate_merge(*, suggestion: DuplicateSuggestion, keep_id) -> Lead:
     DuplicateSuggestion.objects.filter(status=DuplicateSuggestion.Status.OPEN, lead_a=gone).delete()
     DuplicateSuggestion.objects.filter(status=DuplicateSuggestion.Status.OPEN, lead_b=gone).delete()
     lead_delete(lead=gone)
+    for name, value in numbers.items():  # e.g. the business number of a pair matched by the SalesOne DB
+        setattr(keep, name, value)
+        filled.append(name)
     if filled:
         keep.save(update_fields=[*filled, "updated_at"])
     return keep

@@ -6,9 +6,11 @@ Engagement, up to 50: each human open 5, click 10, reply 25 points, halved every
 LEAD_SCORE_HALF_LIFE_DAYS since it happened (machine opens and clicks count nothing); each bounce
 costs 20 and each unsubscribe or spam complaint 30. Two terms keep the sum in range and say so:
 ``engagement_cap`` (engagement above 50) and ``floor`` (penalties below 0). The terms' points, and
-the count and latest time of the events behind each event term, are stored in a narrow table
-(intelligence.LeadScore, in TERMS order) and add up to the score; ``Lead.score`` gets the number only
-where it changed (the lead table's eight indexes made rewriting every lead the slow part).
+the count and latest time of the events behind each event term, are stored as arrays in a narrow
+table (intelligence.LeadScore, in TERMS and EVENT_TERMS order) and add up to the score; only rows
+whose terms moved are written there, and ``Lead.score`` only where the number changed (the lead
+table's eight indexes made rewriting every lead the slow part). docs/lead-intelligence.md has the
+measurements behind each choice.
 """
 
 from __future__ import annotations
@@ -36,39 +38,55 @@ TERMS = [
 EVENT_TERMS = ["opens", "clicks", "replies", "bounces", "unsubscribes"]
 
 _RESCORE_SQL = """
-WITH target AS (
+WITH target AS MATERIALIZED (
     SELECT l.id, l.user_id, l.industry_id, l.si_nm, l.revenue, l.employee, l.business_status
       FROM leads_lead l
      WHERE {where}
-), lead_events AS (
-    -- Each event's decay computed once: 0.5 ** (age / half-life).
-    SELECT r.lead_id, e.kind, e.is_machine, e.occurred_at,
-           power(0.5, extract(epoch FROM %(now)s - e.occurred_at) / %(half_life)s) AS decay
-      FROM target t
-      JOIN campaigns_campaignleadresult r ON r.lead_id = t.id
-      JOIN tracking_trackingevent e ON e.result_id = r.id
-     WHERE e.kind IN ('open', 'click', 'reply', 'bounce', 'unsubscribe', 'complaint')
+), per_kind AS (
+    -- One pass over the leads' events, each classified once (a text comparison per event, not one
+    -- per aggregate): 1 open, 2 click, 3 reply (human only: machine opens and clicks count nothing),
+    -- 4 bounce, 5 unsubscribe or complaint. The decay, 0.5 ** (age / half-life), only where it counts,
+    -- in double precision: extract() gives numeric, and numeric power() was most of the events' time.
+    SELECT c.lead_id, c.k, count(*) AS n, max(c.occurred_at) AS last_at,
+           sum(power(0.5::float8, date_part('epoch', %(now)s - c.occurred_at) / %(half_life)s))
+             FILTER (WHERE c.k <= 3) AS decayed
+      FROM (
+        SELECT t.id AS lead_id, e.occurred_at,
+               CASE WHEN e.kind = 'bounce' THEN 4
+                    WHEN e.kind IN ('unsubscribe', 'complaint') THEN 5
+                    WHEN e.is_machine THEN NULL
+                    WHEN e.kind = 'open' THEN 1
+                    WHEN e.kind = 'click' THEN 2
+                    WHEN e.kind = 'reply' THEN 3 END AS k
+          FROM target t
+          {events_of_target}
+      ) c  -- machine events form a group of their own (k null) that nothing below reads; filtering
+           -- them here made the planner expect too few events and scan them all for 1,000 leads
+     GROUP BY c.lead_id, c.k
 ), events AS (
-    SELECT e.lead_id,
-           count(*) FILTER (WHERE e.kind = 'open' AND NOT e.is_machine) AS opens_count,
-           count(*) FILTER (WHERE e.kind = 'click' AND NOT e.is_machine) AS clicks_count,
-           count(*) FILTER (WHERE e.kind = 'reply' AND NOT e.is_machine) AS replies_count,
-           count(*) FILTER (WHERE e.kind = 'bounce') AS bounces_count,
-           count(*) FILTER (WHERE e.kind IN ('unsubscribe', 'complaint')) AS unsubscribes_count,
-           coalesce(sum(e.decay) FILTER (WHERE e.kind = 'open' AND NOT e.is_machine), 0) AS opens_decayed,
-           coalesce(sum(e.decay) FILTER (WHERE e.kind = 'click' AND NOT e.is_machine), 0) AS clicks_decayed,
-           coalesce(sum(e.decay) FILTER (WHERE e.kind = 'reply' AND NOT e.is_machine), 0) AS replies_decayed,
-           max(e.occurred_at) FILTER (WHERE e.kind = 'open' AND NOT e.is_machine) AS last_open,
-           max(e.occurred_at) FILTER (WHERE e.kind = 'click' AND NOT e.is_machine) AS last_click,
-           max(e.occurred_at) FILTER (WHERE e.kind = 'reply' AND NOT e.is_machine) AS last_reply,
-           max(e.occurred_at) FILTER (WHERE e.kind = 'bounce') AS last_bounce,
-           max(e.occurred_at) FILTER (WHERE e.kind IN ('unsubscribe', 'complaint')) AS last_unsubscribe
-      FROM lead_events e
-     GROUP BY e.lead_id
+    -- At most five rows a lead: its counts and latest times as arrays in EVENT_TERMS order.
+    SELECT lead_id,
+           ARRAY[coalesce(sum(n) FILTER (WHERE k = 1), 0), coalesce(sum(n) FILTER (WHERE k = 2), 0),
+                 coalesce(sum(n) FILTER (WHERE k = 3), 0), coalesce(sum(n) FILTER (WHERE k = 4), 0),
+                 coalesce(sum(n) FILTER (WHERE k = 5), 0)]::int[] AS counts,
+           ARRAY[max(last_at) FILTER (WHERE k = 1), max(last_at) FILTER (WHERE k = 2),
+                 max(last_at) FILTER (WHERE k = 3), max(last_at) FILTER (WHERE k = 4),
+                 max(last_at) FILTER (WHERE k = 5)]::timestamptz[] AS last_at,
+           coalesce(sum(decayed) FILTER (WHERE k = 1), 0) AS opens_decayed,
+           coalesce(sum(decayed) FILTER (WHERE k = 2), 0) AS clicks_decayed,
+           coalesce(sum(decayed) FILTER (WHERE k = 3), 0) AS replies_decayed
+      FROM per_kind
+     GROUP BY lead_id
+), fit_industries AS (
+    -- The industries each profile matches (a KSIC code or its prefix), once per industry, not per lead.
+    SELECT p.user_id, i.id AS industry_id
+      FROM intelligence_idealcustomerprofile p
+      JOIN salesone_leads_industry i ON EXISTS (SELECT 1 FROM unnest(p.industry_codes) code
+                                                 WHERE i.code LIKE code || '%%')
+     WHERE p.user_id IN (SELECT DISTINCT user_id FROM target)
 ), terms AS MATERIALIZED (  -- each term computed once, however often the steps below name it
     SELECT t.id,
-           CASE WHEN EXISTS (SELECT 1 FROM unnest(p.industry_codes) code WHERE i.code LIKE code || '%%')
-                THEN %(w_industry)s ELSE 0 END AS industry,
+           CASE WHEN fi.industry_id IS NOT NULL THEN %(w_industry)s ELSE 0 END AS industry,
            CASE WHEN t.si_nm <> '' AND t.si_nm = ANY(p.regions) THEN %(w_region)s ELSE 0 END AS region,
            CASE WHEN (p.revenue_min IS NOT NULL OR p.revenue_max IS NOT NULL) AND t.revenue IS NOT NULL
                  AND t.revenue >= coalesce(p.revenue_min, t.revenue)
@@ -79,15 +97,17 @@ WITH target AS (
                  AND t.employee <= coalesce(p.employee_max, t.employee)
                 THEN %(w_employees)s ELSE 0 END AS employees,
            CASE WHEN t.business_status = 'active' THEN %(w_active)s ELSE 0 END AS active_business,
-           round((%(w_opens)s * coalesce(ev.opens_decayed, 0))::numeric)::int AS opens,
-           round((%(w_clicks)s * coalesce(ev.clicks_decayed, 0))::numeric)::int AS clicks,
-           round((%(w_replies)s * coalesce(ev.replies_decayed, 0))::numeric)::int AS replies,
-           %(w_bounces)s * coalesce(ev.bounces_count, 0) AS bounces,
-           %(w_unsubscribes)s * coalesce(ev.unsubscribes_count, 0) AS unsubscribes,
-           ev.*
+           -- rounded half up in double precision (numeric's round, same result, cost more)
+           floor(%(w_opens)s * coalesce(ev.opens_decayed, 0) + 0.5)::int AS opens,
+           floor(%(w_clicks)s * coalesce(ev.clicks_decayed, 0) + 0.5)::int AS clicks,
+           floor(%(w_replies)s * coalesce(ev.replies_decayed, 0) + 0.5)::int AS replies,
+           %(w_bounces)s * coalesce(ev.counts[4], 0) AS bounces,
+           %(w_unsubscribes)s * coalesce(ev.counts[5], 0) AS unsubscribes,
+           coalesce(ev.counts, '{{0,0,0,0,0}}'::int[]) AS counts,
+           coalesce(ev.last_at, '{{NULL,NULL,NULL,NULL,NULL}}'::timestamptz[]) AS last_at
       FROM target t
       LEFT JOIN intelligence_idealcustomerprofile p ON p.user_id = t.user_id
-      LEFT JOIN salesone_leads_industry i ON i.id = t.industry_id
+      LEFT JOIN fit_industries fi ON fi.user_id = t.user_id AND fi.industry_id = t.industry_id
       LEFT JOIN events ev ON ev.lead_id = t.id
 ), capped AS (
     SELECT terms.*,
@@ -96,24 +116,26 @@ WITH target AS (
              + least(opens + clicks + replies, %(engagement_max)s) + bounces + unsubscribes AS unfloored
       FROM terms
 ), scored AS (
-    SELECT capped.*, greatest(-unfloored, 0) AS floor, greatest(unfloored, 0) AS total FROM capped
-), upserted AS (
-    INSERT INTO intelligence_leadscore (lead_id, score, scored_at, breakdown)
-    SELECT s.id, s.total, %(now)s, jsonb_build_object(
-               'points', jsonb_build_array(s.industry, s.region, s.revenue, s.employees, s.active_business,
-                                           s.opens, s.clicks, s.replies, s.engagement_cap,
-                                           s.bounces, s.unsubscribes, s.floor),
-               'counts', jsonb_build_array(coalesce(s.opens_count, 0), coalesce(s.clicks_count, 0),
-                                           coalesce(s.replies_count, 0), coalesce(s.bounces_count, 0),
-                                           coalesce(s.unsubscribes_count, 0)),
-               'last_at', jsonb_build_array(s.last_open, s.last_click, s.last_reply, s.last_bounce,
-                                            s.last_unsubscribe))
+    SELECT c.id, greatest(c.unfloored, 0) AS total, c.counts, c.last_at,
+           ARRAY[c.industry, c.region, c.revenue, c.employees, c.active_business, c.opens, c.clicks, c.replies,
+                 c.engagement_cap, c.bounces, c.unsubscribes, greatest(-c.unfloored, 0)]::smallint[] AS points
+      FROM capped c
+), moved AS (
+    -- Only terms that moved are written (scored_at is when they last changed): compared here, in a
+    -- hash join, rather than by ON CONFLICT, which locked and rechecked every one of 100k rows.
+    SELECT s.*
       FROM scored s
+      LEFT JOIN intelligence_leadscore old ON old.lead_id = s.id
+     WHERE old.lead_id IS NULL
+        OR (old.score, old.points, old.event_counts, old.event_last_at)
+           IS DISTINCT FROM (s.total, s.points, s.counts, s.last_at)
+), upserted AS (
+    INSERT INTO intelligence_leadscore (lead_id, score, scored_at, points, event_counts, event_last_at)
+    SELECT m.id, m.total, %(now)s, m.points, m.counts, m.last_at
+      FROM moved m
     ON CONFLICT (lead_id) DO UPDATE
-       SET score = excluded.score, scored_at = excluded.scored_at, breakdown = excluded.breakdown
-     -- terms that did not move are not rewritten: scored_at is when they last changed
-     WHERE (intelligence_leadscore.score, intelligence_leadscore.breakdown)
-           IS DISTINCT FROM (excluded.score, excluded.breakdown)
+       SET score = excluded.score, scored_at = excluded.scored_at, points = excluded.points,
+           event_counts = excluded.event_counts, event_last_at = excluded.event_last_at
     RETURNING lead_id, score
 ), changed AS (
     -- leads_lead has eight indexes: only a score that moved is written there.
@@ -124,6 +146,31 @@ WITH target AS (
 )
 SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM changed)
 """
+
+
+_EVENT_KINDS = "('open', 'click', 'reply', 'bounce', 'unsubscribe', 'complaint')"
+# Whole users: one hash join of their leads, results and events.
+_EVENTS_OF_ALL_TARGETS = f"""
+          JOIN campaigns_campaignleadresult r ON r.lead_id = t.id
+          JOIN tracking_trackingevent e ON e.result_id = r.id
+         WHERE e.kind IN {_EVENT_KINDS}"""
+# A few leads (the per-minute job): each lead's results, then each result's events, through their
+# indexes, one table at a time (OFFSET 0 keeps the planner from flattening either level into a join).
+# Rows just written may not be in the statistics yet: as one join, the planner, expecting few events,
+# scanned every event of the table, once (1.5 s) or once per lead (1,000 leads: 59 s and 112 s).
+_EVENTS_OF_A_FEW_LEADS = f"""
+          CROSS JOIN LATERAL (
+              SELECT e.occurred_at, e.kind, e.is_machine
+                FROM campaigns_campaignleadresult r
+               CROSS JOIN LATERAL (
+                   SELECT e.occurred_at, e.kind, e.is_machine
+                     FROM tracking_trackingevent e
+                    WHERE e.result_id = r.id AND e.kind IN {_EVENT_KINDS}
+                   OFFSET 0
+               ) e
+               WHERE r.lead_id = t.id
+              OFFSET 0
+          ) e"""
 
 
 def _params(now) -> dict:
@@ -154,15 +201,25 @@ def leads_rescore(*, lead_ids=None, user_id=None, now=None) -> int:
         where, params["user"] = "l.user_id = %(user)s", user_id
     else:
         where = "true"
+    if lead_ids is None:
+        # Whole users: hash joins only. Leads just imported (statistics not yet analysed) are
+        # estimated at one row, and the planner then re-ran the events aggregate once per lead:
+        # 2,000 fresh leads took 105 s instead of 0.3 s (bench_lead_scoring, 2026-12-06).
+        plan, events = {"enable_nestloop": "off", "enable_seqscan": "on"}, _EVENTS_OF_ALL_TARGETS
+    else:
+        # A few leads: each one's rows by index. Rows just written may not be in the statistics, and a
+        # table estimated at a few pages was scanned whole once per lead (1,000 leads: 59 s).
+        plan, events = {"enable_nestloop": "on", "enable_seqscan": "off"}, _EVENTS_OF_A_FEW_LEADS
+    plan["work_mem"] = "64MB"  # its hashes and sorts stay in memory
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '64MB'")  # its hashes and sorts stay in memory
-        if lead_ids is None:
-            # Whole users: hash joins only. Leads just imported (statistics not yet analysed) are
-            # estimated at one row, and the planner then re-ran the events aggregate once per lead:
-            # 2,000 fresh leads took 105 s instead of 0.3 s (bench_lead_scoring, 2026-12-06).
-            cursor.execute("SET LOCAL enable_nestloop = off")
-        cursor.execute(_RESCORE_SQL.format(where=where), params)
+        for name, value in plan.items():
+            cursor.execute(f"SET LOCAL {name} = '{value}'")
+        cursor.execute(_RESCORE_SQL.format(where=where, events_of_target=events), params)
         changed, _leads_changed = cursor.fetchone()
+        # SET LOCAL lasts to the end of the outermost transaction: a caller's own statements (or the
+        # next rescoring in the same transaction) must not inherit these.
+        for name in plan:
+            cursor.execute(f"SET LOCAL {name} = DEFAULT")
         return changed
 
 

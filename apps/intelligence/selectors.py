@@ -1,32 +1,31 @@
-"""Reads of lead intelligence: a lead's score with its breakdown, and its insights (cached)."""
+"""Reads of lead intelligence: a lead's score with its breakdown, and its insights (through the backend)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.leads.models import Lead
+from services.llm.insights import InsightRequest
 
+from .insights import insights_answer, insights_subject_register
 from .models import LeadScore
 from .scoring import EVENT_TERMS, TERMS
 
 
-def score_terms(breakdown: dict) -> list[dict]:
-    """The stored compact breakdown as the API's terms: name, group, weight, points, and for an event
-    term the count and latest time of its events (jsonb wrote the time as ``…+09:00``: parsed back)."""
-    points = breakdown.get("points") or []
-    events = dict(
-        zip(EVENT_TERMS, zip(breakdown.get("counts") or [], breakdown.get("last_at") or [], strict=True), strict=True)
-    )
+def score_terms(stored: LeadScore) -> list[dict]:
+    """The stored terms as the API's: name, group, weight, points, and for an event term the count and
+    latest time of its events."""
+    points = stored.points or []
+    behind = zip(stored.event_counts or [], stored.event_last_at or [], strict=True)
+    events = dict(zip(EVENT_TERMS, behind, strict=True))
     terms = []
     for (name, group, weight), value in zip(TERMS, points, strict=True):
         term = {"term": name, "group": group, "weight": weight, "points": value}
         if name in events:
             count, last_at = events[name]
-            term |= {"count": count, "last_at": parse_datetime(last_at) if last_at else None}
+            term |= {"count": count, "last_at": last_at}
         terms.append(term)
     return terms
 
@@ -44,7 +43,7 @@ def lead_score(*, lead: Lead) -> dict:
             "scored_at": None,
             "terms": [],
         }
-    terms = score_terms(stored.breakdown)
+    terms = score_terms(stored)
     fit = sum(term["points"] for term in terms if term["group"] == "fit")
     return {
         "lead_id": lead.pk,
@@ -60,7 +59,7 @@ def lead_score(*, lead: Lead) -> dict:
 def _term_counts(stored: LeadScore | None) -> dict[str, int]:
     if stored is None:
         return {}
-    return dict(zip(EVENT_TERMS, stored.breakdown.get("counts") or [], strict=False))
+    return dict(zip(EVENT_TERMS, stored.event_counts or [], strict=False))
 
 
 def _company_text(lead: Lead) -> str:
@@ -108,29 +107,48 @@ def _next_step(lead: Lead, counts: dict[str, int]) -> str:
     return _("Add the lead to a campaign.")
 
 
-def lead_insights(*, lead: Lead) -> dict:
-    """What the company does, its status, its engagement and a next step, from the rule-based backend.
-
-    Cached per lead and language; the key holds the lead's ``updated_at`` and ``scored_at``, so a
-    change of either makes a new text, and no request waits on anything but this one row.
-    """
-    from django.utils.translation import get_language
-
+def lead_insight_request(*, lead: Lead) -> InsightRequest:
+    """What the backend may use: the lead's own fields, its NTS status and its human engagement (the
+    score's event terms: machine opens and clicks are not in them), and the rule-based answer in the
+    active language."""
     stored = LeadScore.objects.filter(lead=lead).first()
-    scored = stored.scored_at.timestamp() if stored else 0
-    key = f"intelligence:insights:{lead.pk}:{lead.updated_at.timestamp()}:{scored}:{get_language()}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
     counts = _term_counts(stored)
-    insights = {
-        "lead_id": lead.pk,
-        "backend": "rule_based",
+    last_at = dict(zip(EVENT_TERMS, (stored.event_last_at or []) if stored else [], strict=False))
+    facts = {
+        "company": lead.name,
+        "description": lead.description,
+        "industry": lead.industry.name if lead.industry else "",
+        "region": " ".join(part for part in (lead.si_nm, lead.sgg_nm) if part),
+        "employees": lead.employee,
+        "revenue_won": lead.revenue,
+        "business_status": lead.get_business_status_display() if lead.business_status else "",
+        "closed_on": lead.business_closed_on.isoformat() if lead.business_closed_on else "",
+        "has_email": bool(lead.email),
+        "has_phone": bool(lead.phone),
+        "score": stored.score if stored else None,
+        "human_engagement": {name: counts.get(name, 0) for name in EVENT_TERMS},
+        "latest_event_at": {name: when.isoformat() for name, when in last_at.items() if when},
+    }
+    draft = {
         "company": _company_text(lead),
         "status": _status_text(lead),
         "engagement": _engagement_text(counts),
         "next_step": _next_step(lead, counts),
-        "generated_at": timezone.now(),
     }
-    cache.set(key, insights, timeout=7 * 24 * 3600)
-    return insights
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    return InsightRequest(subject="lead", language=language, facts=facts, draft=draft)
+
+
+def lead_insight_request_by_id(lead_id: str) -> InsightRequest | None:
+    lead = Lead.objects.select_related("industry").filter(pk=lead_id).first()
+    return lead_insight_request(lead=lead) if lead else None
+
+
+insights_subject_register("lead", lead_insight_request_by_id)
+
+
+def lead_insights(*, lead: Lead) -> dict:
+    """What the company does, its status, its engagement and a next step, from the insights backend
+    (intelligence/insights.py: cached by a fingerprint of these inputs; a model is never waited on)."""
+    answer = insights_answer(request=lead_insight_request(lead=lead), subject_id=lead.pk)
+    return {"lead_id": lead.pk, **answer["fields"], **{k: v for k, v in answer.items() if k != "fields"}}

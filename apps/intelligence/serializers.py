@@ -7,6 +7,7 @@ from rest_framework import serializers
 from common.serializers import DateTimeField, ModelSerializer
 
 from .hygiene import ISSUE_CODES
+from .insights import STATUSES
 from .models import DuplicateSuggestion, EnrichmentRun, IdealCustomerProfile, LeadHygiene
 
 
@@ -62,14 +63,27 @@ class LeadScoreSerializer(serializers.Serializer):
     terms = ScoreTermSerializer(many=True, help_text="Each term; their points add up to score")
 
 
-class LeadInsightsSerializer(serializers.Serializer):
-    lead_id = serializers.UUIDField()
-    backend = serializers.CharField(help_text="rule_based")
-    company = serializers.CharField(help_text="What the company does")
-    status = serializers.CharField(help_text="Its business status")
-    engagement = serializers.CharField(help_text="Engagement so far")
-    next_step = serializers.CharField(help_text="A suggested next step")
+class InsightsStateSerializer(serializers.Serializer):
+    """Who wrote the insights and whether a better answer is coming (lead and client insights alike)."""
+
+    backend = serializers.CharField(
+        help_text="The backend that wrote these texts: rule_based, or the configured one (e.g. openai_compatible)"
+    )
+    insight_status = serializers.ChoiceField(
+        choices=STATUSES,
+        help_text="ready: the configured backend's answer; pending: the rule-based answer while a worker asks "
+        "the model (ask again later); fallback: the model failed, the rule-based answer stands (fallback_reason)",
+    )
     generated_at = DateTimeField()
+    fallback_reason = serializers.CharField(allow_null=True, help_text="Why the model's answer is missing")
+
+
+class LeadInsightsSerializer(InsightsStateSerializer):
+    lead_id = serializers.UUIDField()
+    company = serializers.CharField(help_text="What the company does")
+    status = serializers.CharField(help_text="Its business status (NTS)")
+    engagement = serializers.CharField(help_text="Engagement so far (human opens, clicks and replies)")
+    next_step = serializers.CharField(help_text="A suggested next step")
 
 
 class IdealCustomerProfileSerializer(ModelSerializer):
@@ -128,7 +142,7 @@ class LeadHygieneSerializer(ModelSerializer):
 class DuplicateSuggestionSerializer(ModelSerializer):
     class Meta:
         model = DuplicateSuggestion
-        fields = ["id", "lead_a", "lead_b", "reason", "status", "created_at"]
+        fields = ["id", "lead_a", "lead_b", "rule", "reason", "status", "created_at"]
         read_only_fields = fields
 
 

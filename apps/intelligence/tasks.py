@@ -26,13 +26,20 @@ def rescore_engaged_leads() -> int:
 
 @shared_task
 def rescore_all_leads() -> int:
-    """Nightly: every lead (recency decays even without events)."""
-    return scoring.leads_rescore()
+    """Nightly: every lead (recency decays even without events), one task per user: each statement
+    stays one user's size (100k leads in a few seconds), the workers share them, and a failure
+    costs one user's rescoring, not everyone's. Returns the tasks queued."""
+    from apps.leads.models import Lead
+
+    user_ids = list(Lead.objects.order_by().values_list("user_id", flat=True).distinct())
+    for user_id in user_ids:
+        rescore_user_leads.delay(str(user_id))
+    return len(user_ids)
 
 
 @shared_task
 def rescore_user_leads(user_id) -> int:
-    """After a change of the user's ideal-customer profile."""
+    """Every lead of one user: nightly, and after a change of the user's ideal-customer profile."""
     return scoring.leads_rescore(user_id=user_id)
 
 
@@ -52,3 +59,12 @@ def send_stale_lead_reports() -> int:
     from .hygiene import stale_lead_reports_send
 
     return stale_lead_reports_send()
+
+
+@shared_task
+def generate_insights(subject: str, subject_id: str, language: str) -> str | None:
+    """Ask the insights backend about one lead or client (never in a request); the answer is cached."""
+    from .insights import insights_fill
+
+    answer = insights_fill(subject=subject, subject_id=subject_id, language=language)
+    return answer["insight_status"] if answer else None

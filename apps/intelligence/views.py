@@ -63,8 +63,11 @@ class LeadIntelligenceViewSet(OwnedQuerysetMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         responses={200: LeadInsightsSerializer},
-        description="What the company does, its business status, its engagement so far and a suggested "
-        "next step (rule-based; cached, made again when the lead or its score changes).",
+        description="What the company does, its business status, its engagement so far (human events only) "
+        "and a suggested next step, written by the insights backend (INSIGHTS_BACKEND; rule-based by default) "
+        "in the request's language. Cached until an input changes. Never waits on a model: with an LLM "
+        "backend the first answer is the rule-based one with `insight_status` pending while a worker asks "
+        "the model; ask again for `ready`, or `fallback` with `fallback_reason` when the model failed.",
     )
     @action(detail=True, methods=["get"])
     def insights(self, request, pk=None):
@@ -84,6 +87,10 @@ class LeadIntelligenceViewSet(OwnedQuerysetMixin, viewsets.GenericViewSet):
 
 
 class EnrichmentRunFilter(filters.FilterSet):
+    # A plain UUID, not a choice among leads: a model choice looked the id up among every user's leads,
+    # so another user's lead answered 400 and a missing one an empty list (it told that the id exists).
+    # Both are now an empty list (the queryset is already yours only); a malformed id is still a 400.
+    lead = filters.UUIDFilter(field_name="lead_id", help_text="Runs of this lead of yours.")
     status = filters.ChoiceFilter(choices=EnrichmentRun.Status.choices)
     trigger = filters.ChoiceFilter(choices=EnrichmentRun.Trigger.choices)
 
@@ -142,16 +149,19 @@ class IdealCustomerProfileView(RetrieveUpdateAPIView):
 
 class DuplicateSuggestionFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=DuplicateSuggestion.Status.choices)
+    rule = filters.ChoiceFilter(choices=DuplicateSuggestion.Rule.choices)
 
     class Meta:
         model = DuplicateSuggestion
-        fields = ["status"]
+        fields = ["status", "rule"]
 
 
 class DuplicateSuggestionViewSet(
     OwnedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Pairs of your leads that look like one company (same name and province), found nightly."""
+    """Pairs of your leads that look like one company, found nightly; ``rule`` says why: the same
+    corporation or business number (digits only, valid check digit), a corporation and a business
+    number of one company in the SalesOne DB, or the same name in the same province."""
 
     queryset = DuplicateSuggestion.objects.all()
     serializer_class = DuplicateSuggestionSerializer

@@ -107,3 +107,14 @@ def test_bench_sequences_sends_every_step_once_and_leaves_nothing_behind():
     )
     assert not User.objects.filter(email="bench-sequences@salesone.invalid").exists()
     assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bench_lead_scoring_prints_each_rescoring_with_its_baseline_and_leaves_nothing_behind():
+    lines = run("bench_lead_scoring", "--leads", "300", "--repeat", "2")
+    header = next(line for line in lines if line.startswith("rescoring"))
+    assert "baseline s" in header and "ratio" in header
+    rows = [line for line in lines if line.split() and line.split()[0] in ("first", "a", "again,", "1,000")]
+    assert len(rows) == 4, "\n".join(lines)
+    assert "load average" in lines[-2] and lines[-1] == "(all benchmark data rolled back)"
+    assert not Lead.objects.exists()

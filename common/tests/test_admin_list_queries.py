@@ -162,7 +162,7 @@ BUILDERS = {
     ),
     "intelligence.IdealCustomerProfile": lambda owner: IdealCustomerProfile.objects.create(user=UserFactory()),
     "intelligence.LeadScore": lambda owner: LeadScore.objects.create(
-        lead=LeadFactory(user=owner), score=10, scored_at=NOW, breakdown={}
+        lead=LeadFactory(user=owner), score=10, scored_at=NOW
     ),
     "intelligence.LeadHygiene": lambda owner: LeadHygiene.objects.create(
         lead=LeadFactory(user=owner), issues=[], checked_at=NOW

@@ -38,7 +38,7 @@ def test_insights_from_the_clients_own_data(user):
     TaskFactory(created_by=user, client=client, due_date=datetime.date(2024, 3, 29))  # overdue
 
     with time_machine.travel(NOW, tick=False):
-        response = client_for(user).get(f"/api/clients/clients/{client.pk}/insights/")
+        response = client_for(user).get(f"/api/clients/clients/{client.pk}/insights/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     body = response.json()
     insights = body["insights"]
@@ -59,13 +59,51 @@ def test_insights_from_the_clients_own_data(user):
 
 def test_client_without_data_scores_zero_and_says_so(auth_client, user):
     client = ClientFactory(user=user, emails=[])
-    insights = auth_client.get(f"/api/clients/clients/{client.pk}/insights/").json()["insights"]
+    url = f"/api/clients/clients/{client.pk}/insights/"
+    insights = auth_client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["insights"]
     assert insights["engagement_score"] == 0
     assert insights["key_metrics"] == {"total_revenue": 0.0, "active_products": 0, "last_interaction": None}
     assert insights["recent_activity_summary"] == "No interactions in the last 30 days"
     assert any("No interaction recorded yet" in r for r in insights["recommendations"])
     assert any("No e-mail address" in r for r in insights["recommendations"])
+    assert (insights["backend"], insights["insight_status"]) == ("rule_based", "ready")
+    korean = auth_client.get(url).json()["insights"]  # no Accept-Language: Korean, the default
+    assert korean["recent_activity_summary"] == "최근 30일 동안 교류가 없습니다"
+    assert "등록된 이메일 주소가 없습니다: 연락에 포함하려면 이메일 주소를 추가하세요" in korean["recommendations"]
 
 
 def test_insights_of_another_users_client_is_404(other_client, user):
     assert other_client.get(f"/api/clients/clients/{ClientFactory(user=user).pk}/insights/").status_code == 404
+
+
+def test_client_insights_through_an_llm_backend_never_wait_on_it(
+    auth_client, user, other_user, django_capture_on_commit_callbacks, settings
+):
+    from celery_app import app as celery_app
+    from testing.fake_llm import FakeChatCompletions
+
+    client = ClientFactory(user=user, name="제로상사", emails=[])
+    ClientFactory(user=other_user, name="남의고객")
+    url = f"/api/clients/clients/{client.pk}/insights/"
+    with FakeChatCompletions() as fake:
+        settings.INSIGHTS_BACKEND = "services.llm.insights.OpenAICompatibleInsights"
+        settings.LLM_API_BASE_URL, settings.LLM_API_KEY = fake.url, fake.api_key
+        celery_app.conf.task_always_eager = True
+        try:
+            with django_capture_on_commit_callbacks() as queued:
+                pending = auth_client.get(url).json()["insights"]
+            assert (pending["insight_status"], pending["backend"]) == ("pending", "rule_based")
+            assert pending["recent_activity_summary"] == "최근 30일 동안 교류가 없습니다"
+            assert fake.requests == []
+            queued[0]()  # the worker's part
+            fake.script = [500]  # a later failure would not matter: the answer is cached
+            ready = auth_client.get(url).json()["insights"]
+        finally:
+            celery_app.conf.task_always_eager = False
+    assert (ready["insight_status"], ready["backend"]) == ("ready", "openai_compatible")
+    assert ready["recent_activity_summary"] == "모델: 최근 30일 동안 교류가 없습니다"
+    assert ready["recommendations"] == [f"모델: {text}" for text in pending["recommendations"]]
+    assert ready["engagement_score"] == pending["engagement_score"] == 0  # computed, not the model's
+    (sent,) = fake.requests
+    facts = fake.prompt_facts()
+    assert facts["client"] == "제로상사" and "남의고객" not in str(sent["body"])

@@ -53,3 +53,23 @@ def dns_zone(settings):
     settings.HYGIENE_MX_CHECK = True
     yield resolver
     server.stop()
+
+
+@pytest.fixture
+def llm_insights(settings):
+    """Insights through the OpenAI-compatible backend, pointed at a fake API on 127.0.0.1; Celery tasks
+    run in the test's thread when a test runs the queued callbacks (the worker's part, eagerly)."""
+    from celery_app import app as celery_app
+    from testing.fake_llm import FakeChatCompletions
+
+    with FakeChatCompletions() as fake:
+        settings.INSIGHTS_BACKEND = "services.llm.insights.OpenAICompatibleInsights"
+        settings.LLM_API_BASE_URL = fake.url
+        settings.LLM_API_KEY = fake.api_key
+        settings.LLM_MODEL = "insights-test-model"
+        settings.INSIGHTS_LLM_TIMEOUT = 5.0
+        celery_app.conf.task_always_eager = True
+        celery_app.conf.task_eager_propagates = True
+        yield fake
+        celery_app.conf.task_always_eager = False
+        celery_app.conf.task_eager_propagates = False

@@ -86,3 +86,17 @@ def test_a_created_lead_is_queued_for_enrichment(auth_client, django_capture_on_
     assert response.status_code == 201
     run = EnrichmentRun.objects.get(lead_id=response.json()["id"])
     assert run.trigger == "created" and run.status == "queued"
+
+
+def test_runs_filtered_by_another_users_lead_look_like_a_missing_lead(auth_client, other_user, national_db_only):
+    """The filter must not tell whether an id is someone else's lead: both answer an empty list."""
+    import uuid
+
+    theirs = LeadFactory(user=other_user)
+    enrich_now([theirs])
+    foreign = auth_client.get(f"/api/enrichment-runs/?lead={theirs.pk}")
+    missing = auth_client.get(f"/api/enrichment-runs/?lead={uuid.uuid4()}")
+    assert (foreign.status_code, missing.status_code) == (200, 200)
+    assert foreign.json() == missing.json()
+    assert foreign.json()["count"] == 0
+    assert auth_client.get("/api/enrichment-runs/?lead=not-a-uuid").status_code == 400

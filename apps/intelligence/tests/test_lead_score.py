@@ -183,3 +183,20 @@ def test_leads_with_recent_events_are_found_for_rescoring(user, settings):
     event(recent, "open", days_ago=0)
     event(old, "open", days_ago=1)
     assert recently_engaged_lead_ids(now=NOW + timedelta(minutes=5)) == [str(recent.pk)]
+
+
+def test_the_nightly_rescoring_runs_one_task_per_user(user, other_user):
+    from apps.intelligence.tasks import rescore_all_leads
+    from celery_app import app as celery_app
+
+    mine, theirs = LeadFactory(user=user), LeadFactory(user=other_user)
+    event(mine, "reply")
+    event(theirs, "click")
+    celery_app.conf.task_always_eager = True
+    try:
+        with time_machine.travel(NOW, tick=False):
+            assert rescore_all_leads() == 2
+    finally:
+        celery_app.conf.task_always_eager = False
+    mine.refresh_from_db(), theirs.refresh_from_db()
+    assert (mine.score, theirs.score) == (25, 10)

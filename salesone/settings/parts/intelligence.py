@@ -72,6 +72,20 @@ BEAT_SCHEDULE.update(
     }
 )
 
+# Insights of leads and clients (GET /api/leads/{id}/insights/, /api/clients/clients/{id}/insights/): the
+# backend class; the rule-based one answers in the request. Another (services.llm.insights.
+# OpenAICompatibleInsights: LLM_API_BASE_URL, LLM_API_KEY, LLM_MODEL) is asked by a worker while the
+# request answers with the rule-based text and status "pending".
+INSIGHTS_BACKEND = env_str("INSIGHTS_BACKEND", "services.llm.insights.RuleBasedInsights")
+INSIGHTS_LLM_TIMEOUT = env_float("INSIGHTS_LLM_TIMEOUT", 20.0)  # seconds for the whole answer
+INSIGHTS_MAX_TOKENS = env_int("INSIGHTS_MAX_TOKENS", 600)  # the model's max_tokens
+INSIGHTS_MAX_RESPONSE_BYTES = env_int("INSIGHTS_MAX_RESPONSE_BYTES", 65536)  # an answer above is refused
+INSIGHTS_MAX_FIELD_CHARS = env_int("INSIGHTS_MAX_FIELD_CHARS", 400)  # each text kept at most
+# How long an answer is kept (a change of its inputs makes a new one at once), and how long after a
+# failed model call the rule-based answer stands before the model is asked again.
+INSIGHTS_CACHE_SECONDS = env_int("INSIGHTS_CACHE_SECONDS", 7 * 86400)
+INSIGHTS_RETRY_SECONDS = env_int("INSIGHTS_RETRY_SECONDS", 600)
+
 # Schema enum names (merged into SPECTACULAR_SETTINGS): workflow executions have a "trigger" too, and
 # keep the name TriggerEnum they had before.
 ENUM_NAME_OVERRIDES = {
