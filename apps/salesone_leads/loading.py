@@ -26,6 +26,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 import zipfile
 from collections import deque
@@ -598,8 +599,14 @@ def _stage_csv(cursor, copy_sql: str, path: Path, result: LoadResult, bar) -> No
                 offset += len(data)
 
         pool = None
-        # (A daemonic process, a Celery prefork child, may not have children: it parses alone.)
-        if _larger_than_a_chunk(handle) and not multiprocessing.current_process().daemon:
+        # (A daemonic process, a Celery prefork child, may not have children: it parses alone. So does
+        # a process running other threads: a fork copies the locks they hold, and a worker that needs one
+        # waits forever — the whole test suite hung in a COPY that way.)
+        if (
+            _larger_than_a_chunk(handle)
+            and not multiprocessing.current_process().daemon
+            and threading.active_count() == 1
+        ):
             ctx = multiprocessing.get_context("fork")  # the workers inherit the loaded code; no DB use
             pool = ctx.Pool(PARSE_WORKERS, initializer=_parse_worker_init)
             result.parse_workers = PARSE_WORKERS

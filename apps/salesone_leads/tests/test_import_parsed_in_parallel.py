@@ -2,6 +2,7 @@
 and the rejects (row and line numbers included) are those of the same file parsed in one piece."""
 
 import csv
+import threading
 
 import pytest
 from django.db import connection
@@ -66,7 +67,9 @@ def test_workers_load_what_one_piece_loads(tmp_path, monkeypatch, industries):  
 
     monkeypatch.setattr(loading, "CSV_CHUNK_BYTES", 4_096)  # ~10 rows a chunk: dozens of chunks
     chunked, chunked_table, chunked_rejects = load(path, tmp_path, "chunked")
-    assert chunked.parse_workers > 1
+    # Workers are forked only from a process without other threads (a fork copies their held locks):
+    # run alone this test takes the parallel path; late in a full run, other tests' threads may remain.
+    assert chunked.parse_workers > 1 or threading.active_count() > 1
 
     assert chunked_table == whole_table
     assert chunked_rejects == whole_rejects
