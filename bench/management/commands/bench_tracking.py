@@ -11,8 +11,8 @@ experiment) and ./gunicorn.conf.py, with production settings plus the bench app,
 enters Django (bench/wsgi.py: what gunicorn, the client and the machine cost alone), and drives it from a second
 process (bench/load_client.py, a bounded asyncio client, one connection per request).
 For the ceiling, the pixel and the click it prints requests/s, p50/p95/p99, the ratio to the ceiling,
-the server's CPU per request (its process group, from /proc: the machine's other load does not inflate
-it) and a latency histogram; then it posts SendGrid webhook batches of 1,000 events (signed with a key
+the server's CPU per request (its process group, from /proc: the machine's other load hardly moves it)
+and a latency histogram; then it posts SendGrid webhook batches of 1,000 events (signed with a key
 pair made for the run), drains the queue like the ``ingest_tracking_events`` task and prints the events
 stored against the events sent.
 
@@ -142,7 +142,10 @@ def process_group_cpu_seconds(group: int) -> float:
 
 
 class Command(BaseCommand):
-    help = "Requests/s, p50/p99 of the open pixel and click redirect vs a plain 204 view; webhook batches."
+    help = (
+        "Requests/s, p50/p95/p99, histogram and CPU per request of the open pixel and click redirect vs a plain "
+        "204 view and a bare WSGI app, on the Procfile's server; webhook batches."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--duration", type=float, default=12.0, help="seconds of load per endpoint")
