@@ -1,7 +1,7 @@
 """Benchmark of the tracking hot paths through a real server: open pixel, click redirect, SendGrid batches.
 
     manage.py bench_tracking [--duration 12] [--rounds 4] [--concurrency 32] [--results 2000] [--batches 10]
-                             [--process web] [--worker-class K --workers N --threads T]
+                             [--keep-alive] [--process web] [--worker-class K --workers N --threads T]
 
 Starts gunicorn as production runs it: the gunicorn options of the Procfile's ``web`` process (worker
 class, workers, threads; ``--process`` names another line, the worker flags override them for an
@@ -156,6 +156,12 @@ class Command(BaseCommand):
         parser.add_argument("--rounds", type=int, default=4, help="ceiling/pixel/click interleaved this often")
         parser.add_argument("--batches", type=int, default=10, help="SendGrid webhook posts of 1,000 events")
         parser.add_argument(
+            "--keep-alive",
+            action="store_true",
+            help="each connection sends request after request (a proxy in front); default: one connection per "
+            "request, as mail clients fetch images",
+        )
+        parser.add_argument(
             "--process", default="web", help="the Procfile process whose gunicorn options the server runs with"
         )
         parser.add_argument("--workers", type=int, default=None, help="override the Procfile's gunicorn workers")
@@ -281,6 +287,7 @@ class Command(BaseCommand):
             "duration": duration,
             "count": count,
             "requests": requests,
+            "keep_alive": self.options["keep_alive"],
         }
         cpu_before = process_group_cpu_seconds(self.server_group)
         done = subprocess.run(
@@ -363,7 +370,9 @@ class Command(BaseCommand):
 
         self.stdout.write(
             f"server: {self.server_line} on 127.0.0.1:{self.port}; "
-            f"client: separate process, {self.options['concurrency']} concurrent connections, {duration:.0f} s per "
+            f"client: separate process, {self.options['concurrency']} concurrent "
+            f"{'keep-alive connections' if self.options['keep_alive'] else 'connections (one per request)'}, "
+            f"{duration:.0f} s per "
             f"endpoint in {self.options['rounds']} interleaved rounds; load average {_load_average()}"
         )
         self._load([("GET", "/api/t/ceiling/", {}, "")], duration=1.5)  # warm up both workers
