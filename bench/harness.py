@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# bench/wsgi.py answers it with a 204 before Django (bench_tracking's floor under the plain Django view).
+BARE_WSGI_PATH = "/bench/bare/"
 LOG_DIR = ROOT / "var"
 
 # -- timing -------------------------------------------------------------------------------------------

@@ -7,10 +7,16 @@ placed right after ``SecurityMiddleware`` (so request ids, JSON errors, HTTPS re
 security headers still apply), resolves the two routes against their own small URL list and calls
 the view directly; every other request goes down the stack unchanged. The views choose their
 response language themselves (``views._bad_link``), as LocaleMiddleware is skipped.
+
+``ALLOWED_HOSTS`` is still enforced (CommonMiddleware, which checks it for the rest of the site, is
+skipped): a Host Django has allowed once is remembered, so the check costs one set lookup; any other
+Host goes through ``request.get_host()``, whose ``DisallowedHost`` becomes the site's own 400.
 """
 
 from __future__ import annotations
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import Resolver404, URLResolver
 from django.urls.resolvers import RegexPattern
 
@@ -18,6 +24,25 @@ from . import urls
 
 # Checked first, as a plain string: every other request pays one startswith.
 _PREFIX = "/api/t/"
+# Hosts that passed Django's check (a deployment has a handful; a wildcard entry could allow many).
+_ALLOWED_HOSTS_REMEMBERED = 64
+_HOST_SETTINGS = frozenset({"ALLOWED_HOSTS", "DEBUG", "USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT"})
+_allowed_hosts: set[str] = set()  # raw Host values (port included) Django has allowed in this process
+
+
+@receiver(setting_changed)
+def _forget_allowed_hosts(*, setting, **kwargs) -> None:
+    if setting in _HOST_SETTINGS:  # override_settings in tests; never in a running server
+        _allowed_hosts.clear()
+
+
+def _check_host(request) -> None:
+    """Raise DisallowedHost (a 400, as anywhere on the site) unless ALLOWED_HOSTS has the Host."""
+    raw = request._get_raw_host()  # Host, or X-Forwarded-Host under USE_X_FORWARDED_HOST: what get_host() checks
+    if raw not in _allowed_hosts:
+        request.get_host()  # Django's own validation: raises DisallowedHost
+        if len(_allowed_hosts) < _ALLOWED_HOSTS_REMEMBERED:
+            _allowed_hosts.add(raw)
 
 
 class TrackingFastPathMiddleware:
@@ -32,6 +57,7 @@ class TrackingFastPathMiddleware:
                 match = self.resolver.resolve(request.path_info)
             except Resolver404:
                 return self.get_response(request)
+            _check_host(request)
             request.resolver_match = match
             return match.func(request, *match.args, **match.kwargs)
         return self.get_response(request)

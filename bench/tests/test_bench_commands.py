@@ -68,15 +68,18 @@ def test_bench_api_refuses_the_test_database():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_load_client_drives_the_ceiling_view(live_server):
-    """bench_tracking's client, in its own process, against the bench's plain 204 view."""
+@pytest.mark.parametrize("keep_alive", [False, True])
+def test_load_client_drives_the_ceiling_view(live_server, keep_alive):
+    """bench_tracking's client, in its own process, against the bench's plain 204 view and a pixel
+    (a response with a body): one connection per request, or requests one after another on each."""
     host, port = live_server.url.removeprefix("http://").split(":")
     plan = {
         "host": host,
         "port": int(port),
         "concurrency": 2,
         "count": 6,
-        "requests": [["GET", "/api/t/ceiling/", {}, ""]],
+        "requests": [["GET", "/api/t/ceiling/", {}, ""], ["GET", "/api/t/o/not-a-token/", {}, ""]],
+        "keep_alive": keep_alive,
     }
     done = subprocess.run(
         [sys.executable, "-m", "bench.load_client"],
@@ -88,9 +91,10 @@ def test_load_client_drives_the_ceiling_view(live_server):
         timeout=60,
     )
     result = json.loads(done.stdout)
-    assert result["statuses"] == {"204": 6}
+    assert result["statuses"] == {"204": 3, "400": 3}
     assert result["requests"] == 6 and result["errors"] == 0
-    assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+    assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"] <= result["max_ms"]
+    assert result["cpu_seconds"] > 0
 
 
 @pytest.mark.django_db(transaction=True)

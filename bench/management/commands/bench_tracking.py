@@ -1,14 +1,20 @@
 """Benchmark of the tracking hot paths through a real server: open pixel, click redirect, SendGrid batches.
 
     manage.py bench_tracking [--duration 12] [--rounds 4] [--concurrency 32] [--results 2000] [--batches 10]
+                             [--keep-alive] [--process web] [--worker-class K --workers N --threads T]
 
-Starts gunicorn (2 sync workers, production settings plus the bench app, DEBUG off:
-bench/production_settings.py) on 127.0.0.1 with the bench's plain "204" Django view (bench/views.py)
-as the ceiling, and drives it from a second process (bench/load_client.py, a bounded asyncio client).
-For the ceiling, the pixel and the click it prints requests/s, p50 and p99 and the ratio to the
-ceiling; then it posts SendGrid webhook batches of 1,000 events (signed with a key pair made for the
-run), drains the queue like the ``ingest_tracking_events`` task and prints the events stored against
-the events sent.
+Starts gunicorn as production runs it: the gunicorn options of the Procfile's ``web`` process (worker
+class, workers, threads; ``--process`` names another line, the worker flags override them for an
+experiment) and ./gunicorn.conf.py, with production settings plus the bench app, DEBUG off
+(bench/production_settings.py), on 127.0.0.1, next to the bench's plain "204" Django view
+(bench/views.py) as the ceiling (the floor any Django request costs) and a bare WSGI route that never
+enters Django (bench/wsgi.py: what gunicorn, the client and the machine cost alone), and drives it from a second
+process (bench/load_client.py, a bounded asyncio client, one connection per request).
+For the ceiling, the pixel and the click it prints requests/s, p50/p95/p99, the ratio to the ceiling,
+the server's CPU per request (its process group, from /proc: the machine's other load hardly moves it)
+and a latency histogram; then it posts SendGrid webhook batches of 1,000 events (signed with a key
+pair made for the run), drains the queue like the ``ingest_tracking_events`` task and prints the events
+stored against the events sent.
 
 Benchmark data (a user, a campaign, its results and their events) lives in the database named by
 DATABASE_URL and is deleted at the end; events go to a Redis list of their own. Figures depend on the
@@ -21,12 +27,14 @@ import base64
 import json
 import os
 import secrets
+import shlex
 import statistics
 import subprocess
 import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -39,10 +47,12 @@ from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
 from apps.campaigns.tracking import click_url, open_pixel_url
 from apps.tracking.models import TrackingEvent
 from apps.tracking.services import tracking_queue_drain
-from bench.harness import ROOT, BenchError, Gunicorn, free_port, percentile
+from bench.harness import BARE_WSGI_PATH, ROOT, BenchError, Gunicorn, free_port, percentile
 
 TARGET_SHARE = 0.85  # of the ceiling's requests/s (issue 18)
 TARGET_P99_MS = 50.0
+# Upper edges (ms) of the latency histogram's buckets; the last bucket is everything slower.
+HISTOGRAM_MS = (5, 10, 20, 50, 100, 200, 500, 1000)
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 
 
@@ -58,18 +68,84 @@ def _combine(runs: list[dict]) -> dict:
         return percentile(latencies, share) if latencies else 0.0
 
     return {
+        "latencies_ms": latencies,
         "requests": len(latencies),
         "errors": sum(run["errors"] for run in runs),
         "statuses": statuses,
         "seconds": seconds,
         "rps": len(latencies) / seconds if seconds else 0.0,
         "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
         "p99_ms": pct(0.99),
+        "server_cpu_seconds": sum(run["server_cpu_seconds"] for run in runs),
+        "client_cpu_seconds": sum(run["cpu_seconds"] for run in runs),
     }
 
 
+def procfile_gunicorn(process: str) -> tuple[str, list[str]]:
+    """The application and gunicorn options of a Procfile process, without its address and access log
+    (the bench binds its own port and logs warnings only): the server config production runs."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith(f"{process}:"):
+            words = shlex.split(line.split(":", 1)[1])
+            break
+    else:
+        raise BenchError(f"the Procfile has no {process!r} process")
+    try:
+        start = next(n for n, word in enumerate(words) if word.endswith("/gunicorn") or word == "gunicorn")
+    except StopIteration:
+        raise BenchError(f"the Procfile's {process!r} process does not run gunicorn") from None
+    app, options, dropped = words[start + 1], [], {"--bind", "-b", "--access-logfile", "--error-logfile"}
+    rest = iter(words[start + 2 :])
+    for word in rest:
+        if word in dropped:
+            next(rest, None)
+        elif word.split("=", 1)[0] not in dropped:
+            options.append(word)
+    return app, options
+
+
+def _override(options: list[str], names: tuple[str, ...], value) -> list[str]:
+    """``options`` with the flag ``names`` set to ``value`` (None: left as it is)."""
+    if value is None:
+        return options
+    kept, rest = [], iter(options)
+    for word in rest:
+        if word in names:
+            next(rest, None)
+        elif word.split("=", 1)[0] not in names:
+            kept.append(word)
+    return [*kept, names[0], str(value)]
+
+
+def _option(options: list[str], names: tuple[str, ...], default: str) -> str:
+    for n, word in enumerate(options):
+        if word in names and n + 1 < len(options):
+            return options[n + 1]
+        if word.split("=", 1)[0] in names and "=" in word:
+            return word.split("=", 1)[1]
+    return default
+
+
+def process_group_cpu_seconds(group: int) -> float:
+    """User + system CPU of every live process in a process group (gunicorn's master and workers),
+    threads included, from /proc: what the server itself burned, whatever else the machine runs."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        if int(fields[2]) == group:  # after the name: state, ppid, pgrp, ..., utime (11), stime (12)
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 class Command(BaseCommand):
-    help = "Requests/s, p50/p99 of the open pixel and click redirect vs a plain 204 view; webhook batches."
+    help = (
+        "Requests/s, p50/p95/p99, histogram and CPU per request of the open pixel and click redirect vs a plain "
+        "204 view and a bare WSGI app, on the Procfile's server; webhook batches."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--duration", type=float, default=12.0, help="seconds of load per endpoint")
@@ -79,13 +155,22 @@ class Command(BaseCommand):
         parser.add_argument("--results", type=int, default=2000, help="campaign results the requests spread over")
         parser.add_argument("--rounds", type=int, default=4, help="ceiling/pixel/click interleaved this often")
         parser.add_argument("--batches", type=int, default=10, help="SendGrid webhook posts of 1,000 events")
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+        parser.add_argument(
+            "--keep-alive",
+            action="store_true",
+            help="each connection sends request after request (a proxy in front); default: one connection per "
+            "request, as mail clients fetch images",
+        )
+        parser.add_argument(
+            "--process", default="web", help="the Procfile process whose gunicorn options the server runs with"
+        )
+        parser.add_argument("--workers", type=int, default=None, help="override the Procfile's gunicorn workers")
         parser.add_argument(
             "--worker-class",
-            default="sync",
-            help="sync or gthread (WSGI; the Procfile's API runs gthread) or uvicorn_worker.UvicornWorker (ASGI)",
+            default=None,
+            help="override the Procfile's worker class: sync, gthread, or uvicorn_worker.UvicornWorker (ASGI)",
         )
-        parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+        parser.add_argument("--threads", type=int, default=None, help="override the Procfile's threads per worker")
 
     def handle(self, *args, **options):
         self.options = options
@@ -106,6 +191,7 @@ class Command(BaseCommand):
             server = None
             try:
                 server = self._start_server()
+                self.server_group = server.process.pid  # started in a session of its own: its group
                 self._run(campaign, results)
             except BenchError as exc:
                 raise CommandError(str(exc)) from exc
@@ -164,18 +250,31 @@ class Command(BaseCommand):
                 "LOG_LEVEL": "WARNING",
             }
         )
-        # uvicorn workers (what the Procfile runs) serve the ASGI application; sync/gthread the WSGI one.
-        app = (
-            "salesone.asgi:application"
-            if "uvicorn" in self.options["worker_class"].lower()
-            else "salesone.wsgi:application"
+        app, options = procfile_gunicorn(self.options["process"])
+        options = _override(options, ("--worker-class", "-k"), self.options["worker_class"])
+        options = _override(options, ("--workers", "-w"), self.options["workers"])
+        options = _override(options, ("--threads",), self.options["threads"])
+        worker_class = _option(options, ("--worker-class", "-k"), "sync")
+        if "uvicorn" in worker_class.lower():  # uvicorn workers serve the ASGI application (no bare route)
+            app = "salesone.asgi:application"
+            self.bare = False
+        elif app == "salesone.wsgi:application":  # the same application plus the bare route
+            app = "bench.wsgi:application"
+            self.bare = True
+        else:
+            raise BenchError(f"the Procfile's {self.options['process']!r} process serves {app}, not the project")
+        overridden = any(self.options[key] is not None for key in ("workers", "worker_class", "threads"))
+        self.server_line = (
+            f"gunicorn {app} {' '.join(options)} (Procfile {self.options['process']!r}"
+            f"{', overridden' if overridden else ''}; ./gunicorn.conf.py)"
         )
-        args = [
-            "--workers", str(self.options["workers"]), "--worker-class", self.options["worker_class"],
-            "--threads", str(self.options["threads"]), "--log-level", "warning", "--backlog", "2048",
-        ]  # fmt: skip
         return Gunicorn(
-            app=app, port=self.port, env=env, args=args, ready_path="/api/t/ceiling/", ready_statuses=(204,)
+            app=app,
+            port=self.port,
+            env=env,
+            args=[*options, "--log-level", "warning"],
+            ready_path="/api/t/ceiling/",
+            ready_statuses=(204,),
         )
 
     # ------------------------------------------------------------------------------------ load
@@ -188,7 +287,9 @@ class Command(BaseCommand):
             "duration": duration,
             "count": count,
             "requests": requests,
+            "keep_alive": self.options["keep_alive"],
         }
+        cpu_before = process_group_cpu_seconds(self.server_group)
         done = subprocess.run(
             [sys.executable, "-m", "bench.load_client"],
             input=json.dumps(plan),
@@ -197,15 +298,66 @@ class Command(BaseCommand):
             cwd=ROOT,
             check=True,
         )
-        return json.loads(done.stdout)
+        stats = json.loads(done.stdout)
+        stats["server_cpu_seconds"] = process_group_cpu_seconds(self.server_group) - cpu_before
+        return stats
 
     def _line(self, name: str, stats: dict, ceiling: dict | None = None) -> None:
         ratio = f"  {stats['rps'] / ceiling['rps']:.0%} of ceiling" if ceiling and ceiling["rps"] else ""
         codes = ",".join(f"{code}×{n}" for code, n in sorted(stats["statuses"].items()))
+        p95 = f"  p95 {stats['p95_ms']:6.1f} ms" if "p95_ms" in stats else ""
         self.stdout.write(
-            f"{name:<22} {stats['rps']:8.0f} req/s  p50 {stats['p50_ms']:6.1f} ms  p99 {stats['p99_ms']:6.1f} ms"
+            f"{name:<22} {stats['rps']:8.0f} req/s  p50 {stats['p50_ms']:6.1f} ms{p95}  p99 {stats['p99_ms']:6.1f} ms"
             f"  ({stats['requests']} requests, {codes}, {stats['errors']} errors){ratio}"
         )
+
+    def _cpu(self, combined: dict[str, dict]) -> None:
+        """CPU per request: what each endpoint costs the server, free of the machine's other load."""
+        ceiling = combined["ceiling"]
+        base = ceiling["server_cpu_seconds"] / ceiling["requests"] if ceiling["requests"] else 0.0
+        for name, stats in combined.items():
+            if not stats["requests"]:
+                continue
+            server = stats["server_cpu_seconds"] / stats["requests"]
+            client = stats["client_cpu_seconds"] / stats["requests"]
+            relative = f" = {server / base:.0%} of the ceiling's" if base and name != "ceiling" else ""
+            self.stdout.write(
+                f"{name:<8} server CPU {server * 1000:5.2f} ms/request{relative}; the load client's own "
+                f"{client * 1000:4.2f} ms/request; on {os.cpu_count()} idle cores the server alone would "
+                f"answer <= {os.cpu_count() / server if server else 0:,.0f} req/s"
+            )
+
+    def _histogram(self, combined: dict[str, dict]) -> None:
+        edges = [f"<={edge}" for edge in HISTOGRAM_MS] + [f">{HISTOGRAM_MS[-1]}"]
+        self.stdout.write("latency histogram (share of requests, ms): " + " ".join(f"{e:>6}" for e in edges))
+        for name, stats in combined.items():
+            counts = [0] * (len(HISTOGRAM_MS) + 1)
+            for latency in stats["latencies_ms"]:
+                counts[next((n for n, edge in enumerate(HISTOGRAM_MS) if latency <= edge), len(HISTOGRAM_MS))] += 1
+            total = len(stats["latencies_ms"]) or 1
+            self.stdout.write(f"  {name:<40} " + " ".join(f"{100 * c / total:5.1f}%" for c in counts))
+
+    def _littles_law(self, combined: dict[str, dict]) -> None:
+        """In a closed loop each connection sends its next request when the last is answered, so the
+        mean latency is connections / throughput (Little's law) whatever the server does."""
+        connections = self.options["concurrency"]
+        ceiling = combined["ceiling"]["rps"]
+        if not ceiling:
+            return
+        needed = connections / (TARGET_P99_MS / 1000)
+        self.stdout.write(
+            f"closed loop of {connections} connections: mean latency = {connections} / throughput "
+            f"(Little's law), whatever the server does: the ceiling's {ceiling:,.0f} req/s is "
+            f"{1000 * connections / ceiling:.0f} ms on average; the mean is under {TARGET_P99_MS:.0f} ms only "
+            f"above {needed:,.0f} req/s, and a p99 under {TARGET_P99_MS:.0f} ms needs that with a tail no "
+            f"longer than the mean"
+        )
+        if "bare" in combined:
+            bare = combined["bare"]
+            self.stdout.write(
+                f"the bare WSGI app (no Django, same gunicorn) in this run: {bare['rps']:,.0f} req/s, p99 "
+                f"{bare['p99_ms']:.1f} ms: the p99 the server, the client and this machine's load allow at best"
+            )
 
     def _run(self, campaign, results) -> None:
         duration = self.options["duration"]
@@ -217,10 +369,11 @@ class Command(BaseCommand):
         pixel_requests = [p[0] for p in pixel_paths]
 
         self.stdout.write(
-            f"gunicorn {self.options['workers']} {self.options['worker_class']} workers "
-            f"({self.options['threads']} threads each) on 127.0.0.1:{self.port}; "
-            f"client: separate process, {self.options['concurrency']} concurrent connections, {duration:.0f} s per "
-            f"endpoint in {self.options['rounds']} interleaved rounds"
+            f"server: {self.server_line} on 127.0.0.1:{self.port}; "
+            f"client: separate process, {self.options['concurrency']} concurrent "
+            f"{'keep-alive connections' if self.options['keep_alive'] else 'connections (one per request)'}, "
+            f"{duration:.0f} s per "
+            f"endpoint in {self.options['rounds']} interleaved rounds; load average {_load_average()}"
         )
         self._load([("GET", "/api/t/ceiling/", {}, "")], duration=1.5)  # warm up both workers
         self._load(pixel_requests[:50], duration=1.0)
@@ -235,20 +388,36 @@ class Command(BaseCommand):
             "pixel": pixel_requests,
             "click": click_paths,
         }
+        if self.bare:
+            plans = {"bare": [("GET", BARE_WSGI_PATH, {"User-Agent": BROWSER}, "")], **plans}
         names = list(plans)
         runs: dict[str, list[dict]] = {name: [] for name in names}
         for n in range(rounds):
-            for name in names[n % 3 :] + names[: n % 3]:
+            for name in names[n % len(names) :] + names[: n % len(names)]:
                 runs[name].append(self._load(plans[name], duration=duration / rounds))
-        ceiling, pixel, click = (_combine(runs[name]) for name in ("ceiling", "pixel", "click"))
+        combined = {name: _combine(runs[name]) for name in names}
+        ceiling, pixel, click = combined["ceiling"], combined["pixel"], combined["click"]
         self.stdout.write(
             f"targets: pixel and click >= {TARGET_SHARE:.0%} of the ceiling (median of the per-round ratios), "
             f"p99 <= {TARGET_P99_MS:.0f} ms, 0 events lost"
         )
+        if self.bare:
+            self._line("bare WSGI (no Django)", combined["bare"], ceiling)
         self._line("ceiling (plain 204)", ceiling)
         self._line("open pixel", pixel, ceiling)
         self._line("click redirect", click, ceiling)
         self._medians(runs)
+        self._cpu(combined)
+        self._histogram(
+            {
+                **({"bare WSGI (no Django)": combined["bare"]} if self.bare else {}),
+                "ceiling (plain 204)": ceiling,
+                "open pixel": pixel,
+                "click redirect": click,
+            }
+        )
+        self._littles_law(combined)
+        self.stdout.write(f"load average after the load: {_load_average()}")
 
         sent = pixel["statuses"].get("200", 0) + click["statuses"].get("302", 0)
         started = time.perf_counter()
@@ -266,13 +435,15 @@ class Command(BaseCommand):
         for name in ("pixel", "click"):
             ratios = [run["rps"] / base["rps"] for run, base in zip(runs[name], runs["ceiling"], strict=True)]
             share = statistics.median(ratios)
+            p95 = statistics.median(run["p95_ms"] for run in runs[name])
             p99 = statistics.median(run["p99_ms"] for run in runs[name])
             verdict = "met" if share >= TARGET_SHARE and p99 <= TARGET_P99_MS else "MISSED"
             self.stdout.write(
                 f"{name:<6} median of {len(ratios)} rounds: {statistics.median(r['rps'] for r in runs[name]):.0f} "
                 f"req/s = {share:.0%} of the same round's ceiling "
-                f"({', '.join(f'{r:.0%}' for r in ratios)}), p99 {p99:.1f} ms "
-                f"(ceiling's {statistics.median(r['p99_ms'] for r in runs['ceiling']):.1f} ms): {verdict}"
+                f"({', '.join(f'{r:.0%}' for r in ratios)}), p95 {p95:.1f} ms, p99 {p99:.1f} ms "
+                f"(ceiling's {statistics.median(r['p95_ms'] for r in runs['ceiling']):.1f} / "
+                f"{statistics.median(r['p99_ms'] for r in runs['ceiling']):.1f} ms): {verdict}"
             )
 
     def _drain(self) -> int:
@@ -327,3 +498,8 @@ class Command(BaseCommand):
             f"webhook events: sent {sent}, stored {stored} ({'all stored' if stored == sent else 'MISSING'}); "
             f"batch writer {drained} in {seconds:.2f} s = {drained / seconds if seconds else 0:.0f} events/s"
         )
+
+
+def _load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
