@@ -35,9 +35,8 @@ def send_exclusions(*, user_id, emails: list[str], lead_ids: list, advertising: 
     if advertising:
         for email in consent_refusals(user_id=user_id, emails=emails):
             excluded.setdefault(email, Reason.NO_CONSENT)
-    closed_or_suspended = [Lead.BusinessStatus.CLOSED, Lead.BusinessStatus.SUSPENDED]
     inactive = Lead.objects.filter(
-        pk__in=lead_ids, user_id=user_id, business_status__in=closed_or_suspended
+        pk__in=lead_ids, user_id=user_id, business_status__in=Lead.INACTIVE_STATUSES
     ).values_list("email", flat=True)
     for email in inactive:
         excluded.setdefault(email.strip().lower(), Reason.BUSINESS_INACTIVE)
