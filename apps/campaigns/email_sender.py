@@ -58,11 +58,14 @@ from .rendering import (
 )
 from .result_states import CLAIM, RELEASE, SETTLE_FAILED, SETTLE_SENT, SETTLE_UNKNOWN, sql_literal
 from .sender_identity import (
+    PLAIN_CLAIM_PARAMS,
+    STEP_ROW_SENDABLE_SQL,
     campaign_from_address,
     campaign_mailbox_return,
     campaign_mailbox_take,
     mailbox_address,
     row_routes,
+    step_row_claim_params,
     thread_headers,
     threaded_subject,
 )
@@ -88,7 +91,9 @@ def _claimable(alias: str) -> str:
           AND EXISTS (
               SELECT 1 FROM campaigns_campaign c
               WHERE c.id = %(campaign)s AND c.status = {sql_literal(Campaign.Status.IN_PROGRESS)}
-          )"""
+          )
+          -- A sequence step's row: its lead still in the sequence, inside its window (sender_identity).
+          AND {STEP_ROW_SENDABLE_SQL.format(alias=alias)}"""
 
 
 _CLAIMED_SELECT_SQL = f"""
@@ -249,13 +254,15 @@ def daily_quota_return(*, user_id, count: int, now: datetime | None = None) -> N
 # -- claim, settle -------------------------------------------------------------------------------
 
 
-def _claim(*, campaign_id, chunk: int, limit: int) -> tuple[list[ClaimedRow], datetime | None]:
+def _claim(
+    *, campaign_id, chunk: int, limit: int, step_rows: dict = PLAIN_CLAIM_PARAMS
+) -> tuple[list[ClaimedRow], datetime | None]:
     """Claim up to ``limit`` pending rows of the chunk (pending → sending, committed at once)."""
     # The recipient writer and the sequence scheduler number at most CAMPAIGN_CHUNK_SIZE rows into
     # a chunk: a limit that large takes the whole chunk in its cheaper form.
     sql = _CLAIM_CHUNK_SQL if limit >= settings.CAMPAIGN_CHUNK_SIZE else _CLAIM_SQL
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"campaign": campaign_id, "chunk": chunk, "limit": limit})
+        cursor.execute(sql, {"campaign": campaign_id, "chunk": chunk, "limit": limit, **step_rows})
         records = cursor.fetchall()
     # One UPDATE claimed them all: they share its now().
     claimed_at = records[0][2] if records else None
@@ -701,7 +708,9 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
         _give_back(campaign, now=now, quota=granted, mailbox=0)
         return ChunkReport(skipped="the mailbox's sending cap is reached")
     try:
-        rows, claimed_at = _claim(campaign_id=campaign.pk, chunk=chunk, limit=allowed)
+        rows, claimed_at = _claim(
+            campaign_id=campaign.pk, chunk=chunk, limit=allowed, step_rows=step_row_claim_params(campaign, now)
+        )
     except Exception:
         _give_back(campaign, now=now, quota=granted, mailbox=allowed)
         raise

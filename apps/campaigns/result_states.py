@@ -7,6 +7,7 @@ through ``engagement_write``.
 Sending — written in SQL by the send pipeline; each step changes only rows in one of its sources:
 
     pending ──claim──▶ sending ──settle──▶ sent | failed | unknown
+    pending ──cancel (a sequence step whose lead stopped)──▶ failed
        ▲                  │
        └────release───────┘   (the provider certainly did not take it: sent again later)
     sending ──lease expired (reconcile job)──▶ unknown   (never re-sent automatically, DESIGN.md)
@@ -83,6 +84,10 @@ LEASE_EXPIRED = Transition(sources=(Status.SENDING,), target=Status.UNKNOWN)
 FOUND = Transition(sources=(Status.UNKNOWN, Status.FAILED), target=Status.SENT, sets=("sent_at", "resolved_at"))
 # Sent once more: the owner's retry of failed rows or resend of unknown ones, or the resolver's resend.
 REQUEUE = Transition(sources=(Status.FAILED, Status.UNKNOWN), target=Status.PENDING, clears=("claimed_at",))
+
+# A sequence step's row whose lead stopped (replied, bounced, unsubscribed, by hand) before it went out
+# (apps/sequences): never sent.
+CANCEL = Transition(sources=(Status.PENDING,), target=Status.FAILED)
 
 # Rows the campaign still has to send: a campaign with one is not complete.
 OPEN = (Status.PENDING, Status.SENDING)

@@ -15,11 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import holidays
 from django.conf import settings
 from django.db import connection
 
 from apps.mail.mailboxes import mailbox_release, mailbox_reserve
 from apps.mail.models import Mailbox
+from common.time_zones import known_zones
 
 from .models import Campaign, CampaignLeadResult
 from .rendering import AD_PREFIX
@@ -32,6 +34,51 @@ WHERE r.id = ANY(%s::uuid[])
 """
 
 REPLY_PREFIX = "Re: "
+
+# The claim's extra condition for a sequence step's rows (email_sender._CLAIM_SQL; ``p`` is the row).
+# Such a row may wait in pending for hours (the user's daily cap, a retry's backoff, a paused
+# campaign): by then its lead may have replied, bounced, unsubscribed or been stopped by hand, or the
+# window may have closed (the daily cap resets at midnight). So it is claimed only while its enrolment is
+# not stopped (active, or completed: the last step was scheduled) and the clock is inside the sequence's
+# window, in the lead's time zone when known; otherwise it stays pending for the next window, and the
+# sequence scheduler cancels the rows of stopped enrolments. Sequences sit above campaigns, so their
+# tables are named here as strings. For any other campaign the condition is the constant true.
+# ``{alias}`` is the result row (str.format).
+STEP_ROW_SENDABLE_SQL = """(
+    NOT %(sequence_step)s OR EXISTS (
+        SELECT 1
+        FROM sequences_sequencevariant v
+        JOIN sequences_sequencestep st ON st.id = v.step_id
+        JOIN sequences_sequence s ON s.id = st.sequence_id
+        JOIN sequences_enrollment e ON e.sequence_id = s.id AND e.lead_id = {alias}.lead_id
+        JOIN leads_lead l ON l.id = {alias}.lead_id
+        CROSS JOIN LATERAL (
+            SELECT %(step_now)s::timestamptz AT TIME ZONE CASE
+                WHEN l.timezone IN (SELECT unnest(%(known_zones)s::text[])) THEN l.timezone ELSE s.timezone END AS at
+        ) local
+        WHERE v.campaign_id = {alias}.campaign_id AND e.state IN ('active', 'completed')
+          AND local.at::time >= s.window_start AND local.at::time < s.window_end
+          AND extract(isodow FROM local.at)::int - 1 = ANY(s.window_days)
+          AND NOT (s.skip_holidays AND local.at::date = ANY(%(holidays)s::date[]))
+    )
+)"""
+
+
+# A plain campaign's claim: the condition above folds to true.
+PLAIN_CLAIM_PARAMS = {"sequence_step": False, "step_now": None, "known_zones": [], "holidays": []}
+
+
+def step_row_claim_params(campaign: Campaign, now: datetime) -> dict:
+    """The parameters of STEP_ROW_SENDABLE_SQL for one claim."""
+    if campaign.kind != Campaign.Kind.SEQUENCE_STEP:
+        return PLAIN_CLAIM_PARAMS
+    years = [now.year - 1, now.year, now.year + 1]
+    return {
+        "sequence_step": True,
+        "step_now": now,
+        "known_zones": list(known_zones()),
+        "holidays": sorted(holidays.country_holidays("KR", years=years)),  # sequences skip Korean holidays
+    }
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ class Lead(BaseModel):
     si_nm = models.CharField(max_length=50, blank=True, default="", verbose_name=_("province/city"))
     sgg_nm = models.CharField(max_length=50, blank=True, default="", verbose_name=_("district"))
     established_date = models.DateField(null=True, blank=True, verbose_name=_("established date"))
+    # An IANA zone (Europe/London): a sequence sends inside its window in this zone; empty (the API's
+    # null): unknown, the sequence's zone. A database default too: raw INSERTs (the bench) need not name it.
+    timezone = models.CharField(max_length=64, blank=True, default="", db_default="", verbose_name=_("time zone"))
     industry = models.ForeignKey(
         "salesone_leads.Industry",
         on_delete=models.SET_NULL,

@@ -1,5 +1,7 @@
 """Shapes of leads and lead lists on the wire."""
 
+import zoneinfo
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -30,6 +32,9 @@ class LeadSerializer(ModelSerializer):
     industry_name = serializers.CharField(source="industry.name", read_only=True, default=None, allow_null=True)
     business_number_valid = serializers.BooleanField(read_only=True)
     corporation_number_valid = serializers.BooleanField(read_only=True)
+    timezone = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True, help_text="IANA time zone, e.g. Asia/Seoul."
+    )
     homepage = serializers.ListField(
         child=serializers.CharField(max_length=255), required=False, max_length=20, help_text="Domains or URLs."
     )
@@ -54,6 +59,7 @@ class LeadSerializer(ModelSerializer):
             "si_nm",
             "sgg_nm",
             "established_date",
+            "timezone",
             "industry",
             "industry_name",
             "description",
@@ -97,6 +103,17 @@ class LeadSerializer(ModelSerializer):
         if len(digits) != 13 or not digits.isdigit():
             raise serializers.ValidationError(_("A corporation number has 13 digits: 110111-1713381 or 1101111713381."))
         return digits
+
+    def validate_timezone(self, value: str | None) -> str:
+        """An IANA zone name (Asia/Seoul, Europe/London); empty or null: unknown (the sequence's zone)."""
+        value = (value or "").strip()
+        if not value:
+            return ""
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError(
+                _("'%(zone)s' is not an IANA time zone (for example Asia/Seoul or Europe/London).") % {"zone": value}
+            )
+        return value
 
     def validate_email(self, value: str) -> str:
         return value.strip().lower()

@@ -116,7 +116,10 @@ class MailboxAdmin(OwnedAdmin):
     def _usage(self, mailbox: Mailbox, figure: str):
         if mailbox._state.adding:  # the add form: nothing sent, no cap until it is saved
             return self.get_empty_value_display()
-        return getattr(mailbox_usage(mailbox), figure)
+        # Read once per page for the three figures (as the API's serializer caches it per request).
+        if not hasattr(mailbox, "_admin_usage"):
+            mailbox._admin_usage = mailbox_usage(mailbox)
+        return getattr(mailbox._admin_usage, figure)
 
     @admin.display(description=_("daily cap today"))
     def cap_today(self, mailbox: Mailbox):

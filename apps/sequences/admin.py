@@ -8,7 +8,7 @@ from common.admin import OwnedAdmin
 from common.exceptions import Conflict
 
 from . import selectors, services
-from .models import Enrollment, Sequence, SequenceSend, SequenceStep, SequenceVariant
+from .models import Enrollment, Sequence, SequenceStep, SequenceVariant
 
 
 class SequenceStepInline(admin.TabularInline):
@@ -85,20 +85,3 @@ class EnrollmentAdmin(OwnedAdmin):
     search_fields = ["email", "sequence__name"]
     raw_id_fields = ["sequence", "lead"]
     readonly_fields = ["current_step", "mailbox", "next_send_at", "stopped_at", "resumed_at"]
-
-
-@admin.register(SequenceSend)
-class SequenceSendAdmin(OwnedAdmin):
-    """Each step sent to each lead, with its campaign result row: read-only."""
-
-    owner_field = "enrollment__sequence__user"
-    list_display = ["enrollment", "step", "variant", "result", "scheduled_at"]
-    list_select_related = ["enrollment__sequence", "step__sequence", "variant__step__sequence", "result__campaign"]
-    search_fields = ["enrollment__email"]
-    readonly_fields = ["enrollment", "step", "variant", "result", "scheduled_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -3,6 +3,7 @@ Korean public holidays (the ``holidays`` library's KR calendar) when asked; and 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import zoneinfo
 from dataclasses import dataclass
@@ -33,6 +34,18 @@ class SendingCalendar:
             days=frozenset(sequence.window_days),
             skip_holidays=sequence.skip_holidays,
         )
+
+    def in_zone(self, zone: str) -> SendingCalendar:
+        """The same window and days in another time zone (a lead's)."""
+        return dataclasses.replace(self, timezone=zoneinfo.ZoneInfo(zone))
+
+    def holidays_around(self, moment: datetime) -> list[date]:
+        """The Korean public holidays of the years around ``moment`` (none when they are not skipped):
+        what SQL compares a lead's local date with, whatever its zone."""
+        if not self.skip_holidays:
+            return []
+        year = moment.year
+        return sorted(_korean_holidays(year - 1) | _korean_holidays(year) | _korean_holidays(year + 1))
 
     def is_business_day(self, day: date) -> bool:
         if day.weekday() not in self.days:

@@ -3,8 +3,8 @@ leads who have not replied, from a pool of mailboxes within their caps and a sen
 
 Each step's variant sends as a campaign of kind "sequence_step" (apps/campaigns): a due step becomes
 a result row of that campaign, sent by the campaign pipeline's claim → provider → settle path, so a
-lead gets each step at most once whatever crashes (one row per (campaign, lead), and one
-SequenceSend per (enrolment, step)).
+lead gets each step at most once whatever crashes: the row is written in the transaction that moves
+the enrolment past the step (only if it was still at that step), and one row per (campaign, lead).
 """
 
 from datetime import time
@@ -210,33 +210,3 @@ class Enrollment(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.sequence} → {self.email} ({self.get_state_display()})"
-
-
-class SequenceSend(models.Model):
-    """One step sent (or being sent) to one enrolment: its result row in the variant's campaign.
-    The unique (enrolment, step) pair is the sequence's exactly-once: a step is scheduled once."""
-
-    enrollment = models.ForeignKey(
-        Enrollment, on_delete=models.CASCADE, related_name="sends", db_index=False, verbose_name=_("enrollment")
-    )
-    step = models.ForeignKey(SequenceStep, on_delete=models.CASCADE, related_name="sends", verbose_name=_("step"))
-    variant = models.ForeignKey(
-        SequenceVariant, on_delete=models.CASCADE, related_name="sends", verbose_name=_("variant")
-    )
-    result = models.OneToOneField(
-        "campaigns.CampaignLeadResult",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="sequence_send",
-        verbose_name=_("result"),
-    )
-    scheduled_at = models.DateTimeField(verbose_name=_("scheduled at"))
-
-    class Meta:
-        verbose_name = _("sequence send")
-        verbose_name_plural = _("sequence sends")
-        constraints = [models.UniqueConstraint(fields=["enrollment", "step"], name="sequence_send_once_per_step")]
-
-    def __str__(self) -> str:
-        return f"{self.enrollment_id} step {self.step_id}"

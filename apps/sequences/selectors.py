@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import math
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
-from .models import Enrollment, Sequence, SequenceSend, SequenceStep
+from apps.campaigns.models import CampaignLeadResult
+
+from .models import Enrollment, Sequence, SequenceStep
 
 SENT_STATUSES = ("sent", "opened", "clicked", "replied", "bounced")
 
@@ -32,16 +34,17 @@ def two_proportion_p_value(successes_a: int, total_a: int, successes_b: int, tot
 def variant_numbers(*, step: SequenceStep) -> list[dict]:
     """Each variant of the step: scheduled, sent, opened, clicked, replied, bounced, the rates over
     sent, and the p-values of its open and reply rates against the first variant."""
+    # A variant's sends are the result rows of its campaign (the row carries the step through it).
     rows = (
-        SequenceSend.objects.filter(step=step)
-        .values("variant_id", "variant__name")
+        CampaignLeadResult.objects.filter(campaign__sequence_variant__step=step)
+        .values(variant_id=F("campaign__sequence_variant__id"), variant__name=F("campaign__sequence_variant__name"))
         .annotate(
             scheduled=Count("id"),
-            sent=Count("id", filter=Q(result__status__in=SENT_STATUSES)),
-            opened=Count("id", filter=Q(result__opened_at__isnull=False)),
-            clicked=Count("id", filter=Q(result__clicked_at__isnull=False)),
-            replied=Count("id", filter=Q(result__replied_at__isnull=False)),
-            bounced=Count("id", filter=Q(result__status="bounced")),
+            sent=Count("id", filter=Q(status__in=SENT_STATUSES)),
+            opened=Count("id", filter=Q(opened_at__isnull=False)),
+            clicked=Count("id", filter=Q(clicked_at__isnull=False)),
+            replied=Count("id", filter=Q(replied_at__isnull=False)),
+            bounced=Count("id", filter=Q(status="bounced")),
         )
         .order_by("variant__name")
     )

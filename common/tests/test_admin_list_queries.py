@@ -46,7 +46,7 @@ from apps.privacy.models import PrivacyRequest
 from apps.products.tests.factories import ProductFactory
 from apps.salesone_leads.models import ImportJob
 from apps.salesone_leads.tests.factories import IndustryFactory, KeywordFactory, SalesOneLeadFactory
-from apps.sequences.models import Enrollment, Sequence, SequenceSend, SequenceStep, SequenceVariant
+from apps.sequences.models import Enrollment, Sequence, SequenceStep, SequenceVariant
 from apps.tasks.models import TaskReminder, TaskReminderPreference
 from apps.tasks.tests.factories import TaskFactory
 from apps.tracking.models import InboundMessage, TrackingEvent, WebhookToken
@@ -67,14 +67,14 @@ def _result(owner):
     return ResultFactory(campaign=_campaign(owner), lead=LeadFactory(user=owner))
 
 
-def _sequence_send(owner):
+def _sequence_enrollment(owner):
+    """An enrolment sent its first step: the result row of the step's variant campaign."""
     result = _result(owner)
     sequence = Sequence.objects.create(user=owner, name=f"시퀀스 {next(_n)}")
     step = SequenceStep.objects.create(sequence=sequence, order=0)
-    variant = SequenceVariant.objects.create(step=step, template=result.campaign.template, campaign=result.campaign)
-    enrollment = Enrollment.objects.create(sequence=sequence, lead=result.lead, email=f"lead{next(_n)}@example.kr")
-    return SequenceSend.objects.create(
-        enrollment=enrollment, step=step, variant=variant, result=result, scheduled_at=NOW
+    SequenceVariant.objects.create(step=step, template=result.campaign.template, campaign=result.campaign)
+    return Enrollment.objects.create(
+        sequence=sequence, lead=result.lead, email=f"lead{next(_n)}@example.kr", current_step=1
     )
 
 
@@ -178,10 +178,9 @@ BUILDERS = {
         minute=NOW,
         count=3,
     ),
-    "sequences.Sequence": lambda owner: _sequence_send(owner).enrollment.sequence,
-    "sequences.SequenceVariant": lambda owner: _sequence_send(owner).variant,
-    "sequences.Enrollment": lambda owner: _sequence_send(owner).enrollment,
-    "sequences.SequenceSend": _sequence_send,
+    "sequences.Sequence": lambda owner: _sequence_enrollment(owner).sequence,
+    "sequences.SequenceVariant": lambda owner: _sequence_enrollment(owner).sequence.steps.get().variants.get(),
+    "sequences.Enrollment": _sequence_enrollment,
     "workflows.Workflow": lambda owner: WorkflowFactory(user=owner),
     "workflows.WorkflowExecution": lambda owner: WorkflowExecution.objects.create(
         workflow=WorkflowFactory(user=owner), task=TaskFactory(created_by=owner)

@@ -20,9 +20,6 @@ KEPT = {
     # are matched by their In-Reply-To/References, and this is the address a deployment that wants
     # replies routed through us would set.
     "reply_address",
-    # The hook of the sequences app (issue 21, built in parallel) for its weekly reports
-    # (apps/campaigns/reports.py, docs/reports-and-tasks.md): its weekly beat job calls it.
-    "sequence_weekly_report_send",
 }
 
 

@@ -14,7 +14,7 @@ from apps.campaigns.models import Campaign, CampaignLeadResult
 from apps.leads.models import Lead
 from apps.mail.mailboxes import mailbox_reserve
 from apps.sequences import services
-from apps.sequences.models import Enrollment, Sequence, SequenceSend
+from apps.sequences.models import Enrollment, Sequence
 from apps.sequences.services import sequence_resume, sequence_start, sequences_tick
 from testing.waiting import wait_for
 
@@ -57,7 +57,7 @@ def test_a_failed_step_pauses_the_sequence_with_its_reason_and_resume_sends_it(
     shown = auth_client.get(f"/api/sequences/{sequence.pk}/").json()
     assert shown["status"] == "paused"
     assert shown["paused_reason"] == f"1단계(A)를 발송하지 못했습니다: {step_one.failure_reason}"  # the admin language
-    assert not CampaignLeadResult.objects.filter(sequence_send__step__order=1).exists()
+    assert not CampaignLeadResult.objects.filter(campaign__sequence_variant__step__order=1).exists()
 
     send(sequence_resume, sequence=Sequence.objects.get(pk=sequence.pk), now=TUESDAY_10)
     assert sorted(m.to for m in fake_sendgrid.messages) == sorted(lead.email for lead in leads)
@@ -71,18 +71,17 @@ def test_a_failed_step_pauses_the_sequence_with_its_reason_and_resume_sends_it(
 def test_a_lead_stopped_while_its_step_is_scheduled_is_not_sent(user, fake_sendgrid, send, monkeypatch):
     leads = leads_of(user, 3)
     sequence = started(user, leads)
-    real_exclusions = services.send_exclusions
+    real_next_windows = services._next_windows
 
-    def out_of_office_meanwhile(**kwargs):
+    def out_of_office_meanwhile(*args):
         # What a stop committed between the due query and the writes did before the fix.
         Enrollment.objects.filter(sequence=sequence, lead=leads[0]).update(state=State.OUT_OF_OFFICE)
-        return real_exclusions(**kwargs)
+        return real_next_windows(*args)
 
-    monkeypatch.setattr(services, "send_exclusions", out_of_office_meanwhile)
+    monkeypatch.setattr(services, "_next_windows", out_of_office_meanwhile)
     send(sequences_tick, now=MONDAY_10)
 
     assert sorted(m.to for m in fake_sendgrid.messages) == sorted([leads[1].email, leads[2].email])
-    assert not SequenceSend.objects.filter(enrollment__lead=leads[0]).exists()
     assert not CampaignLeadResult.objects.filter(lead=leads[0]).exists()
 
 
@@ -98,7 +97,7 @@ def test_a_step_already_sent_to_an_enrolment_is_skipped_without_rolling_back_the
     assert sorted(m.to for m in fake_sendgrid.messages[3:]) == sorted([leads[1].email, leads[2].email])
     jammed = Enrollment.objects.get(sequence=sequence, lead=leads[0])
     assert (jammed.state, jammed.current_step) == (State.ACTIVE, 1)  # moved on, its step 2 due next
-    assert SequenceSend.objects.filter(enrollment=jammed).count() == 1
+    assert CampaignLeadResult.objects.filter(lead=leads[0]).count() == 1  # step 1, once
 
     send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(days=1))
     assert [m.to for m in fake_sendgrid.messages[5:]] == [leads[0].email]

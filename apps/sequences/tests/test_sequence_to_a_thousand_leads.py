@@ -14,7 +14,7 @@ import time_machine
 from apps.campaigns.models import CampaignLeadResult
 from apps.leads.models import Lead
 from apps.sequences.calendar import SendingCalendar
-from apps.sequences.models import Enrollment, Sequence, SequenceSend
+from apps.sequences.models import Enrollment, Sequence
 from apps.sequences.services import sequence_start, sequences_tick
 from apps.tracking.models import TrackingEvent
 from apps.tracking.services import events_ingest, inbound_message_receive, new_event
@@ -104,7 +104,9 @@ def test_three_steps_to_a_thousand_leads(user, fake_sendgrid, send, settings):
             first = (
                 {}
                 if answered
-                else {r.lead_id: r for r in CampaignLeadResult.objects.filter(sequence_send__step__order=0)}
+                else {
+                    r.lead_id: r for r in CampaignLeadResult.objects.filter(campaign__sequence_variant__step__order=0)
+                }
             )
             if not answered and len(first) == 1000 and clock.hour >= 17:
                 # The day the first step reached everyone: answers come in.
@@ -136,8 +138,9 @@ def test_three_steps_to_a_thousand_leads(user, fake_sendgrid, send, settings):
     assert all(states[lead.pk] == (State.COMPLETED, "") for lead in away_with_date + leads[220:])
 
     # Every message once: one provider message per sequence send, none twice, each step once per lead.
-    sends = SequenceSend.objects.select_related("result", "step", "enrollment")
-    per_lead_step = Counter((s.enrollment.lead_id, s.step.order) for s in sends)
+    # A step sent to a lead is a result row of one of the step's variant campaigns.
+    sends = CampaignLeadResult.objects.filter(campaign__sequence_variant__step__sequence=sequence)
+    per_lead_step = Counter(sends.values_list("lead_id", "campaign__sequence_variant__step__order"))
     assert set(per_lead_step.values()) == {1}
     steps_of = Counter(lead_id for lead_id, _ in per_lead_step)
     assert all(steps_of[lead.pk] == 1 for lead in repliers + bouncers + away_without_date)
@@ -147,12 +150,12 @@ def test_three_steps_to_a_thousand_leads(user, fake_sendgrid, send, settings):
 
     # The out-of-office leads were not written to before their stated return date had passed.
     returned = datetime.datetime(2026, 12, 29, 9, 0, tzinfo=SEOUL)
-    for send_row in sends.filter(enrollment__lead__in=away_with_date, step__order=1):
-        assert send_row.result.sent_at >= returned
+    for send_row in sends.filter(lead__in=away_with_date, campaign__sequence_variant__step__order=1):
+        assert send_row.sent_at >= returned
 
     # Inside the window, on business days, under each mailbox's rolling caps.
     by_mailbox = defaultdict(list)
-    for row in CampaignLeadResult.objects.filter(sequence_send__isnull=False):
+    for row in CampaignLeadResult.objects.filter(campaign__sequence_variant__isnull=False):
         assert row.status in ("sent", "replied", "bounced"), row.error_message
         local = row.sent_at.astimezone(SEOUL)
         assert datetime.time(9) <= local.time() < datetime.time(18), local
@@ -169,11 +172,11 @@ def test_three_steps_to_a_thousand_leads(user, fake_sendgrid, send, settings):
 
     # Follow-ups thread on the first message; every step carries (광고) and the opt-out.
     message_ids = {m.custom_args["result_id"]: m.headers.get("Message-ID") for m in fake_sendgrid.messages}
-    first_of = {s.enrollment_id: str(s.result_id) for s in sends if s.step.order == 0}
+    first_of = {s.lead_id: str(s.pk) for s in sends.filter(campaign__sequence_variant__step__order=0)}
     for message in fake_sendgrid.messages:
         assert message.subject.startswith("(광고) ")
         assert "수신거부" in message.html
-    for s in sends.filter(step__order__gt=0)[:50]:
-        sent = next(m for m in fake_sendgrid.messages if m.custom_args["result_id"] == str(s.result_id))
-        assert sent.headers["In-Reply-To"] == message_ids[first_of[s.enrollment_id]]
+    for s in sends.filter(campaign__sequence_variant__step__order__gt=0)[:50]:
+        sent = next(m for m in fake_sendgrid.messages if m.custom_args["result_id"] == str(s.pk))
+        assert sent.headers["In-Reply-To"] == message_ids[first_of[s.lead_id]]
         assert sent.subject.startswith("(광고) Re: ")

@@ -32,7 +32,9 @@ def fake():
 
 
 def open_rows(order: int):
-    return CampaignLeadResult.objects.filter(sequence_send__step__order=order, status__in=[R.PENDING, R.SENDING])
+    return CampaignLeadResult.objects.filter(
+        campaign__sequence_variant__step__order=order, status__in=[R.PENDING, R.SENDING]
+    )
 
 
 def test_worker_killed_mid_step_neither_resends_nor_forgets(celery_worker_factory, fake, user, settings):
@@ -47,8 +49,16 @@ def test_worker_killed_mid_step_neither_resends_nor_forgets(celery_worker_factor
     leads = Lead.objects.bulk_create(
         Lead(user=user, name=f"리드 {n}", email=f"lead{n}@example.co.kr") for n in range(6 * chunk_size)
     )
+    # The worker sends on the real clock, and the claim re-checks each step row's window: open all day,
+    # every day (the scheduler's frozen Monday and Tuesday stay inside it too).
+    always_open = {
+        "window_start": datetime.time(0),
+        "window_end": datetime.time(23, 59, 59, 999999),
+        "window_days": list(range(7)),
+        "skip_holidays": False,
+    }
     sequence = sequence_with(
-        user, leads, steps=[(0, False, [("A", 100)]), (1, True, [("A", 100)])], sender_name="세일즈원"
+        user, leads, steps=[(0, False, [("A", 100)]), (1, True, [("A", 100)])], sender_name="세일즈원", **always_open
     )
     sequence = sequence_start(sequence=sequence, now=MONDAY_10 - datetime.timedelta(hours=2))
     fake.hold_from = 3  # the third request reaches SendGrid, and its answer never comes back in time
@@ -75,7 +85,10 @@ def test_worker_killed_mid_step_neither_resends_nor_forgets(celery_worker_factor
     per_address = Counter(fake.recipients())
     assert set(per_address) == {lead.email for lead in leads}, "a lead was forgotten"
     assert set(per_address.values()) == {2}, "a lead got a step twice"
-    step_one = CampaignLeadResult.objects.filter(sequence_send__step__order=0)
+    step_one = CampaignLeadResult.objects.filter(campaign__sequence_variant__step__order=0)
     assert step_one.filter(status=R.SENT).count() == 5 * chunk_size
     assert step_one.filter(status=R.UNKNOWN).count() == chunk_size
-    assert CampaignLeadResult.objects.filter(sequence_send__step__order=1, status=R.SENT).count() == 6 * chunk_size
+    assert (
+        CampaignLeadResult.objects.filter(campaign__sequence_variant__step__order=1, status=R.SENT).count()
+        == 6 * chunk_size
+    )

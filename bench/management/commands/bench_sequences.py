@@ -28,7 +28,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 
 from apps.accounts.models import User
@@ -37,7 +37,7 @@ from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
 from apps.leads.models import LeadList
 from apps.mail.models import Mailbox
 from apps.sequences.calendar import SendingCalendar
-from apps.sequences.models import Enrollment, Sequence, SequenceSend, SequenceStep, SequenceVariant
+from apps.sequences.models import Enrollment, Sequence, SequenceStep, SequenceVariant
 from apps.sequences.services import sequence_start, sequence_tick
 from bench.consent import ensure_bench_consent
 from bench.harness import fake_sendgrid
@@ -54,6 +54,17 @@ SELECT gen_random_uuid(), now(), now(), '', '', '주식회사 벤치' || n, '대
        '', '[]'::jsonb, '', '서울특별시', '강남구', %(user)s, '', '', ''
 FROM generate_series(1, %(count)s) AS n
 RETURNING id
+"""
+
+
+_FLOOR_SQL = """
+INSERT INTO campaigns_campaignleadresult (
+    id, created_at, updated_at, campaign_id, lead_id, email, title, data, status, sent, error_message, provider,
+    provider_message_id, message_id, open_count, click_count, chunk, retryable, thread_message_id, thread_subject
+)
+SELECT gen_random_uuid(), now(), now(), %(campaign)s, l.id, l.email, '', '{}'::jsonb, 'pending', false, '', '',
+       '', '', 0, 0, 0, false, '', ''
+FROM leads_lead l WHERE l.user_id = %(user)s LIMIT %(count)s
 """
 
 
@@ -139,8 +150,14 @@ class Command(BaseCommand):
         write(f"start (enrol {Enrollment.objects.filter(sequence=sequence).count():,}): "
               f"{time.perf_counter() - started:.2f} s")  # fmt: skip
         calendar = SendingCalendar.of(sequence)
-        write(f"{'step':>4} {'day':>10} {'scheduled':>9} {'stopped':>7} {'schedule s':>10} {'heap peak MB':>12} "
-              f"{'sent':>7} {'send s':>7} {'e-mails/s':>9} {'RSS MB':>7}")  # fmt: skip
+        # The same-run floor: one INSERT … SELECT of as many pending rows into a scratch campaign, foreign
+        # keys checked, rolled back — what writing the day's rows costs on this machine right now.
+        scratch = Campaign.objects.create(
+            user=user, name="bench floor", kind=Campaign.Kind.SEQUENCE_STEP, template=template
+        )
+        write(f"{'step':>4} {'day':>10} {'scheduled':>9} {'stopped':>7} {'schedule s':>10} {'floor s':>7} "
+              f"{'ratio':>5} {'heap peak MB':>12} {'sent':>7} {'send s':>7} {'e-mails/s':>9} "
+              f"{'RSS MB':>7}")  # fmt: skip
         for order in range(3):
             due = Enrollment.objects.filter(sequence=sequence, state="active").order_by("next_send_at").first()
             if due is None:
@@ -168,19 +185,33 @@ class Command(BaseCommand):
             heap_peak = tracemalloc.get_traced_memory()[1] / 2**20 if self.trace else 0.0
             tracemalloc.stop()
             stopped = Enrollment.objects.filter(sequence=sequence, state="stopped").count() - stopped_before
+            floor = self._floor(scratch, user, scheduled)
             sent, send_seconds = self._send(sequence, order)
             write(f"{order + 1:>4} {clock:%Y-%m-%d} {scheduled:>9,} {stopped:>7,} {schedule_seconds:>10.2f} "
+                  f"{floor:>7.2f} {schedule_seconds / max(floor, 1e-9):>5.1f} "
                   f"{heap_peak:>12.1f} {sent:>7,} {send_seconds:>7.1f} {sent / max(send_seconds, 1e-9):>9,.0f} "
                   f"{rss_mb():>7.0f}")  # fmt: skip
             self._bounce(sequence, order, bounce_share)
         distinct = len({message.custom_args.get("result_id") for message in fake.messages})
-        recorded = SequenceSend.objects.filter(enrollment__sequence=sequence).count()
+        recorded = CampaignLeadResult.objects.filter(campaign__sequence_variant__step__sequence=sequence).count()
         write(f"fake SendGrid received {fake.received_count:,} messages ({distinct:,} distinct result rows); "
-              f"sequence sends recorded {recorded:,}")  # fmt: skip
+              f"step rows written {recorded:,}")  # fmt: skip
+
+    def _floor(self, scratch, user, count) -> float:
+        """Seconds to write ``count`` pending result rows in one INSERT … SELECT (foreign keys checked
+        at once, not at a commit), rolled back."""
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(_FLOOR_SQL, {"campaign": scratch.pk, "user": user.pk, "count": count})
+            transaction.set_rollback(True)
+        return time.perf_counter() - started
 
     def _send(self, sequence, order) -> tuple[int, float]:
         chunks = list(
-            CampaignLeadResult.objects.filter(sequence_send__step__sequence=sequence, sequence_send__step__order=order)
+            CampaignLeadResult.objects.filter(
+                campaign__sequence_variant__step__sequence=sequence, campaign__sequence_variant__step__order=order
+            )
             .values_list("campaign_id", "chunk")
             .distinct()
         )
@@ -196,8 +227,8 @@ class Command(BaseCommand):
             cursor.execute(
                 """
                 UPDATE campaigns_campaignleadresult r SET status = 'bounced', bounced_at = now()
-                FROM sequences_sequencesend s JOIN sequences_sequencestep st ON st.id = s.step_id
-                WHERE s.result_id = r.id AND st.sequence_id = %s AND st."order" = %s AND r.status = 'sent'
+                FROM sequences_sequencevariant v JOIN sequences_sequencestep st ON st.id = v.step_id
+                WHERE v.campaign_id = r.campaign_id AND st.sequence_id = %s AND st."order" = %s AND r.status = 'sent'
                   AND abs(hashtext(r.id::text)) %% 10000 < %s
                 """,
                 [sequence.pk, order, int(share * 10000)],
@@ -210,11 +241,6 @@ class Command(BaseCommand):
         if user is None:
             return
         with connection.cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM sequences_sequencesend s USING sequences_enrollment e, sequences_sequence q "
-                "WHERE s.enrollment_id = e.id AND e.sequence_id = q.id AND q.user_id = %s",
-                [user.pk],
-            )
             cursor.execute(
                 "DELETE FROM sequences_enrollment e USING sequences_sequence q WHERE e.sequence_id = q.id "
                 "AND q.user_id = %s",

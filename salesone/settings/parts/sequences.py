@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from celery.schedules import crontab
+
 from ..env import env_bool, env_int
 
 # A new mailbox's caps, well under the providers' advice: a rolling 24-hour and 1-hour cap, and a
@@ -33,6 +35,11 @@ BEAT_SCHEDULE = {
     "sequences-tick": {
         "task": "apps.sequences.tasks.tick_sequences",
         "schedule": timedelta(seconds=SEQUENCE_TICK_SECONDS),
+    },
+    # Last week's report of each sequence, to its owner (once per sequence and week: a claim).
+    "sequences-weekly-reports": {
+        "task": "apps.sequences.tasks.send_sequence_weekly_reports",
+        "schedule": crontab(minute=0, hour=8, day_of_week=1),  # Mondays 08:00 Asia/Seoul (CELERY_TIMEZONE)
     },
 }
 TASK_ROUTES = {"apps.sequences.tasks.*": {"queue": "campaigns"}}
