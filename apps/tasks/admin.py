@@ -105,7 +105,9 @@ class TaskAdmin(OwnedAdmin):
     list_select_related = ["assignee", "client", "created_by"]
     list_filter = ["status", "is_repetitive", ("due_date", admin.DateFieldListFilter)]
     search_fields = ["name", "body", "client__name", "assignee__email", "created_by__email"]
-    autocomplete_fields = ["assignee", "created_by", "client"]
+    # The assignee is a plain select: the autocomplete looks users up through the user admin, which
+    # shows a member of staff only themselves, while the API's rule lets them pick a teammate.
+    autocomplete_fields = ["created_by", "client"]
     raw_id_fields = ["previous_occurrence"]
     readonly_fields = ["assignment", "completed_at", "previous_occurrence", "created_at", "updated_at"]
     date_hierarchy = "due_date"
@@ -151,7 +153,15 @@ class TaskAdmin(OwnedAdmin):
             # The API's rule, not OwnedAdmin's "a user picks only themselves": a teammate too.
             kwargs["queryset"] = users_on_a_team_with(request.user)
             return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
+        if db_field.name == "team" and not request.user.is_superuser:
+            kwargs["queryset"] = request.user.groups.all()  # only a team they are on, as the API checks
+            return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # The API's rule: a task's team is chosen when it is created.
+        return [*fields, "team"] if obj is not None else fields
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

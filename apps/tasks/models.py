@@ -75,9 +75,6 @@ class Task(BaseModel):
             models.Index(fields=["assignee", "status", "due_date"]),
             models.Index(fields=["created_by"]),
             models.Index(fields=["client", "status"]),
-            # The list's default order (due date, newest first): a page is an index walk, not a sort of
-            # every task the user may see (assignee OR creator cannot use the per-user indexes to order).
-            models.Index(fields=["due_date", "-created_at"], name="task_due_date_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

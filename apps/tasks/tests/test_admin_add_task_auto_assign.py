@@ -98,3 +98,31 @@ def test_creator_or_assignee_off_the_team_is_a_form_error(client, staff, team):
     assert response.status_code == 200
     assert "team" in response.context["adminform"].form.errors
     assert not Task.objects.filter(name="신규 리드 연락").exists()
+
+
+def test_the_team_is_chosen_once_and_only_among_the_staff_members_teams(client, staff, team):
+    """As the API: a task's team is set when it is created, from a team its creator is on; the change
+    form shows it read-only and a posted team is ignored; the assignee is a select of teammates."""
+    group, kim, _lee = team
+    other = Group.objects.create(name="영업2팀")
+    client.force_login(staff)
+
+    add_page = client.get(reverse("admin:tasks_task_add")).content.decode()
+    assert "영업1팀" in add_page and "영업2팀" not in add_page
+    assert "a-kim@salesone.kr" in add_page  # a teammate is offered without an autocomplete lookup
+
+    task = TaskFactory(created_by=staff, assignee=staff, team=group, due_date=TODAY)
+    form = {
+        "name": task.name,
+        "status": task.status,
+        "assignee": staff.pk,
+        "team": other.pk,
+        "created_by": staff.pk,
+        "workflow_data": "{}",
+        "reminders-TOTAL_FORMS": "0",
+        "reminders-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("admin:tasks_task_change", args=[task.pk]), form)
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.team_id == group.pk
