@@ -103,7 +103,7 @@ def test_creator_or_assignee_off_the_team_is_a_form_error(client, staff, team):
 def test_the_team_is_chosen_once_and_only_among_the_staff_members_teams(client, staff, team):
     """As the API: a task's team is set when it is created, from a team its creator is on; the change
     form shows it read-only and a posted team is ignored; the assignee is a select of teammates."""
-    group, kim, _lee = team
+    group, _kim, _lee = team
     other = Group.objects.create(name="영업2팀")
     client.force_login(staff)
 
