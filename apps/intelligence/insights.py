@@ -21,6 +21,7 @@ import json
 import logging
 from collections.abc import Callable
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -88,7 +89,16 @@ def insights_answer(*, request: InsightRequest, subject_id) -> dict:
         from .tasks import generate_insights
 
         args = (request.subject, str(subject_id), request.language)
-        transaction.on_commit(lambda: generate_insights.delay(*args))
+        lock = f"{key}:pending"
+
+        def queue() -> None:
+            try:
+                generate_insights.delay(*args)
+            except Exception:  # the broker is down: the rule-based answer stands, a later view asks again
+                logger.exception("insights of %s %s could not be queued", request.subject, subject_id)
+                cache.delete(lock)
+
+        transaction.on_commit(queue)
     return _answer(dict(request.draft), backend=RULE_BASED, status=Status.PENDING)
 
 
@@ -101,9 +111,16 @@ def insights_fill(*, subject: str, subject_id: str, language: str) -> dict | Non
     if request is None:
         return None
     key = insights_key(request, subject_id)
+    cached = cache.get(key)
+    if cached is not None:  # a task queued twice (a queue wait longer than the lock) asks the model once
+        cache.delete(f"{key}:pending")
+        return cached
     backend = get_insights_backend()
     try:
-        answer = _answer(backend.generate(request), backend=backend.name, status=Status.READY)
+        try:
+            answer = _answer(backend.generate(request), backend=backend.name, status=Status.READY)
+        except SoftTimeLimitExceeded as exc:  # a server trickling its answer past INSIGHTS_LLM_TIMEOUT
+            raise InsightsError(f"no answer within {settings.INSIGHTS_LLM_TIMEOUT:g} s") from exc
         timeout = settings.INSIGHTS_CACHE_SECONDS
     except InsightsError as exc:
         logger.warning("insights of %s %s: %s failed, rule-based kept: %s", subject, subject_id, backend.name, exc)

@@ -1,6 +1,7 @@
 """Celery tasks of lead intelligence: they take ids and call services (idempotent: runs are claimed)."""
 
 from celery import shared_task
+from django.conf import settings
 
 from . import scoring, services
 
@@ -61,7 +62,12 @@ def send_stale_lead_reports() -> int:
     return stale_lead_reports_send()
 
 
-@shared_task
+# The HTTP client's deadline is checked between reads: a server sending a byte at a time could hold
+# the worker far longer. The soft limit interrupts the call (insights_fill falls back to rule-based).
+@shared_task(
+    soft_time_limit=settings.INSIGHTS_LLM_TIMEOUT + 5,
+    time_limit=settings.INSIGHTS_LLM_TIMEOUT + 15,
+)
 def generate_insights(subject: str, subject_id: str, language: str) -> str | None:
     """Ask the insights backend about one lead or client (never in a request); the answer is cached."""
     from .insights import insights_fill

@@ -58,6 +58,11 @@ REBUILD_MIN_SHARE = 0.2
 # processes when it has more than one chunk; the staging COPY streams their output in file order.
 CSV_CHUNK_BYTES = 2 << 20
 PARSE_WORKERS = max(os.cpu_count() or 1, 2)
+# Off until the chunk cutter follows CSV quoting: _csv_chunks cuts where the count of '"' is even, and a
+# stray quote inside an unquoted cell (`5" pipe`, which the csv module accepts) flips that count, so a
+# later quoted cell spanning lines is cut in two — that company lost as two rejects, and only in files
+# over CSV_CHUNK_BYTES (review, 2026-12-06). Tests switch it on to keep the worker machinery tested.
+PARALLEL_PARSE = False
 # Staging row keys: (chunk << 32) | row within the chunk, so that workers number rows without
 # knowing how many rows the chunks before theirs hold; rejects are reported by row of the file.
 _CHUNK_SHIFT = 32
@@ -603,7 +608,8 @@ def _stage_csv(cursor, copy_sql: str, path: Path, result: LoadResult, bar) -> No
         # a process running other threads: a fork copies the locks they hold, and a worker that needs one
         # waits forever — the whole test suite hung in a COPY that way.)
         if (
-            _larger_than_a_chunk(handle)
+            PARALLEL_PARSE
+            and _larger_than_a_chunk(handle)
             and not multiprocessing.current_process().daemon
             and threading.active_count() == 1
         ):

@@ -65,6 +65,7 @@ def test_workers_load_what_one_piece_loads(tmp_path, monkeypatch, industries):  
     whole, whole_table, whole_rejects = load(path, tmp_path, "whole")
     assert whole.parse_workers == 0
 
+    monkeypatch.setattr(loading, "PARALLEL_PARSE", True)
     monkeypatch.setattr(loading, "CSV_CHUNK_BYTES", 4_096)  # ~10 rows a chunk: dozens of chunks
     chunked, chunked_table, chunked_rejects = load(path, tmp_path, "chunked")
     # Workers are forked only from a process without other threads (a fork copies their held locks):
@@ -88,6 +89,7 @@ def test_workers_load_what_one_piece_loads(tmp_path, monkeypatch, industries):  
 def test_the_odd_cells_arrive_as_written(tmp_path, monkeypatch, industries):  # noqa: F811
     path = tmp_path / "companies.csv"
     awkward_file(path)
+    monkeypatch.setattr(loading, "PARALLEL_PARSE", True)
     monkeypatch.setattr(loading, "CSV_CHUNK_BYTES", 4_096)
     salesone_leads_load(path=path, rejects_path=tmp_path / "rejects.csv")
     rows = generated(6)
