@@ -261,17 +261,18 @@ def _claim(
     # The recipient writer and the sequence scheduler number at most CAMPAIGN_CHUNK_SIZE rows into
     # a chunk: a limit that large takes the whole chunk in its cheaper form.
     sql = _CLAIM_CHUNK_SQL if limit >= settings.CAMPAIGN_CHUNK_SIZE else _CLAIM_SQL
-    with connection.cursor() as cursor:
+    # One transaction for the claim and the give-back below: if the give-back failed after a committed
+    # claim, every row would stay 'sending' with no provider holding it (later "outcome unknown").
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, {"campaign": campaign_id, "chunk": chunk, "limit": limit, **step_rows})
         records = cursor.fetchall()
-    # One UPDATE claimed them all: they share its now().
-    claimed_at = records[0][2] if records else None
-    if len(records) > limit:
-        # A chunk numbered under a larger CAMPAIGN_CHUNK_SIZE (the setting was lowered meanwhile):
-        # the rows over the limit go back to pending before anything is sent (no provider has them).
-        extra = [str(record[0]) for record in records[limit:]]
-        records = records[:limit]
-        with connection.cursor() as cursor:
+        # One UPDATE claimed them all: they share its now().
+        claimed_at = records[0][2] if records else None
+        if len(records) > limit:
+            # A chunk numbered under a larger CAMPAIGN_CHUNK_SIZE (the setting was lowered meanwhile):
+            # the rows over the limit go back to pending before anything is sent (no provider has them).
+            extra = [str(record[0]) for record in records[limit:]]
+            records = records[:limit]
             cursor.execute(_RELEASE_SQL, {"ids": extra, "claimed_at": claimed_at})
     rows = []
     for result_id, email, _claimed_at, lead_id, corporation_number, *values in records:

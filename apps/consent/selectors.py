@@ -48,17 +48,11 @@ _LATEST_SQL = """LEFT JOIN LATERAL (
 # A person a user erased (apps/privacy) is on the suppression list by a hash of that user and the
 # address (apps/mail/suppression.erased_key): that user's mail is refused whatever it is, advertising or
 # not. The hash of the address alone stands for an address that was suppressed for everybody.
-# Written as two IN (subquery) over the list's hashed entries rather than an EXISTS probe per row:
-# PostgreSQL reads the hashed entries once per statement (a hashed subplan, or one index probe per
-# row on a small list), which took the recipient writer's numbering of 100,000 addresses from 2.0 to
-# 1.7 PostgreSQL CPU-s with 220,000 suppressed addresses, 20,000 of them hashes (issue 18). ``%%``: every
-# statement embedding this runs with parameters (refusal_sql's own ``%(consent_now)s``).
-_ERASED_SQL = """(
-    'sha256:' || encode(sha256(convert_to(({user})::text || ':' || {email}, 'UTF8')), 'hex') IN (
-        SELECT erased.email FROM mail_suppressedaddress erased WHERE erased.email LIKE 'sha256:%%'
-    )
-    OR 'sha256:' || encode(sha256(convert_to({email}, 'UTF8')), 'hex') IN (
-        SELECT erased.email FROM mail_suppressedaddress erased WHERE erased.email LIKE 'sha256:%%'
+_ERASED_SQL = """EXISTS (
+    SELECT 1 FROM mail_suppressedaddress erased
+    WHERE erased.email IN (
+        'sha256:' || encode(sha256(convert_to(({user})::text || ':' || {email}, 'UTF8')), 'hex'),
+        'sha256:' || encode(sha256(convert_to({email}, 'UTF8')), 'hex')
     )
 )"""
 

@@ -10,6 +10,10 @@ before anything is written; the caller then queues it as before and a worker com
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
+
 from apps.workflows.models import WorkflowExecution
 
 from .executor import InlineDispatcher, WorkflowExecutor
@@ -34,6 +38,14 @@ class InMemoryExecutor(WorkflowExecutor):
     def __init__(self, row: ExecutionRow, graph: Graph):
         super().__init__(row, graph, {}, InlineDispatcher())
         self.outcome: tuple[str, str] | None = None  # (status, error message)
+        # A web thread's time is the site's: a run longer than the budget (slow expressions, many
+        # nodes) is given up before any write and queued, and the hook still answers at once.
+        self._budget_end = time.monotonic() + settings.WORKFLOW_HOOK_INLINE_BUDGET_MS / 1000
+
+    def _past_deadline(self) -> bool:
+        if time.monotonic() >= self._budget_end:
+            raise NeedsWorker
+        return super()._past_deadline()
 
     def _flush(self, claims=None) -> set[str]:
         # Called for a claim (a node with side effects), a waiting node, or a failure about to end

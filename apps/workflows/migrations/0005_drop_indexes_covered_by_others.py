@@ -1,8 +1,12 @@
 import django.db.models.deletion
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Hot tables: every index is built and dropped CONCURRENTLY (no lock on hooks and workers), one
+    # statement each, outside a transaction; the new index first, so the task lookups never lack one.
+    atomic = False
     dependencies = [
         ("tasks", "0005_reminders_auto_assign"),
         ("workflows", "0004_translatable_labels"),
@@ -10,6 +14,12 @@ class Migration(migrations.Migration):
 
     # Only the indexes go: the foreign keys stay as they are (AlterField would drop and re-validate them).
     operations = [
+        AddIndexConcurrently(
+            model_name="workflowexecution",
+            index=models.Index(
+                condition=models.Q(("task__isnull", False)), fields=["task"], name="workflows_execution_task"
+            ),
+        ),
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
@@ -49,25 +59,21 @@ class Migration(migrations.Migration):
                 ),
             ],
             database_operations=[
-                migrations.RunSQL(
-                    "DROP INDEX IF EXISTS workflows_noderun_execution_id_922cf34f; "
-                    "DROP INDEX IF EXISTS workflows_workflowexecution_workflow_id_b382211d; "
-                    "DROP INDEX IF EXISTS workflows_workflowexecution_task_id_860ec3f6;",
-                    reverse_sql=(
-                        "CREATE INDEX workflows_noderun_execution_id_922cf34f "
-                        "ON workflows_noderun (execution_id); "
-                        "CREATE INDEX workflows_workflowexecution_workflow_id_b382211d "
-                        "ON workflows_workflowexecution (workflow_id); "
-                        "CREATE INDEX workflows_workflowexecution_task_id_860ec3f6 "
-                        "ON workflows_workflowexecution (task_id);"
-                    ),
+                *(
+                    migrations.RunSQL(
+                        f"DROP INDEX CONCURRENTLY IF EXISTS {name}",
+                        reverse_sql=f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} ({column})",
+                    )
+                    for name, table, column in (
+                        ("workflows_noderun_execution_id_922cf34f", "workflows_noderun", "execution_id"),
+                        (
+                            "workflows_workflowexecution_workflow_id_b382211d",
+                            "workflows_workflowexecution",
+                            "workflow_id",
+                        ),
+                        ("workflows_workflowexecution_task_id_860ec3f6", "workflows_workflowexecution", "task_id"),
+                    )
                 ),
             ],
-        ),
-        migrations.AddIndex(
-            model_name="workflowexecution",
-            index=models.Index(
-                condition=models.Q(("task__isnull", False)), fields=["task"], name="workflows_execution_task"
-            ),
         ),
     ]

@@ -102,6 +102,14 @@ def test_setting_zero_queues_every_run(api_client, pure, settings, django_captur
     assert response.json()["status"] == "pending" and len(queued) == 1
 
 
+def test_pure_run_over_the_time_budget_is_queued_with_nothing_written(api_client, pure, settings):
+    """A web thread is not the place for a long run (many nodes, slow expressions): past the budget the
+    run is given up before any write and queued; the hook answers pending at once."""
+    settings.WORKFLOW_HOOK_INLINE_BUDGET_MS = 0
+    assert hook(api_client, pure, {"amount": 1}).json()["status"] == "pending"
+    assert WorkflowExecution.objects.get().status == "pending" and not NodeRun.objects.exists()
+
+
 def test_larger_pure_workflow_than_the_setting_is_queued(api_client, pure, settings):
     settings.WORKFLOW_HOOK_INLINE_MAX_NODES = 5  # it has 6
     assert hook(api_client, pure, {"amount": 1}).json()["status"] == "pending"

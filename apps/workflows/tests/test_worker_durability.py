@@ -106,8 +106,9 @@ def test_fan_out_branches_run_in_parallel_on_separate_workers(celery_worker_fact
     assert runs["join"].attempt == 1
 
 
-def test_hook_post_is_run_by_a_worker(celery_worker_factory, api_client, user):
+def test_hook_post_is_run_by_a_worker(celery_worker_factory, api_client, user, settings):
     """The start message the hook sends (execute_workflow_send) is the one a real worker runs."""
+    settings.WORKFLOW_HOOK_INLINE_MAX_NODES = 0  # queued: a pure graph would otherwise run in the request
     workflow = WorkflowFactory(
         user=user,
         nodes=[node("hook", "webhook_trigger"), transform("vat", compute={"vat": "input.amount // 10"})],

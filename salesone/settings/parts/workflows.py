@@ -16,6 +16,8 @@ WORKFLOW_HOOK_MAX_BYTES = env_int("WORKFLOW_HOOK_MAX_BYTES", 1_000_000)
 # A hooked workflow with no side effects (triggers, transforms, conditions) and at most this many
 # nodes runs in the webhook request and is stored finished; 0 queues every run for a worker.
 WORKFLOW_HOOK_INLINE_MAX_NODES = env_int("WORKFLOW_HOOK_INLINE_MAX_NODES", 50)
+# ... and within this many milliseconds of the web thread: a longer run is given up unwritten and queued.
+WORKFLOW_HOOK_INLINE_BUDGET_MS = env_int("WORKFLOW_HOOK_INLINE_BUDGET_MS", 50)
 
 BEAT_SCHEDULE = {
     "workflows-sweep": {
