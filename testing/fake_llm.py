@@ -1,4 +1,5 @@
-"""A fake OpenAI-compatible chat-completions API on 127.0.0.1 for the insights backend.
+"""A fake OpenAI-compatible chat-completions API on 127.0.0.1 (the insights backend; the personalisation
+tests subclass it with their own ``content``).
 
 ``POST {url}/chat/completions`` records each request (path, Authorization header, JSON body) and
 answers as the real API does: ``choices[0].message.content`` holding a JSON object with the draft's
@@ -62,16 +63,20 @@ class FakeChatCompletions:
         elif isinstance(step, dict):
             content = json.dumps(step, ensure_ascii=False)
         else:
-            draft = json.loads(body["messages"][1]["content"])["draft"]
-            content = json.dumps(
-                {
-                    key: [f"모델: {item}" for item in value] if isinstance(value, list) else f"모델: {value}"
-                    for key, value in draft.items()
-                },
-                ensure_ascii=False,
-            )
+            content = self.content(body)
         answer = {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}
         return 200, json.dumps(answer, ensure_ascii=False).encode()
+
+    def content(self, body: dict) -> str:
+        """The model's answer to a request: the draft's keys, each text prefixed with "모델: "."""
+        draft = json.loads(body["messages"][1]["content"])["draft"]
+        return json.dumps(
+            {
+                key: [f"모델: {item}" for item in value] if isinstance(value, list) else f"모델: {value}"
+                for key, value in draft.items()
+            },
+            ensure_ascii=False,
+        )
 
     def prompt_facts(self, index: int = -1) -> dict:
         """The facts the backend sent in a request (the user message's JSON)."""

@@ -2,12 +2,8 @@
 the request the real API would get, retries on 5xx, the timeout, the per-campaign cap on calls, and
 the rule-based text whenever the model does not answer (personalisation never stops a send)."""
 
-import contextlib
-import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -16,6 +12,7 @@ from apps.campaigns.services import campaign_start
 from services import llm
 from services.llm import LeadProfile
 from services.llm.rule_based import rule_based_text
+from testing.fake_llm import FakeChatCompletions
 
 from .factories import CampaignFactory, LeadFactory, lead_list_with
 
@@ -23,58 +20,24 @@ pytestmark = pytest.mark.django_db
 BACKEND = "services.llm.openai_compatible.OpenAICompatibleBackend"
 
 
-class FakeChatCompletions:
-    """``POST /v1/chat/completions``: answers from ``script`` (a status or "slow"), then 200."""
+class PersonalizationChat(FakeChatCompletions):
+    """``POST /v1/chat/completions``: answers from ``script`` (a status or "slow"), then a sentence naming
+    the prompt's company."""
 
     api_key = "sk-test-123"
 
     def __init__(self):
-        self.script: list = []
-        self.requests: list[dict] = []
+        super().__init__()
         self.slow_seconds = 2.0
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-                step = fake.script.pop(0) if fake.script else 200
-                if step == "slow":
-                    time.sleep(fake.slow_seconds)
-                    step = 200
-                if step == 200:
-                    company = body["messages"][1]["content"].splitlines()[0].removeprefix("회사명: ")
-                    answer = {
-                        "choices": [{"message": {"role": "assistant", "content": f" {company} 맞춤 문장입니다. "}}]
-                    }
-                else:
-                    answer = {"error": {"message": f"scripted {step}"}}
-                payload = json.dumps(answer, ensure_ascii=False).encode()
-                self.send_response(step)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(payload)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def content(self, body: dict) -> str:
+        company = body["messages"][1]["content"].splitlines()[0].removeprefix("회사명: ")
+        return f" {company} 맞춤 문장입니다. "
 
 
 @pytest.fixture
 def fake_llm(settings):
-    fake = FakeChatCompletions()
+    fake = PersonalizationChat().__enter__()
     settings.PERSONALIZATION_BACKEND = BACKEND
     settings.LLM_API_BASE_URL = fake.url
     settings.LLM_API_KEY = fake.api_key
@@ -84,7 +47,7 @@ def fake_llm(settings):
     llm._backend.cache_clear()  # the backend reads its settings when first built
     yield fake
     llm._backend.cache_clear()
-    fake.stop()
+    fake.__exit__(None, None, None)
 
 
 PROFILE = LeadProfile(
