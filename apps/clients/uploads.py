@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from common.exceptions import PayloadTooLarge
+from common.upload_size import upload_check_size, upload_too_large
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office formats and HWP 5
 ZIP = b"PK\x03\x04"  # OOXML, HWPX and zip
@@ -39,17 +40,7 @@ def upload_extension(filename: str) -> str:
 
 def upload_validate(*, upload: UploadedFile, field: str = "file") -> None:
     """Raise 413 when the upload is over CLIENT_FILE_MAX_BYTES, 400 when its type is not allowed."""
-    limit = settings.CLIENT_FILE_MAX_BYTES
-    if upload.size > limit:
-        raise PayloadTooLarge(
-            _("%(name)s is %(size)s bytes; the largest file accepted is %(limit)s bytes (%(megabytes)s MB).")
-            % {
-                "name": upload.name,
-                "size": f"{upload.size:,}",
-                "limit": f"{limit:,}",
-                "megabytes": f"{limit / (1024 * 1024):.0f}",
-            }
-        )
+    upload_check_size(upload, limit=settings.CLIENT_FILE_MAX_BYTES)
     allowed = settings.CLIENT_FILE_ALLOWED_TYPES
     extension = upload_extension(upload.name)
     if extension not in allowed:
@@ -95,11 +86,7 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 def _too_large(size_hint: str) -> PayloadTooLarge:
-    limit = settings.CLIENT_FILE_MAX_BYTES
-    return PayloadTooLarge(
-        _("The upload is %(size)s; the largest file accepted is %(limit)s bytes (%(megabytes)s MB).")
-        % {"size": size_hint, "limit": f"{limit:,}", "megabytes": f"{limit / (1024 * 1024):.0f}"}
-    )
+    return upload_too_large(size_hint=size_hint, limit=settings.CLIENT_FILE_MAX_BYTES)
 
 
 class UploadLimitHandler(FileUploadHandler):

@@ -18,7 +18,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.exceptions import Conflict, PayloadTooLarge
+from common.exceptions import Conflict
+from common.upload_size import upload_check_size
 from common.views import OwnedQuerysetMixin
 
 from . import services
@@ -44,20 +45,6 @@ def _check_daily_limit(user) -> None:
         raise Conflict(
             _("You have recorded %(limit)s consent events in the last 24 hours, the limit (CONSENT_EVENTS_PER_DAY).")
             % {"limit": settings.CONSENT_EVENTS_PER_DAY}
-        )
-
-
-def _check_evidence_size(upload) -> None:
-    limit = settings.CONSENT_EVIDENCE_MAX_BYTES
-    if upload is not None and upload.size > limit:
-        raise PayloadTooLarge(
-            _("%(name)s is %(size)s bytes; the largest file accepted is %(limit)s bytes (%(megabytes)s MB).")
-            % {
-                "name": upload.name,
-                "size": f"{upload.size:,}",
-                "limit": f"{limit:,}",
-                "megabytes": f"{limit / (1024 * 1024):.0f}",
-            }
         )
 
 
@@ -90,7 +77,7 @@ class ConsentEventViewSet(
         params.is_valid(raise_exception=True)
         data = params.validated_data
         _check_daily_limit(request.user)
-        _check_evidence_size(data["evidence_file"])
+        upload_check_size(data["evidence_file"], limit=settings.CONSENT_EVIDENCE_MAX_BYTES)
         if data["kind"] == ConsentEvent.Kind.WITHDRAWN:
             event = services.consent_withdraw(
                 user=request.user, email=data["email"], source=data["source"] or "API", actor=request.user
