@@ -143,7 +143,19 @@ class BusinessNumberField(serializers.CharField):
         return format_business_number(value)
 
 
+# The most ids one body may name: a lead list holds up to this many, and add-leads takes a full list.
+LEAD_IDS_MAX = 10000
+
+
 class LeadIdsSerializer(serializers.Serializer):
     """Body of actions that take a list of ids: ``{"lead_ids": [...]}``."""
 
-    lead_ids = serializers.ListField(child=serializers.UUIDField(), allow_empty=False, max_length=10000)
+    lead_ids = serializers.ListField(child=serializers.UUIDField(), allow_empty=False, max_length=LEAD_IDS_MAX)
+
+
+def lead_ids_parse(data) -> list:
+    """The ids of an add-leads / remove-leads body (lead lists and sequences alike): a 400 naming
+    ``lead_ids`` when it is missing, empty, longer than LEAD_IDS_MAX or holds a non-UUID."""
+    body = LeadIdsSerializer(data=data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data["lead_ids"]

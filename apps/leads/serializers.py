@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from apps.salesone_leads.models import Industry
 from common.korean_ids import normalize_corporation_number
-from common.serializers import BusinessNumberField, ModelSerializer, UserSummarySerializer
+from common.serializers import LEAD_IDS_MAX, BusinessNumberField, ModelSerializer, UserSummarySerializer
 
 from .models import Lead, LeadList
 from .services import lead_create, lead_list_create, lead_update
@@ -133,7 +133,7 @@ class LeadIdsField(serializers.ListField):
     """A list's member ids in list order; written out as plain strings (a list holds up to 10,000)."""
 
     def __init__(self, **kwargs):
-        super().__init__(child=serializers.UUIDField(), max_length=10000, **kwargs)
+        super().__init__(child=serializers.UUIDField(), max_length=LEAD_IDS_MAX, **kwargs)
 
     def get_attribute(self, instance):
         # The list page reads them as text already (selectors.lead_list_page_rows).

@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from common.pagination import StandardPagination
-from common.serializers import LeadIdsSerializer
+from common.serializers import LeadIdsSerializer, lead_ids_parse
 from common.views import OwnedModelViewSet
 
 from .filters import LeadFilter
@@ -97,9 +97,7 @@ class LeadListViewSet(OwnedModelViewSet):
     @action(detail=True, methods=["post"], url_path="add-leads")
     def add_leads(self, request, pk=None):
         lead_list = self.get_object()
-        body = LeadIdsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        change = lead_list_add_leads(lead_list=lead_list, lead_ids=body.validated_data["lead_ids"])
+        change = lead_list_add_leads(lead_list=lead_list, lead_ids=lead_ids_parse(request.data))
         return self._change_response(change)
 
     @extend_schema(
@@ -111,7 +109,5 @@ class LeadListViewSet(OwnedModelViewSet):
     @action(detail=True, methods=["post"], url_path="remove-leads")
     def remove_leads(self, request, pk=None):
         lead_list = self.get_object()
-        body = LeadIdsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        change = lead_list_remove_leads(lead_list=lead_list, lead_ids=body.validated_data["lead_ids"])
+        change = lead_list_remove_leads(lead_list=lead_list, lead_ids=lead_ids_parse(request.data))
         return self._change_response(change)

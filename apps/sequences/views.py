@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from common.exceptions import Conflict
 from common.filters import filterset_errors, known_parameters, reject_unknown_parameters
 from common.pagination import StandardPagination
-from common.serializers import LeadIdsSerializer
+from common.serializers import LeadIdsSerializer, lead_ids_parse
 from common.views import OwnedModelViewSet
 
 from . import selectors, services
@@ -93,9 +93,7 @@ class SequenceViewSet(OwnedModelViewSet):
     @action(detail=True, methods=["post"], url_path="add-leads")
     def add_leads(self, request, pk=None):
         sequence = self.get_object()  # another user's sequence: 404 before the body is read
-        body = LeadIdsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        changed = services.sequence_add_leads(sequence=sequence, lead_ids=body.validated_data["lead_ids"])
+        changed = services.sequence_add_leads(sequence=sequence, lead_ids=lead_ids_parse(request.data))
         return Response({"changed": changed})
 
     @extend_schema(
@@ -107,9 +105,7 @@ class SequenceViewSet(OwnedModelViewSet):
     @action(detail=True, methods=["post"], url_path="remove-leads")
     def remove_leads(self, request, pk=None):
         sequence = self.get_object()  # another user's sequence: 404 before the body is read
-        body = LeadIdsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        changed = services.enrollments_stop(sequence=sequence, lead_ids=body.validated_data["lead_ids"])
+        changed = services.enrollments_stop(sequence=sequence, lead_ids=lead_ids_parse(request.data))
         return Response({"changed": changed})
 
     @extend_schema(
