@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from jinja2 import ChainableUndefined, Undefined, nodes, pass_eval_context
 from jinja2 import filters as jinja_filters
 from jinja2.compiler import CodeGenerator
@@ -59,12 +61,37 @@ class TemplateLimits:
 
     @classmethod
     def from_settings(cls) -> TemplateLimits:
-        return cls(
-            time_ms=settings.TEMPLATE_RENDER_TIME_LIMIT_MS,
-            output_chars=settings.TEMPLATE_OUTPUT_LIMIT_CHARS,
-            integer_digits=settings.TEMPLATE_INTEGER_DIGITS_LIMIT,
-            loop_iterations=settings.TEMPLATE_LOOP_ITERATIONS_LIMIT,
-        )
+        """The limits the settings give; built once, again only after one of them changes."""
+        return _limits_from_settings()
+
+
+_LIMIT_SETTINGS = frozenset(
+    {
+        "TEMPLATE_RENDER_TIME_LIMIT_MS",
+        "TEMPLATE_OUTPUT_LIMIT_CHARS",
+        "TEMPLATE_INTEGER_DIGITS_LIMIT",
+        "TEMPLATE_LOOP_ITERATIONS_LIMIT",
+    }
+)
+
+
+# Every render asks for its limits (a campaign asks once per lead): reading four settings through
+# the lazy settings object and building the dataclass each time is work for an answer that only
+# changes when a setting does, which is never in a running server.
+@functools.lru_cache(maxsize=1)
+def _limits_from_settings() -> TemplateLimits:
+    return TemplateLimits(
+        time_ms=settings.TEMPLATE_RENDER_TIME_LIMIT_MS,
+        output_chars=settings.TEMPLATE_OUTPUT_LIMIT_CHARS,
+        integer_digits=settings.TEMPLATE_INTEGER_DIGITS_LIMIT,
+        loop_iterations=settings.TEMPLATE_LOOP_ITERATIONS_LIMIT,
+    )
+
+
+@receiver(setting_changed)
+def _forget_limits(*, setting, **kwargs) -> None:
+    if setting in _LIMIT_SETTINGS:  # override_settings in tests, as Django clears its own caches
+        _limits_from_settings.cache_clear()
 
 
 class TemplateRenderError(TemplateError):

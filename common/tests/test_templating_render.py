@@ -36,3 +36,17 @@ def test_an_expression_returns_its_value_and_none_when_undefined():
     env = templating.environment(autoescape=False)
     assert templating.compile_expression(env, "record.amount * 1.1")({"record": {"amount": 10}}) == pytest.approx(11)
     assert templating.compile_expression(env, "record.missing")({"record": {}}) is None
+
+
+def test_the_limits_are_built_once_and_a_changed_setting_applies_to_the_next_render(settings):
+    template = templating.environment(autoescape=False).from_string("{% for i in range(50) %}.{% endfor %}")
+    assert templating.render(template, {}) == "." * 50
+    assert templating.TemplateLimits.from_settings() is templating.TemplateLimits.from_settings()
+
+    default = settings.TEMPLATE_LOOP_ITERATIONS_LIMIT
+    settings.TEMPLATE_LOOP_ITERATIONS_LIMIT = 10
+    with pytest.raises(templating.TemplateLimitError, match="TEMPLATE_LOOP_ITERATIONS_LIMIT"):
+        templating.render(template, {})
+
+    settings.TEMPLATE_LOOP_ITERATIONS_LIMIT = default
+    assert templating.render(template, {}) == "." * 50
