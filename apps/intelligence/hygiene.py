@@ -119,13 +119,16 @@ def lead_issues(lead: Lead, mx: MxChecker) -> list[dict]:
     return issues
 
 
-def leads_check_hygiene(*, lead_ids=None, now=None, check_mx: bool = True) -> int:
-    """Check these leads (all when None), storing each one's issues; returns the leads checked."""
+def leads_check_hygiene(*, lead_ids=None, user_id=None, now=None, check_mx: bool = True) -> int:
+    """Check these leads (all, or all of one user, when None), storing each one's issues; returns the
+    leads checked."""
     now = now or timezone.now()
     mx = MxChecker(enabled=check_mx)
     leads = Lead.objects.only("id", "business_number", "corporation_number", "email", "phone")
     if lead_ids is not None:
         leads = leads.filter(pk__in=list(lead_ids))
+    if user_id is not None:
+        leads = leads.filter(user_id=user_id)
     checked = 0
     batch: list[LeadHygiene] = []
     for lead in leads.iterator(chunk_size=2000):

@@ -46,11 +46,26 @@ def rescore_user_leads(user_id) -> int:
 
 @shared_task
 def check_lead_hygiene() -> int:
-    """Nightly: check digits, e-mail syntax and MX, phone numbers; then new duplicate suggestions."""
+    """Nightly: one task per user with leads, as the rescoring does. All users in one process held
+    every user's number pairs in memory at once, and one failure (or one huge user) cost everyone
+    their checks and suggestions. Returns the tasks queued."""
+    from apps.leads.models import Lead
+
+    queued = 0
+    for user_id in Lead.objects.order_by().values_list("user_id", flat=True).distinct().iterator():
+        check_user_lead_hygiene.delay(str(user_id))
+        queued += 1
+    return queued
+
+
+@shared_task
+def check_user_lead_hygiene(user_id) -> int:
+    """One user's leads: check digits, e-mail syntax and MX, phone numbers; then new duplicate
+    suggestions. Returns the leads checked."""
     from .hygiene import duplicates_suggest, leads_check_hygiene
 
-    checked = leads_check_hygiene()
-    duplicates_suggest()
+    checked = leads_check_hygiene(user_id=user_id)
+    duplicates_suggest(user_id=user_id)
     return checked
 
 

@@ -161,3 +161,25 @@ def test_a_pair_matching_by_number_and_by_name_is_suggested_once(user):
     LeadFactory(user=user, name="같은회사", corporation_number="", business_number=dashed(business), si_nm="경기도")
     assert duplicates_suggest() == 1
     assert DuplicateSuggestion.objects.get().rule == "same_business_number"
+
+
+def test_the_nightly_check_runs_one_task_per_user_each_on_its_own_leads(user, other_user, settings):
+    from apps.intelligence.models import LeadHygiene
+    from apps.intelligence.tasks import check_lead_hygiene, check_user_lead_hygiene
+    from celery_app import app as celery_app
+
+    settings.HYGIENE_MX_CHECK = False
+    mine, theirs = pair(user), pair(other_user)
+
+    # One user's task touches that user's leads only: another user's size or failure is not its own.
+    assert check_user_lead_hygiene(str(user.pk)) == 2
+    assert set(LeadHygiene.objects.values_list("lead_id", flat=True)) == {lead.pk for lead in mine}
+    assert set(DuplicateSuggestion.objects.values_list("user_id", flat=True)) == {user.pk}
+
+    celery_app.conf.task_always_eager = True
+    try:
+        assert check_lead_hygiene() == 2  # tasks queued: one per user with leads
+    finally:
+        celery_app.conf.task_always_eager = False
+    assert LeadHygiene.objects.count() == 4
+    assert sorted(DuplicateSuggestion.objects.values_list("lead_a_id", flat=True)) == sorted([mine[0].pk, theirs[0].pk])
