@@ -357,9 +357,11 @@ def _client_insights_and_request(*, client: Client, now: datetime) -> tuple[dict
     if last_interaction is None:
         recommendations.append(_("No interaction recorded yet: schedule an introductory call or meeting"))
     elif (now - last_interaction).days >= SUMMARY_DAYS:
+        # The date, not a count of days: the text (and the insights backend's request, cached by its
+        # fingerprint) then stays the same from one day to the next until something happens.
         recommendations.append(
-            _("No contact for %(days)d days: schedule a follow-up call or meeting")
-            % {"days": (now - last_interaction).days}
+            _("No contact since %(date)s: schedule a follow-up call or meeting")
+            % {"date": f"{timezone.localdate(last_interaction):%Y-%m-%d}"}
         )
     overdue_count = tasks_seam.client_overdue_task_count(client=client, today=today)
     if overdue_count:
@@ -399,6 +401,10 @@ def _client_insights_and_request(*, client: Client, now: datetime) -> tuple[dict
     counts: dict[str, int] = {}
     for interaction in recent:
         counts[interaction.kind] = counts.get(interaction.kind, 0) + 1
+    # Only facts that change with the client, never with the clock alone: the request's fingerprint is
+    # its cache key (apps/intelligence/insights.py), and a count of days or the score (whose recency
+    # part decays by the hour) asked the model again every day about a client where nothing happened.
+    # The model gets what the score is made of: the interactions, the last one's date, the products.
     request = InsightRequest(
         subject="client",
         language=(get_language() or settings.LANGUAGE_CODE)[:2],
@@ -407,9 +413,8 @@ def _client_insights_and_request(*, client: Client, now: datetime) -> tuple[dict
             "representative": client.representative_name,
             "website": client.website,
             "has_email": bool(client.emails),
-            "engagement_score": score,
             "interactions_last_90_days": counts,
-            "last_interaction_days_ago": (now - last_interaction).days if last_interaction else None,
+            "last_interaction_on": timezone.localdate(last_interaction).isoformat() if last_interaction else None,
             "active_products": [p.name for p in active],
             "past_products": [p.name for p in products if p not in active],
             "total_revenue_won": str(revenue or 0),

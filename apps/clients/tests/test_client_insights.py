@@ -107,3 +107,38 @@ def test_client_insights_through_an_llm_backend_never_wait_on_it(
     (sent,) = fake.requests
     facts = fake.prompt_facts()
     assert facts["client"] == "제로상사" and "남의고객" not in str(sent["body"])
+
+
+def test_the_next_day_the_same_client_is_answered_from_the_cache_not_asked_again(
+    user, django_capture_on_commit_callbacks, settings
+):
+    from celery_app import app as celery_app
+    from testing.fake_llm import FakeChatCompletions
+
+    client = ClientFactory(user=user, name="제로상사", emails=["admin@zero.co.kr"])
+    ClientActivityFactory(client=client, type="meeting", scheduled_at=NOW - datetime.timedelta(days=40))
+    ClientProductFactory(client=client, price=2_500_000)
+    url = f"/api/clients/clients/{client.pk}/insights/"
+    with FakeChatCompletions() as fake:
+        settings.INSIGHTS_BACKEND = "services.llm.insights.OpenAICompatibleInsights"
+        settings.LLM_API_BASE_URL, settings.LLM_API_KEY = fake.url, fake.api_key
+        celery_app.conf.task_always_eager = True
+        try:
+            with time_machine.travel(NOW, tick=False):
+                api = client_for(user)
+                with django_capture_on_commit_callbacks() as queued:
+                    api.get(url, HTTP_ACCEPT_LANGUAGE="en")
+                queued[0]()  # the worker asks the model once
+                today = api.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["insights"]
+            with (
+                time_machine.travel(NOW + datetime.timedelta(days=1), tick=False),
+                django_capture_on_commit_callbacks() as queued_tomorrow,
+            ):
+                tomorrow = client_for(user).get(url, HTTP_ACCEPT_LANGUAGE="en").json()["insights"]
+        finally:
+            celery_app.conf.task_always_eager = False
+    assert today["insight_status"] == tomorrow["insight_status"] == "ready"
+    assert tomorrow["generated_at"] == today["generated_at"]
+    assert queued_tomorrow == [] and len(fake.requests) == 1  # not asked again
+    assert "No contact since 2024-02-19" in " | ".join(today["recommendations"])
+    assert fake.prompt_facts()["last_interaction_on"] == "2024-02-19"
