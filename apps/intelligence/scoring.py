@@ -212,15 +212,26 @@ def leads_rescore(*, lead_ids=None, user_id=None, now=None) -> int:
         plan, events = {"enable_nestloop": "on", "enable_seqscan": "off"}, _EVENTS_OF_A_FEW_LEADS
     plan["work_mem"] = "64MB"  # its hashes and sorts stay in memory
     with transaction.atomic(), connection.cursor() as cursor:
-        for name, value in plan.items():
-            cursor.execute(f"SET LOCAL {name} = '{value}'")
+        before = _settings_set_local(cursor, plan)
         cursor.execute(_RESCORE_SQL.format(where=where, events_of_target=events), params)
         changed, _leads_changed = cursor.fetchone()
         # SET LOCAL lasts to the end of the outermost transaction: a caller's own statements (or the
-        # next rescoring in the same transaction) must not inherit these.
-        for name in plan:
-            cursor.execute(f"SET LOCAL {name} = DEFAULT")
+        # next rescoring in the same transaction) get back the values they had, not these. Not
+        # `SET LOCAL … = DEFAULT`: that is the server's value, which drops the caller's own SET.
+        _settings_set_local(cursor, before)
         return changed
+
+
+def _settings_set_local(cursor, values: dict[str, str]) -> dict[str, str]:
+    """SET LOCAL each setting, in one round trip; returns the values they had before."""
+    names = list(values)
+    cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
+    before = dict(zip(names, cursor.fetchone(), strict=True))
+    cursor.execute(
+        "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
+        [part for name in names for part in (name, values[name])],
+    )
+    return before
 
 
 def recently_engaged_lead_ids(*, now=None) -> list[str]:

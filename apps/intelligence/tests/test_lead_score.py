@@ -200,3 +200,21 @@ def test_the_nightly_rescoring_runs_one_task_per_user(user, other_user):
         celery_app.conf.task_always_eager = False
     mine.refresh_from_db(), theirs.refresh_from_db()
     assert (mine.score, theirs.score) == (25, 10)
+
+
+@pytest.mark.parametrize("lead_ids", [True, False], ids=["a-few-leads", "a-whole-user"])
+def test_a_rescoring_inside_a_callers_transaction_gives_back_the_callers_settings(user, lead_ids):
+    from django.db import connection, transaction
+
+    lead = LeadFactory(user=user)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The caller's own tuning for its transaction (as the lead loader sets work_mem).
+        cursor.execute("SET LOCAL work_mem = '32MB'; SET LOCAL enable_seqscan = off; SET LOCAL enable_nestloop = off")
+        if lead_ids:
+            leads_rescore(lead_ids=[lead.pk])
+        else:
+            leads_rescore(user_id=user.pk)
+        cursor.execute(
+            "SELECT current_setting('work_mem'), current_setting('enable_seqscan'), current_setting('enable_nestloop')"
+        )
+        assert cursor.fetchone() == ("32MB", "off", "off")  # not the server's 4MB, on, on
