@@ -22,9 +22,7 @@ ADD_COLUMNS = [
         ("points", "smallint"),
     )
 ]
-DROP_COLUMNS = [
-    f"ALTER TABLE {TABLE} DROP COLUMN IF EXISTS {column}" for column in ("event_counts", "event_last_at", "points")
-]
+DROP_COLUMNS = [f"ALTER TABLE {TABLE} DROP COLUMN IF EXISTS {column}" for column in ("event_counts", "event_last_at", "points")]
 
 # scored_at keeps meaning "when the terms last changed": the terms are carried, not recomputed.
 CARRY_OVER = f"""
