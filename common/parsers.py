@@ -6,6 +6,7 @@ the API's JSON parser (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]). The limit is J
 
 import codecs
 import json
+import re
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -52,6 +53,24 @@ def loads_bounded(raw: str | bytes, *, max_depth: int | None = None, strict: boo
     return data
 
 
+# A JSON escape of a UTF-16 surrogate (\ud800-\udfff); json.loads pairs the valid ones into one
+# character and leaves a lone one in the string, where it has no UTF-8 form.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def has_lone_surrogate(text: str, data) -> bool:
+    """Whether the parsed ``data`` of the JSON ``text`` holds a lone surrogate (``"\\ud800"``): no
+    text column, jsonb value or UTF-8 response can hold it. The raw text is searched first, so a body
+    without such an escape costs one substring search."""
+    if "\\u" not in text or not _SURROGATE_ESCAPE.search(text):
+        return False
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 class BoundedJSONParser(JSONParser):
     """DRF's JSONParser with the nesting limit of ``loads_bounded``. (The body's size was checked
     before: DRF reads it through ``request.body``, which refuses more than DATA_UPLOAD_MAX_MEMORY_SIZE.)"""
@@ -59,7 +78,11 @@ class BoundedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = get_encoding(parser_context or {})  # text codecs only: no bz2_codec decompression bomb
         try:
-            return loads_bounded(codecs.decode(stream.read(), encoding), strict=self.strict)
+            text = codecs.decode(stream.read(), encoding)
+            data = loads_bounded(text, strict=self.strict)
+            if not has_lone_surrogate(text, data):
+                return data
+            message = _("a \\u escape is a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text.")
         except JSONTooDeep as exc:
             message = _("JSON nested more than %(max_depth)d levels deep.") % {"max_depth": exc.max_depth}
         except json.JSONDecodeError as exc:

@@ -9,6 +9,8 @@ from common.metrics import metrics_view
 from common.views import HealthView
 
 urlpatterns = [
+    # First: inbound workflow hooks are the busiest machine route (apps/workflows/hook_urls.py).
+    path("api/", include("apps.workflows.hook_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -63,6 +63,10 @@ class WorkflowExecution(BaseModel):
         TASK = "task", _("Task")
 
     FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+    # What the webhook trigger answers: queued (pending), or run in the request and stored finished.
+    HOOK_ANSWER_STATUSES = [
+        (status.value, status.label) for status in (Status.PENDING, Status.COMPLETED, Status.FAILED)
+    ]
 
     # Indexed by (workflow, -created_at) below: a second index on the column alone only costs writes.
     workflow = models.ForeignKey(

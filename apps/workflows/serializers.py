@@ -150,7 +150,8 @@ class WebhookSecretSerializer(serializers.Serializer):
 
 class HookAcceptedSerializer(serializers.Serializer):
     execution_id = serializers.UUIDField()
-    status = serializers.CharField()
+    # Run in the request: completed or failed, already stored; queued for a worker: pending.
+    status = serializers.ChoiceField(choices=WorkflowExecution.HOOK_ANSWER_STATUSES)
 
 
 class NodeRunSerializer(ModelSerializer):

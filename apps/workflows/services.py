@@ -7,6 +7,7 @@ import datetime as dt
 import hmac
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -151,6 +152,7 @@ class _HookedWorkflow:
     user_id: uuid.UUID
     timeout_seconds: int
     graph: Graph | None  # None: not run in the request (a node with side effects, too big, invalid)
+    guarded: bool = False  # a node whose time the engine does not bound: run on a guard thread
 
 
 # (workflow id, secret) → the workflow as last read. Every use is checked against the row by the
@@ -173,16 +175,24 @@ def _hooked_read(workflow_id, secret: str) -> _HookedWorkflow | None:
         graph = None  # the queued run fails it, with the reason
     if graph is not None and not in_request.graph_is_pure(graph, settings.WORKFLOW_HOOK_INLINE_MAX_NODES):
         graph = None
-    hooked = _HookedWorkflow(updated_at, version, name, user_id, timeout_seconds, graph)
+    guarded = graph is not None and in_request.graph_needs_guard(graph)
+    hooked = _HookedWorkflow(updated_at, version, name, user_id, timeout_seconds, graph, guarded)
     if len(_hooked) >= 1024:
         _hooked.clear()
     _hooked[(str(workflow_id), secret)] = hooked
     return hooked
 
 
+# (workflow id, secret) → (version, monotonic time): a guarded run of that version overran the
+# budget, so hooks are queued without trying until then (no web thread waits on it again meanwhile).
+_over_budget: dict[tuple[str, str], tuple[str, float]] = {}
+OVER_BUDGET_QUEUE_SECONDS = 60
+
+
 def _hook_run_in_request(workflow_id, secret: str, input_data: dict) -> WorkflowExecution | None:
     """Run a pure workflow now and store it whole (engine/in_request.py); None when it must be
-    queued instead (a node with side effects, a retry to wait for, or no such active hook)."""
+    queued instead (a node with side effects, a retry to wait for, over the time budget, or no such
+    active hook)."""
     key = (str(workflow_id), secret)
     hooked = _hooked.get(key)
     for _attempt in range(2):
@@ -190,6 +200,11 @@ def _hook_run_in_request(workflow_id, secret: str, input_data: dict) -> Workflow
             hooked = _hooked_read(workflow_id, secret)
         if hooked is None or hooked.graph is None:
             return None
+        if hooked.guarded and key in _over_budget:
+            version, until = _over_budget[key]
+            if version == hooked.version and time.monotonic() < until:
+                return None
+            _over_budget.pop(key, None)
         now = timezone.now()
         execution_id = uuid.uuid4()
         row = store.ExecutionRow(
@@ -205,7 +220,14 @@ def _hook_run_in_request(workflow_id, secret: str, input_data: dict) -> Workflow
             fresh=True,
         )
         try:
-            status, error, output, states = in_request.execution_run_in_memory(row, hooked.graph)
+            status, error, output, states = in_request.execution_run_in_memory(
+                row, hooked.graph, guarded=hooked.guarded
+            )
+        except in_request.OverBudget:
+            if len(_over_budget) >= 1024:
+                _over_budget.clear()
+            _over_budget[key] = (hooked.version, time.monotonic() + OVER_BUDGET_QUEUE_SECONDS)
+            return None
         except in_request.NeedsWorker:
             return None
         if store.execution_insert_finished(

@@ -57,7 +57,8 @@ def test_bench_workflows_in_process_figure_and_its_data_deleted():
     lines = run("bench_workflows", "--skip-stack", "--chain-executions", "2")
     assert lines[0] == "== 1. In-process engine overhead: 50-node transform chain, every node run stored"
     assert "executions: 2 (2 completed, 50 node runs stored each, last output n=50)" in lines[1]
-    assert lines[2].lstrip().startswith("per node:")
+    assert lines[2].lstrip().startswith("per node, stored (wall, mostly PostgreSQL):")
+    assert lines[4].lstrip().startswith("engine alone") and "target ≤ 0.1 ms: " in lines[4] and "load " in lines[4]
     assert not Workflow.objects.exists()
 
 

@@ -6,13 +6,24 @@ behind (the caller sees an error and may post again).
 
 Anything that needs time or a worker (a node waiting for a retry's backoff) gives the run up
 before anything is written; the caller then queues it as before and a worker computes it again.
+
+The web thread spends at most WORKFLOW_HOOK_INLINE_BUDGET_MS on a run. Between nodes the executor
+checks it; within a node only the engine's own types bound their time (``Node.time_bounded``). A
+graph with any other pure node (a plugin's, which may sleep or call out however its author chose)
+runs on a guard thread that the request waits for only until the budget is spent; past it the run
+is queued and its unfinished computation, which writes nothing, is left to end at its next node.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from django.conf import settings
+from django.db import connections
+from django.utils import translation
 
 from apps.workflows.models import WorkflowExecution
 
@@ -27,9 +38,18 @@ class NeedsWorker(Exception):
     """The run cannot finish in memory; queue it instead (nothing was written)."""
 
 
+class OverBudget(NeedsWorker):
+    """A guarded run was still going when the budget was spent: queue this one, and the next few."""
+
+
 def graph_is_pure(graph: Graph, max_nodes: int) -> bool:
     """Whether a run of this graph may happen in the request: small, and no node with side effects."""
     return len(graph.nodes) <= max_nodes and not any(t.side_effects for t in graph.types.values())
+
+
+def graph_needs_guard(graph: Graph) -> bool:
+    """Whether a node of the graph may take longer than the engine can tell (see the module's doc)."""
+    return not all(t.time_bounded for t in graph.types.values())
 
 
 class InMemoryExecutor(WorkflowExecutor):
@@ -80,5 +100,38 @@ class InMemoryExecutor(WorkflowExecutor):
         return status, error, output, list(self.states.values())
 
 
-def execution_run_in_memory(row: ExecutionRow, graph: Graph) -> tuple[str, str, dict, list[NodeState]]:
-    return InMemoryExecutor(row, graph).run()
+def execution_run_in_memory(
+    row: ExecutionRow, graph: Graph, *, guarded: bool = False
+) -> tuple[str, str, dict, list[NodeState]]:
+    """The run's outcome; NeedsWorker when it must be queued (OverBudget when a guarded run was late)."""
+    executor = InMemoryExecutor(row, graph)
+    if not guarded:
+        return executor.run()
+    return _run_guarded(executor)
+
+
+# Guard threads of this process. A run abandoned at the budget keeps its thread until its current
+# node returns; with every thread held, further guarded runs are queued at once rather than wait.
+GUARD_THREADS = 4
+_guard_slots = threading.BoundedSemaphore(GUARD_THREADS)
+_guard_pool = ThreadPoolExecutor(max_workers=GUARD_THREADS, thread_name_prefix="workflow-hook-guard")
+
+
+def _run_guarded(executor: InMemoryExecutor) -> tuple[str, str, dict, list[NodeState]]:
+    if not _guard_slots.acquire(blocking=False):
+        raise NeedsWorker
+    language = translation.get_language()
+
+    def run():
+        try:
+            with translation.override(language):
+                return executor.run()
+        finally:
+            connections.close_all()  # a plugin that read the database did so on this thread's own connection
+            _guard_slots.release()
+
+    future = _guard_pool.submit(run)
+    try:
+        return future.result(timeout=max(executor._budget_end - time.monotonic(), 0))
+    except FutureTimeout:
+        raise OverBudget from None

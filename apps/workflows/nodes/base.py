@@ -75,6 +75,10 @@ class Node:
     # Nodes without side effects may be recomputed after a crash, so their runs are written in bulk.
     # Nodes with side effects are claimed in the database before they run and recorded right after.
     side_effects: ClassVar[bool] = True
+    # The engine bounds this node's time itself (its templates and expressions run under
+    # TemplateLimits). A pure node without it (a plugin's) is not assumed quick: run in the webhook
+    # request, it runs on a guard thread that the request waits for only WORKFLOW_HOOK_INLINE_BUDGET_MS.
+    time_bounded: ClassVar[bool] = False
     # Nodes that act on the outside world (send an e-mail, post to Slack, call a URL). The executor
     # records that the attempt started before ``run`` and clears it with the outcome; a redelivered
     # run that finds an attempt without an outcome fails the node ("outcome unknown") instead of

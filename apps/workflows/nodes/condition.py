@@ -149,6 +149,7 @@ class ConditionNode(Node):
     category = "logic"
     outputs = ["true", "false"]
     side_effects = False
+    time_bounded = True
     data_schema = {
         "type": "object",
         "required": ["rule"],

@@ -19,6 +19,7 @@ class TransformNode(Node):
     )
     category = "data"
     side_effects = False
+    time_bounded = True
     raw_fields = frozenset({"compute"})
     data_schema = {
         "type": "object",

@@ -25,6 +25,7 @@ class WebhookTriggerNode(Node):
     category = "trigger"
     is_trigger = True
     side_effects = False
+    time_bounded = True
     data_schema = {"type": "object", "properties": {}}
 
     def run(self, call: NodeCall) -> NodeResult:

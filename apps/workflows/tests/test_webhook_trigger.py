@@ -116,3 +116,13 @@ def test_nan_is_not_json(api_client, hooked):
     response = api_client.post(url, b'{"amount": NaN}', content_type="application/json")
     assert response.status_code == 400
     assert not WorkflowExecution.objects.exists()
+
+
+def test_schema_lists_the_statuses_a_hook_answers(api_client):
+    """The SPA's generated client gets the three answers as an enum, not any string."""
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    accepted = schema["paths"]["/api/workflows/{workflow_id}/hooks/{secret}/"]["post"]["responses"]["202"]
+    reference = accepted["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    status = schema["components"]["schemas"][reference]["properties"]["status"]
+    enum = schema["components"]["schemas"][status["$ref"].rsplit("/", 1)[-1]]["enum"]
+    assert enum == ["pending", "completed", "failed"]

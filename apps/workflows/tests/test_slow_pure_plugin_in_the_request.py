@@ -1,0 +1,99 @@
+"""A plugin node may declare itself without side effects and still be slow (it sleeps, it calls out).
+In the webhook request such a node runs on a guard thread: the request waits for it only
+WORKFLOW_HOOK_INLINE_BUDGET_MS, then queues the run with nothing written, and answers at once; the
+next hooks of that workflow are queued without trying. A quick plugin node still runs in the request."""
+
+import threading
+import time
+
+import pytest
+
+from apps.workflows.engine import execution_run_inline
+from apps.workflows.engine.registry import registry
+from apps.workflows.models import NodeRun, WorkflowExecution
+from apps.workflows.nodes.base import Node, NodeResult
+
+from .factories import WorkflowFactory, edge, node
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def gate():
+    """Holds the slow node until the test opens it (the node stands for any long call)."""
+    opened = threading.Event()
+
+    class SlowPureNode(Node):
+        type = "test_slow_pure"
+        label = "Slow pure"
+        category = "data"
+        side_effects = False
+
+        def run(self, call):
+            opened.wait(timeout=30)
+            return NodeResult(output={"looked_up": call.context.input.get("name", "")})
+
+    registry.register(SlowPureNode)
+    yield opened
+    opened.set()
+    registry.unregister(SlowPureNode.type)
+
+
+@pytest.fixture
+def quick_node():
+    class QuickPureNode(Node):
+        type = "test_quick_pure"
+        label = "Quick pure"
+        category = "data"
+        side_effects = False
+
+        def run(self, call):
+            return NodeResult(output={"shout": call.context.input["name"].upper()})
+
+    registry.register(QuickPureNode)
+    yield QuickPureNode
+    registry.unregister(QuickPureNode.type)
+
+
+def hook(api_client, workflow, body):
+    started = time.monotonic()
+    response = api_client.post(f"/api/workflows/{workflow.pk}/hooks/{workflow.webhook_secret}/", body, format="json")
+    return response, time.monotonic() - started
+
+
+def test_slow_pure_plugin_node_is_queued_at_the_budget(
+    api_client, user, gate, settings, django_capture_on_commit_callbacks
+):
+    settings.WORKFLOW_HOOK_INLINE_BUDGET_MS = 50
+    workflow = WorkflowFactory(
+        user=user,
+        nodes=[node("hook", "webhook_trigger"), node("lookup", "test_slow_pure")],
+        edges=[edge("hook", "lookup")],
+    )
+    with django_capture_on_commit_callbacks() as queued:
+        first, first_took = hook(api_client, workflow, {"name": "kim"})
+        second, second_took = hook(api_client, workflow, {"name": "lee"})
+    # The node holds on for 30 s; the caller is answered long before, and nothing of the run is written.
+    assert first.status_code == second.status_code == 202
+    assert first.json()["status"] == second.json()["status"] == "pending"
+    assert first_took < 5 and second_took < 5
+    assert len(queued) == 2
+    assert not NodeRun.objects.exists()
+    assert set(WorkflowExecution.objects.values_list("status", flat=True)) == {"pending"}
+
+    gate.set()  # a worker runs the queued executions; each node run is stored there
+    execution = execution_run_inline(first.json()["execution_id"])
+    assert execution.status == "completed"
+    assert execution.node_runs.get(node_id="lookup").output == {"looked_up": "kim"}
+
+
+def test_quick_pure_plugin_node_runs_in_the_request(api_client, user, quick_node, django_capture_on_commit_callbacks):
+    workflow = WorkflowFactory(
+        user=user,
+        nodes=[node("hook", "webhook_trigger"), node("shout", "test_quick_pure")],
+        edges=[edge("hook", "shout")],
+    )
+    with django_capture_on_commit_callbacks() as queued:
+        response, _took = hook(api_client, workflow, {"name": "park"})
+    assert response.json()["status"] == "completed" and queued == []
+    assert NodeRun.objects.get(node_id="shout").output == {"shout": "PARK"}
