@@ -58,10 +58,17 @@ def loads_bounded(raw: str | bytes, *, max_depth: int | None = None, strict: boo
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
+# A surrogate as a character of the decoded text: UTF-8 never decodes to one, but a body in a charset
+# of its own choosing (utf-7 "+2AA-", raw_unicode_escape "\\ud800") does.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def has_lone_surrogate(text: str, data) -> bool:
     """Whether the parsed ``data`` of the JSON ``text`` holds a lone surrogate (``"\\ud800"``): no
     text column, jsonb value or UTF-8 response can hold it. The raw text is searched first, so a body
-    without such an escape costs one substring search."""
+    without such an escape costs one substring search (and an ASCII check)."""
+    if not text.isascii() and _SURROGATE.search(text):
+        return True
     if "\\u" not in text or not _SURROGATE_ESCAPE.search(text):
         return False
     try:

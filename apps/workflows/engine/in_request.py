@@ -16,6 +16,9 @@ is queued and its unfinished computation, which writes nothing, is left to end a
 
 from __future__ import annotations
 
+import contextvars
+import copy
+import dataclasses
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -104,10 +107,11 @@ def execution_run_in_memory(
     row: ExecutionRow, graph: Graph, *, guarded: bool = False
 ) -> tuple[str, str, dict, list[NodeState]]:
     """The run's outcome; NeedsWorker when it must be queued (OverBudget when a guarded run was late)."""
-    executor = InMemoryExecutor(row, graph)
     if not guarded:
-        return executor.run()
-    return _run_guarded(executor)
+        return InMemoryExecutor(row, graph).run()
+    # An abandoned guarded run goes on with its input while the request queues the same input: each
+    # has its own copy, so a plugin that changes its input changes neither the stored row nor the answer.
+    return _run_guarded(InMemoryExecutor(dataclasses.replace(row, input_data=copy.deepcopy(row.input_data)), graph))
 
 
 # Guard threads of this process. A run abandoned at the budget keeps its thread until its current
@@ -130,7 +134,7 @@ def _run_guarded(executor: InMemoryExecutor) -> tuple[str, str, dict, list[NodeS
             connections.close_all()  # a plugin that read the database did so on this thread's own connection
             _guard_slots.release()
 
-    future = _guard_pool.submit(run)
+    future = _guard_pool.submit(contextvars.copy_context().run, run)  # the request's id and user in its log lines
     try:
         return future.result(timeout=max(executor._budget_end - time.monotonic(), 0))
     except FutureTimeout:

@@ -44,3 +44,23 @@ def test_surrogate_pair_and_escaped_backslash_are_text(api_client, hooked):
     assert response.status_code == 202 and response.json()["status"] == "completed"
     execution = WorkflowExecution.objects.get()
     assert execution.output_data["greet"]["greeting"] == "\U0001f600 \\ud800"
+
+
+@pytest.mark.parametrize("inline_max_nodes", [50, 0], ids=["run-in-request", "queued"])
+@pytest.mark.parametrize(
+    "charset, raw",
+    [("utf-7", b'{"name": "+2AA-"}'), ("raw_unicode_escape", rb'{"name": "\ud800"}'), ("unicode_escape", rb'["\udfff"]')],
+)
+def test_a_charset_that_decodes_to_a_lone_surrogate_is_a_400(api_client, hooked, settings, inline_max_nodes, charset, raw):
+    """The escape check alone missed these: the body's own charset turns the bytes into the surrogate
+    before JSON sees them, so the JSON text has no escape left to find."""
+    settings.WORKFLOW_HOOK_INLINE_MAX_NODES = inline_max_nodes
+    response = api_client.post(
+        f"/api/workflows/{hooked.pk}/hooks/{hooked.webhook_secret}/",
+        raw,
+        content_type=f"application/json; charset={charset}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "lone UTF-16 surrogate" in response.json()["detail"]
+    assert not WorkflowExecution.objects.exists()

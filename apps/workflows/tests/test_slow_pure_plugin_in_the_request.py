@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 def gate():
     """Holds the slow node until the test opens it (the node stands for any long call)."""
     opened = threading.Event()
+    opened.entered = []  # one entry per run of the node, on whichever thread
 
     class SlowPureNode(Node):
         type = "test_slow_pure"
@@ -30,6 +31,7 @@ def gate():
         side_effects = False
 
         def run(self, call):
+            opened.entered.append(call.context.input.get("name", ""))
             opened.wait(timeout=30)
             return NodeResult(output={"looked_up": call.context.input.get("name", "")})
 
@@ -78,6 +80,7 @@ def test_slow_pure_plugin_node_is_queued_at_the_budget(
     assert first.json()["status"] == second.json()["status"] == "pending"
     assert first_took < 5 and second_took < 5
     assert len(queued) == 2
+    assert gate.entered == ["kim"]  # the second hook was queued without a guarded try
     assert not NodeRun.objects.exists()
     assert set(WorkflowExecution.objects.values_list("status", flat=True)) == {"pending"}
 
