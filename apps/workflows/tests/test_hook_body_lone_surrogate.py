@@ -49,9 +49,15 @@ def test_surrogate_pair_and_escaped_backslash_are_text(api_client, hooked):
 @pytest.mark.parametrize("inline_max_nodes", [50, 0], ids=["run-in-request", "queued"])
 @pytest.mark.parametrize(
     "charset, raw",
-    [("utf-7", b'{"name": "+2AA-"}'), ("raw_unicode_escape", rb'{"name": "\ud800"}'), ("unicode_escape", rb'["\udfff"]')],
+    [
+        ("utf-7", b'{"name": "+2AA-"}'),
+        ("raw_unicode_escape", rb'{"name": "\ud800"}'),
+        ("unicode_escape", rb'["\udfff"]'),
+    ],
 )
-def test_a_charset_that_decodes_to_a_lone_surrogate_is_a_400(api_client, hooked, settings, inline_max_nodes, charset, raw):
+def test_a_charset_that_decodes_to_a_lone_surrogate_is_a_400(
+    api_client, hooked, settings, inline_max_nodes, charset, raw
+):
     """The escape check alone missed these: the body's own charset turns the bytes into the surrogate
     before JSON sees them, so the JSON text has no escape left to find."""
     settings.WORKFLOW_HOOK_INLINE_MAX_NODES = inline_max_nodes
