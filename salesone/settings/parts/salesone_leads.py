@@ -1,4 +1,6 @@
-"""SalesOne lead database: search and import limits."""
+"""SalesOne lead database: search and import limits, the bulk loader's parse workers."""
+
+import os
 
 from salesone.settings.env import env_int
 
@@ -15,3 +17,6 @@ SALESONE_SEARCH_EXACT_COUNT_LIMIT = env_int("SALESONE_SEARCH_EXACT_COUNT_LIMIT",
 # (keyset). An offset is walked row by row: page 25 of 전자 walked 18,000 index rows (97 ms on a
 # million companies), page 500 sorted a 25,601-row tier; the cursor costs page 1's time at any depth.
 SALESONE_SEARCH_MAX_OFFSET = env_int("SALESONE_SEARCH_MAX_OFFSET", 200)
+# Processes that parse a CSV larger than one piece (2 MB) for the bulk loader (import_salesone_leads),
+# forked by the loading process; 0: it parses alone. Default: one per core.
+SALESONE_PARSE_WORKERS = env_int("SALESONE_PARSE_WORKERS", os.cpu_count() or 1)
