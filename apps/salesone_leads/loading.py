@@ -22,6 +22,7 @@ import io
 import json
 import logging
 import multiprocessing
+import operator
 import os
 import re
 import signal
@@ -165,6 +166,12 @@ class LoadResult:
     indexes_rebuilt: bool = False
     into_empty_table: bool = False  # the bulk initial load: a plain INSERT, keyword links without a diff
     parse_workers: int = 0  # processes that parsed the file (0: the loading process alone)
+    # Where the loading process spent a CSV's parse_and_copy step (the benchmark's split): reading
+    # the file and cutting it into pieces, waiting for parsed pieces (parsing them itself without
+    # workers), and writing them to COPY (the database's side of the COPY).
+    cut_seconds: float = 0.0
+    parse_wait_seconds: float = 0.0
+    copy_seconds: float = 0.0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     rejects: list[tuple[int, int, str, str]] = field(default_factory=list)  # (row, line, corporation_number, reason)
@@ -190,14 +197,30 @@ _F = {name: i for i, name in enumerate(FILE_FIELDS)}
 _LIMITED_TEXT = [
     (_F[name], name, limit) for name, limit in _TEXT_LIMITS.items() if name in _F
 ]  # fmt: skip
+_limited_cells = operator.itemgetter(*[index for index, _, _ in _LIMITED_TEXT])
+_LIMITS = [limit for _, _, limit in _LIMITED_TEXT]
 _INTEGER_FIELDS = [(_F[name], name) for name in ("employee", "finance_year", *_BIGINT_FIELDS)]
+# Every integer cell of a row checked by one match (the loop over them, for the reasons, only when
+# it fails): empty, or whole numbers of at most 9 digits (integer columns) or 18 (bigint).
+_integer_cells = operator.itemgetter(*[index for index, _ in _INTEGER_FIELDS])
+_WHOLE_NUMBERS = re.compile(
+    ",".join(f"(?:-?[0-9]{{1,{9 if name in ('employee', 'finance_year') else 18}}})?" for _, name in _INTEGER_FIELDS)
+)
 _LIST_INDEXES = [(_F[name], name) for name in _LIST_FIELDS]
 _BOOL_INDEXES = [(_F[name], name) for name in ("is_normal_taxpayer", "is_corporation", "scraped_bizinfo")]
+
+
+# A JSON array of non-empty strings without escapes, as the generator and json.dumps write it: valid
+# as it is (json.loads of every list cell was a tenth of the parse); anything else is decoded.
+_SIMPLE_LIST = re.compile(r'\["[^"\\\x00-\x1f]+"(?:, ?"[^"\\\x00-\x1f]+")*\]')
+_SIMPLE_KEYWORDS = re.compile(r'\["[^"\\\x00-\x1f]{1,100}"(?:, ?"[^"\\\x00-\x1f]{1,100}")*\]')
 
 
 def _list_cell(value, name: str) -> str | None:
     """A JSON array of strings; CSV cells hold JSON (``["a.co.kr"]``) or ``|``-separated text."""
     if isinstance(value, str):
+        if (_SIMPLE_KEYWORDS if name == "keywords" else _SIMPLE_LIST).fullmatch(value):
+            return value
         if value[0] == "[":
             try:
                 items = json.loads(value)
@@ -225,7 +248,10 @@ def staging_row(cells: list, row_no: int, present: int | None = None) -> tuple:
 
     ``present``: the bitmap of the fields the row gives (JSON Lines: its keys); None means the
     non-empty cells (CSV)."""
-    cells = [cell.strip() if cell.__class__ is str else cell for cell in cells]
+    try:
+        cells = list(map(str.strip, cells))  # a CSV row: every cell text
+    except TypeError:
+        cells = [cell.strip() if cell.__class__ is str else cell for cell in cells]
     if present is None:
         present = sum(compress(_FIELD_BITS, cells))
     # The numbers are stored as bare digits, the form common/korean_ids.py's normalisers give; the
@@ -243,11 +269,19 @@ def staging_row(cells: list, row_no: int, present: int | None = None) -> tuple:
             raise RowError(f"business_number: {cells[1]!r} is not 10 digits")
     if not cells[_NAME] and present & _NAME_BIT:
         raise RowError("name: must not be empty")
-    for index, name, limit in _LIMITED_TEXT:
+    try:  # one pass over the lengths; the loop names the field only when one is too long
+        too_long = any(map(operator.gt, map(len, _limited_cells(cells)), _LIMITS))
+    except TypeError:  # a cell that is None (JSON Lines, a column the CSV lacks)
+        too_long = True
+    for index, name, limit in _LIMITED_TEXT if too_long else ():
         value = cells[index]
         if value and len(value) > limit:
             raise RowError(f"{name}: longer than {limit} characters")
-    for index, name in _INTEGER_FIELDS:
+    try:
+        whole_numbers = _WHOLE_NUMBERS.fullmatch(",".join(_integer_cells(cells)))
+    except TypeError:  # a cell that is None or not text: the loop below
+        whole_numbers = None
+    for index, name in () if whole_numbers else _INTEGER_FIELDS:
         value = cells[index]
         if value:
             if value.__class__ is not str:
@@ -594,7 +628,13 @@ def _stage_csv(cursor, copy_sql: str, path: Path, result: LoadResult, bar) -> No
 
         def chunks():
             nonlocal line_no, offset
-            for chunk_no, data in enumerate(_csv_chunks(handle, CSV_CHUNK_BYTES)):
+            pieces = enumerate(_csv_chunks(handle, CSV_CHUNK_BYTES))
+            while True:
+                started = time.perf_counter()
+                chunk_no, data = next(pieces, (None, None))
+                result.cut_seconds += time.perf_counter() - started
+                if data is None:
+                    return
                 yield (chunk_no, data, line_no, offset, layout)
                 line_no += _csv_lines(data)
                 offset += len(data)
@@ -614,12 +654,16 @@ def _stage_csv(cursor, copy_sql: str, path: Path, result: LoadResult, bar) -> No
             pool = ctx.Pool(workers, initializer=_parse_worker_init)
             result.parse_workers = workers
         try:
+            copy_ended = None
             with cursor.cursor.copy(copy_sql) as copy:
                 if pool is None:
                     outputs = map(_parse_csv_chunk, chunks())
                 else:
                     outputs = _bounded_imap(pool, _parse_csv_chunk, chunks(), 2 * workers)
+                waited = time.perf_counter()
                 for chunk_no, text, rejects, rows, bad_byte in outputs:
+                    written = time.perf_counter()
+                    result.parse_wait_seconds += written - waited
                     if bad_byte is not None:
                         raise _not_utf8(path, bad_byte)
                     chunk_offsets.append(result.read)
@@ -629,6 +673,12 @@ def _stage_csv(cursor, copy_sql: str, path: Path, result: LoadResult, bar) -> No
                     copy.write(text)
                     if bar is not None:
                         bar.update(rows)
+                    waited = time.perf_counter()
+                    result.copy_seconds += waited - written
+                copy_ended = time.perf_counter()
+            result.copy_seconds += time.perf_counter() - copy_ended  # the server ends the COPY
+            # (the reading and cutting ran inside the waits, in this process)
+            result.parse_wait_seconds = max(result.parse_wait_seconds - result.cut_seconds, 0.0)
         finally:
             if pool is not None:
                 pool.terminate()
