@@ -9,7 +9,10 @@ Each run, on the development database (it empties the company table; never run i
     workers included) and of its database backend (read from /proc; a parallel index build's
     helper processes are not counted), rows/s and the peak memory of the loader and of a worker.
 Prints every run, then the median of each figure, the load's ratio to the same-run floor and to the
-30 s target, and the load average before and after.
+30 s target, and the load average before and after. Each run and the medians also give the split
+the issue asks for: parse (the loading process waiting for parsed pieces), COPY (writing them to the
+database), cutting the file into pieces, the SQL steps, the index rebuild and ANALYZE; and the CPU
+seconds (loader with its workers, database backend) beside the wall time, with the load average.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from apps.salesone_leads.loading import LEAD_TABLE, salesone_leads_load
 from apps.salesone_leads.services import industries_load
 
 TARGET_SECONDS = 30  # issue 18: 1M generated rows, search index included
+TARGET_ROWS = 1_000_000
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -126,8 +130,22 @@ class Command(BaseCommand):
             steps[name]["seconds"] = wall
         usage_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         usage_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        timings = result.timings
+        split = {
+            "parse (waiting for parsed pieces)": result.parse_wait_seconds,
+            "COPY (writing the pieces)": result.copy_seconds,
+            "cutting the file into pieces": result.cut_seconds,
+            "SQL (checks, insert, keywords)": sum(
+                wall for name, wall in timings.items() if name in ("validate_in_sql", "insert", "upsert", "keywords")
+            ),
+            "index and constraint rebuild": timings.get("rebuild_indexes_and_constraints", 0.0),
+            "analyze": timings.get("analyze", 0.0),
+        }
         return {
             "seconds": seconds,
+            "split": split,
+            "loader_cpu": sum(step["loader_cpu"] for step in steps.values()),
+            "load_average": self.load_average(),
             "rows": result.read,
             "inserted": result.inserted,
             "rejected": result.rejected,
@@ -156,6 +174,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {name:<34} {step['seconds']:>8.1f} {step['loader_cpu']:>13.1f} {self.cpu(step['backend_cpu']):>14}"
             )
+        self.stdout.write("  split: " + ", ".join(f"{name} {wall:.1f} s" for name, wall in load["split"].items()))
+        self.stdout.write(
+            f"  total: wall {load['seconds']:.1f} s, CPU {load['loader_cpu']:.1f} s in the loader and its workers, "
+            f"{self.cpu(load['backend_cpu'])} s in the database backend; load average {load['load_average']}"
+        )
         self.stdout.write(
             f"  peak memory: loader {load['loader_peak_mb']:,.0f} MB, "
             f"largest parse worker {load['worker_peak_mb']:,.0f} MB"
@@ -167,10 +190,14 @@ class Command(BaseCommand):
         seconds = statistics.median(load["seconds"] for load in loads)
         floor = statistics.median(floor["seconds"] for floor in floors)
         rows = loads[0]["rows"]
+        # The target is for a million rows; a smaller run is held to its share of it (a rough guide only).
+        target = TARGET_SECONDS * rows / TARGET_ROWS
         self.stdout.write(f"\nmedian of {len(loads)} runs: load {seconds:.1f} s = {rows / seconds:,.0f} rows/s; "
                           f"floor {floor:.1f} s; load / floor {seconds / floor:.1f}x; "
-                          f"target <= {TARGET_SECONDS} s: ratio {seconds / TARGET_SECONDS:.2f}x "
-                          f"({'met' if seconds <= TARGET_SECONDS else 'NOT met'} on this machine)")  # fmt: skip
+                          f"target {TARGET_SECONDS} s for {TARGET_ROWS:,} rows"
+                          + (f" ({target:.1f} s for {rows:,})" if rows != TARGET_ROWS else "")
+                          + f": ratio {seconds / target:.2f}x "
+                          f"({'met' if seconds <= target else 'NOT met'} on this machine)")  # fmt: skip
         for name in loads[0]["steps"]:
             walls = [load["steps"][name]["seconds"] for load in loads if name in load["steps"]]
             loader = [load["steps"][name]["loader_cpu"] for load in loads if name in load["steps"]]
@@ -180,6 +207,16 @@ class Command(BaseCommand):
                 f"  {name:<34} {statistics.median(walls):>8.1f} {statistics.median(loader):>13.1f} "
                 f"{self.cpu(backend_median):>14}"
             )
+        self.stdout.write("  split (medians): " + ", ".join(
+            f"{name} {statistics.median(load['split'][name] for load in loads):.1f} s" for name in loads[0]["split"]
+        ))  # fmt: skip
+        backend_total = [load["backend_cpu"] for load in loads]
+        self.stdout.write(
+            f"  CPU (medians): {statistics.median(load['loader_cpu'] for load in loads):.1f} s in the loader and its "
+            f"workers, {self.cpu(None if None in backend_total else statistics.median(backend_total))} s in the "
+            f"database backend, beside {seconds:.1f} s of wall time; load average per run: "
+            + " | ".join(load["load_average"] for load in loads)
+        )
         self.stdout.write(
             f"  peak memory (max of runs): loader {max(load['loader_peak_mb'] for load in loads):,.0f} MB, "
             f"parse worker {max(load['worker_peak_mb'] for load in loads):,.0f} MB"
