@@ -9,9 +9,11 @@ import sys
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from apps.accounts.models import User
 from apps.leads.models import Lead
+from apps.salesone_leads.loading import lookup_indexes, search_indexes
 from apps.workflows.models import Workflow
 from bench.management.commands.bench_template_limits import ATTACKS
 
@@ -123,3 +125,20 @@ def test_bench_lead_scoring_prints_each_rescoring_with_its_baseline_and_leaves_n
     assert len(rows) == 4, "\n".join(lines)
     assert "load average" in lines[-2] and lines[-1] == "(all benchmark data rolled back)"
     assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_salesone_load_prints_the_split_and_the_index_bench_leaves_every_index(tmp_path):
+    lines = run("bench_salesone_load", "--rows", "3000", "--runs", "1", "--data-dir", str(tmp_path))
+    split = next(line for line in lines if line.startswith("  split (medians): "))
+    assert "parse (waiting for parsed pieces)" in split and "index and constraint rebuild" in split
+    assert any(line.startswith("  CPU (medians): ") and "load average per run" in line for line in lines)
+    target = next(line for line in lines if line.startswith("median of 1 runs"))
+    assert "target 30 s for 1,000,000 rows (0.1 s for 3,000)" in target
+    with connection.cursor() as cursor:
+        before = search_indexes(cursor) + lookup_indexes(cursor)
+    lines = run("bench_salesone_index_build", "--runs", "1")
+    assert lines[-1].startswith("median of 1 runs: one after another")
+    assert sum(1 for line in lines if line.startswith("  salesone_")) == len(before)
+    with connection.cursor() as cursor:
+        assert search_indexes(cursor) + lookup_indexes(cursor) == before

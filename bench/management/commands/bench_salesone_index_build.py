@@ -1,0 +1,146 @@
+"""manage.py bench_salesone_index_build: the indexes a large load rebuilds, one after another against
+all at once (issue 18).
+
+PostgreSQL 15 builds a GIN index in one process, and the bulk loader builds its indexes one after
+another inside its one transaction. This measures, on the companies already in the development
+database (load them first: ``bench_salesone_load`` leaves its last load there), what building the
+same indexes at the same time would give:
+  * one after another on one connection, as the loader does (its session settings: 512 MB of
+    maintenance_work_mem, two parallel maintenance workers for a B-tree);
+  * all at once, a thread and a connection per index, each with its own maintenance_work_mem (the
+    loader's 512 MB shared out, at least 64 MB) and no parallel workers (the threads use the cores).
+Each run drops the indexes and builds them both ways (dropped and built again in between); the
+indexes are there again at the end, even after an error. Never run it against production.
+
+The loader itself cannot build on other connections: its rows and its dropped indexes are not
+committed, so no other session sees them (apps/salesone_leads/SEARCH.md, issue 18).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import threading
+import time
+
+import psycopg
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from apps.salesone_leads.loading import KEYWORD_LINK_TABLE, LEAD_TABLE, lookup_indexes, search_indexes
+
+LOADER_MEMORY_MB = 512  # loading._tune_session
+
+
+class Command(BaseCommand):
+    help = "Build the indexes the bulk loader rebuilds one after another, then all at once (one connection each)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--runs", type=int, default=3, help="runs to take the median of")
+
+    def handle(self, *args, runs, **options):
+        with connection.cursor() as cursor:
+            indexes = search_indexes(cursor) + lookup_indexes(cursor)
+            cursor.execute(f"SELECT count(*) FROM {LEAD_TABLE}")
+            companies = cursor.fetchone()[0]
+            cursor.execute(f"SELECT count(*) FROM {KEYWORD_LINK_TABLE}")
+            links = cursor.fetchone()[0]
+        if not companies:
+            raise CommandError("no companies to index: run bench_salesone_load first")
+        each_mb = max(LOADER_MEMORY_MB // len(indexes), 64)
+        self.stdout.write(
+            f"bench_salesone_index_build: {len(indexes)} indexes on {companies:,} companies and {links:,} keyword "
+            f"links, {runs} runs, {os.cpu_count()} cores, load average {load_average()} at the start"
+        )
+        measured = []
+        try:
+            for run in range(1, runs + 1):
+                serial = self.build(indexes, at_once=False, memory_mb=LOADER_MEMORY_MB)
+                parallel = self.build(indexes, at_once=True, memory_mb=each_mb)
+                measured.append((serial, parallel))
+                self.stdout.write(
+                    f"\nrun {run}: one after another {serial['seconds']:.1f} s; all at once ({len(indexes)} "
+                    f"connections, {each_mb} MB each) {parallel['seconds']:.1f} s = "
+                    f"{parallel['seconds'] / serial['seconds']:.2f}x; load average {load_average()}"
+                )
+                self.stdout.write(f"  {'index':<62} {'alone s':>8} {'at once s':>10}")
+                for name, _ in indexes:
+                    self.stdout.write(f"  {name:<62} {serial['each'][name]:>8.1f} {parallel['each'][name]:>10.1f}")
+        finally:
+            self.restore(indexes)
+        serial = statistics.median(run[0]["seconds"] for run in measured)
+        parallel = statistics.median(run[1]["seconds"] for run in measured)
+        self.stdout.write(
+            f"\nmedian of {len(measured)} runs: one after another {serial:.1f} s, all at once {parallel:.1f} s "
+            f"({parallel / serial:.2f}x); load average {load_average()} at the end"
+        )
+
+    def build(self, indexes: list[tuple[str, str]], *, at_once: bool, memory_mb: int) -> dict:
+        self.drop(indexes)
+        each: dict[str, float] = {}
+        errors: list[BaseException] = []
+
+        def build_one(conn, name: str, definition: str) -> None:
+            started = time.perf_counter()
+            try:
+                conn.execute(definition)
+            except BaseException as exc:  # reported after the join
+                errors.append(exc)
+            each[name] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        if at_once:
+            connections = [self.connect(memory_mb, parallel_workers=0) for _ in indexes]
+            try:
+                threads = [
+                    threading.Thread(target=build_one, args=(conn, name, definition))
+                    for conn, (name, definition) in zip(connections, indexes, strict=True)
+                ]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+            finally:
+                for conn in connections:
+                    conn.close()
+        else:
+            with self.connect(memory_mb, parallel_workers=2) as conn:
+                for name, definition in indexes:
+                    build_one(conn, name, definition)
+        seconds = time.perf_counter() - started
+        if errors:
+            raise errors[0]
+        return {"seconds": seconds, "each": each}
+
+    @staticmethod
+    def connect(memory_mb: int, *, parallel_workers: int) -> psycopg.Connection:
+        params = {
+            key: value
+            for key, value in connection.get_connection_params().items()
+            if key not in ("cursor_factory", "context", "prepare_threshold")
+        }
+        conn = psycopg.connect(**params, autocommit=True)
+        conn.execute(f"SET maintenance_work_mem = '{int(memory_mb)}MB'")
+        conn.execute(f"SET max_parallel_maintenance_workers = {int(parallel_workers)}")
+        return conn
+
+    @staticmethod
+    def drop(indexes: list[tuple[str, str]]) -> None:
+        with connection.cursor() as cursor:
+            for name, _ in indexes:
+                cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+    def restore(self, indexes: list[tuple[str, str]]) -> None:
+        """Build again, one after another, any index an interrupted run left missing."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename IN (%s, %s)", [LEAD_TABLE, KEYWORD_LINK_TABLE]
+            )
+            present = {name for (name,) in cursor.fetchall()}
+            for name, definition in indexes:
+                if name not in present:
+                    cursor.execute(definition)
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
