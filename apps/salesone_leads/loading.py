@@ -799,6 +799,25 @@ def _parse_worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the loader, which stops the workers
 
 
+def csv_parse_tasks(path: Path, pieces: int) -> list[tuple]:
+    """The first ``pieces`` pieces of a CSV as _stage_csv hands them to the parse workers, for
+    csv_parse_piece: ``bench_salesone_load --parse-only`` times the parse alone with them."""
+    with open(path, "rb") as handle:
+        header_line = handle.readline()
+        layout = _csv_layout(path, next(csv.reader([header_line.decode("utf-8-sig")]), []))
+        line_no, offset, tasks = 2, len(header_line), []
+        for chunk_no, data in zip(range(pieces), _csv_chunks(handle, CSV_CHUNK_BYTES), strict=False):
+            tasks.append((chunk_no, data, line_no, offset, layout))
+            line_no += _csv_lines(data)
+            offset += len(data)
+    return tasks
+
+
+def csv_parse_piece(task) -> tuple[int, bytes, list, int, int | None]:
+    """What a parse worker does with one task of csv_parse_tasks (see _parse_csv_chunk)."""
+    return _parse_csv_chunk(task)
+
+
 def _parse_csv_chunk(task) -> tuple[int, bytes, list, int, int | None]:
     """(chunk, COPY text of its valid rows, rejects (row within the chunk, line, corporation_number,
     reasons), rows read, offset of a byte that is not UTF-8 or None) of one piece of a CSV."""

@@ -142,3 +142,11 @@ def test_bench_salesone_load_prints_the_split_and_the_index_bench_leaves_every_i
     assert sum(1 for line in lines if line.startswith("  salesone_")) == len(before)
     with connection.cursor() as cursor:
         assert search_indexes(cursor) + lookup_indexes(cursor) == before
+
+
+def test_bench_salesone_load_parse_only_prints_the_parse_cpu_a_row_without_a_database(tmp_path):
+    lines = run("bench_salesone_load", "--rows", "3000", "--runs", "2", "--parse-only", "--data-dir", str(tmp_path))
+    assert sum(1 for line in lines if line.startswith("run ") and " 3,000 rows, " in line) == 2
+    median = lines[-1]
+    assert median.startswith("median of 2 runs: parse ") and "load average" in median
+    assert float(median.split("parse ")[1].split(" CPU µs a row")[0]) > 0

@@ -8,6 +8,9 @@ Each run, on the development database (it empties the company table; never run i
     rebuilt, ANALYZE), with each step's wall time and the CPU seconds of the loader (its parse
     workers included) and of its database backend (read from /proc; a parallel index build's
     helper processes are not counted), rows/s and the peak memory of the loader and of a worker.
+With ``--parse-only``: the parse alone, no database: the first ``--pieces`` pieces of the same file
+parsed in this one process as a parse worker parses them (csv.reader, the checks, the search-vector
+literal, the COPY text), its CPU seconds a row each run and their median.
 Prints every run, then the median of each figure, the load's ratio to the same-run floor and to the
 30 s target, and the load average before and after. Each run and the medians also give the split
 the issue asks for: parse (the loading process waiting for parsed pieces), COPY (writing them to the
@@ -28,7 +31,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from apps.salesone_leads.generator import KSIC_CSV, CompanyGenerator, write_csv
-from apps.salesone_leads.loading import LEAD_TABLE, salesone_leads_load
+from apps.salesone_leads.loading import LEAD_TABLE, csv_parse_piece, csv_parse_tasks, salesone_leads_load
 from apps.salesone_leads.services import industries_load
 
 TARGET_SECONDS = 30  # issue 18: 1M generated rows, search index included
@@ -60,8 +63,14 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--runs", type=int, default=3, help="loads to take the median of")
         parser.add_argument("--data-dir", default=str(Path(settings.BASE_DIR) / "var" / "salesone"))
+        parser.add_argument(
+            "--parse-only",
+            action="store_true",
+            help="time the CSV parse alone in this process (no database): CPU microseconds a row",
+        )
+        parser.add_argument("--pieces", type=int, default=8, help="with --parse-only: 2 MB pieces parsed each run")
 
-    def handle(self, *args, rows, seed, runs, data_dir, **options):
+    def handle(self, *args, rows, seed, runs, data_dir, parse_only, pieces, **options):
         data = Path(data_dir)
         data.mkdir(parents=True, exist_ok=True)
         path = data / f"bench-{rows}-seed{seed}.csv"
@@ -70,6 +79,9 @@ class Command(BaseCommand):
             with open(path, "w", encoding="utf-8", newline="") as handle:
                 write_csv(CompanyGenerator(seed=seed), rows, handle)
             self.stdout.write(f"generated {rows:,} rows into {path} in {time.perf_counter() - started:.1f} s")
+        if parse_only:
+            self.parse_only(path, pieces, runs)
+            return
         industries_load(path=KSIC_CSV)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
@@ -90,6 +102,30 @@ class Command(BaseCommand):
     @staticmethod
     def load_average() -> str:
         return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+    def parse_only(self, path: Path, pieces: int, runs: int) -> None:
+        """CPU of the parse alone: the pieces a worker would get, parsed here one after another."""
+        tasks = csv_parse_tasks(path, pieces)
+        self.stdout.write(
+            f"bench_salesone_load --parse-only: {len(tasks)} pieces of {path.name} in one process, {runs} runs, "
+            f"load average {self.load_average()} at the start"
+        )
+        per_row = []
+        for run in range(1, runs + 1):
+            started, rows = time.process_time(), 0
+            for task in tasks:
+                rows += csv_parse_piece(task)[3]
+            cpu = time.process_time() - started
+            per_row.append(cpu / rows * 1e6)
+            self.stdout.write(
+                f"run {run}: {rows:,} rows, {cpu:.2f} CPU s = {per_row[-1]:.1f} µs a row; "
+                f"load average {self.load_average()}"
+            )
+        self.stdout.write(
+            f"median of {runs} runs: parse {statistics.median(per_row):.1f} CPU µs a row "
+            f"(csv.reader, checks, search-vector literal, COPY text; no database); "
+            f"load average {self.load_average()} at the end"
+        )
 
     def floor(self, path: Path) -> dict:
         """COPY of the raw CSV (PostgreSQL's C parser) into a temporary table of text columns, rolled back."""
