@@ -11,7 +11,10 @@ same indexes at the same time would give:
     GIN index the loader's 512 MB, each B-tree 64 MB: with 64 MB for all, the GIN build alone took
     twice as long) and no parallel workers (the threads use the cores).
 Each run drops the indexes and builds them both ways (dropped and built again in between); the
-indexes are there again at the end, even after an error. Never run it against production.
+indexes are there again at the end, even after an error or Ctrl-C. A SIGKILL (or the machine going
+down) mid-run cannot be caught: their statements are saved first in var/salesone/ (PENDING_FILE),
+and the next run builds whichever of them is missing before anything else (or run the file with
+psql: each is CREATE INDEX IF NOT EXISTS). Never run it against production.
 
 The loader itself cannot build on other connections: its rows and its dropped indexes are not
 committed, so no other session sees them (apps/salesone_leads/SEARCH.md, issue 18).
@@ -23,8 +26,10 @@ import os
 import statistics
 import threading
 import time
+from pathlib import Path
 
 import psycopg
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -32,6 +37,8 @@ from apps.salesone_leads.loading import KEYWORD_LINK_TABLE, LEAD_TABLE, lookup_i
 
 LOADER_MEMORY_MB = 512  # loading._tune_session
 BTREE_MEMORY_MB = 64  # each B-tree built at once with the others
+# The indexes a run may drop, saved before it drops any and removed once they are all there again.
+PENDING_FILE = Path(settings.BASE_DIR) / "var" / "salesone" / "bench-index-build-pending.sql"
 
 
 class Command(BaseCommand):
@@ -41,6 +48,7 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=3, help="runs to take the median of")
 
     def handle(self, *args, runs, **options):
+        self.restore_pending()
         with connection.cursor() as cursor:
             indexes = search_indexes(cursor) + lookup_indexes(cursor)
             cursor.execute(f"SELECT count(*) FROM {LEAD_TABLE}")
@@ -55,6 +63,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"bench_salesone_index_build: {len(indexes)} indexes on {companies:,} companies and {links:,} keyword "
             f"links, {runs} runs, {os.cpu_count()} cores, load average {load_average()} at the start"
+        )
+        self.save_pending(indexes)
+        self.stdout.write(
+            f"It drops and rebuilds these indexes of {connection.settings_dict['NAME']}. Killed mid-run (SIGKILL), "
+            f"it leaves the company search without them: run this command again (it first builds what is missing) "
+            f"or psql -d {connection.settings_dict['NAME']} -f {PENDING_FILE}"
         )
         measured = []
         try:
@@ -73,6 +87,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {name:<62} {serial['each'][name]:>8.1f} {parallel['each'][name]:>10.1f}")
         finally:
             self.restore(indexes)
+        PENDING_FILE.unlink()
         serial = statistics.median(run[0]["seconds"] for run in measured)
         parallel = statistics.median(run[1]["seconds"] for run in measured)
         self.stdout.write(
@@ -95,8 +110,10 @@ class Command(BaseCommand):
 
         started = time.perf_counter()
         if at_once:
-            connections = [self.connect(memory_mb[name], parallel_workers=0) for name, _ in indexes]
-            try:
+            connections: list[psycopg.Connection] = []
+            try:  # opened inside: one connection failing closes those opened before it
+                for name, _ in indexes:
+                    connections.append(self.connect(memory_mb[name], parallel_workers=0))
                 threads = [
                     threading.Thread(target=build_one, args=(conn, name, definition))
                     for conn, (name, definition) in zip(connections, indexes, strict=True)
@@ -125,9 +142,35 @@ class Command(BaseCommand):
             if key not in ("cursor_factory", "context", "prepare_threshold")
         }
         conn = psycopg.connect(**params, autocommit=True)
-        conn.execute(f"SET maintenance_work_mem = '{int(memory_mb)}MB'")
-        conn.execute(f"SET max_parallel_maintenance_workers = {int(parallel_workers)}")
+        try:
+            conn.execute(f"SET maintenance_work_mem = '{int(memory_mb)}MB'")
+            conn.execute(f"SET max_parallel_maintenance_workers = {int(parallel_workers)}")
+        except BaseException:
+            conn.close()
+            raise
         return conn
+
+    @staticmethod
+    def save_pending(indexes: list[tuple[str, str]]) -> None:
+        PENDING_FILE.parent.mkdir(parents=True, exist_ok=True)
+        statements = [
+            definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1) + ";\n" for _, definition in indexes
+        ]
+        PENDING_FILE.write_text("".join(statements))
+
+    def restore_pending(self) -> None:
+        """Build the indexes an earlier run was killed without restoring (its PENDING_FILE is still there)."""
+        if not PENDING_FILE.exists():
+            return
+        statements = [line for line in PENDING_FILE.read_text().splitlines() if line.strip()]
+        self.stdout.write(
+            f"An earlier run did not finish ({PENDING_FILE} is there): building any of its {len(statements)} "
+            f"indexes that is missing, one after another"
+        )
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+        PENDING_FILE.unlink()
 
     @staticmethod
     def drop(indexes: list[tuple[str, str]]) -> None:
