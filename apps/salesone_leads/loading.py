@@ -1,9 +1,9 @@
 """Bulk loading of the national company database from CSV, Excel .xlsx or JSON Lines (``import_salesone_leads``).
 
-Rows are parsed and validated in Python (a CSV larger than CSV_CHUNK_BYTES by PARSE_WORKERS
-processes, in chunks of whole records, each turned into COPY text), streamed with COPY into a
-temporary staging table in file order, then upserted on corporation_number in one statement (into
-an empty table: a plain INSERT); keywords are synchronised in SQL. The whole load is one
+Rows are parsed and validated in Python (a CSV larger than CSV_CHUNK_BYTES by
+settings.SALESONE_PARSE_WORKERS processes, in chunks of whole records, each turned into COPY text),
+streamed with COPY into a temporary staging table in file order, then upserted on corporation_number
+in one statement (into an empty table: a plain INSERT); keywords are synchronised in SQL. The whole load is one
 transaction: a bad row is written to the rejects file and never aborts the load, and a failure (or
 Ctrl-C, or a SIGKILL: tests/test_import_killed_midway.py) leaves the table, its indexes and its
 constraints as they were, so running the same file again is the way to resume.
@@ -22,6 +22,7 @@ import io
 import json
 import logging
 import multiprocessing
+import operator
 import os
 import re
 import signal
@@ -37,6 +38,7 @@ from datetime import time as time_of_day
 from itertools import compress
 from pathlib import Path
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from .fields import FILE_FIELDS, SEARCHED_FIELDS, search_vector_literal_by_word
@@ -54,15 +56,10 @@ SEARCH_INDEX_PREFIX = "salesone_search_"
 REBUILD_MIN_ROWS = 50_000
 # ...and at least this share of the rows already in the table.
 REBUILD_MIN_SHARE = 0.2
-# A CSV is parsed in chunks of about this many bytes (~4,500 generated rows), by PARSE_WORKERS
-# processes when it has more than one chunk; the staging COPY streams their output in file order.
+# A CSV is parsed in chunks of about this many bytes (~4,500 generated rows), by
+# settings.SALESONE_PARSE_WORKERS processes when it has more than one chunk; the staging COPY streams
+# their output in file order. Chunks end where csv.reader ends a record (_last_record_end).
 CSV_CHUNK_BYTES = 2 << 20
-PARSE_WORKERS = max(os.cpu_count() or 1, 2)
-# Off until the chunk cutter follows CSV quoting: _csv_chunks cuts where the count of '"' is even, and a
-# stray quote inside an unquoted cell (`5" pipe`, which the csv module accepts) flips that count, so a
-# later quoted cell spanning lines is cut in two — that company lost as two rejects, and only in files
-# over CSV_CHUNK_BYTES (review, 2026-12-06). Tests switch it on to keep the worker machinery tested.
-PARALLEL_PARSE = False
 # Staging row keys: (chunk << 32) | row within the chunk, so that workers number rows without
 # knowing how many rows the chunks before theirs hold; rejects are reported by row of the file.
 _CHUNK_SHIFT = 32
@@ -169,6 +166,12 @@ class LoadResult:
     indexes_rebuilt: bool = False
     into_empty_table: bool = False  # the bulk initial load: a plain INSERT, keyword links without a diff
     parse_workers: int = 0  # processes that parsed the file (0: the loading process alone)
+    # Where the loading process spent a CSV's parse_and_copy step (the benchmark's split): reading
+    # the file and cutting it into pieces, waiting for parsed pieces (parsing them itself without
+    # workers), and writing them to COPY (the database's side of the COPY).
+    cut_seconds: float = 0.0
+    parse_wait_seconds: float = 0.0
+    copy_seconds: float = 0.0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     rejects: list[tuple[int, int, str, str]] = field(default_factory=list)  # (row, line, corporation_number, reason)
@@ -194,14 +197,30 @@ _F = {name: i for i, name in enumerate(FILE_FIELDS)}
 _LIMITED_TEXT = [
     (_F[name], name, limit) for name, limit in _TEXT_LIMITS.items() if name in _F
 ]  # fmt: skip
+_limited_cells = operator.itemgetter(*[index for index, _, _ in _LIMITED_TEXT])
+_LIMITS = [limit for _, _, limit in _LIMITED_TEXT]
 _INTEGER_FIELDS = [(_F[name], name) for name in ("employee", "finance_year", *_BIGINT_FIELDS)]
+# Every integer cell of a row checked by one match (the loop over them, for the reasons, only when
+# it fails): empty, or whole numbers of at most 9 digits (integer columns) or 18 (bigint).
+_integer_cells = operator.itemgetter(*[index for index, _ in _INTEGER_FIELDS])
+_WHOLE_NUMBERS = re.compile(
+    ",".join(f"(?:-?[0-9]{{1,{9 if name in ('employee', 'finance_year') else 18}}})?" for _, name in _INTEGER_FIELDS)
+)
 _LIST_INDEXES = [(_F[name], name) for name in _LIST_FIELDS]
 _BOOL_INDEXES = [(_F[name], name) for name in ("is_normal_taxpayer", "is_corporation", "scraped_bizinfo")]
+
+
+# A JSON array of non-empty strings without escapes, as the generator and json.dumps write it: valid
+# as it is (json.loads of every list cell was a tenth of the parse); anything else is decoded.
+_SIMPLE_LIST = re.compile(r'\["[^"\\\x00-\x1f]+"(?:, ?"[^"\\\x00-\x1f]+")*\]')
+_SIMPLE_KEYWORDS = re.compile(r'\["[^"\\\x00-\x1f]{1,100}"(?:, ?"[^"\\\x00-\x1f]{1,100}")*\]')
 
 
 def _list_cell(value, name: str) -> str | None:
     """A JSON array of strings; CSV cells hold JSON (``["a.co.kr"]``) or ``|``-separated text."""
     if isinstance(value, str):
+        if (_SIMPLE_KEYWORDS if name == "keywords" else _SIMPLE_LIST).fullmatch(value):
+            return value
         if value[0] == "[":
             try:
                 items = json.loads(value)
@@ -229,7 +248,10 @@ def staging_row(cells: list, row_no: int, present: int | None = None) -> tuple:
 
     ``present``: the bitmap of the fields the row gives (JSON Lines: its keys); None means the
     non-empty cells (CSV)."""
-    cells = [cell.strip() if cell.__class__ is str else cell for cell in cells]
+    try:
+        cells = list(map(str.strip, cells))  # a CSV row: every cell text
+    except TypeError:
+        cells = [cell.strip() if cell.__class__ is str else cell for cell in cells]
     if present is None:
         present = sum(compress(_FIELD_BITS, cells))
     # The numbers are stored as bare digits, the form common/korean_ids.py's normalisers give; the
@@ -247,11 +269,19 @@ def staging_row(cells: list, row_no: int, present: int | None = None) -> tuple:
             raise RowError(f"business_number: {cells[1]!r} is not 10 digits")
     if not cells[_NAME] and present & _NAME_BIT:
         raise RowError("name: must not be empty")
-    for index, name, limit in _LIMITED_TEXT:
+    try:  # one pass over the lengths; the loop names the field only when one is too long
+        too_long = any(map(operator.gt, map(len, _limited_cells(cells)), _LIMITS))
+    except TypeError:  # a cell that is None (JSON Lines, a column the CSV lacks)
+        too_long = True
+    for index, name, limit in _LIMITED_TEXT if too_long else ():
         value = cells[index]
         if value and len(value) > limit:
             raise RowError(f"{name}: longer than {limit} characters")
-    for index, name in _INTEGER_FIELDS:
+    try:
+        whole_numbers = _WHOLE_NUMBERS.fullmatch(",".join(_integer_cells(cells)))
+    except TypeError:  # a cell that is None or not text: the loop below
+        whole_numbers = None
+    for index, name in () if whole_numbers else _INTEGER_FIELDS:
         value = cells[index]
         if value:
             if value.__class__ is not str:
@@ -598,31 +628,42 @@ def _stage_csv(cursor, copy_sql: str, path: Path, result: LoadResult, bar) -> No
 
         def chunks():
             nonlocal line_no, offset
-            for chunk_no, data in enumerate(_csv_chunks(handle, CSV_CHUNK_BYTES)):
+            pieces = enumerate(_csv_chunks(handle, CSV_CHUNK_BYTES))
+            while True:
+                started = time.perf_counter()
+                chunk_no, data = next(pieces, (None, None))
+                result.cut_seconds += time.perf_counter() - started
+                if data is None:
+                    return
                 yield (chunk_no, data, line_no, offset, layout)
-                line_no += data.count(b"\n")
+                line_no += _csv_lines(data)
                 offset += len(data)
 
         pool = None
+        workers = settings.SALESONE_PARSE_WORKERS
         # (A daemonic process, a Celery prefork child, may not have children: it parses alone. So does
         # a process running other threads: a fork copies the locks they hold, and a worker that needs one
         # waits forever — the whole test suite hung in a COPY that way.)
         if (
-            PARALLEL_PARSE
+            workers > 0
             and _larger_than_a_chunk(handle)
             and not multiprocessing.current_process().daemon
             and threading.active_count() == 1
         ):
             ctx = multiprocessing.get_context("fork")  # the workers inherit the loaded code; no DB use
-            pool = ctx.Pool(PARSE_WORKERS, initializer=_parse_worker_init)
-            result.parse_workers = PARSE_WORKERS
+            pool = ctx.Pool(workers, initializer=_parse_worker_init)
+            result.parse_workers = workers
         try:
+            copy_ended = None
             with cursor.cursor.copy(copy_sql) as copy:
                 if pool is None:
                     outputs = map(_parse_csv_chunk, chunks())
                 else:
-                    outputs = _bounded_imap(pool, _parse_csv_chunk, chunks(), 2 * PARSE_WORKERS)
+                    outputs = _bounded_imap(pool, _parse_csv_chunk, chunks(), 2 * workers)
+                waited = time.perf_counter()
                 for chunk_no, text, rejects, rows, bad_byte in outputs:
+                    written = time.perf_counter()
+                    result.parse_wait_seconds += written - waited
                     if bad_byte is not None:
                         raise _not_utf8(path, bad_byte)
                     chunk_offsets.append(result.read)
@@ -632,6 +673,12 @@ def _stage_csv(cursor, copy_sql: str, path: Path, result: LoadResult, bar) -> No
                     copy.write(text)
                     if bar is not None:
                         bar.update(rows)
+                    waited = time.perf_counter()
+                    result.copy_seconds += waited - written
+                copy_ended = time.perf_counter()
+            result.copy_seconds += time.perf_counter() - copy_ended  # the server ends the COPY
+            # (the reading and cutting ran inside the waits, in this process)
+            result.parse_wait_seconds = max(result.parse_wait_seconds - result.cut_seconds, 0.0)
         finally:
             if pool is not None:
                 pool.terminate()
@@ -664,23 +711,69 @@ def _larger_than_a_chunk(handle) -> bool:
 
 
 def _csv_chunks(handle, size: int) -> Iterator[bytes]:
-    """The rest of a CSV in pieces of about ``size`` bytes, each ending where a record ends: at a
-    line break outside quotes, i.e. one with an even number of quote characters before it in the
-    piece (each piece starts outside quotes; a quote byte never occurs inside a UTF-8 character)."""
+    """The rest of a CSV in pieces of about ``size`` bytes, each ending where a record ends, as the
+    csv module reads it: at a line feed outside every quoted cell (each piece starts at a record's
+    start, so the first piece's quoted cells are known exactly; see _last_record_end)."""
     carry = b""
     while block := handle.read(size):
         data = carry + block
-        quotes = data.count(b'"')
-        cut = data.rfind(b"\n")
-        while cut >= 0 and (quotes - data.count(b'"', cut)) % 2:
-            cut = data.rfind(b"\n", 0, cut)
-        if cut < 0:  # one record longer than the piece: read on
+        cut = _last_record_end(data)
+        if cut == 0:  # one record longer than the piece: read on
             carry = data
             continue
-        yield data[: cut + 1]
-        carry = data[cut + 1 :]
+        yield data[:cut]
+        carry = data[cut:]
     if carry:
         yield carry
+
+
+# A quoted cell, as csv.reader (the default dialect) reads one: a quote opens it only at the start of
+# a cell (the piece's start, or after a comma or a line break outside quotes); inside, "" is a quote
+# and any other quote closes it. A quote anywhere else is a literal character (`5" pipe`, `"a"b"c`),
+# which is why counting quotes cannot find record ends. Group 1 is the closing quote: missing when
+# the cell runs on past the piece. The quote is matched first and the look-behind checked after it:
+# the engine then skips from quote to quote at C speed (3 ms for a 2 MB piece of generated rows; a
+# look-behind or an alternative first costs 30 times that), so the piece's start is a separate case.
+_QUOTED_CELL = re.compile(rb'"(?<=[,\r\n]")(?:[^"]++|"")*+(?:(")|\Z)')
+_FIRST_QUOTED_CELL = re.compile(rb'"(?:[^"]++|"")*+(?:(")|\Z)')
+
+
+def _quoted_cells(data: bytes, endpos: int, keep: int | None = None) -> list[tuple[int, int, bool]]:
+    """(start, end, closed) of the quoted cells of ``data[:endpos]`` (which starts a record), the
+    last ``keep`` of them, or all. The matches are drained at C speed: no Python code per cell."""
+    first = _FIRST_QUOTED_CELL.match(data, 0, endpos)
+    cells = deque(_QUOTED_CELL.finditer(data, first.end() if first else 0, endpos), maxlen=keep)
+    if first is not None and (keep is None or len(cells) < keep):
+        cells.appendleft(first)
+    return [(cell.start(), cell.end(), cell.group(1) is not None) for cell in cells]
+
+
+def _last_record_end(data: bytes) -> int:
+    """The offset just after the last line feed of ``data`` that lies outside its quoted cells
+    (a line break outside quotes always ends a record), or 0 if there is none; ``data`` starts at
+    the start of a record. The loading process runs this on every piece, so it keeps only the
+    last few quoted cells and walks back through them (through all of them, if it must)."""
+    keep = 16
+    cells = _quoted_cells(data, len(data), keep)
+    complete = len(cells) < keep
+    limit = len(data)
+    while True:
+        for start, end, closed in reversed(cells):
+            if closed:
+                cut = data.rfind(b"\n", end, limit)
+                if cut >= 0:
+                    return cut + 1
+            limit = start
+        if complete or not cells:
+            return data.rfind(b"\n", 0, limit) + 1
+        # Every line feed since the first cell kept is quoted (cells spanning many lines): the cells
+        # before it, all of them. They end before it, so reading up to it finds the same cells.
+        cells, complete = _quoted_cells(data, cells[0][0]), True
+
+
+def _csv_lines(data: bytes) -> int:
+    """Lines as csv.reader counts them (its line_num): a line ends at LF, CRLF or a lone CR."""
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
 def _bounded_imap(pool, function, tasks, ahead: int):
@@ -704,6 +797,25 @@ def _parse_worker_init() -> None:
     except (OSError, AttributeError):
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the loader, which stops the workers
+
+
+def csv_parse_tasks(path: Path, pieces: int) -> list[tuple]:
+    """The first ``pieces`` pieces of a CSV as _stage_csv hands them to the parse workers, for
+    csv_parse_piece: ``bench_salesone_load --parse-only`` times the parse alone with them."""
+    with open(path, "rb") as handle:
+        header_line = handle.readline()
+        layout = _csv_layout(path, next(csv.reader([header_line.decode("utf-8-sig")]), []))
+        line_no, offset, tasks = 2, len(header_line), []
+        for chunk_no, data in zip(range(pieces), _csv_chunks(handle, CSV_CHUNK_BYTES), strict=False):
+            tasks.append((chunk_no, data, line_no, offset, layout))
+            line_no += _csv_lines(data)
+            offset += len(data)
+    return tasks
+
+
+def csv_parse_piece(task) -> tuple[int, bytes, list, int, int | None]:
+    """What a parse worker does with one task of csv_parse_tasks (see _parse_csv_chunk)."""
+    return _parse_csv_chunk(task)
 
 
 def _parse_csv_chunk(task) -> tuple[int, bytes, list, int, int | None]:

@@ -3,16 +3,21 @@ speed belongs to the commands themselves)."""
 
 import io
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from apps.accounts.models import User
 from apps.leads.models import Lead
+from apps.salesone_leads.loading import lookup_indexes, search_indexes
 from apps.workflows.models import Workflow
+from bench.management.commands.bench_salesone_index_build import PENDING_FILE
+from bench.management.commands.bench_salesone_index_build import Command as IndexBuildBench
 from bench.management.commands.bench_template_limits import ATTACKS
 
 
@@ -124,3 +129,65 @@ def test_bench_lead_scoring_prints_each_rescoring_with_its_baseline_and_leaves_n
     assert len(rows) == 4, "\n".join(lines)
     assert "load average" in lines[-2] and lines[-1] == "(all benchmark data rolled back)"
     assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_salesone_load_prints_the_split_and_the_index_bench_leaves_every_index(tmp_path):
+    lines = run("bench_salesone_load", "--rows", "3000", "--runs", "1", "--data-dir", str(tmp_path))
+    split = next(line for line in lines if line.startswith("  split (medians): "))
+    assert "parse (waiting for parsed pieces)" in split and "index and constraint rebuild" in split
+    assert any(line.startswith("  CPU (medians): ") and "load average per run" in line for line in lines)
+    target = next(line for line in lines if line.startswith("median of 1 runs"))
+    assert "target 30 s for 1,000,000 rows (0.1 s for 3,000)" in target
+    # The run's split is measured, not just labelled: parse wait, COPY and rebuild each took time, within
+    # their steps' wall time (printed to the millisecond: allow the rounding of three figures).
+    run_split = next(line for line in lines if line.startswith("  split: "))
+    parse, copy, rebuild = (
+        float(re.search(re.escape(label) + r" (\d+\.\d+) s", run_split).group(1))
+        for label in ("parse (waiting for parsed pieces)", "COPY (writing the pieces)", "index and constraint rebuild")
+    )
+    assert parse > 0 and copy > 0 and rebuild > 0, run_split
+    walls = {}
+    for line in lines[lines.index(next(line for line in lines if line.startswith("run 1: "))) :]:
+        if line == run_split:
+            break
+        if match := re.match(r"  ([a-z_]+) +(\d+\.\d+) ", line):
+            walls[match.group(1)] = float(match.group(2))
+    rounding = 0.0015
+    assert parse + copy <= walls["parse_and_copy"] + rounding, (run_split, walls)
+    assert rebuild <= walls["rebuild_indexes_and_constraints"] + rounding, (run_split, walls)
+    assert parse + copy + rebuild <= sum(walls.values()) + rounding, (run_split, walls)
+    with connection.cursor() as cursor:
+        before = search_indexes(cursor) + lookup_indexes(cursor)
+    lines = run("bench_salesone_index_build", "--runs", "1")
+    assert any("Killed mid-run (SIGKILL)" in line and str(PENDING_FILE) in line for line in lines)
+    assert lines[-1].startswith("median of 1 runs: one after another")
+    assert not PENDING_FILE.exists()
+    assert sum(1 for line in lines if line.startswith("  salesone_")) == len(before)
+    with connection.cursor() as cursor:
+        assert search_indexes(cursor) + lookup_indexes(cursor) == before
+
+
+def test_bench_salesone_load_parse_only_prints_the_parse_cpu_a_row_without_a_database(tmp_path):
+    lines = run("bench_salesone_load", "--rows", "3000", "--runs", "2", "--parse-only", "--data-dir", str(tmp_path))
+    assert sum(1 for line in lines if line.startswith("run ") and " 3,000 rows, " in line) == 2
+    median = lines[-1]
+    assert median.startswith("median of 2 runs: parse ") and "load average" in median
+    assert float(median.split("parse ")[1].split(" CPU µs a row")[0]) > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_index_bench_rerun_builds_the_indexes_a_killed_run_left_missing(tmp_path):
+    run("bench_salesone_load", "--rows", "3000", "--runs", "1", "--data-dir", str(tmp_path))
+    with connection.cursor() as cursor:
+        before = search_indexes(cursor) + lookup_indexes(cursor)
+        # What a SIGKILL between a drop and the build leaves: the saved statements, two indexes gone.
+        IndexBuildBench.save_pending(before)
+        for name, _ in before[:2]:
+            cursor.execute(f'DROP INDEX "{name}"')
+    lines = run("bench_salesone_index_build", "--runs", "1")
+    assert lines[0].startswith("An earlier run did not finish") and f"its {len(before)} indexes" in lines[0]
+    assert sum(1 for line in lines if line.startswith("  salesone_")) == len(before)
+    with connection.cursor() as cursor:
+        assert search_indexes(cursor) + lookup_indexes(cursor) == before
+    assert not PENDING_FILE.exists()

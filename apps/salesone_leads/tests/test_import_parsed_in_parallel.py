@@ -1,5 +1,7 @@
 """A CSV larger than one chunk is parsed by worker processes, chunk by chunk: the table, the counts
-and the rejects (row and line numbers included) are those of the same file parsed in one piece."""
+and the rejects (row and line numbers included) are those of the same file parsed in one piece,
+stray quotes in unquoted cells and cells spanning lines included (tests/test_csv_pieces_end_where_
+records_end.py checks the cutting itself, at every cut point)."""
 
 import csv
 import threading
@@ -18,11 +20,19 @@ pytestmark = pytest.mark.django_db
 ROWS = 400
 
 
-def awkward_file(path) -> None:
+STRAY = "STRAY-QUOTE-HERE"  # written by csv.writer unquoted, then replaced by a bare quote
+
+
+def awkward_file(path, line_end: str = "\r\n", bom: bool = False) -> None:
     """Generated companies in another column order, with cells a line-based split or a naive COPY
-    line would get wrong (line breaks and quotes inside cells, tabs, backslashes), bad rows, a row
-    of the wrong width, a blank line and a repeated corporation number."""
+    line would get wrong (line breaks and quotes inside cells, tabs, backslashes), a stray quote in
+    an unquoted cell followed by many cells spanning lines (counting quotes to find record ends
+    cut one of them in two), bad rows, a row of the wrong width, a blank line and a repeated
+    corporation number."""
     rows = generated(ROWS)
+    rows[150]["owner"] = f"5{STRAY} pipe"  # csv.reader keeps the quote of `5" pipe` as a character
+    for index in range(151, 250):
+        rows[index]["description"] = f'line one of {index}\nline two, "quoted"{line_end}line three'
     rows[3]["description"] = 'two\nlines, a "quote"\r\nand a third'
     rows[4]["address"] = "tab\there, back\\slash \\N not null"
     rows[5]["name"] = "(주)\\Tab\t이름"
@@ -32,8 +42,8 @@ def awkward_file(path) -> None:
     rows[300]["corporation_number"] = rows[10]["corporation_number"]  # repeats row 11: this one wins
     rows[301]["industry"] = "Z99999"  # unknown code: rejected in SQL, reported with its row
     fields = list(reversed(FILE_FIELDS))
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+    with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator=line_end)
         writer.writerow(fields)
         for index, row in enumerate(rows):
             cells = []
@@ -48,7 +58,8 @@ def awkward_file(path) -> None:
             if index == 100:
                 writer.writerow(["1101112955908", "too few cells"])
             if index == 200:
-                handle.write("\n")
+                handle.write(line_end)
+    path.write_bytes(path.read_bytes().replace(STRAY.encode(), b'"'))
 
 
 def load(path, tmp_path, name: str):
@@ -59,13 +70,14 @@ def load(path, tmp_path, name: str):
     return result, fingerprint, read_rejects(result.rejects_path)
 
 
-def test_workers_load_what_one_piece_loads(tmp_path, monkeypatch, industries):  # noqa: F811
+@pytest.mark.parametrize(("line_end", "bom"), [("\r\n", False), ("\n", True)], ids=["crlf", "lf-bom"])
+def test_workers_load_what_one_piece_loads(tmp_path, monkeypatch, settings, industries, line_end, bom):  # noqa: F811
     path = tmp_path / "companies.csv"
-    awkward_file(path)
+    awkward_file(path, line_end, bom)
     whole, whole_table, whole_rejects = load(path, tmp_path, "whole")
-    assert whole.parse_workers == 0
+    assert whole.parse_workers == 0  # one piece: csv.reader over the whole file
 
-    monkeypatch.setattr(loading, "PARALLEL_PARSE", True)
+    settings.SALESONE_PARSE_WORKERS = 2
     monkeypatch.setattr(loading, "CSV_CHUNK_BYTES", 4_096)  # ~10 rows a chunk: dozens of chunks
     chunked, chunked_table, chunked_rejects = load(path, tmp_path, "chunked")
     # Workers are forked only from a process without other threads (a fork copies their held locks):
@@ -77,6 +89,7 @@ def test_workers_load_what_one_piece_loads(tmp_path, monkeypatch, industries):  
     counts = ("read", "inserted", "rejected", "superseded", "keyword_links_added", "into_empty_table")
     assert {name: getattr(chunked, name) for name in counts} == {name: getattr(whole, name) for name in counts}
     assert whole.read == ROWS + 1 and whole.inserted == ROWS - 4 and whole.superseded == 1
+    # (the cells spanning lines from row 152 on add two lines each)
     # Rows count from 1 after the header; lines include the header and the line breaks inside cells.
     reasons = {row["row"]: (row["line"], row["reason"]) for row in chunked_rejects}
     # (row 4's description spans three lines)
@@ -86,13 +99,23 @@ def test_workers_load_what_one_piece_loads(tmp_path, monkeypatch, industries):  
     assert reasons["303"][1].startswith("industry: unknown KSIC code 'Z99999'")
 
 
-def test_the_odd_cells_arrive_as_written(tmp_path, monkeypatch, industries):  # noqa: F811
+def test_the_odd_cells_arrive_as_written(tmp_path, monkeypatch, settings, industries):  # noqa: F811
     path = tmp_path / "companies.csv"
     awkward_file(path)
-    monkeypatch.setattr(loading, "PARALLEL_PARSE", True)
+    settings.SALESONE_PARSE_WORKERS = 2
     monkeypatch.setattr(loading, "CSV_CHUNK_BYTES", 4_096)
     salesone_leads_load(path=path, rejects_path=tmp_path / "rejects.csv")
-    rows = generated(6)
+    rows = generated(250)
+    with connection.cursor() as cursor:
+        number = rows[150]["corporation_number"]
+        cursor.execute(f"SELECT owner FROM {LEAD_TABLE} WHERE corporation_number = %s", [number])
+        assert cursor.fetchone() == ('5" pipe',)
+        cursor.execute(
+            f"SELECT count(*) FROM {LEAD_TABLE} WHERE corporation_number = ANY(%s) "
+            "AND description LIKE 'line one of %%'",
+            [[row["corporation_number"] for row in rows[151:250]]],
+        )
+        assert cursor.fetchone() == (99,)  # every cell spanning lines whole: none cut in two
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT description, address, name FROM {LEAD_TABLE} WHERE corporation_number IN (%s, %s, %s) "
