@@ -3,8 +3,9 @@
 Measures, on the development database (never run it against production):
   * load: import_salesone_leads of N generated rows (kept between runs; --reload measures again),
     against Django's bulk_create of a sample of the same kind of rows, scaled to N;
-  * search: a fixed mix of query classes through the API view (p50, p95, p99 against the 20 ms
-    target, beside the floor: the same view answering the cheapest page, timed after each class)
+  * search: a fixed mix of query classes through the API view, --runs times (p50, p95, p99 against
+    the 20 ms target as medians of the runs, beside the floor: the same view answering the cheapest
+    page, timed after each class, and each class's p50 over it; the load average of each run)
     with the plan of each (EXPLAIN ANALYZE of its slowest statement), and the same queries with the
     search indexes dropped inside a transaction that is rolled back. Exits non-zero when a class
     reads the company table sequentially or sorts 100,000 rows or more (a fallback plan);
@@ -19,7 +20,7 @@ import json
 import os
 import statistics
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -268,11 +269,18 @@ class Command(BaseCommand):
         """The plan kind of a query class (its slowest statement on the company table, by EXPLAIN
         ANALYZE) and what is wrong with any of its statements: a sequential scan of the table, or a
         sort of FULL_SORT_LIMIT rows or more."""
+        # A full log (DEBUG keeps the last 9,000 queries) would leave the capture empty.
+        connection.queries_log.clear()
         with CaptureQueriesContext(connection) as captured:
             self._run(params, user)
         worst, problems = (-1.0, "no query"), []
-        with connection.cursor() as cursor:
+        # The planner settings a statement ran under (SET LOCAL enable_sort = off for a walk of the
+        # name head's group) are replayed before it, inside a transaction that ends them.
+        with transaction.atomic(), connection.cursor() as cursor:
             for query in captured.captured_queries:
+                if query["sql"].startswith(("SET LOCAL ", "RESET ")):
+                    cursor.execute(query["sql"])
+                    continue
                 if f'"{LEAD_TABLE}"' not in query["sql"] or query["sql"].startswith("EXPLAIN"):
                     continue
                 cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query["sql"])
@@ -304,7 +312,7 @@ class Command(BaseCommand):
             floor = self._time_floor(queries, user, repeat)
             rounds.append((indexed, floor))
             floors = [statistics.median(times) for times in floor.values()]
-            self.out(f"run {run}/{runs} at {datetime.now():%H:%M:%S}: load average {_load_average()}; floor p50 "
+            self.out(f"run {run}/{runs} at {datetime.now(UTC):%H:%M:%S} UTC: load average {_load_average()}; floor p50 "
                      f"{min(floors):.1f}-{max(floors):.1f} ms")  # fmt: skip
         unindexed = {}
         if options["repeat_unindexed"]:
@@ -397,6 +405,7 @@ class Command(BaseCommand):
 
     def explain(self, slowest: tuple[str, dict]) -> None:
         label, params = slowest
+        connection.queries_log.clear()
         with CaptureQueriesContext(connection) as captured:
             self._run(params, self._user())
         # The planner's estimates (EXPLAIN without ANALYZE) are part of the request, not statements to explain.
