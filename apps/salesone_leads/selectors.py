@@ -16,7 +16,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from . import leads_seam
@@ -91,8 +91,14 @@ class SearchResult:
     user: object = None
     # Read by tier whatever the planner expects (salesone_lead_search says when).
     tiers_always: bool = False
-    # Tier 2 walks the name head's group in revenue order (salesone_lead_search says when).
+    # Tier 2 may walk the name head's group in revenue order (salesone_lead_search says when, and
+    # _walks_head whether the group is small enough against tier 2); head_group is that group.
     walk_head: bool = False
+    head_group: QuerySet | None = None
+    # SQL (and params) of "a match is in tier 2", which the page's count also counts (_walks_head).
+    tier_two_sql: tuple[str, list] | None = None
+    _walks: bool | None = field(default=None, init=False, repr=False)
+    _tier_two_counts: dict[int, int] = field(default_factory=dict, init=False, repr=False)
     _planned_matches: int | None = field(default=None, init=False, repr=False)
     _planned_queryset_rows: int | None = field(default=None, init=False, repr=False)
     _counts: dict[int, int] = field(default_factory=dict, init=False, repr=False)
@@ -126,8 +132,10 @@ class SearchResult:
         if self.tiers_always:
             return True
         if self.walk_head and self.planned_matches() < RELEVANCE_WALK_ABOVE:
-            # The planner multiplied correlated words; the count the page needs anyway decides.
-            return self.count_up_to(settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT + 1) >= RELEVANCE_CONFIRM
+            # The planner multiplied correlated words; the count the page needs anyway decides, then
+            # whether tier 2 is large enough against its head's group for the walk (_walks_head).
+            confirmed = self.count_up_to(settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT + 1) >= RELEVANCE_CONFIRM
+            return confirmed and self._walks_head()
         if self.planned_matches() < RELEVANCE_WALK_ABOVE:
             return False
         if self.planned_matches() >= RELEVANCE_TRUSTED_ABOVE:
@@ -139,13 +147,57 @@ class SearchResult:
         limit = cap + 1 if self.planned_matches() <= 5 * cap else RELEVANCE_CONFIRM
         return self.count_up_to(limit) >= RELEVANCE_CONFIRM
 
+    def _walks_head(self) -> bool:
+        """Whether tier 2 is read by walking its head's group in revenue order (asked once).
+
+        The walk reads the group's rows until the page's rows of tier 2 are found: about
+        rows wanted x group / tier 2 when tier 2's rows are spread through the group, the whole
+        group when tier 2 has fewer rows than the page. The plan it replaces reads the rows that
+        hold every word (the GIN AND), i.e. tier 2. So the walk is taken only when the planner's
+        estimate of the group (the head index expression's statistics) is at most HEAD_WALK_GROUP_MAX
+        and tier 2 holds at least 1/HEAD_WALK_GROUP_RATIO of it: the walk then reads at most
+        HEAD_WALK_GROUP_MAX rows and at most HEAD_WALK_GROUP_RATIO times the rows of tier 2
+        (SEARCH.md). Tier 2's rows are counted among the matches the page's count reads (up to
+        1,001, one statement): a lower bound of tier 2, so a walk is never taken wrongly."""
+        if not self.walk_head:
+            return False
+        if self._walks is None:
+            group = planner_rows(self.head_group)
+            if group > HEAD_WALK_GROUP_MAX:
+                self._walks = False
+            else:
+                needed = max(RELEVANCE_CONFIRM, -(-group // HEAD_WALK_GROUP_RATIO))
+                limit = max(settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT + 1, needed)
+                self.count_up_to(limit)
+                counted = max(
+                    (
+                        tier_two
+                        for counted_to, tier_two in self._tier_two_counts.items()
+                        if counted_to >= limit or self._counts[counted_to] < counted_to  # or all matches
+                    ),
+                    default=0,
+                )
+                self._walks = counted >= needed
+        return self._walks
+
     def count_up_to(self, limit: int) -> int:
         """The number of matches, counted no further than ``limit`` (asked once per limit; a count
         to a higher limit answers a lower one)."""
         for counted_to, found in self._counts.items():
             if counted_to >= limit or found < counted_to:
                 return min(found, limit)
-        self._counts[limit] = self.queryset.order_by().values("pk")[:limit].count()
+        matches = self.queryset.order_by()
+        if self.tier_two_sql is None:
+            self._counts[limit] = matches.values("pk")[:limit].count()
+            return self._counts[limit]
+        # The same statement counts tier 2's rows among the matches it reads (see _walks_head).
+        in_tier_two = RawSQL(*self.tier_two_sql, output_field=BooleanField())
+        counted = (
+            matches.annotate(in_tier_two=in_tier_two)
+            .values("pk", "in_tier_two")[:limit]
+            .aggregate(found=Count("pk"), tier_two=Count("pk", filter=Q(in_tier_two=True)))
+        )
+        self._counts[limit], self._tier_two_counts[limit] = counted["found"], counted["tier_two"]
         return self._counts[limit]
 
     def _marked(self, rows: list) -> list:
@@ -199,11 +251,11 @@ class SearchResult:
 
     def _read(self, tier_value: int, rows: QuerySet) -> list:
         """The rows of a tier's slice; tier 2 of a head walk in the order of the head's index."""
-        if tier_value != 2 or not self.walk_head:
+        if tier_value != 2 or not self._walks_head():
             return list(rows)
-        # The planner would fetch and sort the group (it multiplies the frequencies of the other,
+        # The planner would fetch and sort tier 2 (it multiplies the frequencies of the other,
         # correlated words); without a sort the only path left is the head index, walked in
-        # revenue order, which reads at most the group the sort would have read (SEARCH.md).
+        # revenue order, which _walks_head allows only for a group small against tier 2 (SEARCH.md).
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_sort = off")
             found = list(rows)
@@ -230,6 +282,13 @@ RELEVANCE_CONFIRM = 200
 # is guessed far lower), so it needs no confirmation; confirming it would read the table from its
 # start, the cheapest way to find 200 of a broad word's matches but a sequential scan.
 RELEVANCE_TRUSTED_ABOVE = 20_000
+# Tier 2 walks its head's group (SearchResult._walks_head) only for a group the planner expects to
+# hold at most HEAD_WALK_GROUP_MAX rows, of which at least 1/HEAD_WALK_GROUP_RATIO are in tier 2:
+# the walk's worst case is then the group, at most 20,000 rows and 20 times tier 2 (한빛 Hanbit:
+# group 14,227, tier 2 8,457; 60,000 rows of which 30,000 named 한국…, `한국 넥스` with 2 rows in
+# tier 2 walked all 30,000, 30,365 buffers, where the GIN AND read 94).
+HEAD_WALK_GROUP_MAX = 20_000
+HEAD_WALK_GROUP_RATIO = 20
 _BY_REVENUE = ("-sort_key_1", "-sort_key_2")
 _NO_LETTER_CASE = re.compile(r"[0-9가-힣]+")
 
@@ -476,6 +535,13 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         # (`한빛 Hanbit`: 1 row guessed for 8,457); a count confirms the matches, and tier 2 then
         # walks the head's group in revenue order (see SearchResult._by_tier and _read).
         result.walk_head = head is not None and len(words) > 1
+        if result.walk_head:
+            result.head_group = base.filter(_sql_condition(f"{NAME_HEAD} = %s", [head]))
+            # A match is in tier 2 when its name starts with the first word: the head, and for a
+            # longer word the prefixes too (as `starting` above).
+            result.tier_two_sql = (f"({NAME_HEAD} = %s)", [head])
+            if len(words[0]) > 2:
+                result.tier_two_sql = (f"({NAME_HEAD} = %s AND {starts})", [head, *starts_params])
     if estimate_queryset is not None and by_index and not recheck_words(query):
         # Without a recheck the estimate's query is the search itself: one EXPLAIN serves both.
         result._planned_queryset_rows = planned
