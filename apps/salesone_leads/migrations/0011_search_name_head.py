@@ -31,6 +31,32 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
 $$;
 """
 
+INDEX = "salesone_search_name_head"
+
+
+def create_name_head_index(apps, schema_editor):
+    """CREATE INDEX CONCURRENTLY that fails (a deadlock, a cancelled statement, a killed migrate)
+    leaves an INVALID index behind, which IF NOT EXISTS would then keep for good: the planner never
+    uses it and every write still maintains it. Drop such a leftover first, so a rerun builds it."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT NOT index.indisvalid FROM pg_index index JOIN pg_class class ON class.oid = index.indexrelid "
+            "WHERE class.relname = %s AND class.relnamespace = to_regnamespace(current_schema())",
+            [INDEX],
+        )
+        row = cursor.fetchone()
+        if row is not None and row[0]:
+            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
+        cursor.execute(
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON {TABLE} "
+            "(salesone_name_head(name::text), (coalesce(finance_revenue, -1)), id)"
+        )
+
+
+def drop_name_head_index(apps, schema_editor):
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
+
 
 class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run in a transaction
@@ -39,11 +65,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(NAME_HEAD, "DROP FUNCTION IF EXISTS salesone_name_head(text)"),
-        migrations.RunSQL(
-            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS salesone_search_name_head ON {TABLE} "
-            "(salesone_name_head(name::text), (coalesce(finance_revenue, -1)), id)",
-            "DROP INDEX CONCURRENTLY IF EXISTS salesone_search_name_head",
-        ),
+        migrations.RunPython(create_name_head_index, drop_name_head_index),
         # The planner's estimate of a head comes from the index expression's statistics.
         migrations.RunSQL(f"ANALYZE {TABLE}", migrations.RunSQL.noop),
     ]
