@@ -15,7 +15,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -256,9 +256,14 @@ class SearchResult:
         # The planner would fetch and sort tier 2 (it multiplies the frequencies of the other,
         # correlated words); without a sort the only path left is the head index, walked in
         # revenue order, which _walks_head allows only for a group small against tier 2 (SEARCH.md).
-        with transaction.atomic(), connection.cursor() as cursor:
+        # The block, its SET LOCAL and the query are on the database the router reads companies
+        # from: a block on `default` would make the router send the query to the primary (a read
+        # inside a transaction of ours, common/db_routers.py), so with a replica configured every
+        # head-walk page would have read the primary, and without SET LOCAL on its connection.
+        alias = router.db_for_read(SalesOneLead)
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
             cursor.execute("SET LOCAL enable_sort = off")
-            found = list(rows)
+            found = list(rows.using(alias))
             cursor.execute("RESET enable_sort")
         return found
 
