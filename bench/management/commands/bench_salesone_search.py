@@ -410,9 +410,21 @@ class Command(BaseCommand):
             self._run(params, self._user())
         # The planner's estimates (EXPLAIN without ANALYZE) are part of the request, not statements to explain.
         statements = [q for q in captured.captured_queries if not q["sql"].startswith("EXPLAIN")]
-        query = max(statements, key=lambda q: float(q["time"]))
+        is_setting = [q["sql"].startswith(("SET LOCAL ", "RESET ")) for q in statements]
+        queries = [i for i in range(len(statements)) if not is_setting[i]]
+        if not queries:
+            self.out(f"\n== EXPLAIN ANALYZE: {label} {params} issued no query ==")
+            return
+        at = max(queries, key=lambda i: float(statements[i]["time"]))
+        query = statements[at]
         self.out(f"\n== EXPLAIN ANALYZE of the slowest query: {label} {params} ({query['time']} s in Django) ==")
-        with connection.cursor() as cursor:
+        # As in _plan: the planner settings the statement ran under (SET LOCAL enable_sort = off for
+        # a walk of the name head's group) are replayed before it, in a transaction that ends them,
+        # so the plan printed is the plan that ran.
+        with transaction.atomic(), connection.cursor() as cursor:
+            for i in range(at):
+                if is_setting[i]:
+                    cursor.execute(statements[i]["sql"])
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
             for (line,) in cursor.fetchall():
                 self.out(line)
