@@ -20,7 +20,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from common.pagination import StandardPagination
 
-from .selectors import SearchResult, planner_rows
+from .selectors import SearchResult
 
 # Above this many expected matches (and 5x the exact-count limit) the exact count is not tried:
 # counting the first 1,001 matches of a broad search costs more than its page (서울 + J62 + revenue:
@@ -37,7 +37,7 @@ def count_matches(search: SearchResult) -> tuple[int, bool]:
     ILIKE recheck of long words), so a search with few matches is still counted exactly.
     """
     cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
-    expected = search.planned_matches() if search.estimate_queryset is None else planner_rows(search.queryset)
+    expected = search.planned_matches() if search.estimate_queryset is None else search.planned_queryset_rows()
     if expected <= max(5 * cap, PLANNER_SURE_ABOVE):
         exact = search.count_up_to(cap + 1)
         if exact <= cap:

@@ -15,8 +15,8 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db import connection, connections, router, transaction
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from . import leads_seam
@@ -89,7 +89,18 @@ class SearchResult:
     # holds the company (one query per page; as a subquery of the search it ran for every row a walk
     # or a sort read, 10,001 probes for page 500 of a region).
     user: object = None
+    # Read by tier whatever the planner expects (salesone_lead_search says when).
+    tiers_always: bool = False
+    # Tier 2 may walk the name head's group in revenue order (salesone_lead_search says when, and
+    # _walks_head whether the group is small enough against tier 2); head_group is that group.
+    walk_head: bool = False
+    head_group: QuerySet | None = None
+    # SQL (and params) of "a match is in tier 2", which the page's count also counts (_walks_head).
+    tier_two_sql: tuple[str, list] | None = None
+    _walks: bool | None = field(default=None, init=False, repr=False)
+    _tier_two_counts: dict[int, int] = field(default_factory=dict, init=False, repr=False)
     _planned_matches: int | None = field(default=None, init=False, repr=False)
+    _planned_queryset_rows: int | None = field(default=None, init=False, repr=False)
     _counts: dict[int, int] = field(default_factory=dict, init=False, repr=False)
 
     def planned_matches(self) -> int:
@@ -99,6 +110,12 @@ class SearchResult:
             matches = self.queryset if self.estimate_queryset is None else self.estimate_queryset
             self._planned_matches = planner_rows(matches)
         return self._planned_matches
+
+    def planned_queryset_rows(self) -> int:
+        """The planner's estimate of ``queryset`` itself (with the recheck), asked once."""
+        if self._planned_queryset_rows is None:
+            self._planned_queryset_rows = planner_rows(self.queryset)
+        return self._planned_queryset_rows
 
     def prefetch_related(self, *lookups: str) -> None:
         """Prefetch ``lookups`` for the rows of the page, however they are read."""
@@ -110,7 +127,16 @@ class SearchResult:
         """Whether to read tier by tier: the planner expects many matches, and RELEVANCE_CONFIRM of
         them exist (a word the statistics do not know gets a guessed frequency: `lg` 3,356 rows
         for none, and a walk of the revenue index for a tier that is empty reads all of it)."""
-        if self.relevance_tiers is None or self.planned_matches() < RELEVANCE_WALK_ABOVE:
+        if self.relevance_tiers is None:
+            return False
+        if self.tiers_always:
+            return True
+        if self.walk_head and self.planned_matches() < RELEVANCE_WALK_ABOVE:
+            # The planner multiplied correlated words; the count the page needs anyway decides, then
+            # whether tier 2 is large enough against its head's group for the walk (_walks_head).
+            confirmed = self.count_up_to(settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT + 1) >= RELEVANCE_CONFIRM
+            return confirmed and self._walks_head()
+        if self.planned_matches() < RELEVANCE_WALK_ABOVE:
             return False
         if self.planned_matches() >= RELEVANCE_TRUSTED_ABOVE:
             return True
@@ -121,10 +147,57 @@ class SearchResult:
         limit = cap + 1 if self.planned_matches() <= 5 * cap else RELEVANCE_CONFIRM
         return self.count_up_to(limit) >= RELEVANCE_CONFIRM
 
+    def _walks_head(self) -> bool:
+        """Whether tier 2 is read by walking its head's group in revenue order (asked once).
+
+        The walk reads the group's rows until the page's rows of tier 2 are found: about
+        rows wanted x group / tier 2 when tier 2's rows are spread through the group, the whole
+        group when tier 2 has fewer rows than the page. The plan it replaces reads the rows that
+        hold every word (the GIN AND), i.e. tier 2. So the walk is taken only when the planner's
+        estimate of the group (the head index expression's statistics) is at most HEAD_WALK_GROUP_MAX
+        and tier 2 holds at least 1/HEAD_WALK_GROUP_RATIO of it: the walk then reads at most
+        HEAD_WALK_GROUP_MAX rows and at most HEAD_WALK_GROUP_RATIO times the rows of tier 2
+        (SEARCH.md). Tier 2's rows are counted among the matches the page's count reads (up to
+        1,001, one statement): a lower bound of tier 2, so a walk is never taken wrongly."""
+        if not self.walk_head:
+            return False
+        if self._walks is None:
+            group = planner_rows(self.head_group)
+            if group > HEAD_WALK_GROUP_MAX:
+                self._walks = False
+            else:
+                needed = max(RELEVANCE_CONFIRM, -(-group // HEAD_WALK_GROUP_RATIO))
+                limit = max(settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT + 1, needed)
+                self.count_up_to(limit)
+                counted = max(
+                    (
+                        tier_two
+                        for counted_to, tier_two in self._tier_two_counts.items()
+                        if counted_to >= limit or self._counts[counted_to] < counted_to  # or all matches
+                    ),
+                    default=0,
+                )
+                self._walks = counted >= needed
+        return self._walks
+
     def count_up_to(self, limit: int) -> int:
-        """The number of matches, counted no further than ``limit`` (asked once per limit)."""
-        if limit not in self._counts:
-            self._counts[limit] = self.queryset.order_by().values("pk")[:limit].count()
+        """The number of matches, counted no further than ``limit`` (asked once per limit; a count
+        to a higher limit answers a lower one)."""
+        for counted_to, found in self._counts.items():
+            if counted_to >= limit or found < counted_to:
+                return min(found, limit)
+        matches = self.queryset.order_by()
+        if self.tier_two_sql is None:
+            self._counts[limit] = matches.values("pk")[:limit].count()
+            return self._counts[limit]
+        # The same statement counts tier 2's rows among the matches it reads (see _walks_head).
+        in_tier_two = RawSQL(*self.tier_two_sql, output_field=BooleanField())
+        counted = (
+            matches.annotate(in_tier_two=in_tier_two)
+            .values("pk", "in_tier_two")[:limit]
+            .aggregate(found=Count("pk"), tier_two=Count("pk", filter=Q(in_tier_two=True)))
+        )
+        self._counts[limit], self._tier_two_counts[limit] = counted["found"], counted["tier_two"]
         return self._counts[limit]
 
     def _marked(self, rows: list) -> list:
@@ -147,9 +220,9 @@ class SearchResult:
             return list(self.queryset[offset : offset + limit])
         rows: list = []
         skip = offset
-        for _, tier in self.relevance_tiers:
+        for value, tier in self.relevance_tiers:
             tier = tier.order_by(*_BY_REVENUE)
-            found = list(tier[skip : skip + limit - len(rows)])
+            found = self._read(value, tier[skip : skip + limit - len(rows)])
             if found:
                 skip = 0
             elif skip:  # the page starts after this tier: skip its rows
@@ -171,10 +244,28 @@ class SearchResult:
             if tier_value == tier_of_row:
                 after = f"({REVENUE_KEY}, {ID_KEY}) < (%s, %s)"
                 tier = tier.filter(RawSQL(after, [revenue, pk], output_field=BooleanField()))
-            rows += list(tier.order_by(*_BY_REVENUE)[: limit - len(rows)])
+            rows += self._read(tier_value, tier.order_by(*_BY_REVENUE)[: limit - len(rows)])
             if len(rows) == limit:
                 break
         return rows
+
+    def _read(self, tier_value: int, rows: QuerySet) -> list:
+        """The rows of a tier's slice; tier 2 of a head walk in the order of the head's index."""
+        if tier_value != 2 or not self._walks_head():
+            return list(rows)
+        # The planner would fetch and sort tier 2 (it multiplies the frequencies of the other,
+        # correlated words); without a sort the only path left is the head index, walked in
+        # revenue order, which _walks_head allows only for a group small against tier 2 (SEARCH.md).
+        # The block, its SET LOCAL and the query are on the database the router reads companies
+        # from: a block on `default` would make the router send the query to the primary (a read
+        # inside a transaction of ours, common/db_routers.py), so with a replica configured every
+        # head-walk page would have read the primary, and without SET LOCAL on its connection.
+        alias = router.db_for_read(SalesOneLead)
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute("SET LOCAL enable_sort = off")
+            found = list(rows.using(alias))
+            cursor.execute("RESET enable_sort")
+        return found
 
     def after(self, values: list) -> QuerySet:
         """The rows that come after the row whose sort keys are ``values`` (keyset pagination)."""
@@ -196,6 +287,13 @@ RELEVANCE_CONFIRM = 200
 # is guessed far lower), so it needs no confirmation; confirming it would read the table from its
 # start, the cheapest way to find 200 of a broad word's matches but a sequential scan.
 RELEVANCE_TRUSTED_ABOVE = 20_000
+# Tier 2 walks its head's group (SearchResult._walks_head) only for a group the planner expects to
+# hold at most HEAD_WALK_GROUP_MAX rows, of which at least 1/HEAD_WALK_GROUP_RATIO are in tier 2:
+# the walk's worst case is then the group, at most 20,000 rows and 20 times tier 2 (한빛 Hanbit:
+# group 14,227, tier 2 8,457; 60,000 rows of which 30,000 named 한국…, `한국 넥스` with 2 rows in
+# tier 2 walked all 30,000, 30,365 buffers, where the GIN AND read 94).
+HEAD_WALK_GROUP_MAX = 20_000
+HEAD_WALK_GROUP_RATIO = 20
 _BY_REVENUE = ("-sort_key_1", "-sort_key_2")
 _NO_LETTER_CASE = re.compile(r"[0-9가-힣]+")
 
@@ -215,6 +313,20 @@ def _name_like_is_exact(word: str) -> bool:
         if word in form or any(form.endswith(word[:k]) or form.startswith(word[k:]) for k in range(1, len(word))):
             return False
     return True
+
+
+# The name's head (migration 0011): its first two characters after a leading legal form.
+NAME_HEAD = f'salesone_name_head("{TABLE}"."name"::text)'
+_LEGAL_FORM_STARTS = frozenset(prefix[0] for prefix in _name_prefixes("")[1:])
+
+
+def _name_head(first: str) -> str | None:
+    """The head (``salesone_name_head``) of every name that starts with ``first`` after a legal form
+    (``_name_prefixes``): its first two characters, for a word of two or more without letter case
+    whose first character starts no legal form (유한 would take 유한회사 넥스 for a prefix)."""
+    if len(first) < 2 or not _NO_LETTER_CASE.fullmatch(first) or first[0] in _LEGAL_FORM_STARTS:
+        return None
+    return first[:2]
 
 
 def _name_contains(first: str) -> tuple[str, list]:
@@ -282,6 +394,10 @@ def _ordering_keys(ordering: str, words: list[str]) -> tuple[list[SortKey], bool
     return [*chosen, SortKey(ID_KEY)], descending
 
 
+class IndustryIds(list):
+    """The ids of the industries a filter's codes name (``industry_ids_for``), resolved once."""
+
+
 def industry_ids_for(codes: list[str]) -> list[int]:
     """Industries whose code is, or starts with, one of ``codes`` (``S96`` → every S96xxx)."""
     condition = Q()
@@ -338,6 +454,10 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
     company (``imported``).
     """
     queryset = SalesOneLead.objects.all() if queryset is None else queryset
+    if filters.get("industry"):
+        # The codes become ids once here: every variant of the search below (its estimate, its
+        # tiers, the filters alone) reuses them instead of asking the industry table again.
+        filters = {**filters, "industry": IndustryIds(industry_ids_for(filters["industry"]))}
     query = (filters.get("q") or "").strip()
     words = search_tokens(query)
     # With a searchable q the count's estimate comes from the bigram match alone (see SearchResult).
@@ -366,6 +486,11 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         # The name's terms hold the word's bigrams; a word the index does not match exactly is
         # rechecked on the name as in _name_contains.
         in_name = _filtered(base, filters, name_first=True, by_index=by_index)
+        if not by_index:
+            # The words are matched on the rows of the other filters, but the first word's N-terms
+            # stay visible to the GIN index: tier 1 of 전자 + 경기도 + C26 + revenue is then the
+            # AND of two bitmaps (217 rows) instead of a scan of the 8,387 rows of the filters.
+            in_name = _name_terms(_filtered(base, {**filters, "q": " ".join(words[1:])}, by_index=False), words[0])
         if (
             _name_like_is_exact(words[0])
             and planned >= RELEVANCE_WALK_ABOVE
@@ -385,8 +510,15 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
             # Such a name prefix is the word's terms (no legal form can cut it): the prefix alone,
             # which the name index serves and the planner estimates, with the other words.
             starting = _filtered(base, {**filters, "q": " ".join(words[1:])}, by_index=by_index)
+        head = _name_head(words[0])
+        if head is not None:
+            # The name's head (migration 0011) walks the word's group in revenue order; for a word
+            # of two characters it is exactly the prefixes.
+            starting = starting.filter(_sql_condition(f"{NAME_HEAD} = %s", [head]))
+        if head is None or len(words[0]) > 2:
+            starting = starting.filter(_sql_condition(starts, starts_params))
         tiers = [
-            (2, ordered(starting.filter(_sql_condition(starts, starts_params)))),
+            (2, ordered(starting)),
             (1, ordered(in_name.exclude(_sql_condition(starts, starts_params)))),
             (0, ordered(queryset.exclude(_sql_condition(contains, contains_params)))),
         ]
@@ -400,6 +532,24 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         user=user,
     )
     result._planned_matches = planned
+    if tiers is not None:
+        # The words matched on the filters' rows: the single sorted query reads every one of them,
+        # while tiers 2 and 1 come from indexes (the name's head, the N-terms' GIN list).
+        result.tiers_always = not by_index
+        # More words after a first word with a head: the planner multiplies their frequencies
+        # (`한빛 Hanbit`: 1 row guessed for 8,457); a count confirms the matches, and tier 2 then
+        # walks the head's group in revenue order (see SearchResult._by_tier and _read).
+        result.walk_head = head is not None and len(words) > 1
+        if result.walk_head:
+            result.head_group = base.filter(_sql_condition(f"{NAME_HEAD} = %s", [head]))
+            # A match is in tier 2 when its name starts with the first word: the head, and for a
+            # longer word the prefixes too (as `starting` above).
+            result.tier_two_sql = (f"({NAME_HEAD} = %s)", [head])
+            if len(words[0]) > 2:
+                result.tier_two_sql = (f"({NAME_HEAD} = %s AND {starts})", [head, *starts_params])
+    if estimate_queryset is not None and by_index and not recheck_words(query):
+        # Without a recheck the estimate's query is the search itself: one EXPLAIN serves both.
+        result._planned_queryset_rows = planned
     return result
 
 
@@ -442,8 +592,11 @@ def _filtered(
         condition = text_condition(query, recheck=recheck, name_first=name_first, by_index=by_index)
         queryset = queryset.filter(condition) if condition is not None else queryset.filter(name__icontains=query)
 
-    if filters.get("industry"):
-        queryset = queryset.filter(industry_id__in=industry_ids_for(filters["industry"]))
+    industries = filters.get("industry")
+    if isinstance(industries, IndustryIds):  # resolved by salesone_lead_search (may be none)
+        queryset = queryset.filter(industry_id__in=industries)
+    elif industries:
+        queryset = queryset.filter(industry_id__in=industry_ids_for(industries))
     if filters.get("si_nm"):
         queryset = queryset.filter(si_nm__in=filters["si_nm"])
     if filters.get("sgg_nm"):

@@ -191,3 +191,23 @@ def test_index_bench_rerun_builds_the_indexes_a_killed_run_left_missing(tmp_path
     with connection.cursor() as cursor:
         assert search_indexes(cursor) + lookup_indexes(cursor) == before
     assert not PENDING_FILE.exists()
+
+
+@pytest.mark.django_db
+def test_bench_salesone_search_prints_the_medians_of_its_runs_and_fails_on_a_sequential_scan(tmp_path):
+    """On 300 rows the planner reads the table sequentially: the bench prints its medians and target,
+    then fails loudly."""
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="read the whole company table"):
+        call_command(
+            "bench_salesone_search", "--rows", "300", "--runs", "2", "--repeat", "1", "--repeat-unindexed", "0",
+            "--skip-bulk-create", "--only", "ordering", "--data-dir", str(tmp_path), stdout=out,
+        )  # fmt: skip
+    lines = out.getvalue().splitlines()
+    text = "\n".join(lines)
+    assert [line.split(" at ")[0] for line in lines if line.startswith("run ")] == ["run 1/2", "run 2/2"], text
+    assert "load average" in next(line for line in lines if line.startswith("run 1/2"))
+    assert any(line.startswith("medians of 2 runs") for line in lines), text
+    assert len([line for line in lines if line.startswith("ordering ") and "SELECT" not in line]) == 6, text
+    assert any(line.startswith("target: every class p95 <= 20 ms (median of 2 runs)") for line in lines), text
+    assert "FAILED: fallback plans" in lines and "sequential scan of salesone_leads_salesonelead" in text

@@ -76,3 +76,19 @@ def test_writes_transactions_and_other_models_stay_on_the_primary(auth_client):
     assert Industry.objects.using("default").filter(code="J99002").exists()
     assert not Industry.objects.using("replica").filter(code="J99002").exists()
     assert auth_client.get("/api/leads/").status_code == 200  # leads are not routed: primary only
+
+
+def test_a_head_walk_page_reads_the_replica(auth_client, monkeypatch):
+    """Tier 2 walked by the name's head runs in its own transaction (SET LOCAL enable_sort): that
+    block is on the replica, so the page still comes from the replica."""
+    from apps.salesone_leads import selectors
+
+    monkeypatch.setattr(selectors, "RELEVANCE_CONFIRM", 1)
+    SalesOneLeadFactory(name="한빛 프라이머리", name_eng="Hanbit Primary")
+    on_replica = [_on_replica("한빛 레플리카")]
+    on_replica[0].name_eng = "Hanbit Replica"
+    on_replica[0].save(using="replica")
+    search = selectors.salesone_lead_search(filters={"q": "한빛 hanbit"})
+    assert search._walks_head()
+    body = auth_client.get("/api/salesone-leads/", {"q": "한빛 hanbit"}).json()
+    assert [row["name"] for row in body["results"]] == ["한빛 레플리카"]

@@ -157,3 +157,14 @@ def test_words_matched_on_the_rows_of_the_other_filters_answer_what_the_index_an
     by_filter = [search(**params, page_size=2, page=page) for page in (1, 2)]
     assert [names(body) for body in by_filter] == [names(body) for body in by_index]
     assert by_filter[0]["count"] == by_index[0]["count"] > 0
+
+
+def test_an_industry_prefix_is_looked_up_once_per_search(auth_client, companies):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = auth_client.get(SEARCH_URL, {"q": "넥스", "industry": "S96", "si_nm": "서울특별시"})
+    assert response.status_code == 200 and names(response.json()) == ["주식회사 넥스파뷰티"]
+    lookups = [q["sql"] for q in captured.captured_queries if 'FROM "salesone_leads_industry" WHERE' in q["sql"]]
+    assert len([sql for sql in lookups if "LIKE" in sql]) == 1, lookups
