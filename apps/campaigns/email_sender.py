@@ -33,6 +33,7 @@ import orjson
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
+from psycopg.errors import LockNotAvailable
 
 from apps.mail.suppression import suppression_reasons
 from common.email_content import html_document, html_to_text
@@ -254,6 +255,11 @@ def daily_quota_return(*, user_id, count: int, now: datetime | None = None) -> N
 # -- claim, settle -------------------------------------------------------------------------------
 
 
+class ChunkBusy(Exception):
+    """The claim gave up waiting for a row lock of its chunk (CAMPAIGN_CLAIM_LOCK_TIMEOUT_MS); nothing
+    was claimed."""
+
+
 def _claim(
     *, campaign_id, chunk: int, limit: int, step_rows: dict = PLAIN_CLAIM_PARAMS
 ) -> tuple[list[ClaimedRow], datetime | None]:
@@ -264,7 +270,16 @@ def _claim(
     # One transaction for the claim and the give-back below: if the give-back failed after a committed
     # claim, every row would stay 'sending' with no provider holding it (later "outcome unknown").
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, {"campaign": campaign_id, "chunk": chunk, "limit": limit, **step_rows})
+        # The whole-chunk form waits for any row lock of its chunk (a concurrent claim commits at
+        # once, but a transaction left open on one row would hold the worker forever): a short
+        # lock_timeout for this transaction only, and a timeout means "try this chunk later".
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.CAMPAIGN_CLAIM_LOCK_TIMEOUT_MS}ms"])
+        try:
+            cursor.execute(sql, {"campaign": campaign_id, "chunk": chunk, "limit": limit, **step_rows})
+        except OperationalError as exc:
+            if isinstance(exc.__cause__, LockNotAvailable):
+                raise ChunkBusy(str(exc)) from exc  # rolled back: nothing was claimed
+            raise
         records = cursor.fetchall()
         # One UPDATE claimed them all: they share its now().
         claimed_at = records[0][2] if records else None
@@ -711,6 +726,14 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
     try:
         rows, claimed_at = _claim(
             campaign_id=campaign.pk, chunk=chunk, limit=allowed, step_rows=step_row_claim_params(campaign, now)
+        )
+    except ChunkBusy as exc:
+        _give_back(campaign, now=now, quota=granted, mailbox=allowed)
+        logger.warning("campaign %s chunk %s: rows locked by another transaction, tried later: %s",
+                       campaign.pk, chunk, exc)  # fmt: skip
+        # The rows stay pending; the task queues itself again (and the reconcile job would find them).
+        return ChunkReport(
+            skipped="another transaction holds rows of this chunk: tried again later", retry_in=backoff_seconds(attempt)
         )
     except Exception:
         _give_back(campaign, now=now, quota=granted, mailbox=allowed)
