@@ -53,7 +53,7 @@ from .rendering import (
     SenderInfo,
     TemplateError,
     advertising_subject,
-    company_from_row,
+    company_from_columns,
     insert_before_body_end,
     uses_variable,
 )
@@ -78,7 +78,7 @@ SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 # Waiting for the rate limiter longer than this gives the rows back and retries the chunk later.
 MAX_RATE_LIMIT_WAIT = 30.0
 
-# The lead's columns of the template's company, in COMPANY_FIELDS order (company_from_row maps them).
+# The lead's columns of the template's company, in COMPANY_FIELDS order (company_from_columns maps them).
 _COMPANY_COLUMNS = ", ".join("i.name" if name == "industry" else f"l.{name}" for name in COMPANY_FIELDS)
 
 # The statuses in the SQL below are result_states' transitions (format-time constants).
@@ -291,8 +291,7 @@ def _claim(
             cursor.execute(_RELEASE_SQL, {"ids": extra, "claimed_at": claimed_at})
     rows = []
     for result_id, email, _claimed_at, lead_id, corporation_number, *values in records:
-        company = company_from_row({**dict(zip(COMPANY_FIELDS, values, strict=True)), "id": lead_id})
-        rows.append(ClaimedRow(result_id, email, company, corporation_number or ""))
+        rows.append(ClaimedRow(result_id, email, company_from_columns(values, lead_id), corporation_number or ""))
     return rows, claimed_at
 
 
