@@ -123,3 +123,12 @@ def test_bench_lead_scoring_prints_each_rescoring_with_its_baseline_and_leaves_n
     assert len(rows) == 4, "\n".join(lines)
     assert "load average" in lines[-2] and lines[-1] == "(all benchmark data rolled back)"
     assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_campaign_send_profile_prints_the_chunk_tasks_top_functions():
+    lines = run("bench_campaign_send", "--leads", "2000", "--profile", "2000")
+    summary = next(line for line in lines if line.startswith("profile: "))
+    assert summary.startswith("profile: 1,000 e-mails in 1 chunks in this process"), summary
+    assert "µs of the sending thread's CPU per e-mail" in summary
+    assert any("campaign_send_chunk" in line for line in lines), "\n".join(lines)
