@@ -202,6 +202,9 @@ class ChunkReport:
     skipped: str = ""  # why nothing was claimed
     unknown: int = 0
     retry_in: float | None = None  # seconds: the task schedules itself again
+    # The retry is for a busy claim (rows locked elsewhere), not a provider failure: the task keeps
+    # its attempt and counts a busy retry instead.
+    busy: bool = False
     provider: str = ""
     # Set just before a provider is called, cleared only when it certainly did not accept the batch:
     # while set, no exception may put the claimed rows back to pending.
@@ -435,9 +438,10 @@ def settlements_apply_spooled() -> int:
 # -- the chunk -----------------------------------------------------------------------------------
 
 
-def backoff_seconds(attempt: int, *, hint: float | None = None) -> float:
+def backoff_seconds(attempt: int, *, hint: float | None = None, longest: float | None = None) -> float:
     """Exponential backoff with full jitter, never shorter than the provider's Retry-After."""
-    ceiling = min(settings.CAMPAIGN_RETRY_MAX_SECONDS, settings.CAMPAIGN_RETRY_BASE_SECONDS * 2**attempt)
+    longest = settings.CAMPAIGN_RETRY_MAX_SECONDS if longest is None else longest
+    ceiling = min(longest, settings.CAMPAIGN_RETRY_BASE_SECONDS * 2**attempt)
     delay = random.uniform(ceiling / 2, ceiling)
     return max(delay, hint or 0.0)
 
@@ -703,7 +707,8 @@ def _send_by_request(provider: EmailProvider, messages: list[EmailMessage]) -> t
     return results, ""
 
 
-def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkReport:
+def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0, busy: int = 0) -> ChunkReport:
+    """``attempt``: provider retries used so far; ``busy``: times this chunk found its rows locked."""
     campaign = Campaign.objects.select_related("template", "user", "mailbox").filter(pk=campaign_id).first()
     if campaign is None or campaign.status != Campaign.Status.IN_PROGRESS:
         return ChunkReport(skipped="the campaign is not in progress")
@@ -728,11 +733,20 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
         )
     except ChunkBusy as exc:
         _give_back(campaign, now=now, quota=granted, mailbox=allowed)
+        # The rows stay pending. A lock is not the provider's failure: the attempt stays as it is
+        # (a lock held a few minutes must not leave the next 429 fatal). A few busy retries, capped
+        # and jittered; then the chunk is left to the reconcile job, which re-dispatches a quiet
+        # campaign's pending chunks — no chain of re-queues beside the ones it starts.
+        if busy >= settings.CAMPAIGN_CLAIM_BUSY_RETRIES:
+            logger.warning("campaign %s chunk %s: rows still locked after %s tries, left to the reconcile job: %s",
+                           campaign.pk, chunk, busy + 1, exc)  # fmt: skip
+            return ChunkReport(skipped="another transaction holds rows of this chunk: left to the reconcile job")
         logger.warning("campaign %s chunk %s: rows locked by another transaction, tried later: %s",
                        campaign.pk, chunk, exc)  # fmt: skip
-        # The rows stay pending; the task queues itself again (and the reconcile job would find them).
         return ChunkReport(
-            skipped="another transaction holds rows of this chunk: tried again later", retry_in=backoff_seconds(attempt)
+            skipped="another transaction holds rows of this chunk: tried again later",
+            retry_in=backoff_seconds(busy, longest=settings.CAMPAIGN_ORPHAN_SECONDS),
+            busy=True,
         )
     except Exception:
         _give_back(campaign, now=now, quota=granted, mailbox=allowed)
