@@ -272,10 +272,17 @@ def _claim(
     sql = _CLAIM_CHUNK_SQL if limit >= settings.CAMPAIGN_CHUNK_SIZE else _CLAIM_SQL
     # One transaction for the claim and the give-back below: if the give-back failed after a committed
     # claim, every row would stay 'sending' with no provider holding it (later "outcome unknown").
+    inside_outer = connection.in_atomic_block  # a caller's transaction (the demo data, a test)
     with transaction.atomic(), connection.cursor() as cursor:
         # The whole-chunk form waits for any row lock of its chunk (a concurrent claim commits at
         # once, but a transaction left open on one row would hold the worker forever): a short
-        # lock_timeout for this transaction only, and a timeout means "try this chunk later".
+        # lock_timeout for the claim only, and a timeout means "try this chunk later".
+        # set_config(…, true) lasts to the end of the top-level transaction, not of a savepoint: inside
+        # a caller's transaction the previous value is put back after the claim (an error rolls the
+        # savepoint back, and the setting with it).
+        if inside_outer:
+            cursor.execute("SELECT current_setting('lock_timeout')")
+            (previous_lock_timeout,) = cursor.fetchone()
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.CAMPAIGN_CLAIM_LOCK_TIMEOUT_MS}ms"])
         try:
             cursor.execute(sql, {"campaign": campaign_id, "chunk": chunk, "limit": limit, **step_rows})
@@ -284,6 +291,8 @@ def _claim(
                 raise ChunkBusy(str(exc)) from exc  # rolled back: nothing was claimed
             raise
         records = cursor.fetchall()
+        if inside_outer:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous_lock_timeout])
         # One UPDATE claimed them all: they share its now().
         claimed_at = records[0][2] if records else None
         if len(records) > limit:
