@@ -3,6 +3,7 @@ speed belongs to the commands themselves)."""
 
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from apps.accounts.models import User
+from apps.campaigns.models import CampaignLeadResult
 from apps.leads.models import Lead
 from apps.workflows.models import Workflow
 from bench.management.commands.bench_template_limits import ATTACKS
@@ -130,5 +132,9 @@ def test_bench_campaign_send_profile_prints_the_chunk_tasks_top_functions():
     lines = run("bench_campaign_send", "--leads", "2000", "--profile", "2000")
     summary = next(line for line in lines if line.startswith("profile: "))
     assert summary.startswith("profile: 1,000 e-mails in 1 chunks in this process"), summary
+    # Per e-mail means per e-mail the profiled chunks sent: the warm-up chunk's own count apart.
+    warm_up = int(re.search(r"warm-up chunk that sent ([\d,]+);", summary).group(1).replace(",", ""))
+    sent = CampaignLeadResult.objects.filter(campaign__name="bench profile", status="sent").count()
+    assert warm_up + 1_000 == sent, summary
     assert "µs of the sending thread's CPU per e-mail" in summary
     assert any("campaign_send_chunk" in line for line in lines), "\n".join(lines)
