@@ -2,6 +2,8 @@
 waited on forever: the claim gives up after CAMPAIGN_CLAIM_LOCK_TIMEOUT_MS, nothing is claimed or
 sent, the daily cap gets its sends back, and the chunk is tried again later — and then sent."""
 
+import threading
+
 import pytest
 from django.db import connections
 
@@ -13,6 +15,29 @@ from services.email.ratelimit import redis_client
 from .factories import CampaignFactory, LeadFactory, lead_list_with
 
 R = CampaignLeadResult.Status
+
+
+def send_within(seconds: float, **kwargs):
+    """campaign_send_chunk in a thread: a claim that waits on the lock forever fails the test after
+    ``seconds`` instead of hanging it (pytest-timeout is not installed)."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["report"] = campaign_send_chunk(**kwargs)
+        except BaseException as exc:  # handed to the test's thread
+            outcome["error"] = exc
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"the claim did not give up on the locked row within {seconds} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["report"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,7 +54,7 @@ def test_a_chunk_with_a_locked_row_is_tried_later_then_sent(user, fake_sendgrid,
     try:
         other_session.execute("SELECT 1 FROM campaigns_campaignleadresult WHERE id = %s FOR UPDATE", [locked_row.pk])
 
-        report = campaign_send_chunk(campaign_id=campaign.pk, chunk=0)
+        report = send_within(10, campaign_id=campaign.pk, chunk=0)
 
         assert report.claimed == 0 and "another transaction holds rows" in report.skipped
         assert report.retry_in is not None and report.retry_in > 0
