@@ -33,6 +33,7 @@ import orjson
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
+from psycopg.errors import LockNotAvailable
 
 from apps.mail.suppression import suppression_reasons
 from common.email_content import html_document, html_to_text
@@ -52,7 +53,7 @@ from .rendering import (
     SenderInfo,
     TemplateError,
     advertising_subject,
-    company_from_row,
+    company_from_columns,
     insert_before_body_end,
     uses_variable,
 )
@@ -77,7 +78,7 @@ SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 # Waiting for the rate limiter longer than this gives the rows back and retries the chunk later.
 MAX_RATE_LIMIT_WAIT = 30.0
 
-# The lead's columns of the template's company, in COMPANY_FIELDS order (company_from_row maps them).
+# The lead's columns of the template's company, in COMPANY_FIELDS order (company_from_columns maps them).
 _COMPANY_COLUMNS = ", ".join("i.name" if name == "industry" else f"l.{name}" for name in COMPANY_FIELDS)
 
 # The statuses in the SQL below are result_states' transitions (format-time constants).
@@ -201,6 +202,9 @@ class ChunkReport:
     skipped: str = ""  # why nothing was claimed
     unknown: int = 0
     retry_in: float | None = None  # seconds: the task schedules itself again
+    # The retry is for a busy claim (rows locked elsewhere), not a provider failure: the task keeps
+    # its attempt and counts a busy retry instead.
+    busy: bool = False
     provider: str = ""
     # Set just before a provider is called, cleared only when it certainly did not accept the batch:
     # while set, no exception may put the claimed rows back to pending.
@@ -254,6 +258,11 @@ def daily_quota_return(*, user_id, count: int, now: datetime | None = None) -> N
 # -- claim, settle -------------------------------------------------------------------------------
 
 
+class ChunkBusy(Exception):
+    """The claim gave up waiting for a row lock of its chunk (CAMPAIGN_CLAIM_LOCK_TIMEOUT_MS); nothing
+    was claimed."""
+
+
 def _claim(
     *, campaign_id, chunk: int, limit: int, step_rows: dict = PLAIN_CLAIM_PARAMS
 ) -> tuple[list[ClaimedRow], datetime | None]:
@@ -263,9 +272,27 @@ def _claim(
     sql = _CLAIM_CHUNK_SQL if limit >= settings.CAMPAIGN_CHUNK_SIZE else _CLAIM_SQL
     # One transaction for the claim and the give-back below: if the give-back failed after a committed
     # claim, every row would stay 'sending' with no provider holding it (later "outcome unknown").
+    inside_outer = connection.in_atomic_block  # a caller's transaction (the demo data, a test)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, {"campaign": campaign_id, "chunk": chunk, "limit": limit, **step_rows})
+        # The whole-chunk form waits for any row lock of its chunk (a concurrent claim commits at
+        # once, but a transaction left open on one row would hold the worker forever): a short
+        # lock_timeout for the claim only, and a timeout means "try this chunk later".
+        # set_config(…, true) lasts to the end of the top-level transaction, not of a savepoint: inside
+        # a caller's transaction the previous value is put back after the claim (an error rolls the
+        # savepoint back, and the setting with it).
+        if inside_outer:
+            cursor.execute("SELECT current_setting('lock_timeout')")
+            (previous_lock_timeout,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.CAMPAIGN_CLAIM_LOCK_TIMEOUT_MS}ms"])
+        try:
+            cursor.execute(sql, {"campaign": campaign_id, "chunk": chunk, "limit": limit, **step_rows})
+        except OperationalError as exc:
+            if isinstance(exc.__cause__, LockNotAvailable):
+                raise ChunkBusy(str(exc)) from exc  # rolled back: nothing was claimed
+            raise
         records = cursor.fetchall()
+        if inside_outer:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous_lock_timeout])
         # One UPDATE claimed them all: they share its now().
         claimed_at = records[0][2] if records else None
         if len(records) > limit:
@@ -276,8 +303,7 @@ def _claim(
             cursor.execute(_RELEASE_SQL, {"ids": extra, "claimed_at": claimed_at})
     rows = []
     for result_id, email, _claimed_at, lead_id, corporation_number, *values in records:
-        company = company_from_row({**dict(zip(COMPANY_FIELDS, values, strict=True)), "id": lead_id})
-        rows.append(ClaimedRow(result_id, email, company, corporation_number or ""))
+        rows.append(ClaimedRow(result_id, email, company_from_columns(values, lead_id), corporation_number or ""))
     return rows, claimed_at
 
 
@@ -421,9 +447,10 @@ def settlements_apply_spooled() -> int:
 # -- the chunk -----------------------------------------------------------------------------------
 
 
-def backoff_seconds(attempt: int, *, hint: float | None = None) -> float:
+def backoff_seconds(attempt: int, *, hint: float | None = None, longest: float | None = None) -> float:
     """Exponential backoff with full jitter, never shorter than the provider's Retry-After."""
-    ceiling = min(settings.CAMPAIGN_RETRY_MAX_SECONDS, settings.CAMPAIGN_RETRY_BASE_SECONDS * 2**attempt)
+    longest = settings.CAMPAIGN_RETRY_MAX_SECONDS if longest is None else longest
+    ceiling = min(longest, settings.CAMPAIGN_RETRY_BASE_SECONDS * 2**attempt)
     delay = random.uniform(ceiling / 2, ceiling)
     return max(delay, hint or 0.0)
 
@@ -689,7 +716,8 @@ def _send_by_request(provider: EmailProvider, messages: list[EmailMessage]) -> t
     return results, ""
 
 
-def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkReport:
+def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0, busy: int = 0) -> ChunkReport:
+    """``attempt``: provider retries used so far; ``busy``: times this chunk found its rows locked."""
     campaign = Campaign.objects.select_related("template", "user", "mailbox").filter(pk=campaign_id).first()
     if campaign is None or campaign.status != Campaign.Status.IN_PROGRESS:
         return ChunkReport(skipped="the campaign is not in progress")
@@ -711,6 +739,23 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0) -> ChunkRe
     try:
         rows, claimed_at = _claim(
             campaign_id=campaign.pk, chunk=chunk, limit=allowed, step_rows=step_row_claim_params(campaign, now)
+        )
+    except ChunkBusy as exc:
+        _give_back(campaign, now=now, quota=granted, mailbox=allowed)
+        # The rows stay pending. A lock is not the provider's failure: the attempt stays as it is
+        # (a lock held a few minutes must not leave the next 429 fatal). A few busy retries, capped
+        # and jittered; then the chunk is left to the reconcile job, which re-dispatches a quiet
+        # campaign's pending chunks — no chain of re-queues beside the ones it starts.
+        if busy >= settings.CAMPAIGN_CLAIM_BUSY_RETRIES:
+            logger.warning("campaign %s chunk %s: rows still locked after %s tries, left to the reconcile job: %s",
+                           campaign.pk, chunk, busy + 1, exc)  # fmt: skip
+            return ChunkReport(skipped="another transaction holds rows of this chunk: left to the reconcile job")
+        logger.warning("campaign %s chunk %s: rows locked by another transaction, tried later: %s",
+                       campaign.pk, chunk, exc)  # fmt: skip
+        return ChunkReport(
+            skipped="another transaction holds rows of this chunk: tried again later",
+            retry_in=backoff_seconds(busy, longest=settings.CAMPAIGN_ORPHAN_SECONDS),
+            busy=True,
         )
     except Exception:
         _give_back(campaign, now=now, quota=granted, mailbox=allowed)

@@ -13,11 +13,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import html as html_lib
-import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.utils.translation import gettext as _
 from jinja2 import TemplateSyntaxError, nodes
@@ -249,15 +249,24 @@ def company_from_row(row: Mapping[str, Any]) -> dict:
     """The template's ``company``: the lead's values by field name (a Lead's attributes, or the
     columns of the send's claim) in COMPANY_FIELDS order, then ``id``. The one row mapper of the
     preview and the send, so a template renders the same values in both."""
-    company = {name: row.get(name) for name in COMPANY_FIELDS}
+    return _company({name: row.get(name) for name in COMPANY_FIELDS}, row.get("id"))
+
+
+def company_from_columns(values: Sequence[Any], lead_id: Any) -> dict:
+    """``company_from_row`` of the claim's columns, given in COMPANY_FIELDS order: the same mapping
+    without a mapping built per row first (the claim maps 1,000 rows per chunk; issue 18's profile)."""
+    return _company(dict(zip(COMPANY_FIELDS, values, strict=True)), lead_id)
+
+
+def _company(company: dict, lead_id: Any) -> dict:
     homepage = company["homepage"]
     if isinstance(homepage, str):  # raw SQL reads jsonb as its JSON text; templates get the list
         with contextlib.suppress(ValueError):  # a Lead's own value: a bare string stays one
-            company["homepage"] = json.loads(homepage)
+            company["homepage"] = orjson.loads(homepage)
     established = company["established_date"]
     if established is not None and not isinstance(established, str):
         company["established_date"] = established.isoformat()
-    company["id"] = str(row.get("id") or "")
+    company["id"] = str(lead_id or "")
     return company
 
 

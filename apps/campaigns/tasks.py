@@ -12,11 +12,12 @@ from .email_sender import campaign_send_chunk
 
 
 @shared_task(ignore_result=True)
-def send_campaign_chunk(campaign_id: str, chunk: int, attempt: int = 0) -> dict:
+def send_campaign_chunk(campaign_id: str, chunk: int, attempt: int = 0, busy: int = 0) -> dict:
     """Claim, render, send and settle one chunk. Safe to run twice: a second run finds nothing pending."""
-    report = campaign_send_chunk(campaign_id=campaign_id, chunk=chunk, attempt=attempt)
+    report = campaign_send_chunk(campaign_id=campaign_id, chunk=chunk, attempt=attempt, busy=busy)
     if report.retry_in is not None:
-        send_campaign_chunk.apply_async((campaign_id, chunk, attempt + 1), countdown=report.retry_in)
+        again = (attempt, busy + 1) if report.busy else (attempt + 1, busy)
+        send_campaign_chunk.apply_async((campaign_id, chunk, *again), countdown=report.retry_in)
     emails_record(
         provider=report.provider or report.provider_may_have,
         sent=report.sent,

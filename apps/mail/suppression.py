@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+import orjson
 from django.db import connection
 
 from .models import SuppressedAddress
@@ -32,14 +33,17 @@ def erased_key(email: str, *, user_id) -> str:
 
 def suppression_reasons(emails: list[str], *, user_id) -> dict[str, str]:
     """The suppressed ones among ``emails`` (compared as given) for mail of ``user_id``, with their
-    reasons; a person erased (by that user) is found by its hashed keys. One array parameter: the
-    ORM's IN list of 1,000 parameters cost a worker more than the query itself."""
+    reasons; a person erased (by that user) is found by its hashed keys. One parameter: the ORM's IN
+    list of 1,000 parameters cost a worker more than the query itself."""
     keys = {address_hash(email): email for email in emails}
     keys.update({erased_key(email, user_id=user_id): email for email in emails})
     with connection.cursor() as cursor:
+        # The array as one JSON text (orjson), made an array by PostgreSQL: psycopg's client-side
+        # quoting of a 3,000-element list parameter was 6 of the 9 ms a chunk spent here (issue 18).
         cursor.execute(
-            f"SELECT email, reason FROM {SuppressedAddress._meta.db_table} WHERE email = ANY(%s)",
-            [[*emails, *keys]],
+            f"SELECT email, reason FROM {SuppressedAddress._meta.db_table} "
+            "WHERE email = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))",
+            [orjson.dumps([*emails, *keys]).decode()],
         )
         return {keys.get(email, email): reason for email, reason in cursor.fetchall()}
 

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from apps.accounts.models import User
+from apps.campaigns.models import CampaignLeadResult
 from apps.leads.models import Lead
 from apps.salesone_leads.loading import lookup_indexes, search_indexes
 from apps.workflows.models import Workflow
@@ -211,3 +212,16 @@ def test_bench_salesone_search_prints_the_medians_of_its_runs_and_fails_on_a_seq
     assert len([line for line in lines if line.startswith("ordering ") and "SELECT" not in line]) == 6, text
     assert any(line.startswith("target: every class p95 <= 20 ms (median of 2 runs)") for line in lines), text
     assert "FAILED: fallback plans" in lines and "sequential scan of salesone_leads_salesonelead" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_campaign_send_profile_prints_the_chunk_tasks_top_functions():
+    lines = run("bench_campaign_send", "--leads", "2000", "--profile", "2000")
+    summary = next(line for line in lines if line.startswith("profile: "))
+    assert summary.startswith("profile: 1,000 e-mails in 1 chunks in this process"), summary
+    # Per e-mail means per e-mail the profiled chunks sent: the warm-up chunk's own count apart.
+    warm_up = int(re.search(r"warm-up chunk that sent ([\d,]+);", summary).group(1).replace(",", ""))
+    sent = CampaignLeadResult.objects.filter(campaign__name="bench profile", status="sent").count()
+    assert warm_up + 1_000 == sent, summary
+    assert "µs of the sending thread's CPU per e-mail" in summary
+    assert any("campaign_send_chunk" in line for line in lines), "\n".join(lines)

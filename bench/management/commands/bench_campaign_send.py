@@ -4,8 +4,9 @@ SendGrid on 127.0.0.1, sent by real Celery worker processes that this command st
 Prints e-mails/s from start to completed: the median of ``--runs`` (3) runs at 5 ms against the
 ``--target`` (20,000/s, issue 18), then one at 50 ms; the ratio to a naive one-task-per-e-mail
 pipeline and to the render-only ceiling of one process measured in the same run; the CPU seconds of
-the workers, of this database's PostgreSQL backends and of the fake (in this process), and the
-CPU-bound rate they give on this machine's cores; peak worker memory at 10,000 and 100,000 leads;
+the workers, of this database's PostgreSQL backends and of this process (the fake SendGrid's threads,
+and this command's own polling for completion and backend CPU), and the CPU-bound rate they give on
+this machine's cores; peak worker memory at 10,000 and 100,000 leads;
 and the fake server's count of received messages (which must equal the sendable leads: none twice,
 none missing).
 
@@ -75,6 +76,14 @@ class Command(BaseCommand):
         parser.add_argument("--naive-sample", type=int, default=2000, help="E-mails sent by the naive pipeline.")
         parser.add_argument("--render-sample", type=int, default=5000)
         parser.add_argument("--timeout", type=float, default=600.0, help="Give up on one campaign after this.")
+        parser.add_argument(
+            "--profile",
+            type=int,
+            default=0,
+            metavar="LEADS",
+            help="Instead of the runs: send LEADS leads chunk by chunk in this process under cProfile "
+            "(claim, render, provider call, settle; the fake's thread is not profiled) and print the top functions.",
+        )
 
     def handle(self, *args, **options):
         self.options = options
@@ -88,6 +97,12 @@ class Command(BaseCommand):
             user=user, name="bench", defaults={"title": TITLE, "body": BODY}
         )
         fake = fake_sendgrid(record_bodies=False)
+        if options["profile"]:
+            try:
+                self._profile(user, template, big_list, options["profile"], latencies[0], fake)
+            finally:
+                fake.stop()
+            return
         self.stdout.write(
             f"bench_campaign_send: {options['leads']:,} leads, 1 worker x {options['concurrency']} processes, "
             f"chunks of {settings.CAMPAIGN_CHUNK_SIZE}, fake SendGrid at {fake.url} (shared, busy machine); "
@@ -124,6 +139,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"CPU-bound rate (the send's own CPU, median of the same runs): {cpu_median:,.0f} e-mails/s "
             f"({cpu_median / options['target']:.0%} of the target)"
+        )
+        per_100k = {
+            party: statistics.median(r[party] * 100_000 / r["sendable"] for r in repeated if r["sendable"])
+            for party in ("worker_cpu", "pg_cpu", "bench_cpu")
+        }
+        self.stdout.write(
+            f"CPU-s per 100,000 e-mails (medians of the same runs): workers {per_100k['worker_cpu']:.1f}, "
+            f"PostgreSQL {per_100k['pg_cpu']:.1f}, "
+            f"this process (fake SendGrid and the bench's polling) {per_100k['bench_cpu']:.1f} "
+            f"(20,000/s on {os.cpu_count()} cores allows {os.cpu_count() * 100_000 / options['target']:.0f} in all); "
+            f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
         )
         self.stdout.write(
             f"ratio batch/naive at {latencies[0] * 1000:.0f} ms: {median / naive:,.1f}x; "
@@ -275,12 +301,14 @@ class Command(BaseCommand):
         used = [after - before for after, before in zip(cpu_after, cpu_before, strict=True)]
         worker_cpu, pg_cpu, bench_cpu, busy = used
         # What the send costs, apart from what else the machine runs: the rate two idle cores would
-        # allow if the send were CPU-bound (workers + this database's backends + the fake provider).
+        # allow if the send were CPU-bound (workers + this database's backends + this process: the fake
+        # provider, and the polling, which a real send does not have — an upper bound of the fake's share).
         own = worker_cpu + ours_pg + bench_cpu
         cpu_rate = sendable / (own / os.cpu_count()) if own else 0.0
         self.stdout.write(
             f"{'':>20}CPU s: workers {worker_cpu:.1f}, PostgreSQL {ours_pg:.1f} (this database's backends; "
-            f"{pg_cpu:.1f} all of the machine's), this process (fake SendGrid) {bench_cpu:.1f}, whole machine "
+            f"{pg_cpu:.1f} all of the machine's), this process (fake SendGrid and the bench's polling) "
+            f"{bench_cpu:.1f}, whole machine "
             f"busy {busy:.1f} of {os.cpu_count() * elapsed:.1f} available; CPU-bound rate on {os.cpu_count()} idle "
             f"cores: {cpu_rate:,.0f}/s"
         )
@@ -289,11 +317,78 @@ class Command(BaseCommand):
             "latency": latency,
             "rate": rate,
             "cpu_rate": cpu_rate,
+            "worker_cpu": worker_cpu,
+            "pg_cpu": ours_pg,
+            "bench_cpu": bench_cpu,
             "memory": memory,
             "received": received,
             "sendable": sendable,
             "duplicates": duplicates,
         }
+
+    def _profile(self, user, template, lead_list, size, latency, fake) -> None:
+        """What a worker spends its CPU on, per e-mail: the chunk task's own function, run here."""
+        import cProfile
+        import io
+        import pstats
+
+        from django.test import override_settings
+
+        from apps.campaigns.email_sender import campaign_send_chunk
+        from apps.campaigns.services import campaign_write_recipients
+
+        self._vacuum()
+        fake.latency = latency
+        fake.messages.clear()
+        limited = LeadList.objects.create(
+            user=user, name=f"bench profile {uuid.uuid4()}", lead_ids=lead_list.lead_ids[:size]
+        )
+        campaign = Campaign.objects.create(
+            user=user, template=template, name="bench profile", sender_name="(주)세일즈원"
+        )
+        campaign.leadlists.set([limited])
+        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.IN_PROGRESS, started_at=timezone.now())
+        written = campaign_write_recipients(campaign_id=campaign.pk, dispatch=False)
+        chunks = sorted(
+            set(
+                CampaignLeadResult.objects.filter(campaign=campaign, chunk__isnull=False).values_list(
+                    "chunk", flat=True
+                )
+            )
+        )
+        # This thread's CPU, not the wall clock: waits for PostgreSQL and the fake are not counted.
+        profile = cProfile.Profile(time.thread_time)
+        profiled = 0  # e-mails the profiled chunks sent (the warm-up chunk's own count is not among them)
+        with override_settings(
+            DEBUG=False,
+            EMAIL_PROVIDERS=["sendgrid"],
+            SENDGRID_API_HOST=fake.url,
+            SENDGRID_API_KEY=fake.api_key,
+            EMAIL_PROVIDER_RATE_LIMITS={"sendgrid": [1_000_000, 1_000_000]},
+            CAMPAIGN_USER_DAILY_CAP=0,
+        ):
+            # The first chunk warms up (imports, connections) outside the profile.
+            warm_up = campaign_send_chunk(campaign_id=campaign.pk, chunk=chunks[0]).sent
+            started_cpu, started_thread, started = time.process_time(), time.thread_time(), time.perf_counter()
+            profile.enable()
+            for chunk in chunks[1:]:
+                profiled += campaign_send_chunk(campaign_id=campaign.pk, chunk=chunk).sent
+            profile.disable()
+            cpu, elapsed = time.process_time() - started_cpu, time.perf_counter() - started
+            thread_cpu = time.thread_time() - started_thread
+        limited.delete()
+        out = io.StringIO()
+        stats = pstats.Stats(profile, stream=out)
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(30)
+        self.stdout.write(
+            f"profile: {profiled:,} e-mails in {len(chunks) - 1} chunks in this process "
+            f"(after a warm-up chunk that sent {warm_up:,}; {written:,} rows written), "
+            f"{thread_cpu / max(profiled, 1) * 1e6:,.0f} µs of the sending thread's CPU per e-mail under the profiler "
+            f"({cpu / max(profiled, 1) * 1e6:,.0f} µs with the fake's thread), "
+            f"{elapsed:.1f} s; load average {os.getloadavg()[0]:.1f}"
+        )
+        self.stdout.write(out.getvalue())
 
     def _workers(self, env: dict) -> WorkerPool:
         """The campaigns queue's worker, which also knows the naive pipeline's task."""

@@ -14,6 +14,14 @@ CAMPAIGN_SEND_LEASE_SECONDS = env_int("CAMPAIGN_SEND_LEASE_SECONDS", 10 * 60)
 # A settle that cannot reach the database is retried this long with the provider's answer in hand,
 # then spooled to Redis; the reconcile job writes it once the database is back.
 CAMPAIGN_SETTLE_RETRY_SECONDS = env_int("CAMPAIGN_SETTLE_RETRY_SECONDS", 30)
+# A claim waits at most this long for a row lock of its chunk (another transaction holding one of the
+# rows: a settle, a requeue, an admin action left open); then the chunk is queued again, instead of
+# the worker waiting on the lock indefinitely. A busy chunk is not a provider failure: it keeps its
+# provider retries, and is queued again at most CAMPAIGN_CLAIM_BUSY_RETRIES times (jittered backoff
+# from CAMPAIGN_RETRY_BASE_SECONDS up to CAMPAIGN_ORPHAN_SECONDS); then its rows stay pending for the
+# reconcile job, which dispatches them again once the campaign is quiet.
+CAMPAIGN_CLAIM_LOCK_TIMEOUT_MS = env_int("CAMPAIGN_CLAIM_LOCK_TIMEOUT_MS", 2000)
+CAMPAIGN_CLAIM_BUSY_RETRIES = env_int("CAMPAIGN_CLAIM_BUSY_RETRIES", 4)
 # Pending rows that no live task holds (their task died with a worker, or failed while the database
 # or broker was down) are dispatched again within CAMPAIGN_ORPHAN_SECONDS: the reconcile job runs
 # every CAMPAIGN_RECONCILE_SECONDS and re-dispatches a campaign without progress for the rest.
