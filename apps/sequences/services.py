@@ -368,10 +368,11 @@ WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s)
 """
 
 _INBOUND_SQL = f"""
-SELECT e.id, e.state, m.subject, m.text, m.is_auto_reply, m.received_at
+SELECT e.id, e.state, m.subject, m.text, m.is_auto_reply, m.received_at, l.timezone
 FROM {InboundMessage._meta.db_table} m
 JOIN {CampaignLeadResult._meta.db_table} r ON r.id = m.result_id
 JOIN {Enrollment._meta.db_table} e ON e.sequence_id = %(sequence)s AND e.lead_id = r.lead_id
+JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
 WHERE r.campaign_id IN ({_STEP_CAMPAIGNS}) AND e.state = ANY(%(open)s)
   AND m.received_at > coalesce(e.resumed_at, e.created_at)
 ORDER BY m.received_at
@@ -389,11 +390,11 @@ def enrollments_stop_on_events(*, sequence: Sequence, now: datetime) -> dict[str
     with connection.cursor() as cursor:
         _schedule_lock(cursor, sequence)
         cursor.execute(_INBOUND_SQL, params)
-        for enrollment_id, state, subject, text, auto, received_at in cursor.fetchall():
+        for enrollment_id, state, subject, text, auto, received_at, zone in cursor.fetchall():
             if not is_out_of_office(subject=subject, is_auto_reply=auto):
                 replied.add(enrollment_id)
             elif state == State.ACTIVE:
-                ooo[enrollment_id] = (subject, text, received_at)
+                ooo[enrollment_id] = (subject, text, received_at, zone)
         if replied:
             counts["replied"] = Enrollment.objects.filter(id__in=replied, state__in=_OPEN_STATES).update(
                 state=State.STOPPED, stop_reason=Reason.REPLIED, stopped_at=now, next_send_at=None, updated_at=now
@@ -412,10 +413,14 @@ def enrollments_stop_on_events(*, sequence: Sequence, now: datetime) -> dict[str
 def _out_of_office(sequence: Sequence, messages: dict, now: datetime) -> int:
     """An out-of-office reply: wait until the next business day after its return date, then go on
     (SEQUENCE_OOO_RESUME); without a date (or the setting off) the lead stops."""
-    calendar = SendingCalendar.of(sequence)
+    sequence_calendar = SendingCalendar.of(sequence)
+    zones = set(known_zones())
     # The body is encrypted at rest (EncryptedTextField) and the raw query reads its token.
     text_field = InboundMessage._meta.get_field("text")
-    for enrollment_id, (subject, stored_text, received_at) in messages.items():
+    for enrollment_id, (subject, stored_text, received_at, zone) in messages.items():
+        # "Back on the 28th" is the lead's 28th: its date, its morning and its business days are read
+        # in the lead's zone when it has one (as its steps are sent), else in the sequence's.
+        calendar = sequence_calendar.in_zone(zone) if zone in zones else sequence_calendar
         received = received_at.astimezone(calendar.timezone).date()
         text = text_field.from_db_value(stored_text, None, connection)
         back = return_date(f"{subject}\n{text}", received=received) if settings.SEQUENCE_OOO_RESUME else None
