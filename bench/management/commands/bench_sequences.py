@@ -20,8 +20,12 @@ with its leads, mailboxes and sequence, and deletes them all at the end.
 
 from __future__ import annotations
 
+import collections
 import datetime
+import gc
+import os
 import resource
+import statistics
 import time
 import tracemalloc
 import zoneinfo
@@ -47,6 +51,7 @@ BENCH_EMAIL = "bench-sequences@salesone.invalid"
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 # A Monday: the three steps fall on business days around no holiday.
 FIRST_DAY = datetime.datetime(2027, 3, 8, 9, 0, tzinfo=SEOUL)
+TARGET_SECONDS = 5.0  # issue 21: scheduling a day's sends for 100,000 enrolments
 
 _LEADS_SQL = """
 INSERT INTO leads_lead (id, created_at, updated_at, corporation_number, business_number, name, owner, email,
@@ -70,7 +75,35 @@ FROM leads_lead l WHERE l.user_id = %(user)s LIMIT %(count)s
 
 
 def rss_mb() -> float:
+    """The process's resident memory now (not its peak: "flat" is about what stays held)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def backend_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) the PostgreSQL backend of ``pid`` has used: the database's share
+    of a pass, which wall time on a shared machine hides."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def enrollment_updates() -> tuple[int, int]:
+    """(updates, HOT updates) of the enrolment table so far: a HOT update writes no index entry."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")  # this session's counts, flushed when idle
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'sequences_enrollment'::regclass"
+        )
+        return cursor.fetchone()
+
+
+def object_counts() -> collections.Counter:
+    gc.collect()
+    return collections.Counter(type(o).__name__ for o in gc.get_objects())
 
 
 class Command(BaseCommand):
@@ -85,18 +118,36 @@ class Command(BaseCommand):
         parser.add_argument(
             "--heap", action="store_true", help="trace the heap peak (tracemalloc slows the pass several times)"
         )
+        parser.add_argument(
+            "--objects", action="store_true", help="after each step, the object types whose count grew most"
+        )
+        parser.add_argument(
+            "--as-before",
+            action="store_true",
+            help="the fake keeps every message and DEBUG keeps its query log, as before 2026-12-06 (memory)",
+        )
+        parser.add_argument(
+            "--keep", action="store_true", help="leave the bench's rows for EXPLAIN; the next run cleans"
+        )
 
     def handle(self, *args, leads: int, mailboxes: int, bounce_share: float, heap: bool, batch: int, **options):
         self.trace = heap
         self.profile = options.get("profile")
+        self.objects = options.get("objects")
         if settings.DATABASES["default"]["NAME"].startswith("test_") and leads > 5_000:
             raise CommandError("Refusing to load 100,000 leads into a test database; use --leads for a small run.")
         write = self.stdout.write
         self._clean()  # what an interrupted run left
         user = User.objects.create_user(email=BENCH_EMAIL, password=None)
-        fake = fake_sendgrid(record_bodies=False)
+        # Only a count and the result ids it saw: a record of every message (300,000 of them) held
+        # ~250 MB of this process by the end and made its RSS grow step after step.
+        as_before = options.get("as_before")
+        fake = fake_sendgrid(record_bodies=False, keep_messages=as_before)
         try:
+            # DEBUG (the development settings) keeps the last 9,000 queries' SQL in memory, claims and
+            # settles of 1,000 ids among them: hundreds of MB that are the log's, not the scheduler's.
             with override_settings(
+                DEBUG=settings.DEBUG and as_before,
                 EMAIL_PROVIDERS=["sendgrid"],
                 SENDGRID_API_HOST=fake.url,
                 SENDGRID_API_KEY=fake.api_key,
@@ -108,7 +159,8 @@ class Command(BaseCommand):
                 self._run(write, user, leads, mailboxes, bounce_share, fake)
         finally:
             fake.stop()
-            self._clean()
+            if not options.get("keep"):
+                self._clean()
 
     def _run(self, write, user, count, pool_size, bounce_share, fake) -> None:
         started = time.perf_counter()
@@ -157,8 +209,13 @@ class Command(BaseCommand):
             user=user, name="bench floor", kind=Campaign.Kind.SEQUENCE_STEP, template=template
         )
         write(f"{'step':>4} {'day':>10} {'scheduled':>9} {'stopped':>7} {'schedule s':>10} {'floor s':>7} "
-              f"{'ratio':>5} {'heap peak MB':>12} {'sent':>7} {'send s':>7} {'e-mails/s':>9} "
-              f"{'RSS MB':>7}")  # fmt: skip
+              f"{'ratio':>5} {'pg cpu s':>8} {'py cpu s':>8} {'HOT %':>5} {'heap peak MB':>12} {'sent':>7} "
+              f"{'send s':>7} {'e-mails/s':>9} {'RSS MB':>7}")  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        counts = object_counts() if self.objects else None
+        timings = []
         for order in range(3):
             due = Enrollment.objects.filter(sequence=sequence, state="active").order_by("next_send_at").first()
             if due is None:
@@ -166,6 +223,8 @@ class Command(BaseCommand):
             clock = calendar.next_open(due.next_send_at)
             stopped_before = Enrollment.objects.filter(sequence=sequence, state="stopped").count()
             tracemalloc.start() if self.trace else None
+            updates = enrollment_updates()
+            pg_cpu, py_cpu = backend_cpu_seconds(backend), time.process_time()
             started = time.perf_counter()
             if self.profile:
                 import cProfile
@@ -183,6 +242,8 @@ class Command(BaseCommand):
                 profiler.disable()
                 profiler.print_stats("cumtime")
             schedule_seconds = time.perf_counter() - started
+            pg_cpu, py_cpu = backend_cpu_seconds(backend) - pg_cpu, time.process_time() - py_cpu
+            updated, hot = (after - before for after, before in zip(enrollment_updates(), updates, strict=True))
             heap_peak = tracemalloc.get_traced_memory()[1] / 2**20 if self.trace else 0.0
             tracemalloc.stop()
             stopped = Enrollment.objects.filter(sequence=sequence, state="stopped").count() - stopped_before
@@ -190,15 +251,32 @@ class Command(BaseCommand):
             # Sent on the bench's clock too: the claim re-checks each step row's window against it.
             with time_machine.travel(clock, tick=True):
                 sent, send_seconds = self._send(sequence, order)
+            timings.append((schedule_seconds, floor, pg_cpu, py_cpu))
             write(f"{order + 1:>4} {clock:%Y-%m-%d} {scheduled:>9,} {stopped:>7,} {schedule_seconds:>10.2f} "
-                  f"{floor:>7.2f} {schedule_seconds / max(floor, 1e-9):>5.1f} "
-                  f"{heap_peak:>12.1f} {sent:>7,} {send_seconds:>7.1f} {sent / max(send_seconds, 1e-9):>9,.0f} "
+                  f"{floor:>7.2f} {schedule_seconds / max(floor, 1e-9):>5.1f} {pg_cpu:>8.2f} {py_cpu:>8.2f} "
+                  f"{100 * hot / max(updated, 1):>5.0f} {heap_peak:>12.1f} {sent:>7,} {send_seconds:>7.1f} "
+                  f"{sent / max(send_seconds, 1e-9):>9,.0f} "
                   f"{rss_mb():>7.0f}")  # fmt: skip
             self._bounce(sequence, order, bounce_share)
-        distinct = len({message.custom_args.get("result_id") for message in fake.messages})
+            if self.objects:
+                counts = self._object_growth(write, counts)
+        median, floor_median, pg_median, py_median = (statistics.median(c) for c in zip(*timings, strict=True))
+        ratio = statistics.median(t[0] / max(t[1], 1e-9) for t in timings)
+        verdict = "met" if median <= TARGET_SECONDS else "NOT met"
+        write(f"schedule s per step: median {median:.2f} (floor median {floor_median:.2f}, ratio median "
+              f"{ratio:.1f}; PostgreSQL CPU median {pg_median:.2f} s, this process {py_median:.2f} s); "
+              f"target <= {TARGET_SECONDS:g} s for 100,000: {verdict}; load {os.getloadavg()[0]:.1f}")  # fmt: skip
         recorded = CampaignLeadResult.objects.filter(campaign__sequence_variant__step__sequence=sequence).count()
-        write(f"fake SendGrid received {fake.received_count:,} messages ({distinct:,} distinct result rows); "
-              f"step rows written {recorded:,}")  # fmt: skip
+        write(f"fake SendGrid received {fake.received_count:,} messages ({len(fake.result_ids):,} distinct result "
+              f"rows); step rows written {recorded:,}")  # fmt: skip
+
+    def _object_growth(self, write, before: collections.Counter) -> collections.Counter:
+        """What the process holds more of than before the step (objgraph's growth, by type name), with
+        the query log's and the fake provider's share: the answer to "why does RSS grow?"."""
+        after = object_counts()
+        grown = ", ".join(f"{name} +{count:,}" for name, count in (after - before).most_common(6))
+        write(f"     objects grown: {grown or 'none'}; query log {len(connection.queries_log):,} entries")
+        return after
 
     def _floor(self, scratch, user, count) -> float:
         """Seconds to write ``count`` pending result rows in one INSERT … SELECT (foreign keys checked
