@@ -202,7 +202,7 @@ class Enrollment(BaseModel):
     SCHEDULER_WRITES = frozenset(
         {"state", "stop_reason", "current_step", "next_send_at", "stopped_at", "resumed_at", "mailbox_id", "updated_at"}
     )
-    FILLFACTOR = 40
+    FILLFACTOR = 30
 
     class Meta(BaseModel.Meta):
         verbose_name = _("enrollment")
