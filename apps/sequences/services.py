@@ -467,7 +467,13 @@ CREATE TEMPORARY TABLE sequence_due ON COMMIT DROP AS
 WITH due AS MATERIALIZED (
     SELECT e.id, e.lead_id, e.email, e.current_step, e.mailbox_id, e.next_send_at, z.zone, l.business_status
     FROM {_ENROLLMENTS} e
-    JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
+    -- The lead by its key, for each of the sequence's due enrolments (OFFSET 0 keeps the join in this
+    -- order): the window's conditions on the lead's zone look selective to the planner, which then
+    -- scanned every lead of every user and looked each one up in the enrolments by lead (6.5 s of
+    -- a 20,000 pass over 100,000 enrolments, 2026-12-06).
+    CROSS JOIN LATERAL (
+        SELECT l.timezone, l.business_status FROM {Lead._meta.db_table} l WHERE l.id = e.lead_id OFFSET 0
+    ) l
     CROSS JOIN LATERAL (SELECT {_LEAD_ZONE} AS zone) z
     CROSS JOIN LATERAL (SELECT %(now)s::timestamptz AT TIME ZONE z.zone AS at) local
     WHERE e.sequence_id = %(sequence)s AND e.state = 'active' AND e.next_send_at <= %(now)s
@@ -703,6 +709,9 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
     }
     with transaction.atomic(), connection.cursor() as cursor:
         _schedule_lock(cursor, sequence)
+        # The batch's sort (by due time) and the write's hash of the advanced rows in memory: at the
+        # default 4 MB a pass of 20,000 sorted 13 MB on disk.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         # Dropped first: inside an outer transaction (a test's, a caller's) the last pass's table is still there.
         cursor.execute("DROP TABLE IF EXISTS sequence_due")
         cursor.execute(_DUE_SQL.format(exclusion_columns=exclusion_columns, exclusion_joins=exclusion_joins), params)
