@@ -166,6 +166,7 @@ class CampaignAdmin(OwnedAdmin):
         "started_at",
         "completed_at",
         "failure_reason",
+        "paused_reason",
         "last_progress_at",
         "delivery_totals",
         "daily_chart",

@@ -735,6 +735,8 @@ def campaign_send_chunk(*, campaign_id, chunk: int, attempt: int = 0, busy: int 
         raise
     if allowed <= 0:
         _give_back(campaign, now=now, quota=granted, mailbox=0)
+        if campaign.mailbox_id and services.campaign_pause_if_mailbox_deactivated(campaign_id=campaign.pk):
+            return ChunkReport(skipped="the mailbox is deactivated: campaign paused")
         return ChunkReport(skipped="the mailbox's sending cap is reached")
     try:
         rows, claimed_at = _claim(

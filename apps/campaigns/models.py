@@ -87,6 +87,14 @@ class Campaign(BaseModel):
     send_window_start = models.TimeField(null=True, blank=True, verbose_name=_("send window start"))
     send_window_end = models.TimeField(null=True, blank=True, verbose_name=_("send window end"))
     failure_reason = models.TextField(blank=True, default="", verbose_name=_("failure reason"))
+    # Why sending paused it (its mailbox was deactivated). Null, not "": the SPA's client tells "no
+    # reason" (paused by hand, or not paused) from a reason without comparing strings.
+    paused_reason = models.TextField(  # noqa: DJ001
+        null=True,
+        blank=True,
+        help_text=_("Why the campaign was paused when it was not paused by hand (its mailbox was deactivated)"),
+        verbose_name=_("paused because"),
+    )
     # The sender the advertising footer names; empty: the user's name and e-mail address.
     sender_name = models.CharField(max_length=100, blank=True, default="", verbose_name=_("sender name"))
     sender_contact = models.CharField(

@@ -192,6 +192,7 @@ class CampaignSerializer(ModelSerializer):
             "send_window_end",
             "mailbox",
             "failure_reason",
+            "paused_reason",
             "totals",
             "rates",
             "created_at",
@@ -205,6 +206,7 @@ class CampaignSerializer(ModelSerializer):
             "completed_at",
             "recipients_written_at",
             "failure_reason",
+            "paused_reason",
             "created_at",
             "updated_at",
         ]

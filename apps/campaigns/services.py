@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from apps.consent.selectors import latest_join_sql as consent_latest_join_sql
 from apps.consent.selectors import refusal_params as consent_refusal_params
 from apps.consent.selectors import refusal_sql as consent_refusal_sql
+from apps.mail.models import Mailbox
 from common.db_routers import session_database
 from common.exceptions import Conflict
 
@@ -284,12 +285,16 @@ def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campai
     first_start = campaign.started_at is None
     if campaign.status not in Campaign.STARTABLE:
         raise Conflict(_("A campaign that is %(status)s cannot be started.") % {"status": _status_label(campaign)})
+    refusal = _mailbox_deactivated(campaign)
+    if refusal:
+        raise Conflict(refusal)
+    campaign.paused_reason = None
     if campaign.started_at is None:
         if not campaign.leadlists.exists():
             raise Conflict(_("Add at least one lead list before starting the campaign."))
         if campaign.status == Status.DRAFT and campaign.scheduled_at and campaign.scheduled_at > now:
             campaign.status = Status.SCHEDULED
-            campaign.save(update_fields=["status", "updated_at"])
+            campaign.save(update_fields=["status", "paused_reason", "updated_at"])
             return campaign
         campaign.started_at = now
     campaign.status = Status.IN_PROGRESS
@@ -297,7 +302,15 @@ def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campai
     campaign.completed_at = None
     campaign.last_progress_at = now
     campaign.save(
-        update_fields=["status", "started_at", "failure_reason", "completed_at", "last_progress_at", "updated_at"]
+        update_fields=[
+            "status",
+            "started_at",
+            "failure_reason",
+            "paused_reason",
+            "completed_at",
+            "last_progress_at",
+            "updated_at",
+        ]
     )
     if campaign.recipients_written_at is None:
         _write_recipients_on_commit(campaign.pk)
@@ -314,15 +327,43 @@ def campaign_start(*, campaign: Campaign, now: datetime | None = None) -> Campai
 
 
 @transaction.atomic
-def campaign_pause(*, campaign: Campaign) -> Campaign:
+def campaign_pause(*, campaign: Campaign, reason: str | None = None) -> Campaign:
     """in_progress/scheduled → paused: no chunk claims rows after this commits (a chunk already
-    sending finishes its request)."""
+    sending finishes its request). ``reason``: why sending paused it (shown in the API and the
+    admin as ``paused_reason``); None when the user paused it."""
     campaign = _lock(campaign)
     if campaign.status not in Campaign.PAUSABLE:
         raise Conflict(_("A campaign that is %(status)s cannot be paused.") % {"status": _status_label(campaign)})
     campaign.status = Status.PAUSED
-    campaign.save(update_fields=["status", "updated_at"])
+    campaign.paused_reason = reason
+    campaign.save(update_fields=["status", "paused_reason", "updated_at"])
     return campaign
+
+
+def _mailbox_deactivated(campaign: Campaign) -> str | None:
+    """The refusal when the campaign's mailbox is deactivated: it grants no send, so the campaign
+    would stay in progress forever with nothing said."""
+    if not campaign.mailbox_id or Mailbox.objects.filter(pk=campaign.mailbox_id, is_active=True).exists():
+        return None
+    email = Mailbox.objects.filter(pk=campaign.mailbox_id).values_list("email", flat=True).first() or ""
+    return _(
+        "The mailbox %(email)s is deactivated: activate it or choose another mailbox, then resume the campaign."
+    ) % {"email": email}
+
+
+def campaign_pause_if_mailbox_deactivated(*, campaign_id) -> bool:
+    """Sending found the campaign's mailbox deactivated: pause the campaign, saying why, until the
+    user resumes it (after activating the mailbox or choosing another). True when it paused."""
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    reason = _mailbox_deactivated(campaign) if campaign is not None else None
+    if reason is None:
+        return False
+    try:
+        campaign_pause(campaign=campaign, reason=reason)
+    except Conflict:  # paused, completed or failed meanwhile
+        return False
+    logger.warning("campaign %s paused: %s", campaign_id, reason)
+    return True
 
 
 def results_requeue(rows: QuerySet[CampaignLeadResult], *, now: datetime, **extra) -> int:
@@ -509,6 +550,8 @@ def campaigns_start_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     started = 0
     for campaign in Campaign.objects.filter(status=Status.SCHEDULED, scheduled_at__lte=now):
+        if campaign_pause_if_mailbox_deactivated(campaign_id=campaign.pk):
+            continue
         try:
             campaign_start(campaign=campaign, now=now)
             started += 1

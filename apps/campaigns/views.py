@@ -156,7 +156,8 @@ class CampaignViewSet(OwnedModelViewSet):
         responses={200: CampaignStartResponseSerializer},
         description=(
             "Start now, or at scheduled_at (→ scheduled, started by the scheduler). Resumes a paused or "
-            "failed campaign, sending only to leads not yet sent. 409 when the campaign cannot start. "
+            "failed campaign, sending only to leads not yet sent (and clears paused_reason). 409 when the "
+            "campaign cannot start, e.g. its mailbox is deactivated (sending pauses it then, with paused_reason). "
             "consent_exclusions counts the addresses an advertising campaign leaves out for want of a "
             "valid consent basis (정보통신망법 제50조), by reason."
         ),

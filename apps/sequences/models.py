@@ -183,14 +183,26 @@ class Enrollment(BaseModel):
     # Back from an out-of-office pause: inbound mail before this was already read.
     resumed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resumed at"))
     # The mailbox of the first step: every later step goes from it, so a follow-up stays in the thread.
+    # Not indexed: the scheduler writes it (see Meta); only deleting a mailbox looks rows up by it.
     mailbox = models.ForeignKey(
         "mail.Mailbox",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="+",
         verbose_name=_("sending mailbox"),
     )
+
+    # The columns the scheduler's passes write (services.py: the due-step write, the stops, the
+    # out-of-office pause and return). No index may name one, so that every one of those updates is
+    # HOT (heap-only: no index entry written), and the table keeps room in its pages for the new
+    # version (FILLFACTOR, migration 0005). The due-step query reads a sequence's rows through the
+    # (sequence, lead) unique index; docs/sequences.md, Performance, has the measurements.
+    SCHEDULER_WRITES = frozenset(
+        {"state", "stop_reason", "current_step", "next_send_at", "stopped_at", "resumed_at", "mailbox_id", "updated_at"}
+    )
+    FILLFACTOR = 30
 
     class Meta(BaseModel.Meta):
         verbose_name = _("enrollment")
@@ -198,14 +210,6 @@ class Enrollment(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["sequence", "lead"], name="sequence_enrollment_one_per_lead"),
             models.UniqueConstraint(fields=["sequence", "email"], name="sequence_enrollment_one_per_address"),
-        ]
-        # The scheduler's query: a sequence's active enrolments due by now, oldest first.
-        indexes = [
-            models.Index(
-                fields=["sequence", "next_send_at"],
-                condition=models.Q(state="active"),
-                name="sequence_enrollment_due",
-            )
         ]
 
     def __str__(self) -> str:

@@ -110,8 +110,9 @@ def test_bench_sequences_sends_every_step_once_and_leaves_nothing_behind():
     assert lines[2].split()[:4] == ["step", "day", "scheduled", "stopped"]
     steps = [line.split() for line in lines[3:6]]
     assert [row[0] for row in steps] == ["1", "2", "3"], "\n".join(lines)
-    # step, day, scheduled, stopped, schedule s, floor s, ratio, heap MB, sent, …
-    assert steps[0][2] == "300" and steps[0][8] == "300", "\n".join(lines)  # step 1: all scheduled and sent
+    # step, day, scheduled, stopped, schedule s, floor s, ratio, pg cpu s, py cpu s, HOT %, heap MB, sent, …
+    assert steps[0][2] == "300" and steps[0][11] == "300", "\n".join(lines)  # step 1: all scheduled and sent
+    assert lines[-2].startswith("schedule s per step: median ") and "target <= 5 s for 100,000: " in lines[-2]
     scheduled = sum(int(row[2].replace(",", "")) for row in steps)
     assert lines[-1] == (
         f"fake SendGrid received {scheduled:,} messages ({scheduled:,} distinct result rows); "

@@ -16,9 +16,11 @@ from apps.sequences.services import sequence_start, sequences_tick
 
 from .factories import mailbox, sequence_with
 from .test_scheduler_faults import SEOUL, TWO_STEPS
+from .test_sequence_to_a_thousand_leads import inbound
 
 pytestmark = pytest.mark.django_db
 LONDON = zoneinfo.ZoneInfo("Europe/London")
+LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")
 
 
 def test_the_api_takes_an_iana_zone_and_says_what_is_wrong(user, auth_client):
@@ -59,6 +61,40 @@ def test_each_lead_gets_its_steps_inside_the_window_of_its_own_zone(user, fake_s
     for row in CampaignLeadResult.objects.all():
         zone = LONDON if row.lead_id == london_lead.pk else SEOUL
         assert datetime.time(9) <= row.sent_at.astimezone(zone).time() < datetime.time(18)
+
+
+def test_an_out_of_office_return_date_is_read_in_the_leads_zone(user, fake_sendgrid, send):
+    """ "Away until December 14" from Los Angeles: the next step goes out on the lead's next business
+    day, the 15th at 09:00 in Los Angeles — not at 09:00 on the 15th in Seoul, which is 16:00 on the
+    14th there, the day the lead said it was still away."""
+    lead = Lead.objects.create(user=user, name="LA lead", email="sam@acme.com", timezone="America/Los_Angeles")
+    sequence = sequence_with(user, [lead], steps=TWO_STEPS, sender_name="세일즈원")
+    monday_10 = datetime.datetime(2026, 12, 7, 10, 0, tzinfo=LOS_ANGELES)
+    sequence = sequence_start(sequence=sequence, now=monday_10 - datetime.timedelta(hours=2))
+    with time_machine.travel(monday_10, tick=False):
+        send(sequences_tick, now=monday_10)
+    first = CampaignLeadResult.objects.get(lead=lead)
+    assert first.status == CampaignLeadResult.Status.SENT
+
+    monday_11 = monday_10 + datetime.timedelta(hours=1)
+    with time_machine.travel(monday_11, tick=False):
+        inbound(first, subject="Automatic reply: Out of Office", text="I am away until December 14.")
+        send(sequences_tick, now=monday_11)
+    enrollment = Enrollment.objects.get(sequence=sequence, lead=lead)
+    assert enrollment.state == Enrollment.State.OUT_OF_OFFICE
+    assert enrollment.next_send_at == datetime.datetime(2026, 12, 15, 9, 0, tzinfo=LOS_ANGELES)
+
+    monday_14_16_30 = datetime.datetime(2026, 12, 14, 16, 30, tzinfo=LOS_ANGELES)  # Tuesday 09:30 in Seoul
+    with time_machine.travel(monday_14_16_30, tick=False):
+        send(sequences_tick, now=monday_14_16_30)
+    assert len(fake_sendgrid.messages) == 1
+
+    tuesday_15_9_05 = datetime.datetime(2026, 12, 15, 9, 5, tzinfo=LOS_ANGELES)
+    with time_machine.travel(tuesday_15_9_05, tick=False):
+        send(sequences_tick, now=tuesday_15_9_05)
+    assert [m.to for m in fake_sendgrid.messages] == [lead.email, lead.email]
+    second = CampaignLeadResult.objects.exclude(pk=first.pk).get(lead=lead)
+    assert second.sent_at.astimezone(LOS_ANGELES).date() == datetime.date(2026, 12, 15)
 
 
 def test_a_sequence_whose_mailboxes_are_all_deactivated_pauses_with_the_reason(user, auth_client, fake_sendgrid, send):

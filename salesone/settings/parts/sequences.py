@@ -27,7 +27,8 @@ SEQUENCE_STOP_ON_CLIENT = env_bool("SEQUENCE_STOP_ON_CLIENT", True)
 # An out-of-office reply that states a return date pauses the lead until the next business day after
 # it; off (or no date found): the lead stops with the reason "out of office".
 SEQUENCE_OOO_RESUME = env_bool("SEQUENCE_OOO_RESUME", True)
-# How often the scheduler looks for due steps, and the most enrolments one pass schedules per sequence.
+# How often the scheduler looks for due steps, and the most enrolments one transaction of a tick
+# schedules (a tick reads a sequence's due enrolments once and writes them all, batch after batch).
 SEQUENCE_TICK_SECONDS = env_int("SEQUENCE_TICK_SECONDS", 60)
 SEQUENCE_TICK_BATCH = env_int("SEQUENCE_TICK_BATCH", 20_000)
 

@@ -1,0 +1,66 @@
+"""A tick reads a sequence's due enrolments once and writes them in transactions of SEQUENCE_TICK_BATCH
+(2026-12-06: before, a tick wrote one batch and the rest waited for the next ticks). One tick sends
+every due lead once, the oldest due first when the mailbox's cap runs out, and a lead stopped after the
+due enrolments were read but before its own batch is written is not sent."""
+
+import datetime
+
+from apps.campaigns.models import CampaignLeadResult
+from apps.sequences import services
+from apps.sequences.models import Enrollment, Sequence
+from apps.sequences.services import sequences_tick
+
+from .factories import mailbox
+from .test_scheduler_faults import MONDAY_10, TUESDAY_10, State, leads_of, started
+
+
+def test_one_tick_sends_every_due_lead_once_across_batches(user, fake_sendgrid, send, settings):
+    settings.SEQUENCE_TICK_BATCH = 2
+    leads = leads_of(user, 5)
+    sequence = started(user, leads)
+
+    send(sequences_tick, now=MONDAY_10)
+
+    assert sorted(m.to for m in fake_sendgrid.messages) == sorted(lead.email for lead in leads)
+    assert CampaignLeadResult.objects.filter(lead__in=leads).count() == 5
+    assert set(Enrollment.objects.filter(sequence=sequence).values_list("current_step", flat=True)) == {1}
+
+
+def test_over_the_cap_the_oldest_due_go_first_and_the_rest_wait(user, fake_sendgrid, send, settings):
+    settings.SEQUENCE_TICK_BATCH = 2
+    leads = leads_of(user, 5)
+    sequence = started(user, leads, mailboxes=[mailbox(user, 1, daily_cap=3, hourly_cap=3)])
+    for n, lead in enumerate(leads):  # the first lead has been due the longest, the last the shortest
+        Enrollment.objects.filter(sequence=sequence, lead=lead).update(
+            next_send_at=MONDAY_10 - datetime.timedelta(hours=2) + datetime.timedelta(minutes=n)
+        )
+
+    send(sequences_tick, now=MONDAY_10)
+    assert sorted(m.to for m in fake_sendgrid.messages) == sorted(lead.email for lead in leads[:3])
+    waiting = Enrollment.objects.filter(sequence=sequence, current_step=0, state=State.ACTIVE)
+    assert set(waiting.values_list("lead_id", flat=True)) == {lead.pk for lead in leads[3:]}
+
+    send(sequences_tick, now=TUESDAY_10)  # the cap refilled: the two that waited get step 1 first
+    assert sorted(m.to for m in fake_sendgrid.messages[3:5]) == sorted(lead.email for lead in leads[3:])
+
+
+def test_a_lead_stopped_before_its_batch_is_written_is_not_sent(user, fake_sendgrid, send, settings, monkeypatch):
+    settings.SEQUENCE_TICK_BATCH = 2
+    leads = leads_of(user, 4)
+    sequence = started(user, leads)
+    order = list(
+        Enrollment.objects.filter(sequence=sequence).order_by("next_send_at", "id").values_list("lead_id", flat=True)
+    )
+    last = order[-1]  # in the second batch
+    real_next_windows = services._next_windows
+
+    def replied_meanwhile(*args):  # while the first batch is written, the last lead is stopped
+        Enrollment.objects.filter(sequence=sequence, lead_id=last).update(state=State.STOPPED, stop_reason="replied")
+        return real_next_windows(*args)
+
+    monkeypatch.setattr(services, "_next_windows", replied_meanwhile)
+    send(sequences_tick, now=MONDAY_10)
+
+    assert sorted(m.to for m in fake_sendgrid.messages) == sorted(lead.email for lead in leads if lead.pk != last)
+    assert not CampaignLeadResult.objects.filter(lead_id=last).exists()
+    assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.ACTIVE
