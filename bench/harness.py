@@ -158,6 +158,18 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
 
 
+def postgres_backend_cpu(pid: int) -> float | None:
+    """CPU seconds of this database connection's backend (``pg_backend_pid()``), or None when this
+    machine's /proc does not show a postgres process of that pid: a server on another host or in a
+    container of its own, where the same pid may be an unrelated process here."""
+    try:
+        if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+            return None
+    except OSError:
+        return None
+    return process_cpu(pid)
+
+
 def postgres_cpu() -> float:
     """CPU of every PostgreSQL process on the machine (other users' backends included)."""
     total = 0.0

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.campaigns.models import Campaign
 from apps.campaigns.services import campaign_pause
@@ -274,10 +275,18 @@ def _pause_advertising_campaigns(sender_domain: SenderDomain) -> None:
     sending = selectors.campaigns_sending_from(sender_domain.domain).filter(
         is_advertising=True, status__in=Campaign.PAUSABLE
     )
+    reason = _(
+        "The complaint rate of mail from %(domain)s reached %(rate).2f%% (the limit is %(limit).2f%%): "
+        "advertising from it is paused. Resume once the cause is found."
+    ) % {
+        "domain": sender_domain.domain,
+        "rate": 100 * sender_domain.complaint_rate,
+        "limit": 100 * settings.DELIVERABILITY_COMPLAINT_PAUSE_RATE,
+    }
     for campaign in sending:
         try:
             with transaction.atomic():
-                campaign_pause(campaign=campaign)
+                campaign_pause(campaign=campaign, reason=reason)
                 ComplaintPause.objects.create(
                     sender_domain=sender_domain,
                     campaign=campaign,

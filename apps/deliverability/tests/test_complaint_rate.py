@@ -81,6 +81,9 @@ def test_three_in_a_thousand_pause_advertising_campaigns_only(user):
     for campaign, status in ((advertising, "paused"), (scheduled, "paused"), (personal, "in_progress")):
         campaign.refresh_from_db()
         assert campaign.status == status, campaign
+    # Not a pause by hand: the campaign says why (null would mean the user paused it).
+    assert "good.example.kr" in advertising.paused_reason and "0.30%" in advertising.paused_reason
+    assert personal.paused_reason is None
 
     domain = SenderDomain.objects.get(domain="good.example.kr")
     with time_machine.travel(NOW + datetime.timedelta(minutes=1), tick=False):

@@ -33,20 +33,10 @@ from django.db import connection, transaction
 from apps.salesone_leads.generator import KSIC_CSV, CompanyGenerator, write_csv
 from apps.salesone_leads.loading import LEAD_TABLE, csv_parse_piece, csv_parse_tasks, salesone_leads_load
 from apps.salesone_leads.services import industries_load
+from bench.harness import postgres_backend_cpu as backend_cpu_seconds
 
 TARGET_SECONDS = 30  # issue 18: 1M generated rows, search index included
 TARGET_ROWS = 1_000_000
-_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def backend_cpu_seconds(pid: int) -> float | None:
-    """utime + stime of a local PostgreSQL backend, or None when /proc does not show it (remote server)."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rpartition(")")[2].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / _TICKS  # fields 14 and 15 of proc(5), after the name
 
 
 def loader_cpu_seconds() -> float:

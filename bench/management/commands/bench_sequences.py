@@ -26,6 +26,7 @@ from __future__ import annotations
 import collections
 import datetime
 import gc
+import math
 import os
 import resource
 import statistics
@@ -48,7 +49,7 @@ from apps.sequences.calendar import SendingCalendar
 from apps.sequences.models import Enrollment, Sequence, SequenceStep, SequenceVariant
 from apps.sequences.services import sequence_start, sequence_tick
 from bench.consent import ensure_bench_consent
-from bench.harness import fake_sendgrid
+from bench.harness import fake_sendgrid, postgres_backend_cpu
 
 BENCH_EMAIL = "bench-sequences@salesone.invalid"
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
@@ -88,10 +89,10 @@ def rss_mb() -> float:
 
 def backend_cpu_seconds(pid: int) -> float:
     """CPU seconds (user + system) the PostgreSQL backend of ``pid`` has used: the database's share
-    of a pass, which wall time on a shared machine hides."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    of a pass, which wall time on a shared machine hides; NaN (printed "nan") when the server is not
+    a local process."""
+    cpu = postgres_backend_cpu(pid)
+    return math.nan if cpu is None else cpu
 
 
 def enrollment_updates() -> tuple[int, int]:
