@@ -9,8 +9,8 @@ ids only (``IdsFirstPaginator``). For a list whose filter no index can order (ta
 creator), PostgreSQL otherwise joins and carries every matching row, users and all, through the sort.
 """
 
-from django.utils.translation import gettext as _
 from django.core.paginator import Paginator
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
