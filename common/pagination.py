@@ -26,8 +26,8 @@ class CountedPagePaginator(Paginator):
     is a scalar subquery beside the page's rows (PostgreSQL runs it once), so a list costs one round
     trip to the database fewer (issue 18: each is several milliseconds on a loaded machine).
 
-    The count is the same number ``queryset.count()`` gives. When the page is empty (an empty list, or a
-    page past the last) or the queryset is not one this covers (no model rows, DISTINCT, GROUP BY, a
+    The count is the same number ``queryset.count()`` gives; an empty first page is a count of 0. For a
+    page past the last, or a queryset this does not cover (no model rows, DISTINCT, GROUP BY, a
     UNION), Django's path runs: a separate count, and its errors for a page out of range.
     """
 
@@ -51,6 +51,9 @@ class CountedPagePaginator(Paginator):
             **{self.COUNT_ATTRIBUTE: RawSQL(f"SELECT COUNT(*) FROM ({count_sql}) AS counted", count_params)}
         )
         rows = list(self.rows(counted, bottom, bottom + self.per_page))
+        if not rows and number == 1 and self.allow_empty_first_page:
+            self.__dict__["count"] = 0  # nothing from offset 0: nothing at all
+            return self._get_page(rows, number, self)
         if not rows:
             return super().page(number)
         self.__dict__["count"] = getattr(rows[0], self.COUNT_ATTRIBUTE)

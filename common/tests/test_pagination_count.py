@@ -1,5 +1,5 @@
 """A list's ``count`` is the number of rows its filters leave, on every page, whether it came with the
-page's rows (one statement, common/pagination.py) or from a count of its own (an empty page)."""
+page's rows (one statement, common/pagination.py) or from a count of its own (a page past the last)."""
 
 import pytest
 
@@ -36,4 +36,5 @@ def test_the_count_comes_with_the_page_rows(auth_client, user):
     LeadFactory.create_batch(3, user=user)
     with count_queries() as statements:
         assert auth_client.get("/api/leads/").json()["count"] == 3
+        assert auth_client.get("/api/leads/", {"search": "없는회사"}).json()["count"] == 0
     assert not [sql for sql in statements if sql.startswith("SELECT COUNT(*)")]
