@@ -11,6 +11,7 @@ can order (tasks: assignee OR creator), PostgreSQL otherwise joins and carries e
 and all, through the sort.
 """
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -26,7 +27,8 @@ class CountedPagePaginator(Paginator):
     is a scalar subquery beside the page's rows (PostgreSQL runs it once), so a list costs one round
     trip to the database fewer (issue 18: each is several milliseconds on a loaded machine).
 
-    The count is the same number ``queryset.count()`` gives; an empty first page is a count of 0. For a
+    The count is the same number ``queryset.count()`` gives; an empty first page is a count of 0, and so
+    is a queryset Django can write no SQL for (``.none()``, ``pk__in=[]``: EmptyResultSet). For a
     page past the last, or a queryset this does not cover (no model rows, DISTINCT, GROUP BY, a
     UNION), Django's path runs: a separate count, and its errors for a page out of range.
     """
@@ -46,7 +48,13 @@ class CountedPagePaginator(Paginator):
         if number < 1:
             return super().page(number)  # Django's EmptyPage
         bottom = (number - 1) * self.per_page
-        count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
+        try:
+            count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # .none(), pk__in=[]: no SQL to run, and no rows
+            if number == 1 and self.allow_empty_first_page:
+                self.__dict__["count"] = 0
+                return self._get_page([], number, self)
+            return super().page(number)
         counted = queryset.annotate(
             **{self.COUNT_ATTRIBUTE: RawSQL(f"SELECT COUNT(*) FROM ({count_sql}) AS counted", count_params)}
         )
