@@ -21,6 +21,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+# The largest OFFSET PostgreSQL takes.
+BIGINT_MAX = 2**63 - 1
+
 
 class CountedPagePaginator(Paginator):
     """Django's paginator that reads a queryset's page and its total count in one statement: the count
@@ -48,6 +51,10 @@ class CountedPagePaginator(Paginator):
         if number < 1:
             return super().page(number)  # Django's EmptyPage
         bottom = (number - 1) * self.per_page
+        if bottom + self.per_page > BIGINT_MAX:
+            # PostgreSQL refuses an OFFSET past bigint ("bigint out of range", a 400); Django's path
+            # counts first and answers a page past the last (404 "Invalid page").
+            return super().page(number)
         try:
             count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
         except EmptyResultSet:  # .none(), pk__in=[]: no SQL to run, and no rows

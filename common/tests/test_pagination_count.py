@@ -38,3 +38,12 @@ def test_the_count_comes_with_the_page_rows(auth_client, user):
         assert auth_client.get("/api/leads/").json()["count"] == 3
         assert auth_client.get("/api/leads/", {"search": "없는회사"}).json()["count"] == 0
     assert not [sql for sql in statements if sql.startswith("SELECT COUNT(*)")]
+
+
+@pytest.mark.parametrize("number", ["100000000000000000000", str(2**63 // 20 + 1)])
+def test_a_page_number_past_what_postgresql_can_offset_is_a_page_past_the_last(auth_client, user, number):
+    """An OFFSET past bigint is an error in PostgreSQL; to the user it is just a page that does not exist."""
+    LeadFactory(user=user)
+    response = auth_client.get("/api/leads/", {"page": number})
+    assert response.status_code == 404
+    assert response.json() == auth_client.get("/api/leads/", {"page": 2}).json()  # "Invalid page."
