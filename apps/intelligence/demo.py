@@ -25,12 +25,24 @@ def seed(ctx) -> None:
     )
     enrichment_runs_execute(run_ids=[run.pk for run in runs], providers=["salesone_db"])
     # A second entry of a demo company, as a user who typed it by hand would: a duplicate to merge.
-    # (The demo is seeded under one clock in tests: created_at ties, so pick by what the pair needs.)
-    first = leads.exclude(si_nm="").order_by("created_at", "pk").first()
-    if first is not None:
-        duplicate_name = " ".join(search_tokens(first.name)) + " 주식회사"  # the same name, once normalised
-        demo_get_or_create(Lead, user=ctx.user, name=duplicate_name, defaults={"si_nm": first.si_nm})
+    source = duplicate_source_pick(leads)
+    if source is not None:
+        lead, duplicate_name = source
+        demo_get_or_create(Lead, user=ctx.user, name=duplicate_name, defaults={"si_nm": lead.si_nm})
     duplicates_suggest(user_id=ctx.user.pk)
     scored = leads_rescore(user_id=ctx.user.pk)
     checked = leads_check_hygiene(lead_ids=leads.values_list("pk", flat=True), check_mx=False)
     ctx.say(f"intelligence: {len(runs)} enrichment runs, {scored} scores, {checked} leads checked, MX not looked up")
+
+
+def duplicate_source_pick(leads) -> tuple[Lead, str] | None:
+    """The lead the demo duplicates, and the duplicate's name (the same name once normalised): the
+    first by name whose duplicate name is not its own. By name, not by created_at: the demo is seeded
+    under one clock in tests, created_at ties and the random UUID pk decided; and a lead already named
+    "<words> 주식회사" would be found again as its own duplicate, leaving no pair. The duplicate itself is
+    such a lead, so a second run picks the same source."""
+    for lead in leads.exclude(si_nm="").order_by("name", "pk"):
+        duplicate_name = " ".join(search_tokens(lead.name)) + " 주식회사"
+        if duplicate_name != lead.name:
+            return lead, duplicate_name
+    return None

@@ -7,10 +7,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from common.renderers import file_renderers
+from common.throttles import UserRateThrottle
 from common.views import OwnedQuerysetMixin
 
 from .models import PrivacyRequest

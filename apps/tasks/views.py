@@ -37,6 +37,9 @@ class TaskViewSet(viewsets.ModelViewSet):
     search_fields = ["name", "body"]
     ordering_fields = ["due_date", "created_at", "updated_at", "status", "name"]
     ordering = ["due_date", "-created_at"]
+    # No index orders "assignee OR creator": sort the ids, then join the page's 100 rows (issue 18:
+    # 30 → 12 ms of SQL for 10,000 tasks on a loaded machine; common/pagination.py).
+    paginate_ids_first = True
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -73,6 +73,23 @@ def test_revocation_holds_when_the_cache_is_emptied():
     assert session.get(ME).status_code == 401
 
 
+def test_a_stale_cached_version_does_not_refuse_new_tokens():
+    """After a logout the row's version is 1; a version 0 left in Redis (the copy once kept there,
+    or one written by an older worker during a deploy) must not be what new tokens carry."""
+    from django.core.cache import cache
+
+    user = UserFactory()
+    _, tokens = _login(user)
+    APIClient().post("/api/auth/logout/", {"refresh": tokens["refresh"]})
+    cache.set(f"accounts:token_version:{user.pk}", 0, 60)
+
+    fresh, fresh_tokens = _login(user)
+    assert fresh.get(ME).status_code == 200
+    renewed = APIClient().post("/api/auth/token/refresh/", {"refresh": fresh_tokens["refresh"]}).json()
+    fresh.credentials(HTTP_AUTHORIZATION=f"Bearer {renewed['access']}")
+    assert fresh.get(ME).status_code == 200
+
+
 def test_password_change_logs_out_every_other_session_and_keeps_this_one():
     user, bystander = UserFactory(), UserFactory()
     laptop, _ = _login(user)

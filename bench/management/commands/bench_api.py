@@ -19,6 +19,7 @@ is still paid).
 from __future__ import annotations
 
 import datetime
+import gc
 import os
 import random
 import statistics
@@ -478,6 +479,9 @@ class Command(BaseCommand):
         token = str(RefreshToken.for_user(user).access_token)
         http = DjangoClient(HTTP_AUTHORIZATION=f"Bearer {token}", SERVER_NAME="127.0.0.1")
         routes = [(name, path) for name, path in list_routes() if only in path]
+        # As a gunicorn worker (gunicorn.conf.py post_worker_init): the URL conf is imported, and the
+        # long-lived objects are frozen out of the garbage collector's full collections.
+        gc.freeze()
         original_rate, original_debug = getattr(UserRateThrottle, "rate", None), settings.DEBUG
         original_keys = settings.FIELD_ENCRYPTION_KEYS
         UserRateThrottle.rate = "1000000/min"
