@@ -308,6 +308,10 @@ def enrollments_stop(*, sequence: Sequence, lead_ids: list, reason: str = Reason
 
 # -- stops from what happened ---------------------------------------------------------------------
 
+# The event stops of a tick's batch read only the batch's enrolments (%(only)s: their ids, comma-separated;
+# NULL: every open enrolment of the sequence, as at the tick's start).
+_ONLY = "AND (%(only)s::text IS NULL OR e.id = ANY(string_to_array(%(only)s::text, ',')::uuid[]))"
+
 _STOP_SQL = f"""
 UPDATE {Enrollment._meta.db_table} e
 SET state = 'stopped', stop_reason = x.reason, stopped_at = %(now)s, next_send_at = NULL, updated_at = %(now)s
@@ -330,7 +334,7 @@ SELECT e.id,
             ELSE 'unsubscribed' END AS reason
 FROM {CampaignLeadResult._meta.db_table} r
 JOIN {Enrollment._meta.db_table} e ON e.sequence_id = %(sequence)s AND e.lead_id = r.lead_id
-WHERE r.campaign_id IN ({_STEP_CAMPAIGNS}) AND e.state = ANY(%(open)s)
+WHERE r.campaign_id IN ({_STEP_CAMPAIGNS}) AND e.state = ANY(%(open)s) {_ONLY}
   AND (r.bounced_at IS NOT NULL OR r.status = 'bounced' OR r.unsubscribed_at IS NOT NULL
        OR r.complained_at IS NOT NULL)
 GROUP BY e.id
@@ -350,7 +354,7 @@ WHERE e.sequence_id = %(sequence)s AND e.state = 'stopped' AND e.stopped_at = %(
 _WON_STOPS = f"""
 SELECT e.id, 'opportunity_won' AS reason
 FROM {Enrollment._meta.db_table} e
-WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s)
+WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s) {_ONLY}
   AND EXISTS (SELECT 1 FROM {Opportunity._meta.db_table} o
               WHERE o.lead_id = e.lead_id AND o.status = '{Opportunity.Status.WON.value}')
 """
@@ -359,7 +363,7 @@ _CLIENT_STOPS = f"""
 SELECT e.id, 'client' AS reason
 FROM {Enrollment._meta.db_table} e
 JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
-WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s)
+WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s) {_ONLY}
   AND EXISTS (SELECT 1 FROM {Client._meta.db_table} c
               WHERE c.user_id = l.user_id
                 AND ((l.business_number <> ''
@@ -373,17 +377,18 @@ FROM {InboundMessage._meta.db_table} m
 JOIN {CampaignLeadResult._meta.db_table} r ON r.id = m.result_id
 JOIN {Enrollment._meta.db_table} e ON e.sequence_id = %(sequence)s AND e.lead_id = r.lead_id
 JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
-WHERE r.campaign_id IN ({_STEP_CAMPAIGNS}) AND e.state = ANY(%(open)s)
+WHERE r.campaign_id IN ({_STEP_CAMPAIGNS}) AND e.state = ANY(%(open)s) {_ONLY}
   AND m.received_at > coalesce(e.resumed_at, e.created_at)
 ORDER BY m.received_at
 """
 
 
 @transaction.atomic
-def enrollments_stop_on_events(*, sequence: Sequence, now: datetime) -> dict[str, int]:
+def enrollments_stop_on_events(*, sequence: Sequence, now: datetime, only: str | None = None) -> dict[str, int]:
     """Stop (or pause for an out-of-office) the open enrolments whose lead answered, bounced,
-    unsubscribed, complained, became a client or won an opportunity. Returns counts by reason."""
-    params = {"sequence": sequence.pk, "open": _OPEN_STATES, "now": now}
+    unsubscribed, complained, became a client or won an opportunity. Returns counts by reason.
+    ``only``: just these enrolments (ids, comma-separated), as each batch of a tick checks its own."""
+    params = {"sequence": sequence.pk, "open": _OPEN_STATES, "now": now, "only": only}
     counts = {"replied": 0, "out_of_office": 0, "stopped": 0}
     ooo: dict = {}
     replied: set = set()
@@ -406,7 +411,8 @@ def enrollments_stop_on_events(*, sequence: Sequence, now: datetime) -> dict[str
         for found in stops:
             cursor.execute(_STOP_SQL.format(found=found), params)
             counts["stopped"] += cursor.rowcount
-        cursor.execute(_CANCEL_STOPPED_SQL, params)
+        if only is None or counts["replied"] or counts["stopped"]:
+            cursor.execute(_CANCEL_STOPPED_SQL, params)
     return counts
 
 
@@ -748,6 +754,9 @@ def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleRep
     exclusion_columns, exclusion_joins = exclusion_sql(email="d.email", user="%(user)s")
     with transaction.atomic(), connection.cursor() as cursor:
         _schedule_lock(cursor, sequence)
+        # A reply, bounce, won opportunity or client since the tick began (a tick of 100,000 takes tens of
+        # seconds) stops the batch's leads now, under the lock: the batch read below then leaves them out.
+        enrollments_stop_on_events(sequence=sequence, now=now, only=params["batch"])
         # The write's hash of the advanced rows in memory (at the default 4 MB, a pass of 20,000 sorted
         # 13 MB on disk).
         cursor.execute("SET LOCAL work_mem = '64MB'")

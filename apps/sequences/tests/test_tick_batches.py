@@ -12,6 +12,7 @@ from apps.sequences.services import sequences_tick
 
 from .factories import mailbox
 from .test_scheduler_faults import MONDAY_10, TUESDAY_10, State, leads_of, started
+from .test_sequence_to_a_thousand_leads import inbound
 
 
 def test_one_tick_sends_every_due_lead_once_across_batches(user, fake_sendgrid, send, settings):
@@ -64,3 +65,34 @@ def test_a_lead_stopped_before_its_batch_is_written_is_not_sent(user, fake_sendg
     assert sorted(m.to for m in fake_sendgrid.messages) == sorted(lead.email for lead in leads if lead.pk != last)
     assert not CampaignLeadResult.objects.filter(lead_id=last).exists()
     assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.ACTIVE
+
+
+def test_a_reply_during_the_tick_stops_its_lead_before_its_batch_is_written(
+    user, fake_sendgrid, send, settings, monkeypatch
+):
+    settings.SEQUENCE_TICK_BATCH = 2
+    leads = leads_of(user, 4)
+    sequence = started(user, leads)
+    send(sequences_tick, now=MONDAY_10)  # step 0 to all four
+    order = list(
+        Enrollment.objects.filter(sequence=sequence).order_by("next_send_at", "id").values_list("lead_id", flat=True)
+    )
+    last = order[-1]  # in the second batch of Tuesday's tick
+    first_step = CampaignLeadResult.objects.get(lead_id=last)
+    real_next_windows = services._next_windows
+    replied = []
+
+    def reply_meanwhile(*args):  # while the first batch is written, the last lead answers step 0
+        if not replied:
+            replied.append(True)
+            inbound(first_step, subject="Re: 제안", text="관심 있습니다. 전화 주세요.")
+        return real_next_windows(*args)
+
+    monkeypatch.setattr(services, "_next_windows", reply_meanwhile)
+    send(sequences_tick, now=TUESDAY_10)
+
+    assert replied
+    stopped = Enrollment.objects.get(sequence=sequence, lead_id=last)
+    assert (stopped.state, stopped.stop_reason, stopped.current_step) == (State.STOPPED, "replied", 1)
+    assert CampaignLeadResult.objects.filter(lead_id=last).count() == 1  # no step 1 for it
+    assert sorted(m.to for m in fake_sendgrid.messages[4:]) == sorted(lead.email for lead in leads if lead.pk != last)
