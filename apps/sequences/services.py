@@ -738,6 +738,9 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
         batches = [ids for (ids,) in cursor.fetchall()]
     for batch in batches:
         campaigns = _schedule_batch(sequence, steps, calendar, pool, {**params, "batch": batch}, report)
+        if campaigns is None:  # no longer active
+            logger.info("sequence %s: no longer active, the rest of its tick left", sequence.pk)
+            break
         for campaign_id in campaigns if dispatch else ():
             transaction.on_commit(
                 lambda c=campaign_id: campaign_sending_resume(campaign_id=c, now=now, restart_failed=False)
@@ -745,15 +748,21 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
     return report
 
 
-def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleReport) -> set:
+def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleReport) -> set | None:
     """One batch of due enrolments (ids, oldest first), in one transaction holding the sequence's lock:
     stops for the exclusions, the caps, then the writes. Adds to ``report``; returns the campaigns
-    written to."""
+    written to, or None when the sequence is no longer active (paused meanwhile: nothing written)."""
     now = params["now"]
     campaigns = set()
     exclusion_columns, exclusion_joins = exclusion_sql(email="d.email", user="%(user)s")
     with transaction.atomic(), connection.cursor() as cursor:
         _schedule_lock(cursor, sequence)
+        # Paused (or completed) since the tick began: the tick stops here for this sequence. FOR SHARE
+        # waits for a pause being committed (it holds the row's lock, not the advisory one).
+        cursor.execute(f"SELECT status FROM {Sequence._meta.db_table} WHERE id = %s FOR SHARE", [sequence.pk])
+        row = cursor.fetchone()
+        if row is None or row[0] != Status.ACTIVE:
+            return None
         # A reply, bounce, won opportunity or client since the tick began (a tick of 100,000 takes tens of
         # seconds) stops the batch's leads now, under the lock: the batch read below then leaves them out.
         enrollments_stop_on_events(sequence=sequence, now=now, only=params["batch"])

@@ -8,7 +8,7 @@ import datetime
 from apps.campaigns.models import CampaignLeadResult
 from apps.sequences import services
 from apps.sequences.models import Enrollment, Sequence
-from apps.sequences.services import sequences_tick
+from apps.sequences.services import sequence_pause, sequences_tick
 
 from .factories import mailbox
 from .test_scheduler_faults import MONDAY_10, TUESDAY_10, State, leads_of, started
@@ -96,3 +96,24 @@ def test_a_reply_during_the_tick_stops_its_lead_before_its_batch_is_written(
     assert (stopped.state, stopped.stop_reason, stopped.current_step) == (State.STOPPED, "replied", 1)
     assert CampaignLeadResult.objects.filter(lead_id=last).count() == 1  # no step 1 for it
     assert sorted(m.to for m in fake_sendgrid.messages[4:]) == sorted(lead.email for lead in leads if lead.pk != last)
+
+
+def test_a_pause_during_the_tick_stops_the_batches_after_it(user, fake_sendgrid, send, settings, monkeypatch):
+    settings.SEQUENCE_TICK_BATCH = 2
+    leads = leads_of(user, 4)
+    sequence = started(user, leads)
+    real_next_windows = services._next_windows
+    paused = []
+
+    def paused_meanwhile(*args):  # while the first batch is written, the user pauses the sequence
+        if not paused:
+            paused.append(sequence_pause(sequence=Sequence.objects.get(pk=sequence.pk)))
+        return real_next_windows(*args)
+
+    monkeypatch.setattr(services, "_next_windows", paused_meanwhile)
+    send(sequences_tick, now=MONDAY_10)
+
+    assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.PAUSED
+    steps = sorted(Enrollment.objects.filter(sequence=sequence).values_list("current_step", flat=True))
+    assert steps == [0, 0, 1, 1]  # the first batch (already holding the lock) only
+    assert CampaignLeadResult.objects.filter(lead__in=leads).count() == 2
