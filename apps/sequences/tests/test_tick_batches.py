@@ -6,6 +6,7 @@ due enrolments were read but before its own batch is written is not sent."""
 import datetime
 
 from apps.campaigns.models import CampaignLeadResult
+from apps.mail.mailboxes import mailbox_usage
 from apps.sequences import services
 from apps.sequences.models import Enrollment, Sequence
 from apps.sequences.services import sequence_pause, sequences_tick
@@ -48,7 +49,8 @@ def test_over_the_cap_the_oldest_due_go_first_and_the_rest_wait(user, fake_sendg
 def test_a_lead_stopped_before_its_batch_is_written_is_not_sent(user, fake_sendgrid, send, settings, monkeypatch):
     settings.SEQUENCE_TICK_BATCH = 2
     leads = leads_of(user, 4)
-    sequence = started(user, leads)
+    sender = mailbox(user, 1)
+    sequence = started(user, leads, mailboxes=[sender])
     order = list(
         Enrollment.objects.filter(sequence=sequence).order_by("next_send_at", "id").values_list("lead_id", flat=True)
     )
@@ -65,6 +67,9 @@ def test_a_lead_stopped_before_its_batch_is_written_is_not_sent(user, fake_sendg
     assert sorted(m.to for m in fake_sendgrid.messages) == sorted(lead.email for lead in leads if lead.pk != last)
     assert not CampaignLeadResult.objects.filter(lead_id=last).exists()
     assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.ACTIVE
+    # Its batch re-read it as stopped, so it was not counted as due: it took none of the mailbox's
+    # sends (the write's own state guard alone would drop it only after its send was reserved).
+    assert mailbox_usage(sender, now=MONDAY_10).day == 3
 
 
 def test_a_reply_during_the_tick_stops_its_lead_before_its_batch_is_written(
