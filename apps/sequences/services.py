@@ -706,46 +706,81 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
     the benchmark does). Leads outside their window, or over the caps, wait for a later tick.
 
     The due enrolments are read once, oldest first, then written in batches of SEQUENCE_TICK_BATCH, each
-    in its own transaction holding the sequence's lock, in a few set-based statements."""
-    report = ScheduleReport()
+    in its own transaction holding the sequence's lock, in a few set-based statements. (sequences_tick
+    takes the sequences' batches in turn instead: _schedule_prepare, then _Schedule.next_batch.)"""
+    schedule = _schedule_prepare(sequence=sequence, now=now, dispatch=dispatch)
+    while schedule.next_batch():
+        pass
+    return schedule.report
+
+
+@dataclass
+class _Schedule:
+    """One sequence's due enrolments of a tick, read once, and what its batches need to be written."""
+
+    sequence: Sequence
+    now: datetime
+    dispatch: bool
+    report: ScheduleReport = field(default_factory=ScheduleReport)
+    batches: list = field(default_factory=list)
+    steps: list = field(default_factory=list)
+    calendar: SendingCalendar | None = None
+    pool: list = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+
+    def next_batch(self) -> bool:
+        """Write the next batch; False once none is left or the sequence is no longer active."""
+        if not self.batches:
+            return False
+        batch = self.batches.pop(0)
+        params = {**self.params, "batch": batch}
+        campaigns = _schedule_batch(self.sequence, self.steps, self.calendar, self.pool, params, self.report)
+        if campaigns is None:
+            logger.info("sequence %s: no longer active, the rest of its tick left", self.sequence.pk)
+            self.batches = []
+            return False
+        for campaign_id in campaigns if self.dispatch else ():
+            transaction.on_commit(
+                lambda c=campaign_id: campaign_sending_resume(campaign_id=c, now=self.now, restart_failed=False)
+            )
+        return bool(self.batches)
+
+
+def _schedule_prepare(*, sequence: Sequence, now: datetime, dispatch: bool) -> _Schedule:
+    """The sequence's checks before a tick (paused on a failed step or without an active mailbox) and its
+    due enrolments, read once, in batches of SEQUENCE_TICK_BATCH ids, oldest first."""
+    schedule = _Schedule(sequence=sequence, now=now, dispatch=dispatch)
     if sequence.status != Status.ACTIVE or sequence_pause_if_a_step_failed(sequence=sequence):
-        return report
+        return schedule
     if sequence_pause_if_no_mailbox(sequence=sequence):
-        return report
-    steps = list(sequence.steps.prefetch_related("variants").order_by("order"))
-    if not steps:
-        return report
-    calendar = SendingCalendar.of(sequence)
-    pool = [str(pk) for pk in sequence.mailboxes.filter(is_active=True).order_by("email").values_list("id", flat=True)]
-    params = {
+        return schedule
+    schedule.steps = list(sequence.steps.prefetch_related("variants").order_by("order"))
+    if not schedule.steps:
+        return schedule
+    schedule.calendar = calendar = SendingCalendar.of(sequence)
+    schedule.pool = [
+        str(pk) for pk in sequence.mailboxes.filter(is_active=True).order_by("email").values_list("id", flat=True)
+    ]
+    schedule.params = params = {
         "sequence": sequence.pk,
         "user": sequence.user_id,
         "now": now,
         "limit": settings.SEQUENCE_TICK_BATCH,
-        "step_count": len(steps),
+        "step_count": len(schedule.steps),
         "zone": sequence.timezone,
         "known_zones": list(known_zones()),
         "window_start": sequence.window_start,
         "window_end": sequence.window_end,
         "window_days": list(sequence.window_days),
         "holidays": calendar.holidays_around(now),
-        "pool": pool,
+        "pool": schedule.pool,
         "chunk_size": settings.CAMPAIGN_CHUNK_SIZE,
         **exclusion_params(advertising=sequence.is_advertising),
     }
     with connection.cursor() as cursor:
         cursor.execute(_CANDIDATES_SQL, params)
-        batches = [ids for (ids,) in cursor.fetchall()]
-    for batch in batches:
-        campaigns = _schedule_batch(sequence, steps, calendar, pool, {**params, "batch": batch}, report)
-        if campaigns is None:  # no longer active
-            logger.info("sequence %s: no longer active, the rest of its tick left", sequence.pk)
-            break
-        for campaign_id in campaigns if dispatch else ():
-            transaction.on_commit(
-                lambda c=campaign_id: campaign_sending_resume(campaign_id=c, now=now, restart_failed=False)
-            )
-    return report
+        schedule.batches = [ids for (ids,) in cursor.fetchall()]
+    return schedule
 
 
 def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleReport) -> set | None:
@@ -891,17 +926,43 @@ def sequence_tick(*, sequence: Sequence, now: datetime, dispatch: bool = True) -
     return report
 
 
+# One tick at a time: a session-level lock (not a transaction's: a tick is many transactions), released
+# when the tick ends or its connection closes.
+_TICK_LOCK = "SELECT pg_try_advisory_lock(hashtextextended('sequences-tick', 0))"
+_TICK_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('sequences-tick', 0))"
+
+
 def sequences_tick(*, now: datetime | None = None) -> dict[str, int]:
-    """Beat job (SEQUENCE_TICK_SECONDS): every active sequence's pass."""
+    """Beat job (SEQUENCE_TICK_SECONDS): every active sequence's pass — the stops, out-of-office
+    returns and winners of each, then their due steps one batch per sequence in turn, so one big
+    sequence does not hold the others back. A tick that finds another running returns at once."""
     now = now or timezone.now()
     totals = {"sequences": 0, "scheduled": 0, "capped": 0, "excluded": 0}
-    for sequence in Sequence.objects.filter(status=Status.ACTIVE):
-        report = sequence_tick(sequence=sequence, now=now)
-        totals["sequences"] += 1
-        totals["scheduled"] += report.scheduled
-        totals["capped"] += report.capped
-        totals["excluded"] += report.excluded
-    mailbox_counts_prune(now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(_TICK_LOCK)
+        if not cursor.fetchone()[0]:
+            logger.info("sequences tick: another tick is running, this one returns")
+            return totals
+    try:
+        schedules = []
+        for sequence in Sequence.objects.filter(status=Status.ACTIVE).order_by("created_at", "id"):
+            enrollments_stop_on_events(sequence=sequence, now=now)
+            enrollments_resume_out_of_office(sequence=sequence, now=now)
+            steps_pick_winners(sequence=sequence)
+            schedules.append(_schedule_prepare(sequence=sequence, now=now, dispatch=True))
+        turn = [schedule for schedule in schedules if schedule.batches]
+        while turn:
+            turn = [schedule for schedule in turn if schedule.next_batch()]
+        for schedule in schedules:
+            sequence_complete_if_done(sequence=schedule.sequence, now=now)
+            totals["sequences"] += 1
+            totals["scheduled"] += schedule.report.scheduled
+            totals["capped"] += schedule.report.capped
+            totals["excluded"] += schedule.report.excluded
+        mailbox_counts_prune(now=now)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(_TICK_UNLOCK)
     if any(totals[k] for k in ("scheduled", "capped", "excluded")):
         logger.info("sequences tick: %s", totals)
     return totals

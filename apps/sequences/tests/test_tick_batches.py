@@ -4,8 +4,12 @@ every due lead once, the oldest due first when the mailbox's cap runs out, and a
 due enrolments were read but before its own batch is written is not sent."""
 
 import datetime
+import logging
+
+from django.db import connections
 
 from apps.campaigns.models import CampaignLeadResult
+from apps.leads.models import Lead
 from apps.mail.mailboxes import mailbox_usage
 from apps.sequences import services
 from apps.sequences.models import Enrollment, Sequence
@@ -122,3 +126,44 @@ def test_a_pause_during_the_tick_stops_the_batches_after_it(user, fake_sendgrid,
     steps = sorted(Enrollment.objects.filter(sequence=sequence).values_list("current_step", flat=True))
     assert steps == [0, 0, 1, 1]  # the first batch (already holding the lock) only
     assert CampaignLeadResult.objects.filter(lead__in=leads).count() == 2
+
+
+def test_the_sequences_take_their_batches_in_turn(user, fake_sendgrid, send, settings, monkeypatch):
+    settings.SEQUENCE_TICK_BATCH = 2
+    big = started(user, leads_of(user, 4))
+    small_leads = Lead.objects.bulk_create(
+        Lead(user=user, name=f"작은 {n}", email=f"small{n}@example.co.kr") for n in range(2)
+    )
+    small = started(user, small_leads)
+    real_next_windows = services._next_windows
+    written = []
+
+    def which_sequence(cursor, steps, *args):
+        written.append(steps[0].sequence_id)
+        return real_next_windows(cursor, steps, *args)
+
+    monkeypatch.setattr(services, "_next_windows", which_sequence)
+    send(sequences_tick, now=MONDAY_10)
+
+    # One batch of each in turn: the small sequence does not wait for all of the big one's.
+    assert written == [big.pk, small.pk, big.pk]
+    assert len(fake_sendgrid.messages) == 6
+
+
+def test_a_tick_that_finds_another_running_returns_at_once(user, fake_sendgrid, send, caplog):
+    leads = leads_of(user, 2)
+    started(user, leads)
+    other = connections.create_connection("default")  # another worker's tick, on its own session
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtextextended('sequences-tick', 0))")
+        with caplog.at_level(logging.INFO, logger="apps.sequences.services"):
+            assert send(sequences_tick, now=MONDAY_10)["sequences"] == 0
+        assert "another tick is running" in caplog.text
+        assert not fake_sendgrid.messages
+        assert not CampaignLeadResult.objects.filter(lead__in=leads).exists()
+    finally:
+        other.close()  # its session's lock goes with it
+
+    assert send(sequences_tick, now=MONDAY_10)["scheduled"] == 2
+    assert len(fake_sendgrid.messages) == 2
