@@ -308,6 +308,10 @@ def enrollments_stop(*, sequence: Sequence, lead_ids: list, reason: str = Reason
 
 # -- stops from what happened ---------------------------------------------------------------------
 
+# The event stops of a tick's batch read only the batch's enrolments (%(only)s: their ids, comma-separated;
+# NULL: every open enrolment of the sequence, as at the tick's start).
+_ONLY = "AND (%(only)s::text IS NULL OR e.id = ANY(string_to_array(%(only)s::text, ',')::uuid[]))"
+
 _STOP_SQL = f"""
 UPDATE {Enrollment._meta.db_table} e
 SET state = 'stopped', stop_reason = x.reason, stopped_at = %(now)s, next_send_at = NULL, updated_at = %(now)s
@@ -330,7 +334,7 @@ SELECT e.id,
             ELSE 'unsubscribed' END AS reason
 FROM {CampaignLeadResult._meta.db_table} r
 JOIN {Enrollment._meta.db_table} e ON e.sequence_id = %(sequence)s AND e.lead_id = r.lead_id
-WHERE r.campaign_id IN ({_STEP_CAMPAIGNS}) AND e.state = ANY(%(open)s)
+WHERE r.campaign_id IN ({_STEP_CAMPAIGNS}) AND e.state = ANY(%(open)s) {_ONLY}
   AND (r.bounced_at IS NOT NULL OR r.status = 'bounced' OR r.unsubscribed_at IS NOT NULL
        OR r.complained_at IS NOT NULL)
 GROUP BY e.id
@@ -350,7 +354,7 @@ WHERE e.sequence_id = %(sequence)s AND e.state = 'stopped' AND e.stopped_at = %(
 _WON_STOPS = f"""
 SELECT e.id, 'opportunity_won' AS reason
 FROM {Enrollment._meta.db_table} e
-WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s)
+WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s) {_ONLY}
   AND EXISTS (SELECT 1 FROM {Opportunity._meta.db_table} o
               WHERE o.lead_id = e.lead_id AND o.status = '{Opportunity.Status.WON.value}')
 """
@@ -359,7 +363,7 @@ _CLIENT_STOPS = f"""
 SELECT e.id, 'client' AS reason
 FROM {Enrollment._meta.db_table} e
 JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
-WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s)
+WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s) {_ONLY}
   AND EXISTS (SELECT 1 FROM {Client._meta.db_table} c
               WHERE c.user_id = l.user_id
                 AND ((l.business_number <> ''
@@ -373,17 +377,18 @@ FROM {InboundMessage._meta.db_table} m
 JOIN {CampaignLeadResult._meta.db_table} r ON r.id = m.result_id
 JOIN {Enrollment._meta.db_table} e ON e.sequence_id = %(sequence)s AND e.lead_id = r.lead_id
 JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
-WHERE r.campaign_id IN ({_STEP_CAMPAIGNS}) AND e.state = ANY(%(open)s)
+WHERE r.campaign_id IN ({_STEP_CAMPAIGNS}) AND e.state = ANY(%(open)s) {_ONLY}
   AND m.received_at > coalesce(e.resumed_at, e.created_at)
 ORDER BY m.received_at
 """
 
 
 @transaction.atomic
-def enrollments_stop_on_events(*, sequence: Sequence, now: datetime) -> dict[str, int]:
+def enrollments_stop_on_events(*, sequence: Sequence, now: datetime, only: str | None = None) -> dict[str, int]:
     """Stop (or pause for an out-of-office) the open enrolments whose lead answered, bounced,
-    unsubscribed, complained, became a client or won an opportunity. Returns counts by reason."""
-    params = {"sequence": sequence.pk, "open": _OPEN_STATES, "now": now}
+    unsubscribed, complained, became a client or won an opportunity. Returns counts by reason.
+    ``only``: just these enrolments (ids, comma-separated), as each batch of a tick checks its own."""
+    params = {"sequence": sequence.pk, "open": _OPEN_STATES, "now": now, "only": only}
     counts = {"replied": 0, "out_of_office": 0, "stopped": 0}
     ooo: dict = {}
     replied: set = set()
@@ -406,7 +411,8 @@ def enrollments_stop_on_events(*, sequence: Sequence, now: datetime) -> dict[str
         for found in stops:
             cursor.execute(_STOP_SQL.format(found=found), params)
             counts["stopped"] += cursor.rowcount
-        cursor.execute(_CANCEL_STOPPED_SQL, params)
+        if only is None or counts["replied"] or counts["stopped"]:
+            cursor.execute(_CANCEL_STOPPED_SQL, params)
     return counts
 
 
@@ -700,54 +706,101 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
     the benchmark does). Leads outside their window, or over the caps, wait for a later tick.
 
     The due enrolments are read once, oldest first, then written in batches of SEQUENCE_TICK_BATCH, each
-    in its own transaction holding the sequence's lock, in a few set-based statements."""
-    report = ScheduleReport()
+    in its own transaction holding the sequence's lock, in a few set-based statements. (sequences_tick
+    takes the sequences' batches in turn instead: _schedule_prepare, then _Schedule.next_batch.)"""
+    schedule = _schedule_prepare(sequence=sequence, now=now, dispatch=dispatch)
+    while schedule.next_batch():
+        pass
+    return schedule.report
+
+
+@dataclass
+class _Schedule:
+    """One sequence's due enrolments of a tick, read once, and what its batches need to be written."""
+
+    sequence: Sequence
+    now: datetime
+    dispatch: bool
+    report: ScheduleReport = field(default_factory=ScheduleReport)
+    batches: list = field(default_factory=list)
+    steps: list = field(default_factory=list)
+    calendar: SendingCalendar | None = None
+    pool: list = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+
+    def next_batch(self) -> bool:
+        """Write the next batch; False once none is left or the sequence is no longer active."""
+        if not self.batches:
+            return False
+        batch = self.batches.pop(0)
+        params = {**self.params, "batch": batch}
+        campaigns = _schedule_batch(self.sequence, self.steps, self.calendar, self.pool, params, self.report)
+        if campaigns is None:
+            logger.info("sequence %s: no longer active, the rest of its tick left", self.sequence.pk)
+            self.batches = []
+            return False
+        for campaign_id in campaigns if self.dispatch else ():
+            transaction.on_commit(
+                lambda c=campaign_id: campaign_sending_resume(campaign_id=c, now=self.now, restart_failed=False)
+            )
+        return bool(self.batches)
+
+
+def _schedule_prepare(*, sequence: Sequence, now: datetime, dispatch: bool) -> _Schedule:
+    """The sequence's checks before a tick (paused on a failed step or without an active mailbox) and its
+    due enrolments, read once, in batches of SEQUENCE_TICK_BATCH ids, oldest first."""
+    schedule = _Schedule(sequence=sequence, now=now, dispatch=dispatch)
     if sequence.status != Status.ACTIVE or sequence_pause_if_a_step_failed(sequence=sequence):
-        return report
+        return schedule
     if sequence_pause_if_no_mailbox(sequence=sequence):
-        return report
-    steps = list(sequence.steps.prefetch_related("variants").order_by("order"))
-    if not steps:
-        return report
-    calendar = SendingCalendar.of(sequence)
-    pool = [str(pk) for pk in sequence.mailboxes.filter(is_active=True).order_by("email").values_list("id", flat=True)]
-    params = {
+        return schedule
+    schedule.steps = list(sequence.steps.prefetch_related("variants").order_by("order"))
+    if not schedule.steps:
+        return schedule
+    schedule.calendar = calendar = SendingCalendar.of(sequence)
+    schedule.pool = [
+        str(pk) for pk in sequence.mailboxes.filter(is_active=True).order_by("email").values_list("id", flat=True)
+    ]
+    schedule.params = params = {
         "sequence": sequence.pk,
         "user": sequence.user_id,
         "now": now,
         "limit": settings.SEQUENCE_TICK_BATCH,
-        "step_count": len(steps),
+        "step_count": len(schedule.steps),
         "zone": sequence.timezone,
         "known_zones": list(known_zones()),
         "window_start": sequence.window_start,
         "window_end": sequence.window_end,
         "window_days": list(sequence.window_days),
         "holidays": calendar.holidays_around(now),
-        "pool": pool,
+        "pool": schedule.pool,
         "chunk_size": settings.CAMPAIGN_CHUNK_SIZE,
         **exclusion_params(advertising=sequence.is_advertising),
     }
     with connection.cursor() as cursor:
         cursor.execute(_CANDIDATES_SQL, params)
-        batches = [ids for (ids,) in cursor.fetchall()]
-    for batch in batches:
-        campaigns = _schedule_batch(sequence, steps, calendar, pool, {**params, "batch": batch}, report)
-        for campaign_id in campaigns if dispatch else ():
-            transaction.on_commit(
-                lambda c=campaign_id: campaign_sending_resume(campaign_id=c, now=now, restart_failed=False)
-            )
-    return report
+        schedule.batches = [ids for (ids,) in cursor.fetchall()]
+    return schedule
 
 
-def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleReport) -> set:
+def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleReport) -> set | None:
     """One batch of due enrolments (ids, oldest first), in one transaction holding the sequence's lock:
     stops for the exclusions, the caps, then the writes. Adds to ``report``; returns the campaigns
-    written to."""
+    written to, or None when the sequence is no longer active (paused meanwhile: nothing written)."""
     now = params["now"]
     campaigns = set()
     exclusion_columns, exclusion_joins = exclusion_sql(email="d.email", user="%(user)s")
     with transaction.atomic(), connection.cursor() as cursor:
         _schedule_lock(cursor, sequence)
+        # Paused (or completed) since the tick began: the tick stops here for this sequence. FOR SHARE
+        # waits for a pause being committed (it holds the row's lock, not the advisory one).
+        cursor.execute(f"SELECT status FROM {Sequence._meta.db_table} WHERE id = %s FOR SHARE", [sequence.pk])
+        row = cursor.fetchone()
+        if row is None or row[0] != Status.ACTIVE:
+            return None
+        # A reply, bounce, won opportunity or client since the tick began (a tick of 100,000 takes tens of
+        # seconds) stops the batch's leads now, under the lock: the batch read below then leaves them out.
+        enrollments_stop_on_events(sequence=sequence, now=now, only=params["batch"])
         # The write's hash of the advanced rows in memory (at the default 4 MB, a pass of 20,000 sorted
         # 13 MB on disk).
         cursor.execute("SET LOCAL work_mem = '64MB'")
@@ -873,17 +926,43 @@ def sequence_tick(*, sequence: Sequence, now: datetime, dispatch: bool = True) -
     return report
 
 
+# One tick at a time: a session-level lock (not a transaction's: a tick is many transactions), released
+# when the tick ends or its connection closes.
+_TICK_LOCK = "SELECT pg_try_advisory_lock(hashtextextended('sequences-tick', 0))"
+_TICK_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('sequences-tick', 0))"
+
+
 def sequences_tick(*, now: datetime | None = None) -> dict[str, int]:
-    """Beat job (SEQUENCE_TICK_SECONDS): every active sequence's pass."""
+    """Beat job (SEQUENCE_TICK_SECONDS): every active sequence's pass — the stops, out-of-office
+    returns and winners of each, then their due steps one batch per sequence in turn, so one big
+    sequence does not hold the others back. A tick that finds another running returns at once."""
     now = now or timezone.now()
     totals = {"sequences": 0, "scheduled": 0, "capped": 0, "excluded": 0}
-    for sequence in Sequence.objects.filter(status=Status.ACTIVE):
-        report = sequence_tick(sequence=sequence, now=now)
-        totals["sequences"] += 1
-        totals["scheduled"] += report.scheduled
-        totals["capped"] += report.capped
-        totals["excluded"] += report.excluded
-    mailbox_counts_prune(now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(_TICK_LOCK)
+        if not cursor.fetchone()[0]:
+            logger.info("sequences tick: another tick is running, this one returns")
+            return totals
+    try:
+        schedules = []
+        for sequence in Sequence.objects.filter(status=Status.ACTIVE).order_by("created_at", "id"):
+            enrollments_stop_on_events(sequence=sequence, now=now)
+            enrollments_resume_out_of_office(sequence=sequence, now=now)
+            steps_pick_winners(sequence=sequence)
+            schedules.append(_schedule_prepare(sequence=sequence, now=now, dispatch=True))
+        turn = [schedule for schedule in schedules if schedule.batches]
+        while turn:
+            turn = [schedule for schedule in turn if schedule.next_batch()]
+        for schedule in schedules:
+            sequence_complete_if_done(sequence=schedule.sequence, now=now)
+            totals["sequences"] += 1
+            totals["scheduled"] += schedule.report.scheduled
+            totals["capped"] += schedule.report.capped
+            totals["excluded"] += schedule.report.excluded
+        mailbox_counts_prune(now=now)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(_TICK_UNLOCK)
     if any(totals[k] for k in ("scheduled", "capped", "excluded")):
         logger.info("sequences tick: %s", totals)
     return totals

@@ -4,14 +4,20 @@ every due lead once, the oldest due first when the mailbox's cap runs out, and a
 due enrolments were read but before its own batch is written is not sent."""
 
 import datetime
+import logging
+
+from django.db import connections
 
 from apps.campaigns.models import CampaignLeadResult
+from apps.leads.models import Lead
+from apps.mail.mailboxes import mailbox_usage
 from apps.sequences import services
 from apps.sequences.models import Enrollment, Sequence
-from apps.sequences.services import sequences_tick
+from apps.sequences.services import sequence_pause, sequences_tick
 
 from .factories import mailbox
 from .test_scheduler_faults import MONDAY_10, TUESDAY_10, State, leads_of, started
+from .test_sequence_to_a_thousand_leads import inbound
 
 
 def test_one_tick_sends_every_due_lead_once_across_batches(user, fake_sendgrid, send, settings):
@@ -47,7 +53,8 @@ def test_over_the_cap_the_oldest_due_go_first_and_the_rest_wait(user, fake_sendg
 def test_a_lead_stopped_before_its_batch_is_written_is_not_sent(user, fake_sendgrid, send, settings, monkeypatch):
     settings.SEQUENCE_TICK_BATCH = 2
     leads = leads_of(user, 4)
-    sequence = started(user, leads)
+    sender = mailbox(user, 1)
+    sequence = started(user, leads, mailboxes=[sender])
     order = list(
         Enrollment.objects.filter(sequence=sequence).order_by("next_send_at", "id").values_list("lead_id", flat=True)
     )
@@ -64,3 +71,99 @@ def test_a_lead_stopped_before_its_batch_is_written_is_not_sent(user, fake_sendg
     assert sorted(m.to for m in fake_sendgrid.messages) == sorted(lead.email for lead in leads if lead.pk != last)
     assert not CampaignLeadResult.objects.filter(lead_id=last).exists()
     assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.ACTIVE
+    # Its batch re-read it as stopped, so it was not counted as due: it took none of the mailbox's
+    # sends (the write's own state guard alone would drop it only after its send was reserved).
+    assert mailbox_usage(sender, now=MONDAY_10).day == 3
+
+
+def test_a_reply_during_the_tick_stops_its_lead_before_its_batch_is_written(
+    user, fake_sendgrid, send, settings, monkeypatch
+):
+    settings.SEQUENCE_TICK_BATCH = 2
+    leads = leads_of(user, 4)
+    sequence = started(user, leads)
+    send(sequences_tick, now=MONDAY_10)  # step 0 to all four
+    order = list(
+        Enrollment.objects.filter(sequence=sequence).order_by("next_send_at", "id").values_list("lead_id", flat=True)
+    )
+    last = order[-1]  # in the second batch of Tuesday's tick
+    first_step = CampaignLeadResult.objects.get(lead_id=last)
+    real_next_windows = services._next_windows
+    replied = []
+
+    def reply_meanwhile(*args):  # while the first batch is written, the last lead answers step 0
+        if not replied:
+            replied.append(True)
+            inbound(first_step, subject="Re: 제안", text="관심 있습니다. 전화 주세요.")
+        return real_next_windows(*args)
+
+    monkeypatch.setattr(services, "_next_windows", reply_meanwhile)
+    send(sequences_tick, now=TUESDAY_10)
+
+    assert replied
+    stopped = Enrollment.objects.get(sequence=sequence, lead_id=last)
+    assert (stopped.state, stopped.stop_reason, stopped.current_step) == (State.STOPPED, "replied", 1)
+    assert CampaignLeadResult.objects.filter(lead_id=last).count() == 1  # no step 1 for it
+    assert sorted(m.to for m in fake_sendgrid.messages[4:]) == sorted(lead.email for lead in leads if lead.pk != last)
+
+
+def test_a_pause_during_the_tick_stops_the_batches_after_it(user, fake_sendgrid, send, settings, monkeypatch):
+    settings.SEQUENCE_TICK_BATCH = 2
+    leads = leads_of(user, 4)
+    sequence = started(user, leads)
+    real_next_windows = services._next_windows
+    paused = []
+
+    def paused_meanwhile(*args):  # while the first batch is written, the user pauses the sequence
+        if not paused:
+            paused.append(sequence_pause(sequence=Sequence.objects.get(pk=sequence.pk)))
+        return real_next_windows(*args)
+
+    monkeypatch.setattr(services, "_next_windows", paused_meanwhile)
+    send(sequences_tick, now=MONDAY_10)
+
+    assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.PAUSED
+    steps = sorted(Enrollment.objects.filter(sequence=sequence).values_list("current_step", flat=True))
+    assert steps == [0, 0, 1, 1]  # the first batch (already holding the lock) only
+    assert CampaignLeadResult.objects.filter(lead__in=leads).count() == 2
+
+
+def test_the_sequences_take_their_batches_in_turn(user, fake_sendgrid, send, settings, monkeypatch):
+    settings.SEQUENCE_TICK_BATCH = 2
+    big = started(user, leads_of(user, 4))
+    small_leads = Lead.objects.bulk_create(
+        Lead(user=user, name=f"작은 {n}", email=f"small{n}@example.co.kr") for n in range(2)
+    )
+    small = started(user, small_leads)
+    real_next_windows = services._next_windows
+    written = []
+
+    def which_sequence(cursor, steps, *args):
+        written.append(steps[0].sequence_id)
+        return real_next_windows(cursor, steps, *args)
+
+    monkeypatch.setattr(services, "_next_windows", which_sequence)
+    send(sequences_tick, now=MONDAY_10)
+
+    # One batch of each in turn: the small sequence does not wait for all of the big one's.
+    assert written == [big.pk, small.pk, big.pk]
+    assert len(fake_sendgrid.messages) == 6
+
+
+def test_a_tick_that_finds_another_running_returns_at_once(user, fake_sendgrid, send, caplog):
+    leads = leads_of(user, 2)
+    started(user, leads)
+    other = connections.create_connection("default")  # another worker's tick, on its own session
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtextextended('sequences-tick', 0))")
+        with caplog.at_level(logging.INFO, logger="apps.sequences.services"):
+            assert send(sequences_tick, now=MONDAY_10)["sequences"] == 0
+        assert "another tick is running" in caplog.text
+        assert not fake_sendgrid.messages
+        assert not CampaignLeadResult.objects.filter(lead__in=leads).exists()
+    finally:
+        other.close()  # its session's lock goes with it
+
+    assert send(sequences_tick, now=MONDAY_10)["scheduled"] == 2
+    assert len(fake_sendgrid.messages) == 2
