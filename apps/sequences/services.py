@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from apps.leads.models import Lead, LeadList
 from apps.mail.mailboxes import mailbox_counts_prune, mailbox_reserve
 from apps.opportunities.models import Opportunity
 from apps.tracking.models import InboundMessage
+from common.db_routers import session_database
 from common.exceptions import Conflict
 from common.time_zones import known_zones
 
@@ -927,7 +928,9 @@ def sequence_tick(*, sequence: Sequence, now: datetime, dispatch: bool = True) -
 
 
 # One tick at a time: a session-level lock (not a transaction's: a tick is many transactions), released
-# when the tick ends or its connection closes.
+# when the tick ends or its connection closes. Taken on the session alias (DATABASE_SESSION_URL): behind
+# PgBouncer in transaction mode the unlock would land on another server connection and the lock leak,
+# every later tick skipping (docs/operations.md, PgBouncer).
 _TICK_LOCK = "SELECT pg_try_advisory_lock(hashtextextended('sequences-tick', 0))"
 _TICK_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('sequences-tick', 0))"
 
@@ -938,7 +941,7 @@ def sequences_tick(*, now: datetime | None = None) -> dict[str, int]:
     sequence does not hold the others back. A tick that finds another running returns at once."""
     now = now or timezone.now()
     totals = {"sequences": 0, "scheduled": 0, "capped": 0, "excluded": 0}
-    with connection.cursor() as cursor:
+    with connections[session_database()].cursor() as cursor:
         cursor.execute(_TICK_LOCK)
         if not cursor.fetchone()[0]:
             logger.info("sequences tick: another tick is running, this one returns")
@@ -961,7 +964,7 @@ def sequences_tick(*, now: datetime | None = None) -> dict[str, int]:
             totals["excluded"] += schedule.report.excluded
         mailbox_counts_prune(now=now)
     finally:
-        with connection.cursor() as cursor:
+        with connections[session_database()].cursor() as cursor:
             cursor.execute(_TICK_UNLOCK)
     if any(totals[k] for k in ("scheduled", "capped", "excluded")):
         logger.info("sequences tick: %s", totals)
