@@ -58,18 +58,16 @@ class CountedPagePaginator(Paginator):
         try:
             count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
         except EmptyResultSet:  # .none(), pk__in=[]: no SQL to run, and no rows
-            if number == 1 and self.allow_empty_first_page:
-                self.__dict__["count"] = 0
-                return self._get_page([], number, self)
-            return super().page(number)
-        counted = queryset.annotate(
-            **{self.COUNT_ATTRIBUTE: RawSQL(f"SELECT COUNT(*) FROM ({count_sql}) AS counted", count_params)}
-        )
-        rows = list(self.rows(counted, bottom, bottom + self.per_page))
-        if not rows and number == 1 and self.allow_empty_first_page:
-            self.__dict__["count"] = 0  # nothing from offset 0: nothing at all
-            return self._get_page(rows, number, self)
+            rows = []
+        else:
+            counted = queryset.annotate(
+                **{self.COUNT_ATTRIBUTE: RawSQL(f"SELECT COUNT(*) FROM ({count_sql}) AS counted", count_params)}
+            )
+            rows = list(self.rows(counted, bottom, bottom + self.per_page))
         if not rows:
+            if number == 1 and self.allow_empty_first_page:
+                self.__dict__["count"] = 0  # nothing from offset 0: nothing at all
+                return self._get_page(rows, number, self)
             return super().page(number)
         self.__dict__["count"] = getattr(rows[0], self.COUNT_ATTRIBUTE)
         return self._get_page(rows, number, self)
