@@ -917,22 +917,20 @@ def sequence_complete_if_done(*, sequence: Sequence, now: datetime) -> bool:
     )
 
 
-def _tick_prepare(*, sequence: Sequence, now: datetime, dispatch: bool) -> _Schedule:
-    """A tick's work on one sequence before its due steps (stops, returns from out of office, winners),
-    then its due enrolments read once: the one order for sequence_tick and sequences_tick."""
+def _tick_checks(*, sequence: Sequence, now: datetime) -> None:
+    """A tick's work on one sequence before its due steps, in the one order sequence_tick and
+    sequences_tick share: stops from events, returns from out of office, winners."""
     enrollments_stop_on_events(sequence=sequence, now=now)
     enrollments_resume_out_of_office(sequence=sequence, now=now)
     steps_pick_winners(sequence=sequence)
-    return _schedule_prepare(sequence=sequence, now=now, dispatch=dispatch)
 
 
 def sequence_tick(*, sequence: Sequence, now: datetime, dispatch: bool = True) -> ScheduleReport:
     """One pass over one active sequence: stops, returns from out of office, winners, due steps."""
-    schedule = _tick_prepare(sequence=sequence, now=now, dispatch=dispatch)
-    while schedule.next_batch():
-        pass
+    _tick_checks(sequence=sequence, now=now)
+    report = sequence_schedule_due(sequence=sequence, now=now, dispatch=dispatch)
     sequence_complete_if_done(sequence=sequence, now=now)
-    return schedule.report
+    return report
 
 
 # One tick at a time: a session-level lock (not a transaction's: a tick is many transactions), released
@@ -955,10 +953,10 @@ def sequences_tick(*, now: datetime | None = None) -> dict[str, int]:
             logger.info("sequences tick: another tick is running, this one returns")
             return totals
     try:
-        schedules = [
-            _tick_prepare(sequence=sequence, now=now, dispatch=True)
-            for sequence in Sequence.objects.filter(status=Status.ACTIVE).order_by("created_at", "id")
-        ]
+        schedules = []
+        for sequence in Sequence.objects.filter(status=Status.ACTIVE).order_by("created_at", "id"):
+            _tick_checks(sequence=sequence, now=now)
+            schedules.append(_schedule_prepare(sequence=sequence, now=now, dispatch=True))
         turn = [schedule for schedule in schedules if schedule.batches]
         while turn:
             turn = [schedule for schedule in turn if schedule.next_batch()]
