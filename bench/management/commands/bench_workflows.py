@@ -39,6 +39,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.test import override_settings
 
 from apps.accounts.models import User
 from apps.workflows.engine import InlineDispatcher, execution_advance
@@ -248,14 +249,17 @@ class Command(BaseCommand):
             "2 round trips an execution)"
         )
         # The executor alone: the same chain run in memory (engine/in_request.py), nothing stored.
+        # The hook's time budget is lifted: a 50-node chain on a busy machine can pass 50 ms, and the
+        # engine's cost is what is measured here, not whether a web request would have queued it.
         graph = graph_for_snapshot({"version": f"bench:{workflow.pk}", "nodes": nodes, "edges": edges})
         row = WorkflowExecution.objects.get(pk=ids[-1])
         memory_ms = []
         cpu_started = time.process_time()
-        for _ in range(count):
-            started = time.perf_counter()
-            execution_run_in_memory(_row(row, user), graph)
-            memory_ms.append((time.perf_counter() - started) * 1000 / length)
+        with override_settings(WORKFLOW_HOOK_INLINE_BUDGET_MS=60_000):
+            for _ in range(count):
+                started = time.perf_counter()
+                execution_run_in_memory(_row(row, user), graph)
+                memory_ms.append((time.perf_counter() - started) * 1000 / length)
         memory_cpu_ms = (time.process_time() - cpu_started) / (count * length) * 1000
         self.stdout.write(
             f"   engine alone (same chain in memory, nothing stored): {statistics.median(memory_ms):.3f} ms a node "
