@@ -6,7 +6,7 @@ due enrolments were read but before its own batch is written is not sent."""
 import datetime
 import logging
 
-from django.db import connections
+from django.db import connection, connections
 
 from apps.campaigns.models import CampaignLeadResult
 from apps.leads.models import Lead
@@ -14,6 +14,7 @@ from apps.mail.mailboxes import mailbox_usage
 from apps.sequences import services
 from apps.sequences.models import Enrollment, Sequence
 from apps.sequences.services import sequence_pause, sequences_tick
+from testing.waiting import wait_for
 
 from .factories import mailbox
 from .test_scheduler_faults import MONDAY_10, TUESDAY_10, State, leads_of, started
@@ -124,8 +125,28 @@ def test_a_pause_during_the_tick_stops_the_batches_after_it(user, fake_sendgrid,
 
     assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.PAUSED
     steps = sorted(Enrollment.objects.filter(sequence=sequence).values_list("current_step", flat=True))
-    assert steps == [0, 0, 1, 1]  # the first batch (already holding the lock) only
-    assert CampaignLeadResult.objects.filter(lead__in=leads).count() == 2
+    # Not even the batch the pause landed in (until 2026-12-06 it still wrote its two rows).
+    assert steps == [0, 0, 0, 0]
+    assert not CampaignLeadResult.objects.filter(lead__in=leads).exists()
+    assert fake_sendgrid.messages == []
+
+
+def test_a_pause_landing_in_a_batch_gives_its_mailbox_sends_back(user, fake_sendgrid, send, settings, monkeypatch):
+    settings.SEQUENCE_TICK_BATCH = 2
+    leads = leads_of(user, 4)
+    sender = mailbox(user, 1)
+    sequence = started(user, leads, mailboxes=[sender])
+    real_next_windows = services._next_windows
+
+    def paused_meanwhile(*args):  # the sends of the batch are reserved by now
+        if Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.ACTIVE:
+            sequence_pause(sequence=Sequence.objects.get(pk=sequence.pk))
+        return real_next_windows(*args)
+
+    monkeypatch.setattr(services, "_next_windows", paused_meanwhile)
+    send(sequences_tick, now=MONDAY_10)
+
+    assert mailbox_usage(sender, now=MONDAY_10).day == 0
 
 
 def test_the_sequences_take_their_batches_in_turn(user, fake_sendgrid, send, settings, monkeypatch):
@@ -157,6 +178,8 @@ def test_a_tick_that_finds_another_running_returns_at_once(user, fake_sendgrid, 
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(hashtextextended('sequences-tick', 0))")
+            cursor.execute("SELECT pg_backend_pid()")
+            other_pid = cursor.fetchone()[0]
         with caplog.at_level(logging.INFO, logger="apps.sequences.services"):
             assert send(sequences_tick, now=MONDAY_10)["sequences"] == 0
         assert "another tick is running" in caplog.text
@@ -165,5 +188,13 @@ def test_a_tick_that_finds_another_running_returns_at_once(user, fake_sendgrid, 
     finally:
         other.close()  # its session's lock goes with it
 
+    # once its server process has ended: closing returns before that (under load the next tick still found
+    # the lock held)
+    def released():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s)", [other_pid])
+            return cursor.fetchone()[0]
+
+    wait_for(released, what="the other session's tick lock to be released")
     assert send(sequences_tick, now=MONDAY_10)["scheduled"] == 2
     assert len(fake_sendgrid.messages) == 2
