@@ -764,8 +764,11 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
     in its own transaction holding the sequence's lock, in a few set-based statements. (sequences_tick
     takes the sequences' batches in turn instead: _schedule_prepare, then _Schedule.next_batch.)"""
     schedule = _schedule_prepare(sequence=sequence, now=now, dispatch=dispatch)
-    while schedule.next_batch():
-        pass
+    try:
+        while schedule.next_batch():
+            pass
+    finally:
+        _check_unreached([schedule])
     return schedule.report
 
 
@@ -787,21 +790,38 @@ class _Schedule:
         """Write the next batch; False once none is left or the sequence is no longer active."""
         if not self.batches:
             return False
-        batch = self.batches.pop(0)
-        params = {**self.params, "batch": batch}
+        # Taken off once written: a batch that raises stays unreached (_check_unreached).
+        params = {**self.params, "batch": self.batches[0]}
         campaigns = _schedule_batch(self.sequence, self.steps, self.calendar, self.pool, params, self.report)
         if campaigns is None:
             logger.info("sequence %s: no longer active, the rest of its tick left", self.sequence.pk)
-            # Their event stops were left to their batches (_tick_checks): checked here instead.
-            for ids in [batch, *self.batches]:
-                enrollments_stop_on_events(sequence=self.sequence, now=self.now, only=ids)
-            self.batches = []
+            self.check_unreached()
             return False
+        self.batches.pop(0)
         for campaign_id in campaigns if self.dispatch else ():
             transaction.on_commit(
                 lambda c=campaign_id: campaign_sending_resume(campaign_id=c, now=self.now, restart_failed=False)
             )
         return bool(self.batches)
+
+    def check_unreached(self) -> None:
+        """The event stops of the batches this tick will not write (the sequence paused, or a batch raised):
+        _tick_checks left their enrolments to their batches, so they are checked here, each batch on its own."""
+        while self.batches:
+            enrollments_stop_on_events(sequence=self.sequence, now=self.now, only=self.batches.pop(0))
+
+
+def _check_unreached(schedules: list[_Schedule]) -> None:
+    """After a tick's batches, whether they all ran or one raised (a deadlock, a statement timeout, a bad
+    row): the event stops of every batch not written, so a lead who replied is stopped (and its pending step
+    rows cancelled) even when the tick failed before its batch. One failing check is logged, the rest run;
+    the tick's own exception, if any, goes on."""
+    for schedule in schedules:
+        while schedule.batches:
+            try:
+                schedule.check_unreached()
+            except Exception:
+                logger.exception("sequence %s: the event stops of an unwritten batch failed", schedule.sequence.pk)
 
 
 def _schedule_prepare(*, sequence: Sequence, now: datetime, dispatch: bool) -> _Schedule:
@@ -810,6 +830,16 @@ def _schedule_prepare(*, sequence: Sequence, now: datetime, dispatch: bool) -> _
     schedule = _Schedule(sequence=sequence, now=now, dispatch=dispatch)
     if sequence.status != Status.ACTIVE:
         return schedule
+    try:
+        return _schedule_read(schedule)
+    except Exception:
+        # No batch will check the due enrolments' events (_tick_checks left them out): checked here.
+        enrollments_stop_on_events(sequence=sequence, now=now)
+        raise
+
+
+def _schedule_read(schedule: _Schedule) -> _Schedule:
+    sequence, now = schedule.sequence, schedule.now
     if sequence_pause_if_a_step_failed(sequence=sequence) or sequence_pause_if_no_mailbox(sequence=sequence):
         # Paused now: no batch checks the due enrolments' events this tick (_tick_checks left them out).
         enrollments_stop_on_events(sequence=sequence, now=now)
@@ -906,8 +936,9 @@ def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleRep
             "next_windows": json.dumps(_next_windows(cursor, steps, calendar, now)),
             "first_campaigns": [str(v.campaign_id) for v in steps[0].variants.all()],
         }
-        # Paused inside this batch's own transaction (its status was read above, and a pause from elsewhere
-        # waits for the batch): nothing is written, and the sends reserved for it are given back.
+        # Paused inside this batch's own transaction: this re-read matters only for a pause made on the tick's
+        # own connection, in the batch (a pause from another connection waits for the batch, on the row the
+        # FOR SHARE above holds). Nothing is written, and the sends reserved for it are given back.
         cursor.execute(f"SELECT status FROM {Sequence._meta.db_table} WHERE id = %s", [sequence.pk])
         if cursor.fetchone()[0] != Status.ACTIVE:
             _release(reserved, now)
@@ -998,10 +1029,17 @@ def _tick_checks(*, sequence: Sequence, now: datetime) -> None:
     """A tick's work on one sequence before its due steps, in the one order sequence_tick and
     sequences_tick share: stops from events, returns from out of office, winners. The stops leave out an
     active sequence's enrolments due now: each batch of its due steps checks its own, under the lock, just
-    before writing (and a tick that does not reach a batch checks it then: _schedule_prepare, next_batch)."""
-    enrollments_stop_on_events(sequence=sequence, now=now, skip_due=sequence.status == Status.ACTIVE)
-    enrollments_resume_out_of_office(sequence=sequence, now=now)
-    steps_pick_winners(sequence=sequence)
+    before writing (and a tick that does not reach a batch, paused or failed, checks it then: _schedule_prepare,
+    next_batch, _check_unreached)."""
+    skip_due = sequence.status == Status.ACTIVE
+    enrollments_stop_on_events(sequence=sequence, now=now, skip_due=skip_due)
+    try:
+        enrollments_resume_out_of_office(sequence=sequence, now=now)
+        steps_pick_winners(sequence=sequence)
+    except Exception:
+        if skip_due:  # the tick ends before any batch: the due enrolments are checked now
+            enrollments_stop_on_events(sequence=sequence, now=now)
+        raise
 
 
 def sequence_tick(*, sequence: Sequence, now: datetime, dispatch: bool = True) -> ScheduleReport:
@@ -1033,12 +1071,17 @@ def sequences_tick(*, now: datetime | None = None) -> dict[str, int]:
             return totals
     try:
         schedules = []
-        for sequence in Sequence.objects.filter(status=Status.ACTIVE).order_by("created_at", "id"):
-            _tick_checks(sequence=sequence, now=now)
-            schedules.append(_schedule_prepare(sequence=sequence, now=now, dispatch=True))
-        turn = [schedule for schedule in schedules if schedule.batches]
-        while turn:
-            turn = [schedule for schedule in turn if schedule.next_batch()]
+        try:
+            for sequence in Sequence.objects.filter(status=Status.ACTIVE).order_by("created_at", "id"):
+                _tick_checks(sequence=sequence, now=now)
+                schedules.append(_schedule_prepare(sequence=sequence, now=now, dispatch=True))
+            turn = [schedule for schedule in schedules if schedule.batches]
+            while turn:
+                turn = [schedule for schedule in turn if schedule.next_batch()]
+        finally:
+            # A batch that raised leaves its sequence's and the later sequences' batches unwritten: their
+            # due enrolments are still checked for events.
+            _check_unreached(schedules)
         for schedule in schedules:
             sequence_complete_if_done(sequence=schedule.sequence, now=now)
             totals["sequences"] += 1
