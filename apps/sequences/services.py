@@ -7,6 +7,7 @@ pipeline send it (exactly once: claim → provider → settle). The API and the 
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import math
@@ -23,7 +24,7 @@ from apps.campaigns.result_states import CANCEL
 from apps.campaigns.services import campaign_pause, campaign_sending_resume, campaign_start, results_requeue
 from apps.clients.models import Client
 from apps.leads.models import Lead, LeadList
-from apps.mail.mailboxes import mailbox_counts_prune, mailbox_reserve
+from apps.mail.mailboxes import mailbox_counts_prune, mailbox_release, mailbox_reserve
 from apps.opportunities.models import Opportunity
 from apps.tracking.models import InboundMessage
 from common.db_routers import session_database
@@ -303,15 +304,30 @@ def enrollments_stop(*, sequence: Sequence, lead_ids: list, reason: str = Reason
         stopped = Enrollment.objects.filter(sequence=sequence, lead_id__in=lead_ids, state__in=_OPEN_STATES).update(
             state=State.STOPPED, stop_reason=reason, stopped_at=now, next_send_at=None, updated_at=now
         )
-        cursor.execute(_CANCEL_STOPPED_SQL, {"sequence": sequence.pk, "now": now})
+        cursor.execute(_CANCEL_SEQUENCE_STOPPED_SQL, {"sequence": sequence.pk, "now": now})
     return stopped
 
 
 # -- stops from what happened ---------------------------------------------------------------------
 
-# The event stops of a tick's batch read only the batch's enrolments (%(only)s: their ids, comma-separated;
-# NULL: every open enrolment of the sequence, as at the tick's start).
-_ONLY = "AND (%(only)s::text IS NULL OR e.id = ANY(string_to_array(%(only)s::text, ',')::uuid[]))"
+# The enrolments an event check reads ({enrollments} below, aliased e): a tick's batch (%(only)s: its ids,
+# comma-separated), each read by its key — a batch costs its size, not the sequence's; or, at the tick's
+# start, every open enrolment of the sequence except, when %(skip_due)s, those due now (the candidates of
+# the due read: every batch checks its own under the lock just before writing, so a day of 100,000 due is
+# not read twice). Until 2026-12-06 a batch's check read every enrolment of the sequence and probed the
+# step rows of each, five times for a day of 100,000.
+_BATCH_ENROLLMENTS = f"""(
+    SELECT e.* FROM unnest(string_to_array(%(only)s::text, ',')::uuid[]) AS b(id)
+    CROSS JOIN LATERAL (
+        SELECT * FROM {Enrollment._meta.db_table} e
+        WHERE e.id = b.id AND e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s) OFFSET 0
+    ) e
+)"""
+_OPEN_ENROLLMENTS = f"""(
+    SELECT * FROM {Enrollment._meta.db_table} e
+    WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s)
+      AND NOT (%(skip_due)s AND e.state = 'active' AND e.next_send_at <= %(now)s AND e.current_step < %(step_count)s)
+)"""
 
 _STOP_SQL = f"""
 UPDATE {Enrollment._meta.db_table} e
@@ -328,74 +344,108 @@ JOIN {SequenceStep._meta.db_table} st ON st.id = v.step_id
 WHERE st.sequence_id = %(sequence)s AND v.campaign_id IS NOT NULL
 """
 
-# Bounced, unsubscribed or complained about any step.
-_RESULT_STOPS = f"""
-SELECT e.id,
-       CASE WHEN bool_or(r.bounced_at IS NOT NULL OR r.status = 'bounced') THEN 'bounced'
-            ELSE 'unsubscribed' END AS reason
-FROM {CampaignLeadResult._meta.db_table} r
-JOIN {Enrollment._meta.db_table} e ON e.sequence_id = %(sequence)s AND e.lead_id = r.lead_id
-WHERE r.campaign_id IN ({_STEP_CAMPAIGNS}) AND e.state = ANY(%(open)s) {_ONLY}
-  AND (r.bounced_at IS NOT NULL OR r.status = 'bounced' OR r.unsubscribed_at IS NOT NULL
-       OR r.complained_at IS NOT NULL)
-GROUP BY e.id
+# Bounced, unsubscribed or complained about any step (the enrolment's step rows, by their key (campaign,
+# lead): %(step_campaigns)s, the sequence's step campaigns); else, with SEQUENCE_STOP_ON_CLIENT
+# (%(on_client)s), an opportunity won or a client of the user with the lead's business number or address.
+# One statement reading each enrolment once, the first reason winning (until 2026-12-06 three, each
+# reading every enrolment again).
+_EVENT_STOPS = f"""
+SELECT e.id, coalesce(
+    (SELECT CASE WHEN bool_or(r.bounced_at IS NOT NULL OR r.status = 'bounced') THEN 'bounced'
+                 ELSE 'unsubscribed' END
+     FROM {CampaignLeadResult._meta.db_table} r
+     WHERE r.campaign_id = ANY(%(step_campaigns)s::uuid[]) AND r.lead_id = e.lead_id
+       AND (r.bounced_at IS NOT NULL OR r.status = 'bounced' OR r.unsubscribed_at IS NOT NULL
+            OR r.complained_at IS NOT NULL)
+     HAVING count(*) > 0),
+    CASE WHEN %(on_client)s AND EXISTS (
+             SELECT 1 FROM {Opportunity._meta.db_table} o
+             WHERE o.lead_id = e.lead_id AND o.status = '{Opportunity.Status.WON.value}')
+         THEN 'opportunity_won'
+         WHEN %(on_client)s AND EXISTS (
+             SELECT 1 FROM {Client._meta.db_table} c
+             WHERE c.user_id = %(user)s
+               AND (c.emails ? e.email
+                    OR c.business_number = (
+                        SELECT regexp_replace(l.business_number, '[^0-9]', '', 'g') FROM {Lead._meta.db_table} l
+                        WHERE l.id = e.lead_id AND l.business_number <> '')))
+         THEN 'client'
+    END) AS reason
+FROM {{enrollments}} e
 """
 
 # A lead stopped now: its step rows still pending (waiting for a cap, a retry, the window) are
 # cancelled — failed with why, never sent (the claim leaves them alone meanwhile: sender_identity).
+# {enrollments}: the sequence's (_STOPPED_NOW), or a batch's (_BATCH_STOPPED).
 _CANCEL_STOPPED_SQL = f"""
 UPDATE {CampaignLeadResult._meta.db_table} r
 SET status = {CANCEL.target_sql}, retryable = false, updated_at = %(now)s,
     error_message = 'The sequence stopped for this lead (' || e.stop_reason || ') before this step went out.'
-FROM {Enrollment._meta.db_table} e
-WHERE e.sequence_id = %(sequence)s AND e.state = 'stopped' AND e.stopped_at = %(now)s AND e.lead_id = r.lead_id
+FROM {{enrollments}} e
+WHERE e.state = 'stopped' AND e.stopped_at = %(now)s AND e.lead_id = r.lead_id
   AND r.campaign_id IN ({_STEP_CAMPAIGNS}) AND r.status IN ({CANCEL.sources_sql})
 """
+_STOPPED_NOW = f"(SELECT * FROM {Enrollment._meta.db_table} WHERE sequence_id = %(sequence)s)"
+_BATCH_STOPPED = f"""(
+    SELECT e.* FROM unnest(string_to_array(%(batch)s::text, ',')::uuid[]) AS b(id)
+    CROSS JOIN LATERAL (
+        SELECT * FROM {Enrollment._meta.db_table} e WHERE e.id = b.id AND e.sequence_id = %(sequence)s OFFSET 0
+    ) e
+)"""
+_CANCEL_SEQUENCE_STOPPED_SQL = _CANCEL_STOPPED_SQL.format(enrollments=_STOPPED_NOW)
+_CANCEL_BATCH_STOPPED_SQL = _CANCEL_STOPPED_SQL.format(enrollments=_BATCH_STOPPED)
 
-_WON_STOPS = f"""
-SELECT e.id, 'opportunity_won' AS reason
-FROM {Enrollment._meta.db_table} e
-WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s) {_ONLY}
-  AND EXISTS (SELECT 1 FROM {Opportunity._meta.db_table} o
-              WHERE o.lead_id = e.lead_id AND o.status = '{Opportunity.Status.WON.value}')
-"""
-
-_CLIENT_STOPS = f"""
-SELECT e.id, 'client' AS reason
-FROM {Enrollment._meta.db_table} e
-JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
-WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s) {_ONLY}
-  AND EXISTS (SELECT 1 FROM {Client._meta.db_table} c
-              WHERE c.user_id = l.user_id
-                AND ((l.business_number <> ''
-                      AND c.business_number = regexp_replace(l.business_number, '[^0-9]', '', 'g'))
-                     OR c.emails ? e.email))
-"""
-
+# Replies and auto-replies to any step since the enrolment began (or came back from out of office): at the
+# tick's start read from the messages (few) to the enrolments; for a batch, from its enrolments' step rows
+# by key to their messages.
+_INBOUND_COLUMNS = "e.id, e.state, m.subject, m.text, m.is_auto_reply, m.received_at, l.timezone"
 _INBOUND_SQL = f"""
-SELECT e.id, e.state, m.subject, m.text, m.is_auto_reply, m.received_at, l.timezone
+SELECT {_INBOUND_COLUMNS}
 FROM {InboundMessage._meta.db_table} m
 JOIN {CampaignLeadResult._meta.db_table} r ON r.id = m.result_id
-JOIN {Enrollment._meta.db_table} e ON e.sequence_id = %(sequence)s AND e.lead_id = r.lead_id
+JOIN {{enrollments}} e ON e.lead_id = r.lead_id
 JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
-WHERE r.campaign_id IN ({_STEP_CAMPAIGNS}) AND e.state = ANY(%(open)s) {_ONLY}
-  AND m.received_at > coalesce(e.resumed_at, e.created_at)
+WHERE r.campaign_id = ANY(%(step_campaigns)s::uuid[]) AND m.received_at > coalesce(e.resumed_at, e.created_at)
+ORDER BY m.received_at
+"""
+_BATCH_INBOUND_SQL = f"""
+SELECT {_INBOUND_COLUMNS}
+FROM {_BATCH_ENROLLMENTS} e
+JOIN {CampaignLeadResult._meta.db_table} r
+  ON r.campaign_id = ANY(%(step_campaigns)s::uuid[]) AND r.lead_id = e.lead_id
+JOIN {InboundMessage._meta.db_table} m ON m.result_id = r.id
+JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
+WHERE m.received_at > coalesce(e.resumed_at, e.created_at)
 ORDER BY m.received_at
 """
 
 
 @transaction.atomic
-def enrollments_stop_on_events(*, sequence: Sequence, now: datetime, only: str | None = None) -> dict[str, int]:
+def enrollments_stop_on_events(
+    *, sequence: Sequence, now: datetime, only: str | None = None, skip_due: bool = False
+) -> dict[str, int]:
     """Stop (or pause for an out-of-office) the open enrolments whose lead answered, bounced,
     unsubscribed, complained, became a client or won an opportunity. Returns counts by reason.
-    ``only``: just these enrolments (ids, comma-separated), as each batch of a tick checks its own."""
-    params = {"sequence": sequence.pk, "open": _OPEN_STATES, "now": now, "only": only}
+    ``only``: just these enrolments (ids, comma-separated), as each batch of a tick checks its own;
+    ``skip_due``: all but the ones due now, which the tick's batches check (_tick_checks)."""
+    params = {
+        "sequence": sequence.pk,
+        "open": _OPEN_STATES,
+        "now": now,
+        "only": only,
+        "skip_due": skip_due,
+        "user": sequence.user_id,
+        "on_client": settings.SEQUENCE_STOP_ON_CLIENT,
+        "step_count": sequence.steps.count() if skip_due else 0,
+        "step_campaigns": [str(pk) for pk in _campaigns(sequence).order_by("id").values_list("id", flat=True)],
+    }
+    enrollments = _OPEN_ENROLLMENTS if only is None else _BATCH_ENROLLMENTS
     counts = {"replied": 0, "out_of_office": 0, "stopped": 0}
     ooo: dict = {}
     replied: set = set()
     with connection.cursor() as cursor:
         _schedule_lock(cursor, sequence)
-        cursor.execute(_INBOUND_SQL, params)
+        cursor.execute(_INBOUND_SQL.format(enrollments=enrollments) if only is None else _BATCH_INBOUND_SQL, params)
         for enrollment_id, state, subject, text, auto, received_at, zone in cursor.fetchall():
             if not is_out_of_office(subject=subject, is_auto_reply=auto):
                 replied.add(enrollment_id)
@@ -406,14 +456,13 @@ def enrollments_stop_on_events(*, sequence: Sequence, now: datetime, only: str |
                 state=State.STOPPED, stop_reason=Reason.REPLIED, stopped_at=now, next_send_at=None, updated_at=now
             )
         counts["out_of_office"] = _out_of_office(sequence, {k: v for k, v in ooo.items() if k not in replied}, now)
-        stops = [_RESULT_STOPS]
-        if settings.SEQUENCE_STOP_ON_CLIENT:
-            stops += [_WON_STOPS, _CLIENT_STOPS]
-        for found in stops:
-            cursor.execute(_STOP_SQL.format(found=found), params)
-            counts["stopped"] += cursor.rowcount
-        if only is None or counts["replied"] or counts["stopped"]:
-            cursor.execute(_CANCEL_STOPPED_SQL, params)
+        found = f"SELECT * FROM ({_EVENT_STOPS.format(enrollments=enrollments)}) s WHERE s.reason IS NOT NULL"
+        cursor.execute(_STOP_SQL.format(found=found), params)
+        counts["stopped"] += cursor.rowcount
+        if only is None:
+            cursor.execute(_CANCEL_SEQUENCE_STOPPED_SQL, params)
+        elif any(counts.values()):
+            cursor.execute(_CANCEL_BATCH_STOPPED_SQL, {**params, "batch": only})
     return counts
 
 
@@ -510,7 +559,7 @@ WITH due AS MATERIALIZED (
       AND extract(isodow FROM local.at)::int - 1 = ANY(%(window_days)s::int[])
       AND NOT local.at::date = ANY(%(holidays)s::date[])
     ORDER BY b.n
-), checked AS (
+), checked AS MATERIALIZED (  -- each refusal once (inlined, the CASE below evaluated it twice)
     SELECT d.*, {{exclusion_columns}}
     FROM due d
     {{exclusion_joins}}
@@ -576,11 +625,16 @@ WITH variants AS (
         AS v(step_order int, step uuid, campaign uuid, low int, high int, threaded boolean, first_chunk int)
 ), next_windows AS (
     SELECT * FROM jsonb_to_recordset(%(next_windows)s::jsonb) AS n(zone text, step_order int, at timestamptz)
+), bucketed AS MATERIALIZED (
+    -- The bucket hashed once per enrolment (not once per variant and bound, as a join condition was).
+    SELECT d.id, d.lead_id, d.email, d.current_step, d.sender, d.zone, {_BUCKET} AS bucket
+    FROM sequence_due d
+    JOIN (SELECT DISTINCT step_order, step FROM variants) v ON v.step_order = d.current_step
+    WHERE d.send
 ), todo AS (
     SELECT d.id, d.lead_id, d.email, d.current_step, d.sender, d.zone, v.campaign, v.threaded
-    FROM sequence_due d
-    JOIN variants v ON v.step_order = d.current_step AND {_BUCKET} >= v.low AND {_BUCKET} < v.high
-    WHERE d.send
+    FROM bucketed d
+    JOIN variants v ON v.step_order = d.current_step AND d.bucket >= v.low AND d.bucket < v.high
 ), advanced AS (
     UPDATE {_ENROLLMENTS} e
     SET current_step = e.current_step + 1, next_send_at = n.at,
@@ -612,9 +666,9 @@ WITH variants AS (
         WHERE same.step_order = a.current_step
     )
     ON CONFLICT (campaign_id, lead_id) DO NOTHING
-    RETURNING campaign_id
+    RETURNING campaign_id, mailbox_id
 )
-SELECT campaign_id, count(*) FROM written GROUP BY campaign_id
+SELECT campaign_id, mailbox_id, count(*) FROM written GROUP BY campaign_id, mailbox_id
 """
 
 
@@ -710,8 +764,11 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
     in its own transaction holding the sequence's lock, in a few set-based statements. (sequences_tick
     takes the sequences' batches in turn instead: _schedule_prepare, then _Schedule.next_batch.)"""
     schedule = _schedule_prepare(sequence=sequence, now=now, dispatch=dispatch)
-    while schedule.next_batch():
-        pass
+    try:
+        while schedule.next_batch():
+            pass
+    finally:
+        _check_unreached([schedule])
     return schedule.report
 
 
@@ -733,27 +790,59 @@ class _Schedule:
         """Write the next batch; False once none is left or the sequence is no longer active."""
         if not self.batches:
             return False
-        batch = self.batches.pop(0)
-        params = {**self.params, "batch": batch}
+        # Taken off once written: a batch that raises stays unreached (_check_unreached).
+        params = {**self.params, "batch": self.batches[0]}
         campaigns = _schedule_batch(self.sequence, self.steps, self.calendar, self.pool, params, self.report)
         if campaigns is None:
             logger.info("sequence %s: no longer active, the rest of its tick left", self.sequence.pk)
-            self.batches = []
+            self.check_unreached()
             return False
+        self.batches.pop(0)
         for campaign_id in campaigns if self.dispatch else ():
             transaction.on_commit(
                 lambda c=campaign_id: campaign_sending_resume(campaign_id=c, now=self.now, restart_failed=False)
             )
         return bool(self.batches)
 
+    def check_unreached(self) -> None:
+        """The event stops of the batches this tick will not write (the sequence paused, or a batch raised):
+        _tick_checks left their enrolments to their batches, so they are checked here, each batch on its own."""
+        while self.batches:
+            enrollments_stop_on_events(sequence=self.sequence, now=self.now, only=self.batches.pop(0))
+
+
+def _check_unreached(schedules: list[_Schedule]) -> None:
+    """After a tick's batches, whether they all ran or one raised (a deadlock, a statement timeout, a bad
+    row): the event stops of every batch not written, so a lead who replied is stopped (and its pending step
+    rows cancelled) even when the tick failed before its batch. One failing check is logged, the rest run;
+    the tick's own exception, if any, goes on."""
+    for schedule in schedules:
+        while schedule.batches:
+            try:
+                schedule.check_unreached()
+            except Exception:
+                logger.exception("sequence %s: the event stops of an unwritten batch failed", schedule.sequence.pk)
+
 
 def _schedule_prepare(*, sequence: Sequence, now: datetime, dispatch: bool) -> _Schedule:
     """The sequence's checks before a tick (paused on a failed step or without an active mailbox) and its
     due enrolments, read once, in batches of SEQUENCE_TICK_BATCH ids, oldest first."""
     schedule = _Schedule(sequence=sequence, now=now, dispatch=dispatch)
-    if sequence.status != Status.ACTIVE or sequence_pause_if_a_step_failed(sequence=sequence):
+    if sequence.status != Status.ACTIVE:
         return schedule
-    if sequence_pause_if_no_mailbox(sequence=sequence):
+    try:
+        return _schedule_read(schedule)
+    except Exception:
+        # No batch will check the due enrolments' events (_tick_checks left them out): checked here.
+        enrollments_stop_on_events(sequence=sequence, now=now)
+        raise
+
+
+def _schedule_read(schedule: _Schedule) -> _Schedule:
+    sequence, now = schedule.sequence, schedule.now
+    if sequence_pause_if_a_step_failed(sequence=sequence) or sequence_pause_if_no_mailbox(sequence=sequence):
+        # Paused now: no batch checks the due enrolments' events this tick (_tick_checks left them out).
+        enrollments_stop_on_events(sequence=sequence, now=now)
         return schedule
     schedule.steps = list(sequence.steps.prefetch_related("variants").order_by("order"))
     if not schedule.steps:
@@ -790,6 +879,7 @@ def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleRep
     written to, or None when the sequence is no longer active (paused meanwhile: nothing written)."""
     now = params["now"]
     campaigns = set()
+    reserved: collections.Counter = collections.Counter()  # mailbox id → sends reserved for this batch
     exclusion_columns, exclusion_joins = exclusion_sql(email="d.email", user="%(user)s")
     with transaction.atomic(), connection.cursor() as cursor:
         _schedule_lock(cursor, sequence)
@@ -816,7 +906,7 @@ def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleRep
         cursor.execute(_STOP_EXCLUDED_SQL, params)
         report.excluded += cursor.rowcount
         if cursor.rowcount:
-            cursor.execute(_CANCEL_STOPPED_SQL, params)
+            cursor.execute(_CANCEL_BATCH_STOPPED_SQL, params)
         if pool:
             cursor.execute(_SENDER_NEEDS_SQL, params)
             needs = dict(cursor.fetchall())
@@ -826,6 +916,8 @@ def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleRep
                 for mailbox_id, count in needs.items()
             }
             grants = _reserve_pool(pool, fresh, now) if fresh else []
+            reserved.update(kept)
+            reserved.update(dict(grants))
             cursor.execute(
                 _ASSIGN_SENDERS_SQL,
                 {
@@ -844,12 +936,28 @@ def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleRep
             "next_windows": json.dumps(_next_windows(cursor, steps, calendar, now)),
             "first_campaigns": [str(v.campaign_id) for v in steps[0].variants.all()],
         }
+        # Paused inside this batch's own transaction: this re-read matters only for a pause made on the tick's
+        # own connection, in the batch (a pause from another connection waits for the batch, on the row the
+        # FOR SHARE above holds). Nothing is written, and the sends reserved for it are given back.
+        cursor.execute(f"SELECT status FROM {Sequence._meta.db_table} WHERE id = %s", [sequence.pk])
+        if cursor.fetchone()[0] != Status.ACTIVE:
+            _release(reserved, now)
+            return None
         cursor.execute(_WRITE_SQL, write_params)
-        for campaign_id, count in cursor.fetchall():
+        for campaign_id, mailbox_id, count in cursor.fetchall():
             campaigns.add(campaign_id)
             report.campaigns.add(campaign_id)
             report.scheduled += count
+            if mailbox_id is not None:
+                reserved[str(mailbox_id)] -= count
+        # The sends of the rows the write left out (a step already written for the lead) are given back.
+        _release(reserved, now)
     return campaigns
+
+
+def _release(reserved: collections.Counter, now: datetime) -> None:
+    for mailbox_id, count in reserved.items():
+        mailbox_release(mailbox_id=mailbox_id, count=count, now=now)
 
 
 def _interleave(grants: list[tuple]) -> list:
@@ -919,10 +1027,19 @@ def sequence_complete_if_done(*, sequence: Sequence, now: datetime) -> bool:
 
 def _tick_checks(*, sequence: Sequence, now: datetime) -> None:
     """A tick's work on one sequence before its due steps, in the one order sequence_tick and
-    sequences_tick share: stops from events, returns from out of office, winners."""
-    enrollments_stop_on_events(sequence=sequence, now=now)
-    enrollments_resume_out_of_office(sequence=sequence, now=now)
-    steps_pick_winners(sequence=sequence)
+    sequences_tick share: stops from events, returns from out of office, winners. The stops leave out an
+    active sequence's enrolments due now: each batch of its due steps checks its own, under the lock, just
+    before writing (and a tick that does not reach a batch, paused or failed, checks it then: _schedule_prepare,
+    next_batch, _check_unreached)."""
+    skip_due = sequence.status == Status.ACTIVE
+    enrollments_stop_on_events(sequence=sequence, now=now, skip_due=skip_due)
+    try:
+        enrollments_resume_out_of_office(sequence=sequence, now=now)
+        steps_pick_winners(sequence=sequence)
+    except Exception:
+        if skip_due:  # the tick ends before any batch: the due enrolments are checked now
+            enrollments_stop_on_events(sequence=sequence, now=now)
+        raise
 
 
 def sequence_tick(*, sequence: Sequence, now: datetime, dispatch: bool = True) -> ScheduleReport:
@@ -954,12 +1071,17 @@ def sequences_tick(*, now: datetime | None = None) -> dict[str, int]:
             return totals
     try:
         schedules = []
-        for sequence in Sequence.objects.filter(status=Status.ACTIVE).order_by("created_at", "id"):
-            _tick_checks(sequence=sequence, now=now)
-            schedules.append(_schedule_prepare(sequence=sequence, now=now, dispatch=True))
-        turn = [schedule for schedule in schedules if schedule.batches]
-        while turn:
-            turn = [schedule for schedule in turn if schedule.next_batch()]
+        try:
+            for sequence in Sequence.objects.filter(status=Status.ACTIVE).order_by("created_at", "id"):
+                _tick_checks(sequence=sequence, now=now)
+                schedules.append(_schedule_prepare(sequence=sequence, now=now, dispatch=True))
+            turn = [schedule for schedule in schedules if schedule.batches]
+            while turn:
+                turn = [schedule for schedule in turn if schedule.next_batch()]
+        finally:
+            # A batch that raised leaves its sequence's and the later sequences' batches unwritten: their
+            # due enrolments are still checked for events.
+            _check_unreached(schedules)
         for schedule in schedules:
             sequence_complete_if_done(sequence=schedule.sequence, now=now)
             totals["sequences"] += 1
