@@ -174,6 +174,7 @@ class LoadResult:
     copy_seconds: float = 0.0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    index_seconds: dict[str, float] = field(default_factory=dict)  # each index the rebuild built: its wall time
     rejects: list[tuple[int, int, str, str]] = field(default_factory=list)  # (row, line, corporation_number, reason)
     rejects_path: Path | None = None
     # Rows of the file before each chunk: turns a staging key into the row number users see.
@@ -994,8 +995,10 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None, create_ind
 
     if indexes or constraints:
         step = time.perf_counter()
-        for _, definition in indexes:
+        for name, definition in indexes:
+            built = time.perf_counter()
             cursor.execute(definition)
+            result.index_seconds[name] = time.perf_counter() - built
         for table, name, definition in constraints:
             cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         result.phase_done("rebuild_indexes_and_constraints", step)
