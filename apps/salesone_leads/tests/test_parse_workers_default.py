@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 from salesone.settings.parts.salesone_leads import cgroup_cpu_quota, cpus_usable, parse_workers_default
@@ -80,6 +81,33 @@ def test_a_cgroup_v1_cfs_quota_is_read_and_no_quota_is_none(tmp_path):
     unlimited = _cgroup_tree(tmp_path / "none", {"cpu.max": "max 100000"}, "0::/\n")
     assert cgroup_cpu_quota(**unlimited) is None
     assert cgroup_cpu_quota(proc_cgroup=str(tmp_path / "missing")) is None  # no cgroups (macOS)
+
+
+def test_a_cgroup_v1_quota_inside_a_container_without_a_cgroup_namespace_is_read(tmp_path):
+    """docker --cpus 2 on a cgroup v1 host: /proc/self/cgroup names the host's path (/docker/abc), but
+    the container's mount already is that cgroup, its quota at the mount root."""
+    where = _cgroup_tree(
+        tmp_path,
+        {"cpu,cpuacct/cpu.cfs_quota_us": "200000", "cpu,cpuacct/cpu.cfs_period_us": "100000"},
+        "12:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n",
+    )
+    assert cgroup_cpu_quota(**where) == 2.0
+
+
+@pytest.mark.parametrize(
+    ("files", "proc"),
+    [
+        ({"cpu.max": "150000"}, "0::/\n"),
+        ({"cpu.max": "lots 100000"}, "0::/\n"),
+        ({"cpu.max": "150000 0"}, "0::/\n"),
+        ({"cpu/cpu.cfs_quota_us": "2e5", "cpu/cpu.cfs_period_us": "100000"}, "4:cpu:/\n"),
+        ({"cpu.max": "150000 100000"}, "0::/\nnot a cgroup line\n"),
+    ],
+    ids=["one-field", "not-a-number", "zero-period", "v1-not-an-integer", "line-without-colons"],
+)
+def test_a_malformed_cgroup_file_means_no_quota_not_an_error(tmp_path, files, proc):
+    """Read at settings import: raising would break every manage.py command."""
+    assert cgroup_cpu_quota(**_cgroup_tree(tmp_path, files, proc)) is None
 
 
 def test_the_default_takes_the_fewer_of_the_affinity_and_the_quota_rounded_up():

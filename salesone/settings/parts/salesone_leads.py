@@ -31,34 +31,41 @@ def parse_workers_default(cpus_usable: int, most: int = 8) -> int:
 
 def cgroup_cpu_quota(cgroup_root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup") -> float | None:
     """The CPUs this process's cgroup quota allows (docker --cpus 1.5, Kubernetes limits: 1.5), or None
-    without a quota. cgroup v2: ``cpu.max`` ("150000 100000"; "max 100000" is none) of the process's
-    cgroup and of every cgroup above it, the smallest; v1: ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``
-    (-1 is none)."""
+    without a quota. cgroup v2: ``cpu.max`` ("150000 100000"; "max 100000" is none); v1:
+    ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` (-1 is none). Read in the process's cgroup and in
+    every directory above it up to the mount root, the smallest: an ancestor's limit applies too, and
+    in a container without a cgroup namespace /proc/self/cgroup names the host's path (/docker/abc)
+    while the mount already is the container's cgroup, its quota at the mount root. Anything
+    unreadable or malformed is None: every manage.py command reads this at settings import."""
     try:
         with open(proc_cgroup) as handle:
             lines = handle.read().splitlines()
-    except OSError:
-        return None
-    quotas = []
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
-        if controllers == "":  # v2: one hierarchy; the limit of any ancestor applies too
+        quotas = []
+        for line in lines:
+            _, controllers, path = line.split(":", 2)
             parts = [part for part in path.split("/") if part]
-            for depth in range(len(parts), -1, -1):
-                text = _read_text(os.path.join(cgroup_root, *parts[:depth], "cpu.max"))
-                if text and text.split()[0] != "max":
-                    quota, period = text.split()
-                    quotas.append(int(quota) / int(period))
-        elif "cpu" in controllers.split(","):
-            for mount in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):
-                directory = os.path.join(cgroup_root, mount, path.lstrip("/"))
-                quota, period = (
-                    _read_text(os.path.join(directory, f"cpu.cfs_{name}_us")) for name in ("quota", "period")
-                )
-                if quota and period and int(quota) > 0:
-                    quotas.append(int(quota) / int(period))
-                    break
-    return min(quotas) if quotas else None
+            if controllers == "":  # v2: one hierarchy
+                for directory in _this_and_above(cgroup_root, parts):
+                    text = _read_text(os.path.join(directory, "cpu.max"))
+                    if text and text.split()[0] != "max":
+                        quota, period = text.split()
+                        quotas.append(int(quota) / int(period))
+            elif "cpu" in controllers.split(","):
+                for mount in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):
+                    for directory in _this_and_above(os.path.join(cgroup_root, mount), parts):
+                        quota, period = (
+                            _read_text(os.path.join(directory, f"cpu.cfs_{name}_us")) for name in ("quota", "period")
+                        )
+                        if quota and period and int(quota) > 0:
+                            quotas.append(int(quota) / int(period))
+        return min(quotas) if quotas else None
+    except (OSError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _this_and_above(root: str, parts: list[str]) -> list[str]:
+    """The directories from ``root/parts...`` up to ``root``."""
+    return [os.path.join(root, *parts[:depth]) for depth in range(len(parts), -1, -1)]
 
 
 def _read_text(path: str) -> str | None:
