@@ -504,10 +504,13 @@ _BOOL_NAMES = ("is_normal_taxpayer", "is_corporation", "scraped_bizinfo")
 
 
 def _count_lines(path: Path) -> int:
-    count = 0
+    """Lines as _csv_lines counts them (LF, CRLF or a lone CR: a CR-only file counted 0 and its
+    progress bar had no total), a CRLF split between two reads once."""
+    count, ends_with_cr = 0, False
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):
-            count += chunk.count(b"\n")
+            count += _csv_lines(chunk) - (ends_with_cr and chunk.startswith(b"\n"))
+            ends_with_cr = chunk.endswith(b"\r")
     return count
 
 
@@ -617,7 +620,7 @@ def _stage_csv(cursor, copy_sql: str, path: Path, result: LoadResult, bar) -> No
     """A CSV in chunks of whole records: parsed, validated and turned into COPY text by worker
     processes (or by this one for a file of one chunk), streamed into the staging table in order."""
     with open(path, "rb") as handle:
-        header_line = _header_line(handle)
+        header_line = _header_line(handle, path)
         line_no = 2
         try:
             header = next(csv.reader([header_line.decode("utf-8-sig")]), [])
@@ -688,19 +691,26 @@ def _stage_csv(cursor, copy_sql: str, path: Path, result: LoadResult, bar) -> No
             chunk_offsets.append(0)
 
 
-def _header_line(handle) -> bytes:
+# A CSV's first line names its columns: a few hundred bytes. A file without a line break this early
+# is not a CSV (a JSON export with a .csv name, one line): refused at once, not searched to its end.
+CSV_HEADER_MAX_BYTES = 1 << 16
+
+
+def _header_line(handle, path: Path) -> bytes:
     """The first line of a CSV opened in binary, with its line end: LF, CRLF or a lone CR (a file with
     CR-only line ends was read whole as its header: readline looks for LF). The handle is left just
     after it. (Column names do not span lines.)"""
     start = handle.tell()
-    head = handle.read(1 << 16)
-    while True:
-        cut = min(i for i in (head.find(b"\n"), head.find(b"\r"), len(head)) if i >= 0)
-        if cut < len(head) - 1 or not (more := handle.read(1 << 16)):
-            break
-        head += more
-    line = head[: cut + 1]
-    if line.endswith(b"\r") and head[cut + 1 : cut + 2] == b"\n":
+    head = handle.read(CSV_HEADER_MAX_BYTES + 1)
+    ends = [i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0]
+    if not ends and len(head) > CSV_HEADER_MAX_BYTES:
+        raise ValueError(
+            f"{path.name} has no line break in its first {CSV_HEADER_MAX_BYTES // 1024} KB: a CSV starts with "
+            "a line of column names (a JSON export? give it a .jsonl name, one company a line)"
+        )
+    line = head[: min(ends) + 1] if ends else head
+    handle.seek(start + len(line))
+    if line.endswith(b"\r") and handle.read(1) == b"\n":
         line += b"\n"
     handle.seek(start + len(line))
     return line
@@ -832,7 +842,7 @@ def csv_parse_tasks(path: Path, pieces: int) -> list[tuple]:
     """The first ``pieces`` pieces of a CSV as _stage_csv hands them to the parse workers, for
     csv_parse_piece: ``bench_salesone_load --parse-only`` times the parse alone with them."""
     with open(path, "rb") as handle:
-        header_line = _header_line(handle)
+        header_line = _header_line(handle, path)
         layout = _csv_layout(path, next(csv.reader([header_line.decode("utf-8-sig")]), []))
         line_no, offset, tasks = 2, len(header_line), []
         for chunk_no, data in zip(range(pieces), _csv_chunks(handle, CSV_CHUNK_BYTES), strict=False):
