@@ -175,6 +175,7 @@ class LoadResult:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     index_seconds: dict[str, float] = field(default_factory=dict)  # each index the rebuild built: its wall time
+    constraint_seconds: float = 0.0  # the rebuild's re-adding of the foreign keys (each validates every row)
     rejects: list[tuple[int, int, str, str]] = field(default_factory=list)  # (row, line, corporation_number, reason)
     rejects_path: Path | None = None
     # Rows of the file before each chunk: turns a staging key into the row number users see.
@@ -1009,8 +1010,10 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None, create_ind
             built = time.perf_counter()
             cursor.execute(definition)
             result.index_seconds[name] = time.perf_counter() - built
+        built = time.perf_counter()
         for table, name, definition in constraints:
             cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        result.constraint_seconds = time.perf_counter() - built
         result.phase_done("rebuild_indexes_and_constraints", step)
     # Every table the load wrote: the search's keyword prefetch planned on an unanalysed link table
     # scans all its rows (autovacuum may be off, or minutes away).
