@@ -174,6 +174,8 @@ class LoadResult:
     copy_seconds: float = 0.0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    index_seconds: dict[str, float] = field(default_factory=dict)  # each index the rebuild built: its wall time
+    constraint_seconds: float = 0.0  # the rebuild's re-adding of the foreign keys (each validates every row)
     rejects: list[tuple[int, int, str, str]] = field(default_factory=list)  # (row, line, corporation_number, reason)
     rejects_path: Path | None = None
     # Rows of the file before each chunk: turns a staging key into the row number users see.
@@ -503,10 +505,13 @@ _BOOL_NAMES = ("is_normal_taxpayer", "is_corporation", "scraped_bizinfo")
 
 
 def _count_lines(path: Path) -> int:
-    count = 0
+    """Lines as _csv_lines counts them (LF, CRLF or a lone CR: a CR-only file counted 0 and its
+    progress bar had no total), a CRLF split between two reads once."""
+    count, ends_with_cr = 0, False
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):
-            count += chunk.count(b"\n")
+            count += _csv_lines(chunk) - (ends_with_cr and chunk.startswith(b"\n"))
+            ends_with_cr = chunk.endswith(b"\r")
     return count
 
 
@@ -616,7 +621,7 @@ def _stage_csv(cursor, copy_sql: str, path: Path, result: LoadResult, bar) -> No
     """A CSV in chunks of whole records: parsed, validated and turned into COPY text by worker
     processes (or by this one for a file of one chunk), streamed into the staging table in order."""
     with open(path, "rb") as handle:
-        header_line = handle.readline()
+        header_line = _header_line(handle, path)
         line_no = 2
         try:
             header = next(csv.reader([header_line.decode("utf-8-sig")]), [])
@@ -687,6 +692,31 @@ def _stage_csv(cursor, copy_sql: str, path: Path, result: LoadResult, bar) -> No
             chunk_offsets.append(0)
 
 
+# A CSV's first line names its columns: a few hundred bytes. A file without a line break this early
+# is not a CSV (a JSON export with a .csv name, one line): refused at once, not searched to its end.
+CSV_HEADER_MAX_BYTES = 1 << 16
+
+
+def _header_line(handle, path: Path) -> bytes:
+    """The first line of a CSV opened in binary, with its line end: LF, CRLF or a lone CR (a file with
+    CR-only line ends was read whole as its header: readline looks for LF). The handle is left just
+    after it. (Column names do not span lines.)"""
+    start = handle.tell()
+    head = handle.read(CSV_HEADER_MAX_BYTES + 1)
+    ends = [i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0]
+    if not ends and len(head) > CSV_HEADER_MAX_BYTES:
+        raise ValueError(
+            f"{path.name} has no line break in its first {CSV_HEADER_MAX_BYTES // 1024} KB: a CSV starts with "
+            "a line of column names (a JSON export? give it a .jsonl name, one company a line)"
+        )
+    line = head[: min(ends) + 1] if ends else head
+    handle.seek(start + len(line))
+    if line.endswith(b"\r") and handle.read(1) == b"\n":
+        line += b"\n"
+    handle.seek(start + len(line))
+    return line
+
+
 def _not_utf8(path: Path, position: int) -> ValueError:
     # Excel's "CSV" in Korean Windows is CP949: say what to do, not which byte failed.
     return ValueError(f'{path.name} is not UTF-8 (byte {position:,} cannot be read); save it as "CSV UTF-8" and retry')
@@ -712,7 +742,7 @@ def _larger_than_a_chunk(handle) -> bool:
 
 def _csv_chunks(handle, size: int) -> Iterator[bytes]:
     """The rest of a CSV in pieces of about ``size`` bytes, each ending where a record ends, as the
-    csv module reads it: at a line feed outside every quoted cell (each piece starts at a record's
+    csv module reads it: at a line break outside every quoted cell (each piece starts at a record's
     start, so the first piece's quoted cells are known exactly; see _last_record_end)."""
     carry = b""
     while block := handle.read(size):
@@ -749,8 +779,8 @@ def _quoted_cells(data: bytes, endpos: int, keep: int | None = None) -> list[tup
 
 
 def _last_record_end(data: bytes) -> int:
-    """The offset just after the last line feed of ``data`` that lies outside its quoted cells
-    (a line break outside quotes always ends a record), or 0 if there is none; ``data`` starts at
+    """The offset just after the last line break of ``data`` (LF, CRLF or a lone CR) that lies outside
+    its quoted cells (a line break outside quotes always ends a record), or 0 if there is none; ``data`` starts at
     the start of a record. The loading process runs this on every piece, so it keeps only the
     last few quoted cells and walks back through them (through all of them, if it must)."""
     keep = 16
@@ -760,15 +790,25 @@ def _last_record_end(data: bytes) -> int:
     while True:
         for start, end, closed in reversed(cells):
             if closed:
-                cut = data.rfind(b"\n", end, limit)
-                if cut >= 0:
-                    return cut + 1
+                cut = _last_line_end(data, end, limit)
+                if cut:
+                    return cut
             limit = start
         if complete or not cells:
-            return data.rfind(b"\n", 0, limit) + 1
+            return _last_line_end(data, 0, limit)
         # Every line feed since the first cell kept is quoted (cells spanning many lines): the cells
         # before it, all of them. They end before it, so reading up to it finds the same cells.
         cells, complete = _quoted_cells(data, cells[0][0]), True
+
+
+def _last_line_end(data: bytes, start: int, end: int) -> int:
+    """The offset just after the last line break of ``data[start:end]``, or 0: a line feed, or a
+    carriage return not followed by one (csv.reader ends a record at LF, CRLF and a lone CR; a file
+    saved with CR-only line ends was never cut, one piece of the whole file rescanned at every block).
+    A CR that is the last byte of ``data`` is not a cut: its LF may open the next block."""
+    cut = data.rfind(b"\n", start, end) + 1
+    cr = data.rfind(b"\r", max(cut, start), min(end, len(data) - 1))
+    return cr + 1 if cr >= 0 else cut
 
 
 def _csv_lines(data: bytes) -> int:
@@ -803,7 +843,7 @@ def csv_parse_tasks(path: Path, pieces: int) -> list[tuple]:
     """The first ``pieces`` pieces of a CSV as _stage_csv hands them to the parse workers, for
     csv_parse_piece: ``bench_salesone_load --parse-only`` times the parse alone with them."""
     with open(path, "rb") as handle:
-        header_line = handle.readline()
+        header_line = _header_line(handle, path)
         layout = _csv_layout(path, next(csv.reader([header_line.decode("utf-8-sig")]), []))
         line_no, offset, tasks = 2, len(header_line), []
         for chunk_no, data in zip(range(pieces), _csv_chunks(handle, CSV_CHUNK_BYTES), strict=False):
@@ -966,10 +1006,14 @@ def _upsert(cursor, result: LoadResult, rebuild_indexes: bool | None, create_ind
 
     if indexes or constraints:
         step = time.perf_counter()
-        for _, definition in indexes:
+        for name, definition in indexes:
+            built = time.perf_counter()
             cursor.execute(definition)
+            result.index_seconds[name] = time.perf_counter() - built
+        built = time.perf_counter()
         for table, name, definition in constraints:
             cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        result.constraint_seconds = time.perf_counter() - built
         result.phase_done("rebuild_indexes_and_constraints", step)
     # Every table the load wrote: the search's keyword prefetch planned on an unanalysed link table
     # scans all its rows (autovacuum may be off, or minutes away).

@@ -59,6 +59,15 @@ def test_a_record_longer_than_a_piece_stays_whole():
     assert rows_read_in_pieces(data, 1_000) == rows_read_whole(data)
 
 
+def test_a_file_with_cr_only_line_ends_is_cut_into_pieces():
+    """A lone CR ends a record for csv.reader; the cutter looked for line feeds only, so a CR-only file
+    was one piece, rescanned whole at every block read (quadratic) and parsed by one worker."""
+    data = "".join(f'{n},"이름 {n}","설명, ""따옴표""\r둘째 줄"\r' for n in range(2_000)).encode()
+    pieces = list(_csv_chunks(io.BytesIO(data), 1_000))
+    assert len(pieces) > 50 and max(map(len, pieces)) < 2_000
+    assert rows_read_in_pieces(data, 1_000) == rows_read_whole(data)
+
+
 # Text a csv.writer would never write but csv.reader accepts: every character that moves its state.
 _CHARACTERS = st.sampled_from(['"', '"', '"', ",", ",", "\n", "\r", "\r\n", "a", "한", " ", "\ufeff"])
 

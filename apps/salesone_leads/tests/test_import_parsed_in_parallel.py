@@ -70,7 +70,9 @@ def load(path, tmp_path, name: str):
     return result, fingerprint, read_rejects(result.rejects_path)
 
 
-@pytest.mark.parametrize(("line_end", "bom"), [("\r\n", False), ("\n", True)], ids=["crlf", "lf-bom"])
+@pytest.mark.parametrize(
+    ("line_end", "bom"), [("\r\n", False), ("\n", True), ("\r", False)], ids=["crlf", "lf-bom", "cr"]
+)
 def test_workers_load_what_one_piece_loads(tmp_path, monkeypatch, settings, industries, line_end, bom):  # noqa: F811
     path = tmp_path / "companies.csv"
     awkward_file(path, line_end, bom)
@@ -83,6 +85,8 @@ def test_workers_load_what_one_piece_loads(tmp_path, monkeypatch, settings, indu
     # Workers are forked only from a process without other threads (a fork copies their held locks):
     # run alone this test takes the parallel path; late in a full run, other tests' threads may remain.
     assert chunked.parse_workers > 1 or threading.active_count() > 1
+    # Cut into pieces whatever the line ends: a CR-only file (old Mac, some exports) was one piece.
+    assert len(chunked.chunk_offsets) > 10
 
     assert chunked_table == whole_table
     assert chunked_rejects == whole_rejects

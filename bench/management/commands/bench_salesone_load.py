@@ -5,8 +5,8 @@ Each run, on the development database (it empties the company table; never run i
     no index (rolled back): what reading the file costs the database on this machine at this moment;
   * load: ``salesone_leads_load`` into the emptied table (the bulk initial load: parse in worker
     processes, COPY into staging, checks in SQL, insert, keyword links, indexes and constraints
-    rebuilt, ANALYZE), with each step's wall time and the CPU seconds of the loader (its parse
-    workers included) and of its database backend (read from /proc; a parallel index build's
+    rebuilt, ANALYZE), with each step's wall time (and each rebuilt index's) and the CPU seconds of
+    the loader (its parse workers included) and of its database backend (read from /proc; a parallel index build's
     helper processes are not counted), rows/s and the peak memory of the loader and of a worker.
 With ``--parse-only``: the parse alone, no database: the first ``--pieces`` pieces of the same file
 parsed in this one process as a parse worker parses them (csv.reader, the checks, the search-vector
@@ -37,6 +37,8 @@ from bench.harness import postgres_backend_cpu as backend_cpu_seconds
 
 TARGET_SECONDS = 30  # issue 18: 1M generated rows, search index included
 TARGET_ROWS = 1_000_000
+# The rebuild's last part, after its indexes: the foreign keys re-added (each validates every row).
+CONSTRAINTS_LINE = "foreign-key constraints re-added"
 
 
 def loader_cpu_seconds() -> float:
@@ -182,6 +184,8 @@ class Command(BaseCommand):
             "workers": result.parse_workers,
             "into_empty_table": result.into_empty_table,
             "steps": steps,
+            "index_seconds": result.index_seconds,
+            "constraint_seconds": result.constraint_seconds,
             "backend_cpu": self.cpu_since(cpu_before),
             "loader_peak_mb": usage_self / 1024,
             "worker_peak_mb": usage_children / 1024,  # the largest reaped child (a parse worker)
@@ -204,6 +208,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {name:<34} {step['seconds']:>8.3f} {step['loader_cpu']:>13.1f} {self.cpu(step['backend_cpu']):>14}"
             )
+        for name, wall in load["index_seconds"].items():
+            self.stdout.write(f"    index {name:<60} {wall:>8.3f}")
+        self.stdout.write(f"    {CONSTRAINTS_LINE:<66} {load['constraint_seconds']:>8.3f}")
         # Milliseconds in each run's figures: a small run's parse, COPY and rebuild are fractions of a second.
         self.stdout.write("  split: " + ", ".join(f"{name} {wall:.3f} s" for name, wall in load["split"].items()))
         self.stdout.write(
@@ -238,6 +245,11 @@ class Command(BaseCommand):
                 f"  {name:<34} {statistics.median(walls):>8.1f} {statistics.median(loader):>13.1f} "
                 f"{self.cpu(backend_median):>14}"
             )
+        for name in loads[0]["index_seconds"]:
+            walls = [load["index_seconds"][name] for load in loads if name in load["index_seconds"]]
+            self.stdout.write(f"    index {name:<60} {statistics.median(walls):>8.1f}")
+        constraints = statistics.median(load["constraint_seconds"] for load in loads)
+        self.stdout.write(f"    {CONSTRAINTS_LINE:<66} {constraints:>8.1f}")
         self.stdout.write("  split (medians): " + ", ".join(
             f"{name} {statistics.median(load['split'][name] for load in loads):.1f} s" for name in loads[0]["split"]
         ))  # fmt: skip

@@ -1,5 +1,6 @@
 """SalesOne lead database: search and import limits, the bulk loader's parse workers."""
 
+import math
 import os
 
 from salesone.settings.env import env_int
@@ -28,16 +29,67 @@ def parse_workers_default(cpus_usable: int, most: int = 8) -> int:
     return max(1, min(cpus_usable, most))
 
 
-def _cpus_usable() -> int:
-    # The CPUs of this process's affinity (taskset, a container's cpuset), not the host's cores that
-    # os.cpu_count() counts: a container pinned to 2 CPUs of a 64-core host must not fork 64 workers.
-    # A CPU quota without a cpuset (docker --cpus) is not seen here; the cap bounds that case.
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1  # macOS has no sched_getaffinity
+def cgroup_cpu_quota(cgroup_root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup") -> float | None:
+    """The CPUs this process's cgroup quota allows (docker --cpus 1.5, Kubernetes limits: 1.5), or None
+    without a quota. cgroup v2: ``cpu.max`` ("150000 100000"; "max 100000" is none); v1:
+    ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` (-1 is none). Read in the process's cgroup and in
+    every directory above it up to the mount root, the smallest: an ancestor's limit applies too, and
+    in a container without a cgroup namespace /proc/self/cgroup names the host's path (/docker/abc)
+    while the mount already is the container's cgroup, its quota at the mount root. Anything
+    unreadable or malformed is None: every manage.py command reads this at settings import."""
+    try:
+        with open(proc_cgroup) as handle:
+            lines = handle.read().splitlines()
+        quotas = []
+        for line in lines:
+            _, controllers, path = line.split(":", 2)
+            parts = [part for part in path.split("/") if part]
+            if controllers == "":  # v2: one hierarchy
+                for directory in _this_and_above(cgroup_root, parts):
+                    text = _read_text(os.path.join(directory, "cpu.max"))
+                    if text and text.split()[0] != "max":
+                        quota, period = text.split()
+                        quotas.append(int(quota) / int(period))
+            elif "cpu" in controllers.split(","):
+                for mount in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):
+                    for directory in _this_and_above(os.path.join(cgroup_root, mount), parts):
+                        quota, period = (
+                            _read_text(os.path.join(directory, f"cpu.cfs_{name}_us")) for name in ("quota", "period")
+                        )
+                        if quota and period and int(quota) > 0:
+                            quotas.append(int(quota) / int(period))
+        return min(quotas) if quotas else None
+    except (OSError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _this_and_above(root: str, parts: list[str]) -> list[str]:
+    """The directories from ``root/parts...`` up to ``root``."""
+    return [os.path.join(root, *parts[:depth]) for depth in range(len(parts), -1, -1)]
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
+
+
+def cpus_usable(affinity: int, quota: float | None) -> int:
+    """The CPUs this process may use: those of its affinity (taskset, a container's cpuset), not the
+    host's cores that os.cpu_count() counts (a container pinned to 2 CPUs of a 64-core host must not
+    fork 64 workers), and no more than its cgroup's CPU quota rounded up (docker --cpus 2 or a
+    Kubernetes CPU limit on a 64-core host: 2 workers, not 8 throttled ones)."""
+    return affinity if quota is None else min(affinity, max(1, math.ceil(quota)))
+
+
+_AFFINITY = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1  # macOS
 
 
 # Processes that parse a CSV larger than one piece (2 MB) for the bulk loader (import_salesone_leads),
-# forked by the loading process; 0: it parses alone. Default: one per CPU of the process's affinity,
-# at most 8.
-SALESONE_PARSE_WORKERS = env_int("SALESONE_PARSE_WORKERS", parse_workers_default(_cpus_usable()))
+# forked by the loading process; 0: it parses alone. Default: one per CPU of the process's affinity
+# or of its cgroup's CPU quota (rounded up), whichever is fewer, at most 8.
+SALESONE_PARSE_WORKERS = env_int(
+    "SALESONE_PARSE_WORKERS", parse_workers_default(cpus_usable(_AFFINITY, cgroup_cpu_quota()))
+)
