@@ -13,12 +13,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.exceptions import Conflict
+from common.parsers import BoundedJSONParser
 from common.upload_size import upload_check_size
 from common.views import OwnedQuerysetMixin
 
@@ -59,7 +60,7 @@ class ConsentEventViewSet(
     search_fields = ["email", "source"]
     ordering_fields = ["occurred_at", "created_at", "email"]
     ordering = ["-occurred_at"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         request=ConsentRecordSerializer,

@@ -41,6 +41,8 @@ from python_http_client.client import Response
 from sendgrid import SendGridAPIClient
 from sendgrid.helpers.eventwebhook import EventWebhook
 
+from common.parsers import JSONLoneSurrogate
+
 from .base import (
     BatchingProvider,
     EmailMessage,
@@ -51,6 +53,7 @@ from .base import (
     address,
 )
 from .tracking import (
+    LONE_SURROGATE,
     InboundMail,
     ProviderEvent,
     WebhookPayloadError,
@@ -348,6 +351,8 @@ def sendgrid_parse_events(body: bytes) -> tuple[list[ProviderEvent], int]:
     """The events of one SendGrid post (a JSON array); returns (events, count ignored)."""
     try:
         items = json_loads_bounded(body)
+    except JSONLoneSurrogate:  # the whole batch, as for an event without a valid timestamp
+        raise WebhookPayloadError(LONE_SURROGATE) from None
     except ValueError as exc:
         raise WebhookPayloadError(f"The body is not JSON: {exc}")
     if not isinstance(items, list):

@@ -241,3 +241,17 @@ def test_the_route_is_not_a_lead_id(auth_client):
 
 def test_anonymous_is_401(api_client):
     assert api_client.post(URL, {}, format="multipart").status_code == 401
+
+
+def test_jsonl_row_with_a_lone_surrogate_or_nested_too_deep_is_refused_not_a_500(user):
+    """A "\\ud800" escape is valid JSON but not text (no column can hold it); a row nested thousands
+    of levels deep is not a lead either: each is an invalid row, and the other rows are imported."""
+    content = (
+        '{"name": "좋은행", "email": "good@row.kr"}\n'
+        '{"name": "나쁜\\ud800행", "email": "bad@row.kr"}\n' + '{"name": ' + "[" * 5000 + "]" * 5000 + "}\n"
+    )
+    response = _post(user, content.encode(), name="leads.jsonl")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert [(row["line"], row["code"]) for row in body["refused_rows"]] == [(2, "invalid_row"), (3, "invalid_row")]
+    assert list(Lead.objects.filter(user=user).values_list("email", flat=True)) == ["good@row.kr"]
