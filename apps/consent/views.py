@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from common.exceptions import Conflict
 from common.parsers import BoundedJSONParser
-from common.upload_size import upload_check_size
+from common.upload_size import upload_check_size, upload_limit_guard
 from common.views import OwnedQuerysetMixin
 
 from . import services
@@ -64,7 +64,15 @@ class ConsentEventViewSet(
 
     @extend_schema(
         request=ConsentRecordSerializer,
-        responses={201: ConsentEventSerializer},
+        responses={
+            201: ConsentEventSerializer,
+            413: OpenApiResponse(
+                description=(
+                    "evidence_file is over CONSENT_EVIDENCE_MAX_BYTES: refused before the upload is read "
+                    "(by its declared length, or as soon as its bytes pass the limit). Nothing is written."
+                )
+            ),
+        },
         description=(
             "Record a consent given (basis opt_in_form, import_evidence with evidence_text or evidence_file, "
             "or existing_customer with deal_date) or withdrawn. The recipient is told by e-mail (정보통신망법 "
@@ -74,6 +82,7 @@ class ConsentEventViewSet(
         ),
     )
     def create(self, request):
+        upload_limit_guard(request, limit=settings.CONSENT_EVIDENCE_MAX_BYTES)
         params = ConsentRecordSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
