@@ -212,7 +212,12 @@ class LeadImportView(APIView):
                     "LEAD_IMPORT_MAX_ROWS), or lead_list_id is not one of your lists. Nothing is written."
                 )
             ),
-            413: OpenApiResponse(description="The file is over LEAD_IMPORT_MAX_BYTES. Nothing is written."),
+            413: OpenApiResponse(
+                description=(
+                    "The file is over LEAD_IMPORT_MAX_BYTES: refused before the upload is read (by its declared "
+                    "length, or as soon as its bytes pass the limit). Nothing is written."
+                )
+            ),
         },
         tags=["leads"],
         description=(
@@ -226,6 +231,7 @@ class LeadImportView(APIView):
         ),
     )
     def post(self, request):
+        upload_limit_guard(request, limit=settings.LEAD_IMPORT_MAX_BYTES, setting="LEAD_IMPORT_MAX_BYTES")
         params = LeadImportRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data

@@ -9,6 +9,7 @@ import json
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from apps.campaigns.models import CampaignLeadResult
 from apps.campaigns.tests.factories import CampaignFactory, LeadFactory, LeadListFactory, write_recipients
@@ -199,6 +200,17 @@ def test_a_file_over_the_byte_limit_is_413_naming_the_setting(user, settings):
     response = _post(user, "name\n" + "회사\n" * 50)
     assert response.status_code == 413
     assert "LEAD_IMPORT_MAX_BYTES" in response.json()["detail"]
+
+
+def test_a_file_declaring_too_much_is_refused_before_reading(user, settings):
+    """The figure is the request's exact Content-Length: refused before the body is spooled."""
+    settings.LEAD_IMPORT_MAX_BYTES = 1024
+    body = encode_multipart(BOUNDARY, {"file": _upload(HEADER + "회사,a@b.kr,,,,,\n" * 20_000)})
+    with time_machine.travel(NOW, tick=False):
+        response = client_for(user).post(URL, body, content_type=MULTIPART_CONTENT, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 413
+    assert response.json()["detail"] == f"The upload is {len(body):,} bytes; LEAD_IMPORT_MAX_BYTES allows 1,024 bytes."
+    assert not Lead.objects.exists() and not LeadList.objects.exists()
 
 
 def test_a_file_over_the_row_limit_is_400_and_writes_nothing(user, settings):
