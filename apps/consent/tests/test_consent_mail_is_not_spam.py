@@ -3,13 +3,12 @@ or erased address, or one asked again before the first is answered, is a 409 and
 opt-in requests have a daily cap; notices skip suppressed and erased addresses. Evidence files are
 capped in size and go with their event."""
 
-import re
-
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from apps.consent.models import ConsentEvent
 from apps.consent.services import consent_grant, consent_request_opt_in, consent_withdraw
@@ -103,16 +102,13 @@ def test_an_evidence_file_over_the_cap_is_413(auth_client, settings):
 def test_an_evidence_upload_declaring_too_much_is_refused_before_reading(auth_client, settings):
     settings.CONSENT_EVIDENCE_MAX_BYTES = 1024
     upload = SimpleUploadedFile("동의서.pdf", b"%PDF-" + b"x" * 200_000, content_type="application/pdf")
-    response = auth_client.post(
-        "/api/consent/events/",
-        {"email": ADDRESS, "kind": "granted", "basis": "import_evidence", "evidence_file": upload},
-        format="multipart",
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+    fields = {"email": ADDRESS, "kind": "granted", "basis": "import_evidence", "evidence_file": upload}
+    body = encode_multipart(BOUNDARY, fields)
+    response = auth_client.post("/api/consent/events/", body, content_type=MULTIPART_CONTENT, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 413
-    # The figure is the request's declared length, not the file's: refused before the body is read.
-    assert re.match(
-        r"The upload is \d{3},\d{3} bytes; the largest file accepted is 1,024 bytes", response.json()["detail"]
+    # The figure is the request's exact Content-Length, not the file's: refused before the body is read.
+    assert response.json()["detail"] == (
+        f"The upload is {len(body):,} bytes; the largest file accepted is 1,024 bytes (0 MB)."
     )
     assert not ConsentEvent.objects.exists()
 
