@@ -158,3 +158,23 @@ def test_a_score_that_only_decays_does_not_ask_the_model_again(
     with django_capture_on_commit_callbacks(execute=True):
         assert auth_client.get(url).json()["insight_status"] == "pending"
     assert len(llm_insights.requests) == 2
+
+
+def test_a_model_answer_with_a_lone_surrogate_keeps_the_rule_based_answer(
+    auth_client, user, llm_insights, django_capture_on_commit_callbacks
+):
+    """A lone UTF-16 surrogate ("\\ud800" escaped in the model's JSON) is not text: no UTF-8 response
+    can hold it. The answer is refused like one that is not JSON, and the rule-based one shown."""
+    model_answer = llm_insights.content
+    llm_insights.content = lambda body: model_answer(body).replace("모델: ", "모델\\ud800: ", 1)
+    lead = LeadFactory(user=user, description="산업용 센서 제조")
+    url = f"/api/leads/{lead.pk}/insights/"
+    with django_capture_on_commit_callbacks(execute=True):
+        pending = auth_client.get(url).json()
+    response = auth_client.get(url)
+    assert response.status_code == 200
+    answer = response.json()
+    assert (answer["insight_status"], answer["backend"]) == ("fallback", "rule_based")
+    assert "surrogate" in answer["fallback_reason"]
+    assert answer["company"] == pending["company"] and "산업용 센서 제조" in answer["company"]
+    assert len(llm_insights.requests) == 1
