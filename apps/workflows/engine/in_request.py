@@ -29,9 +29,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from django.conf import settings
 from django.db import connections
 from django.utils import translation
-from prometheus_client import Counter
 
 from apps.workflows.models import WorkflowExecution
+from common.metrics import WORKFLOW_GUARD_THREADS_ABANDONED
 
 from .executor import InlineDispatcher, WorkflowExecutor
 from .graph import Graph
@@ -123,7 +123,9 @@ def execution_run_in_memory(
 # A run still holding its slot WORKFLOW_HOOK_GUARD_HARD_LIMIT_SECONDS after it started (a plugin node
 # that hangs) gives the slot up when a new run needs one: its thread is abandoned (it ends whenever
 # the node returns, and writes nothing) and a fresh pool thread takes the new run. At most
-# GUARD_ABANDONED_MAX threads are left so: past that, a hung run keeps its slot as before.
+# GUARD_ABANDONED_MAX threads are left so: past that, a hung run keeps its slot as before (logged once
+# until a guarded run ends). A process may thus hold GUARD_THREADS + GUARD_ABANDONED_MAX (20)
+# guard threads, each possibly with a database connection of its own (closed when its node returns).
 GUARD_THREADS = 4
 GUARD_ABANDONED_MAX = 16
 _guard_pool = ThreadPoolExecutor(
@@ -133,28 +135,28 @@ _guard_lock = threading.Lock()
 _guard_running: dict[int, float] = {}  # run number → monotonic start, the runs holding a slot
 _guard_abandoned: set[int] = set()  # runs whose thread was given up on and has not ended yet
 _guard_numbers = itertools.count()
-GUARD_THREADS_ABANDONED = Counter(
-    "salesone_workflow_guard_threads_abandoned_total",
-    "Workflow hook guard threads given up on: a pure plugin node ran past WORKFLOW_HOOK_GUARD_HARD_LIMIT_SECONDS.",
-)
+_guard_exhausted = False  # no slot could be freed and that was logged (once, until a guarded run ends)
 
 
 def _guard_abandon_hung(now: float) -> None:
     """Under _guard_lock: give up on the runs past the hard limit, oldest first."""
+    global _guard_exhausted
     limit = settings.WORKFLOW_HOOK_GUARD_HARD_LIMIT_SECONDS
     for number, started in sorted(_guard_running.items(), key=lambda item: item[1]):
         if now - started < limit:
             return
         if len(_guard_abandoned) >= GUARD_ABANDONED_MAX:
-            logger.error(
-                "workflow hook guard: %d abandoned threads still hang (GUARD_ABANDONED_MAX); hooks of graphs "
-                "with a plugin node are queued until one ends",
-                len(_guard_abandoned),
-            )
+            if not _guard_exhausted:  # once until an abandoned thread ends, not on every hook
+                _guard_exhausted = True
+                logger.error(
+                    "workflow hook guard: %d abandoned threads still hang (GUARD_ABANDONED_MAX); hooks of "
+                    "graphs with a plugin node are queued until one ends",
+                    len(_guard_abandoned),
+                )
             return
         del _guard_running[number]
         _guard_abandoned.add(number)
-        GUARD_THREADS_ABANDONED.inc()
+        WORKFLOW_GUARD_THREADS_ABANDONED.inc()
         logger.warning(
             "workflow hook guard thread abandoned: a pure plugin node has run %.1f s, past "
             "WORKFLOW_HOOK_GUARD_HARD_LIMIT_SECONDS; %d abandoned threads still hang",
@@ -177,9 +179,15 @@ def _guard_take() -> int | None:
 
 
 def _guard_give_back(number: int) -> None:
+    global _guard_exhausted
     with _guard_lock:
         _guard_running.pop(number, None)
         _guard_abandoned.discard(number)
+        if _guard_exhausted:  # a slot or an abandoned thread is free again
+            _guard_exhausted = False
+            logger.warning(
+                "workflow hook guard: a guarded run ended; %d abandoned threads still hang", len(_guard_abandoned)
+            )
 
 
 def _run_guarded(executor: InMemoryExecutor) -> tuple[str, str, dict, list[NodeState]]:

@@ -135,3 +135,37 @@ def test_hung_plugin_nodes_do_not_starve_the_guard_threads(api_client, user, gat
     assert NodeRun.objects.get(node_id="shout").output == {"shout": "CHOI"}
     assert (REGISTRY.get_sample_value(abandoned) or 0) - before == GUARD_THREADS
     assert "workflow hook guard thread abandoned" in caplog.text
+
+
+def test_guard_threads_all_abandoned_is_logged_once_not_per_hook(
+    api_client, user, gate, quick_node, settings, caplog, monkeypatch
+):
+    from apps.workflows.engine import in_request
+
+    monkeypatch.setattr(in_request, "GUARD_ABANDONED_MAX", 0)  # as if 16 abandoned threads already hung
+    settings.WORKFLOW_HOOK_INLINE_BUDGET_MS = 50
+    settings.WORKFLOW_HOOK_GUARD_HARD_LIMIT_SECONDS = 0.2
+    for number in range(GUARD_THREADS):
+        hung = WorkflowFactory(
+            user=user,
+            nodes=[node("hook", "webhook_trigger"), node("lookup", "test_slow_pure")],
+            edges=[edge("hook", "lookup")],
+        )
+        assert hook(api_client, hung, {"name": f"hung-{number}"})[0].json()["status"] == "pending"
+    time.sleep(0.3)  # past the hard limit, but no thread may be abandoned
+    quick = WorkflowFactory(
+        user=user,
+        nodes=[node("hook", "webhook_trigger"), node("shout", "test_quick_pure")],
+        edges=[edge("hook", "shout")],
+    )
+    for name in ("park", "choi", "kang"):
+        assert hook(api_client, quick, {"name": name})[0].json()["status"] == "pending"
+    exhausted = [r for r in caplog.records if "abandoned threads still hang (GUARD_ABANDONED_MAX)" in r.message]
+    assert len(exhausted) == 1 and exhausted[0].levelname == "ERROR"
+
+    gate.set()  # the hung runs end: the state changes back, said once
+    deadline = time.monotonic() + 10
+    while in_request._guard_running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not in_request._guard_running
+    assert "workflow hook guard: a guarded run ended" in caplog.text
