@@ -5,7 +5,8 @@ Counted in the processes (prometheus-client; one file per process under PROMETHE
 it is set, so gunicorn's and Celery's pool processes add up): requests per route, method and status
 with their latency (tracking routes, ``METRICS_SKIP_PATH_PREFIXES``, are not counted: they are the
 hot path, and the tracking queue's length says how busy they are), Celery tasks per queue with their
-run time and their wait in the queue, e-mails per provider and outcome.
+run time and their wait in the queue, e-mails per provider and outcome, the workflow hook guard threads
+given up on (apps/workflows/engine/in_request.py).
 
 Read at scrape time (gauges of the moment, never stale in a dead process's file): each Celery queue's
 depth and the tracking queue's length (Redis), and what the collectors of METRICS_COLLECTORS add
@@ -67,6 +68,10 @@ EMAILS = Counter(
     "salesone_emails_total",
     "Campaign e-mails settled, by provider and outcome (sent, failed, unknown).",
     ["provider", "outcome"],
+)
+WORKFLOW_GUARD_THREADS_ABANDONED = Counter(
+    "salesone_workflow_guard_threads_abandoned_total",
+    "Workflow hook guard threads given up on: a pure plugin node ran past WORKFLOW_HOOK_GUARD_HARD_LIMIT_SECONDS.",
 )
 
 

@@ -1,4 +1,5 @@
-"""JSON bodies with a nesting limit: a body nested thousands of levels deep is a 400, not a RecursionError.
+"""JSON bodies with a nesting limit and text only: a body nested thousands of levels deep is a 400, not a
+RecursionError; a lone UTF-16 surrogate ("\\ud800") is a 400, not a 500 from the database.
 
 ``loads_bounded`` is for views that parse a raw body themselves (webhooks); ``BoundedJSONParser`` is
 the API's JSON parser (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]). The limit is JSON_MAX_DEPTH.
@@ -23,6 +24,13 @@ class JSONTooDeep(ValueError):
         super().__init__(f"JSON nested more than {max_depth} levels deep.")
 
 
+class JSONLoneSurrogate(ValueError):
+    """The document holds a lone UTF-16 surrogate, which no text column, jsonb value or UTF-8 answer can hold."""
+
+    def __init__(self):
+        super().__init__("a \\u escape is a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text.")
+
+
 def _depth_exceeds(data, max_depth: int) -> bool:
     """Whether arrays and objects in the parsed ``data`` nest deeper than ``max_depth``; walked
     without recursion. (No pre-scan of the text: a regular expression over JSON strings goes
@@ -37,19 +45,25 @@ def _depth_exceeds(data, max_depth: int) -> bool:
     return False
 
 
-def loads_bounded(raw: str | bytes, *, max_depth: int | None = None, strict: bool = True):
+def loads_bounded(raw: str | bytes, *, max_depth: int | None = None, strict: bool = True, text_only: bool = True):
     """``json.loads`` that raises ``JSONTooDeep`` (a ValueError) for a document nested deeper than
     ``max_depth`` (default JSON_MAX_DEPTH). The C decoder guards its own recursion (RecursionError
     at about a thousand levels, never a crash); the depth of what it returns is then walked.
-    ``strict`` refuses NaN and Infinity, as DRF does."""
+    ``strict`` refuses NaN and Infinity, as DRF does. ``text_only`` raises ``JSONLoneSurrogate`` (a
+    ValueError) for a lone surrogate; a caller that must read a signature first passes False and
+    asks ``holds_lone_surrogate`` afterwards."""
     if max_depth is None:
         max_depth = settings.JSON_MAX_DEPTH
+    if isinstance(raw, bytes | bytearray):  # as json.loads decodes bytes (UTF-8, -16 or -32)
+        raw = raw.decode(json.detect_encoding(raw), "surrogatepass")
     try:
         data = json.loads(raw, parse_constant=strict_constant if strict else None)
     except RecursionError:
         raise JSONTooDeep(max_depth) from None
     if _depth_exceeds(data, max_depth):
         raise JSONTooDeep(max_depth)
+    if text_only and has_lone_surrogate(raw, data):
+        raise JSONLoneSurrogate()
     return data
 
 
@@ -71,6 +85,11 @@ def has_lone_surrogate(text: str, data) -> bool:
         return True
     if "\\u" not in text or not _SURROGATE_ESCAPE.search(text):
         return False
+    return holds_lone_surrogate(data)
+
+
+def holds_lone_surrogate(data) -> bool:
+    """Whether parsed JSON ``data`` holds a lone surrogate in any key or string (walks all of it)."""
     try:
         json.dumps(data, ensure_ascii=False).encode()
     except UnicodeEncodeError:
@@ -86,9 +105,8 @@ class BoundedJSONParser(JSONParser):
         encoding = get_encoding(parser_context or {})  # text codecs only: no bz2_codec decompression bomb
         try:
             text = codecs.decode(stream.read(), encoding)
-            data = loads_bounded(text, strict=self.strict)
-            if not has_lone_surrogate(text, data):
-                return data
+            return loads_bounded(text, strict=self.strict)
+        except JSONLoneSurrogate:
             message = _("a \\u escape is a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text.")
         except JSONTooDeep as exc:
             message = _("JSON nested more than %(max_depth)d levels deep.") % {"max_depth": exc.max_depth}

@@ -4,12 +4,10 @@ import posixpath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from common.exceptions import PayloadTooLarge
-from common.upload_size import upload_check_size, upload_too_large
+from common.upload_size import upload_check_size
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office formats and HWP 5
 ZIP = b"PK\x03\x04"  # OOXML, HWPX and zip
@@ -79,34 +77,3 @@ def upload_validate(*, upload: UploadedFile, field: str = "file") -> None:
                 ]
             }
         )
-
-
-# Room for the multipart envelope and the other form fields around the file(s).
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
-
-
-def _too_large(size_hint: str) -> PayloadTooLarge:
-    return upload_too_large(size_hint=size_hint, limit=settings.CLIENT_FILE_MAX_BYTES)
-
-
-class UploadLimitHandler(FileUploadHandler):
-    """Stops reading an upload as soon as one file passes CLIENT_FILE_MAX_BYTES, instead of writing
-    all of it to a temporary file first and refusing it afterwards."""
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > settings.CLIENT_FILE_MAX_BYTES:
-            raise _too_large(_("over %(limit)s bytes") % {"limit": f"{settings.CLIENT_FILE_MAX_BYTES:,}"})
-        return raw_data
-
-    def file_complete(self, _file_size):
-        return None  # the next handler builds the file
-
-
-def upload_limit_guard(request, *, max_files: int = 1) -> None:
-    """Before the body is read: 413 at once when Content-Length already says too much; otherwise
-    watch every file chunk as it arrives. Call before the first access to ``request.data``."""
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    if declared > settings.CLIENT_FILE_MAX_BYTES * max_files + MULTIPART_OVERHEAD_BYTES:
-        raise _too_large(_("%(size)s bytes") % {"size": f"{declared:,}"})
-    django_request = getattr(request, "_request", request)
-    django_request.upload_handlers.insert(0, UploadLimitHandler(django_request))

@@ -8,6 +8,7 @@ import uuid
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.http import FileResponse
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from common.pagination import StandardPagination
 from common.parsers import BoundedJSONParser
 from common.renderers import file_renderers
 from common.serializers import utc_iso
+from common.upload_size import upload_limit_guard
 from common.views import OwnedModelViewSet, OwnedQuerysetMixin
 
 from . import selectors, services, tasks_seam
@@ -60,7 +62,6 @@ from .serializers import (
     communication_item_data,
     timeline_item_data,
 )
-from .uploads import upload_limit_guard
 
 
 def mail_cursor_encode(at, pk) -> str:
@@ -241,7 +242,7 @@ class ClientFileViewSet(OwnedModelViewSet):
         },
     )
     def create(self, request, *args, **kwargs):
-        upload_limit_guard(request)
+        upload_limit_guard(request, limit=settings.CLIENT_FILE_MAX_BYTES)
         body = ClientFileUploadSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         client_file = services.client_file_create(
@@ -318,7 +319,7 @@ class ClientEmailViewSet(OwnedModelViewSet):
         responses={201: ClientEmailRecordSerializer, 413: OpenApiResponse(description="An attachment is too large")},
     )
     def create(self, request, *args, **kwargs):
-        upload_limit_guard(request, max_files=MAX_EMAIL_ATTACHMENTS)
+        upload_limit_guard(request, limit=settings.CLIENT_FILE_MAX_BYTES, max_files=MAX_EMAIL_ATTACHMENTS)
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):

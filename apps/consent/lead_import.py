@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import posixpath
 import re
 import uuid
@@ -38,6 +37,7 @@ from apps.leads.services import (
     leads_lock_user_imports,
 )
 from common.exceptions import PayloadTooLarge
+from common.parsers import loads_bounded
 
 from .models import ConsentEvent
 from .selectors import CONSENT_VALID_FOR, EXISTING_CUSTOMER_VALID_FOR, consent_refusals
@@ -174,8 +174,8 @@ def _jsonl_rows(text: str) -> list[tuple[int, dict]]:
         if not content.strip():
             continue
         try:
-            row = json.loads(content)
-        except ValueError:
+            row = loads_bounded(content)
+        except ValueError:  # not JSON, nested too deep, or a lone surrogate ("\ud800"), which is not text
             row = None
         if not isinstance(row, dict):
             rows.append((line, None))

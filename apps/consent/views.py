@@ -13,13 +13,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.exceptions import Conflict
-from common.upload_size import upload_check_size
+from common.parsers import BoundedJSONParser
+from common.upload_size import upload_check_size, upload_limit_guard
 from common.views import OwnedQuerysetMixin
 
 from . import services
@@ -59,11 +60,19 @@ class ConsentEventViewSet(
     search_fields = ["email", "source"]
     ordering_fields = ["occurred_at", "created_at", "email"]
     ordering = ["-occurred_at"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         request=ConsentRecordSerializer,
-        responses={201: ConsentEventSerializer},
+        responses={
+            201: ConsentEventSerializer,
+            413: OpenApiResponse(
+                description=(
+                    "evidence_file is over CONSENT_EVIDENCE_MAX_BYTES: refused before the upload is read "
+                    "(by its declared length, or as soon as its bytes pass the limit). Nothing is written."
+                )
+            ),
+        },
         description=(
             "Record a consent given (basis opt_in_form, import_evidence with evidence_text or evidence_file, "
             "or existing_customer with deal_date) or withdrawn. The recipient is told by e-mail (정보통신망법 "
@@ -73,6 +82,7 @@ class ConsentEventViewSet(
         ),
     )
     def create(self, request):
+        upload_limit_guard(request, limit=settings.CONSENT_EVIDENCE_MAX_BYTES)
         params = ConsentRecordSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
@@ -202,7 +212,12 @@ class LeadImportView(APIView):
                     "LEAD_IMPORT_MAX_ROWS), or lead_list_id is not one of your lists. Nothing is written."
                 )
             ),
-            413: OpenApiResponse(description="The file is over LEAD_IMPORT_MAX_BYTES. Nothing is written."),
+            413: OpenApiResponse(
+                description=(
+                    "The file is over LEAD_IMPORT_MAX_BYTES: refused before the upload is read (by its declared "
+                    "length, or as soon as its bytes pass the limit). Nothing is written."
+                )
+            ),
         },
         tags=["leads"],
         description=(
@@ -216,6 +231,7 @@ class LeadImportView(APIView):
         ),
     )
     def post(self, request):
+        upload_limit_guard(request, limit=settings.LEAD_IMPORT_MAX_BYTES, setting="LEAD_IMPORT_MAX_BYTES")
         params = LeadImportRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data

@@ -110,7 +110,7 @@ def _next_step(lead: Lead, counts: dict[str, int]) -> str:
 def lead_insight_request(*, lead: Lead) -> InsightRequest:
     """What the backend may use: the lead's own fields, its NTS status and its human engagement (the
     score's event terms: machine opens and clicks are not in them), and the rule-based answer in the
-    active language."""
+    active language. Only facts that change with the lead, never with the clock alone."""
     stored = LeadScore.objects.filter(lead=lead).first()
     counts = _term_counts(stored)
     last_at = dict(zip(EVENT_TERMS, (stored.event_last_at or []) if stored else [], strict=False))
@@ -125,7 +125,11 @@ def lead_insight_request(*, lead: Lead) -> InsightRequest:
         "closed_on": lead.business_closed_on.isoformat() if lead.business_closed_on else "",
         "has_email": bool(lead.email),
         "has_phone": bool(lead.phone),
-        "score": stored.score if stored else None,
+        # Not the score: its engagement part decays by the hour, and the request is the cache key of
+        # its answer (insights.py), so the model was asked again on every view of a lead where nothing
+        # happened. What the score is made of stays put until something does: the fit points (the
+        # lead's fields against the profile), the engagement counts and the latest event of each kind.
+        "fit_points": sum(term["points"] for term in score_terms(stored) if term["group"] == "fit") if stored else None,
         "human_engagement": {name: counts.get(name, 0) for name in EVENT_TERMS},
         "latest_event_at": {name: when.isoformat() for name, when in last_at.items() if when},
     }

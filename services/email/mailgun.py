@@ -45,6 +45,7 @@ from .tracking import (
     inbound_addresses,
     is_auto_reply,
     json_loads_bounded,
+    refuse_lone_surrogate,
 )
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class MailgunProvider(BatchingProvider):
         checked before anything else of the body counts: a forged post is 403, never 400."""
         data, signature = mailgun_webhook_signature(body)
         signed_at = cls.verify_signature(signature, now=now, max_age=max_age)
+        refuse_lone_surrogate(data)
         events, ignored = mailgun_parse_webhook(data)
         return WebhookPost(events=events, ignored=ignored, replay_token=str(signature["token"]), signed_at=signed_at)
 
@@ -268,8 +270,11 @@ def mailgun_verify(*, timestamp: str, token: str, signature: str, signing_key: s
     if not (timestamp and token and signature):
         raise WebhookSignatureError("Missing Mailgun signature.")
     signed_at = check_fresh(timestamp, now=now, max_age=max_age)
-    expected = hmac.new(signing_key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, str(signature).lower()):
+    # As bytes: a token or signature of JSON text may be non-ASCII, even a lone surrogate ("\ud800"),
+    # which str.encode and hmac.compare_digest of str refuse (a 500, not the 403 it is).
+    signed = f"{timestamp}{token}".encode("utf-8", "surrogatepass")
+    expected = hmac.new(signing_key.encode(), signed, hashlib.sha256).hexdigest().encode()
+    if not hmac.compare_digest(expected, str(signature).lower().encode("utf-8", "surrogatepass")):
         raise WebhookSignatureError("Invalid Mailgun signature.")
     return signed_at
 
@@ -278,10 +283,11 @@ def mailgun_webhook_signature(body: bytes) -> tuple[dict, dict]:
     """A Mailgun webhook post (JSON): the whole document and its ``signature`` block.
 
     Only the signature is read here, so the caller verifies it before anything else of the body
-    counts: an unsigned or forged post is 403 whatever else it carries.
+    counts: an unsigned or forged post is 403 whatever else it carries (a lone surrogate included:
+    the caller refuses it after the signature).
     """
     try:
-        data = json_loads_bounded(body)
+        data = json_loads_bounded(body, text_only=False)
     except ValueError:
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("signature"), dict):

@@ -41,6 +41,8 @@ from python_http_client.client import Response
 from sendgrid import SendGridAPIClient
 from sendgrid.helpers.eventwebhook import EventWebhook
 
+from common.parsers import JSONLoneSurrogate, holds_lone_surrogate
+
 from .base import (
     BatchingProvider,
     EmailMessage,
@@ -346,8 +348,12 @@ _SENDGRID_DROP_SUPPRESS = {
 
 def sendgrid_parse_events(body: bytes) -> tuple[list[ProviderEvent], int]:
     """The events of one SendGrid post (a JSON array); returns (events, count ignored)."""
+    suspect = False  # whether some event holds a lone surrogate (found by one search of the body)
     try:
         items = json_loads_bounded(body)
+    except JSONLoneSurrogate:
+        suspect = True
+        items = json_loads_bounded(body, text_only=False)
     except ValueError as exc:
         raise WebhookPayloadError(f"The body is not JSON: {exc}")
     if not isinstance(items, list):
@@ -355,7 +361,9 @@ def sendgrid_parse_events(body: bytes) -> tuple[list[ProviderEvent], int]:
     events, ignored = [], 0
     for item in items:
         kind = _SENDGRID_KINDS.get(item.get("event")) if isinstance(item, dict) else None
-        if kind is None:
+        # An event holding a lone surrogate cannot be stored: skipped and counted like an unknown kind,
+        # so the good events of its batch (bounces, unsubscribes) are kept and SendGrid does not retry.
+        if kind is None or (suspect and holds_lone_surrogate(item)):
             ignored += 1
             continue
         sg_message_id = str(item.get("sg_message_id") or "")

@@ -15,16 +15,27 @@ import re
 from dataclasses import dataclass, field
 from email.utils import getaddresses, parseaddr
 
-from common.parsers import loads_bounded
+from common.parsers import holds_lone_surrogate, loads_bounded
 
 # Provider documents nest a few levels (Mailgun's event-data → message → headers); a deeper one is
 # refused.
 MAX_JSON_DEPTH = 32
 
 
-def json_loads_bounded(raw: bytes | str):
-    """A webhook body as JSON; a ValueError for one nested deeper than MAX_JSON_DEPTH (or not JSON)."""
-    return loads_bounded(raw, max_depth=MAX_JSON_DEPTH, strict=False)
+def json_loads_bounded(raw: bytes | str, *, text_only: bool = True):
+    """A webhook body as JSON; a ValueError for one nested deeper than MAX_JSON_DEPTH (or not JSON),
+    and ``JSONLoneSurrogate`` for one holding a lone UTF-16 surrogate unless ``text_only`` is False."""
+    return loads_bounded(raw, max_depth=MAX_JSON_DEPTH, strict=False, text_only=text_only)
+
+
+LONE_SURROGATE = "The body holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text."
+
+
+def refuse_lone_surrogate(data) -> None:
+    """WebhookPayloadError (400) for a verified document holding a lone surrogate: no column or jsonb
+    value can store it, and the batch writer would fail on it."""
+    if holds_lone_surrogate(data):
+        raise WebhookPayloadError(LONE_SURROGATE)
 
 
 class WebhookSignatureError(Exception):

@@ -23,6 +23,8 @@ import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from common.parsers import JSONLoneSurrogate, loads_bounded
+
 LANGUAGES = {"ko": "Korean (한국어)", "en": "English"}
 MAX_LIST_ITEMS = 10
 
@@ -141,8 +143,10 @@ class OpenAICompatibleInsights(InsightsBackend):
         if text.startswith("```"):  # some models fence JSON in markdown despite being asked not to
             text = text.strip("`").removeprefix("json").strip()
         try:
-            answer = json.loads(text)
-        except ValueError as exc:
+            answer = loads_bounded(text)
+        except JSONLoneSurrogate as exc:  # no UTF-8 response (nor jsonb value) can hold it
+            raise InsightsError("the model's JSON holds a lone UTF-16 surrogate, which is not text") from exc
+        except ValueError as exc:  # not JSON, nested too deep, NaN
             raise InsightsError("the model did not answer JSON") from exc
         if not isinstance(answer, dict):
             raise InsightsError("the model did not answer a JSON object")

@@ -112,3 +112,14 @@ def test_declared_length_over_the_limit_is_413_before_reading(auth_client, user,
         r"The upload is \d{3},\d{3} bytes; the largest file accepted is 1,024 bytes", response.json()["detail"]
     )
     assert not ClientFile.objects.exists()
+
+
+def test_a_content_length_that_is_not_a_number_is_not_a_500(auth_client, user):
+    """The size guard is the one every upload shares (common/upload_size.py): a malformed declared
+    length is left to the parser, which reads no body, so the file is missing."""
+    client = ClientFactory(user=user)
+    response = auth_client.post(
+        URL, {"client": str(client.pk), "file": upload()}, format="multipart", CONTENT_LENGTH="many"
+    )
+    assert response.status_code == 400 and "file" in response.json()["fields"]
+    assert not ClientFile.objects.exists()

@@ -8,6 +8,7 @@ import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from apps.consent.models import ConsentEvent
 from apps.consent.services import consent_grant, consent_request_opt_in, consent_withdraw
@@ -83,15 +84,39 @@ def test_notices_skip_suppressed_and_erased_addresses(user, sent, django_capture
 
 
 def test_an_evidence_file_over_the_cap_is_413(auth_client, settings):
+    """Refused as soon as the file's bytes pass the cap, not once the whole upload sits in a temporary
+    file: the message says "over" the cap, since the file's size was never known."""
     settings.CONSENT_EVIDENCE_MAX_BYTES = 100
     upload = SimpleUploadedFile("동의서.pdf", b"%PDF-" + b"x" * 200, content_type="application/pdf")
     response = auth_client.post(
         "/api/consent/events/",
         {"email": ADDRESS, "kind": "granted", "basis": "import_evidence", "evidence_file": upload},
         format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert response.status_code == 413 and "100" in response.json()["detail"]
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("The upload is over 100 bytes")
     assert not ConsentEvent.objects.exists()
+
+
+def test_an_evidence_upload_declaring_too_much_is_refused_before_reading(auth_client, settings):
+    settings.CONSENT_EVIDENCE_MAX_BYTES = 1024
+    upload = SimpleUploadedFile("동의서.pdf", b"%PDF-" + b"x" * 200_000, content_type="application/pdf")
+    fields = {"email": ADDRESS, "kind": "granted", "basis": "import_evidence", "evidence_file": upload}
+    body = encode_multipart(BOUNDARY, fields)
+    response = auth_client.post("/api/consent/events/", body, content_type=MULTIPART_CONTENT, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 413
+    # The figure is the request's exact Content-Length, not the file's: refused before the body is read.
+    assert response.json()["detail"] == (
+        f"The upload is {len(body):,} bytes; the largest file accepted is 1,024 bytes (0 MB)."
+    )
+    assert not ConsentEvent.objects.exists()
+
+
+def test_the_schema_documents_the_evidence_413(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    refused = schema["paths"]["/api/consent/events/"]["post"]["responses"]["413"]
+    assert "CONSENT_EVIDENCE_MAX_BYTES" in refused["description"]
 
 
 def test_an_erase_deletes_the_evidence_files(user, django_capture_on_commit_callbacks):

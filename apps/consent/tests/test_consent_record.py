@@ -88,3 +88,13 @@ def test_daily_limit_is_409(auth_client, settings):
     assert auth_client.post(URL, body, format="json").status_code == 201
     response = auth_client.post(URL, {**body, "email": "b@nexpa.co.kr"}, format="json")
     assert response.status_code == 409 and "CONSENT_EVENTS_PER_DAY" in response.json()["detail"]
+
+
+def test_a_json_body_with_a_lone_surrogate_is_a_400_that_says_why(auth_client):
+    """The ledger's JSON body goes through the API's parser: a "\\ud800" escape is valid JSON but not
+    text, which no column can hold (it was a 500 from the database)."""
+    body = '{"email": "ceo@nexpa.co.kr", "kind": "granted", "basis": "opt_in_form", "source": "form \\ud800"}'
+    response = auth_client.post(URL, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "lone UTF-16 surrogate" in response.json()["detail"]
+    assert not ConsentEvent.objects.exists()

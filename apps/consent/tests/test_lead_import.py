@@ -9,6 +9,7 @@ import json
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from apps.campaigns.models import CampaignLeadResult
 from apps.campaigns.tests.factories import CampaignFactory, LeadFactory, LeadListFactory, write_recipients
@@ -201,6 +202,17 @@ def test_a_file_over_the_byte_limit_is_413_naming_the_setting(user, settings):
     assert "LEAD_IMPORT_MAX_BYTES" in response.json()["detail"]
 
 
+def test_a_file_declaring_too_much_is_refused_before_reading(user, settings):
+    """The figure is the request's exact Content-Length: refused before the body is spooled."""
+    settings.LEAD_IMPORT_MAX_BYTES = 1024
+    body = encode_multipart(BOUNDARY, {"file": _upload(HEADER + "회사,a@b.kr,,,,,\n" * 20_000)})
+    with time_machine.travel(NOW, tick=False):
+        response = client_for(user).post(URL, body, content_type=MULTIPART_CONTENT, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 413
+    assert response.json()["detail"] == f"The upload is {len(body):,} bytes; LEAD_IMPORT_MAX_BYTES allows 1,024 bytes."
+    assert not Lead.objects.exists() and not LeadList.objects.exists()
+
+
 def test_a_file_over_the_row_limit_is_400_and_writes_nothing(user, settings):
     settings.LEAD_IMPORT_MAX_ROWS = 2
     response = _post(user, "name\n하나\n둘\n셋\n")
@@ -241,3 +253,17 @@ def test_the_route_is_not_a_lead_id(auth_client):
 
 def test_anonymous_is_401(api_client):
     assert api_client.post(URL, {}, format="multipart").status_code == 401
+
+
+def test_jsonl_row_with_a_lone_surrogate_or_nested_too_deep_is_refused_not_a_500(user):
+    """A "\\ud800" escape is valid JSON but not text (no column can hold it); a row nested thousands
+    of levels deep is not a lead either: each is an invalid row, and the other rows are imported."""
+    content = (
+        '{"name": "좋은행", "email": "good@row.kr"}\n'
+        '{"name": "나쁜\\ud800행", "email": "bad@row.kr"}\n' + '{"name": ' + "[" * 5000 + "]" * 5000 + "}\n"
+    )
+    response = _post(user, content.encode(), name="leads.jsonl")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert [(row["line"], row["code"]) for row in body["refused_rows"]] == [(2, "invalid_row"), (3, "invalid_row")]
+    assert list(Lead.objects.filter(user=user).values_list("email", flat=True)) == ["good@row.kr"]

@@ -5,7 +5,9 @@ the request, against a fake API on 127.0.0.1)."""
 import datetime as dt
 
 import pytest
+import time_machine
 
+from apps.intelligence.scoring import leads_rescore
 from apps.leads.models import Lead
 from apps.leads.tests.factories import LeadFactory
 
@@ -124,3 +126,55 @@ def test_the_prompt_holds_only_this_leads_data_and_human_engagement(
     assert "English" in sent["body"]["messages"][0]["content"]
     english = auth_client.get(f"/api/leads/{lead.pk}/insights/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert english["insight_status"] == "ready" and english["engagement"].startswith("모델: 1 opens")
+
+
+def test_a_score_that_only_decays_does_not_ask_the_model_again(
+    auth_client, user, llm_insights, django_capture_on_commit_callbacks
+):
+    """The engagement part of the score decays with time, so a rescore moves it with no new event; the
+    insight's inputs (and so its cache key) are what the score is made of, which stay put."""
+    from .test_lead_score import NOW, event, rescored
+
+    lead = LeadFactory(user=user, name="한빛테크")
+    event(lead, "reply", days_ago=1)
+    event(lead, "click", days_ago=1)
+    before = rescored(lead).score
+    url = f"/api/leads/{lead.pk}/insights/"
+    with django_capture_on_commit_callbacks(execute=True):
+        auth_client.get(url)
+    assert auth_client.get(url).json()["insight_status"] == "ready"
+
+    with time_machine.travel(NOW + dt.timedelta(days=20), tick=False):
+        leads_rescore(lead_ids=[lead.pk])
+    lead.refresh_from_db()
+    assert lead.score < before  # decayed, nothing happened
+    with django_capture_on_commit_callbacks(execute=True):
+        assert auth_client.get(url).json()["insight_status"] == "ready"
+    assert len(llm_insights.requests) == 1
+    assert "score" not in llm_insights.prompt_facts()
+
+    event(lead, "reply")  # something happened: asked again
+    rescored(lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert auth_client.get(url).json()["insight_status"] == "pending"
+    assert len(llm_insights.requests) == 2
+
+
+def test_a_model_answer_with_a_lone_surrogate_keeps_the_rule_based_answer(
+    auth_client, user, llm_insights, django_capture_on_commit_callbacks
+):
+    """A lone UTF-16 surrogate ("\\ud800" escaped in the model's JSON) is not text: no UTF-8 response
+    can hold it. The answer is refused like one that is not JSON, and the rule-based one shown."""
+    model_answer = llm_insights.content
+    llm_insights.content = lambda body: model_answer(body).replace("모델: ", "모델\\ud800: ", 1)
+    lead = LeadFactory(user=user, description="산업용 센서 제조")
+    url = f"/api/leads/{lead.pk}/insights/"
+    with django_capture_on_commit_callbacks(execute=True):
+        pending = auth_client.get(url).json()
+    response = auth_client.get(url)
+    assert response.status_code == 200
+    answer = response.json()
+    assert (answer["insight_status"], answer["backend"]) == ("fallback", "rule_based")
+    assert "surrogate" in answer["fallback_reason"]
+    assert answer["company"] == pending["company"] and "산업용 센서 제조" in answer["company"]
+    assert len(llm_insights.requests) == 1

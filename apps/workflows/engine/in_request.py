@@ -19,6 +19,8 @@ from __future__ import annotations
 import contextvars
 import copy
 import dataclasses
+import itertools
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -29,12 +31,14 @@ from django.db import connections
 from django.utils import translation
 
 from apps.workflows.models import WorkflowExecution
+from common.metrics import WORKFLOW_GUARD_THREADS_ABANDONED
 
 from .executor import InlineDispatcher, WorkflowExecutor
 from .graph import Graph
 from .store import ExecutionRow, NodeState
 
 E = WorkflowExecution.Status
+logger = logging.getLogger(__name__)
 
 
 class NeedsWorker(Exception):
@@ -115,14 +119,80 @@ def execution_run_in_memory(
 
 
 # Guard threads of this process. A run abandoned at the budget keeps its thread until its current
-# node returns; with every thread held, further guarded runs are queued at once rather than wait.
+# node returns; with every guard slot held, further guarded runs are queued at once rather than wait.
+# A run still holding its slot WORKFLOW_HOOK_GUARD_HARD_LIMIT_SECONDS after it started (a plugin node
+# that hangs) gives the slot up when a new run needs one: its thread is abandoned (it ends whenever
+# the node returns, and writes nothing) and a fresh pool thread takes the new run. At most
+# GUARD_ABANDONED_MAX threads are left so: past that, a hung run keeps its slot as before (logged once
+# until a guarded run ends). A process may thus hold GUARD_THREADS + GUARD_ABANDONED_MAX (20)
+# guard threads, each possibly with a database connection of its own (closed when its node returns).
 GUARD_THREADS = 4
-_guard_slots = threading.BoundedSemaphore(GUARD_THREADS)
-_guard_pool = ThreadPoolExecutor(max_workers=GUARD_THREADS, thread_name_prefix="workflow-hook-guard")
+GUARD_ABANDONED_MAX = 16
+_guard_pool = ThreadPoolExecutor(
+    max_workers=GUARD_THREADS + GUARD_ABANDONED_MAX, thread_name_prefix="workflow-hook-guard"
+)
+_guard_lock = threading.Lock()
+_guard_running: dict[int, float] = {}  # run number → monotonic start, the runs holding a slot
+_guard_abandoned: set[int] = set()  # runs whose thread was given up on and has not ended yet
+_guard_numbers = itertools.count()
+_guard_exhausted = False  # no slot could be freed and that was logged (once, until a guarded run ends)
+
+
+def _guard_abandon_hung(now: float) -> None:
+    """Under _guard_lock: give up on the runs past the hard limit, oldest first."""
+    global _guard_exhausted
+    limit = settings.WORKFLOW_HOOK_GUARD_HARD_LIMIT_SECONDS
+    for number, started in sorted(_guard_running.items(), key=lambda item: item[1]):
+        if now - started < limit:
+            return
+        if len(_guard_abandoned) >= GUARD_ABANDONED_MAX:
+            if not _guard_exhausted:  # once until an abandoned thread ends, not on every hook
+                _guard_exhausted = True
+                logger.error(
+                    "workflow hook guard: %d abandoned threads still hang (GUARD_ABANDONED_MAX); hooks of "
+                    "graphs with a plugin node are queued until one ends",
+                    len(_guard_abandoned),
+                )
+            return
+        del _guard_running[number]
+        _guard_abandoned.add(number)
+        WORKFLOW_GUARD_THREADS_ABANDONED.inc()
+        logger.warning(
+            "workflow hook guard thread abandoned: a pure plugin node has run %.1f s, past "
+            "WORKFLOW_HOOK_GUARD_HARD_LIMIT_SECONDS; %d abandoned threads still hang",
+            now - started,
+            len(_guard_abandoned),
+        )
+
+
+def _guard_take() -> int | None:
+    """A guard slot for a new run (its number), or None when every slot is held."""
+    now = time.monotonic()
+    with _guard_lock:
+        if len(_guard_running) >= GUARD_THREADS:
+            _guard_abandon_hung(now)
+        if len(_guard_running) >= GUARD_THREADS:
+            return None
+        number = next(_guard_numbers)
+        _guard_running[number] = now
+        return number
+
+
+def _guard_give_back(number: int) -> None:
+    global _guard_exhausted
+    with _guard_lock:
+        _guard_running.pop(number, None)
+        _guard_abandoned.discard(number)
+        if _guard_exhausted:  # a slot or an abandoned thread is free again
+            _guard_exhausted = False
+            logger.warning(
+                "workflow hook guard: a guarded run ended; %d abandoned threads still hang", len(_guard_abandoned)
+            )
 
 
 def _run_guarded(executor: InMemoryExecutor) -> tuple[str, str, dict, list[NodeState]]:
-    if not _guard_slots.acquire(blocking=False):
+    number = _guard_take()
+    if number is None:
         raise NeedsWorker
     language = translation.get_language()
 
@@ -132,7 +202,7 @@ def _run_guarded(executor: InMemoryExecutor) -> tuple[str, str, dict, list[NodeS
                 return executor.run()
         finally:
             connections.close_all()  # a plugin that read the database did so on this thread's own connection
-            _guard_slots.release()
+            _guard_give_back(number)
 
     future = _guard_pool.submit(contextvars.copy_context().run, run)  # the request's id and user in its log lines
     try:

@@ -18,6 +18,9 @@ WORKFLOW_HOOK_MAX_BYTES = env_int("WORKFLOW_HOOK_MAX_BYTES", 1_000_000)
 WORKFLOW_HOOK_INLINE_MAX_NODES = env_int("WORKFLOW_HOOK_INLINE_MAX_NODES", 50)
 # ... and within this many milliseconds of the web thread: a longer run is given up unwritten and queued.
 WORKFLOW_HOOK_INLINE_BUDGET_MS = env_int("WORKFLOW_HOOK_INLINE_BUDGET_MS", 50)
+# A pure plugin node still running this long after its hook started it is taken for hung: its guard
+# thread is abandoned (logged, counted) when another hook needs one (apps/workflows/engine/in_request.py).
+WORKFLOW_HOOK_GUARD_HARD_LIMIT_SECONDS = env_int("WORKFLOW_HOOK_GUARD_HARD_LIMIT_SECONDS", 30)
 
 BEAT_SCHEDULE = {
     "workflows-sweep": {
