@@ -97,6 +97,11 @@ class SearchResult:
     head_group: QuerySet | None = None
     # SQL (and params) of "a match is in tier 2", which the page's count also counts (_walks_head).
     tier_two_sql: tuple[str, list] | None = None
+    # Tier 2 is read through the name's head index (ordered by revenue within a head).
+    tier_two_by_head: bool = False
+    # SQL (and params) of "the name's terms hold the first word", implied by tiers 2 and 1.
+    first_word_terms: tuple[str, list] | None = None
+    _underestimated: bool = field(default=False, init=False, repr=False)
     _walks: bool | None = field(default=None, init=False, repr=False)
     _tier_two_counts: dict[int, int] = field(default_factory=dict, init=False, repr=False)
     _planned_matches: int | None = field(default=None, init=False, repr=False)
@@ -137,7 +142,13 @@ class SearchResult:
             confirmed = self.count_up_to(settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT + 1) >= RELEVANCE_CONFIRM
             return confirmed and self._walks_head()
         if self.planned_matches() < RELEVANCE_WALK_ABOVE:
-            return False
+            # The planner may have multiplied correlated terms (`Hanbit`: han & anb & nbi & bit, 1 row
+            # guessed for 8,457); the page's own exact count (pagination.count_matches counts up to
+            # the cap whenever the planner expects few) says so, and then the tiers are read with
+            # the top revenue slice first (_tier_rows) instead of one fetch and sort of every match.
+            cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
+            self._underestimated = self.count_up_to(cap + 1) > cap
+            return self._underestimated
         if self.planned_matches() >= RELEVANCE_TRUSTED_ABOVE:
             return True
         # Where the page's "count" counts too (pagination.count_matches: up to 5,000 expected), the
@@ -222,7 +233,7 @@ class SearchResult:
         skip = offset
         for value, tier in self.relevance_tiers:
             tier = tier.order_by(*_BY_REVENUE)
-            found = self._read(value, tier[skip : skip + limit - len(rows)])
+            found = self._tier_rows(value, tier, skip, limit - len(rows))
             if found:
                 skip = 0
             elif skip:  # the page starts after this tier: skip its rows
@@ -231,6 +242,35 @@ class SearchResult:
             if len(rows) == limit:
                 break
         return rows
+
+    def _tier_rows(self, value: int, tier: QuerySet, skip: int, limit: int) -> list:
+        """``tier[skip : skip + limit]`` (a tier ordered by revenue, largest first), read among the
+        companies of the top revenue slice first (migration 0012) when the planner's own plan would
+        fetch and sort the whole tier (the count found far more matches than it expected) or walk
+        the revenue index far (a page after the first).
+
+        Every row of the slice sorts before every row outside it, so when the slice holds the
+        ``skip + limit`` first rows of the tier they are exactly those rows; otherwise the slice's
+        rows are the tier's first ones and the rest is read outside the slice: the same rows,
+        never read twice. Tier 2 by the name's head is left to the head index, which is ordered by
+        revenue within the head already."""
+        if not (self._underestimated or skip) or (value == 2 and self.tier_two_by_head):
+            return self._read(value, tier[skip : skip + limit])
+        slice_tier = tier
+        if skip and value > 0 and self.first_word_terms is not None:
+            # Tiers 2 and 1 hold the first word in the name: its N-terms (implied, so the same rows)
+            # let the slice's GIN index find them (tier 1 of 전자 is a LIKE on the name, which only a
+            # walk of the revenue index can serve: ~7,000 rows for page 10).
+            slice_tier = slice_tier.filter(_sql_condition(*self.first_word_terms))
+        in_slice = slice_tier.filter(_sql_condition(f"{REVENUE_KEY} >= %s", [TOP_REVENUE]))
+        found = list(in_slice[skip : skip + limit])
+        if len(found) == limit:
+            return found
+        # The slice holds fewer: skip + len(found) of the tier's rows, or (none found) at most skip.
+        held = skip + len(found) if found or not skip else in_slice.order_by().values("pk")[:skip].count()
+        below = tier.filter(_sql_condition(f"{REVENUE_KEY} < %s", [TOP_REVENUE]))
+        offset = skip + len(found) - held
+        return found + self._read(value, below[offset : offset + limit - len(found)])
 
     def _rows_after(self, values: list, limit: int) -> list:
         """A broad relevance search continues in the row's tier by revenue, then reads the tiers below it."""
@@ -283,6 +323,10 @@ class SearchResult:
 # to the page or sorts a small tier, and never sorts every match of a broad word.
 RELEVANCE_WALK_ABOVE = 2_000
 RELEVANCE_CONFIRM = 200
+# The top revenue slice (migration 0012, the same constant): a partial GIN index of the search vector
+# of the companies whose revenue key is at least this (1,000억: 78,840 of the generated million),
+# read first by SearchResult._tier_rows.
+TOP_REVENUE = 100_000_000_000
 # An estimate this high comes from the word's measured frequency (a term the statistics do not hold
 # is guessed far lower), so it needs no confirmation; confirming it would read the table from its
 # start, the cheapest way to find 200 of a broad word's matches but a sequential scan.
@@ -536,6 +580,8 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         # The words matched on the filters' rows: the single sorted query reads every one of them,
         # while tiers 2 and 1 come from indexes (the name's head, the N-terms' GIN list).
         result.tiers_always = not by_index
+        result.tier_two_by_head = head is not None
+        result.first_word_terms = (f'"{TABLE}"."search_vector" @@ %s::tsquery', [name_query_literal(words[0])])
         # More words after a first word with a head: the planner multiplies their frequencies
         # (`한빛 Hanbit`: 1 row guessed for 8,457); a count confirms the matches, and tier 2 then
         # walks the head's group in revenue order (see SearchResult._by_tier and _read).

@@ -1,5 +1,5 @@
-"""Migration 0011 can be run again after CREATE INDEX CONCURRENTLY failed: the INVALID index such a
-failure leaves is dropped and built again instead of being kept by IF NOT EXISTS."""
+"""Migrations 0011 and 0012 can be run again after CREATE INDEX CONCURRENTLY failed: the INVALID index
+such a failure leaves is dropped and built again instead of being kept by IF NOT EXISTS."""
 
 import importlib
 
@@ -8,32 +8,40 @@ from django.db import connection
 
 pytestmark = pytest.mark.django_db(transaction=True)  # DROP/CREATE INDEX CONCURRENTLY need autocommit
 
-migration = importlib.import_module("apps.salesone_leads.migrations.0011_search_name_head")
+name_head = importlib.import_module("apps.salesone_leads.migrations.0011_search_name_head")
+top_revenue = importlib.import_module("apps.salesone_leads.migrations.0012_search_vector_top_revenue")
+MIGRATIONS = pytest.mark.parametrize(
+    "migration, create",
+    [(name_head, name_head.create_name_head_index), (top_revenue, top_revenue.create_top_index)],
+    ids=["0011", "0012"],
+)
 
 
-def _is_valid() -> bool:
+def _is_valid(migration) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass", [migration.INDEX])
         return cursor.fetchone()[0]
 
 
-def test_rerun_rebuilds_an_index_a_failed_concurrent_build_left_invalid():
+@MIGRATIONS
+def test_rerun_rebuilds_an_index_a_failed_concurrent_build_left_invalid(migration, create):
     with connection.cursor() as cursor:
         # What a failed concurrent build leaves: the index exists, marked not valid.
         cursor.execute("UPDATE pg_index SET indisvalid = false WHERE indexrelid = %s::regclass", [migration.INDEX])
-    assert not _is_valid()
+    assert not _is_valid(migration)
 
     with connection.schema_editor(atomic=False) as schema_editor:
-        migration.create_name_head_index(None, schema_editor)
+        create(None, schema_editor)
 
-    assert _is_valid()
+    assert _is_valid(migration)
 
 
-def test_rerun_keeps_a_valid_index():
+@MIGRATIONS
+def test_rerun_keeps_a_valid_index(migration, create):
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::regclass::oid", [migration.INDEX])
         before = cursor.fetchone()[0]
         with connection.schema_editor(atomic=False) as schema_editor:
-            migration.create_name_head_index(None, schema_editor)
+            create(None, schema_editor)
         cursor.execute("SELECT %s::regclass::oid", [migration.INDEX])
-        assert cursor.fetchone()[0] == before and _is_valid()
+        assert cursor.fetchone()[0] == before and _is_valid(migration)
