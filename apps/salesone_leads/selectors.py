@@ -97,10 +97,7 @@ class SearchResult:
     head_group: QuerySet | None = None
     # SQL (and params) of "a match is in tier 2", which the page's count also counts (_walks_head).
     tier_two_sql: tuple[str, list] | None = None
-    # Tier 2 is read through the name's head index (ordered by revenue within a head).
-    tier_two_by_head: bool = False
-    # SQL (and params) of "the name's terms hold the first word", implied by tiers 2 and 1.
-    first_word_terms: tuple[str, list] | None = None
+    # The page's count found more matches than the cap where the planner expected few (_by_tier).
     _underestimated: bool = field(default=False, init=False, repr=False)
     _walks: bool | None = field(default=None, init=False, repr=False)
     _tier_two_counts: dict[int, int] = field(default_factory=dict, init=False, repr=False)
@@ -128,7 +125,7 @@ class SearchResult:
         if self.relevance_tiers is not None:
             self.relevance_tiers = [(value, tier.prefetch_related(*lookups)) for value, tier in self.relevance_tiers]
 
-    def _by_tier(self) -> bool:
+    def _by_tier(self, rows_wanted: int) -> bool:
         """Whether to read tier by tier: the planner expects many matches, and RELEVANCE_CONFIRM of
         them exist (a word the statistics do not know gets a guessed frequency: `lg` 3,356 rows
         for none, and a walk of the revenue index for a tier that is empty reads all of it)."""
@@ -142,13 +139,7 @@ class SearchResult:
             confirmed = self.count_up_to(settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT + 1) >= RELEVANCE_CONFIRM
             return confirmed and self._walks_head()
         if self.planned_matches() < RELEVANCE_WALK_ABOVE:
-            # The planner may have multiplied correlated terms (`Hanbit`: han & anb & nbi & bit, 1 row
-            # guessed for 8,457); the page's own exact count (pagination.count_matches counts up to
-            # the cap whenever the planner expects few) says so, and then the tiers are read with
-            # the top revenue slice first (_tier_rows) instead of one fetch and sort of every match.
-            cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
-            self._underestimated = self.count_up_to(cap + 1) > cap
-            return self._underestimated
+            return self._walks_revenue(rows_wanted)
         if self.planned_matches() >= RELEVANCE_TRUSTED_ABOVE:
             return True
         # Where the page's "count" counts too (pagination.count_matches: up to 5,000 expected), the
@@ -157,6 +148,26 @@ class SearchResult:
         cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
         limit = cap + 1 if self.planned_matches() <= 5 * cap else RELEVANCE_CONFIRM
         return self.count_up_to(limit) >= RELEVANCE_CONFIRM
+
+    def _walks_revenue(self, rows_wanted: int) -> bool:
+        """Whether tiers the planner underestimates are read by walking the revenue index.
+
+        The planner may multiply correlated terms (`Hanbit`: han & anb & nbi & bit, 1 row guessed
+        for 8,457 of 1M) and fetch and sort every match. The page's own exact count (pagination
+        counts up to the cap whenever the planner expects few) says so: more than the cap. Then a
+        walk of the revenue index (as the head walk, _read) reads about rows wanted x table /
+        matches rows when the matches are spread over the revenues; it is taken only when that is
+        at most UNDERESTIMATE_WALK_RATIO times the matches the count confirmed (the cap + 1, a
+        lower bound of what the plan it replaces fetches): at 1M companies page 1 only
+        (20 x 1M / 1,001 = 19,980 <= 20 x 1,001). A word with few matches in a large table keeps
+        the single sorted query (SEARCH.md)."""
+        cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
+        if self.count_up_to(cap + 1) <= cap:
+            return False
+        if rows_wanted * table_rows() > UNDERESTIMATE_WALK_RATIO * (cap + 1) ** 2:
+            return False
+        self._underestimated = True
+        return True
 
     def _walks_head(self) -> bool:
         """Whether tier 2 is read by walking its head's group in revenue order (asked once).
@@ -227,13 +238,13 @@ class SearchResult:
         return self._marked(self._rows_after(values, limit))
 
     def _rows(self, offset: int, limit: int) -> list:
-        if not self._by_tier():
+        if not self._by_tier(offset + limit):
             return list(self.queryset[offset : offset + limit])
         rows: list = []
         skip = offset
         for value, tier in self.relevance_tiers:
             tier = tier.order_by(*_BY_REVENUE)
-            found = self._tier_rows(value, tier, skip, limit - len(rows))
+            found = self._read(value, tier[skip : skip + limit - len(rows)])
             if found:
                 skip = 0
             elif skip:  # the page starts after this tier: skip its rows
@@ -243,38 +254,9 @@ class SearchResult:
                 break
         return rows
 
-    def _tier_rows(self, value: int, tier: QuerySet, skip: int, limit: int) -> list:
-        """``tier[skip : skip + limit]`` (a tier ordered by revenue, largest first), read among the
-        companies of the top revenue slice first (migration 0012) when the planner's own plan would
-        fetch and sort the whole tier (the count found far more matches than it expected) or walk
-        the revenue index far (a page after the first).
-
-        Every row of the slice sorts before every row outside it, so when the slice holds the
-        ``skip + limit`` first rows of the tier they are exactly those rows; otherwise the slice's
-        rows are the tier's first ones and the rest is read outside the slice: the same rows,
-        never read twice. Tier 2 by the name's head is left to the head index, which is ordered by
-        revenue within the head already."""
-        if not (self._underestimated or skip) or (value == 2 and self.tier_two_by_head):
-            return self._read(value, tier[skip : skip + limit])
-        slice_tier = tier
-        if skip and value > 0 and self.first_word_terms is not None:
-            # Tiers 2 and 1 hold the first word in the name: its N-terms (implied, so the same rows)
-            # let the slice's GIN index find them (tier 1 of 전자 is a LIKE on the name, which only a
-            # walk of the revenue index can serve: ~7,000 rows for page 10).
-            slice_tier = slice_tier.filter(_sql_condition(*self.first_word_terms))
-        in_slice = slice_tier.filter(_sql_condition(f"{REVENUE_KEY} >= %s", [TOP_REVENUE]))
-        found = list(in_slice[skip : skip + limit])
-        if len(found) == limit:
-            return found
-        # The slice holds fewer: skip + len(found) of the tier's rows, or (none found) at most skip.
-        held = skip + len(found) if found or not skip else in_slice.order_by().values("pk")[:skip].count()
-        below = tier.filter(_sql_condition(f"{REVENUE_KEY} < %s", [TOP_REVENUE]))
-        offset = skip + len(found) - held
-        return found + self._read(value, below[offset : offset + limit - len(found)])
-
     def _rows_after(self, values: list, limit: int) -> list:
         """A broad relevance search continues in the row's tier by revenue, then reads the tiers below it."""
-        if not self._by_tier():
+        if not self._by_tier(limit):
             return list(self.after(values)[:limit])
         tier_of_row, revenue, pk = values
         rows: list = []
@@ -290,8 +272,14 @@ class SearchResult:
         return rows
 
     def _read(self, tier_value: int, rows: QuerySet) -> list:
-        """The rows of a tier's slice; tier 2 of a head walk in the order of the head's index."""
-        if tier_value != 2 or not self._walks_head():
+        """The rows of a tier's slice; tier 2 of a head walk in the order of the head's index, tier 0
+        of an underestimated search in the order of the revenue index (_walks_revenue). Tiers 2 and
+        1 of that search keep the planner's plan: conditions on the name that the name's indexes
+        find (no row for `Hanbit`, whose matches are the English names of 한빛…), where a walk of
+        the revenue index for a tier with few rows would read far; tier 0 holds the matches the
+        count confirmed, less the page's rows above it."""
+        revenue_walk = tier_value == 0 and self._underestimated
+        if not revenue_walk and (tier_value != 2 or not self._walks_head()):
             return list(rows)
         # The planner would fetch and sort tier 2 (it multiplies the frequencies of the other,
         # correlated words); without a sort the only path left is the head index, walked in
@@ -303,8 +291,14 @@ class SearchResult:
         alias = router.db_for_read(SalesOneLead)
         with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
             cursor.execute("SET LOCAL enable_sort = off")
+            if revenue_walk:
+                # Parallel workers would walk it in a Gather Merge whose start alone costs more than
+                # the walk (`Hanbit` page 1: 20 ms, 13 of them before the first row, against 4 ms).
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             found = list(rows.using(alias))
             cursor.execute("RESET enable_sort")
+            if revenue_walk:
+                cursor.execute("RESET max_parallel_workers_per_gather")
         return found
 
     def after(self, values: list) -> QuerySet:
@@ -323,10 +317,9 @@ class SearchResult:
 # to the page or sorts a small tier, and never sorts every match of a broad word.
 RELEVANCE_WALK_ABOVE = 2_000
 RELEVANCE_CONFIRM = 200
-# The top revenue slice (migration 0012, the same constant): a partial GIN index of the search vector
-# of the companies whose revenue key is at least this (1,000억: 78,840 of the generated million),
-# read first by SearchResult._tier_rows.
-TOP_REVENUE = 100_000_000_000
+# A search the planner underestimates walks the revenue index (SearchResult._walks_revenue) only when
+# the walk is expected to read at most this many times the matches the page's count confirmed.
+UNDERESTIMATE_WALK_RATIO = 20
 # An estimate this high comes from the word's measured frequency (a term the statistics do not hold
 # is guessed far lower), so it needs no confirmation; confirming it would read the table from its
 # start, the cheapest way to find 200 of a broad word's matches but a sequential scan.
@@ -395,6 +388,13 @@ def _name_starts_with(first: str) -> tuple[str, list]:
     operator = "LIKE" if _NO_LETTER_CASE.fullmatch(first) else "ILIKE"
     sql = " OR ".join([f'"{TABLE}"."name" {operator} %s'] * len(prefixes))
     return f"({sql})", prefixes
+
+
+def table_rows() -> int:
+    """The planner's count of companies (pg_class.reltuples, as ANALYZE or VACUUM last set it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [TABLE])
+        return cursor.fetchone()[0]
 
 
 def planner_rows(queryset: QuerySet) -> int:
@@ -580,8 +580,6 @@ def salesone_lead_search(*, filters: dict, user=None, queryset: QuerySet | None 
         # The words matched on the filters' rows: the single sorted query reads every one of them,
         # while tiers 2 and 1 come from indexes (the name's head, the N-terms' GIN list).
         result.tiers_always = not by_index
-        result.tier_two_by_head = head is not None
-        result.first_word_terms = (f'"{TABLE}"."search_vector" @@ %s::tsquery', [name_query_literal(words[0])])
         # More words after a first word with a head: the planner multiplies their frequencies
         # (`한빛 Hanbit`: 1 row guessed for 8,457); a count confirms the matches, and tier 2 then
         # walks the head's group in revenue order (see SearchResult._by_tier and _read).

@@ -171,7 +171,7 @@ def test_a_large_load_rebuilds_indexes_and_constraints(tmp_path, industries, sea
     from apps.salesone_leads.loading import foreign_keys, lookup_indexes, search_indexes
 
     with connection.cursor() as cursor:
-        assert len(search_indexes(cursor)) == 10 and len(foreign_keys(cursor)) == 3
+        assert len(search_indexes(cursor)) == 9 and len(foreign_keys(cursor)) == 3
         # Django's industry, LIKE and link-side indexes are rebuilt too.
         assert len(lookup_indexes(cursor)) == 4
     assert search(q=rows[0]["owner"])["count"] >= 1

@@ -1,7 +1,8 @@
-"""Relevance tiers are read among the companies of the top revenue slice first (migration 0012) when
-the planner's own plan would fetch every match (a Latin word whose trigrams it multiplies: `Hanbit`)
-or walk far (a page after the first): the page reads the slice's matches, not all of them, and
-is the same page the single sorted query gives, across the slice's boundary too."""
+"""A search whose matches the planner underestimates (a Latin word whose trigrams it multiplies:
+`Hanbit`) reads its relevance tiers by walking the revenue index when the page's count found more
+matches than the cap and the walk is bounded (selectors.SearchResult._walks_revenue), instead of one
+fetch and sort of every match; the page is the single sorted query's. A word whose few matches sit
+at the lowest revenues keeps the single sorted query: a walk would read the whole table."""
 
 import json
 import random
@@ -12,15 +13,13 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.salesone_leads.generator import business_number_for, corporation_number_for
 from apps.salesone_leads.models import SalesOneLead
-from apps.salesone_leads.selectors import TOP_REVENUE
 from apps.salesone_leads.tests.factories import IndustryFactory
 
 pytestmark = pytest.mark.django_db
 
 TABLE = SalesOneLead._meta.db_table
 SYLLABLES = "가나다라마바사아자차카타파하고노도로모보소오조초코토포호"
-MATCHES = 3_000
-IN_SLICE = 150  # of the matches: the slice holds pages 1-7 and half of page 8
+ROWS = 9_000
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -32,47 +31,41 @@ def _table_statistics_restored(django_db_blocker):
         cursor.execute(f"VACUUM ANALYZE {TABLE}")
 
 
-def _companies(*, matching: str, name_part: str = "") -> None:
-    """MATCHES companies holding ``matching`` in the description (and ``name_part`` inside the name,
-    after two syllables: relevance tier 1), IN_SLICE of them with revenue in the top slice, and
-    twice as many that do not match, half of them in the slice (a walk of the revenue index from
-    the top reads ~20 rows for each match it finds)."""
+def _companies(*, matching: str, matches: int, lowest: bool = False) -> None:
+    """ROWS companies, ``matches`` of them holding ``matching`` in the description: every third
+    one by revenue (spread over the revenues), or with ``lowest`` the ones of lowest revenue."""
     industry = IndustryFactory()
     chance = random.Random(18)
-    revenues = chance.sample(range(1, 10**9), 3 * MATCHES)
+    revenues = sorted(chance.sample(range(1, 10**9), ROWS), reverse=True)
+    matching_at = set(range(ROWS - matches, ROWS)) if lowest else set(range(0, 3 * matches, 3))
     rows = []
-    for i in range(3 * MATCHES):
+    for i in range(ROWS):
         syllables = "".join(chance.choice(SYLLABLES) for _ in range(4))
-        match = i < MATCHES
-        in_slice = i < IN_SLICE if match else i % 2 == 0
-        revenue = revenues[i] + (TOP_REVENUE if in_slice else 0)
         rows.append(
             SalesOneLead(
                 corporation_number=corporation_number_for(8_500_000 + i),
                 business_number=business_number_for(3_500_000 + i),
-                name=syllables[:2] + name_part + syllables[2:] if match else syllables,
+                name=syllables,
                 owner="김민준",
                 industry=industry,
                 industry_name=industry.name,
                 employee=1,
-                finance_revenue=revenue,
-                description=f"{matching} 대리점" if match else "",
+                finance_revenue=revenues[i],
+                description=f"{matching} 대리점" if i in matching_at else "",
                 address="서울특별시 중구 세종대로 1",
             )
         )
     SalesOneLead.objects.bulk_create(rows, batch_size=2_000)
     with connection.cursor() as cursor:
-        # As a loaded table's: the GIN indexes' fast-update lists merged (the planner costs a long
+        # As a loaded table's: the GIN index's fast-update list merged (the planner costs a long
         # pending list as read in full), statistics gathered.
         cursor.execute("SELECT gin_clean_pending_list('salesone_search_vector'::regclass)")
-        cursor.execute("SELECT gin_clean_pending_list('salesone_search_vector_top'::regclass)")
         cursor.execute(f"ANALYZE {TABLE}")
 
 
-def _expected(words_in_name: bool) -> list[str]:
+def _expected() -> list[str]:
     """The matches in relevance order: all in one tier, so by revenue, largest first (then id)."""
     matches = SalesOneLead.objects.filter(description__contains="대리점").order_by("-finance_revenue", "-id")
-    assert words_in_name or not matches.filter(name__contains="전자").exists()
     return list(matches.values_list("corporation_number", flat=True))
 
 
@@ -111,31 +104,44 @@ def _most_rows_read(plans: list[dict]) -> int:
     )
 
 
-def test_a_latin_word_the_planner_underestimates_reads_the_slice_not_every_match(search):
-    _companies(matching="Hanbit")
+def _sorts(plans: list[dict]) -> list[int]:
+    """The rows each Sort node of the statements sorted."""
+    return [node["Actual Rows"] for plan in plans for node in _nodes(plan) if node["Node Type"] == "Sort"]
+
+
+def test_a_latin_word_the_planner_underestimates_walks_the_revenue_index(search):
+    _companies(matching="Hanbit", matches=3_000)
 
     body, plans = _statements(search, q="Hanbit", page_size=20)
 
-    assert [row["corporation_number"] for row in body["results"]] == _expected(False)[:20]
-    # The page's exact count reads 1,001 matches; the page itself read the slice's 150, where the
-    # planner's fetch and sort (han & anb & nbi & bit guessed far below 3,000) read all 3,000.
+    assert [row["corporation_number"] for row in body["results"]] == _expected()[:20]
+    # The page's exact count reads 1,001 matches; the page walked ~60 rows of the revenue index
+    # (~3 per match), where the planner's fetch and sort (han & anb & nbi & bit guessed far below
+    # 3,000) read and sorted all 3,000.
     assert _most_rows_read(plans) <= 1_001
+    assert not [rows for rows in _sorts(plans) if rows > 1_001]
 
 
-def test_pages_across_the_slice_boundary_are_the_single_sorted_querys(search):
-    _companies(matching="Hanbit")
+def test_the_next_page_of_the_walk_is_the_single_sorted_querys(search):
+    _companies(matching="Hanbit", matches=3_000)
 
-    pages = [search(q="Hanbit", page_size=20, page=page)["results"] for page in range(1, 11)]
+    pages = [search(q="Hanbit", page_size=20, page=page)["results"] for page in (1, 2)]
+    first = search(q="Hanbit", page_size=20)
+    after = search(q="Hanbit", page_size=20, cursor=first["next_cursor"])["results"]
 
-    # Page 8 holds the slice's last 10 rows and the first 10 outside it; pages 9-10 start after it.
-    assert [row["corporation_number"] for page in pages for row in page] == _expected(False)[:200]
+    flat = [row["corporation_number"] for page in pages for row in page]
+    assert flat == _expected()[:40]
+    assert [row["corporation_number"] for row in after] == _expected()[20:40]
 
 
-def test_a_deep_page_of_a_broad_word_reads_its_name_tier_from_the_slice(search):
-    _companies(matching="", name_part="전자")
+def test_a_rare_word_at_the_lowest_revenues_does_not_walk(search, settings):
+    # 60 matches over a cap of 50: the count says the planner underestimated, but a walk from the
+    # top would read ~9,000 / 60 x 20 = 3,000 rows (in fact all 9,000: the matches are the last
+    # 60), more than 20 x the 51 the count confirmed.
+    settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT = 50
+    _companies(matching="Hanbit", matches=60, lowest=True)
 
-    body, plans = _statements(search, q="전자", page_size=20, page=5)
+    body, plans = _statements(search, q="Hanbit", page_size=20)
 
-    assert [row["corporation_number"] for row in body["results"]] == _expected(True)[80:100]
-    indexes = {node.get("Index Name") for plan in plans for node in _nodes(plan)}
-    assert "salesone_search_vector_top" in indexes
+    assert [row["corporation_number"] for row in body["results"]] == _expected()[:20]
+    assert _most_rows_read(plans) <= 60
