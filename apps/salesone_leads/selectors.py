@@ -97,6 +97,8 @@ class SearchResult:
     head_group: QuerySet | None = None
     # SQL (and params) of "a match is in tier 2", which the page's count also counts (_walks_head).
     tier_two_sql: tuple[str, list] | None = None
+    # The page's count found more matches than the cap where the planner expected few (_by_tier).
+    _underestimated: bool = field(default=False, init=False, repr=False)
     _walks: bool | None = field(default=None, init=False, repr=False)
     _tier_two_counts: dict[int, int] = field(default_factory=dict, init=False, repr=False)
     _planned_matches: int | None = field(default=None, init=False, repr=False)
@@ -123,7 +125,7 @@ class SearchResult:
         if self.relevance_tiers is not None:
             self.relevance_tiers = [(value, tier.prefetch_related(*lookups)) for value, tier in self.relevance_tiers]
 
-    def _by_tier(self) -> bool:
+    def _by_tier(self, rows_wanted: int) -> bool:
         """Whether to read tier by tier: the planner expects many matches, and RELEVANCE_CONFIRM of
         them exist (a word the statistics do not know gets a guessed frequency: `lg` 3,356 rows
         for none, and a walk of the revenue index for a tier that is empty reads all of it)."""
@@ -137,7 +139,7 @@ class SearchResult:
             confirmed = self.count_up_to(settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT + 1) >= RELEVANCE_CONFIRM
             return confirmed and self._walks_head()
         if self.planned_matches() < RELEVANCE_WALK_ABOVE:
-            return False
+            return self._walks_revenue(rows_wanted)
         if self.planned_matches() >= RELEVANCE_TRUSTED_ABOVE:
             return True
         # Where the page's "count" counts too (pagination.count_matches: up to 5,000 expected), the
@@ -146,6 +148,26 @@ class SearchResult:
         cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
         limit = cap + 1 if self.planned_matches() <= 5 * cap else RELEVANCE_CONFIRM
         return self.count_up_to(limit) >= RELEVANCE_CONFIRM
+
+    def _walks_revenue(self, rows_wanted: int) -> bool:
+        """Whether tiers the planner underestimates are read by walking the revenue index.
+
+        The planner may multiply correlated terms (`Hanbit`: han & anb & nbi & bit, 1 row guessed
+        for 8,457 of 1M) and fetch and sort every match. The page's own exact count (pagination
+        counts up to the cap whenever the planner expects few) says so: more than the cap. Then a
+        walk of the revenue index (as the head walk, _read) reads about rows wanted x table /
+        matches rows when the matches are spread over the revenues; it is taken only when that is
+        at most UNDERESTIMATE_WALK_RATIO times the matches the count confirmed (the cap + 1, a
+        lower bound of what the plan it replaces fetches): at 1M companies page 1 only
+        (20 x 1M / 1,001 = 19,980 <= 20 x 1,001). A word with few matches in a large table keeps
+        the single sorted query (SEARCH.md)."""
+        cap = settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT
+        if self.count_up_to(cap + 1) <= cap:
+            return False
+        if rows_wanted * table_rows() > UNDERESTIMATE_WALK_RATIO * (cap + 1) ** 2:
+            return False
+        self._underestimated = True
+        return True
 
     def _walks_head(self) -> bool:
         """Whether tier 2 is read by walking its head's group in revenue order (asked once).
@@ -216,7 +238,7 @@ class SearchResult:
         return self._marked(self._rows_after(values, limit))
 
     def _rows(self, offset: int, limit: int) -> list:
-        if not self._by_tier():
+        if not self._by_tier(offset + limit):
             return list(self.queryset[offset : offset + limit])
         rows: list = []
         skip = offset
@@ -234,7 +256,7 @@ class SearchResult:
 
     def _rows_after(self, values: list, limit: int) -> list:
         """A broad relevance search continues in the row's tier by revenue, then reads the tiers below it."""
-        if not self._by_tier():
+        if not self._by_tier(limit):
             return list(self.after(values)[:limit])
         tier_of_row, revenue, pk = values
         rows: list = []
@@ -250,8 +272,14 @@ class SearchResult:
         return rows
 
     def _read(self, tier_value: int, rows: QuerySet) -> list:
-        """The rows of a tier's slice; tier 2 of a head walk in the order of the head's index."""
-        if tier_value != 2 or not self._walks_head():
+        """The rows of a tier's slice; tier 2 of a head walk in the order of the head's index, tier 0
+        of an underestimated search in the order of the revenue index (_walks_revenue). Tiers 2 and
+        1 of that search keep the planner's plan: conditions on the name that the name's indexes
+        find (no row for `Hanbit`, whose matches are the English names of 한빛…), where a walk of
+        the revenue index for a tier with few rows would read far; tier 0 holds the matches the
+        count confirmed, less the page's rows above it."""
+        revenue_walk = tier_value == 0 and self._underestimated
+        if not revenue_walk and (tier_value != 2 or not self._walks_head()):
             return list(rows)
         # The planner would fetch and sort tier 2 (it multiplies the frequencies of the other,
         # correlated words); without a sort the only path left is the head index, walked in
@@ -263,8 +291,14 @@ class SearchResult:
         alias = router.db_for_read(SalesOneLead)
         with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
             cursor.execute("SET LOCAL enable_sort = off")
+            if revenue_walk:
+                # Parallel workers would walk it in a Gather Merge whose start alone costs more than
+                # the walk (`Hanbit` page 1: 20 ms, 13 of them before the first row, against 4 ms).
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             found = list(rows.using(alias))
             cursor.execute("RESET enable_sort")
+            if revenue_walk:
+                cursor.execute("RESET max_parallel_workers_per_gather")
         return found
 
     def after(self, values: list) -> QuerySet:
@@ -283,6 +317,9 @@ class SearchResult:
 # to the page or sorts a small tier, and never sorts every match of a broad word.
 RELEVANCE_WALK_ABOVE = 2_000
 RELEVANCE_CONFIRM = 200
+# A search the planner underestimates walks the revenue index (SearchResult._walks_revenue) only when
+# the walk is expected to read at most this many times the matches the page's count confirmed.
+UNDERESTIMATE_WALK_RATIO = 20
 # An estimate this high comes from the word's measured frequency (a term the statistics do not hold
 # is guessed far lower), so it needs no confirmation; confirming it would read the table from its
 # start, the cheapest way to find 200 of a broad word's matches but a sequential scan.
@@ -351,6 +388,13 @@ def _name_starts_with(first: str) -> tuple[str, list]:
     operator = "LIKE" if _NO_LETTER_CASE.fullmatch(first) else "ILIKE"
     sql = " OR ".join([f'"{TABLE}"."name" {operator} %s'] * len(prefixes))
     return f"({sql})", prefixes
+
+
+def table_rows() -> int:
+    """The planner's count of companies (pg_class.reltuples, as ANALYZE or VACUUM last set it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [TABLE])
+        return cursor.fetchone()[0]
 
 
 def planner_rows(queryset: QuerySet) -> int:

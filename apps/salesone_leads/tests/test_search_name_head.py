@@ -61,7 +61,7 @@ def test_tier_two_walked_by_the_head_equals_the_full_sort(search, monkeypatch, q
     full, full_cursor = pages(), cursor_pages()
     monkeypatch.setattr(selectors, "RELEVANCE_CONFIRM", 1)
     search_result = selectors.salesone_lead_search(filters={"q": query})
-    assert search_result.walk_head and search_result._by_tier()
+    assert search_result.walk_head and search_result._by_tier(20)
     assert pages() == full
     assert cursor_pages() == full_cursor
     assert full[0]
