@@ -180,7 +180,9 @@ def campaign_write_recipients(*, campaign_id, dispatch: bool = True) -> int:
                 return 0
             return _write_slices(cursor, campaign, dispatch=dispatch)
         finally:
-            cursor.execute("DROP TABLE IF EXISTS campaign_recipients_todo")
+            # Dropped by name: inside a caller's transaction the writer's own is a savepoint, and
+            # ON COMMIT DROP would keep them until that transaction ends (the next run: "already exists").
+            cursor.execute("DROP TABLE IF EXISTS campaign_recipients_todo, campaign_recipients_written")
             cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [f"campaign-recipients:{campaign.pk}"])
 
 
@@ -202,7 +204,7 @@ def _write_slices(cursor, campaign: Campaign, *, dispatch: bool) -> int:
         # Its sorts of a million narrow rows stay in memory instead of spilling to disk (the narrow
         # rows of 1,000,000 recipients: ~120 MB for the one-per-address step).
         cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("DROP TABLE IF EXISTS campaign_recipients_todo")
+        cursor.execute("DROP TABLE IF EXISTS campaign_recipients_todo, campaign_recipients_written")
         written_rows = NOTHING_WRITTEN
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM campaigns_campaignleadresult WHERE campaign_id = %s)", [campaign.pk]
