@@ -58,7 +58,7 @@ STOPPED_CAMPAIGN_RECONCILE = timedelta(days=7)
 # a DISTINCT ON over the narrow candidate rows sorted in the "C" collation (byte order: the same
 # groups as the database's deterministic collation, without a strcoll per comparison), the lookups
 # (suppression, consent, erased) run on the survivors only, and the chunk numbering is one sort of the
-# set. ``written`` is the relation of rows an earlier run wrote (lead_id, email): see _written_sql.
+# set. ``written`` is the relation of rows an earlier run wrote (lead_id, email): see _numbering_sql.
 _RECIPIENTS_SQL_TEMPLATE = """
 WITH list_leads AS (
     SELECT DISTINCT member.lead_id
@@ -197,28 +197,32 @@ def recipients_sql_params(campaign: Campaign) -> dict:
     }
 
 
+def _numbering_sql(cursor, params: dict) -> str:
+    """The statement that numbers the campaign's recipients (its rows: recipients_sql()), with what
+    it needs made first in the cursor's transaction: on a run after a crash, the rows written so far."""
+    cursor.execute("DROP TABLE IF EXISTS campaign_recipients_written")
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM campaigns_campaignleadresult WHERE campaign_id = %(campaign)s)", params
+    )
+    if not cursor.fetchone()[0]:
+        return recipients_sql(NOTHING_WRITTEN)
+    # A run after a crash: the rows written so far, with their statistics, so that the planner
+    # compares them with the candidates in one hash anti-join (the rows of the campaign read in place
+    # were estimated at a row or two and compared with every candidate in a nested loop, quadratic;
+    # test_recipient_writer_plan.py keeps it so).
+    cursor.execute("CREATE TEMPORARY TABLE campaign_recipients_written ON COMMIT DROP AS " + WRITTEN_ROWS, params)
+    cursor.execute("ANALYZE campaign_recipients_written")
+    return recipients_sql("campaign_recipients_written")
+
+
 def _write_slices(cursor, campaign: Campaign, *, dispatch: bool) -> int:
     params = recipients_sql_params(campaign)
     alias = cursor.db.alias
     with transaction.atomic(using=alias):
         # Per sort or hash of the numbering below (settings: CAMPAIGN_WRITER_WORK_MEM_MB).
         cursor.execute("SELECT set_config('work_mem', %s, true)", [f"{settings.CAMPAIGN_WRITER_WORK_MEM_MB}MB"])
-        cursor.execute("DROP TABLE IF EXISTS campaign_recipients_todo, campaign_recipients_written")
-        written_rows = NOTHING_WRITTEN
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM campaigns_campaignleadresult WHERE campaign_id = %s)", [campaign.pk]
-        )
-        if cursor.fetchone()[0]:
-            # A run after a crash: the rows written so far, with their statistics, so that the
-            # planner compares them with the candidates in one hash anti-join (the rows of the
-            # campaign read in place were estimated at a row or two and compared with every
-            # candidate in a nested loop, quadratic).
-            cursor.execute(
-                "CREATE TEMPORARY TABLE campaign_recipients_written ON COMMIT DROP AS " + WRITTEN_ROWS, params
-            )
-            cursor.execute("ANALYZE campaign_recipients_written")
-            written_rows = "campaign_recipients_written"
-        cursor.execute("CREATE TEMPORARY TABLE campaign_recipients_todo AS " + recipients_sql(written_rows), params)
+        cursor.execute("DROP TABLE IF EXISTS campaign_recipients_todo")
+        cursor.execute("CREATE TEMPORARY TABLE campaign_recipients_todo AS " + _numbering_sql(cursor, params), params)
         # Each slice reads its own chunks (one index range), not the whole table again.
         cursor.execute("CREATE INDEX ON campaign_recipients_todo (chunk)")
         cursor.execute("ANALYZE campaign_recipients_todo")
