@@ -87,10 +87,15 @@ class Command(BaseCommand):
             "(claim, render, provider call, settle; the fake's thread is not profiled) and print the top functions.",
         )
         parser.add_argument(
+            "--writer",
+            action="store_true",
+            help="Also the recipient writer's figures before the send's: rows/s at --small and --leads, and a run "
+            "after a crash half-way (minutes at 1M, so not by default).",
+        )
+        parser.add_argument(
             "--writer-only",
             action="store_true",
-            help="Only the recipient writer's figures (rows/s at --small and --leads, and a run after a crash "
-            "half-way), no sending.",
+            help="Only the recipient writer's figures (as --writer), no sending.",
         )
 
     def handle(self, *args, **options):
@@ -104,12 +109,14 @@ class Command(BaseCommand):
         template, _ = CampaignTemplate.objects.update_or_create(
             user=user, name="bench", defaults={"title": TITLE, "body": BODY}
         )
-        writer = [self._writer(user, template, lead_list) for lead_list in (small_list, big_list)]
-        small_rate, big_rate = (w["rate"] for w in writer)
-        self.stdout.write(
-            f"recipient writer: {big_rate / small_rate:.0%} of the rows/s at {options['leads']:,} leads that it "
-            f"has at {options['small']:,} (linear: ~100%)"
-        )
+        if options["writer"] or options["writer_only"]:
+            writer = [self._writer(user, template, lead_list) for lead_list in (small_list, big_list)]
+            small_rate, big_rate = (w["rate"] for w in writer)
+            self.stdout.write(
+                f"recipient writer: {big_rate / small_rate:.0%} of the rows/s at {options['leads']:,} leads that it "
+                f"has at {options['small']:,} (issue 18 allows at most 10% less: 90% or more; one run each, "
+                "so as noisy as the machine's load)"
+            )
         if options["writer_only"]:
             return
         fake = fake_sendgrid(record_bodies=False)
