@@ -303,14 +303,14 @@ def campaign_template_preview(
 
 
 def campaign_audience(*, campaign: Campaign) -> dict:
-    """The recipient writer's own rows (services._RECIPIENTS_SQL), counted by why each is left out;
+    """The recipient writer's own rows (services.recipients_sql), counted by why each is left out;
     before the start they say who would be written to, after it who is still to be written."""
-    from .services import _RECIPIENTS_SQL, recipients_sql_params
+    from .services import recipients_sql, recipients_sql_params
 
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH recipients AS ({_RECIPIENTS_SQL})
+            WITH recipients AS ({recipients_sql()})
             SELECT count(*) FILTER (WHERE chunk IS NOT NULL),
                    count(*) FILTER (WHERE email = ''),
                    count(*) FILTER (WHERE email <> '' AND suppressed IS NOT NULL),

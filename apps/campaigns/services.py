@@ -53,15 +53,21 @@ STOPPED_CAMPAIGN_RECONCILE = timedelta(days=7)
 # but an erased person's address (kept as a hash) is refused in every campaign.
 # Every recipient of the campaign with why it is not sent (NULL reasons: sent); the writer below and
 # the audience preview (selectors.campaign_audience) read the same rows.
-_RECIPIENTS_SQL = f"""
+#
+# No step grows faster than n log n in the recipients (docs/sending-performance.md, "Fourth pass"),
+# though not yet linear in practice: at 1,000,000 the writer runs at 88% of its rows/s at 100,000
+# (issue 18 allows 90%), the leads' and consent probes reading from disk. The one-per-address step is
+# a DISTINCT ON over the narrow candidate rows sorted in the "C" collation (byte order: the same
+# groups as the database's deterministic collation, without a strcoll per comparison), the lookups
+# (suppression, consent, erased) run on the survivors only, and the chunk numbering is one sort of the
+# set. ``written`` is the relation of rows an earlier run wrote (lead_id, email): see _numbering_sql.
+_RECIPIENTS_SQL_TEMPLATE = """
 WITH list_leads AS (
     SELECT DISTINCT member.lead_id
     FROM campaigns_campaign_leadlists cl
     JOIN leads_leadlist ll ON ll.id = cl.leadlist_id
     CROSS JOIN LATERAL unnest(ll.lead_ids) AS member(lead_id)
     WHERE cl.campaign_id = %(campaign)s AND ll.user_id = %(user)s
-), written AS MATERIALIZED (
-    SELECT lead_id, email FROM campaigns_campaignleadresult WHERE campaign_id = %(campaign)s AND email <> ''
 ), candidates AS (
     SELECT l.id AS lead_id, lower(btrim(l.email)) AS email, l.created_at,
            -- 폐업/휴업 (NTS, issue 20): left out unless the campaign opts in.
@@ -70,18 +76,22 @@ WITH list_leads AS (
     FROM leads_lead l
     JOIN list_leads ON list_leads.lead_id = l.id
     WHERE l.user_id = %(user)s
-), ranked AS (
-    SELECT c.lead_id, c.email, c.created_at, s.reason AS suppressed, c.inactive_business,
-           {consent_refusal_sql(gate="%(advertising)s AND c.email <> ''", email="c.email", user="%(user)s")}
-               AS no_consent,
-           row_number() OVER (
-               PARTITION BY CASE WHEN c.email = '' THEN c.lead_id::text ELSE c.email END
-               ORDER BY c.created_at, c.lead_id
-           ) AS copy
+), firsts AS (
+    SELECT DISTINCT ON ((CASE WHEN c.email = '' THEN c.lead_id::text ELSE c.email END) COLLATE "C")
+           c.lead_id, c.email, c.created_at, c.inactive_business
     FROM candidates c
+    WHERE NOT EXISTS (
+        SELECT 1 FROM {written} w WHERE w.email = c.email AND w.lead_id IS DISTINCT FROM c.lead_id
+    )
+    ORDER BY (CASE WHEN c.email = '' THEN c.lead_id::text ELSE c.email END) COLLATE "C", c.created_at, c.lead_id
+), checked AS MATERIALIZED (
+    -- Materialized: inlined, the outer query's three uses of no_consent ran the erased check (two
+    -- SHA-256 and an index probe) three times a row.
+    SELECT c.lead_id, c.email, c.created_at, s.reason AS suppressed, c.inactive_business,
+           {refusal} AS no_consent
+    FROM firsts c
     LEFT JOIN mail_suppressedaddress s ON c.email <> '' AND s.email = c.email
-    {consent_latest_join_sql(user="%(user)s", email="c.email", gate="%(advertising)s AND c.email <> ''")}
-    WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.email = c.email AND w.lead_id IS DISTINCT FROM c.lead_id)
+    {latest_join}
 )
 SELECT r.lead_id, r.email, r.suppressed, r.inactive_business, r.no_consent,
        CASE WHEN r.email <> '' AND r.suppressed IS NULL AND r.inactive_business IS NULL AND r.no_consent IS NULL THEN
@@ -92,10 +102,27 @@ SELECT r.lead_id, r.email, r.suppressed, r.inactive_business, r.no_consent,
                ORDER BY r.created_at, r.lead_id
            ) - 1) / %(chunk_size)s
        END AS chunk
-FROM ranked r
-WHERE r.copy = 1
+FROM checked r
 """
-_NUMBER_RECIPIENTS_SQL = "CREATE TEMPORARY TABLE campaign_recipients_todo AS " + _RECIPIENTS_SQL
+
+# The rows of this campaign already written, as the audience preview reads them (no temporary table).
+WRITTEN_ROWS = (
+    "(SELECT lead_id, email FROM campaigns_campaignleadresult WHERE campaign_id = %(campaign)s AND email <> '')"
+)
+# A writer's first run: nothing written yet, and no anti-join to plan.
+NOTHING_WRITTEN = "(SELECT NULL::uuid AS lead_id, NULL::text AS email WHERE false)"
+
+
+def recipients_sql(written: str = WRITTEN_ROWS) -> str:
+    """Every recipient with why it is not sent (the statement above); ``written``: the rows an
+    earlier run wrote, a relation of (lead_id, email)."""
+    gate = "%(advertising)s AND c.email <> ''"
+    return _RECIPIENTS_SQL_TEMPLATE.format(
+        written=written,
+        refusal=consent_refusal_sql(gate=gate, email="c.email", user="%(user)s"),
+        latest_join=consent_latest_join_sql(user="%(user)s", email="c.email", gate=gate),
+    )
+
 
 # One slice: chunks [first, last], and with the first slice the rows that are never sent.
 _WRITE_SLICE_SQL = f"""
@@ -155,7 +182,9 @@ def campaign_write_recipients(*, campaign_id, dispatch: bool = True) -> int:
                 return 0
             return _write_slices(cursor, campaign, dispatch=dispatch)
         finally:
-            cursor.execute("DROP TABLE IF EXISTS campaign_recipients_todo")
+            # Dropped by name: inside a caller's transaction the writer's own is a savepoint, and
+            # ON COMMIT DROP would keep them until that transaction ends (the next run: "already exists").
+            cursor.execute("DROP TABLE IF EXISTS campaign_recipients_todo, campaign_recipients_written")
             cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [f"campaign-recipients:{campaign.pk}"])
 
 
@@ -170,14 +199,35 @@ def recipients_sql_params(campaign: Campaign) -> dict:
     }
 
 
+def _numbering_sql(cursor, params: dict) -> str:
+    """The statement that numbers the campaign's recipients (its rows: recipients_sql()), with what
+    it needs made first in the cursor's transaction: on a run after a crash, the rows written so far."""
+    cursor.execute("DROP TABLE IF EXISTS campaign_recipients_written")
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM campaigns_campaignleadresult WHERE campaign_id = %(campaign)s)", params
+    )
+    if not cursor.fetchone()[0]:
+        return recipients_sql(NOTHING_WRITTEN)
+    # A run after a crash: the rows written so far, with their statistics, so that the planner
+    # compares them with the candidates in one hash anti-join (the rows of the campaign read in place
+    # were estimated at a row or two and compared with every candidate in a nested loop, quadratic;
+    # test_recipient_writer_plan.py keeps it so).
+    cursor.execute("CREATE TEMPORARY TABLE campaign_recipients_written ON COMMIT DROP AS " + WRITTEN_ROWS, params)
+    cursor.execute("ANALYZE campaign_recipients_written")
+    return recipients_sql("campaign_recipients_written")
+
+
 def _write_slices(cursor, campaign: Campaign, *, dispatch: bool) -> int:
     params = recipients_sql_params(campaign)
     alias = cursor.db.alias
     with transaction.atomic(using=alias):
-        # Its sorts of 100,000 rows fit in memory instead of spilling to disk.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+        # Per sort or hash of the numbering below (settings: CAMPAIGN_WRITER_WORK_MEM_MB).
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [f"{settings.CAMPAIGN_WRITER_WORK_MEM_MB}MB"])
         cursor.execute("DROP TABLE IF EXISTS campaign_recipients_todo")
-        cursor.execute(_NUMBER_RECIPIENTS_SQL, params)
+        cursor.execute("CREATE TEMPORARY TABLE campaign_recipients_todo AS " + _numbering_sql(cursor, params), params)
+        # Each slice reads its own chunks (one index range), not the whole table again.
+        cursor.execute("CREATE INDEX ON campaign_recipients_todo (chunk)")
+        cursor.execute("ANALYZE campaign_recipients_todo")
         cursor.execute("SELECT max(chunk) FROM campaign_recipients_todo")
         last_chunk = cursor.fetchone()[0]
     written = 0

@@ -138,3 +138,20 @@ def test_a_resume_before_the_writer_finished_runs_it_again(user, fake_sendgrid, 
     campaign.refresh_from_db()
     assert campaign.status == S.COMPLETED
     assert sorted(fake_sendgrid.recipients()) == sorted(lead.email for lead in leads)
+
+
+def test_two_reruns_after_a_crash_in_one_transaction_both_write_their_rows(user, small_slices):
+    # The re-run's table of the rows written so far must not outlive the run: a caller's transaction
+    # (the writer's own becomes a savepoint) would otherwise refuse the next re-run ("already exists").
+    campaigns = []
+    for _ in range(2):
+        leads = [LeadFactory(user=user) for _ in range(3)]
+        campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, leads)])
+        campaign_start(campaign=campaign)
+        write_recipients(campaign)
+        campaign.results.filter(lead=leads[-1]).delete()  # as if it had died before the last slice
+        Campaign.objects.filter(pk=campaign.pk).update(recipients_written_at=None)
+        campaigns.append(campaign)
+
+    assert [write_recipients(campaign) for campaign in campaigns] == [1, 1]
+    assert [campaign.results.count() for campaign in campaigns] == [3, 3]

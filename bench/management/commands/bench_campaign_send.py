@@ -23,7 +23,8 @@ import uuid
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, connections
+from django.db.models import Max
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -42,6 +43,7 @@ from bench.harness import (
     database_backends_cpu,
     fake_sendgrid,
     machine_busy,
+    postgres_backend_cpu,
     postgres_cpu,
     sendgrid_worker_env,
 )
@@ -84,6 +86,17 @@ class Command(BaseCommand):
             help="Instead of the runs: send LEADS leads chunk by chunk in this process under cProfile "
             "(claim, render, provider call, settle; the fake's thread is not profiled) and print the top functions.",
         )
+        parser.add_argument(
+            "--writer",
+            action="store_true",
+            help="Also the recipient writer's figures before the send's: rows/s at --small and --leads, and a run "
+            "after a crash half-way (minutes at 1M, so not by default).",
+        )
+        parser.add_argument(
+            "--writer-only",
+            action="store_true",
+            help="Only the recipient writer's figures (as --writer), no sending.",
+        )
 
     def handle(self, *args, **options):
         self.options = options
@@ -96,6 +109,16 @@ class Command(BaseCommand):
         template, _ = CampaignTemplate.objects.update_or_create(
             user=user, name="bench", defaults={"title": TITLE, "body": BODY}
         )
+        if options["writer"] or options["writer_only"]:
+            writer = [self._writer(user, template, lead_list) for lead_list in (small_list, big_list)]
+            small_rate, big_rate = (w["rate"] for w in writer)
+            self.stdout.write(
+                f"recipient writer: {big_rate / small_rate:.0%} of the rows/s at {options['leads']:,} leads that it "
+                f"has at {options['small']:,} (issue 18 allows at most 10% less: 90% or more; one run each, "
+                "so as noisy as the machine's load)"
+            )
+        if options["writer_only"]:
+            return
         fake = fake_sendgrid(record_bodies=False)
         if options["profile"]:
             try:
@@ -233,6 +256,49 @@ class Command(BaseCommand):
         for start in range(0, sample, 1000):
             build_messages(campaign, rows[start : start + 1000])
         return sample / (time.perf_counter() - started)
+
+    def _writer(self, user, template, lead_list) -> dict:
+        """The recipient writer alone, in this process (no chunk dispatched, no worker running): its
+        rows/s and its PostgreSQL backend's CPU; then the same campaign as after a crash half-way (the
+        rows of the second half of its chunks deleted, the rows not marked written) written again."""
+        from apps.campaigns.services import campaign_write_recipients
+        from common.db_routers import session_database
+
+        self._vacuum()  # not timed
+        campaign = Campaign.objects.create(
+            user=user, template=template, name=f"bench writer {len(lead_list.lead_ids)}", sender_name="(주)세일즈원"
+        )
+        campaign.leadlists.set([lead_list])
+        with connections[session_database()].cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+
+        def write() -> tuple[int, float, float]:
+            cpu, started = postgres_backend_cpu(backend), time.perf_counter()
+            rows = campaign_write_recipients(campaign_id=campaign.pk, dispatch=False)
+            elapsed = time.perf_counter() - started
+            used = postgres_backend_cpu(backend)
+            return rows, elapsed, (used - cpu) if used is not None and cpu is not None else float("nan")
+
+        rows, elapsed, cpu = write()
+        results = CampaignLeadResult.objects.filter(campaign=campaign)
+        half = (results.aggregate(last=Max("chunk"))["last"] or 0) // 2 + 1
+        with connection.cursor() as cursor:  # not timed; one statement (a queryset's delete reads every row first)
+            cursor.execute(
+                "DELETE FROM campaigns_campaignleadresult WHERE campaign_id = %s AND chunk >= %s", [campaign.pk, half]
+            )
+        Campaign.objects.filter(pk=campaign.pk).update(recipients_written_at=None)
+        again, again_elapsed, again_cpu = write()
+        with connection.cursor() as cursor:  # not timed
+            cursor.execute("DELETE FROM campaigns_campaignleadresult WHERE campaign_id = %s", [campaign.pk])
+        campaign.delete()
+        self.stdout.write(
+            f"recipient writer, {len(lead_list.lead_ids):,} leads: {rows:,} rows in {elapsed:.1f} s "
+            f"({rows / elapsed:,.0f} rows/s; its PostgreSQL backend {cpu:.1f} CPU-s, "
+            f"{cpu * 1e6 / max(rows, 1):.1f} µs a row); after a crash half-way, the other {again:,} in "
+            f"{again_elapsed:.1f} s ({again_cpu:.1f} CPU-s); load average {os.getloadavg()[0]:.1f}"
+        )
+        return {"rate": rows / elapsed, "cpu": cpu, "again": again_elapsed}
 
     def _vacuum(self) -> None:
         """Clear the dead rows of the previous run (each sent row is updated twice), as autovacuum

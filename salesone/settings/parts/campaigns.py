@@ -8,6 +8,12 @@ from ..env import env_int, env_str
 # Rows one chunk task claims, renders and sends in one provider request (SendGrid and Mailgun take
 # at most 1,000 recipients per request).
 CAMPAIGN_CHUNK_SIZE = env_int("CAMPAIGN_CHUNK_SIZE", 1000)
+# work_mem (MB) of the recipient writer's numbering statement: its sorts (the one-per-address step,
+# the chunk numbering) and hashes each may use this much, twice that for a hash (hash_mem_multiplier
+# 2), so one writer can hold ~7x it and several campaigns starting at once multiply that. At 64 the
+# sorts of 100,000 recipients stay in memory and those of 1,000,000 (~150 MB each) spill to disk;
+# raise it where the database has the memory (docs/sending-performance.md, "Fourth pass").
+CAMPAIGN_WRITER_WORK_MEM_MB = env_int("CAMPAIGN_WRITER_WORK_MEM_MB", 64)
 # A row still 'sending' this long after it was claimed belongs to a worker that died mid-send: its
 # outcome is unknown ('unknown'), never sent again automatically (DESIGN.md, States).
 CAMPAIGN_SEND_LEASE_SECONDS = env_int("CAMPAIGN_SEND_LEASE_SECONDS", 10 * 60)
