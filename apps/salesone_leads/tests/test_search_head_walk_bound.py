@@ -13,21 +13,11 @@ from apps.salesone_leads.generator import business_number_for, corporation_numbe
 from apps.salesone_leads.models import SalesOneLead
 from apps.salesone_leads.tests.factories import IndustryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("table_statistics_restored")]
 
 TABLE = SalesOneLead._meta.db_table
 SYLLABLES = "가나다라마바사아자차카타파하고노도로모보소오조초코토포호"
 GROUP = 6_000
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _table_statistics_restored(django_db_blocker):
-    """The rolled-back rows leave dead pages and ANALYZE's row count behind, from which the planner
-    would estimate thousands of rows for the next modules' dozen (and skip their exact counts):
-    VACUUM ANALYZE after the module returns the table to the empty table migrations left."""
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {TABLE}")
 
 
 def _companies(*, in_tier_two: int) -> None:

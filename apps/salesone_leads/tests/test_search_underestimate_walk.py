@@ -15,20 +15,11 @@ from apps.salesone_leads.generator import business_number_for, corporation_numbe
 from apps.salesone_leads.models import SalesOneLead
 from apps.salesone_leads.tests.factories import IndustryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("table_statistics_restored")]
 
 TABLE = SalesOneLead._meta.db_table
 SYLLABLES = "가나다라마바사아자차카타파하고노도로모보소오조초코토포호"
 ROWS = 9_000
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _table_statistics_restored(django_db_blocker):
-    """As in test_search_head_walk_bound: VACUUM ANALYZE after the module, so the next modules'
-    estimates come from the empty table again."""
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {TABLE}")
 
 
 def _companies(*, matching: str, matches: int, lowest: bool = False) -> None:
