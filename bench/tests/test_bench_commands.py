@@ -16,6 +16,8 @@ from apps.accounts.models import User
 from apps.campaigns.models import CampaignLeadResult
 from apps.leads.models import Lead
 from apps.salesone_leads.loading import lookup_indexes, search_indexes
+from apps.salesone_leads.models import SalesOneLead
+from apps.salesone_leads.tests.factories import SalesOneLeadFactory
 from apps.workflows.models import Workflow
 from bench.management.commands.bench_salesone_index_build import PENDING_FILE
 from bench.management.commands.bench_salesone_index_build import Command as IndexBuildBench
@@ -237,3 +239,13 @@ def test_bench_campaign_send_profile_prints_the_chunk_tasks_top_functions():
     assert warm_up + 1_000 == sent, summary
     assert "µs of the sending thread's CPU per e-mail" in summary
     assert any("campaign_send_chunk" in line for line in lines), "\n".join(lines)
+
+
+@pytest.mark.django_db
+def test_bench_salesone_search_never_truncates_companies_it_did_not_load(tmp_path):
+    """A table holding companies without this bench's record of loading them (a developer's own data,
+    another checkout's load) is refused, not truncated; --reload is the way to replace it."""
+    SalesOneLeadFactory.create_batch(3)
+    with pytest.raises(CommandError, match="--reload truncates the table"):
+        call_command("bench_salesone_search", "--rows", "300", "--data-dir", str(tmp_path), stdout=io.StringIO())
+    assert SalesOneLead.objects.count() == 3

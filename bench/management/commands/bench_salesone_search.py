@@ -141,13 +141,21 @@ class Command(BaseCommand):
         path = self.data_dir / f"bench-{rows}-seed{seed}.csv"
         record = self.data_dir / f"bench-{rows}-seed{seed}.load.json"
         self.out("\n== load ==")
+        present = SalesOneLead.objects.count()
+        if present and not options["reload"] and (present < rows or not record.exists()):
+            # Rows this bench did not load (no record of its load beside the data file, or fewer than
+            # it loads): a developer's own data, or another checkout's load. Never truncated unasked.
+            raise CommandError(
+                f"{LEAD_TABLE} holds {present:,} companies that are not this bench's load of {rows:,} (the "
+                f"record of that load, {record}, is missing or the rows are fewer): --reload truncates the "
+                "table and loads again"
+            )
         if not path.exists():
             started = time.perf_counter()
             with open(path, "w", encoding="utf-8", newline="") as handle:
                 write_csv(CompanyGenerator(seed=seed), rows, handle)
             self.out(f"generated {rows:,} rows into {path} in {time.perf_counter() - started:.1f} s")
-        present = SalesOneLead.objects.count()
-        if options["reload"] or present < rows or not record.exists():
+        if options["reload"] or not present:
             with connection.cursor() as cursor:
                 cursor.execute(f"TRUNCATE {LEAD_TABLE} CASCADE")
             result = salesone_leads_load(path=path, rejects_path=self.data_dir / "bench.rejects.csv", progress=True)
