@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from apps.salesone_leads.generator import business_number_for, corporation_number_for
 from apps.salesone_leads.models import SalesOneLead
 from apps.salesone_leads.tests.factories import SalesOneLeadFactory
 
@@ -44,3 +45,20 @@ def table_statistics_restored(django_db_blocker):
     yield
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {SalesOneLead._meta.db_table}")
+
+
+def planner_company(industry, number: int, *, name: str, revenue: int, description: str) -> SalesOneLead:
+    """An unsaved company for the modules that bulk-create thousands to steer the planner: only its
+    name, revenue and description vary (``number`` keeps its registration numbers unique)."""
+    return SalesOneLead(
+        corporation_number=corporation_number_for(number),
+        business_number=business_number_for(number),
+        name=name,
+        owner="김민준",
+        industry=industry,
+        industry_name=industry.name,
+        employee=1,
+        finance_revenue=revenue,
+        description=description,
+        address="서울특별시 중구 세종대로 1",
+    )

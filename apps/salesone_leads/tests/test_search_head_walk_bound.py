@@ -9,8 +9,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from apps.salesone_leads.generator import business_number_for, corporation_number_for
 from apps.salesone_leads.models import SalesOneLead
+from apps.salesone_leads.tests.conftest import planner_company
 from apps.salesone_leads.tests.factories import IndustryFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("table_statistics_restored")]
@@ -31,18 +31,10 @@ def _companies(*, in_tier_two: int) -> None:
         name = head + chance.choice(SYLLABLES) + chance.choice(SYLLABLES)
         if i < in_tier_two:
             name = f"한국넥스{i}"
+        description = "한국 넥스 대리점" if GROUP <= i < GROUP + 400 else ""
         rows.append(
-            SalesOneLead(
-                corporation_number=corporation_number_for(8_000_000 + i),
-                business_number=business_number_for(3_000_000 + i),
-                name=name,
-                owner="김민준",
-                industry=industry,
-                industry_name=industry.name,
-                employee=1,
-                finance_revenue=chance.randint(1, 10**6),
-                description="한국 넥스 대리점" if GROUP <= i < GROUP + 400 else "",
-                address="서울특별시 중구 세종대로 1",
+            planner_company(
+                industry, 8_000_000 + i, name=name, revenue=chance.randint(1, 10**6), description=description
             )
         )
     SalesOneLead.objects.bulk_create(rows, batch_size=2_000)

@@ -11,8 +11,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from apps.salesone_leads.generator import business_number_for, corporation_number_for
 from apps.salesone_leads.models import SalesOneLead
+from apps.salesone_leads.tests.conftest import planner_company
 from apps.salesone_leads.tests.factories import IndustryFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("table_statistics_restored")]
@@ -32,19 +32,9 @@ def _companies(*, matching: str, matches: int, lowest: bool = False) -> None:
     rows = []
     for i in range(ROWS):
         syllables = "".join(chance.choice(SYLLABLES) for _ in range(4))
+        description = f"{matching} 대리점" if i in matching_at else ""
         rows.append(
-            SalesOneLead(
-                corporation_number=corporation_number_for(8_500_000 + i),
-                business_number=business_number_for(3_500_000 + i),
-                name=syllables,
-                owner="김민준",
-                industry=industry,
-                industry_name=industry.name,
-                employee=1,
-                finance_revenue=revenues[i],
-                description=f"{matching} 대리점" if i in matching_at else "",
-                address="서울특별시 중구 세종대로 1",
-            )
+            planner_company(industry, 8_500_000 + i, name=syllables, revenue=revenues[i], description=description)
         )
     SalesOneLead.objects.bulk_create(rows, batch_size=2_000)
     with connection.cursor() as cursor:
