@@ -1,6 +1,7 @@
 """Personalisation through an OpenAI-compatible chat completions API (OpenAI, vLLM, Ollama, ...).
 
-Base URL, model, key and the connect/read timeouts come from settings (LLM_*). Each lead is one call, retried on
+Base URL, model, key and the connect/read timeouts come from settings (LLM_*); an answer is read within
+LLM_TIMEOUT in all and PERSONALIZATION_MAX_RESPONSE_BYTES. Each lead is one call, retried on
 429/5xx/timeouts with exponential backoff and jitter; a campaign makes at most
 PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN calls (counted in Redis across workers). A lead over the cap,
 or whose call keeps failing, gets the rule-based text instead: personalisation never stops a send.
@@ -8,6 +9,7 @@ or whose call keeps failing, gets the rule-based text instead: personalisation n
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -30,6 +32,44 @@ SYSTEM_PROMPT = (
 
 class LLMError(Exception):
     pass
+
+
+class _SlowAnswer(Exception):
+    """The answer trickled in for longer than LLM_TIMEOUT in all: retried like a timeout."""
+
+
+def _read(response) -> bytes:
+    """The answer's body, at most PERSONALIZATION_MAX_RESPONSE_BYTES, within LLM_TIMEOUT in all (each read
+    is bounded too: a server dripping a byte a second would otherwise hold the worker's chunk for ever)."""
+    limit = settings.PERSONALIZATION_MAX_RESPONSE_BYTES
+    deadline = time.monotonic() + settings.LLM_TIMEOUT
+    raw = bytearray()
+    for chunk in response.iter_content(8192):
+        raw += chunk
+        if len(raw) > limit:
+            raise LLMError(f"the answer is over {limit} bytes")
+        if time.monotonic() > deadline:
+            raise _SlowAnswer(f"no complete answer within {settings.LLM_TIMEOUT:g} s")
+    return bytes(raw)
+
+
+def _text(raw: bytes) -> str:
+    """The model's message as text an e-mail and a jsonb value can hold; anything else is an LLMError
+    (the lead then gets the rule-based text). A lone surrogate (\\ud800) or a NUL failed the whole
+    chunk's send before."""
+    try:
+        text = json.loads(raw)["choices"][0]["message"]["content"]
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise LLMError(f"unexpected answer: {raw[:300].decode(errors='replace')}") from exc
+    if not isinstance(text, str):
+        raise LLMError(f"the answer's content is a {type(text).__name__}, not a text")
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise LLMError("the answer holds a lone UTF-16 surrogate, which is not text") from None
+    if "\x00" in text:
+        raise LLMError("the answer holds a NUL character")
+    return text.strip()
 
 
 class OpenAICompatibleBackend(PersonalizationBackend):
@@ -90,19 +130,20 @@ class OpenAICompatibleBackend(PersonalizationBackend):
                 time.sleep(random.uniform(0, 0.5 * 2 ** (attempt - 1)))
             try:
                 response = self.session.post(
-                    f"{self.base_url}/chat/completions", json=body, headers=headers, timeout=self.timeout
+                    f"{self.base_url}/chat/completions", json=body, headers=headers, timeout=self.timeout, stream=True
                 )
-            except requests.RequestException as exc:
+                with response:
+                    if response.status_code == 429 or response.status_code >= 500:
+                        last_error = f"HTTP {response.status_code}"
+                        continue
+                    raw = _read(response)
+            except requests.RequestException as exc:  # connecting, or a read timed out
                 last_error = f"request failed: {exc}"
                 continue
-            if response.status_code == 429 or response.status_code >= 500:
-                last_error = f"HTTP {response.status_code}"
+            except _SlowAnswer as exc:
+                last_error = str(exc)
                 continue
             if response.status_code != 200:
-                raise LLMError(f"HTTP {response.status_code}: {response.text[:300]}")
-            try:
-                text = response.json()["choices"][0]["message"]["content"]
-            except (ValueError, KeyError, IndexError, TypeError) as exc:
-                raise LLMError(f"unexpected answer: {response.text[:300]}") from exc
-            return str(text).strip()
+                raise LLMError(f"HTTP {response.status_code}: {raw[:300].decode(errors='replace')}")
+            return _text(raw)
         raise LLMError(f"gave up after {self.max_retries + 1} attempts: {last_error}")

@@ -2,6 +2,7 @@
 the request the real API would get, retries on 5xx, the timeout, the per-campaign cap on calls, and
 the rule-based text whenever the model does not answer (personalisation never stops a send)."""
 
+import json
 import time
 import uuid
 
@@ -117,3 +118,51 @@ def test_campaign_e_mails_carry_the_model_text(user, fake_llm, fake_sendgrid, se
     for lead in leads:
         assert f"{lead.name} 맞춤 문장입니다." in by_address[lead.email]
         assert campaign.results.get(lead=lead).data == {"llm-generation": f"{lead.name} 맞춤 문장입니다."}
+
+
+class OddAnswers(PersonalizationChat):
+    """Answers a model server should never give, by script step: a lone UTF-16 surrogate in the text,
+    an object instead of a text, a NUL character, or an answer of ``huge_bytes``."""
+
+    def _answer(self, step, body: dict) -> tuple[int, bytes]:
+        if step == "surrogate":
+            return 200, b'{"choices": [{"message": {"content": "\\ud800 \xea\xb0\x80"}}]}'
+        if step == "object":
+            return 200, json.dumps({"choices": [{"message": {"content": {"text": "hi"}}}]}).encode()
+        if step == "nul":
+            return 200, json.dumps({"choices": [{"message": {"content": "a\u0000b"}}]}).encode()
+        return super()._answer(step, body)
+
+
+@pytest.fixture
+def odd_llm(fake_llm):
+    fake = OddAnswers().__enter__()
+    llm._backend.cache_clear()
+    from django.conf import settings
+
+    settings.LLM_API_BASE_URL = fake.url
+    yield fake
+    llm._backend.cache_clear()
+    fake.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("answer", ["surrogate", "object", "nul", "huge"])
+def test_an_answer_that_is_not_a_short_text_gets_the_rule_based_one(odd_llm, answer):
+    odd_llm.script = [answer]
+
+    [text] = llm.get_personalization_backend().generate([PROFILE], campaign_id=str(uuid.uuid4()))
+
+    assert text == rule_based_text(PROFILE)
+    assert len(odd_llm.requests) == 1  # the server answered: nothing to retry
+
+
+def test_a_campaign_sends_every_e_mail_whatever_the_model_answers(user, odd_llm, fake_sendgrid, send):
+    leads = [LeadFactory(user=user, name=f"(주)건강{i}") for i in range(4)]
+    campaign = CampaignFactory(user=user, leadlists=[lead_list_with(user, leads)])
+    odd_llm.script = ["surrogate", "object", "nul", "huge"]
+
+    send(campaign_start, campaign=campaign)
+
+    assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.COMPLETED
+    assert sorted(m.to for m in fake_sendgrid.messages) == sorted(lead.email for lead in leads)
+    assert all(len(m.html) < 50_000 for m in fake_sendgrid.messages)

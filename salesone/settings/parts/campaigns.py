@@ -49,6 +49,8 @@ EMAIL_PROVIDER_RATE_LIMITS = json.loads(
 )
 # LLM personalisation: calls one campaign may make before falling back to the rule-based text.
 PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN = env_int("PERSONALIZATION_MAX_CALLS_PER_CAMPAIGN", 500)
+# The largest model answer read (a 300-token paragraph is ~2 kB); a larger one gets the rule-based text.
+PERSONALIZATION_MAX_RESPONSE_BYTES = env_int("PERSONALIZATION_MAX_RESPONSE_BYTES", 65536)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 
 # "Outcome unknown" rows are resolved by asking the provider's log (apps/campaigns/resolution.py).
