@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import orjson
 import redis
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
@@ -147,7 +148,7 @@ def _queue_push(events: list[dict], *, retry_now: bool = False) -> bool:
     if not retry_now and _down_until.get(url, 0.0) > time.monotonic():
         return False
     try:
-        length = tracking_redis().rpush(settings.TRACKING_QUEUE_KEY, *[json.dumps(e) for e in events])
+        length = tracking_redis().rpush(settings.TRACKING_QUEUE_KEY, *[_queued(e) for e in events])
     except redis.RedisError as exc:
         # Skip Redis for a few seconds so every request does not pay the timeout during an outage.
         _down_until[url] = time.monotonic() + settings.TRACKING_REDIS_RETRY_AFTER
@@ -156,6 +157,17 @@ def _queue_push(events: list[dict], *, retry_now: bool = False) -> bool:
     _down_until.pop(url, None)
     _maybe_trigger_drain(length, len(events))
     return True
+
+
+def _queued(event: dict) -> bytes | str:
+    """An event as it sits in the queue. orjson writes a pixel's or click's event in ~1 µs where
+    ``json.dumps`` takes ~18 µs (issue 18: every open and click, and 1,000 events per webhook batch);
+    what orjson refuses (an integer beyond 64 bits in a provider's raw payload) goes through
+    ``json.dumps``, which writes it as JSON too: the batch writer's ``json.loads`` reads either."""
+    try:
+        return orjson.dumps(event)
+    except orjson.JSONEncodeError:
+        return json.dumps(event)
 
 
 def _maybe_trigger_drain(length: int, added: int) -> None:

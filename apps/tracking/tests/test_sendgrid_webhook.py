@@ -227,3 +227,14 @@ def test_each_event_type_has_its_effect(client, signer, drain, name, extra, stat
     suppression = SuppressedAddress.objects.filter(email=result.email).first()
     assert (suppression.reason if suppression else None) == suppressed
     assert TrackingEvent.objects.get().raw["event"] == name
+
+
+def test_raw_payload_with_an_integer_beyond_64_bits_is_queued_and_stored_whole(client, signer, drain):
+    """The queue writes events with orjson, which refuses integers beyond 64 bits; a provider's custom
+    argument can be one. The event is still accepted and stored with the number as it came."""
+    result = ResultFactory()
+    big = 2**64 + 7
+    response = post(client, signer, [sg_event(result, "delivered", order_no=big)])
+    assert response.status_code == 200
+    drain()
+    assert TrackingEvent.objects.get(result=result).raw["order_no"] == big
