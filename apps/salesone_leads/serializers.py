@@ -8,7 +8,7 @@ from common.korean_ids import normalize_corporation_number
 from common.serializers import DateTimeField, ModelSerializer
 
 from .filters import SalesOneLeadFilter
-from .models import ImportJob, Industry, SalesOneLead
+from .models import ImportJob, Industry, Keyword, SalesOneLead
 from .selectors import Ordering
 
 
@@ -22,7 +22,13 @@ class SalesOneLeadSerializer(ModelSerializer):
     """A search result; ``imported`` says whether the asking user already holds the company."""
 
     industry = IndustrySerializer(read_only=True)
-    keywords = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    # The search reads the page's keyword names with its industries in one query (selectors
+    # SearchResult._detailed): a plain list of names, the shape (and schema) of the detail's slug field.
+    keywords = serializers.ListField(
+        child=serializers.CharField(label=Keyword._meta.get_field("name").verbose_name),
+        source="keyword_names",
+        read_only=True,
+    )
     imported = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -54,6 +60,7 @@ class SalesOneLeadSerializer(ModelSerializer):
 
 
 class SalesOneLeadDetailSerializer(SalesOneLeadSerializer):
+    keywords = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     business_number_valid = serializers.BooleanField(read_only=True)
     corporation_number_valid = serializers.BooleanField(read_only=True)
 
