@@ -31,6 +31,18 @@ class SalesOneLeadSerializer(ModelSerializer):
     )
     imported = serializers.BooleanField(read_only=True)
 
+    def to_representation(self, instance):
+        """Rows are written by one instance of this serializer built once per process: DRF builds a
+        ModelSerializer's fields (and the nested industry's) for every serializer, 5-6 ms of a
+        20-row page's CPU on the loaded machine (issue 18), and none of these fields reads the
+        request's context (no hyperlink, no user). The detail (a subclass) keeps DRF's way."""
+        if type(self) is not SalesOneLeadSerializer:
+            return super().to_representation(instance)
+        writer = SalesOneLeadSerializer.__dict__.get("_row_writer")
+        if writer is None:
+            writer = SalesOneLeadSerializer._row_writer = SalesOneLeadSerializer(context={})
+        return super(SalesOneLeadSerializer, writer).to_representation(instance)
+
     class Meta:
         model = SalesOneLead
         fields = [
