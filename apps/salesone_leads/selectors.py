@@ -244,8 +244,11 @@ class SearchResult:
             fields.append("imported")
         found = {values[0]: dict(zip(fields, values, strict=True)) for values in extras.values_list(*fields)}
         industry = SalesOneLead._meta.get_field("industry")
+        # A company deleted (the admin) between the page's statement and this one is shown bare, as the
+        # prefetches showed it before: no industry, no keywords, not imported.
+        bare = dict.fromkeys(fields) | {"keyword_names": [], "imported": False}
         for row in rows:
-            values = found[row.pk]
+            values = found.get(row.pk, bare)
             if self.details:
                 code, name = values["industry__code"], values["industry__name"]
                 related = None if code is None else Industry(pk=row.industry_id, code=code, name=name)

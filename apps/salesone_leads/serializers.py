@@ -33,9 +33,11 @@ class SalesOneLeadSerializer(ModelSerializer):
 
     def to_representation(self, instance):
         """Rows are written by one instance of this serializer built once per process: DRF builds a
-        ModelSerializer's fields (and the nested industry's) for every serializer, 5-6 ms of a
-        20-row page's CPU on the loaded machine (issue 18), and none of these fields reads the
-        request's context (no hyperlink, no user). The detail (a subclass) keeps DRF's way."""
+        ModelSerializer's fields (and the nested industry's) for every serializer, ~2 ms of process CPU a
+        request (the review's measurement, load 4.5; issue 18), and none of these fields reads the
+        request's context (no hyperlink, no user, no language). A field added to Meta.fields that needs
+        the context (a hyperlink, a per-user value) would silently get {}: it must be written
+        through DRF's way, as the detail (a subclass) is."""
         if type(self) is not SalesOneLeadSerializer:
             return super().to_representation(instance)
         writer = SalesOneLeadSerializer.__dict__.get("_row_writer")

@@ -6,6 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.leads.models import Lead
+from apps.salesone_leads.models import SalesOneLead
+from apps.salesone_leads.selectors import SearchResult
 from apps.salesone_leads.tests.conftest import SEARCH_URL
 from apps.salesone_leads.tests.factories import IndustryFactory, KeywordFactory, SalesOneLeadFactory
 
@@ -49,3 +51,24 @@ def test_the_page_details_are_one_statement(auth_client, companies):
     on_keywords = [q["sql"] for q in captured.captured_queries if '"salesone_leads_keyword"' in q["sql"]]
     on_leads = [q["sql"] for q in captured.captured_queries if '"leads_lead"' in q["sql"]]
     assert len(on_keywords) == 1 and on_leads == on_keywords
+
+
+def test_a_company_deleted_between_the_page_and_its_details_is_shown_bare(auth_client, companies, monkeypatch):
+    """A staff member deletes a company (the admin) after the page's statement read it and before its
+    details are read: the page still answers, that row without industry, keywords or imported."""
+    read_page = SearchResult._rows
+
+    def page_then_a_deletion(self, offset, limit):
+        rows = read_page(self, offset, limit)
+        SalesOneLead.objects.filter(pk=rows[0].pk).delete()
+        return rows
+
+    monkeypatch.setattr(SearchResult, "_rows", page_then_a_deletion)
+
+    response = auth_client.get(SEARCH_URL, {"ordering": "-revenue"})
+
+    assert response.status_code == 200
+    first, *others = response.json()["results"]
+    assert first["name"] == "넥스상사 가"
+    assert (first["industry"], first["keywords"], first["imported"]) == (None, [], False)
+    assert [row["imported"] for row in others] == [True, False]
