@@ -64,17 +64,6 @@ def lead_held_by(user) -> Exists:
     )
 
 
-def corporation_numbers_held_by(user, corporation_numbers: list[str]) -> set[str]:
-    """Which of ``corporation_numbers`` ``user`` holds as leads: one probe of the per-user unique index
-    for a page of companies, instead of one per row the search reads (its walks and sorts read
-    thousands)."""
-    numbers = [number for number in corporation_numbers if number]
-    if not numbers:
-        return set()
-    held = Lead.objects.filter(user=user, corporation_number__in=numbers)
-    return set(held.values_list("corporation_number", flat=True))
-
-
 def lead_list_get(*, user, lead_list_id) -> LeadList | None:
     """The user's lead list with this id, or None (another user's list is None too)."""
     return LeadList.objects.filter(user=user, pk=lead_list_id).first()

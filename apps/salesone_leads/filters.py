@@ -54,6 +54,18 @@ class SalesOneLeadFilter(django_filters.FilterSet):
         model = SalesOneLead
         fields: list[str] = []
 
+    def get_form_class(self):
+        """django-filters builds a form class, and a form field per filter, for every FilterSet; these
+        filters are the same for every request (static choices, no queryset), so the class is built
+        once per process (issue 18: the review measured 2.8 → 1.7 ms of process CPU a request, load 4.5;
+        cProfile had said 4-6 ms). Each
+        request still gets its own form instance, whose fields Django copies from the class."""
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = cls._form_class = super().get_form_class()
+        return form_class
+
     def filter_queryset(self, queryset):
         # selectors.salesone_lead_search applies the cleaned values as one query (views.py).
         return queryset

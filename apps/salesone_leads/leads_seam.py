@@ -17,13 +17,6 @@ def lead_held_by(user):
     return lead_held_by(user)
 
 
-def corporation_numbers_held_by(user, corporation_numbers: list[str]) -> set[str]:
-    """The subset of ``corporation_numbers`` that ``user`` holds as leads."""
-    from apps.leads.selectors import corporation_numbers_held_by
-
-    return corporation_numbers_held_by(user, corporation_numbers)
-
-
 def leads_create_from_companies(*, user, corporation_numbers: list[str]):
     """The user's leads for these companies, created in the caller's transaction (an ImportOutcome)."""
     from apps.leads.services import leads_create_from_salesone

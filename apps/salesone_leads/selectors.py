@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, router, transaction
 from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
@@ -97,6 +98,8 @@ class SearchResult:
     head_group: QuerySet | None = None
     # SQL (and params) of "a match is in tier 2", which the page's count also counts (_walks_head).
     tier_two_sql: tuple[str, list] | None = None
+    # The page's rows get their industry and keyword names (with_details).
+    details: bool = False
     # The page's count found more matches than the cap where the planner expected few (_by_tier).
     _underestimated: bool = field(default=False, init=False, repr=False)
     _walks: bool | None = field(default=None, init=False, repr=False)
@@ -119,11 +122,10 @@ class SearchResult:
             self._planned_queryset_rows = planner_rows(self.queryset)
         return self._planned_queryset_rows
 
-    def prefetch_related(self, *lookups: str) -> None:
-        """Prefetch ``lookups`` for the rows of the page, however they are read."""
-        self.queryset = self.queryset.prefetch_related(*lookups)
-        if self.relevance_tiers is not None:
-            self.relevance_tiers = [(value, tier.prefetch_related(*lookups)) for value, tier in self.relevance_tiers]
+    def with_details(self) -> None:
+        """Give each row of a page its industry, its keyword names (``keyword_names``) and, with
+        ``user``, ``imported``, read for the page's rows in one statement (``_detailed``)."""
+        self.details = True
 
     def _by_tier(self, rows_wanted: int) -> bool:
         """Whether to read tier by tier: the planner expects many matches, and RELEVANCE_CONFIRM of
@@ -222,20 +224,47 @@ class SearchResult:
         self._counts[limit], self._tier_two_counts[limit] = counted["found"], counted["tier_two"]
         return self._counts[limit]
 
-    def _marked(self, rows: list) -> list:
+    def _detailed(self, rows: list) -> list:
+        """The page's rows with what the list shows beside their columns, from one statement on the
+        page's ids: the industry (a join), the keyword names (an array subquery, by name as the
+        keywords' ordering) and ``imported`` (one probe of the user's leads a row). Issue 18: the
+        prefetches of industry and keywords and the lookup of the user's leads were three round
+        trips after every page, each several milliseconds on a loaded machine; as subqueries of the
+        search itself they would run for every row a walk or a sort reads before the LIMIT."""
+        if not rows or (not self.details and self.user is None):
+            return rows
+        fields = ["pk"]
+        extras = SalesOneLead.objects.filter(pk__in=[row.pk for row in rows]).order_by()
+        if self.details:
+            names = Keyword.objects.filter(ultimatedb=OuterRef("pk")).order_by("name").values("name")
+            extras = extras.annotate(keyword_names=ArraySubquery(names))
+            fields += ["industry__code", "industry__name", "keyword_names"]
         if self.user is not None:
-            held = leads_seam.corporation_numbers_held_by(self.user, [row.corporation_number for row in rows])
-            for row in rows:
-                row.imported = row.corporation_number in held
+            extras = extras.annotate(imported=leads_seam.lead_held_by(self.user))
+            fields.append("imported")
+        found = {values[0]: dict(zip(fields, values, strict=True)) for values in extras.values_list(*fields)}
+        industry = SalesOneLead._meta.get_field("industry")
+        # A company deleted (the admin) between the page's statement and this one is shown bare, as the
+        # prefetches showed it before: no industry, no keywords, not imported.
+        bare = dict.fromkeys(fields) | {"keyword_names": [], "imported": False}
+        for row in rows:
+            values = found.get(row.pk, bare)
+            if self.details:
+                code, name = values["industry__code"], values["industry__name"]
+                related = None if code is None else Industry(pk=row.industry_id, code=code, name=name)
+                industry.set_cached_value(row, related)
+                row.keyword_names = values["keyword_names"]
+            if self.user is not None:
+                row.imported = values["imported"]
         return rows
 
     def rows(self, offset: int, limit: int) -> list:
         """``queryset[offset : offset + limit]``; a broad relevance search reads it tier by tier."""
-        return self._marked(self._rows(offset, limit))
+        return self._detailed(self._rows(offset, limit))
 
     def rows_after(self, values: list, limit: int) -> list:
         """The ``limit`` rows after the row whose sort keys are ``values`` (keyset pagination)."""
-        return self._marked(self._rows_after(values, limit))
+        return self._detailed(self._rows_after(values, limit))
 
     def _rows(self, offset: int, limit: int) -> list:
         if not self._by_tier(offset + limit):

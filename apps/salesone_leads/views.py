@@ -54,9 +54,10 @@ class SalesOneLeadViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         filters = SalesOneLeadFilter(request.query_params, queryset=self.queryset, request=request).clean_filters()
         search = salesone_lead_search(filters=filters, user=request.user)
-        # Industries of the page in a second query: a join is planned before the sort, over every
-        # match of a broad text search (the planner cannot estimate how many the ILIKE keeps).
-        search.prefetch_related("industry", "keywords")
+        # Industries, keywords and `imported` of the page in one query after it: a join is planned
+        # before the sort, over every match of a broad text search (the planner cannot estimate how
+        # many the ILIKE keeps).
+        search.with_details()
         page = self.paginator.paginate_search(search, request)
         return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)
 

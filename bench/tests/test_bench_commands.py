@@ -223,6 +223,8 @@ def test_bench_salesone_search_prints_the_medians_of_its_runs_and_fails_on_a_seq
     assert [line.split(" at ")[0] for line in lines if line.startswith("run ")] == ["run 1/2", "run 2/2"], text
     assert "load average" in next(line for line in lines if line.startswith("run 1/2"))
     assert any(line.startswith("medians of 2 runs") for line in lines), text
+    header = next(line for line in lines if line.startswith("query class"))
+    assert "CPU p50" in header, header
     assert len([line for line in lines if line.startswith("ordering ") and "SELECT" not in line]) == 6, text
     assert any(line.startswith("target: every class p95 <= 20 ms (median of 2 runs)") for line in lines), text
     assert "FAILED: fallback plans" in lines and "sequential scan of salesone_leads_salesonelead" in text

@@ -244,12 +244,21 @@ class Command(BaseCommand):
             raise RuntimeError(f"{params}: {response.status_code} {response.content[:300]!r}")
         return elapsed, response.data
 
-    def _time_queries(self, queries, user, repeat: int, warm_up: bool = True) -> dict[str, list[float]]:
+    def _time_queries(self, queries, user, repeat: int, warm_up: bool = True, cpu: dict | None = None):
+        """Wall ms of each request per class; with ``cpu``, each run's median of this process's CPU ms
+        per request is appended to ``cpu[label]`` (the view's Python side, which the load average
+        stretches in wall time but not in CPU time)."""
         timings: dict[str, list[float]] = {}
         for label, params in queries:
             if warm_up:
                 self._run(params, user)
-            timings[label] = [self._run(params, user)[0] * 1000 for _ in range(repeat)]
+            timings[label], used = [], []
+            for _ in range(repeat):
+                started = time.process_time()
+                timings[label].append(self._run(params, user)[0] * 1000)
+                used.append((time.process_time() - started) * 1000)
+            if cpu is not None:
+                cpu.setdefault(label, []).append(statistics.median(used))
         return timings
 
     def _time_floor(self, queries, user, repeat: int) -> dict[str, list[float]]:
@@ -315,8 +324,9 @@ class Command(BaseCommand):
         # Each run times every class, then the floor after each class; the table takes the median of
         # the runs' p50, p95 and p99 (the machine is shared: one run's figures are noise).
         rounds: list[tuple[dict[str, list[float]], dict[str, list[float]]]] = []
+        cpu: dict[str, list[float]] = {}
         for run in range(1, runs + 1):
-            indexed = self._time_queries(queries, user, repeat)
+            indexed = self._time_queries(queries, user, repeat, cpu=cpu)
             floor = self._time_floor(queries, user, repeat)
             rounds.append((indexed, floor))
             floors = [statistics.median(times) for times in floor.values()]
@@ -344,12 +354,14 @@ class Command(BaseCommand):
             Column("p99 ms", 8, ".1f"),
             Column("floor p50", 10, ".1f"),
             Column("p50-floor", 10, "+.1f"),
+            Column("CPU p50", 8, ".1f"),
             Column("no-index p50", 13),
             Column("plan (slowest statement)", align="<", gap="  "),
             write=self.out,
         )
         self.out(f"medians of {runs} runs (p50, p95, p99 of {repeat} requests in each run; p50-floor: each run's "
-                 "p50 minus the floor's p50 measured right after it)")  # fmt: skip
+                 "p50 minus the floor's p50 measured right after it; CPU p50: this process's CPU ms per request, "
+                 "the view's Python side without the waits)")  # fmt: skip
         table.header()
         worst, failures, missed = (0.0, queries[0]), [], []
         for label, params in queries:
@@ -368,6 +380,7 @@ class Command(BaseCommand):
                 median_of_runs(label, lambda times, _: percentile(times, 0.99)),
                 median_of_runs(label, lambda _, floor: statistics.median(floor)),
                 median_of_runs(label, lambda times, floor: statistics.median(times) - statistics.median(floor)),
+                statistics.median(cpu[label]),
                 baseline,
                 kind,
                 suffix="" if p95 <= TARGET_P95_MS else f"  > {TARGET_P95_MS} ms",
