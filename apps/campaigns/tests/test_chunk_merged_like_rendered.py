@@ -157,12 +157,15 @@ WITH_CONDITION = (
 )
 
 
-@pytest.mark.parametrize("body", [BODY, WITH_CONDITION])
-def test_a_chunk_makes_the_emails_each_lead_alone_gets(user, body):
-    """A chunk (its skeleton, proven on its first row, then merged) against each lead sent as a chunk
-    of its own (always rendered in full): the same subject, HTML, text part and headers."""
-    campaign = CampaignFactory(user=user, template=CampaignTemplateFactory(user=user, title=TITLE, body=body))
+def test_a_conditional_template_is_rendered_per_row_and_signed_as_each_lead_alone(user):
+    """A template with a conditional block has no skeleton: every row is rendered in full. What this
+    compares is the signing: one ChunkSigner shared by the chunk's rows makes the same tokens, links and
+    headers as a signer per row (each lead sent as a chunk of its own). The merged path is compared
+    with the render by test_merged_emails_are_the_rendered_ones."""
+    campaign = CampaignFactory(user=user, template=CampaignTemplateFactory(user=user, title=TITLE, body=WITH_CONDITION))
     rows = _rows()
+    assert ChunkSkeleton.build(title=TITLE, body=WITH_CONDITION, text_body="", footer=None, plain_text=False,
+                               clicks=True, opens=True) is None  # fmt: skip
 
     alone = [message for row in _copies(rows) for message in _messages(campaign, [row])]
 
