@@ -204,7 +204,8 @@ _URLSAFE = bytes.maketrans(b"+/", b"-_")
 @functools.lru_cache(maxsize=8)
 def _hmac_pads(secret: str) -> tuple:
     """HMAC-SHA256's inner and outer hash states after the padded key (RFC 2104), to copy per token:
-    two C-level copies instead of hmac.HMAC.copy's Python wrapper (~40% less per token, issue 18)."""
+    two C-level copies instead of hmac.HMAC.copy's Python wrapper. Issue 18, 1,000 ids, median of 7,
+    load 4.9: a token 2.94 → 2.12 µs (−28%), a link signature 1.44 → 0.93 µs (−35%)."""
     key = hashlib.sha256(b"salesone.tracking.v1\x00" + secret.encode()).digest().ljust(64, b"\x00")
     return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
