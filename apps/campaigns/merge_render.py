@@ -29,7 +29,7 @@ from jinja2 import nodes
 from markupsafe import escape
 
 from common.email_content import html_document, html_to_text
-from common.templating import _DICT_ATTRIBUTES  # names the sandbox's getattr resolves as dict methods
+from common.templating import is_dict_item
 
 from .rendering import AdvertisingFooter, advertising_subject, compile_template, insert_before_body_end
 from .tracking import instrument_html_with, unsubscribe_url
@@ -214,12 +214,9 @@ class ChunkSkeleton:
             value = context[name] if name in context else env.undefined(name=name)
             for kind, key in steps:
                 if kind == "attr":
-                    # ``company.owner`` on a plain dict: the item, as the environment's getattr finds it
-                    # (common/templating.py), without its call per step; any other case goes to it.
-                    if type(value) is dict and key in value and key not in _DICT_ATTRIBUTES:
-                        value = value[key]
-                    else:
-                        value = env.getattr(value, key)
+                    # ``company.owner`` on a plain dict: the item, by the rule the environment's getattr
+                    # uses (common/templating.py), without its call per step; any other case goes to it.
+                    value = value[key] if is_dict_item(value, key) and key in value else env.getattr(value, key)
                 else:
                     value = env.getitem(value, key)
             values.append(value)
