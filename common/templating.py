@@ -601,6 +601,13 @@ def _finalize(eval_ctx, value: Any) -> Any:
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
+def is_dict_item(obj: Any, attribute: str) -> bool:
+    """Whether ``obj.attribute`` in a template is ``obj[attribute]`` outright: ``obj`` a plain dict and
+    the name not one of dict's own (those still resolve as the stock lookup does). The environment's
+    getattr and the chunk merge (apps/campaigns/merge_render.py) both ask this, so they cannot drift."""
+    return type(obj) is dict and attribute not in _DICT_ATTRIBUTES
+
+
 class BoundedEnvironment(ImmutableSandboxedEnvironment):
     """The immutable sandbox, with every operation that can grow a value checked against the budget."""
 
@@ -696,7 +703,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         # ``company.name`` on plain dicts, many lookups per e-mail: go to the item at once instead of
         # through a raised AttributeError. Same result as the stock lookup, which still takes every
         # other case (dict methods, other types).
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+        if is_dict_item(obj, attribute):
             try:
                 return obj[attribute]
             except (TypeError, LookupError):

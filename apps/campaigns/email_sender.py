@@ -98,9 +98,9 @@ def _claimable(alias: str) -> str:
 
 
 _CLAIMED_SELECT_SQL = f"""
-    RETURNING r.id, r.lead_id, r.email, r.claimed_at
+    RETURNING r.id, r.lead_id, r.email
 )
-SELECT c.id, c.email, c.claimed_at, l.id, l.corporation_number, {_COMPANY_COLUMNS}
+SELECT c.id, c.email, l.id::text, l.corporation_number, {_COMPANY_COLUMNS}
 FROM claimed c
 LEFT JOIN leads_lead l ON l.id = c.lead_id
 LEFT JOIN salesone_leads_industry i ON i.id = l.industry_id
@@ -283,7 +283,12 @@ def _claim(
         if inside_outer:
             cursor.execute("SELECT current_setting('lock_timeout')")
             (previous_lock_timeout,) = cursor.fetchone()
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.CAMPAIGN_CLAIM_LOCK_TIMEOUT_MS}ms"])
+        # now(): the transaction's start, which the claim below writes into every row's claimed_at —
+        # read here once rather than returned (and parsed) with each of the chunk's rows.
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true), now()", [f"{settings.CAMPAIGN_CLAIM_LOCK_TIMEOUT_MS}ms"]
+        )
+        _, transaction_now = cursor.fetchone()
         try:
             cursor.execute(sql, {"campaign": campaign_id, "chunk": chunk, "limit": limit, **step_rows})
         except OperationalError as exc:
@@ -294,7 +299,7 @@ def _claim(
         if inside_outer:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous_lock_timeout])
         # One UPDATE claimed them all: they share its now().
-        claimed_at = records[0][2] if records else None
+        claimed_at = transaction_now if records else None
         if len(records) > limit:
             # A chunk numbered under a larger CAMPAIGN_CHUNK_SIZE (the setting was lowered meanwhile):
             # the rows over the limit go back to pending before anything is sent (no provider has them).
@@ -302,7 +307,8 @@ def _claim(
             records = records[:limit]
             cursor.execute(_RELEASE_SQL, {"ids": extra, "claimed_at": claimed_at})
     rows = []
-    for result_id, email, _claimed_at, lead_id, corporation_number, *values in records:
+    # The lead's id comes as text: the company's "id" is its string (no UUID made and printed per row).
+    for result_id, email, lead_id, corporation_number, *values in records:
         rows.append(ClaimedRow(result_id, email, company_from_columns(values, lead_id), corporation_number or ""))
     return rows, claimed_at
 

@@ -29,6 +29,7 @@ from jinja2 import nodes
 from markupsafe import escape
 
 from common.email_content import html_document, html_to_text
+from common.templating import is_dict_item
 
 from .rendering import AdvertisingFooter, advertising_subject, compile_template, insert_before_body_end
 from .tracking import instrument_html_with, unsubscribe_url
@@ -95,11 +96,6 @@ class _Template:
         return self.pattern.format_map(values)
 
 
-def _needs_no_escape(text: str) -> bool:
-    """Whether HTML escaping leaves the text as it is (five substring tests: cheaper than escaping)."""
-    return "&" not in text and "<" not in text and ">" not in text and "'" not in text and '"' not in text
-
-
 def _braces(literal: str) -> str:
     return literal.replace("{", "{{").replace("}", "}}")
 
@@ -125,7 +121,7 @@ class ChunkSkeleton:
         self.footer_text = footer_text
         self.links: list[str] = []
         self.text_by_width = False
-        self._keys: list[tuple[str, str, str]] = []
+        self._keys: list[tuple[str, str]] = []
 
     @classmethod
     def build(
@@ -173,7 +169,8 @@ class ChunkSkeleton:
         document = html_document(fragment, _marker("s"))
         text_marked = marked(text_pieces, "p") if text_pieces is not None else None
         converted = html_to_text(fragment)
-        converted = _MARKER.sub(lambda m: _marker("w" if m.group(1) == "h" else m.group(1), m.group(2)), converted)
+        # In the text part a value is the plain one (the subject's slot), not its HTML escape.
+        converted = _MARKER.sub(lambda m: _marker("p" if m.group(1) == "h" else m.group(1), m.group(2)), converted)
         footer_text = ""
         if footer is not None:
             unsubscribe = unsubscribe_url(None, token=_marker("t"))
@@ -205,7 +202,7 @@ class ChunkSkeleton:
         # A table pads its columns to the widest cell and <pre> keeps the value's own spaces: there
         # the text part depends on each value's width, so it is converted per row.
         skeleton.text_by_width = bool(_WIDTH_SENSITIVE.search(fragment))
-        skeleton._keys = [(f"p{index}", f"h{index}", f"w{index}") for index in range(len(paths))]
+        skeleton._keys = [(f"p{index}", f"h{index}") for index in range(len(paths))]
         return skeleton
 
     # -- one row ---------------------------------------------------------------------------------
@@ -216,7 +213,12 @@ class ChunkSkeleton:
         for name, *steps in self.paths:
             value = context[name] if name in context else env.undefined(name=name)
             for kind, key in steps:
-                value = env.getattr(value, key) if kind == "attr" else env.getitem(value, key)
+                if kind == "attr":
+                    # ``company.owner`` on a plain dict: the item, by the rule the environment's getattr
+                    # uses (common/templating.py), without its call per step; any other case goes to it.
+                    value = value[key] if is_dict_item(value, key) and key in value else env.getattr(value, key)
+                else:
+                    value = env.getitem(value, key)
             values.append(value)
         return values
 
@@ -224,19 +226,25 @@ class ChunkSkeleton:
         """The subject, HTML and text of one row: the render's output, without rendering."""
         slots: dict[str, str] = {"t": token}
         exact_text = not self.text_by_width
-        for (plain_key, html_key, text_key), value in zip(self._keys, self._values(context), strict=True):
+        for (plain_key, html_key), value in zip(self._keys, self._values(context), strict=True):
             kind = type(value)
-            plain = value if kind is str else str(value)
-            slots[plain_key] = plain
-            if kind is int or (kind is str and _needs_no_escape(plain)):
-                slots[html_key] = plain  # what escaping would leave as it is
+            if kind is str:
+                plain = value
+                # What escaping would leave as it is (five substring tests: cheaper than escaping).
+                if "&" in plain or "<" in plain or ">" in plain or "'" in plain or '"' in plain:
+                    slots[html_key] = str(escape(plain))
+                else:
+                    slots[html_key] = plain
+            elif kind is int:
+                slots[html_key] = plain = str(value)
             else:
+                plain = str(value)
                 slots[html_key] = str(escape(value))
-            slots[text_key] = plain
+            slots[plain_key] = plain  # the subject's and the text part's slot
             # The conversion to text collapses whitespace around a value, and drops what it does
             # not print: a value that is empty or not one plain line is converted with the row.
-            exact_text = exact_text and plain.isprintable() and plain == plain.strip() and "  " not in plain
-            exact_text = exact_text and plain != ""
+            if exact_text and not (plain and plain.isprintable() and plain == plain.strip() and "  " not in plain):
+                exact_text = False
         subject = " ".join(self.subject.fill(slots).split())
         if advertising:
             subject = advertising_subject(subject)

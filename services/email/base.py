@@ -209,15 +209,20 @@ class BatchingProvider(EmailProvider):
         for index, message in enumerate(messages):
             groups.setdefault(self.envelope_key(message), []).append(index)
         requests: list[list[int]] = []
+        limit = self.max_body_bytes
+        # UTF-8 takes at most 4 bytes a character: bodies of at most a quarter of the limit in
+        # characters (the common case) cannot exceed it, and are not encoded just to be measured.
+        surely_within = limit // 4 if limit is not None else 0
         for indexes in groups.values():
             current: list[int] = []
             seen: set[str] = set()
             for index in indexes:
                 message = messages[index]
                 if (
-                    self.max_body_bytes is not None
+                    limit is not None
+                    and len(message.html) + len(message.text) > surely_within
                     # The two encoded apart: no copy of both bodies joined (3-10 kB per message).
-                    and len(message.html.encode()) + len(message.text.encode()) > self.max_body_bytes
+                    and len(message.html.encode()) + len(message.text.encode()) > limit
                 ):
                     requests.append([index])  # too large to substitute: its own request
                     continue

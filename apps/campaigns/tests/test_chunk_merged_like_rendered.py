@@ -9,7 +9,13 @@ import pytest
 from apps.campaigns.email_sender import ClaimedRow, build_messages
 from apps.campaigns.merge_render import ChunkSkeleton
 from apps.campaigns.rendering import SAMPLE_COMPANY
-from apps.campaigns.tracking import click_signature_valid, result_id_from_token
+from apps.campaigns.tracking import (
+    ChunkSigner,
+    click_signature,
+    click_signature_valid,
+    result_id_from_token,
+    result_token,
+)
 
 from .factories import CampaignFactory, CampaignTemplateFactory
 
@@ -140,3 +146,43 @@ def test_a_value_in_a_table_gets_the_text_part_a_render_gives_whatever_its_width
         rows.append(ClaimedRow(uuid.uuid4(), f"ceo{index}@example.kr", dict(SAMPLE_COMPANY, name=name), ""))
 
     assert _messages(merged, _copies(rows)) == _messages(rendered, _copies(rows))
+
+
+# Merge fields, a conditional block, a tracked link, a mailto: link and the advertising footer.
+WITH_CONDITION = (
+    "<p>{{ company.owner }} 대표님,</p>"
+    "{% if company.employee > 10 %}<p>직원 {{ company.employee }}명의 {{ company.name }}</p>{% endif %}"
+    '<p><a href="https://salesone.kr/offer?utm_source=campaign&amp;x=1">제안서</a> '
+    '<a href="mailto:sales@salesone.kr">메일</a> <a href="https://salesone.kr/케이스">사례</a></p>'
+)
+
+
+def test_a_conditional_template_is_rendered_per_row_and_signed_as_each_lead_alone(user):
+    """A template with a conditional block has no skeleton: every row is rendered in full. What this
+    compares is the signing: one ChunkSigner shared by the chunk's rows makes the same tokens, links and
+    headers as a signer per row (each lead sent as a chunk of its own). The merged path is compared
+    with the render by test_merged_emails_are_the_rendered_ones."""
+    campaign = CampaignFactory(user=user, template=CampaignTemplateFactory(user=user, title=TITLE, body=WITH_CONDITION))
+    rows = _rows()
+    assert ChunkSkeleton.build(title=TITLE, body=WITH_CONDITION, text_body="", footer=None, plain_text=False,
+                               clicks=True, opens=True) is None  # fmt: skip
+
+    alone = [message for row in _copies(rows) for message in _messages(campaign, [row])]
+
+    assert _messages(campaign, _copies(rows)) == alone
+
+
+@pytest.mark.parametrize("secret", ["", "a-rotated-tracking-key"])
+def test_chunk_signer_signs_as_the_per_link_functions(settings, secret):
+    """The chunk's signer (hash states keyed once, copied per row) makes the tokens and signatures
+    the tracking views verify, for any result and target."""
+    settings.TRACKING_SIGNING_KEY = secret
+    signer = ChunkSigner()
+    for result_id in [uuid.uuid4() for _ in range(20)] + [uuid.UUID(int=0), uuid.UUID(int=2**128 - 1)]:
+        token = signer.token(result_id)
+        assert token == result_token(result_id)
+        assert result_id_from_token(token) == result_id
+        sign = signer.link_signer(result_id)
+        for target in ["https://salesone.kr/offer?utm_source=campaign&x=1", "https://salesone.kr/케이스", ""]:
+            assert sign(target) == click_signature(target, result_id)
+            assert click_signature_valid(target, sign(target), result_id)

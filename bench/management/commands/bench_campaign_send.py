@@ -10,6 +10,11 @@ this machine's cores; peak worker memory at 10,000 and 100,000 leads;
 and the fake server's count of received messages (which must equal the sendable leads: none twice,
 none missing).
 
+The template's ``{{ data['llm-generation'] }}`` is not empty: each chunk fills it from the configured
+personalisation backend (by default services/llm/rule_based.py, one plain line per lead), so the e-mails
+take the merge's exact text path (apps/campaigns/merge_render.py), no HTML-to-text conversion per row;
+a backend whose texts span lines or are empty would make every row convert (``--profile`` shows which).
+
 Uses the database and Redis of the environment (DATABASE_URL, REDIS_URL): run it against your own.
 The bench user's leads are created once and kept; each run first drops the campaigns of earlier runs.
 """
