@@ -8,6 +8,7 @@ import threading
 import zoneinfo
 
 import pytest
+import time_machine
 from django.db import connection, transaction
 
 from apps.campaigns.models import Campaign, CampaignLeadResult
@@ -183,3 +184,38 @@ def test_remove_leads_waits_for_a_scheduling_pass_that_is_running(user):
     remover.join(30)
     assert Enrollment.objects.get(sequence=sequence, lead=leads[0]).state == State.STOPPED
     assert Enrollment.objects.get(sequence=sequence, lead=leads[1]).state == State.ACTIVE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lead_stopped_by_another_session_while_its_batch_is_written_is_not_sent(user, monkeypatch):
+    """The admin's enrolment form stops a lead without the scheduler's lock: between the batch's read and its
+    write, from another session, it is not made to wait for the batch, and the lead gets no step row."""
+    leads = leads_of(user, 3)
+    sequence = started(user, leads)
+    real_next_windows = services._next_windows
+    stopped = []
+
+    def stop_in_the_admin():
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Were the batch's enrolments locked (FOR UPDATE, until 2026-12-06), this would wait for the batch
+            # and then write the stop over a step already written: here it gives up instead.
+            cursor.execute("SET LOCAL lock_timeout = '10s'")
+            stopped.append(
+                Enrollment.objects.filter(sequence=sequence, lead=leads[0]).update(
+                    state=State.STOPPED, stop_reason=Enrollment.StopReason.MANUAL
+                )
+            )
+
+    def stopped_meanwhile(*args):  # called inside the batch's transaction, after its due read
+        in_thread(stop_in_the_admin).join(30)
+        return real_next_windows(*args)
+
+    monkeypatch.setattr(services, "_next_windows", stopped_meanwhile)
+    with time_machine.travel(MONDAY_10, tick=False):
+        report = services.sequence_schedule_due(sequence=sequence, now=MONDAY_10, dispatch=False)
+
+    assert stopped == [1]
+    assert report.scheduled == 2
+    assert sorted(CampaignLeadResult.objects.values_list("lead_id", flat=True)) == sorted([leads[1].pk, leads[2].pk])
+    lead_0 = Enrollment.objects.get(sequence=sequence, lead=leads[0])
+    assert (lead_0.state, lead_0.current_step) == (State.STOPPED, 0)
