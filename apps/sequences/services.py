@@ -384,7 +384,7 @@ FROM {{enrollments}} e
 
 # A lead stopped now: its step rows still pending (waiting for a cap, a retry, the window) are
 # cancelled — failed with why, never sent (the claim leaves them alone meanwhile: sender_identity).
-# {enrollments}: the sequence's (_STOPPED_NOW), or a batch's (_BATCH_STOPPED).
+# {enrollments}: the sequence's (_STOPPED_NOW), or the ones a batch just stopped, by id (_GIVEN_STOPPED).
 _CANCEL_STOPPED_SQL = f"""
 UPDATE {CampaignLeadResult._meta.db_table} r
 SET status = {CANCEL.target_sql}, retryable = false, updated_at = %(now)s,
@@ -542,7 +542,8 @@ _LEAD_ZONE = "CASE WHEN l.timezone IN (SELECT unnest(%(known_zones)s::text[])) T
 
 # The day's due enrolments of the sequence, oldest first, in batches of SEQUENCE_TICK_BATCH ids (one
 # comma-separated string each): read once per tick, without the leads and unlocked — each batch is then
-# read again by its keys, locked, and checked against everything below in its own transaction. (Until
+# read again by its keys (unlocked too: the write's own predicates meet a stop made meanwhile, see
+# _DUE_SQL) and checked against everything below in its own transaction. (Until
 # 2026-12-06 each pass of a batch read, joined to their leads and sorted every due enrolment of the
 # sequence to take its batch: five passes for a day of 100,000, each reading all that was left.)
 _CANDIDATES_SQL = f"""
