@@ -576,8 +576,8 @@ WITH due AS MATERIALIZED (
         WHERE e.id = b.id AND e.sequence_id = %(sequence)s AND e.state = 'active' AND e.next_send_at <= %(now)s
           AND e.current_step < %(step_count)s
         -- Not locked (FOR UPDATE, until 2026-12-06: a tuple lock written on each row that the write then
-        -- writes again; this statement's CPU a batch of 20,000 went 0.84-0.95 s -> 0.73-0.78 s without it, with
-        -- the others of that commit, bench_sequences --statements): every stop waits for the batch on the
+        -- writes again; this statement's CPU a batch of 20,000 went 0.59-0.75 s -> 0.46-0.69 s without it in a
+        -- back-to-back run, the batch's total unchanged, docs/sequences.md): every stop waits for the batch on the
         -- advisory lock, and a writer without it (the admin's enrolment form) is met by the write's and the
         -- exclusion stop's own predicates (still at that step, still active), which a concurrent update makes
         -- PostgreSQL re-check on the row's newest version — a lead stopped meanwhile is not written.
