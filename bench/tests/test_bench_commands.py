@@ -139,6 +139,8 @@ def test_bench_sequences_statements_show_where_each_steps_scheduling_goes():
             names.append(line.split()[0])
         # The scheduler's statements by their names in services.py, and the commits (deferred FK checks).
         assert {"_WRITE_SQL", "_DUE_SQL", "COMMIT"} <= set(names), "\n".join(lines)
+        # The tick's opening cancel by its own name, not its template's (the three share their opening).
+        assert "_CANCEL_SEQUENCE_STOPPED_SQL" in names and "_CANCEL_STOPPED_SQL" not in names, "\n".join(lines)
 
 
 @pytest.mark.django_db

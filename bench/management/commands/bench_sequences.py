@@ -139,8 +139,12 @@ class StatementTimes:
     def __init__(self, backend: int):
         self.backend = backend
         self.times: dict[str, list[float]] = collections.defaultdict(lambda: [0, 0.0, 0.0])
-        self.names = {
-            " ".join(value.split())[:100]: name
+        # The constants' whole texts: several share their opening (a template and the statements formatted
+        # from it, as _CANCEL_STOPPED_SQL and its two cancels), so a statement is named by its whole text
+        # first, and only one formatted at the call (_DUE_SQL's exclusion columns) by its longest shared
+        # opening — until 2026-12-06 the first 100 characters, which reported a cancel under another's name.
+        self.texts = {
+            " ".join(value.split()): name
             for module in (services, exclusions)
             for name, value in vars(module).items()
             if name.isupper() and isinstance(value, str) and len(value) > 40
@@ -148,10 +152,15 @@ class StatementTimes:
 
     def _name(self, sql: str) -> str:
         words = " ".join(sql.split())
-        for head, name in self.names.items():
-            if words.startswith(head):
-                return name
-        return words[:70]
+        if name := self.texts.get(words):
+            return name
+        best, shared = words[:70], 0
+        for text, name in self.texts.items():
+            length = min(len(words), len(text))
+            common = next((n for n in range(length) if words[n] != text[n]), length)
+            if common >= min(100, len(text)) and common > shared:  # at least the first 100 characters
+                best, shared = name, common
+        return best
 
     def _timed(self, name: str, call):
         wall, cpu = time.perf_counter(), backend_cpu_seconds(self.backend)
