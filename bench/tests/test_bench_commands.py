@@ -124,6 +124,25 @@ def test_bench_sequences_sends_every_step_once_and_leaves_nothing_behind():
     assert not Lead.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_bench_sequences_statements_show_where_each_steps_scheduling_goes():
+    lines = run("bench_sequences", "--leads", "100", "--mailboxes", "1", "--statements")
+    heading = ["statement", "calls", "wall", "s", "pg", "cpu", "s"]
+    headers = [n for n, line in enumerate(lines) if line.split() == heading]
+    assert len(headers) == 3, "\n".join(lines)
+    for header in headers:
+        assert lines[header - 1].split()[0] in {"1", "2", "3"}  # under its step's row
+        names = []
+        for line in lines[header + 1 :]:
+            if not line.startswith("     "):
+                break
+            names.append(line.split()[0])
+        # The scheduler's statements by their names in services.py, and the commits (deferred FK checks).
+        assert {"_WRITE_SQL", "_DUE_SQL", "COMMIT"} <= set(names), "\n".join(lines)
+        # The tick's opening cancel by its own name, not its template's (the three share their opening).
+        assert "_CANCEL_SEQUENCE_STOPPED_SQL" in names and "_CANCEL_STOPPED_SQL" not in names, "\n".join(lines)
+
+
 @pytest.mark.django_db
 def test_bench_lead_scoring_prints_each_rescoring_with_its_baseline_and_leaves_nothing_behind():
     lines = run("bench_lead_scoring", "--leads", "300", "--repeat", "2")

@@ -8,6 +8,7 @@ import threading
 import zoneinfo
 
 import pytest
+import time_machine
 from django.db import connection, transaction
 
 from apps.campaigns.models import Campaign, CampaignLeadResult
@@ -183,3 +184,88 @@ def test_remove_leads_waits_for_a_scheduling_pass_that_is_running(user):
     remover.join(30)
     assert Enrollment.objects.get(sequence=sequence, lead=leads[0]).state == State.STOPPED
     assert Enrollment.objects.get(sequence=sequence, lead=leads[1]).state == State.ACTIVE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lead_stopped_by_another_session_while_its_batch_is_written_is_not_sent(user, monkeypatch):
+    """The admin's enrolment form stops a lead without the scheduler's lock: between the batch's read and its
+    write, from another session, it is not made to wait for the batch, and the lead gets no step row."""
+    leads = leads_of(user, 3)
+    sequence = started(user, leads)
+    real_next_windows = services._next_windows
+    stopped = []
+
+    def stop_in_the_admin():
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Were the batch's enrolments locked (FOR UPDATE, until 2026-12-06), this would wait for the batch
+            # and then write the stop over a step already written: here it gives up instead.
+            cursor.execute("SET LOCAL lock_timeout = '10s'")
+            stopped.append(
+                Enrollment.objects.filter(sequence=sequence, lead=leads[0]).update(
+                    state=State.STOPPED, stop_reason=Enrollment.StopReason.MANUAL
+                )
+            )
+
+    def stopped_meanwhile(*args):  # called inside the batch's transaction, after its due read
+        in_thread(stop_in_the_admin).join(30)
+        return real_next_windows(*args)
+
+    monkeypatch.setattr(services, "_next_windows", stopped_meanwhile)
+    with time_machine.travel(MONDAY_10, tick=False):
+        report = services.sequence_schedule_due(sequence=sequence, now=MONDAY_10, dispatch=False)
+
+    assert stopped == [1]
+    assert report.scheduled == 2
+    assert sorted(CampaignLeadResult.objects.values_list("lead_id", flat=True)) == sorted([leads[1].pk, leads[2].pk])
+    lead_0 = Enrollment.objects.get(sequence=sequence, lead=leads[0])
+    assert (lead_0.state, lead_0.current_step) == (State.STOPPED, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stop_still_in_flight_when_the_batch_writes_is_honoured_and_its_send_given_back(user, monkeypatch):
+    """The admin's form stops a lead (without the scheduler's lock) and commits only once the batch's write is
+    waiting on that enrolment's row: PostgreSQL re-checks the write's own condition (still active) on the
+    stopped row, so the lead gets no step row, and the send reserved for it goes back to its mailbox."""
+    leads = leads_of(user, 3)
+    sender = mailbox(user, 1)
+    sequence = started(user, leads, mailboxes=[sender])
+    real_next_windows = services._next_windows
+    stop_made, failures, admins = threading.Event(), [], []
+
+    def stop_in_the_admin(batch_backend):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                Enrollment.objects.filter(sequence=sequence, lead=leads[0]).update(
+                    state=State.STOPPED, stop_reason=Enrollment.StopReason.MANUAL
+                )
+                stop_made.set()
+
+                def the_write_waits_on_this_stop():
+                    cursor.execute("SELECT pg_backend_pid() = ANY(pg_blocking_pids(%s))", [batch_backend])
+                    return cursor.fetchone()[0]
+
+                wait_for(the_write_waits_on_this_stop, what="the batch's write to wait on the stopped row", timeout=30)
+        except Exception as error:  # the test's thread reports it (an exception here would only be printed)
+            failures.append(error)
+        finally:
+            stop_made.set()
+
+    def stopping_meanwhile(*args):  # inside the batch's transaction: after its due read and reservations
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            batch_backend = cursor.fetchone()[0]
+        admins.append(in_thread(lambda: stop_in_the_admin(batch_backend)))
+        assert stop_made.wait(30)  # the stop written, not committed: the write below meets its row lock
+        return real_next_windows(*args)
+
+    monkeypatch.setattr(services, "_next_windows", stopping_meanwhile)
+    with time_machine.travel(MONDAY_10, tick=False):
+        report = services.sequence_schedule_due(sequence=sequence, now=MONDAY_10, dispatch=False)
+    admins[0].join(30)
+
+    assert failures == []
+    assert report.scheduled == 2
+    assert sorted(CampaignLeadResult.objects.values_list("lead_id", flat=True)) == sorted([leads[1].pk, leads[2].pk])
+    lead_0 = Enrollment.objects.get(sequence=sequence, lead=leads[0])
+    assert (lead_0.state, lead_0.current_step) == (State.STOPPED, 0)
+    assert mailbox_usage(sender, now=MONDAY_10).day == 2  # three reserved, the stopped lead's given back

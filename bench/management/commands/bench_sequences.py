@@ -24,6 +24,7 @@ with its leads, mailboxes and sequence, and deletes them all at the end.
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime
 import gc
 import math
@@ -45,6 +46,7 @@ from apps.campaigns.email_sender import campaign_send_chunk
 from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
 from apps.leads.models import LeadList
 from apps.mail.models import Mailbox
+from apps.sequences import exclusions, services
 from apps.sequences.calendar import SendingCalendar
 from apps.sequences.models import Enrollment, Sequence, SequenceStep, SequenceVariant
 from apps.sequences.services import sequence_start, sequence_tick
@@ -110,6 +112,90 @@ def object_counts() -> collections.Counter:
     return collections.Counter(type(o).__name__ for o in gc.get_objects())
 
 
+def explain_statements(write) -> None:
+    """auto_explain on this session, its plans sent to the client as notices and printed: the plan a
+    statement really ran with its parameters (EXPLAIN by hand plans a generic or a rolled-back copy)."""
+    connection.ensure_connection()
+    connection.connection.add_notice_handler(lambda notice: write(notice.message_primary or ""))
+    with connection.cursor() as cursor:
+        cursor.execute("LOAD 'auto_explain'")
+        for setting, value in [
+            ("log_min_duration", "50"),
+            ("log_analyze", "on"),
+            ("log_buffers", "on"),
+            ("log_timing", "on"),
+            ("log_nested_statements", "on"),
+            ("log_level", "notice"),
+        ]:
+            cursor.execute(f"SET auto_explain.{setting} = '{value}'")
+
+
+class StatementTimes:
+    """--statements: the wall and PostgreSQL backend CPU seconds of every statement of a pass, summed by
+    statement (the scheduler's SQL constants by name, anything else by its first words), and of the
+    commits, where the deferred foreign-key checks of the written rows run. Where a pass's time goes,
+    per statement, without EXPLAIN's own overhead."""
+
+    def __init__(self, backend: int):
+        self.backend = backend
+        self.times: dict[str, list[float]] = collections.defaultdict(lambda: [0, 0.0, 0.0])
+        # The constants' whole texts: several share their opening (a template and the statements formatted
+        # from it, as _CANCEL_STOPPED_SQL and its two cancels), so a statement is named by its whole text
+        # first, and only one formatted at the call (_DUE_SQL's exclusion columns) by its longest shared
+        # opening — until 2026-12-06 the first 100 characters, which reported a cancel under another's name.
+        self.texts = {
+            " ".join(value.split()): name
+            for module in (services, exclusions)
+            for name, value in vars(module).items()
+            if name.isupper() and isinstance(value, str) and len(value) > 40
+        }
+
+    def _name(self, sql: str) -> str:
+        words = " ".join(sql.split())
+        if name := self.texts.get(words):
+            return name
+        best, shared = words[:70], 0
+        for text, name in self.texts.items():
+            length = min(len(words), len(text))
+            common = next((n for n in range(length) if words[n] != text[n]), length)
+            if common >= min(100, len(text)) and common > shared:  # at least the first 100 characters
+                best, shared = name, common
+        return best
+
+    def _timed(self, name: str, call):
+        wall, cpu = time.perf_counter(), backend_cpu_seconds(self.backend)
+        try:
+            return call()
+        finally:
+            entry = self.times[name]
+            entry[0] += 1
+            entry[1] += time.perf_counter() - wall
+            entry[2] += backend_cpu_seconds(self.backend) - cpu
+
+    def __call__(self, execute, sql, params, many, context):
+        return self._timed(self._name(sql), lambda: execute(sql, params, many, context))
+
+    def __enter__(self):
+        self.wrapper = connection.execute_wrapper(self)
+        self.wrapper.__enter__()
+        connection.ensure_connection()
+        commit = connection._commit
+        connection._commit = lambda: self._timed("COMMIT (deferred FK checks)", commit)
+        return self
+
+    def __exit__(self, *exc):
+        del connection._commit
+        self.wrapper.__exit__(*exc)
+
+    def print(self, write) -> None:
+        write(f"     {'statement':<60} {'calls':>5} {'wall s':>7} {'pg cpu s':>8}")
+        for name, (calls, wall, cpu) in sorted(self.times.items(), key=lambda item: -item[1][1]):
+            # Savepoints, the mailbox reads and the like, when they took nothing; the scheduler's own always.
+            if wall < 0.01 and cpu < 0.01 and not name.startswith(("_", "COMMIT")):
+                continue
+            write(f"     {name[:60]:<60} {calls:>5} {wall:>7.2f} {cpu:>8.2f}")
+
+
 class Command(BaseCommand):
     help = "Benchmark sequences: scheduling and sending 100,000 enrolments over 3 steps (module docstring)."
 
@@ -121,6 +207,17 @@ class Command(BaseCommand):
             "--batch", type=int, default=20_000, help="SEQUENCE_TICK_BATCH: enrolments per transaction of a tick"
         )
         parser.add_argument("--profile", action="store_true", help="print the scheduling passes' profiles")
+        parser.add_argument(
+            "--statements",
+            action="store_true",
+            help="per step, each scheduler statement's calls, wall and PostgreSQL CPU seconds, and the commits'",
+        )
+        parser.add_argument(
+            "--explain",
+            action="store_true",
+            help="print the plan, with its actual rows and buffers, of every statement of a pass over 50 ms "
+            "(auto_explain, as notices to this session)",
+        )
         parser.add_argument(
             "--heap", action="store_true", help="trace the heap peak (tracemalloc slows the pass several times)"
         )
@@ -139,6 +236,9 @@ class Command(BaseCommand):
     def handle(self, *args, leads: int, mailboxes: int, bounce_share: float, heap: bool, batch: int, **options):
         self.trace = heap
         self.profile = options.get("profile")
+        self.statements = options.get("statements")
+        if options.get("explain"):
+            explain_statements(self.stdout.write)
         self.objects = options.get("objects")
         if settings.DATABASES["default"]["NAME"].startswith("test_") and leads > 5_000:
             raise CommandError("Refusing to load 100,000 leads into a test database; use --leads for a small run.")
@@ -239,7 +339,8 @@ class Command(BaseCommand):
                 profiler.enable()
             # One beat tick: it reads the day's due enrolments once and writes them in transactions of
             # SEQUENCE_TICK_BATCH each (until 2026-12-06: one batch a tick, so five ticks for 100,000).
-            scheduled = sequence_tick(sequence=sequence, now=clock, dispatch=False).scheduled
+            with StatementTimes(backend) if self.statements else contextlib.nullcontext() as statement_times:
+                scheduled = sequence_tick(sequence=sequence, now=clock, dispatch=False).scheduled
             if self.profile:
                 profiler.disable()
                 profiler.print_stats("cumtime")
@@ -261,6 +362,8 @@ class Command(BaseCommand):
                   f"{100 * hot / max(updated, 1):>5.0f} {heap_peak:>12.1f} {sent:>7,} {send_seconds:>7.1f} "
                   f"{sent / max(send_seconds, 1e-9):>9,.0f} "
                   f"{rss_mb():>7.0f}")  # fmt: skip
+            if statement_times is not None:
+                statement_times.print(write)
             self._bounce(sequence, order, bounce_share)
             if self.objects:
                 counts = self._object_growth(write, counts)
