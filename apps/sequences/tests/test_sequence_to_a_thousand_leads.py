@@ -82,21 +82,23 @@ def test_three_steps_to_a_thousand_leads(user, fake_sendgrid, send, settings):
             warmup_started_on=datetime.date(2026, 12, 7),
         )
     )
-    sequence = sequence_with(
-        user,
-        leads,
-        steps=[(0, False, [("A", 50), ("B", 50)]), (2, True, [("A", 100)]), (1, True, [("A", 100)])],
-        mailboxes=pool,
-        sender_name="(주)세일즈원",
-        sender_contact="02-1234-5678",
-    )
     repliers, bouncers = leads[:100], leads[100:150]
     away_with_date, away_without_date = leads[150:200], leads[200:220]
     answered = False
-    calendar = SendingCalendar.of(sequence)
 
     clock = datetime.datetime(2026, 12, 7, 7, 0, tzinfo=SEOUL)  # a Monday, before the window opens
     with time_machine.travel(clock, tick=False) as traveller:
+        # Made on the travelled clock: consent recorded at the real time would postdate the first ticks
+        # once the real date passed the test's (every lead stopped "no_consent" from 2026-12-07 00:00 UTC).
+        sequence = sequence_with(
+            user,
+            leads,
+            steps=[(0, False, [("A", 50), ("B", 50)]), (2, True, [("A", 100)]), (1, True, [("A", 100)])],
+            mailboxes=pool,
+            sender_name="(주)세일즈원",
+            sender_contact="02-1234-5678",
+        )
+        calendar = SendingCalendar.of(sequence)
         send(sequence_start, sequence=sequence)
         while clock < datetime.datetime(2027, 1, 8, tzinfo=SEOUL):
             traveller.move_to(clock)
