@@ -1,0 +1,71 @@
+"""A hook POST is served right after SecurityMiddleware (apps/workflows/middleware.py, issue 18): request
+ids, security headers and the language of its errors stay, the session/CSRF/frame-options stack is
+skipped; a browser's request (with an Origin) and other methods still go through the whole stack."""
+
+import pytest
+
+from apps.workflows.models import WorkflowExecution
+
+from .factories import WorkflowFactory, edge, node, transform
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hooked(user):
+    return WorkflowFactory(
+        user=user,
+        nodes=[node("hook", "webhook_trigger"), transform("greet", set={"greeting": "안녕 {{ input.owner }}"})],
+        edges=[edge("hook", "greet")],
+    )
+
+
+def _hook(workflow, secret=None) -> str:
+    return f"/api/workflows/{workflow.pk}/hooks/{secret or workflow.webhook_secret}/"
+
+
+def test_hook_keeps_request_id_and_security_headers_but_skips_the_rest(client, hooked):
+    response = client.post(
+        _hook(hooked), b'{"owner": "\xec\x84\x9c"}', content_type="application/json", HTTP_X_REQUEST_ID="proxy-id-7"
+    )
+    assert response.status_code == 202
+    assert response.json()["status"] == "completed"
+    assert WorkflowExecution.objects.get(pk=response.json()["execution_id"]).output_data["greet"] == {
+        "owner": "서",
+        "greeting": "안녕 서",
+    }
+    assert response["X-Request-ID"] == "proxy-id-7"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Length"] == str(len(response.content))
+    # What only the skipped middleware would add: frame options, a Vary on Cookie, a cookie.
+    assert "X-Frame-Options" not in response
+    assert "Cookie" not in response.get("Vary", "")
+    assert not response.cookies
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "text", "language"), [("en", "No such hook.", "en"), ("", "그런 훅이 없습니다.", "ko")]
+)
+def test_a_wrong_secret_answers_in_the_callers_language(client, hooked, accept_language, text, language):
+    headers = {"HTTP_ACCEPT_LANGUAGE": accept_language} if accept_language else {}
+    response = client.post(_hook(hooked, "not-the-secret"), {}, content_type="application/json", **headers)
+    assert response.status_code == 404
+    assert response.json()["detail"] == text
+    assert response["Content-Language"].startswith(language)
+    assert "Accept-Language" in response["Vary"]
+    assert not WorkflowExecution.objects.exists()
+
+
+def test_a_host_outside_allowed_hosts_is_refused(client, hooked):
+    response = client.post(_hook(hooked), {}, content_type="application/json", HTTP_HOST="evil.example.com")
+    assert response.status_code == 400
+    assert not WorkflowExecution.objects.exists()
+
+
+def test_a_browsers_post_goes_through_the_whole_stack_for_its_cors_headers(client, hooked):
+    response = client.post(
+        _hook(hooked), {"owner": "a"}, content_type="application/json", HTTP_ORIGIN="http://localhost:3000"
+    )
+    assert response.status_code == 202
+    assert response["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert response["X-Frame-Options"] == "DENY"
