@@ -10,7 +10,9 @@ Django's LocaleMiddleware alone, so a 404 or 400 still answers in the caller's A
 Only a POST without an ``Origin`` header takes this path: a browser's request (CORS headers, a
 preflight) and every other method go down the whole stack unchanged, as does any other URL.
 ``ALLOWED_HOSTS`` is still enforced (``request.get_host()``, as CommonMiddleware would), and the
-``Content-Length`` CommonMiddleware would set is set here.
+``Content-Length`` CommonMiddleware would set is set here. An exception the view lets through gets
+the answer ``ApiErrorMiddleware.process_exception`` gives on the whole stack (common.middleware.
+api_exception_response), which never sees a view this middleware calls.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from __future__ import annotations
 from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, URLResolver, include, path
 from django.urls.resolvers import RegexPattern
+
+from common.middleware import api_exception_response
 
 from . import hook_urls
 
@@ -45,7 +49,14 @@ class HookFastPathMiddleware:
                 return self.get_response(request)
             request.get_host()  # DisallowedHost (the site's 400) for a Host outside ALLOWED_HOSTS
             request.resolver_match = match
-            response = self.localized_view(request)
+            try:
+                response = self.localized_view(request)
+            except Exception as exc:
+                # What ApiErrorMiddleware.process_exception answers on the whole stack (a JSON 413 for a
+                # body over DATA_UPLOAD_MAX_MEMORY_SIZE, a logged JSON 500): it never sees this call.
+                response = api_exception_response(request, exc)
+                if response is None:
+                    raise
             if not response.streaming and not response.has_header("Content-Length"):
                 response.headers["Content-Length"] = str(len(response.content))
             return response

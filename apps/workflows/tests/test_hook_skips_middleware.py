@@ -2,8 +2,12 @@
 ids, security headers and the language of its errors stay, the session/CSRF/frame-options stack is
 skipped; a browser's request (with an Origin) and other methods still go through the whole stack."""
 
-import pytest
+import logging
 
+import pytest
+from django.test import Client
+
+from apps.workflows import views
 from apps.workflows.models import WorkflowExecution
 
 from .factories import WorkflowFactory, edge, node, transform
@@ -69,3 +73,40 @@ def test_a_browsers_post_goes_through_the_whole_stack_for_its_cors_headers(clien
     assert response.status_code == 202
     assert response["Access-Control-Allow-Origin"] == "http://localhost:3000"
     assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.fixture
+def raw_client():
+    """A client that answers what a caller gets for an unhandled error instead of re-raising it."""
+    return Client(raise_request_exception=False)
+
+
+def test_a_body_over_data_upload_max_memory_size_is_the_apis_json_413(raw_client, hooked, settings):
+    # The hook's own limit (WORKFLOW_HOOK_MAX_BYTES) above Django's: request.body refuses it.
+    settings.WORKFLOW_HOOK_MAX_BYTES = 10_000
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    body = b'{"owner": "' + b"x" * 2_000 + b'"}'
+    response = raw_client.post(_hook(hooked), body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "payload_too_large"
+    assert "1,000" in response.json()["detail"]
+    assert not WorkflowExecution.objects.exists()
+
+
+def test_a_bug_in_the_hook_is_the_apis_json_500_logged_by_salesone_request(raw_client, hooked, monkeypatch, caplog):
+    def failing_trigger(**kwargs):
+        raise ZeroDivisionError("a bug in the hook")
+
+    monkeypatch.setattr(views, "workflow_hook_trigger", failing_trigger)
+    with caplog.at_level(logging.ERROR):
+        response = raw_client.post(
+            _hook(hooked), {"owner": "a"}, content_type="application/json", HTTP_X_REQUEST_ID="req-hook-1"
+        )
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "server_error"
+    assert "req-hook-1" in response.json()["detail"]
+    logged = [(record.name, record.getMessage()) for record in caplog.records]
+    assert ("salesone.request", f"Unhandled exception on POST {_hook(hooked)}") in logged
+    assert not [name for name, _ in logged if name == "django.request"]  # logged once, with the traceback
