@@ -8,7 +8,9 @@ apply), resolves the hook route against its own one-pattern URL list and calls t
 Django's LocaleMiddleware alone, so a 404 or 400 still answers in the caller's Accept-Language.
 
 Only a POST without an ``Origin`` header takes this path: a browser's request (CORS headers, a
-preflight) and every other method go down the whole stack unchanged, as does any other URL.
+preflight) and every other method go down the whole stack unchanged, as does any other URL. So the
+answer has no ``Vary: origin`` (django-cors-headers puts it on every response of the whole stack):
+no Origin was sent, and a POST's answer is not stored by a shared cache.
 ``ALLOWED_HOSTS`` is still enforced (``request.get_host()``, as CommonMiddleware would), and the
 ``Content-Length`` CommonMiddleware would set is set here. An exception the view lets through gets
 the answer ``ApiErrorMiddleware.process_exception`` gives on the whole stack (common.middleware.
