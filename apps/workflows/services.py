@@ -192,7 +192,7 @@ OVER_BUDGET_QUEUE_SECONDS = 60
 @dataclass(frozen=True, slots=True)
 class HookStarted:
     """What the hook answers with. Not a WorkflowExecution: building a model instance for these two
-    fields cost ~80 µs, about 4% of a hook request's web CPU (cProfile, issue 18)."""
+    fields costs 28 µs against 1.2 µs for this (timeit), about 1% of a hook request's CPU (issue 18)."""
 
     pk: uuid.UUID
     status: str
