@@ -68,28 +68,37 @@ def _server_error(request) -> JsonResponse:
     )
 
 
+def api_exception_response(request, exception):
+    """The API's JSON answer to an exception no view handled, or None off /api/ (Django's page then).
+
+    ``ApiErrorMiddleware.process_exception`` for the whole stack; the fast paths that call a view
+    themselves (apps/tracking/middleware.py, apps/workflows/middleware.py) call it too, since an
+    exception they let through would reach Django's handler, not ``process_exception``."""
+    if not is_api_request(request):
+        return None
+    if isinstance(exception, Http404):
+        return api_error(404, _("Not found."), "not_found")
+    if isinstance(exception, PermissionDenied):
+        return api_error(403, _("You do not have permission to perform this action."), "permission_denied")
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        detail = _("The request body is larger than the %(limit)s bytes allowed (DATA_UPLOAD_MAX_MEMORY_SIZE).")
+        return api_error(413, detail % {"limit": f"{limit:,}"}, "payload_too_large")
+    if isinstance(exception, SuspiciousOperation):
+        # The exception's own text is Django's, in English: it goes to the log, not to the client.
+        logger.warning("%s on %s %s: %s", type(exception).__name__, request.method, request.path, exception)
+        return api_error(400, _("Bad request: the request is malformed."), "bad_request")
+    logger.error("Unhandled exception on %s %s", request.method, request.path, exc_info=exception)
+    # Error reporters (and the test client) listen for this, as for Django's own 500 page.
+    got_request_exception.send(sender=None, request=request)
+    response = _server_error(request)
+    response._has_been_logged = True  # logged above with the traceback; Django would log it again
+    return response
+
+
 class ApiErrorMiddleware(MiddlewareMixin):
     def process_exception(self, request, exception):
-        if not is_api_request(request):
-            return None
-        if isinstance(exception, Http404):
-            return api_error(404, _("Not found."), "not_found")
-        if isinstance(exception, PermissionDenied):
-            return api_error(403, _("You do not have permission to perform this action."), "permission_denied")
-        if isinstance(exception, RequestDataTooBig):
-            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            detail = _("The request body is larger than the %(limit)s bytes allowed (DATA_UPLOAD_MAX_MEMORY_SIZE).")
-            return api_error(413, detail % {"limit": f"{limit:,}"}, "payload_too_large")
-        if isinstance(exception, SuspiciousOperation):
-            # The exception's own text is Django's, in English: it goes to the log, not to the client.
-            logger.warning("%s on %s %s: %s", type(exception).__name__, request.method, request.path, exception)
-            return api_error(400, _("Bad request: the request is malformed."), "bad_request")
-        logger.error("Unhandled exception on %s %s", request.method, request.path, exc_info=exception)
-        # Error reporters (and the test client) listen for this, as for Django's own 500 page.
-        got_request_exception.send(sender=None, request=request)
-        response = _server_error(request)
-        response._has_been_logged = True  # logged above with the traceback; Django would log it again
-        return response
+        return api_exception_response(request, exception)
 
     def process_response(self, request, response):
         """An error page Django made itself under /api/ (an unknown URL, an exception in a middleware)

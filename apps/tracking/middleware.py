@@ -10,7 +10,9 @@ response language themselves (``views._bad_link``), as LocaleMiddleware is skipp
 
 ``ALLOWED_HOSTS`` is still enforced (CommonMiddleware, which checks it for the rest of the site, is
 skipped): a Host Django has allowed once is remembered, so the check costs one set lookup; any other
-Host goes through ``request.get_host()``, whose ``DisallowedHost`` becomes the site's own 400.
+Host goes through ``request.get_host()``, whose ``DisallowedHost`` becomes the site's own 400. An
+exception the view lets through gets the answer ``ApiErrorMiddleware.process_exception`` gives on the
+whole stack (common.middleware.api_exception_response), which never sees a view called from here.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import Resolver404, URLResolver
 from django.urls.resolvers import RegexPattern
+
+from common.middleware import api_exception_response
 
 from . import urls
 
@@ -59,5 +63,13 @@ class TrackingFastPathMiddleware:
                 return self.get_response(request)
             _check_host(request)
             request.resolver_match = match
-            return match.func(request, *match.args, **match.kwargs)
+            try:
+                return match.func(request, *match.args, **match.kwargs)
+            except Exception as exc:
+                # What ApiErrorMiddleware.process_exception answers on the whole stack (a logged JSON
+                # 500): it never sees this call.
+                response = api_exception_response(request, exc)
+                if response is None:
+                    raise
+                return response
         return self.get_response(request)

@@ -189,7 +189,16 @@ _over_budget: dict[tuple[str, str], tuple[str, float]] = {}
 OVER_BUDGET_QUEUE_SECONDS = 60
 
 
-def _hook_run_in_request(workflow_id, secret: str, input_data: dict) -> WorkflowExecution | None:
+@dataclass(frozen=True, slots=True)
+class HookStarted:
+    """What the hook answers with. Not a WorkflowExecution: building a model instance for these two
+    fields costs 28 µs against 1.2 µs for this (timeit), about 1% of a hook request's CPU (issue 18)."""
+
+    pk: uuid.UUID
+    status: str
+
+
+def _hook_run_in_request(workflow_id, secret: str, input_data: dict) -> HookStarted | None:
     """Run a pure workflow now and store it whole (engine/in_request.py); None when it must be
     queued instead (a node with side effects, a retry to wait for, over the time budget, or no such
     active hook)."""
@@ -245,23 +254,14 @@ def _hook_run_in_request(workflow_id, secret: str, input_data: dict) -> Workflow
             output=output,
             states=states,
         ):
-            return WorkflowExecution(
-                id=execution_id,
-                workflow_id=workflow_id,
-                status=status,
-                trigger=WorkflowExecution.Trigger.WEBHOOK,
-                input_data=input_data,
-                output_data=output,
-                error_message=error,
-                created_at=now,
-            )
+            return HookStarted(execution_id, status)
         # The workflow changed since this process read it (edited, deactivated, secret rotated).
         _hooked.pop(key, None)
         hooked = None
     return None
 
 
-def workflow_hook_trigger(*, workflow_id, secret: str, payload) -> WorkflowExecution:
+def workflow_hook_trigger(*, workflow_id, secret: str, payload) -> HookStarted:
     """The inbound webhook: the secret is the credential; a wrong one answers 404 like a missing workflow.
 
     A workflow without side effects (trigger, transforms, conditions; at most
@@ -289,20 +289,14 @@ def workflow_hook_trigger(*, workflow_id, secret: str, payload) -> WorkflowExecu
         if remembered is not None and remembered.version != created[0]:
             _hooked.pop((str(workflow_id), secret), None)  # edited since: read it again next time
         _dispatch_start(execution_id)
-        return WorkflowExecution(
-            id=execution_id,
-            workflow_id=workflow_id,
-            status=E.PENDING,
-            trigger=WorkflowExecution.Trigger.WEBHOOK,
-            input_data=input_data,
-            created_at=now,
-        )
+        return HookStarted(execution_id, E.PENDING)
     workflow = Workflow.objects.filter(pk=workflow_id).first()
     if workflow is None or not hmac.compare_digest(workflow.webhook_secret.encode(), secret.encode()):
         raise NotFound(_("No such hook."))
     if not any(node.get("type") == "webhook_trigger" for node in workflow.nodes if isinstance(node, dict)):
         raise Conflict(_("This workflow has no webhook trigger node."))
-    return workflow_execute(workflow=workflow, input_data=input_data, trigger=WorkflowExecution.Trigger.WEBHOOK)
+    execution = workflow_execute(workflow=workflow, input_data=input_data, trigger=WorkflowExecution.Trigger.WEBHOOK)
+    return HookStarted(execution.pk, execution.status)
 
 
 @transaction.atomic

@@ -61,6 +61,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # The open pixel and click redirect stop here, served without the rest (apps/tracking/middleware.py).
     "apps.tracking.middleware.TrackingFastPathMiddleware",
+    # Inbound workflow hook POSTs (no Origin) likewise, with only the language of their errors
+    # (apps/workflows/middleware.py).
+    "apps.workflows.middleware.HookFastPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

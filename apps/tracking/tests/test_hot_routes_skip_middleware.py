@@ -1,9 +1,13 @@
 """The open pixel and click redirect are served right after SecurityMiddleware (issue 18): request ids
 and security headers stay, the session/CSRF/frame-options stack is skipped, errors keep their language."""
 
+import logging
+
 import pytest
+from django.test import Client
 
 from apps.campaigns.tracking import click_signature, result_token
+from apps.tracking import views
 
 from .factories import ResultFactory
 
@@ -61,3 +65,20 @@ def test_other_tracking_urls_still_go_through_the_whole_stack(client):
     assert response["X-Frame-Options"] == "DENY"
     # A pixel URL without its trailing slash is not the fast route: CommonMiddleware's redirect answers.
     assert client.get(f"/api/t/o/{result_token(result.id)}").status_code == 301
+
+
+def test_a_bug_in_the_pixel_is_the_apis_json_500_logged_by_salesone_request(monkeypatch, caplog):
+    def failing_record(event):
+        raise ZeroDivisionError("a bug in the pixel")
+
+    monkeypatch.setattr(views, "event_record", failing_record)
+    path = f"/api/t/o/{result_token(ResultFactory().id)}/"
+    with caplog.at_level(logging.ERROR):
+        response = Client(raise_request_exception=False).get(path, HTTP_X_REQUEST_ID="req-pixel-1")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "server_error"
+    assert "req-pixel-1" in response.json()["detail"]
+    logged = [(record.name, record.getMessage()) for record in caplog.records]
+    assert ("salesone.request", f"Unhandled exception on GET {path}") in logged
+    assert not [name for name, _ in logged if name == "django.request"]  # logged once, with the traceback

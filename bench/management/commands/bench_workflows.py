@@ -16,9 +16,12 @@ Pure workflows (every node without side effects) run in the hook request (WORKFL
 effect would.
 4. Open loop (``--open-loop``): after each closed-loop figure, the same workflow offered at a fixed
    arrival rate (``--load-share`` of the rate just measured, 80% by default), each POST sent at its
-   scheduled time whether or not earlier ones were answered. Start-to-finish latency runs from the
-   scheduled arrival to the stored completion (so a late client counts against us), printed as
-   percentiles and a histogram. Target: p99 ≤ 250 ms.
+   scheduled time whether or not earlier ones were answered. Latency runs from the scheduled arrival
+   (so a late client counts against us) to the 202 answer — what the caller waits for, after the
+   run's durable commit when it ran in the request — and to the stored completion (stamped before
+   that commit), each printed as percentiles and a histogram pooled over the runs. Target: p99 ≤ 250
+   ms, judged on the answer when every run ended in its request, else (a run answered "pending" and
+   left to a worker) on the stored completion.
 
 Runs against the configured database (DATABASE_URL) and Redis (REDIS_URL); creates a bench user
 and workflows and deletes them at the end. Starts and stops its own gunicorn and workers.
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import os
 import signal
 import statistics
@@ -440,12 +444,16 @@ class Command(BaseCommand):
             f"== 4. Open loop: {label}: {total} arrivals at a fixed {rate:.0f}/s ({options['load_share']:.0%} of the "
             f"median maximum above) over {total / rate:.1f} s, {options['runs']} runs"
         )
-        pooled: list[float] = []
+        pooled: list[float] = []  # scheduled arrival → stored completion
+        pooled_answered: list[float] = []  # scheduled arrival → 202 answer
         p99s: list[float] = []
+        answered_p99s: list[float] = []
+        queued = 0  # answered "pending": the run was left to a worker, so the answer does not follow it
         self._loads = []
         for run in range(1, options["runs"] + 1):
             WorkflowExecution.objects.filter(workflow=workflow).delete()
-            arrivals, errors, late = self._post_open_loop(port, path, total, rate)
+            arrivals, errors, late, answered, pending = self._post_open_loop(port, path, total, rate)
+            queued += pending
             self._wait_done(workflow, len(arrivals))
             rows = WorkflowExecution.objects.filter(pk__in=list(arrivals)).values_list("pk", "status", "completed_at")
             latencies = [
@@ -453,8 +461,13 @@ class Command(BaseCommand):
                 for pk, status, completed_at in rows
                 if status == "completed" and completed_at
             ]
+            if answered:
+                pooled_answered += answered
+                answered_p99s.append(percentile(answered, 0.99))
             if not latencies:
-                self.stdout.write(f"   run {run}: nothing completed (HTTP errors: {len(errors)})")
+                self.stdout.write(
+                    f"   run {run}: nothing completed (HTTP errors: {len(errors)}, answered 202: {len(answered)})"
+                )
                 continue
             pooled += latencies
             p99s.append(percentile(latencies, 0.99))
@@ -464,37 +477,67 @@ class Command(BaseCommand):
                 + ", ".join(f"p{int(q * 100)} {percentile(latencies, q) * 1000:.0f} ms" for q in (0.5, 0.9, 0.99))
                 + f", max {max(latencies) * 1000:.0f} ms; {self._load_now()}"
             )
-        if not pooled:
+            # The stored completion is stamped before the storing statement's durable commit; the
+            # client's answer comes after it (in-request runs), so the two spans bracket the commit.
+            self.stdout.write(
+                "     scheduled arrival → 202 answered: "
+                + ", ".join(f"p{int(q * 100)} {percentile(answered, q) * 1000:.0f} ms" for q in (0.5, 0.9, 0.99))
+                + f", max {max(answered) * 1000:.0f} ms"
+            )
+        if not pooled and not pooled_answered:
             return
-        p99 = statistics.median(p99s)
-        self.stdout.write(
-            f"   median p99 start-to-finish (scheduled arrival → stored completion): {p99 * 1000:.0f} ms "
-            f"(target ≤ 250 ms: {'met' if p99 <= 0.25 else 'missed'}); {self._load_span()}; histogram of all runs:"
-        )
+        stored = f"{statistics.median(p99s) * 1000:.0f} ms" if p99s else "none completed"
+        if pooled_answered and not queued:
+            # Every run ended in its request: the caller's span (after the durable commit) is the figure.
+            p99 = statistics.median(answered_p99s)
+            self.stdout.write(
+                f"   median p99 scheduled arrival → 202 answer (the run stored and committed): {p99 * 1000:.0f} ms "
+                f"(target ≤ 250 ms: {'met' if p99 <= 0.25 else 'missed'}); beside it, to the stored completion "
+                f"(stamped before the commit): {stored}; {self._load_span()}"
+            )
+        else:
+            # Runs left to a worker answer before they run: only the stored completion follows them.
+            p99 = statistics.median(p99s) if p99s else math.nan
+            self.stdout.write(
+                f"   median p99 start-to-finish (scheduled arrival → stored completion; {queued} answers were "
+                f"'pending', before their run): {stored} (target ≤ 250 ms: {'met' if p99 <= 0.25 else 'missed'}); "
+                f"{self._load_span()}"
+            )
+        if pooled_answered:
+            self.stdout.write("   histogram of all runs, scheduled arrival → 202 answer:")
+            self._histogram(pooled_answered)
+        if pooled:
+            self.stdout.write("   histogram of all runs, scheduled arrival → stored completion:")
+            self._histogram(pooled)
+
+    def _histogram(self, values: list[float]) -> None:
         bounds = [*self.HISTOGRAM_MS, None]
         counts = [0] * len(bounds)
-        for latency in pooled:
-            ms = latency * 1000
+        for value in values:
+            ms = value * 1000
             counts[next(i for i, bound in enumerate(bounds) if bound is None or ms <= bound)] += 1
         lower = 0
         for bound, count in zip(bounds, counts, strict=True):
             span = f"{lower:>5}–{bound:<5} ms" if bound is not None else f"  > {lower:<7} ms"
-            bar = "#" * round(60 * count / len(pooled))
-            self.stdout.write(f"   {span} {count:>6} {count / len(pooled):6.1%} {bar}")
+            bar = "#" * round(60 * count / len(values))
+            self.stdout.write(f"   {span} {count:>6} {count / len(values):6.1%} {bar}")
             lower = bound
 
-    def _post_open_loop(self, port, path, total, rate) -> tuple[dict, list, int]:
+    def _post_open_loop(self, port, path, total, rate) -> tuple[dict, list, int, list, int]:
         """POST ``total`` times, the i-th at start + i/rate (wall clock, as the stored timestamps),
-        from enough threads that a slow answer does not hold back the next arrival."""
+        from enough threads that a slow answer does not hold back the next arrival; also the seconds
+        from each scheduled arrival to its 202 answer, and how many answered "pending" (queued)."""
         lock = threading.Lock()
         counter = iter(range(total))
         arrivals: dict[str, float] = {}
+        answered: list[float] = []
         errors: list = []
         late = 0
+        pending = 0
         start = time.time() + 0.2
 
         def client():
-            nonlocal late
+            nonlocal late, pending
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             while True:
                 with lock:
@@ -516,7 +559,12 @@ class Command(BaseCommand):
                     if response.status != 202:
                         errors.append(response.status)
                     else:
-                        arrivals[json.loads(payload)["execution_id"]] = scheduled
+                        answer = json.loads(payload)
+                        arrivals[answer["execution_id"]] = scheduled
+                        answered.append(time.time() - scheduled)
+                        if answer["status"] == "pending":
+                            with lock:
+                                pending += 1
                     if response.getheader("Connection", "").lower() == "close":
                         conn.close()
                         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -531,7 +579,7 @@ class Command(BaseCommand):
             thread.start()
         for thread in threads:
             thread.join()
-        return arrivals, errors, late
+        return arrivals, errors, late, answered, pending
 
     def _post_many(self, port, path, total, clients, payload_offset=0) -> list:
         def body(index: int) -> bytes:
