@@ -1,5 +1,7 @@
 import datetime
 
+import time_machine
+
 from apps.campaigns.tests.factories import CampaignTemplateFactory, lead_list_with
 from apps.consent.models import ConsentEvent
 from apps.consent.services import consent_grant_bulk
@@ -26,13 +28,16 @@ def sequence_with(user, leads, *, steps, mailboxes=(), consent=True, **fields) -
     """steps: [(delay_days, thread_reply, [(name, percent), ...]), ...]. The leads' addresses get an
     opt-in on record (as the lead factory gives), unless ``consent=False``."""
     if consent:
-        consent_grant_bulk(
-            user=user,
-            emails=[lead.email for lead in leads if lead.email],
-            basis=ConsentEvent.Basis.IMPORT_EVIDENCE,
-            source="test factory",
-            evidence_text="test data",
-        )
+        # Recorded before every test's travelled clock (their ticks are in December 2026): recorded at the
+        # real time, the consent postdated the ticks once the real date passed them (every lead no_consent).
+        with time_machine.travel(datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC), tick=False):
+            consent_grant_bulk(
+                user=user,
+                emails=[lead.email for lead in leads if lead.email],
+                basis=ConsentEvent.Basis.IMPORT_EVIDENCE,
+                source="test factory",
+                evidence_text="test data",
+            )
     sequence = Sequence.objects.create(user=user, name="3단계 아웃리치", **fields)
     sequence.leadlists.add(lead_list_with(user, leads))
     sequence.mailboxes.add(*mailboxes)
