@@ -2,6 +2,9 @@
 gets exactly the subject, HTML and text part a full render gives, tracked links signed for that
 recipient; a template with logic, or a value inside a link, is rendered row by row as before."""
 
+import base64
+import hashlib
+import hmac
 import uuid
 
 import pytest
@@ -175,7 +178,8 @@ def test_a_conditional_template_is_rendered_per_row_and_signed_as_each_lead_alon
 @pytest.mark.parametrize("secret", ["", "a-rotated-tracking-key"])
 def test_chunk_signer_signs_as_the_per_link_functions(settings, secret):
     """The chunk's signer (hash states keyed once, copied per row) makes the tokens and signatures
-    the tracking views verify, for any result and target."""
+    the tracking views verify, for any result and target — and the ones the format's definition gives
+    with the standard library's HMAC and BLAKE2b, so tokens already in inboxes keep verifying."""
     settings.TRACKING_SIGNING_KEY = secret
     signer = ChunkSigner()
     for result_id in [uuid.uuid4() for _ in range(20)] + [uuid.UUID(int=0), uuid.UUID(int=2**128 - 1)]:
@@ -186,3 +190,20 @@ def test_chunk_signer_signs_as_the_per_link_functions(settings, secret):
         for target in ["https://salesone.kr/offer?utm_source=campaign&x=1", "https://salesone.kr/케이스", ""]:
             assert sign(target) == click_signature(target, result_id)
             assert click_signature_valid(target, sign(target), result_id)
+            assert sign(target) == _reference_signature(secret or settings.SECRET_KEY, result_id, target)
+        assert token == _reference_token(secret or settings.SECRET_KEY, result_id)
+
+
+def _reference_token(secret: str, result_id: uuid.UUID) -> str:
+    """The token as the module docstring defines it, with the standard library's HMAC: what links and
+    reply addresses already in inboxes were signed with, whatever the module computes it with."""
+    key = hashlib.sha256(b"salesone.tracking.v1\x00" + secret.encode()).digest()
+    mac = hmac.new(key, b"r" + result_id.bytes, hashlib.sha256).digest()[:14]
+    return base64.urlsafe_b64encode(result_id.bytes + mac).decode()
+
+
+def _reference_signature(secret: str, result_id: uuid.UUID, target: str) -> str:
+    key = hashlib.sha256(b"salesone.tracking.click.v2\x00" + secret.encode()).digest()
+    return base64.urlsafe_b64encode(
+        hashlib.blake2b(result_id.bytes + target.encode(), key=key, digest_size=12).digest()
+    ).decode()
