@@ -72,8 +72,8 @@ def api_exception_response(request, exception):
     """The API's JSON answer to an exception no view handled, or None off /api/ (Django's page then).
 
     ``ApiErrorMiddleware.process_exception`` for the whole stack; the fast paths that call a view
-    themselves (apps/tracking/middleware.py, apps/workflows/middleware.py) call it too, since an
-    exception they let through would reach Django's handler, not ``process_exception``."""
+    themselves (apps/tracking/middleware.py, apps/workflows/middleware.py) through ``call_view``, since
+    an exception they let through would reach Django's handler, not ``process_exception``."""
     if not is_api_request(request):
         return None
     if isinstance(exception, Http404):
@@ -94,6 +94,18 @@ def api_exception_response(request, exception):
     response = _server_error(request)
     response._has_been_logged = True  # logged above with the traceback; Django would log it again
     return response
+
+
+def call_view(request, view, *args, **kwargs):
+    """``view(request, *args, **kwargs)`` for a fast path that calls a view outside Django's handler:
+    an exception the view lets through gets ``api_exception_response``'s answer, as on the whole stack."""
+    try:
+        return view(request, *args, **kwargs)
+    except Exception as exc:
+        response = api_exception_response(request, exc)
+        if response is None:
+            raise
+        return response
 
 
 class ApiErrorMiddleware(MiddlewareMixin):

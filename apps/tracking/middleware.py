@@ -12,7 +12,7 @@ response language themselves (``views._bad_link``), as LocaleMiddleware is skipp
 skipped): a Host Django has allowed once is remembered, so the check costs one set lookup; any other
 Host goes through ``request.get_host()``, whose ``DisallowedHost`` becomes the site's own 400. An
 exception the view lets through gets the answer ``ApiErrorMiddleware.process_exception`` gives on the
-whole stack (common.middleware.api_exception_response), which never sees a view called from here.
+whole stack (common.middleware.call_view), which never sees a view called from here.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.dispatch import receiver
 from django.urls import Resolver404, URLResolver
 from django.urls.resolvers import RegexPattern
 
-from common.middleware import api_exception_response
+from common.middleware import call_view
 
 from . import urls
 
@@ -63,13 +63,5 @@ class TrackingFastPathMiddleware:
                 return self.get_response(request)
             _check_host(request)
             request.resolver_match = match
-            try:
-                return match.func(request, *match.args, **match.kwargs)
-            except Exception as exc:
-                # What ApiErrorMiddleware.process_exception answers on the whole stack (a logged JSON
-                # 500): it never sees this call.
-                response = api_exception_response(request, exc)
-                if response is None:
-                    raise
-                return response
+            return call_view(request, match.func, *match.args, **match.kwargs)
         return self.get_response(request)

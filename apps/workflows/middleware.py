@@ -14,7 +14,7 @@ no Origin was sent, and a POST's answer is not stored by a shared cache.
 ``ALLOWED_HOSTS`` is still enforced (``request.get_host()``, as CommonMiddleware would), and the
 ``Content-Length`` CommonMiddleware would set is set here. An exception the view lets through gets
 the answer ``ApiErrorMiddleware.process_exception`` gives on the whole stack (common.middleware.
-api_exception_response), which never sees a view this middleware calls.
+call_view), which never sees a view this middleware calls.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, URLResolver, include, path
 from django.urls.resolvers import RegexPattern
 
-from common.middleware import api_exception_response
+from common.middleware import call_view
 
 from . import hook_urls
 
@@ -51,14 +51,8 @@ class HookFastPathMiddleware:
                 return self.get_response(request)
             request.get_host()  # DisallowedHost (the site's 400) for a Host outside ALLOWED_HOSTS
             request.resolver_match = match
-            try:
-                response = self.localized_view(request)
-            except Exception as exc:
-                # What ApiErrorMiddleware.process_exception answers on the whole stack (a JSON 413 for a
-                # body over DATA_UPLOAD_MAX_MEMORY_SIZE, a logged JSON 500): it never sees this call.
-                response = api_exception_response(request, exc)
-                if response is None:
-                    raise
+            # A body over DATA_UPLOAD_MAX_MEMORY_SIZE is the JSON 413, a bug the logged JSON 500.
+            response = call_view(request, self.localized_view)
             if not response.streaming and not response.has_header("Content-Length"):
                 response.headers["Content-Length"] = str(len(response.content))
             return response
