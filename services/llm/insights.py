@@ -25,6 +25,8 @@ from django.utils.module_loading import import_string
 
 from common.parsers import JSONLoneSurrogate, loads_bounded
 
+from .chat import AnswerTooLarge, AnswerTooSlow, answer_content, read_answer
+
 LANGUAGES = {"ko": "Korean (한국어)", "en": "English"}
 MAX_LIST_ITEMS = 10
 
@@ -119,21 +121,17 @@ class OpenAICompatibleInsights(InsightsBackend):
             with response:
                 if response.status_code != 200:
                     raise InsightsError(f"HTTP {response.status_code} from the LLM API")
-                raw = bytearray()
-                for chunk in response.iter_content(8192):
-                    raw += chunk
-                    if len(raw) > limit:
-                        raise InsightsError(f"the answer is over {limit} bytes")
-                    if time.monotonic() > deadline:
-                        raise InsightsError(f"no complete answer within {timeout:g} s")
+                raw = read_answer(response, limit=limit, deadline=deadline, timeout=timeout)
+        except (AnswerTooLarge, AnswerTooSlow) as exc:
+            raise InsightsError(str(exc)) from None
         except requests.RequestException as exc:
             # A read that times out while streaming arrives as a ConnectionError wrapping urllib3's.
             if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
                 raise InsightsError(f"timed out after {timeout:g} s") from exc
             raise InsightsError(f"request failed: {type(exc).__name__}") from exc
         try:
-            return json.loads(raw)["choices"][0]["message"]["content"]
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            return answer_content(raw)
+        except ValueError as exc:
             raise InsightsError("the answer is not a chat completion") from exc
 
     @staticmethod

@@ -9,7 +9,6 @@ or whose call keeps failing, gets the rule-based text instead: personalisation n
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -20,6 +19,7 @@ from django.conf import settings
 from services.email.ratelimit import redis_client
 
 from .base import LeadProfile, PersonalizationBackend
+from .chat import AnswerTooLarge, AnswerTooSlow, answer_content, read_answer
 from .rule_based import rule_based_text
 
 logger = logging.getLogger(__name__)
@@ -34,32 +34,13 @@ class LLMError(Exception):
     pass
 
 
-class _SlowAnswer(Exception):
-    """The answer trickled in for longer than LLM_TIMEOUT in all: retried like a timeout."""
-
-
-def _read(response) -> bytes:
-    """The answer's body, at most PERSONALIZATION_MAX_RESPONSE_BYTES, within LLM_TIMEOUT in all (each read
-    is bounded too: a server dripping a byte a second would otherwise hold the worker's chunk for ever)."""
-    limit = settings.PERSONALIZATION_MAX_RESPONSE_BYTES
-    deadline = time.monotonic() + settings.LLM_TIMEOUT
-    raw = bytearray()
-    for chunk in response.iter_content(8192):
-        raw += chunk
-        if len(raw) > limit:
-            raise LLMError(f"the answer is over {limit} bytes")
-        if time.monotonic() > deadline:
-            raise _SlowAnswer(f"no complete answer within {settings.LLM_TIMEOUT:g} s")
-    return bytes(raw)
-
-
 def _text(raw: bytes) -> str:
     """The model's message as text an e-mail and a jsonb value can hold; anything else is an LLMError
     (the lead then gets the rule-based text). A lone surrogate (\\ud800) or a NUL failed the whole
     chunk's send before."""
     try:
-        text = json.loads(raw)["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        text = answer_content(raw)
+    except ValueError as exc:
         raise LLMError(f"unexpected answer: {raw[:300].decode(errors='replace')}") from exc
     if not isinstance(text, str):
         raise LLMError(f"the answer's content is a {type(text).__name__}, not a text")
@@ -136,13 +117,22 @@ class OpenAICompatibleBackend(PersonalizationBackend):
                     if response.status_code == 429 or response.status_code >= 500:
                         last_error = f"HTTP {response.status_code}"
                         continue
-                    raw = _read(response)
+                    # Within LLM_TIMEOUT in all: each read is bounded too, but a server dripping a byte a
+                    # second would otherwise hold the worker's chunk for ever.
+                    raw = read_answer(
+                        response,
+                        limit=settings.PERSONALIZATION_MAX_RESPONSE_BYTES,
+                        deadline=time.monotonic() + settings.LLM_TIMEOUT,
+                        timeout=settings.LLM_TIMEOUT,
+                    )
             except requests.RequestException as exc:  # connecting, or a read timed out
                 last_error = f"request failed: {exc}"
                 continue
-            except _SlowAnswer as exc:
+            except AnswerTooSlow as exc:  # retried like a timeout
                 last_error = str(exc)
                 continue
+            except AnswerTooLarge as exc:
+                raise LLMError(str(exc)) from None
             if response.status_code != 200:
                 raise LLMError(f"HTTP {response.status_code}: {raw[:300].decode(errors='replace')}")
             return _text(raw)
