@@ -1,5 +1,8 @@
+import json
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from apps.salesone_leads.generator import business_number_for, corporation_number_for
@@ -62,3 +65,30 @@ def planner_company(industry, number: int, *, name: str, revenue: int, descripti
         description=description,
         address="서울특별시 중구 세종대로 1",
     )
+
+
+def replayed_plans(search, **params) -> tuple[dict, list[str], list[dict]]:
+    """A search page's body, the planner settings its statements ran under (SET LOCAL, RESET), and the
+    EXPLAIN ANALYZE plan of each of its statements on the company table, replayed under those settings."""
+    with CaptureQueriesContext(connection) as captured:
+        body = search(**params)
+    settings, plans = [], []
+    table = f'"{SalesOneLead._meta.db_table}"'
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in captured.captured_queries:
+            sql = statement["sql"]
+            if sql.startswith(("SET LOCAL ", "RESET ")):
+                settings.append(sql)
+                cursor.execute(sql)
+            elif table in sql and not sql.startswith("EXPLAIN"):
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+                plan = cursor.fetchone()[0]
+                plans.append((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+    return body, settings, plans
+
+
+def plan_nodes(node: dict):
+    """A plan node and every node under it."""
+    yield node
+    for child in node.get("Plans", []):
+        yield from plan_nodes(child)

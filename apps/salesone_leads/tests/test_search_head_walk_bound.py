@@ -2,15 +2,13 @@
 group whose names rarely hold the second word is read by the planner's own plan (the GIN AND of the
 words), not by a walk of the whole group (the reviewer's 30,000 rows under 한국 for `한국 넥스`)."""
 
-import json
 import random
 
 import pytest
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import connection
 
 from apps.salesone_leads.models import SalesOneLead
-from apps.salesone_leads.tests.conftest import planner_company
+from apps.salesone_leads.tests.conftest import plan_nodes, planner_company, replayed_plans
 from apps.salesone_leads.tests.factories import IndustryFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("table_statistics_restored")]
@@ -45,31 +43,15 @@ def _companies(*, in_tier_two: int) -> None:
 def _head_index_reads(search, query: str) -> tuple[list[str], int]:
     """The page's statements' planner settings, and the most rows any of its statements read
     through the head index (EXPLAIN ANALYZE, each replayed under the SET LOCAL it ran under)."""
-    with CaptureQueriesContext(connection) as captured:
-        body = search(q=query, page_size=20)
+    body, settings, plans = replayed_plans(search, q=query, page_size=20)
     assert body["results"]
-    settings, most = [], 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        for statement in captured.captured_queries:
-            sql = statement["sql"]
-            if sql.startswith(("SET LOCAL ", "RESET ")):
-                settings.append(sql)
-                cursor.execute(sql)
-                continue
-            if f'"{TABLE}"' not in sql or sql.startswith("EXPLAIN"):
-                continue
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
-            plan = cursor.fetchone()[0]
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            most = max(most, _rows_read(plan[0]["Plan"]))
-    return settings, most
-
-
-def _rows_read(node: dict) -> int:
-    here = 0
-    if node.get("Index Name") == "salesone_search_name_head" and node["Node Type"] == "Index Scan":
-        here = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
-    return max([here] + [_rows_read(child) for child in node.get("Plans", [])])
+    read = [
+        node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+        for plan in plans
+        for node in plan_nodes(plan)
+        if node.get("Index Name") == "salesone_search_name_head" and node["Node Type"] == "Index Scan"
+    ]
+    return settings, max(read, default=0)
 
 
 def test_a_large_head_group_with_few_tier_two_rows_is_not_walked(search):

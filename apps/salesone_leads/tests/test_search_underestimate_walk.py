@@ -4,15 +4,13 @@ matches than the cap and the walk is bounded (selectors.SearchResult._walks_reve
 fetch and sort of every match; the page is the single sorted query's. A word whose few matches sit
 at the lowest revenues keeps the single sorted query: a walk would read the whole table."""
 
-import json
 import random
 
 import pytest
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import connection
 
 from apps.salesone_leads.models import SalesOneLead
-from apps.salesone_leads.tests.conftest import planner_company
+from apps.salesone_leads.tests.conftest import plan_nodes, planner_company, replayed_plans
 from apps.salesone_leads.tests.factories import IndustryFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("table_statistics_restored")]
@@ -50,50 +48,25 @@ def _expected() -> list[str]:
     return list(matches.values_list("corporation_number", flat=True))
 
 
-def _statements(search, **params) -> tuple[dict, list[dict]]:
-    """The page's body, and the EXPLAIN ANALYZE plans of its statements on the company table."""
-    with CaptureQueriesContext(connection) as captured:
-        body = search(**params)
-    plans = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        for statement in captured.captured_queries:
-            sql = statement["sql"]
-            if sql.startswith(("SET LOCAL ", "RESET ")):
-                cursor.execute(sql)
-                continue
-            if f'"{TABLE}"' not in sql or sql.startswith("EXPLAIN"):
-                continue
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
-            plan = cursor.fetchone()[0]
-            plans.append((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
-    return body, plans
-
-
-def _nodes(node: dict):
-    yield node
-    for child in node.get("Plans", []):
-        yield from _nodes(child)
-
-
 def _most_rows_read(plans: list[dict]) -> int:
     """The most company rows any statement fetched from the table (a heap or sequential scan)."""
     return max(
         node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
         for plan in plans
-        for node in _nodes(plan)
+        for node in plan_nodes(plan)
         if node["Node Type"] in ("Bitmap Heap Scan", "Seq Scan", "Index Scan") and node.get("Relation Name") == TABLE
     )
 
 
 def _sorts(plans: list[dict]) -> list[int]:
     """The rows each Sort node of the statements sorted."""
-    return [node["Actual Rows"] for plan in plans for node in _nodes(plan) if node["Node Type"] == "Sort"]
+    return [node["Actual Rows"] for plan in plans for node in plan_nodes(plan) if node["Node Type"] == "Sort"]
 
 
 def test_a_latin_word_the_planner_underestimates_walks_the_revenue_index(search):
     _companies(matching="Hanbit", matches=3_000)
 
-    body, plans = _statements(search, q="Hanbit", page_size=20)
+    body, _, plans = replayed_plans(search, q="Hanbit", page_size=20)
 
     assert [row["corporation_number"] for row in body["results"]] == _expected()[:20]
     # The page's exact count reads 1,001 matches; the page walked ~60 rows of the revenue index
@@ -122,7 +95,7 @@ def test_a_rare_word_at_the_lowest_revenues_does_not_walk(search, settings):
     settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT = 50
     _companies(matching="Hanbit", matches=60, lowest=True)
 
-    body, plans = _statements(search, q="Hanbit", page_size=20)
+    body, _, plans = replayed_plans(search, q="Hanbit", page_size=20)
 
     assert [row["corporation_number"] for row in body["results"]] == _expected()[:20]
     assert _most_rows_read(plans) <= 60
