@@ -8,6 +8,7 @@ from django.test import Client
 
 from apps.campaigns.tracking import click_signature, result_token
 from apps.tracking import views
+from testing.api_errors import assert_logged_server_error
 
 from .factories import ResultFactory
 
@@ -75,10 +76,4 @@ def test_a_bug_in_the_pixel_is_the_apis_json_500_logged_by_salesone_request(monk
     path = f"/api/t/o/{result_token(ResultFactory().id)}/"
     with caplog.at_level(logging.ERROR):
         response = Client(raise_request_exception=False).get(path, HTTP_X_REQUEST_ID="req-pixel-1")
-    assert response.status_code == 500
-    assert response["Content-Type"] == "application/json"
-    assert response.json()["code"] == "server_error"
-    assert "req-pixel-1" in response.json()["detail"]
-    logged = [(record.name, record.getMessage()) for record in caplog.records]
-    assert ("salesone.request", f"Unhandled exception on GET {path}") in logged
-    assert not [name for name, _ in logged if name == "django.request"]  # logged once, with the traceback
+    assert_logged_server_error(response, caplog.records, request_id="req-pixel-1", method="GET", path=path)
