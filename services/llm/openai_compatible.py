@@ -16,6 +16,7 @@ import time
 import requests
 from django.conf import settings
 
+from common.parsers import holds_lone_surrogate
 from services.email.ratelimit import redis_client
 
 from .base import LeadProfile, PersonalizationBackend
@@ -44,10 +45,8 @@ def _text(raw: bytes) -> str:
         raise LLMError(f"unexpected answer: {raw[:300].decode(errors='replace')}") from exc
     if not isinstance(text, str):
         raise LLMError(f"the answer's content is a {type(text).__name__}, not a text")
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        raise LLMError("the answer holds a lone UTF-16 surrogate, which is not text") from None
+    if holds_lone_surrogate(text):
+        raise LLMError("the answer holds a lone UTF-16 surrogate, which is not text")
     if "\x00" in text:
         raise LLMError("the answer holds a NUL character")
     return text.strip()
