@@ -123,9 +123,14 @@ def sequence_resume(*, sequence: Sequence, now: datetime | None = None) -> Seque
     """paused → active: the waiting rows are sent (a failed step's campaign is restarted: its
     pending rows go out, once its cause is fixed), and the scheduler takes up the due steps."""
     now = now or timezone.now()
+    with connection.cursor() as cursor:
+        _schedule_lock(cursor, sequence)  # before the row's lock, in the order a tick's batch takes them
     sequence = _lock(sequence)
     if sequence.status not in Sequence.RESUMABLE:
         raise Conflict(_("A sequence that is %(status)s cannot be resumed.") % {"status": _status_label(sequence)})
+    # The answers, bounces and wins that came while it was paused stop their leads first: their waiting
+    # step rows are cancelled here rather than sent by the restart below (no tick checks a paused sequence).
+    enrollments_stop_on_events(sequence=sequence, now=now)
     retried = _requeue_failed_steps(sequence, now)
     for campaign in _campaigns(sequence).filter(status=Campaign.Status.PAUSED):
         campaign_start(campaign=campaign)
@@ -323,9 +328,16 @@ _BATCH_ENROLLMENTS = f"""(
         WHERE e.id = b.id AND e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s) OFFSET 0
     ) e
 )"""
+# A completed enrolment is read too while its last step has not gone out (its row waits: the sequence paused,
+# a failed step campaign, a retry): a reply or a bounce meanwhile stops it, and the step is cancelled (until
+# 2026-12-07 only open enrolments were read, and the waiting last step went out after the lead had answered).
 _OPEN_ENROLLMENTS = f"""(
     SELECT * FROM {Enrollment._meta.db_table} e
-    WHERE e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s)
+    WHERE e.sequence_id = %(sequence)s
+      AND (e.state = ANY(%(open)s) OR e.state = 'completed' AND EXISTS (
+          SELECT 1 FROM {CampaignLeadResult._meta.db_table} r
+          WHERE r.campaign_id = ANY(%(last_campaigns)s::uuid[]) AND r.lead_id = e.lead_id
+            AND (r.status IN ({CANCEL.sources_sql}) OR r.status = 'failed' AND r.retryable)))
       AND NOT (%(skip_due)s AND e.state = 'active' AND e.next_send_at <= %(now)s AND e.current_step < %(step_count)s)
 )"""
 
@@ -333,7 +345,7 @@ _STOP_SQL = f"""
 UPDATE {Enrollment._meta.db_table} e
 SET state = 'stopped', stop_reason = x.reason, stopped_at = %(now)s, next_send_at = NULL, updated_at = %(now)s
 FROM ({{found}}) x
-WHERE e.id = x.id AND e.state = ANY(%(open)s)
+WHERE e.id = x.id AND e.state = ANY(%(stoppable)s)
 RETURNING e.id
 """
 
@@ -438,6 +450,8 @@ def enrollments_stop_on_events(
     params = {
         "sequence": sequence.pk,
         "open": _OPEN_STATES,
+        # A batch reads only open enrolments; the whole sequence's check its waiting completed ones too.
+        "stoppable": _OPEN_STATES if only else [*_OPEN_STATES, State.COMPLETED.value],
         "now": now,
         "only": only,
         "skip_due": skip_due,
@@ -459,7 +473,7 @@ def enrollments_stop_on_events(
             elif state == State.ACTIVE:
                 ooo[enrollment_id] = (subject, text, received_at, zone)
         if replied:
-            counts["replied"] = Enrollment.objects.filter(id__in=replied, state__in=_OPEN_STATES).update(
+            counts["replied"] = Enrollment.objects.filter(id__in=replied, state__in=params["stoppable"]).update(
                 state=State.STOPPED, stop_reason=Reason.REPLIED, stopped_at=now, next_send_at=None, updated_at=now
             )
         counts["out_of_office"] = _out_of_office(sequence, {k: v for k, v in ooo.items() if k not in replied}, now)
@@ -479,7 +493,7 @@ def enrollments_stop_on_events(
 
 def _step_campaigns(sequence: Sequence) -> dict:
     """The parameters of _SENT_CAMPAIGNS: the step campaigns by step order, and per step order (and one
-    past the last) how many campaigns the steps before it have."""
+    past the last) how many campaigns the steps before it have; and the last step's campaigns."""
     rows = list(
         _campaigns(sequence)
         .order_by("sequence_variant__step__order", "id")
@@ -489,6 +503,7 @@ def _step_campaigns(sequence: Sequence) -> dict:
     last = max(orders, default=-1)
     return {
         "step_campaigns": [str(pk) for pk, _ in rows],
+        "last_campaigns": [str(pk) for pk, order in rows if order == last],
         "campaigns_before": [sum(1 for order in orders if order < step) for step in range(last + 2)],
     }
 

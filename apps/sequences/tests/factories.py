@@ -1,12 +1,17 @@
 import datetime
+import email
 
 import time_machine
 
+from apps.campaigns.models import CampaignLeadResult
 from apps.campaigns.tests.factories import CampaignTemplateFactory, lead_list_with
 from apps.consent.models import ConsentEvent
 from apps.consent.services import consent_grant_bulk
 from apps.mail.models import Mailbox
 from apps.sequences.models import Sequence, SequenceStep, SequenceVariant
+from apps.tracking.models import TrackingEvent
+from apps.tracking.services import events_ingest, inbound_message_receive, new_event
+from services.email.tracking import mail_from_message
 
 
 def mailbox(
@@ -49,3 +54,30 @@ def sequence_with(user, leads, *, steps, mailboxes=(), consent=True, **fields) -
             )
             SequenceVariant.objects.create(step=step, name=name, template=template, percent=percent)
     return sequence
+
+
+def inbound(result: CampaignLeadResult, *, subject: str, text: str, extra: str = ""):
+    """The lead answers the step ``result`` sent, through the inbound parse (a provider's posted mail)."""
+    raw = (
+        f"From: {result.email}\nTo: sales@seller.co.kr\nSubject: {subject}\n"
+        f"Message-ID: <answer-{result.id}@client.example>\nIn-Reply-To: {result.message_id}\n{extra}"
+        "Content-Type: text/plain; charset=utf-8\n\n"
+        f"{text}\n"
+    )
+    inbound_message_receive(mail=mail_from_message("sendgrid", email.message_from_string(raw)))
+
+
+def bounce(result: CampaignLeadResult):
+    """The provider reports the step ``result`` bounced."""
+    events_ingest(
+        events=[
+            new_event(
+                kind=TrackingEvent.Kind.BOUNCE,
+                source=TrackingEvent.Source.SENDGRID,
+                result_id=result.id,
+                email=result.email,
+                event_key=f"bounce:{result.id}",
+                detail="550 5.1.1 user unknown",
+            )
+        ]
+    )

@@ -14,9 +14,8 @@ from apps.leads.models import Lead
 from apps.sequences.models import Enrollment, Sequence
 from apps.sequences.services import sequence_start, sequences_tick
 
-from .factories import mailbox, sequence_with
+from .factories import inbound, mailbox, sequence_with
 from .test_scheduler_faults import SEOUL, TWO_STEPS
-from .test_sequence_to_a_thousand_leads import inbound
 
 pytestmark = pytest.mark.django_db
 LONDON = zoneinfo.ZoneInfo("Europe/London")

@@ -20,7 +20,7 @@ from apps.sequences.services import (
     sequences_tick,
 )
 
-from .factories import sequence_with
+from .factories import bounce, inbound, sequence_with
 
 pytestmark = pytest.mark.django_db
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
@@ -148,3 +148,52 @@ def test_a_non_advertising_sequence_needs_no_consent(user, fake_sendgrid, send):
     send(sequences_tick, now=MONDAY_10)
 
     assert {message.to for message in fake_sendgrid.messages} == {lead.email for lead in leads}
+
+
+def waiting_last_step(user, fake_sendgrid, send):
+    """Three leads, two steps: step 1 goes to the two in Seoul on Monday; on Tuesday their step 2 is written
+    (both enrolments completed) but waits unsent. The third lead, in New York, is outside its window on both
+    days, so the sequence stays active."""
+    leads = leads_of(user, 3)
+    Lead.objects.filter(pk=leads[2].pk).update(timezone="America/New_York")
+    sequence = started(user, leads)
+    send(sequences_tick, now=MONDAY_10)
+    assert sorted(m.to for m in fake_sendgrid.messages) == [leads[0].email, leads[1].email]
+    sequences_tick(now=TUESDAY_10)  # the rows are written, their chunks never dispatched
+    assert state_of(sequence, leads[0]) == state_of(sequence, leads[1]) == (State.COMPLETED, "")
+    step_2 = CampaignLeadResult.objects.filter(campaign__sequence_variant__step__order=1)
+    assert sorted(step_2.filter(status="pending").values_list("email", flat=True)) == [leads[0].email, leads[1].email]
+    first_steps = CampaignLeadResult.objects.filter(campaign__sequence_variant__step__order=0)
+    return sequence, leads, {r.lead_id: r for r in first_steps}, step_2
+
+
+TUESDAY_10 = MONDAY_10 + datetime.timedelta(days=1)
+
+
+def test_an_answer_before_the_last_step_goes_out_cancels_it(user, fake_sendgrid, send):
+    sequence, leads, first, step_2 = waiting_last_step(user, fake_sendgrid, send)
+    inbound(first[leads[0].pk], subject="Re: 문의", text="연락 주셔서 감사합니다. 통화 가능할까요?")
+
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(minutes=1))
+
+    assert state_of(sequence, leads[0]) == (State.STOPPED, Reason.REPLIED)
+    cancelled = step_2.get(lead=leads[0])
+    assert cancelled.status == "failed" and "replied" in cancelled.error_message
+    assert step_2.get(lead=leads[1]).status == "pending"
+    send(sequence_pause, sequence=sequence)
+    send(sequence_resume, sequence=sequence, now=TUESDAY_10 + datetime.timedelta(minutes=2))
+    assert [m.to for m in fake_sendgrid.messages[2:]] == [leads[1].email]
+
+
+def test_answers_and_bounces_while_paused_stop_their_leads_before_the_resume_sends(user, fake_sendgrid, send):
+    sequence, leads, first, step_2 = waiting_last_step(user, fake_sendgrid, send)
+    send(sequence_pause, sequence=sequence)
+    inbound(first[leads[0].pk], subject="Re: 문의", text="관심 없습니다.")
+    bounce(first[leads[1].pk])
+
+    send(sequence_resume, sequence=sequence, now=TUESDAY_10 + datetime.timedelta(hours=1))
+
+    assert state_of(sequence, leads[0]) == (State.STOPPED, Reason.REPLIED)
+    assert state_of(sequence, leads[1]) == (State.STOPPED, Reason.BOUNCED)
+    assert set(step_2.values_list("status", flat=True)) == {"failed"}
+    assert len(fake_sendgrid.messages) == 2  # step 1 only

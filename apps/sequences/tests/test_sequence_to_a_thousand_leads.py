@@ -3,7 +3,6 @@ out-of-office answers, on an advancing clock. Every lead ends in the right state
 out once, inside the window, on business days, and under every mailbox's caps."""
 
 import datetime
-import email
 import zoneinfo
 from collections import Counter, defaultdict
 
@@ -16,41 +15,13 @@ from apps.leads.models import Lead
 from apps.sequences.calendar import SendingCalendar
 from apps.sequences.models import Enrollment, Sequence
 from apps.sequences.services import sequence_start, sequences_tick
-from apps.tracking.models import TrackingEvent
-from apps.tracking.services import events_ingest, inbound_message_receive, new_event
-from services.email.tracking import mail_from_message
 
-from .factories import mailbox, sequence_with
+from .factories import bounce, inbound, mailbox, sequence_with
 
 pytestmark = pytest.mark.django_db
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 KR_HOLIDAYS = holidays.country_holidays("KR", years=2026)
 State, Reason = Enrollment.State, Enrollment.StopReason
-
-
-def inbound(result: CampaignLeadResult, *, subject: str, text: str, extra: str = ""):
-    raw = (
-        f"From: {result.email}\nTo: sales@seller.co.kr\nSubject: {subject}\n"
-        f"Message-ID: <answer-{result.id}@client.example>\nIn-Reply-To: {result.message_id}\n{extra}"
-        "Content-Type: text/plain; charset=utf-8\n\n"
-        f"{text}\n"
-    )
-    inbound_message_receive(mail=mail_from_message("sendgrid", email.message_from_string(raw)))
-
-
-def bounce(result: CampaignLeadResult):
-    events_ingest(
-        events=[
-            new_event(
-                kind=TrackingEvent.Kind.BOUNCE,
-                source=TrackingEvent.Source.SENDGRID,
-                result_id=result.id,
-                email=result.email,
-                event_key=f"bounce:{result.id}",
-                detail="550 5.1.1 user unknown",
-            )
-        ]
-    )
 
 
 def rolling_max(times: list[datetime.datetime], width: datetime.timedelta) -> int:

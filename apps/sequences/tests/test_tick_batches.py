@@ -19,9 +19,8 @@ from apps.sequences.models import Enrollment, Sequence
 from apps.sequences.services import sequence_pause, sequence_start, sequences_tick
 from testing.waiting import wait_for
 
-from .factories import mailbox, sequence_with
+from .factories import inbound, mailbox, sequence_with
 from .test_scheduler_faults import MONDAY_10, TUESDAY_10, State, leads_of, started
-from .test_sequence_to_a_thousand_leads import inbound
 
 
 def test_one_tick_sends_every_due_lead_once_across_batches(user, fake_sendgrid, send, settings):
