@@ -33,7 +33,7 @@ from common.time_zones import known_zones
 
 from .calendar import SendingCalendar
 from .exclusions import STOP_REASON_SQL, exclusion_params, exclusion_sql
-from .models import Enrollment, Sequence, SequenceStep, SequenceVariant
+from .models import Enrollment, Sequence, SequenceStep
 from .out_of_office import is_out_of_office, return_date
 
 logger = logging.getLogger(__name__)
@@ -309,7 +309,9 @@ def enrollments_stop(*, sequence: Sequence, lead_ids: list, reason: str = Reason
         stopped = Enrollment.objects.filter(sequence=sequence, lead_id__in=lead_ids, state__in=_OPEN_STATES).update(
             state=State.STOPPED, stop_reason=reason, stopped_at=now, next_send_at=None, updated_at=now
         )
-        cursor.execute(_CANCEL_SEQUENCE_STOPPED_SQL, {"sequence": sequence.pk, "now": now})
+        cursor.execute(
+            _CANCEL_SEQUENCE_STOPPED_SQL, {"sequence": sequence.pk, "now": now, **_step_campaigns(sequence)}
+        )
     return stopped
 
 
@@ -347,14 +349,6 @@ SET state = 'stopped', stop_reason = x.reason, stopped_at = %(now)s, next_send_a
 FROM ({{found}}) x
 WHERE e.id = x.id AND e.state = ANY(%(stoppable)s)
 RETURNING e.id
-"""
-
-# The sequence's step campaigns (one per variant): a result row of one is a step sent to the lead's
-# enrolment (one per (sequence, lead)).
-_STEP_CAMPAIGNS = f"""
-SELECT v.campaign_id FROM {SequenceVariant._meta.db_table} v
-JOIN {SequenceStep._meta.db_table} st ON st.id = v.step_id
-WHERE st.sequence_id = %(sequence)s AND v.campaign_id IS NOT NULL
 """
 
 # Bounced, unsubscribed or complained about any step (the enrolment's step rows, by their key (campaign,
@@ -397,13 +391,16 @@ FROM {{enrollments}} e
 # A lead stopped now: its step rows still pending (waiting for a cap, a retry, the window) are
 # cancelled — failed with why, never sent (the claim leaves them alone meanwhile: sender_identity).
 # {enrollments}: the sequence's (_STOPPED_NOW), or the ones a batch just stopped, by id (_GIVEN_STOPPED).
+# The rows by their key, (campaign, lead), in the sequence's step campaigns (%(step_campaigns)s, a
+# parameter: until 2026-12-07 a subquery, whose unknown campaigns made the planner read every step row
+# of the sequence for each call — 1.0 s a day of 100,000, for 2,000 stopped).
 _CANCEL_STOPPED_SQL = f"""
 UPDATE {CampaignLeadResult._meta.db_table} r
 SET status = {CANCEL.target_sql}, retryable = false, updated_at = %(now)s,
     error_message = 'The sequence stopped for this lead (' || e.stop_reason || ') before this step went out.'
 FROM {{enrollments}} e
 WHERE e.state = 'stopped' AND e.stopped_at = %(now)s AND e.lead_id = r.lead_id
-  AND r.campaign_id IN ({_STEP_CAMPAIGNS}) AND r.status IN ({CANCEL.sources_sql})
+  AND r.campaign_id = ANY(%(step_campaigns)s::uuid[]) AND r.status IN ({CANCEL.sources_sql})
 """
 _STOPPED_NOW = f"(SELECT * FROM {Enrollment._meta.db_table} WHERE sequence_id = %(sequence)s)"
 # A batch's: only the enrolments its statements just stopped (%(stopped)s, their ids — until 2026-12-06
@@ -916,6 +913,7 @@ def _schedule_read(schedule: _Schedule) -> _Schedule:
         "pool": schedule.pool,
         "chunk_size": settings.CAMPAIGN_CHUNK_SIZE,
         **exclusion_params(advertising=sequence.is_advertising),
+        **_step_campaigns(sequence),
     }
     with connection.cursor() as cursor:
         cursor.execute(_CANDIDATES_SQL, params)

@@ -2,7 +2,13 @@
 
 import math
 
-from bench.harness import Column, Table, markdown_table, percentile
+import pytest
+from django.http import HttpRequest
+from rest_framework.throttling import UserRateThrottle as DRFUserRateThrottle
+
+from apps.accounts.tests.factories import UserFactory
+from bench.harness import Column, Table, markdown_table, percentile, user_throttle_raised
+from common.throttles import UserRateThrottle
 
 
 def test_percentile_is_the_nearest_rank_of_the_sorted_values():
@@ -53,3 +59,20 @@ def test_markdown_table():
     assert markdown_table(["fault", "received"], [("worker", 400), ("redis", 399)]) == (
         "| fault | received |\n|---|---|\n| worker | 400 |\n| redis | 399 |"
     )
+
+
+@pytest.mark.django_db
+def test_user_throttle_raised_lets_a_bench_send_past_the_users_rate(monkeypatch):
+    """bench_salesone_search's third run was refused with a 429 once an idle machine made its requests
+    faster than THROTTLE_USER: the benches' requests go through the raised rate, and the API's comes back."""
+    monkeypatch.setattr(DRFUserRateThrottle, "rate", "2/min", raising=False)
+    request = HttpRequest()
+    request.user = UserFactory()
+
+    def allowed(count):
+        return [UserRateThrottle().allow_request(request, None) for _ in range(count)]
+
+    assert allowed(3) == [True, True, False]
+    with user_throttle_raised():
+        assert all(allowed(50))
+    assert allowed(1) == [False]
