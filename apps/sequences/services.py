@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from apps.campaigns.models import Campaign, CampaignLeadResult
 from apps.campaigns.result_states import CANCEL
+from apps.campaigns.result_states import OPEN as OPEN_ROWS
 from apps.campaigns.services import campaign_pause, campaign_sending_resume, campaign_start, results_requeue
 from apps.clients.models import Client
 from apps.leads.models import Lead, LeadList
@@ -309,9 +310,7 @@ def enrollments_stop(*, sequence: Sequence, lead_ids: list, reason: str = Reason
         stopped = Enrollment.objects.filter(sequence=sequence, lead_id__in=lead_ids, state__in=_OPEN_STATES).update(
             state=State.STOPPED, stop_reason=reason, stopped_at=now, next_send_at=None, updated_at=now
         )
-        cursor.execute(
-            _CANCEL_SEQUENCE_STOPPED_SQL, {"sequence": sequence.pk, "now": now, **_step_campaigns(sequence)}
-        )
+        cursor.execute(_CANCEL_SEQUENCE_STOPPED_SQL, {"sequence": sequence.pk, "now": now, **_step_campaigns(sequence)})
     return stopped
 
 
@@ -1062,9 +1061,14 @@ def steps_pick_winners(*, sequence: Sequence) -> int:
 
 
 def sequence_complete_if_done(*, sequence: Sequence, now: datetime) -> bool:
+    """Completed once no enrolment is open and no step row still waits to go out. A last step written but
+    not sent (its chunks queued, the window closed, its campaign failed) keeps the sequence active: the
+    next tick pauses it on a failed step, saying why, where until 2026-12-07 it was completed at once, and
+    a last step whose campaign then failed was left unsent with nothing to show or resume."""
     if (
         sequence.status != Status.ACTIVE
         or Enrollment.objects.filter(sequence=sequence, state__in=_OPEN_STATES).exists()
+        or CampaignLeadResult.objects.filter(campaign__in=_campaigns(sequence), status__in=OPEN_ROWS).exists()
     ):
         return False
     return bool(

@@ -66,6 +66,29 @@ def test_a_failed_step_pauses_the_sequence_with_its_reason_and_resume_sends_it(
 
     send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(minutes=1))
     assert len(fake_sendgrid.messages) == 6
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(minutes=2))  # completed once its last rows went out
+    assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
+
+
+def test_a_last_step_whose_campaign_fails_pauses_the_sequence_instead_of_completing_it(
+    user, auth_client, fake_sendgrid, send, settings
+):
+    leads = leads_of(user, 2)
+    sequence = started(user, leads)
+    send(sequences_tick, now=MONDAY_10)
+    settings.SENDGRID_API_KEY = "revoked-key"
+    send(sequences_tick, now=TUESDAY_10)  # the last step written, every enrolment completed; SendGrid refuses it
+
+    assert Enrollment.objects.filter(sequence=sequence, state=State.COMPLETED).count() == 2
+    assert auth_client.get(f"/api/sequences/{sequence.pk}/").json()["status"] == "active"
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(minutes=1))
+    shown = auth_client.get(f"/api/sequences/{sequence.pk}/").json()
+    assert shown["status"] == "paused" and shown["paused_reason"].startswith("2단계(A)를 발송하지 못했습니다")
+
+    settings.SENDGRID_API_KEY = fake_sendgrid.api_key
+    send(sequence_resume, sequence=Sequence.objects.get(pk=sequence.pk), now=TUESDAY_10 + datetime.timedelta(hours=1))
+    assert len(fake_sendgrid.messages) == 4
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(hours=1, minutes=1))
     assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
 
 
@@ -138,6 +161,7 @@ def test_every_step_of_a_lead_goes_from_its_first_mailbox_which_it_waits_for_whe
     assert {(m.to, m.from_email) for m in fake_sendgrid.messages[6:]} == {
         (to, sender) for to, sender in sender_of.items() if sender == first.email
     }
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(days=1, minutes=2))
     assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
 
 

@@ -63,6 +63,7 @@ def test_client_won_opportunity_suppression_and_manual_stop(user, fake_sendgrid,
     assert state_of(sequence, leads[3]) == (State.STOPPED, Reason.MANUAL)
     assert state_of(sequence, leads[4]) == (State.COMPLETED, "")
     assert [m.to for m in fake_sendgrid.messages[5:]] == [leads[4].email]
+    send(sequences_tick, now=MONDAY_10 + datetime.timedelta(days=1, minutes=1))  # its last step went out
     assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
 
 
