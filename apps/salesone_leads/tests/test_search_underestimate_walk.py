@@ -76,6 +76,21 @@ def test_a_latin_word_the_planner_underestimates_walks_the_revenue_index(search)
     assert not [rows for rows in _sorts(plans) if rows > 1_001]
 
 
+def test_page_one_walks_through_the_api_at_the_scale_of_a_million_companies(search, settings):
+    # A million companies under a cap of 1,000 is a table of about (cap + 1)^2 rows: here 9,000 under
+    # 94 (95^2 = 9,025). Page 1 through the API asks for 21 rows (the page's 20 and the paginator's
+    # look-ahead); with the bound at 20 x (cap + 1)^2 = 180,500 < 21 x 9,000 the walk never fired, and
+    # the single sorted query read and sorted all 3,000 matches (as `Hanbit` did at 1M, 2026-12-07).
+    settings.SALESONE_SEARCH_EXACT_COUNT_LIMIT = 94
+    _companies(matching="Hanbit", matches=3_000)
+
+    body, _, plans = replayed_plans(search, q="Hanbit", page_size=20)
+
+    assert [row["corporation_number"] for row in body["results"]] == _expected()[:20]
+    assert _most_rows_read(plans) <= 95
+    assert not [rows for rows in _sorts(plans) if rows > 95]
+
+
 def test_the_next_page_of_the_walk_is_the_single_sorted_querys(search):
     _companies(matching="Hanbit", matches=3_000)
 
