@@ -398,7 +398,7 @@ UPDATE {CampaignLeadResult._meta.db_table} r
 SET status = {CANCEL.target_sql}, retryable = false, updated_at = %(now)s,
     error_message = 'The sequence stopped for this lead (' || e.stop_reason || ') before this step went out.'
 FROM {{enrollments}} e
-WHERE e.state = 'stopped' AND e.stopped_at = %(now)s AND e.lead_id = r.lead_id
+WHERE e.state = 'stopped' AND {{stopped_when}} AND e.lead_id = r.lead_id
   AND r.campaign_id = ANY(%(step_campaigns)s::uuid[]) AND r.status IN ({CANCEL.sources_sql})
 """
 _STOPPED_NOW = f"(SELECT * FROM {Enrollment._meta.db_table} WHERE sequence_id = %(sequence)s)"
@@ -407,8 +407,14 @@ _STOPPED_NOW = f"(SELECT * FROM {Enrollment._meta.db_table} WHERE sequence_id = 
 _GIVEN_STOPPED = f"""(
     SELECT * FROM {Enrollment._meta.db_table} WHERE id = ANY(%(stopped)s::uuid[]) AND sequence_id = %(sequence)s
 )"""
-_CANCEL_SEQUENCE_STOPPED_SQL = _CANCEL_STOPPED_SQL.format(enrollments=_STOPPED_NOW)
-_CANCEL_GIVEN_STOPPED_SQL = _CANCEL_STOPPED_SQL.format(enrollments=_GIVEN_STOPPED)
+_JUST_STOPPED = "e.stopped_at = %(now)s"
+_CANCEL_SEQUENCE_STOPPED_SQL = _CANCEL_STOPPED_SQL.format(enrollments=_STOPPED_NOW, stopped_when=_JUST_STOPPED)
+# Every stopped lead's rows still pending, whenever it stopped: a row that was 'sending' when its lead stopped
+# (the cancel above takes only pending ones) and that the pipeline then put back to pending (a provider's 429:
+# RELEASE; the resolver's resend: REQUEUE) is never claimed (sender_identity) — left pending, it would keep the
+# sequence from ever completing (sequence_complete_if_done). Run once no enrolment is open.
+_CANCEL_LEFT_BEHIND_SQL = _CANCEL_STOPPED_SQL.format(enrollments=_STOPPED_NOW, stopped_when="true")
+_CANCEL_GIVEN_STOPPED_SQL = _CANCEL_STOPPED_SQL.format(enrollments=_GIVEN_STOPPED, stopped_when=_JUST_STOPPED)
 
 # Replies and auto-replies to any step since the enrolment began (or came back from out of office): at the
 # tick's start read from the messages (few) to the enrolments; for a batch, from its enrolments' step rows
@@ -1064,12 +1070,16 @@ def sequence_complete_if_done(*, sequence: Sequence, now: datetime) -> bool:
     """Completed once no enrolment is open and no step row still waits to go out. A last step written but
     not sent (its chunks queued, the window closed, its campaign failed) keeps the sequence active: the
     next tick pauses it on a failed step, saying why, where until 2026-12-07 it was completed at once, and
-    a last step whose campaign then failed was left unsent with nothing to show or resume."""
-    if (
-        sequence.status != Status.ACTIVE
-        or Enrollment.objects.filter(sequence=sequence, state__in=_OPEN_STATES).exists()
-        or CampaignLeadResult.objects.filter(campaign__in=_campaigns(sequence), status__in=OPEN_ROWS).exists()
-    ):
+    a last step whose campaign then failed was left unsent with nothing to show or resume. A stopped lead's
+    row is never sent (the claim leaves it): one still pending is cancelled here first (_CANCEL_LEFT_BEHIND_SQL)
+    rather than waited for."""
+    if sequence.status != Status.ACTIVE:
+        return False
+    if Enrollment.objects.filter(sequence=sequence, state__in=_OPEN_STATES).exists():
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(_CANCEL_LEFT_BEHIND_SQL, {"sequence": sequence.pk, "now": now, **_step_campaigns(sequence)})
+    if CampaignLeadResult.objects.filter(campaign__in=_campaigns(sequence), status__in=OPEN_ROWS).exists():
         return False
     return bool(
         Sequence.objects.filter(pk=sequence.pk, status=Status.ACTIVE).update(

@@ -198,3 +198,30 @@ def test_answers_and_bounces_while_paused_stop_their_leads_before_the_resume_sen
     assert state_of(sequence, leads[1]) == (State.STOPPED, Reason.BOUNCED)
     assert set(step_2.values_list("status", flat=True)) == {"failed"}
     assert len(fake_sendgrid.messages) == 2  # step 1 only
+
+
+def test_a_lead_stopped_while_its_step_was_in_flight_does_not_keep_the_sequence_from_completing(
+    user, fake_sendgrid, send
+):
+    """A lead stopped while a worker held its step row ('sending'): the stop's cancel leaves that row alone,
+    and the provider then refuses the request for now (a 429: the row is released back to pending). The
+    claim never takes a stopped lead's row, so it would wait forever — and since the sequence completes
+    only once no step row waits, the sequence would stay active forever too."""
+    leads = leads_of(user, 2)
+    sequence = started(user, leads)
+    sequences_tick(now=MONDAY_10)  # step 1 written for both, its chunk not yet sent
+    in_flight = CampaignLeadResult.objects.filter(lead=leads[0])
+    assert in_flight.update(status="sending", claimed_at=MONDAY_10) == 1  # a worker claims it (CLAIM)
+    enrollments_stop(sequence=sequence, lead_ids=[leads[0].pk], now=MONDAY_10 + datetime.timedelta(seconds=1))
+    assert in_flight.get().status == "sending"  # the cancel takes only pending rows
+    in_flight.update(status="pending", claimed_at=None)  # the provider said 429: the worker releases it (RELEASE)
+
+    send(sequence_pause, sequence=sequence)
+    send(sequence_resume, sequence=sequence, now=MONDAY_10 + datetime.timedelta(minutes=1))  # step 1 goes out
+    send(sequences_tick, now=TUESDAY_10)  # step 2, the last, to the other lead
+    assert sorted(m.to for m in fake_sendgrid.messages) == [leads[1].email, leads[1].email]
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(minutes=1))
+
+    assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
+    cancelled = in_flight.get()
+    assert cancelled.status == "failed" and "manual" in cancelled.error_message
