@@ -1083,10 +1083,14 @@ def sequence_complete_if_done(*, sequence: Sequence, now: datetime) -> bool:
     next tick pauses it on a failed step, saying why, where until 2026-12-07 it was completed at once, and
     a last step whose campaign then failed was left unsent with nothing to show or resume. A stopped lead's
     row is never sent (the claim leaves it): one still pending is cancelled here first (_CANCEL_LEFT_BEHIND_SQL)
-    rather than waited for."""
+    rather than waited for. A failed step campaign keeps it active too, whatever its rows became (a chunk
+    whose every row failed to render leaves them failed, not pending, and the worker may settle it before
+    the tick's last loop): the next tick pauses it on that step (sequence_pause_if_a_step_failed)."""
     if sequence.status != Status.ACTIVE:
         return False
     if Enrollment.objects.filter(sequence=sequence, state__in=_OPEN_STATES).exists():
+        return False
+    if _campaigns(sequence).filter(status=Campaign.Status.FAILED).exists():
         return False
     with connection.cursor() as cursor:
         cursor.execute(_CANCEL_LEFT_BEHIND_SQL, {"sequence": sequence.pk, "now": now, **_step_campaigns(sequence)})
