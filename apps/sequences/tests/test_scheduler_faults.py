@@ -12,6 +12,7 @@ import time_machine
 from django.db import connection, transaction
 
 from apps.campaigns.models import Campaign, CampaignLeadResult
+from apps.campaigns.services import campaign_fail
 from apps.leads.models import Lead
 from apps.mail.mailboxes import mailbox_reserve, mailbox_usage
 from apps.sequences import services
@@ -90,6 +91,29 @@ def test_a_last_step_whose_campaign_fails_pauses_the_sequence_instead_of_complet
     assert len(fake_sendgrid.messages) == 4
     send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(hours=1, minutes=1))
     assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
+
+
+def test_a_last_step_whose_every_row_failed_to_render_is_not_completed_before_the_next_tick_pauses_it(
+    user, auth_client, fake_sendgrid, send
+):
+    """A chunk whose every row fails to render for one reason fails its campaign, and its rows settle failed
+    (to be retried on resume), not pending. The worker runs it as soon as the tick's batch commits, while the
+    tick goes on with other sequences' batches; when it has settled before the tick's last loop, no row is
+    pending or sending any more — the sequence must still not complete, and the next tick pauses it."""
+    leads = leads_of(user, 2)
+    sequence = started(user, leads)
+    send(sequences_tick, now=MONDAY_10)
+    sequences_tick(now=TUESDAY_10)  # the last step written, every enrolment completed; its chunk not yet run
+    last = Campaign.objects.get(sequence_variant__step__sequence=sequence, sequence_variant__step__order=1)
+    error = "Template error: 'company' is undefined"
+    # What the chunk settles (email_sender._send_claimed: every row failed, retryable; report.fatal).
+    assert last.results.update(status="failed", retryable=True, error_message=error) == 2
+    campaign_fail(campaign_id=last.pk, reason=error)
+
+    assert not services.sequence_complete_if_done(sequence=sequence, now=TUESDAY_10 + datetime.timedelta(seconds=5))
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(minutes=1))
+    shown = auth_client.get(f"/api/sequences/{sequence.pk}/").json()
+    assert shown["status"] == "paused" and error in shown["paused_reason"]
 
 
 def test_a_lead_stopped_while_its_step_is_scheduled_is_not_sent(user, fake_sendgrid, send, monkeypatch):
