@@ -16,6 +16,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -160,24 +161,36 @@ def _requeue_failed_steps(sequence: Sequence, now: datetime) -> set:
     return campaigns
 
 
-def sequence_pause_if_a_step_failed(*, sequence: Sequence) -> bool:
-    """A step's campaign failed (providers refuse the credentials, …): its rows would wait unsent,
-    so the sequence stops scheduling and pauses, saying which step and why, until it is resumed."""
-    failed = (
-        _campaigns(sequence)
-        .filter(status=Campaign.Status.FAILED)
+def _stopped_steps(sequence: Sequence):
+    """The step campaigns that cannot send: failed (providers refuse the credentials, …), or paused by
+    sending itself with a reason (a complaint rate over the limit, the mailbox deactivated). A pause of the
+    sequence pauses its campaigns without one, and leaves the sequence paused, not active."""
+    return _campaigns(sequence).filter(
+        Q(status=Campaign.Status.FAILED) | Q(status=Campaign.Status.PAUSED, paused_reason__isnull=False)
+    )
+
+
+def sequence_pause_if_a_step_stopped(*, sequence: Sequence) -> bool:
+    """A step's campaign failed or was paused by sending: its rows would wait unsent while the leads moved on
+    to later steps, so the sequence stops scheduling and pauses, saying which step and why, until it is
+    resumed (which restarts the campaign: a cause still there pauses or fails it again). Until 2026-12-07 a
+    step paused for its complaint rate left the sequence active, writing the next days' rows into it."""
+    stopped = (
+        _stopped_steps(sequence)
         .select_related("sequence_variant__step")
         .order_by("sequence_variant__step__order", "sequence_variant__name")
         .first()
     )
-    if failed is None:
+    if stopped is None:
         return False
-    variant = failed.sequence_variant
-    reason = _("Step %(number)s (%(variant)s) could not be sent: %(reason)s") % {
-        "number": variant.step.order + 1,
-        "variant": variant.name,
-        "reason": failed.failure_reason or _("its campaign failed"),
-    }
+    variant = stopped.sequence_variant
+    values = {"number": variant.step.order + 1, "variant": variant.name}
+    if stopped.status == Campaign.Status.FAILED:
+        values["reason"] = stopped.failure_reason or _("its campaign failed")
+        reason = _("Step %(number)s (%(variant)s) could not be sent: %(reason)s") % values
+    else:
+        values["reason"] = stopped.paused_reason
+        reason = _("Step %(number)s (%(variant)s) was paused: %(reason)s") % values
     try:
         sequence_pause(sequence=sequence, reason=reason)
     except Conflict:  # paused or completed meanwhile
@@ -903,7 +916,7 @@ def _schedule_prepare(*, sequence: Sequence, now: datetime, dispatch: bool) -> _
 
 def _schedule_read(schedule: _Schedule) -> _Schedule:
     sequence, now = schedule.sequence, schedule.now
-    if sequence_pause_if_a_step_failed(sequence=sequence) or sequence_pause_if_no_mailbox(sequence=sequence):
+    if sequence_pause_if_a_step_stopped(sequence=sequence) or sequence_pause_if_no_mailbox(sequence=sequence):
         # Paused now: no batch checks the due enrolments' events this tick (_tick_checks left them out).
         enrollments_stop_on_events(sequence=sequence, now=now)
         return schedule
@@ -1085,12 +1098,13 @@ def sequence_complete_if_done(*, sequence: Sequence, now: datetime) -> bool:
     row is never sent (the claim leaves it): one still pending is cancelled here first (_CANCEL_LEFT_BEHIND_SQL)
     rather than waited for. A failed step campaign keeps it active too, whatever its rows became (a chunk
     whose every row failed to render leaves them failed, not pending, and the worker may settle it before
-    the tick's last loop): the next tick pauses it on that step (sequence_pause_if_a_step_failed)."""
+    the tick's last loop), as does one paused by sending: the next tick pauses it on that step
+    (sequence_pause_if_a_step_stopped)."""
     if sequence.status != Status.ACTIVE:
         return False
     if Enrollment.objects.filter(sequence=sequence, state__in=_OPEN_STATES).exists():
         return False
-    if _campaigns(sequence).filter(status=Campaign.Status.FAILED).exists():
+    if _stopped_steps(sequence).exists():
         return False
     with connection.cursor() as cursor:
         cursor.execute(_CANCEL_LEFT_BEHIND_SQL, {"sequence": sequence.pk, "now": now, **_step_campaigns(sequence)})

@@ -12,7 +12,7 @@ import time_machine
 from django.db import connection, transaction
 
 from apps.campaigns.models import Campaign, CampaignLeadResult
-from apps.campaigns.services import campaign_fail
+from apps.campaigns.services import campaign_fail, campaign_pause
 from apps.leads.models import Lead
 from apps.mail.mailboxes import mailbox_reserve, mailbox_usage
 from apps.sequences import services
@@ -114,6 +114,29 @@ def test_a_last_step_whose_every_row_failed_to_render_is_not_completed_before_th
     send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(minutes=1))
     shown = auth_client.get(f"/api/sequences/{sequence.pk}/").json()
     assert shown["status"] == "paused" and error in shown["paused_reason"]
+
+
+def test_a_step_paused_by_sending_pauses_the_sequence_with_its_reason_and_resume_sends_it(
+    user, auth_client, fake_sendgrid, send
+):
+    leads = leads_of(user, 2)
+    sequence = started(user, leads)
+    send(sequences_tick, now=MONDAY_10)
+    sequences_tick(now=TUESDAY_10)  # step 2 written; its chunks not sent yet
+    step_two = Campaign.objects.get(sequence_variant__step__sequence=sequence, sequence_variant__step__order=1)
+    reason = "The complaint rate of mail from seller.co.kr reached 0.52% (the limit is 0.30%)."
+    campaign_pause(campaign=step_two, reason=reason)  # as the deliverability check pauses advertising
+
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(minutes=1))
+
+    shown = auth_client.get(f"/api/sequences/{sequence.pk}/").json()
+    assert shown["status"] == "paused"
+    assert shown["paused_reason"] == f"2단계(A) 발송이 일시 중지되었습니다: {reason}"  # the admin language
+    assert len(fake_sendgrid.messages) == 2
+    send(sequence_resume, sequence=Sequence.objects.get(pk=sequence.pk), now=TUESDAY_10 + datetime.timedelta(hours=1))
+    assert len(fake_sendgrid.messages) == 4
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(hours=1, minutes=1))
+    assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
 
 
 def test_a_lead_stopped_while_its_step_is_scheduled_is_not_sent(user, fake_sendgrid, send, monkeypatch):
