@@ -1030,6 +1030,15 @@ def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleRep
                 reserved[str(mailbox_id)] -= count
         # The sends of the rows the write left out (a step already written for the lead) are given back.
         _release(reserved, now)
+        # The campaigns written to are in progress when the rows commit, not only once the commit's callback
+        # dispatches them: a process killed in between left pending rows in a completed step campaign, which
+        # the reconcile job never looks at — the step never sent (until 2026-12-07). In progress, a quiet
+        # campaign with pending rows is re-dispatched by it (campaigns_reconcile). A failed one stays failed:
+        # the next tick pauses the sequence on it.
+        if campaigns:
+            Campaign.objects.filter(
+                pk__in=campaigns, status__in=[Campaign.Status.COMPLETED, Campaign.Status.IN_PROGRESS]
+            ).update(status=Campaign.Status.IN_PROGRESS, completed_at=None, last_progress_at=now, updated_at=now)
     return campaigns
 
 

@@ -12,7 +12,7 @@ import time_machine
 from django.db import connection, transaction
 
 from apps.campaigns.models import Campaign, CampaignLeadResult
-from apps.campaigns.services import campaign_fail, campaign_pause
+from apps.campaigns.services import campaign_fail, campaign_pause, campaigns_reconcile
 from apps.leads.models import Lead
 from apps.mail.mailboxes import mailbox_reserve, mailbox_usage
 from apps.sequences import services
@@ -137,6 +137,30 @@ def test_a_step_paused_by_sending_pauses_the_sequence_with_its_reason_and_resume
     assert len(fake_sendgrid.messages) == 4
     send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(hours=1, minutes=1))
     assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
+
+
+def test_a_step_written_into_a_completed_campaign_is_sent_by_the_reconcile_job_when_the_tick_dies_after_commit(
+    user, fake_sendgrid, send, settings
+):
+    leads = leads_of(user, 3)
+    Lead.objects.filter(pk=leads[2].pk).update(timezone="America/New_York")
+    sequence = sequence_with(user, leads, steps=[(0, False, [("A", 100)])], sender_name="세일즈원")
+    sequence_start(sequence=sequence, now=MONDAY_10 - datetime.timedelta(hours=2))
+    send(sequences_tick, now=MONDAY_10)  # the two in Seoul (New York is at Sunday 20:00)
+    step = Campaign.objects.get(sequence_variant__step__sequence=sequence)
+    assert step.status == Campaign.Status.COMPLETED
+
+    new_york_10 = datetime.datetime(2026, 12, 7, 10, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    # The New York lead's row commits; the process dies before the commit's callback dispatches it (in this
+    # test's transaction, without send(), the callbacks never run).
+    sequences_tick(now=new_york_10)
+    assert CampaignLeadResult.objects.get(lead=leads[2]).status == CampaignLeadResult.Status.PENDING
+    assert Campaign.objects.get(pk=step.pk).status == Campaign.Status.IN_PROGRESS
+
+    quiet = datetime.timedelta(seconds=settings.CAMPAIGN_ORPHAN_SECONDS + settings.CAMPAIGN_RECONCILE_SECONDS)
+    send(campaigns_reconcile, now=new_york_10 + quiet)
+
+    assert sorted(m.to for m in fake_sendgrid.messages) == sorted(lead.email for lead in leads)
 
 
 def test_a_lead_stopped_while_its_step_is_scheduled_is_not_sent(user, fake_sendgrid, send, monkeypatch):
