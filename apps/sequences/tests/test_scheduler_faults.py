@@ -41,6 +41,14 @@ def started(user, leads, mailboxes=()):
     return sequence_start(sequence=sequence, now=MONDAY_10 - datetime.timedelta(hours=2))
 
 
+def resumed_the_step_goes_out_and_the_sequence_completes(sequence, fake_sendgrid, send):
+    """Resumed on Tuesday, the waiting step 2 goes to both leads; the next tick completes the sequence."""
+    send(sequence_resume, sequence=Sequence.objects.get(pk=sequence.pk), now=TUESDAY_10 + datetime.timedelta(hours=1))
+    assert len(fake_sendgrid.messages) == 4
+    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(hours=1, minutes=1))
+    assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
+
+
 def test_a_failed_step_pauses_the_sequence_with_its_reason_and_resume_sends_it(
     user, auth_client, fake_sendgrid, send, settings
 ):
@@ -87,10 +95,7 @@ def test_a_last_step_whose_campaign_fails_pauses_the_sequence_instead_of_complet
     assert shown["status"] == "paused" and shown["paused_reason"].startswith("2단계(A)를 발송하지 못했습니다")
 
     settings.SENDGRID_API_KEY = fake_sendgrid.api_key
-    send(sequence_resume, sequence=Sequence.objects.get(pk=sequence.pk), now=TUESDAY_10 + datetime.timedelta(hours=1))
-    assert len(fake_sendgrid.messages) == 4
-    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(hours=1, minutes=1))
-    assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
+    resumed_the_step_goes_out_and_the_sequence_completes(sequence, fake_sendgrid, send)
 
 
 def test_a_last_step_whose_every_row_failed_to_render_is_not_completed_before_the_next_tick_pauses_it(
@@ -133,10 +138,7 @@ def test_a_step_paused_by_sending_pauses_the_sequence_with_its_reason_and_resume
     assert shown["status"] == "paused"
     assert shown["paused_reason"] == f"2단계(A) 발송이 일시 중지되었습니다: {reason}"  # the admin language
     assert len(fake_sendgrid.messages) == 2
-    send(sequence_resume, sequence=Sequence.objects.get(pk=sequence.pk), now=TUESDAY_10 + datetime.timedelta(hours=1))
-    assert len(fake_sendgrid.messages) == 4
-    send(sequences_tick, now=TUESDAY_10 + datetime.timedelta(hours=1, minutes=1))
-    assert Sequence.objects.get(pk=sequence.pk).status == Sequence.Status.COMPLETED
+    resumed_the_step_goes_out_and_the_sequence_completes(sequence, fake_sendgrid, send)
 
 
 def test_a_step_written_into_a_completed_campaign_is_sent_by_the_reconcile_job_when_the_tick_dies_after_commit(
