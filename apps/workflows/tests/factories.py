@@ -28,3 +28,8 @@ class WorkflowFactory(factory.django.DjangoModelFactory):
     nodes = factory.LazyFunction(lambda: [transform("start", set={"hello": "world"})])
     edges = factory.LazyFunction(list)
     is_active = True
+
+
+def hook_then(user, then: dict) -> Workflow:
+    """A workflow of a webhook trigger (node "hook") followed by the node ``then``."""
+    return WorkflowFactory(user=user, nodes=[node("hook", "webhook_trigger"), then], edges=[edge("hook", then["id"])])

@@ -6,18 +6,14 @@ import pytest
 
 from apps.workflows.models import WorkflowExecution
 
-from .factories import WorkflowFactory, edge, node, transform
+from .factories import hook_then, transform
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def hooked(user):
-    return WorkflowFactory(
-        user=user,
-        nodes=[node("hook", "webhook_trigger"), transform("greet", set={"greeting": "{{ input.name }}"})],
-        edges=[edge("hook", "greet")],
-    )
+    return hook_then(user, transform("greet", set={"greeting": "{{ input.name }}"}))
 
 
 def post_raw(api_client, workflow, raw: bytes):

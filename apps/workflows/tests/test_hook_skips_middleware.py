@@ -11,18 +11,14 @@ from apps.workflows import views
 from apps.workflows.models import WorkflowExecution
 from testing.api_errors import assert_logged_server_error
 
-from .factories import WorkflowFactory, edge, node, transform
+from .factories import hook_then, transform
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def hooked(user):
-    return WorkflowFactory(
-        user=user,
-        nodes=[node("hook", "webhook_trigger"), transform("greet", set={"greeting": "안녕 {{ input.owner }}"})],
-        edges=[edge("hook", "greet")],
-    )
+    return hook_then(user, transform("greet", set={"greeting": "안녕 {{ input.owner }}"}))
 
 
 def _hook(workflow, secret=None) -> str:
