@@ -4,6 +4,7 @@ import pytest
 
 from celery_app import app as celery_app
 from testing.fake_email_providers import FakeMailgun, FakeSendGrid
+from testing.pgbouncer import pgbouncer  # noqa: F401 (a fixture, for the tests behind PgBouncer)
 
 
 @pytest.fixture

@@ -4,14 +4,8 @@ session-mode pool of DATABASE_SESSION_URL and writes every row once; without tha
 is why docs/operations.md asks for it. Also: our default libpq ``options`` (jit=off) must be ignored by
 PgBouncer and set by its connect_query instead."""
 
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -19,63 +13,16 @@ from django.conf import settings
 from django.db import connection
 
 from apps.campaigns.models import CampaignLeadResult
+from testing.pgbouncer import open_four_server_connections
 
 from .factories import CampaignFactory, LeadFactory, lead_list_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
-
 WRITE = """
 from apps.campaigns.services import campaign_write_recipients
 print(campaign_write_recipients(campaign_id="{campaign}", dispatch=False))
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def pgbouncer():
-    database = connection.settings_dict
-    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
-    target = f"host={host} port={port} dbname={database['NAME']} user={database['USER']}"
-    workdir = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
-    workdir.chmod(0o777)  # pgbouncer drops root for "nobody"
-    listen = _free_port()
-    (workdir / "pgbouncer.ini").write_text(
-        f"""[databases]
-pooled = {target} pool_size=4 min_pool_size=4
-session = {target} pool_mode=session connect_query='SET jit = off'
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {listen}
-unix_socket_dir =
-auth_type = any
-pool_mode = transaction
-server_round_robin = 1
-ignore_startup_parameters = extra_float_digits,options
-logfile = {workdir}/pgbouncer.log
-pidfile = {workdir}/pgbouncer.pid
-"""
-    )
-    as_nobody = ["-u", "nobody"] if os.getuid() == 0 else []  # pgbouncer refuses to run as root
-    process = subprocess.Popen([PGBOUNCER, *as_nobody, str(workdir / "pgbouncer.ini")], stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", listen)) == 0:
-                break
-        time.sleep(0.1)
-    else:
-        raise RuntimeError("pgbouncer did not start: " + (workdir / "pgbouncer.log").read_text())
-    yield f"postgres://{database['USER']}@127.0.0.1:{listen}"
-    process.terminate()
-    process.wait(timeout=10)
-    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _write_recipients(campaign, env: dict) -> subprocess.CompletedProcess:
@@ -98,19 +45,9 @@ def _campaign(user, leads: int):
     return CampaignFactory(user=user, leadlists=[lead_list_with(user, [LeadFactory(user=user) for _ in range(leads)])])
 
 
-def _open_four_server_connections(url: str) -> None:
-    """Four transactions at once: PgBouncer opens four server connections, then hands them out in turn."""
-    clients = [psycopg.connect(url) for _ in range(4)]
-    for client in clients:
-        client.execute("SELECT 1")  # each holds its server connection until it commits
-    for client in clients:
-        client.commit()  # the server connection goes back to the pool clean (a dirty one is closed)
-        client.close()
-
-
 def test_the_writer_keeps_its_session_on_the_session_pool(user, pgbouncer):
     campaign = _campaign(user, 120)  # 24 chunks of 5: three slices of 10 chunks, three transactions
-    _open_four_server_connections(f"{pgbouncer}/pooled")
+    open_four_server_connections(f"{pgbouncer}/pooled")
     result = _write_recipients(
         campaign, {"DATABASE_URL": f"{pgbouncer}/pooled", "DATABASE_SESSION_URL": f"{pgbouncer}/session"}
     )
@@ -130,7 +67,7 @@ def test_the_writer_keeps_its_session_on_the_session_pool(user, pgbouncer):
 
 def test_without_the_session_pool_the_writer_loses_its_temporary_table(user, pgbouncer):
     campaign = _campaign(user, 120)
-    _open_four_server_connections(f"{pgbouncer}/pooled")
+    open_four_server_connections(f"{pgbouncer}/pooled")
     result = _write_recipients(campaign, {"DATABASE_URL": f"{pgbouncer}/pooled"})
     assert result.returncode != 0
     assert 'relation "campaign_recipients_todo" does not exist' in result.stderr
