@@ -201,6 +201,27 @@ def postgres_cpu() -> float:
     return total
 
 
+def postgres_server_cpu() -> float:
+    """CPU seconds of the whole PostgreSQL server so far: every postgres process alive, and every one that
+    has exited (the backends of connections already closed, counted in their postmaster's children's
+    times). What a pass on several connections opened and closed on the way cost the server, its background
+    processes (WAL writer, checkpointer) included."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            total += (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+            if Path(f"/proc/{fields[1]}/comm").read_text().strip() != "postgres":  # the postmaster
+                total += (int(fields[13]) + int(fields[14])) / _TICK  # cutime, cstime: its exited children
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
 def database_backends_cpu(cursor) -> dict[int, float]:
     """CPU seconds so far of each PostgreSQL backend connected to the cursor's database, but the
     cursor's own: what this benchmark's workers cost PostgreSQL, without other databases' backends

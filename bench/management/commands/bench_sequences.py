@@ -13,7 +13,9 @@ time-warped clock.
 4. Memory: the Python heap's peak (tracemalloc, ``--heap``) of each scheduling pass and the
    process's RSS after each step (``--objects``: the object types that grew between steps).
 Beside the wall time of each step's scheduling: the same-run floor and the ratio, the CPU seconds of
-the PostgreSQL backend and of this process (wall time on a shared machine is mostly waiting), and
+the whole PostgreSQL server (every process, the tick's worker connections closed on the way included:
+``--workers``, SEQUENCE_TICK_WORKERS) and of this process (wall time on a shared machine is mostly
+waiting), and
 the share of the enrolment updates that were HOT; at the end the median per step against the target.
 Between steps 2% of the sent rows bounce, so the later passes also stop enrolments.
 
@@ -31,6 +33,7 @@ import math
 import os
 import resource
 import statistics
+import threading
 import time
 import tracemalloc
 import zoneinfo
@@ -39,6 +42,7 @@ import time_machine
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.backends.signals import connection_created
 from django.test import override_settings
 
 from apps.accounts.models import User
@@ -51,7 +55,7 @@ from apps.sequences.calendar import SendingCalendar
 from apps.sequences.models import Enrollment, Sequence, SequenceStep, SequenceVariant
 from apps.sequences.services import sequence_start, sequence_tick
 from bench.consent import ensure_bench_consent
-from bench.harness import fake_sendgrid, postgres_backend_cpu
+from bench.harness import fake_sendgrid, postgres_backend_cpu, postgres_server_cpu
 
 BENCH_EMAIL = "bench-sequences@salesone.invalid"
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
@@ -162,30 +166,45 @@ class StatementTimes:
                 best, shared = name, common
         return best
 
-    def _timed(self, name: str, call):
-        wall, cpu = time.perf_counter(), backend_cpu_seconds(self.backend)
+    def _timed(self, name: str, call, backend: int):
+        wall, cpu = time.perf_counter(), backend_cpu_seconds(backend)
         try:
             return call()
         finally:
-            entry = self.times[name]
-            entry[0] += 1
-            entry[1] += time.perf_counter() - wall
-            entry[2] += backend_cpu_seconds(self.backend) - cpu
+            with self.lock:
+                entry = self.times[name]
+                entry[0] += 1
+                entry[1] += time.perf_counter() - wall
+                entry[2] += backend_cpu_seconds(backend) - cpu
 
     def __call__(self, execute, sql, params, many, context):
-        return self._timed(self._name(sql), lambda: execute(sql, params, many, context))
+        backend = context["connection"].connection.info.backend_pid
+        return self._timed(self._name(sql), lambda: execute(sql, params, many, context), backend)
+
+    def _watch(self, wrapper) -> None:
+        """Time the statements and commits of a connection: this process's, and each one the tick's worker
+        threads open (SEQUENCE_TICK_WORKERS; their wall seconds overlap, so the column adds up to more than
+        the pass)."""
+        wrapper.execute_wrappers.append(self)
+        wrapper.ensure_connection()
+        commit = wrapper._commit
+        backend = wrapper.connection.info.backend_pid
+        wrapper._commit = lambda: self._timed("COMMIT (deferred FK checks)", commit, backend)
+
+    def _created(self, sender, connection, **kwargs) -> None:
+        if connection.alias == "default" and self not in connection.execute_wrappers:
+            self._watch(connection)
 
     def __enter__(self):
-        self.wrapper = connection.execute_wrapper(self)
-        self.wrapper.__enter__()
-        connection.ensure_connection()
-        commit = connection._commit
-        connection._commit = lambda: self._timed("COMMIT (deferred FK checks)", commit)
+        self.lock = threading.Lock()
+        self._watch(connection)
+        connection_created.connect(self._created)
         return self
 
     def __exit__(self, *exc):
+        connection_created.disconnect(self._created)
         del connection._commit
-        self.wrapper.__exit__(*exc)
+        connection.execute_wrappers.remove(self)
 
     def print(self, write) -> None:
         write(f"     {'statement':<60} {'calls':>5} {'wall s':>7} {'pg cpu s':>8}")
@@ -205,6 +224,12 @@ class Command(BaseCommand):
         parser.add_argument("--bounce-share", type=float, default=0.02)
         parser.add_argument(
             "--batch", type=int, default=20_000, help="SEQUENCE_TICK_BATCH: enrolments per transaction of a tick"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=settings.SEQUENCE_TICK_WORKERS,
+            help="SEQUENCE_TICK_WORKERS: batches written at once, each on its own connection",
         )
         parser.add_argument("--profile", action="store_true", help="print the scheduling passes' profiles")
         parser.add_argument(
@@ -237,6 +262,7 @@ class Command(BaseCommand):
         self.trace = heap
         self.profile = options.get("profile")
         self.statements = options.get("statements")
+        workers = options["workers"]
         if options.get("explain"):
             explain_statements(self.stdout.write)
         self.objects = options.get("objects")
@@ -260,6 +286,7 @@ class Command(BaseCommand):
                 EMAIL_PROVIDER_RATE_LIMITS={"sendgrid": [1_000_000, 1_000_000]},
                 CAMPAIGN_USER_DAILY_CAP=0,
                 SEQUENCE_TICK_BATCH=batch,
+                SEQUENCE_TICK_WORKERS=workers,
                 SEQUENCE_MAX_ENROLLMENTS=max(leads, settings.SEQUENCE_MAX_ENROLLMENTS),
             ):
                 self._run(write, user, leads, mailboxes, bounce_share, fake)
@@ -301,7 +328,8 @@ class Command(BaseCommand):
                     body="<p>{{ company.name }} {{ company.owner }} 대표님, 안녕하세요.</p>",
                 )
                 SequenceVariant.objects.create(step=step, name=name, template=template, percent=100 // len(variants))
-        write(f"{count:,} leads and {pool_size} mailboxes created in {time.perf_counter() - started:.1f} s")
+        write(f"{count:,} leads and {pool_size} mailboxes created in {time.perf_counter() - started:.1f} s; "
+              f"batches of {settings.SEQUENCE_TICK_BATCH:,}, {settings.SEQUENCE_TICK_WORKERS} at once")  # fmt: skip
 
         clock = FIRST_DAY - datetime.timedelta(hours=1)
         started = time.perf_counter()
@@ -330,7 +358,7 @@ class Command(BaseCommand):
             stopped_before = Enrollment.objects.filter(sequence=sequence, state="stopped").count()
             tracemalloc.start() if self.trace else None
             updates = enrollment_updates()
-            pg_cpu, py_cpu = backend_cpu_seconds(backend), time.process_time()
+            pg_cpu, py_cpu = postgres_server_cpu(), time.process_time()
             started = time.perf_counter()
             if self.profile:
                 import cProfile
@@ -345,14 +373,14 @@ class Command(BaseCommand):
                 profiler.disable()
                 profiler.print_stats("cumtime")
             schedule_seconds = time.perf_counter() - started
-            pg_cpu, py_cpu = backend_cpu_seconds(backend) - pg_cpu, time.process_time() - py_cpu
+            pg_cpu, py_cpu = postgres_server_cpu() - pg_cpu, time.process_time() - py_cpu
             updated, hot = (after - before for after, before in zip(enrollment_updates(), updates, strict=True))
             heap_peak = tracemalloc.get_traced_memory()[1] / 2**20 if self.trace else 0.0
             tracemalloc.stop()
             stopped = Enrollment.objects.filter(sequence=sequence, state="stopped").count() - stopped_before
-            floor_cpu = backend_cpu_seconds(backend)
+            floor_cpu = postgres_server_cpu()
             floor = self._floor(scratch, user, scheduled)
-            floor_cpu = backend_cpu_seconds(backend) - floor_cpu
+            floor_cpu = postgres_server_cpu() - floor_cpu
             # Sent on the bench's clock too: the claim re-checks each step row's window against it.
             with time_machine.travel(clock, tick=True):
                 sent, send_seconds = self._send(sequence, order)
