@@ -113,12 +113,13 @@ def mailbox_usage(mailbox: Mailbox, *, now: datetime | None = None) -> MailboxUs
 def mailbox_reserve(*, mailbox_id, count: int, now: datetime | None = None) -> int:
     """Reserve up to ``count`` sends of the mailbox now; returns how many were granted (0 when the
     mailbox is inactive, gone or at a cap). Concurrent callers wait on the mailbox's row lock, so
-    two never both take the last free send."""
+    two never both take the last free send. (FOR NO KEY UPDATE: a sequence batch committing its step rows
+    holds the mailbox's key-share lock for their foreign-key checks, which a FOR UPDATE would wait for.)"""
     if count <= 0:
         return 0
     now = now or timezone.now()
     with transaction.atomic():
-        mailbox = Mailbox.objects.select_for_update().filter(pk=mailbox_id, is_active=True).first()
+        mailbox = Mailbox.objects.select_for_update(no_key=True).filter(pk=mailbox_id, is_active=True).first()
         if mailbox is None:
             return 0
         granted = min(count, mailbox_usage(mailbox, now=now).available)

@@ -11,6 +11,7 @@ import collections
 import json
 import logging
 import math
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -308,10 +309,14 @@ def _draft_list(sequence: Sequence) -> LeadList:
     return created
 
 
-def _schedule_lock(cursor, sequence: Sequence) -> None:
-    """The sequence's scheduler lock, held to the end of the transaction: the due-step pass and every
-    stop take it, so a lead is never stopped between being read as due and its step being written."""
-    cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"sequence-schedule:{sequence.pk}"])
+def _schedule_lock(cursor, sequence: Sequence, *, shared: bool = False) -> None:
+    """The sequence's scheduler lock, held to the end of the transaction: the due-step batches and every
+    stop take it, so a lead is never stopped between being read as due and its step being written. A batch
+    takes it shared (and checks its own enrolments' events under it, shared too): a tick writes two batches
+    at once, each its own enrolments (_Batches); a stop of the sequence's leads (remove-leads, the tick's
+    whole-sequence check, resume) takes it exclusive and waits for the batches in flight."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    cursor.execute(f"SELECT {function}(hashtextextended(%s, 0))", [f"sequence-schedule:{sequence.pk}"])
 
 
 @transaction.atomic
@@ -491,7 +496,7 @@ def enrollments_stop_on_events(
     ooo: dict = {}
     replied: set = set()
     with connection.cursor() as cursor:
-        _schedule_lock(cursor, sequence)
+        _schedule_lock(cursor, sequence, shared=only is not None)  # a batch's own enrolments: shared
         cursor.execute(_INBOUND_SQL.format(enrollments=enrollments) if only is None else _BATCH_INBOUND_SQL, params)
         for enrollment_id, state, subject, text, auto, received_at, zone in cursor.fetchall():
             if not is_out_of_office(subject=subject, is_auto_reply=auto):
@@ -587,16 +592,31 @@ _LEAD_ZONE = "CASE WHEN l.timezone IN (SELECT unnest(%(known_zones)s::text[])) T
 # _DUE_SQL) and checked against everything below in its own transaction. (Until
 # 2026-12-06 each pass of a batch read, joined to their leads and sorted every due enrolment of the
 # sequence to take its batch: five passes for a day of 100,000, each reading all that was left.)
+# With each batch, what its mailboxes may have to grant, reserved before the batch's transaction
+# (_schedule_batch): per mailbox of the pool the enrolments that keep theirs ('': the ones taking a mailbox
+# of the pool now), as JSON. An upper bound (the window and the exclusions are read by the batch): the
+# sends it does not use go back at its commit. (Read again per batch with the window, 2026-12-07, it cost
+# 2.5 s of PostgreSQL CPU a day of 100,000: the key look-ups of the due read twice.)
 _CANDIDATES_SQL = f"""
-SELECT string_agg(id::text, ',' ORDER BY n)
-FROM (
-    SELECT e.id, row_number() OVER (ORDER BY e.next_send_at, e.id) AS n
+WITH c AS MATERIALIZED (
+    SELECT e.id, e.mailbox_id, (row_number() OVER (ORDER BY e.next_send_at, e.id) - 1) / %(limit)s AS batch,
+           row_number() OVER (ORDER BY e.next_send_at, e.id) AS n
     FROM {_ENROLLMENTS} e
     WHERE e.sequence_id = %(sequence)s AND e.state = 'active' AND e.next_send_at <= %(now)s
       AND e.current_step < %(step_count)s
-) c
-GROUP BY (n - 1) / %(limit)s
-ORDER BY (n - 1) / %(limit)s
+), ids AS (
+    SELECT batch, string_agg(id::text, ',' ORDER BY n) AS ids FROM c GROUP BY batch
+), needs AS (  -- grouped by mailbox first: the pool is looked into once a mailbox, not once an enrolment
+    SELECT batch, jsonb_object_agg(mailbox, sends) AS needs
+    FROM (
+        SELECT batch, CASE WHEN mailbox_id = ANY(%(pool)s::uuid[]) THEN mailbox_id::text ELSE '' END AS mailbox,
+               sum(sends) AS sends
+        FROM (SELECT batch, mailbox_id, count(*) AS sends FROM c GROUP BY batch, mailbox_id) by_mailbox
+        GROUP BY 1, 2
+    ) m
+    GROUP BY batch
+)
+SELECT ids.ids, needs.needs FROM ids JOIN needs USING (batch) ORDER BY batch
 """
 
 # A batch, set-based (issue 21: 100,000 enrolments a day in ≤ 5 s). 1. Into a temporary table of the
@@ -650,16 +670,10 @@ WHERE e.id = d.id AND d.stop_reason IS NOT NULL AND e.state = 'active'
 RETURNING e.id
 """
 
-# 2. What the mailboxes must grant: per mailbox of the pool the enrolments that keep theirs (NULL: the
-# ones taking a mailbox of the pool now).
-_SENDER_NEEDS_SQL = """
-SELECT CASE WHEN mailbox_id = ANY(%(pool)s::uuid[]) THEN mailbox_id END, count(*)
-FROM sequence_due WHERE stop_reason IS NULL GROUP BY 1
-"""
-
-# 3. Who goes now, and from which mailbox: an enrolment that keeps its mailbox takes one of that
-# mailbox's grants, oldest first; the others take the pool's grants in turn (`pool_slots`: the first
-# grant of every mailbox, then the second …), so each mailbox's share is spread over the batch.
+# 2. Who goes now, and from which mailbox, of the sends the batch reserved (_schedule_batch): an enrolment
+# that keeps its mailbox takes one of that mailbox's grants, oldest first; the others take the pool's grants
+# in turn (`pool_slots`: the first grant of every mailbox, then the second …), so each mailbox's share is
+# spread over the batch.
 _ASSIGN_SENDERS_SQL = """
 UPDATE sequence_due d SET sender = a.sender, send = true
 FROM (
@@ -682,7 +696,7 @@ WHERE d.id = a.id
 """
 _SEND_WITHOUT_POOL_SQL = "UPDATE sequence_due SET send = true WHERE stop_reason IS NULL"
 
-# 4. The writes, one statement: the enrolments advance (only one still active at the step read: a lead
+# 3. The writes, one statement: the enrolments advance (only one still active at the step read: a lead
 # stopped meanwhile is left out), then a pending result row of the step's variant campaign for each
 # enrolment advanced — the row carries the step through its campaign (one per variant), and the
 # enrolment through (sequence, lead). The variant is a hash of (step, lead) into the percentages, the
@@ -756,18 +770,24 @@ class ScheduleReport:
     capped: int = 0  # due but over the pool's caps: left for a later window
     campaigns: set = field(default_factory=set)
 
+    def add(self, other: ScheduleReport) -> None:
+        self.due += other.due
+        self.scheduled += other.scheduled
+        self.excluded += other.excluded
+        self.capped += other.capped
+        self.campaigns |= other.campaigns
 
-def _variant_rows(cursor, steps: list[SequenceStep]) -> list[dict]:
+
+# Each step campaign's next chunk number, read once a tick (_schedule_read). (Not inside the write: the rows
+# being inserted made each lookup scan them all.)
+_FIRST_CHUNKS_SQL = f"""
+SELECT c::text, (SELECT coalesce(max(chunk), -1) + 1 FROM {_RESULTS} WHERE campaign_id = c) FROM unnest(%s::uuid[]) AS c
+"""
+
+
+def _variant_rows(steps: list[SequenceStep], first_chunk: dict) -> list[dict]:
     """Each step's variants as percentage buckets [low, high) of 0–99 (a picked winner takes all),
-    with the campaign's next chunk number. (Read here, once per campaign: inside the write, the
-    rows being inserted made each lookup scan them all.)"""
-    campaigns = [str(v.campaign_id) for step in steps for v in step.variants.all()]
-    cursor.execute(
-        f"SELECT c, (SELECT coalesce(max(chunk), -1) + 1 FROM {_RESULTS} WHERE campaign_id = c) "
-        "FROM unnest(%s::uuid[]) AS c",
-        [campaigns],
-    )
-    first_chunk = {str(campaign): chunk for campaign, chunk in cursor.fetchall()}
+    with the batch's first chunk number of each campaign (_Schedule.first_chunks)."""
     rows = []
     for step in steps:
         variants = sorted(step.variants.all(), key=lambda v: v.name)
@@ -837,12 +857,12 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
     the benchmark does). Leads outside their window, or over the caps, wait for a later tick.
 
     The due enrolments are read once, oldest first, then written in batches of SEQUENCE_TICK_BATCH, each
-    in its own transaction holding the sequence's lock, in a few set-based statements. (sequences_tick
-    takes the sequences' batches in turn instead: _schedule_prepare, then _Schedule.next_batch.)"""
+    in its own transaction holding the sequence's lock, in a few set-based statements, SEQUENCE_TICK_WORKERS
+    at once (_Batches). (sequences_tick takes the sequences' batches in turn: _schedule_prepare, then
+    _Batches over them all.)"""
     schedule = _schedule_prepare(sequence=sequence, now=now, dispatch=dispatch)
     try:
-        while schedule.next_batch():
-            pass
+        _Batches([schedule]).run()
     finally:
         _check_unreached([schedule])
     return schedule.report
@@ -856,35 +876,125 @@ class _Schedule:
     now: datetime
     dispatch: bool
     report: ScheduleReport = field(default_factory=ScheduleReport)
-    batches: list = field(default_factory=list)
+    batches: list = field(default_factory=list)  # (index, ids) of the batches not written yet, oldest first
+    queue: collections.deque = field(default_factory=collections.deque)  # the batches not begun yet
+    stopped: bool = False  # no longer active: its later batches are not begun
     steps: list = field(default_factory=list)
     calendar: SendingCalendar | None = None
     pool: list = field(default_factory=list)
     params: dict = field(default_factory=dict)
+    first_chunks: dict = field(default_factory=dict)  # campaign → its next chunk number when the tick began
+    needs: list = field(default_factory=list)  # per batch, mailbox (None: the pool's) → sends it may need
 
-    def next_batch(self) -> bool:
-        """Write the next batch; False once none is left or the sequence is no longer active."""
-        if not self.batches:
-            return False
-        # Taken off once written: a batch that raises stays unreached (_check_unreached).
-        params = {**self.params, "batch": self.batches[0]}
-        campaigns = _schedule_batch(self.sequence, self.steps, self.calendar, self.pool, params, self.report)
-        if campaigns is None:
-            logger.info("sequence %s: no longer active, the rest of its tick left", self.sequence.pk)
-            self.check_unreached()
-            return False
-        self.batches.pop(0)
-        for campaign_id in campaigns if self.dispatch else ():
-            transaction.on_commit(
-                lambda c=campaign_id: campaign_sending_resume(campaign_id=c, now=self.now, restart_failed=False)
-            )
-        return bool(self.batches)
+    def chunks_of(self, index: int) -> dict:
+        """The first chunk number of each campaign for batch ``index``: every batch of the tick numbers its
+        chunks in a range of its own (a batch writes at most SEQUENCE_TICK_BATCH rows to a campaign), so
+        two batches written at once never share a chunk (until 2026-12-07 each read max(chunk) + 1, one
+        batch after the other). The ranges a batch leaves unused are gaps the chunk walks step over."""
+        span = math.ceil(self.params["limit"] / self.params["chunk_size"])
+        return {campaign: first + index * span for campaign, first in self.first_chunks.items()}
 
     def check_unreached(self) -> None:
         """The event stops of the batches this tick will not write (the sequence paused, or a batch raised):
         _tick_checks left their enrolments to their batches, so they are checked here, each batch on its own."""
         while self.batches:
-            enrollments_stop_on_events(sequence=self.sequence, now=self.now, only=self.batches.pop(0))
+            _, ids = self.batches.pop(0)
+            enrollments_stop_on_events(sequence=self.sequence, now=self.now, only=ids)
+
+
+class _Batches:
+    """A tick's batches, taken in turn, one sequence's after another's (the first batch of each, then the
+    second, …, so one big sequence does not hold the others back), and written SEQUENCE_TICK_WORKERS at once,
+    each on a connection of its own thread (issue 21: a day of 100,000 in ≤ 5 s: the statements of one batch
+    use one core). On the caller's connection, one after another, inside a transaction (a test's, a caller's:
+    another connection would not see what it holds) or with one worker.
+
+    Each batch reserves its mailbox sends outside its transaction (a reservation held to the batch's commit
+    made every other batch of the pool wait for it), in the order the batches were taken (the ``ticket``):
+    the oldest due enrolments take a pool's sends first, as one connection gives them. Each batch is one
+    transaction (a temporary table of its own, dropped at its commit): behind a transaction-pooling PgBouncer
+    its statements share one server session. A batch that raises ends the tick after the batches in flight;
+    its exception is raised here."""
+
+    def __init__(self, schedules: list[_Schedule]):
+        self.turn = collections.deque(schedule for schedule in schedules if schedule.queue)
+        self.lock = threading.Condition()
+        self.tickets = 0  # given out, one a batch taken
+        self.reserving = 0  # the ticket whose turn it is to reserve
+        self.ended: set = set()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        count = sum(len(schedule.queue) for schedule in self.turn)
+        workers = min(settings.SEQUENCE_TICK_WORKERS, count)
+        if workers <= 1 or connection.in_atomic_block:
+            self._work()
+            return
+        threads = [
+            threading.Thread(target=self._work_on_own_connection, name=f"sequence-batches-{n}") for n in range(workers)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _take(self) -> tuple | None:
+        with self.lock:
+            while self.turn and self.error is None:
+                schedule = self.turn.popleft()
+                if schedule.stopped or not schedule.queue:
+                    continue
+                batch = schedule.queue.popleft()
+                if schedule.queue:
+                    self.turn.append(schedule)
+                self.tickets += 1
+                return schedule, batch, self.tickets - 1
+            return None
+
+    def wait_turn(self, ticket: int) -> None:
+        """Until every batch taken before this one has reserved its sends (or given up its turn)."""
+        with self.lock:
+            self.lock.wait_for(lambda: self.reserving == ticket)
+
+    def end_turn(self, ticket: int) -> None:
+        with self.lock:
+            self.ended.add(ticket)
+            while self.reserving in self.ended:
+                self.reserving += 1
+            self.lock.notify_all()
+
+    def _work(self) -> None:
+        while (taken := self._take()) is not None:
+            schedule, batch, ticket = taken
+            report = ScheduleReport()
+            try:
+                campaigns = _schedule_batch(schedule, batch, self, ticket, report)
+            finally:
+                self.end_turn(ticket)  # a batch that raised before its reservation gives its turn up
+            with self.lock:
+                schedule.report.add(report)
+                if campaigns is None:
+                    logger.info("sequence %s: no longer active, the rest of its tick left", schedule.sequence.pk)
+                    schedule.stopped = True
+                    continue
+                schedule.batches.remove(batch)  # a batch that raised stays unreached (_check_unreached)
+            for campaign_id in campaigns if schedule.dispatch else ():
+                transaction.on_commit(
+                    lambda c=campaign_id, now=schedule.now: campaign_sending_resume(
+                        campaign_id=c, now=now, restart_failed=False
+                    )
+                )
+
+    def _work_on_own_connection(self) -> None:
+        try:
+            self._work()
+        except BaseException as exc:  # raised by run(), in the tick's thread
+            with self.lock:
+                self.error = self.error or exc
+        finally:
+            connection.close()  # this thread's
 
 
 def _check_unreached(schedules: list[_Schedule]) -> None:
@@ -946,28 +1056,76 @@ def _schedule_read(schedule: _Schedule) -> _Schedule:
     }
     with connection.cursor() as cursor:
         cursor.execute(_CANDIDATES_SQL, params)
-        schedule.batches = [ids for (ids,) in cursor.fetchall()]
+        rows = cursor.fetchall()
+        schedule.batches = [(index, ids) for index, (ids, _) in enumerate(rows)]
+        # jsonb comes back as its text (Django's psycopg loader leaves the decoding to JSONField).
+        schedule.needs = [{mailbox or None: sends for mailbox, sends in json.loads(needs).items()} for _, needs in rows]
+        cursor.execute(
+            _FIRST_CHUNKS_SQL, [[str(v.campaign_id) for step in schedule.steps for v in step.variants.all()]]
+        )
+        schedule.first_chunks = dict(cursor.fetchall())
+    schedule.queue = collections.deque(schedule.batches)
     return schedule
 
 
-def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleReport) -> set | None:
-    """One batch of due enrolments (ids, oldest first), in one transaction holding the sequence's lock:
-    stops for the exclusions, the caps, then the writes. Adds to ``report``; returns the campaigns
-    written to, or None when the sequence is no longer active (paused meanwhile: nothing written)."""
-    now = params["now"]
-    campaigns = set()
+def _schedule_batch(
+    schedule: _Schedule, batch: tuple[int, str], batches: _Batches, ticket: int, report: ScheduleReport
+) -> set | None:
+    """One batch of due enrolments (its index in the tick, its ids oldest first): the mailbox sends its due
+    enrolments may need (_CANDIDATES_SQL), reserved in the tick's order (``ticket``) outside its transaction,
+    then the batch in
+    one transaction holding the sequence's lock shared (_write_due). Adds to ``report``; returns the
+    campaigns written to, or None when the sequence is no longer active (paused meanwhile: nothing written).
+    The sends reserved and not used are given back once the batch has committed, all of them when it raised;
+    a process killed in between leaves them counted: under the caps, never over."""
+    pool, now = schedule.pool, schedule.now
+    params = {**schedule.params, "batch_index": batch[0], "batch": batch[1]}
     reserved: collections.Counter = collections.Counter()  # mailbox id → sends reserved for this batch
+    kept: dict = {}  # mailbox id → sends granted to the enrolments that keep it
+    grants: list = []  # (mailbox id, sends granted) of the pool, for the enrolments taking one now
+    if pool:
+        needs = dict(schedule.needs[batch[0]])
+        batches.wait_turn(ticket)
+        try:
+            fresh = needs.pop(None, 0)
+            for mailbox_id, count in needs.items():
+                kept[str(mailbox_id)] = mailbox_reserve(mailbox_id=mailbox_id, count=count, now=now)
+                reserved[str(mailbox_id)] += kept[str(mailbox_id)]
+            grants = _reserve_pool(pool, fresh, now) if fresh else []
+            reserved.update(dict(grants))
+        except BaseException:
+            _release(reserved, now)
+            raise
+        finally:
+            batches.end_turn(ticket)
+    try:
+        campaigns, used = _write_due(schedule, params, kept, grants, report)
+    except BaseException:
+        _release(reserved, now)  # nothing of the batch was written
+        raise
+    _release(reserved - used, now)  # the sends of the enrolments the batch did not write
+    return campaigns
+
+
+def _write_due(schedule: _Schedule, params: dict, kept: dict, grants: list, report: ScheduleReport):
+    """The batch's transaction, holding the sequence's lock shared: its enrolments' events checked (a reply,
+    bounce, won opportunity or client since the tick began — a tick of 100,000 takes seconds — stops them
+    now, under the lock: the due read below then leaves them out), the due read and the exclusions' stops, the
+    mailboxes given out of the sends reserved (``kept``: per mailbox, for the enrolments that keep theirs;
+    ``grants``: the pool's, for the others), then the writes. Returns (the campaigns written to, or None when
+    the sequence is no longer active; the sends used per mailbox)."""
+    sequence, steps, now = schedule.sequence, schedule.steps, schedule.now
+    campaigns: set = set()
+    used: collections.Counter = collections.Counter()
     exclusion_columns, exclusion_joins = exclusion_sql(email="d.email", user="%(user)s")
     with transaction.atomic(), connection.cursor() as cursor:
-        _schedule_lock(cursor, sequence)
+        _schedule_lock(cursor, sequence, shared=True)
         # Paused (or completed) since the tick began: the tick stops here for this sequence. FOR SHARE
         # waits for a pause being committed (it holds the row's lock, not the advisory one).
         cursor.execute(f"SELECT status FROM {Sequence._meta.db_table} WHERE id = %s FOR SHARE", [sequence.pk])
         row = cursor.fetchone()
         if row is None or row[0] != Status.ACTIVE:
-            return None
-        # A reply, bounce, won opportunity or client since the tick began (a tick of 100,000 takes tens of
-        # seconds) stops the batch's leads now, under the lock: the batch read below then leaves them out.
+            return None, used
         enrollments_stop_on_events(sequence=sequence, now=now, only=params["batch"])
         # The write's hash of the advanced rows in memory (at the default 4 MB, a pass of 20,000 sorted
         # 13 MB on disk).
@@ -975,27 +1133,16 @@ def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleRep
         # Dropped first: inside an outer transaction (a test's, a caller's) the last batch's table is still there.
         cursor.execute("DROP TABLE IF EXISTS sequence_due")
         cursor.execute(_DUE_SQL.format(exclusion_columns=exclusion_columns, exclusion_joins=exclusion_joins), params)
-        due = cursor.rowcount
-        report.due += due
-        if not due:
-            return campaigns
+        report.due = cursor.rowcount
+        if not report.due:
+            return campaigns, used
         cursor.execute("ANALYZE sequence_due")  # the planner's row counts for the joins below
         cursor.execute(_STOP_EXCLUDED_SQL, params)
         excluded = [str(pk) for (pk,) in cursor.fetchall()]
         report.excluded += len(excluded)
         if excluded:
             cursor.execute(_CANCEL_GIVEN_STOPPED_SQL, {**params, "stopped": excluded})
-        if pool:
-            cursor.execute(_SENDER_NEEDS_SQL, params)
-            needs = dict(cursor.fetchall())
-            fresh = needs.pop(None, 0)
-            kept = {
-                str(mailbox_id): mailbox_reserve(mailbox_id=mailbox_id, count=count, now=now)
-                for mailbox_id, count in needs.items()
-            }
-            grants = _reserve_pool(pool, fresh, now) if fresh else []
-            reserved.update(kept)
-            reserved.update(dict(grants))
+        if schedule.pool:
             cursor.execute(
                 _ASSIGN_SENDERS_SQL,
                 {
@@ -1005,13 +1152,15 @@ def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleRep
                     "pool_slots": _interleave(grants),
                 },
             )
-            report.capped += sum(needs.values()) + fresh - cursor.rowcount
+            assigned = cursor.rowcount
+            cursor.execute("SELECT count(*) FROM sequence_due WHERE stop_reason IS NULL")
+            report.capped += cursor.fetchone()[0] - assigned
         else:
             cursor.execute(_SEND_WITHOUT_POOL_SQL)
         write_params = {
             **params,
-            "variants": json.dumps(_variant_rows(cursor, steps)),
-            "next_windows": json.dumps(_next_windows(cursor, steps, calendar, now)),
+            "variants": json.dumps(_variant_rows(steps, schedule.chunks_of(params["batch_index"]))),
+            "next_windows": json.dumps(_next_windows(cursor, steps, schedule.calendar, now)),
             "first_campaigns": [str(v.campaign_id) for v in steps[0].variants.all()],
         }
         # Paused inside this batch's own transaction: this re-read matters only for a pause made on the tick's
@@ -1019,27 +1168,27 @@ def _schedule_batch(sequence, steps, calendar, pool, params, report: ScheduleRep
         # FOR SHARE above holds). Nothing is written, and the sends reserved for it are given back.
         cursor.execute(f"SELECT status FROM {Sequence._meta.db_table} WHERE id = %s", [sequence.pk])
         if cursor.fetchone()[0] != Status.ACTIVE:
-            _release(reserved, now)
-            return None
+            return None, used
         cursor.execute(_WRITE_SQL, write_params)
         for campaign_id, mailbox_id, count in cursor.fetchall():
             campaigns.add(campaign_id)
             report.campaigns.add(campaign_id)
             report.scheduled += count
             if mailbox_id is not None:
-                reserved[str(mailbox_id)] -= count
-        # The sends of the rows the write left out (a step already written for the lead) are given back.
-        _release(reserved, now)
+                used[str(mailbox_id)] += count
         # The campaigns written to are in progress when the rows commit, not only once the commit's callback
         # dispatches them: a process killed in between left pending rows in a completed step campaign, which
         # the reconcile job never looks at — the step never sent (until 2026-12-07). In progress, a quiet
         # campaign with pending rows is re-dispatched by it (campaigns_reconcile). A failed one stays failed:
-        # the next tick pauses the sequence on it.
-        if campaigns:
+        # the next tick pauses the sequence on it. One by one in id order, each once a tick (a batch written
+        # at the same time waits for the first one's commit, then skips it): two batches never lock them in
+        # opposite orders.
+        for campaign_id in sorted(campaigns):
             Campaign.objects.filter(
-                pk__in=campaigns, status__in=[Campaign.Status.COMPLETED, Campaign.Status.IN_PROGRESS]
+                Q(status=Campaign.Status.COMPLETED) | Q(status=Campaign.Status.IN_PROGRESS) & ~Q(last_progress_at=now),
+                pk=campaign_id,
             ).update(status=Campaign.Status.IN_PROGRESS, completed_at=None, last_progress_at=now, updated_at=now)
-    return campaigns
+    return campaigns, used
 
 
 def _release(reserved: collections.Counter, now: datetime) -> None:
@@ -1176,9 +1325,7 @@ def sequences_tick(*, now: datetime | None = None) -> dict[str, int]:
             for sequence in Sequence.objects.filter(status=Status.ACTIVE).order_by("created_at", "id"):
                 _tick_checks(sequence=sequence, now=now)
                 schedules.append(_schedule_prepare(sequence=sequence, now=now, dispatch=True))
-            turn = [schedule for schedule in schedules if schedule.batches]
-            while turn:
-                turn = [schedule for schedule in turn if schedule.next_batch()]
+            _Batches(schedules).run()
         finally:
             # A batch that raised leaves its sequence's and the later sequences' batches unwritten: their
             # due enrolments are still checked for events.

@@ -5,7 +5,7 @@ import contextlib
 import pytest
 import time_machine
 
-from apps.campaigns.tests.conftest import eager_celery, fake_sendgrid  # noqa: F401
+from apps.campaigns.tests.conftest import eager_celery, fake_sendgrid, pgbouncer  # noqa: F401
 
 
 @pytest.fixture

@@ -31,6 +31,9 @@ SEQUENCE_OOO_RESUME = env_bool("SEQUENCE_OOO_RESUME", True)
 # schedules (a tick reads a sequence's due enrolments once and writes them all, batch after batch).
 SEQUENCE_TICK_SECONDS = env_int("SEQUENCE_TICK_SECONDS", 60)
 SEQUENCE_TICK_BATCH = env_int("SEQUENCE_TICK_BATCH", 20_000)
+# How many batches a tick writes at once, each on a database connection of its own (threads of the worker
+# running the tick): a batch's statements use one core of PostgreSQL. 1: one after another.
+SEQUENCE_TICK_WORKERS = env_int("SEQUENCE_TICK_WORKERS", 2)
 
 BEAT_SCHEDULE = {
     "sequences-tick": {
