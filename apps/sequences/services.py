@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -592,31 +592,16 @@ _LEAD_ZONE = "CASE WHEN l.timezone IN (SELECT unnest(%(known_zones)s::text[])) T
 # _DUE_SQL) and checked against everything below in its own transaction. (Until
 # 2026-12-06 each pass of a batch read, joined to their leads and sorted every due enrolment of the
 # sequence to take its batch: five passes for a day of 100,000, each reading all that was left.)
-# With each batch, what its mailboxes may have to grant, reserved before the batch's transaction
-# (_schedule_batch): per mailbox of the pool the enrolments that keep theirs ('': the ones taking a mailbox
-# of the pool now), as JSON. An upper bound (the window and the exclusions are read by the batch): the
-# sends it does not use go back at its commit. (Read again per batch with the window, 2026-12-07, it cost
-# 2.5 s of PostgreSQL CPU a day of 100,000: the key look-ups of the due read twice.)
 _CANDIDATES_SQL = f"""
-WITH c AS MATERIALIZED (
-    SELECT e.id, e.mailbox_id, (row_number() OVER (ORDER BY e.next_send_at, e.id) - 1) / %(limit)s AS batch,
-           row_number() OVER (ORDER BY e.next_send_at, e.id) AS n
+SELECT string_agg(id::text, ',' ORDER BY n)
+FROM (
+    SELECT e.id, row_number() OVER (ORDER BY e.next_send_at, e.id) AS n
     FROM {_ENROLLMENTS} e
     WHERE e.sequence_id = %(sequence)s AND e.state = 'active' AND e.next_send_at <= %(now)s
       AND e.current_step < %(step_count)s
-), ids AS (
-    SELECT batch, string_agg(id::text, ',' ORDER BY n) AS ids FROM c GROUP BY batch
-), needs AS (  -- grouped by mailbox first: the pool is looked into once a mailbox, not once an enrolment
-    SELECT batch, jsonb_object_agg(mailbox, sends) AS needs
-    FROM (
-        SELECT batch, CASE WHEN mailbox_id = ANY(%(pool)s::uuid[]) THEN mailbox_id::text ELSE '' END AS mailbox,
-               sum(sends) AS sends
-        FROM (SELECT batch, mailbox_id, count(*) AS sends FROM c GROUP BY batch, mailbox_id) by_mailbox
-        GROUP BY 1, 2
-    ) m
-    GROUP BY batch
-)
-SELECT ids.ids, needs.needs FROM ids JOIN needs USING (batch) ORDER BY batch
+) c
+GROUP BY (n - 1) / %(limit)s
+ORDER BY (n - 1) / %(limit)s
 """
 
 # A batch, set-based (issue 21: 100,000 enrolments a day in ≤ 5 s). 1. Into a temporary table of the
@@ -624,9 +609,7 @@ SELECT ids.ids, needs.needs FROM ids JOIN needs USING (batch) ORDER BY batch
 # since the candidates were read is seen here) whose lead is inside the window now in its own time zone (a
 # sending day, not a Korean holiday when skipped), oldest first, each with why it must not be sent
 # (exclusions.py) and the send's columns to fill: its mailbox (`sender`) and whether it goes now (`send`).
-_DUE_SQL = f"""
-CREATE TEMPORARY TABLE sequence_due ON COMMIT DROP AS
-WITH due AS MATERIALIZED (
+_DUE_ENROLLMENTS = f"""
     SELECT e.id, e.lead_id, e.email, e.current_step, e.mailbox_id, e.next_send_at, z.zone, l.business_status
     FROM unnest(string_to_array(%(batch)s, ',')::uuid[]) WITH ORDINALITY AS b(id, n)
     -- Each enrolment and its lead by their keys (a LATERAL the planner keeps as an index lookup per id,
@@ -652,7 +635,11 @@ WITH due AS MATERIALIZED (
       AND extract(isodow FROM local.at)::int - 1 = ANY(%(window_days)s::int[])
       AND NOT local.at::date = ANY(%(holidays)s::date[])
     ORDER BY b.n
-), checked AS MATERIALIZED (  -- each refusal once (inlined, the CASE below evaluated it twice)
+"""
+_DUE_SQL = f"""
+CREATE TEMPORARY TABLE sequence_due ON COMMIT DROP AS
+WITH due AS MATERIALIZED ({_DUE_ENROLLMENTS}),
+checked AS MATERIALIZED (  -- each refusal once (inlined, the CASE below evaluated it twice)
     SELECT d.*, {{exclusion_columns}}
     FROM due d
     {{exclusion_joins}}
@@ -670,7 +657,18 @@ WHERE e.id = d.id AND d.stop_reason IS NOT NULL AND e.state = 'active'
 RETURNING e.id
 """
 
-# 2. Who goes now, and from which mailbox, of the sends the batch reserved (_schedule_batch): an enrolment
+# 2. What the mailboxes must grant, read before the batch's transaction and reserved outside it in the
+# tick's order (_schedule_batch): per mailbox of the pool the batch's due enrolments inside their window that
+# keep theirs (NULL: the ones taking a mailbox of the pool now). The exclusions and the event stops are left
+# to the batch: the few sends they free go back at its commit. (2026-12-07: first from the candidates read,
+# every due enrolment, which held back, until that commit, the sends of leads outside their window: the
+# batch beside it was capped for them, and the younger one after it took them — the review's case.)
+_SENDER_NEEDS_SQL = f"""
+WITH due AS MATERIALIZED ({_DUE_ENROLLMENTS})
+SELECT CASE WHEN mailbox_id = ANY(%(pool)s::uuid[]) THEN mailbox_id END, count(*) FROM due GROUP BY 1
+"""
+
+# 3. Who goes now, and from which mailbox, of the sends the batch reserved (_schedule_batch): an enrolment
 # that keeps its mailbox takes one of that mailbox's grants, oldest first; the others take the pool's grants
 # in turn (`pool_slots`: the first grant of every mailbox, then the second …), so each mailbox's share is
 # spread over the batch.
@@ -696,7 +694,7 @@ WHERE d.id = a.id
 """
 _SEND_WITHOUT_POOL_SQL = "UPDATE sequence_due SET send = true WHERE stop_reason IS NULL"
 
-# 3. The writes, one statement: the enrolments advance (only one still active at the step read: a lead
+# 4. The writes, one statement: the enrolments advance (only one still active at the step read: a lead
 # stopped meanwhile is left out), then a pending result row of the step's variant campaign for each
 # enrolment advanced — the row carries the step through its campaign (one per variant), and the
 # enrolment through (sequence, lead). The variant is a hash of (step, lead) into the percentages, the
@@ -884,7 +882,6 @@ class _Schedule:
     pool: list = field(default_factory=list)
     params: dict = field(default_factory=dict)
     first_chunks: dict = field(default_factory=dict)  # campaign → its next chunk number when the tick began
-    needs: list = field(default_factory=list)  # per batch, mailbox (None: the pool's) → sends it may need
 
     def chunks_of(self, index: int) -> dict:
         """The first chunk number of each campaign for batch ``index``: every batch of the tick numbers its
@@ -930,13 +927,20 @@ class _Batches:
         if workers <= 1 or connection.in_atomic_block:
             self._work()
             return
-        threads = [
-            threading.Thread(target=self._work_on_own_connection, name=f"sequence-batches-{n}") for n in range(workers)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        started = []
+        try:
+            for n in range(workers):
+                thread = threading.Thread(target=self._work_on_own_connection, name=f"sequence-batches-{n}")
+                thread.start()
+                started.append(thread)
+            for thread in started:
+                thread.join()
+        except BaseException as exc:  # a time limit or a thread that would not start, in the tick's thread
+            with self.lock:
+                self.error = self.error or exc  # no batch begins any more
+            for thread in started:  # the batches in flight end before the tick's own clean-up (_check_unreached)
+                thread.join()
+            raise
         if self.error is not None:
             raise self.error
 
@@ -1056,10 +1060,7 @@ def _schedule_read(schedule: _Schedule) -> _Schedule:
     }
     with connection.cursor() as cursor:
         cursor.execute(_CANDIDATES_SQL, params)
-        rows = cursor.fetchall()
-        schedule.batches = [(index, ids) for index, (ids, _) in enumerate(rows)]
-        # jsonb comes back as its text (Django's psycopg loader leaves the decoding to JSONField).
-        schedule.needs = [{mailbox or None: sends for mailbox, sends in json.loads(needs).items()} for _, needs in rows]
+        schedule.batches = list(enumerate(ids for (ids,) in cursor.fetchall()))
         cursor.execute(
             _FIRST_CHUNKS_SQL, [[str(v.campaign_id) for step in schedule.steps for v in step.variants.all()]]
         )
@@ -1072,42 +1073,62 @@ def _schedule_batch(
     schedule: _Schedule, batch: tuple[int, str], batches: _Batches, ticket: int, report: ScheduleReport
 ) -> set | None:
     """One batch of due enrolments (its index in the tick, its ids oldest first): the mailbox sends its due
-    enrolments may need (_CANDIDATES_SQL), reserved in the tick's order (``ticket``) outside its transaction,
-    then the batch in
-    one transaction holding the sequence's lock shared (_write_due). Adds to ``report``; returns the
-    campaigns written to, or None when the sequence is no longer active (paused meanwhile: nothing written).
-    The sends reserved and not used are given back once the batch has committed, all of them when it raised;
-    a process killed in between leaves them counted: under the caps, never over."""
+    enrolments inside their window need (_SENDER_NEEDS_SQL), reserved in the tick's order (``ticket``) outside
+    its transaction, then the batch in one transaction holding the sequence's lock shared (_write_due). Adds
+    to ``report``; returns the campaigns written to, or None when the sequence is no longer active (paused
+    meanwhile: nothing written). The sends reserved and not used are given back once the batch has committed,
+    all of them when it failed before its commit; a commit whose outcome is unknown (the connection lost
+    in it) or a process killed in between leaves them counted: under the caps, never over."""
     pool, now = schedule.pool, schedule.now
     params = {**schedule.params, "batch_index": batch[0], "batch": batch[1]}
     reserved: collections.Counter = collections.Counter()  # mailbox id → sends reserved for this batch
     kept: dict = {}  # mailbox id → sends granted to the enrolments that keep it
     grants: list = []  # (mailbox id, sends granted) of the pool, for the enrolments taking one now
-    if pool:
-        needs = dict(schedule.needs[batch[0]])
-        batches.wait_turn(ticket)
-        try:
-            fresh = needs.pop(None, 0)
-            for mailbox_id, count in needs.items():
-                kept[str(mailbox_id)] = mailbox_reserve(mailbox_id=mailbox_id, count=count, now=now)
-                reserved[str(mailbox_id)] += kept[str(mailbox_id)]
-            grants = _reserve_pool(pool, fresh, now) if fresh else []
-            reserved.update(dict(grants))
-        except BaseException:
-            _release(reserved, now)
-            raise
-        finally:
-            batches.end_turn(ticket)
     try:
-        campaigns, used = _write_due(schedule, params, kept, grants, report)
-    except BaseException:
-        _release(reserved, now)  # nothing of the batch was written
+        if pool:
+            with connection.cursor() as cursor:
+                cursor.execute(_SENDER_NEEDS_SQL, params)
+                needs = dict(cursor.fetchall())
+            batches.wait_turn(ticket)
+            try:
+                fresh = needs.pop(None, 0)
+                for mailbox_id, count in needs.items():
+                    kept[str(mailbox_id)] = mailbox_reserve(mailbox_id=mailbox_id, count=count, now=now)
+                    reserved[str(mailbox_id)] += kept[str(mailbox_id)]
+                grants = _reserve_pool(pool, fresh, now) if fresh else []
+                reserved.update(dict(grants))
+            except BaseException:
+                _release(reserved, now)
+                raise
+    finally:
+        batches.end_turn(ticket)  # a batch without a pool, or done reserving: the next one reserves
+    written: list = []  # not empty once the write ran: an exception after it may come from the commit
+    try:
+        campaigns, used = _write_due(schedule, params, kept, grants, report, written)
+    except BaseException as exc:
+        if written and not _rolled_back(exc):
+            logger.warning(
+                "sequence %s: a batch's commit failed, its outcome unknown: its sends stay reserved",
+                schedule.sequence.pk,
+            )
+        else:
+            _release(reserved, now)  # nothing of the batch was written
         raise
     _release(reserved - used, now)  # the sends of the enrolments the batch did not write
     return campaigns
 
 
-def _write_due(schedule: _Schedule, params: dict, kept: dict, grants: list, report: ScheduleReport):
+def _rolled_back(exc: BaseException) -> bool:
+    """Whether a batch's transaction that raised after its write surely left nothing: PostgreSQL answered with
+    an error (a statement or a deferred check at the commit failed: it rolled back), or the block's own code
+    raised — not a connection lost in the commit, nor an interrupt (a time limit) that may have come during
+    it, after which the rows may be in."""
+    if isinstance(exc, DatabaseError):
+        return getattr(exc.__cause__, "sqlstate", None) is not None
+    return isinstance(exc, Exception)
+
+
+def _write_due(schedule: _Schedule, params: dict, kept: dict, grants: list, report: ScheduleReport, written: list):
     """The batch's transaction, holding the sequence's lock shared: its enrolments' events checked (a reply,
     bounce, won opportunity or client since the tick began — a tick of 100,000 takes seconds — stops them
     now, under the lock: the due read below then leaves them out), the due read and the exclusions' stops, the
@@ -1170,6 +1191,7 @@ def _write_due(schedule: _Schedule, params: dict, kept: dict, grants: list, repo
         if cursor.fetchone()[0] != Status.ACTIVE:
             return None, used
         cursor.execute(_WRITE_SQL, write_params)
+        written.append(True)
         for campaign_id, mailbox_id, count in cursor.fetchall():
             campaigns.add(campaign_id)
             report.campaigns.add(campaign_id)

@@ -8,11 +8,14 @@ import sys
 import threading
 import time
 
+import psycopg
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.db import IntegrityError, OperationalError
 
 from apps.campaigns.models import CampaignLeadResult
+from apps.leads.models import Lead
 from apps.mail.mailboxes import mailbox_usage
 from apps.sequences import services
 from apps.sequences.models import Enrollment, Sequence
@@ -97,6 +100,56 @@ def test_two_batches_in_flight_send_each_lead_once_within_the_caps_oldest_first(
     )
     waiting = Enrollment.objects.filter(sequence=sequence, state=State.ACTIVE, current_step=0)
     assert set(waiting.values_list("lead_id", flat=True)) == set(oldest_first[7:])
+
+
+def test_leads_outside_their_window_hold_no_sends_from_the_batch_beside_theirs(user, settings, monkeypatch):
+    """The oldest batch's leads are in New York (Sunday night there): they reserve nothing, so the batch
+    written beside it takes the mailbox's five sends, not the youngest batch after it. (The review of
+    2026-12-07: reserved from every due enrolment, the first batch held the five until its commit, the
+    second was capped, and the third, younger, took them.)"""
+    settings.SEQUENCE_TICK_BATCH = 5
+    settings.SEQUENCE_TICK_WORKERS = 2
+    leads = leads_of(user, 15)
+    sequence = started(user, leads, mailboxes=[mailbox(user, 1, daily_cap=5, hourly_cap=5)])
+    oldest_first = _oldest_first(sequence, leads)
+    Lead.objects.filter(pk__in=oldest_first[:5]).update(timezone="America/New_York")
+    _both_batches_in_their_transactions(monkeypatch)
+
+    with time_machine.travel(MONDAY_10, tick=False):
+        totals = sequences_tick(now=MONDAY_10)
+
+    assert set(CampaignLeadResult.objects.values_list("lead_id", flat=True)) == set(oldest_first[5:10])
+    assert (totals["scheduled"], totals["capped"]) == (5, 5)
+
+
+def test_a_batch_without_a_pool_does_not_hold_the_next_batchs_reservation(user, settings, monkeypatch):
+    """A sequence without mailboxes (the default sender) reserves nothing: its batch gives its turn up at once,
+    and the next sequence's batch, with a pool, is written beside it (the barrier), not after its commit."""
+    settings.SEQUENCE_TICK_BATCH = 5
+    settings.SEQUENCE_TICK_WORKERS = 2
+    leads = leads_of(user, 4)
+    started(user, leads[:2])
+    started(user, leads[2:], mailboxes=[mailbox(user, 1)])
+    calls = _both_batches_in_their_transactions(monkeypatch)
+
+    with time_machine.travel(MONDAY_10, tick=False):
+        assert sequences_tick(now=MONDAY_10)["scheduled"] == 4
+
+    assert len(set(calls)) == 2
+
+
+def test_a_commit_lost_with_its_connection_keeps_its_sends_reserved():
+    """After its write, a batch gives its reserved sends back only when it surely wrote nothing: PostgreSQL
+    answered with an error (a deferred foreign key at the commit), or its own code raised. A connection lost in
+    the commit, or a time limit during it, may have left the rows in: the sends stay counted."""
+    lost = OperationalError("server closed the connection unexpectedly")
+    lost.__cause__ = psycopg.OperationalError("server closed the connection unexpectedly")
+    refused = IntegrityError("violates foreign key constraint")
+    refused.__cause__ = psycopg.errors.ForeignKeyViolation("violates foreign key constraint")
+
+    assert services._rolled_back(refused) and services._rolled_back(ValueError("a bad row"))
+    assert not services._rolled_back(lost)
+    assert not services._rolled_back(KeyboardInterrupt())
 
 
 def test_a_stop_waits_for_the_batches_in_flight_and_a_batch_that_raises_fails_the_tick(user, settings, monkeypatch):

@@ -30,7 +30,7 @@ SEQUENCE_OOO_RESUME = env_bool("SEQUENCE_OOO_RESUME", True)
 # How often the scheduler looks for due steps, and the most enrolments one transaction of a tick
 # schedules (a tick reads a sequence's due enrolments once and writes them all, batch after batch).
 SEQUENCE_TICK_SECONDS = env_int("SEQUENCE_TICK_SECONDS", 60)
-SEQUENCE_TICK_BATCH = env_int("SEQUENCE_TICK_BATCH", 20_000)
+SEQUENCE_TICK_BATCH = env_int("SEQUENCE_TICK_BATCH", 10_000)
 # How many batches a tick writes at once, each on a database connection of its own (threads of the worker
 # running the tick): a batch's statements use one core of PostgreSQL. 1: one after another.
 SEQUENCE_TICK_WORKERS = env_int("SEQUENCE_TICK_WORKERS", 2)
