@@ -223,7 +223,10 @@ class Command(BaseCommand):
         parser.add_argument("--mailboxes", type=int, default=50, help="pool size; each may send leads/mailboxes a day")
         parser.add_argument("--bounce-share", type=float, default=0.02)
         parser.add_argument(
-            "--batch", type=int, default=settings.SEQUENCE_TICK_BATCH, help="SEQUENCE_TICK_BATCH: enrolments per transaction of a tick"
+            "--batch",
+            type=int,
+            default=settings.SEQUENCE_TICK_BATCH,
+            help="SEQUENCE_TICK_BATCH: enrolments per transaction of a tick",
         )
         parser.add_argument(
             "--workers",
