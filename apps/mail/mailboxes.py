@@ -128,6 +128,67 @@ def mailbox_reserve(*, mailbox_id, count: int, now: datetime | None = None) -> i
     return granted
 
 
+_ADD_MANY_SQL = f"""
+INSERT INTO {MailboxSendCount._meta.db_table} (mailbox_id, minute, count)
+SELECT m, %(minute)s, c FROM unnest(%(mailboxes)s::uuid[], %(counts)s::int[]) AS g(m, c)
+ON CONFLICT (mailbox_id, minute) DO UPDATE SET count = {MailboxSendCount._meta.db_table}.count + EXCLUDED.count
+"""
+
+
+def mailboxes_reserve(*, kept: dict, pool: list, spread: int, now: datetime) -> tuple[dict, list]:
+    """Reserve, in one transaction, ``kept`` (mailbox id → sends asked of that mailbox) and ``spread`` sends
+    over ``pool`` (mailbox ids, in order) evenly: a mailbox at a cap drops out and the others take its share.
+    Returns (mailbox id → sends granted of ``kept``, [(mailbox id, sends granted)] of the pool, in its order,
+    those granted none left out). The mailboxes' rows are locked in id order (FOR NO KEY UPDATE, as
+    ``mailbox_reserve``), their usage read after the locks, and the counts added in one statement: four
+    statements where asking each mailbox in turn took three each (a sequence batch over a pool of 50: 150)."""
+    ids = sorted({str(pk) for pk in kept} | {str(pk) for pk in pool})
+    if not ids:
+        return {}, []
+    with transaction.atomic():
+        locked = list(Mailbox.objects.filter(pk__in=ids, is_active=True).order_by("pk").select_for_update(no_key=True))
+        usage = mailboxes_with_usage(Mailbox.objects.filter(pk__in=[m.pk for m in locked]), now=now)
+        available = {str(m.pk): mailbox_usage(m, now=now).available for m in usage}
+        granted_kept = {}
+        for mailbox_id, count in kept.items():
+            granted_kept[mailbox_id] = granted = max(0, min(count, available.get(str(mailbox_id), 0)))
+            if granted:
+                available[str(mailbox_id)] -= granted
+        grants = dict.fromkeys((str(pk) for pk in pool), 0)
+        open_ids, remaining = list(grants), spread
+        while remaining > 0 and open_ids:
+            share, still_open = -(-remaining // len(open_ids)), []
+            for mailbox_id in open_ids:
+                ask = min(share, remaining)
+                if ask <= 0:
+                    break
+                granted = min(ask, available.get(mailbox_id, 0))
+                grants[mailbox_id] += granted
+                available[mailbox_id] = available.get(mailbox_id, 0) - granted
+                remaining -= granted
+                if granted == ask:
+                    still_open.append(mailbox_id)
+            open_ids = still_open
+        totals: dict = {}
+        for mailbox_id, count in [*granted_kept.items(), *grants.items()]:
+            totals[str(mailbox_id)] = totals.get(str(mailbox_id), 0) + count
+        _add_many({mailbox_id: count for mailbox_id, count in totals.items() if count}, now)
+    return granted_kept, [(mailbox_id, count) for mailbox_id, count in grants.items() if count]
+
+
+def mailboxes_release(*, counts: dict, now: datetime) -> None:
+    """Give back sends reserved at ``now`` and not used: mailbox id → count, in one statement."""
+    _add_many({mailbox_id: -count for mailbox_id, count in counts.items() if count > 0}, now)
+
+
+def _add_many(counts: dict, now: datetime) -> None:
+    if counts:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _ADD_MANY_SQL, {"mailboxes": list(counts), "counts": list(counts.values()), "minute": _minute(now)}
+            )
+
+
 def mailbox_release(*, mailbox_id, count: int, now: datetime) -> None:
     """Give back ``count`` sends reserved at ``now`` and not used."""
     if count > 0:

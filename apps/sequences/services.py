@@ -27,7 +27,7 @@ from apps.campaigns.result_states import OPEN as OPEN_ROWS
 from apps.campaigns.services import campaign_pause, campaign_sending_resume, campaign_start, results_requeue
 from apps.clients.models import Client
 from apps.leads.models import Lead, LeadList
-from apps.mail.mailboxes import mailbox_counts_prune, mailbox_release, mailbox_reserve
+from apps.mail.mailboxes import mailbox_counts_prune, mailboxes_release, mailboxes_reserve
 from apps.opportunities.models import Opportunity
 from apps.tracking.models import InboundMessage
 from common.db_routers import session_database
@@ -1090,16 +1090,12 @@ def _schedule_batch(
                 cursor.execute(_SENDER_NEEDS_SQL, params)
                 needs = dict(cursor.fetchall())
             batches.wait_turn(ticket)
-            try:
-                fresh = needs.pop(None, 0)
-                for mailbox_id, count in needs.items():
-                    kept[str(mailbox_id)] = mailbox_reserve(mailbox_id=mailbox_id, count=count, now=now)
-                    reserved[str(mailbox_id)] += kept[str(mailbox_id)]
-                grants = _reserve_pool(pool, fresh, now) if fresh else []
-                reserved.update(dict(grants))
-            except BaseException:
-                _release(reserved, now)
-                raise
+            fresh = needs.pop(None, 0)
+            kept, grants = mailboxes_reserve(
+                kept={str(k): v for k, v in needs.items()}, pool=pool, spread=fresh, now=now
+            )
+            reserved.update(kept)
+            reserved.update(dict(grants))
     finally:
         batches.end_turn(ticket)  # a batch without a pool, or done reserving: the next one reserves
     written: list = []  # not empty once the write ran: an exception after it may come from the commit
@@ -1214,8 +1210,7 @@ def _write_due(schedule: _Schedule, params: dict, kept: dict, grants: list, repo
 
 
 def _release(reserved: collections.Counter, now: datetime) -> None:
-    for mailbox_id, count in reserved.items():
-        mailbox_release(mailbox_id=mailbox_id, count=count, now=now)
+    mailboxes_release(counts=dict(reserved), now=now)
 
 
 def _interleave(grants: list[tuple]) -> list:
@@ -1228,26 +1223,6 @@ def _interleave(grants: list[tuple]) -> list:
                 order.append(mailbox_id)
                 remaining[mailbox_id] -= 1
     return order
-
-
-def _reserve_pool(mailbox_ids: list, count: int, now: datetime) -> list[tuple]:
-    """Reserve ``count`` sends over the pool, spread evenly: [(mailbox id, granted)] in the pool's
-    order. A mailbox at a cap drops out, and the others take its share."""
-    grants = dict.fromkeys(mailbox_ids, 0)
-    open_ids, remaining = list(mailbox_ids), count
-    while remaining > 0 and open_ids:
-        share, still_open = math.ceil(remaining / len(open_ids)), []
-        for mailbox_id in open_ids:
-            ask = min(share, remaining)
-            if ask <= 0:
-                break
-            granted = mailbox_reserve(mailbox_id=mailbox_id, count=ask, now=now)
-            grants[mailbox_id] += granted
-            remaining -= granted
-            if granted == ask:
-                still_open.append(mailbox_id)
-        open_ids = still_open
-    return [(mailbox_id, granted) for mailbox_id, granted in grants.items() if granted]
 
 
 # -- A/B winner, completion, the tick -------------------------------------------------------------
