@@ -143,8 +143,8 @@ def mailboxes_reserve(*, kept: dict, pool: list, spread: int, now: datetime) -> 
     ``mailbox_reserve``), their usage read after the locks, and the counts added in one statement: four
     statements where asking each mailbox in turn took three each (a sequence batch over a pool of 50: 150)."""
     ids = sorted({str(pk) for pk in kept} | {str(pk) for pk in pool})
-    if not ids:
-        return {}, []
+    if not ids or (spread <= 0 and not any(count > 0 for count in kept.values())):
+        return dict.fromkeys(kept, 0), []
     with transaction.atomic():
         locked = list(Mailbox.objects.filter(pk__in=ids, is_active=True).order_by("pk").select_for_update(no_key=True))
         usage = mailboxes_with_usage(Mailbox.objects.filter(pk__in=[m.pk for m in locked]), now=now)

@@ -1108,9 +1108,9 @@ def _schedule_batch(
                 schedule.sequence.pk,
             )
         else:
-            _release(reserved, now)  # nothing of the batch was written
+            mailboxes_release(counts=reserved, now=now)  # nothing of the batch was written
         raise
-    _release(reserved - used, now)  # the sends of the enrolments the batch did not write
+    mailboxes_release(counts=reserved - used, now=now)  # the sends of the enrolments the batch did not write
     return campaigns
 
 
@@ -1207,10 +1207,6 @@ def _write_due(schedule: _Schedule, params: dict, kept: dict, grants: list, repo
                 pk=campaign_id,
             ).update(status=Campaign.Status.IN_PROGRESS, completed_at=None, last_progress_at=now, updated_at=now)
     return campaigns, used
-
-
-def _release(reserved: collections.Counter, now: datetime) -> None:
-    mailboxes_release(counts=dict(reserved), now=now)
 
 
 def _interleave(grants: list[tuple]) -> list:
