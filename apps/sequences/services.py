@@ -8,6 +8,7 @@ pipeline send it (exactly once: claim → provider → settle). The API and the 
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import logging
 import math
@@ -927,19 +928,19 @@ class _Batches:
         if workers <= 1 or connection.in_atomic_block:
             self._work()
             return
-        started = []
+        threads = []
         try:
             for n in range(workers):
-                thread = threading.Thread(target=self._work_on_own_connection, name=f"sequence-batches-{n}")
-                thread.start()
-                started.append(thread)
-            for thread in started:
+                threads.append(threading.Thread(target=self._work_on_own_connection, name=f"sequence-batches-{n}"))
+                threads[-1].start()
+            for thread in threads:
                 thread.join()
         except BaseException as exc:  # a time limit or a thread that would not start, in the tick's thread
             with self.lock:
                 self.error = self.error or exc  # no batch begins any more
-            for thread in started:  # the batches in flight end before the tick's own clean-up (_check_unreached)
-                thread.join()
+            for thread in threads:  # the batches in flight end before the tick's own clean-up (_check_unreached)
+                with contextlib.suppress(RuntimeError):  # one never started
+                    thread.join()
             raise
         if self.error is not None:
             raise self.error
@@ -1098,11 +1099,11 @@ def _schedule_batch(
             reserved.update(dict(grants))
     finally:
         batches.end_turn(ticket)  # a batch without a pool, or done reserving: the next one reserves
-    written: list = []  # not empty once the write ran: an exception after it may come from the commit
+    committing: list = []  # not empty once the batch's statements are done: an exception after, the commit's
     try:
-        campaigns, used = _write_due(schedule, params, kept, grants, report, written)
+        campaigns, used = _write_due(schedule, params, kept, grants, report, committing)
     except BaseException as exc:
-        if written and not _rolled_back(exc):
+        if committing and not _commit_refused(exc):
             logger.warning(
                 "sequence %s: a batch's commit failed, its outcome unknown: its sends stay reserved",
                 schedule.sequence.pk,
@@ -1114,17 +1115,16 @@ def _schedule_batch(
     return campaigns
 
 
-def _rolled_back(exc: BaseException) -> bool:
-    """Whether a batch's transaction that raised after its write surely left nothing: PostgreSQL answered with
-    an error (a statement or a deferred check at the commit failed: it rolled back), or the block's own code
-    raised — not a connection lost in the commit, nor an interrupt (a time limit) that may have come during
-    it, after which the rows may be in."""
-    if isinstance(exc, DatabaseError):
-        return getattr(exc.__cause__, "sqlstate", None) is not None
-    return isinstance(exc, Exception)
+def _commit_refused(exc: BaseException) -> bool:
+    """Whether a batch's COMMIT that raised surely wrote nothing: PostgreSQL refused it (a deferred foreign
+    key, class 23; a serialization failure, class 40). Anything else may have come after the commit landed: a
+    connection lost in it, PgBouncer's own error when it lost the server or timed the query out (08P01, the
+    review of 2026-12-07 saw the row committed behind it), a time limit (Celery's soft one is an Exception)."""
+    sqlstate = getattr(exc.__cause__, "sqlstate", None) if isinstance(exc, DatabaseError) else None
+    return bool(sqlstate) and sqlstate[:2] in ("23", "40")
 
 
-def _write_due(schedule: _Schedule, params: dict, kept: dict, grants: list, report: ScheduleReport, written: list):
+def _write_due(schedule: _Schedule, params: dict, kept: dict, grants: list, report: ScheduleReport, committing: list):
     """The batch's transaction, holding the sequence's lock shared: its enrolments' events checked (a reply,
     bounce, won opportunity or client since the tick began — a tick of 100,000 takes seconds — stops them
     now, under the lock: the due read below then leaves them out), the due read and the exclusions' stops, the
@@ -1187,7 +1187,6 @@ def _write_due(schedule: _Schedule, params: dict, kept: dict, grants: list, repo
         if cursor.fetchone()[0] != Status.ACTIVE:
             return None, used
         cursor.execute(_WRITE_SQL, write_params)
-        written.append(True)
         for campaign_id, mailbox_id, count in cursor.fetchall():
             campaigns.add(campaign_id)
             report.campaigns.add(campaign_id)
@@ -1206,6 +1205,8 @@ def _write_due(schedule: _Schedule, params: dict, kept: dict, grants: list, repo
                 Q(status=Campaign.Status.COMPLETED) | Q(status=Campaign.Status.IN_PROGRESS) & ~Q(last_progress_at=now),
                 pk=campaign_id,
             ).update(status=Campaign.Status.IN_PROGRESS, completed_at=None, last_progress_at=now, updated_at=now)
+        # The statements are done: an exception from here on comes from the COMMIT, which may have landed.
+        committing.append(True)
     return campaigns, used
 
 

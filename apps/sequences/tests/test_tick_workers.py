@@ -11,8 +11,9 @@ import time
 import psycopg
 import pytest
 import time_machine
+from billiard.exceptions import SoftTimeLimitExceeded
 from django.conf import settings as django_settings
-from django.db import IntegrityError, OperationalError
+from django.db import connection
 
 from apps.campaigns.models import CampaignLeadResult
 from apps.leads.models import Lead
@@ -138,18 +139,60 @@ def test_a_batch_without_a_pool_does_not_hold_the_next_batchs_reservation(user, 
     assert len(set(calls)) == 2
 
 
-def test_a_commit_lost_with_its_connection_keeps_its_sends_reserved():
-    """After its write, a batch gives its reserved sends back only when it surely wrote nothing: PostgreSQL
-    answered with an error (a deferred foreign key at the commit), or its own code raised. A connection lost in
-    the commit, or a time limit during it, may have left the rows in: the sends stay counted."""
-    lost = OperationalError("server closed the connection unexpectedly")
-    lost.__cause__ = psycopg.OperationalError("server closed the connection unexpectedly")
-    refused = IntegrityError("violates foreign key constraint")
-    refused.__cause__ = psycopg.errors.ForeignKeyViolation("violates foreign key constraint")
+def _commit_then(monkeypatch, error, *, lands: bool):
+    """The batch's COMMIT (on the tick's own connection: one batch) raises ``error()`` once, after landing or
+    instead of it."""
+    real_commit, real_write_due, armed, fired = connection._commit, services._write_due, [], []
 
-    assert services._rolled_back(refused) and services._rolled_back(ValueError("a bad row"))
-    assert not services._rolled_back(lost)
-    assert not services._rolled_back(KeyboardInterrupt())
+    def write_due(*args):
+        armed.append(True)
+        try:
+            return real_write_due(*args)
+        finally:
+            armed.clear()
+
+    def commit():
+        if armed and not fired:
+            fired.append(True)
+            if lands:
+                real_commit()
+            with connection.wrap_database_errors:
+                raise error()
+        return real_commit()
+
+    monkeypatch.setattr(connection, "_commit", commit)
+    monkeypatch.setattr(services, "_write_due", write_due)
+
+
+@pytest.mark.parametrize(
+    ("error", "lands"),
+    [
+        (SoftTimeLimitExceeded, True),  # Celery's soft time limit, an Exception, during the commit
+        (lambda: psycopg.errors.ProtocolViolation("server conn crashed?"), True),  # PgBouncer lost the server: 08P01
+        (lambda: psycopg.OperationalError("server closed the connection unexpectedly"), True),
+        (lambda: psycopg.errors.ForeignKeyViolation("violates foreign key constraint"), False),  # refused: 23503
+    ],
+)
+def test_a_commit_whose_outcome_is_unknown_keeps_its_sends_counted(user, settings, monkeypatch, error, lands):
+    """A batch gives its reserved sends back after a failed COMMIT only when PostgreSQL refused it; after an
+    error that may have come once the commit landed, they stay counted, so the next tick cannot send the
+    mailbox past its cap. (The review of 2026-12-07: PgBouncer's 08P01 and Celery's soft time limit were
+    taken for rollbacks, and a mailbox capped at 3 sent 6.)"""
+    settings.SEQUENCE_TICK_BATCH = 10
+    leads = leads_of(user, 6)
+    sender = mailbox(user, 1, daily_cap=3, hourly_cap=3)
+    sequence = started(user, leads, mailboxes=[sender])
+    _oldest_first(sequence, leads)
+    _commit_then(monkeypatch, error, lands=lands)
+    with time_machine.travel(MONDAY_10, tick=False), pytest.raises(Exception):  # noqa: B017
+        sequences_tick(now=MONDAY_10)
+    assert CampaignLeadResult.objects.count() == (3 if lands else 0)
+    assert mailbox_usage(sender, now=MONDAY_10).day == (3 if lands else 0)
+
+    later = MONDAY_10 + datetime.timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        sequences_tick(now=later)
+    assert CampaignLeadResult.objects.filter(mailbox=sender).count() == 3  # never past the cap
 
 
 def test_a_stop_waits_for_the_batches_in_flight_and_a_batch_that_raises_fails_the_tick(user, settings, monkeypatch):
