@@ -1,6 +1,7 @@
 """Campaign test fixtures: fake providers on 127.0.0.1 and Celery run in-process (eager)."""
 
 import pytest
+from celery._state import _set_task_join_will_block
 
 from celery_app import app as celery_app
 from testing.fake_email_providers import FakeMailgun, FakeSendGrid
@@ -15,6 +16,11 @@ def eager_celery():
     yield
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_eager_propagates = False
+    # An eager task runs inside Celery's denied_join_result(), which sets a process-wide "inside a task" flag
+    # and puts back the value it found: two threads running eager tasks at once (a tick's two batch workers
+    # dispatching their chunks) can leave it set, and every later AsyncResult.get() of the test process
+    # raises "Never call result.get() within a task!" (2026-12-07: four worker tests after the tick's).
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture
