@@ -30,7 +30,7 @@ from apps.clients.models import Client
 from apps.leads.models import Lead, LeadList
 from apps.mail.mailboxes import mailbox_counts_prune, mailboxes_release, mailboxes_reserve
 from apps.opportunities.models import Opportunity
-from apps.tracking.models import InboundMessage
+from apps.tracking.models import InboundMessage, TrackingEvent
 from common.db_routers import session_database
 from common.exceptions import Conflict
 from common.time_zones import known_zones
@@ -335,35 +335,31 @@ def enrollments_stop(*, sequence: Sequence, lead_ids: list, reason: str = Reason
 
 # -- stops from what happened ---------------------------------------------------------------------
 
-# The enrolments an event check reads ({enrollments} below, aliased e): a tick's batch (%(only)s: its ids,
-# comma-separated), each read by its key — a batch costs its size, not the sequence's; or, at the tick's
-# start, every open enrolment of the sequence except, when %(skip_due)s, those due now (the candidates of
-# the due read: every batch checks its own under the lock just before writing, so a day of 100,000 due is
-# not read twice). Until 2026-12-06 a batch's check read every enrolment of the sequence and probed the
-# step rows of each, five times for a day of 100,000.
-_BATCH_ENROLLMENTS = f"""(
-    SELECT e.* FROM unnest(string_to_array(%(only)s::text, ',')::uuid[]) AS b(id)
-    CROSS JOIN LATERAL (
-        SELECT * FROM {Enrollment._meta.db_table} e
-        WHERE e.id = b.id AND e.sequence_id = %(sequence)s AND e.state = ANY(%(open)s) OFFSET 0
-    ) e
-)"""
-# A completed enrolment is read too while its last step has not gone out (its row waits: the sequence paused,
-# a failed step campaign, a retry): a reply or a bounce meanwhile stops it, and the step is cancelled (until
-# 2026-12-07 only open enrolments were read, and the waiting last step went out after the lead had answered).
-# %(last_campaigns)s: the last step's campaigns that may hold such a row. At the tick's start only those still
-# sending (a completed campaign has no pending row, and a failed row waits for a resume, whose check reads
-# every one): once the last step went out the branch is planned away — probed, it cost one look-up per
-# completed enrolment every tick, 0.70 s against 0.02 s at 96,000 completed of 100,000 (docs/sequences.md).
-_OPEN_ENROLLMENTS = f"""(
-    SELECT * FROM {Enrollment._meta.db_table} e
-    WHERE e.sequence_id = %(sequence)s
-      AND (e.state = ANY(%(open)s) OR cardinality(%(last_campaigns)s::uuid[]) > 0 AND e.state = 'completed' AND EXISTS (
-          SELECT 1 FROM {CampaignLeadResult._meta.db_table} r
-          WHERE r.campaign_id = ANY(%(last_campaigns)s::uuid[]) AND r.lead_id = e.lead_id
-            AND (r.status IN ({CANCEL.sources_sql}) OR r.status = 'failed' AND r.retryable)))
-      AND NOT (%(skip_due)s AND e.state = 'active' AND e.next_send_at <= %(now)s AND e.current_step < %(step_count)s)
-)"""
+# Every check below goes from what happened to the enrolments it concerns, never the other way: the
+# events of the sequence's step rows (bounces, unsubscribes, complaints, replies: found through the
+# tracking events' (campaign, kind) index), the user's won opportunities and clients — each a few per
+# hundred enrolments — then each one's enrolment by its (sequence, lead) or (sequence, address) key.
+# Until 2026-12-07 every enrolment checked was read and probed: its step rows by key (up to one probe
+# per step campaign, twice: the replies, then the bounces), its opportunities, and the user's every
+# client; a tick's opening check read every open enrolment of the sequence, every tick of its life,
+# and each batch its 10,000 (docs/sequences.md: 2.2-3.1 s of PostgreSQL CPU a day of 100,000).
+#
+# The events are the truth here because they are the only writer of what they stand for: a result's
+# bounced_at, unsubscribed_at, complained_at and 'bounced' status are written from its tracking events
+# in the transaction that stores them (apps/tracking/services.py, results_refresh), and every reply kept
+# for a result is stored with its 'reply' event (inbound_message_receive, inbound_message_match).
+#
+# {which}: the enrolments the check may stop. The whole sequence's (_SEQUENCE_WHICH: a tick's opening
+# check, resume) are its open ones and the completed ones whose last step has not gone out (its row
+# waits: the sequence paused, a failed step campaign, a retry): a reply or a bounce meanwhile stops
+# them, and the step is cancelled. A batch's (_BATCH_WHICH) are its own open ones, by id (%(only)s,
+# comma-separated), checked under the lock just before its write: an event of the seconds the tick has
+# run so far stops its lead before its step is written.
+_SEQUENCE_WHICH = f"""(e.state = ANY(%(open)s) OR e.state = 'completed' AND EXISTS (
+    SELECT 1 FROM {CampaignLeadResult._meta.db_table} r
+    WHERE r.campaign_id = ANY(%(last_campaigns)s::uuid[]) AND r.lead_id = e.lead_id
+      AND (r.status IN ({CANCEL.sources_sql}) OR r.status = 'failed' AND r.retryable)))"""
+_BATCH_WHICH = "e.state = ANY(%(open)s) AND e.id IN (SELECT unnest(string_to_array(%(only)s::text, ',')::uuid[]))"
 
 _STOP_SQL = f"""
 UPDATE {Enrollment._meta.db_table} e
@@ -373,41 +369,64 @@ WHERE e.id = x.id AND e.state = ANY(%(stoppable)s)
 RETURNING e.id
 """
 
-# Bounced, unsubscribed or complained about any step (the enrolment's step rows, by their key (campaign,
-# lead), in the campaigns of the steps already written for it: _SENT_CAMPAIGNS); else, with SEQUENCE_STOP_ON_CLIENT
-# (%(on_client)s), an opportunity won or a client of the user with the lead's business number or address.
-# One statement reading each enrolment once, the first reason winning (until 2026-12-06 three, each
-# reading every enrolment again).
-# The step campaigns (variants) of the steps before the enrolment's current one, the only ones a step row of
-# it can be in (the write inserts a step's row in the statement that moves the enrolment past it):
-# %(step_campaigns)s ordered by step, sliced at %(campaigns_before)s[step + 1], how many belong to the
-# steps before ``step``. (Until 2026-12-06 every step's campaigns: four index probes per enrolment for each
-# of the two lookups below, at the first step where no row can exist yet; two and three fewer later.)
-_SENT_CAMPAIGNS = "(%(step_campaigns)s::uuid[])[1:(%(campaigns_before)s::int[])[e.current_step + 1]]"
-
+# Bounced, unsubscribed or complained about any step; else, with SEQUENCE_STOP_ON_CLIENT (%(on_client)s),
+# an opportunity of the user won for the lead, or a client of the user with the lead's address or business
+# number. One reason a lead, the first in that order. The business numbers are compared as stored: a lead's
+# and a client's are kept as their 10 digits (the API, the admin and the importer normalise them:
+# common/korean_ids.py), and the lead's is found by the user's unique (user, business_number) index.
 _EVENT_STOPS = f"""
-SELECT e.id, coalesce(
-    (SELECT CASE WHEN bool_or(r.bounced_at IS NOT NULL OR r.status = 'bounced') THEN 'bounced'
-                 ELSE 'unsubscribed' END
-     FROM {CampaignLeadResult._meta.db_table} r
-     WHERE r.campaign_id = ANY({_SENT_CAMPAIGNS}) AND r.lead_id = e.lead_id
-       AND (r.bounced_at IS NOT NULL OR r.status = 'bounced' OR r.unsubscribed_at IS NOT NULL
-            OR r.complained_at IS NOT NULL)
-     HAVING count(*) > 0),
-    CASE WHEN %(on_client)s AND EXISTS (
-             SELECT 1 FROM {Opportunity._meta.db_table} o
-             WHERE o.lead_id = e.lead_id AND o.status = '{Opportunity.Status.WON.value}')
-         THEN 'opportunity_won'
-         WHEN %(on_client)s AND EXISTS (
-             SELECT 1 FROM {Client._meta.db_table} c
-             WHERE c.user_id = %(user)s
-               AND (c.emails ? e.email
-                    OR c.business_number = (
-                        SELECT regexp_replace(l.business_number, '[^0-9]', '', 'g') FROM {Lead._meta.db_table} l
-                        WHERE l.id = e.lead_id AND l.business_number <> '')))
-         THEN 'client'
-    END) AS reason
-FROM {{enrollments}} e
+SELECT e.id, x.reason
+FROM (
+    SELECT DISTINCT ON (lead_id) lead_id, reason
+    FROM (
+        SELECT r.lead_id, CASE t.kind WHEN 'bounce' THEN 'bounced' ELSE 'unsubscribed' END AS reason,
+               CASE t.kind WHEN 'bounce' THEN 0 ELSE 1 END AS rank
+        FROM {TrackingEvent._meta.db_table} t
+        JOIN {CampaignLeadResult._meta.db_table} r ON r.id = t.result_id
+        WHERE t.campaign_id = ANY(%(step_campaigns)s::uuid[]) AND t.kind IN ('bounce', 'unsubscribe', 'complaint')
+        UNION ALL
+        SELECT o.lead_id, 'opportunity_won', 2
+        FROM {Opportunity._meta.db_table} o
+        WHERE %(on_client)s AND o.user_id = %(user)s AND o.status = '{Opportunity.Status.WON.value}'
+          AND o.lead_id IS NOT NULL
+        UNION ALL
+        SELECT l.id, 'client', 3
+        FROM {Client._meta.db_table} c
+        JOIN {Lead._meta.db_table} l ON l.user_id = %(user)s AND l.business_number = c.business_number
+        WHERE %(on_client)s AND c.user_id = %(user)s AND c.business_number <> '' AND l.business_number <> ''
+        UNION ALL
+        SELECT e.lead_id, 'client', 3
+        FROM {Client._meta.db_table} c
+        CROSS JOIN jsonb_array_elements_text(
+            CASE jsonb_typeof(c.emails) WHEN 'array' THEN c.emails ELSE '[]'::jsonb END) AS a(email)
+        -- Each address's enrolment by the (sequence, email) key (OFFSET 0: not flattened into a hash join over
+        -- every enrolment of the sequence, which the planner's guess of 100 addresses a client picks).
+        CROSS JOIN LATERAL (
+            SELECT e.lead_id FROM {Enrollment._meta.db_table} e
+            WHERE e.sequence_id = %(sequence)s AND e.email = a.email OFFSET 0
+        ) e
+        WHERE %(on_client)s AND c.user_id = %(user)s
+    ) found
+    ORDER BY lead_id, rank
+) x
+JOIN {Enrollment._meta.db_table} e ON e.sequence_id = %(sequence)s AND e.lead_id = x.lead_id
+WHERE {{which}}
+"""
+
+# Replies and auto-replies to any step since the enrolment began (or came back from out of office): the
+# step rows with a 'reply' event, their kept messages, their enrolments.
+_INBOUND_SQL = f"""
+SELECT e.id, e.state, m.subject, m.text, m.is_auto_reply, m.received_at, l.timezone
+FROM (
+    SELECT DISTINCT t.result_id FROM {TrackingEvent._meta.db_table} t
+    WHERE t.campaign_id = ANY(%(step_campaigns)s::uuid[]) AND t.kind = 'reply'
+) t
+JOIN {InboundMessage._meta.db_table} m ON m.result_id = t.result_id
+JOIN {CampaignLeadResult._meta.db_table} r ON r.id = t.result_id
+JOIN {Enrollment._meta.db_table} e ON e.sequence_id = %(sequence)s AND e.lead_id = r.lead_id
+JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
+WHERE m.received_at > coalesce(e.resumed_at, e.created_at) AND {{which}}
+ORDER BY m.received_at
 """
 
 # A lead stopped now: its step rows still pending (waiting for a cap, a retry, the window) are
@@ -439,39 +458,12 @@ _CANCEL_SEQUENCE_STOPPED_SQL = _CANCEL_STOPPED_SQL.format(enrollments=_STOPPED_N
 _CANCEL_LEFT_BEHIND_SQL = _CANCEL_STOPPED_SQL.format(enrollments=_STOPPED_NOW, stopped_when="true")
 _CANCEL_GIVEN_STOPPED_SQL = _CANCEL_STOPPED_SQL.format(enrollments=_GIVEN_STOPPED, stopped_when=_JUST_STOPPED)
 
-# Replies and auto-replies to any step since the enrolment began (or came back from out of office): at the
-# tick's start read from the messages (few) to the enrolments; for a batch, from its enrolments' step rows
-# by key to their messages.
-_INBOUND_COLUMNS = "e.id, e.state, m.subject, m.text, m.is_auto_reply, m.received_at, l.timezone"
-_INBOUND_SQL = f"""
-SELECT {_INBOUND_COLUMNS}
-FROM {InboundMessage._meta.db_table} m
-JOIN {CampaignLeadResult._meta.db_table} r ON r.id = m.result_id
-JOIN {{enrollments}} e ON e.lead_id = r.lead_id
-JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
-WHERE r.campaign_id = ANY(%(step_campaigns)s::uuid[]) AND m.received_at > coalesce(e.resumed_at, e.created_at)
-ORDER BY m.received_at
-"""
-_BATCH_INBOUND_SQL = f"""
-SELECT {_INBOUND_COLUMNS}
-FROM {_BATCH_ENROLLMENTS} e
-JOIN {CampaignLeadResult._meta.db_table} r
-  ON r.campaign_id = ANY({_SENT_CAMPAIGNS}) AND r.lead_id = e.lead_id
-JOIN {InboundMessage._meta.db_table} m ON m.result_id = r.id
-JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
-WHERE m.received_at > coalesce(e.resumed_at, e.created_at)
-ORDER BY m.received_at
-"""
-
 
 @transaction.atomic
-def enrollments_stop_on_events(
-    *, sequence: Sequence, now: datetime, only: str | None = None, skip_due: bool = False
-) -> dict[str, int]:
-    """Stop (or pause for an out-of-office) the open enrolments whose lead answered, bounced,
-    unsubscribed, complained, became a client or won an opportunity. Returns counts by reason.
-    ``only``: just these enrolments (ids, comma-separated), as each batch of a tick checks its own;
-    ``skip_due``: all but the ones due now, which the tick's batches check (_tick_checks)."""
+def enrollments_stop_on_events(*, sequence: Sequence, now: datetime, only: str | None = None) -> dict[str, int]:
+    """Stop (or pause for an out-of-office) the enrolments whose lead answered, bounced, unsubscribed,
+    complained, became a client or won an opportunity. Returns counts by reason. ``only``: just these open
+    enrolments (ids, comma-separated), as each batch of a tick checks its own under the lock, shared."""
     params = {
         "sequence": sequence.pk,
         "open": _OPEN_STATES,
@@ -479,26 +471,17 @@ def enrollments_stop_on_events(
         "stoppable": _OPEN_STATES if only else [*_OPEN_STATES, State.COMPLETED.value],
         "now": now,
         "only": only,
-        "skip_due": skip_due,
         "user": sequence.user_id,
         "on_client": settings.SEQUENCE_STOP_ON_CLIENT,
-        "step_count": sequence.steps.count() if skip_due else 0,
         **_step_campaigns(sequence),
     }
-    if skip_due:  # the tick's start: only a last step still sending can hold a row about to go out
-        params["last_campaigns"] = [
-            str(pk)
-            for pk in Campaign.objects.filter(pk__in=params["last_campaigns"])
-            .exclude(status=Campaign.Status.COMPLETED)
-            .values_list("id", flat=True)
-        ]
-    enrollments = _OPEN_ENROLLMENTS if only is None else _BATCH_ENROLLMENTS
+    which = _SEQUENCE_WHICH if only is None else _BATCH_WHICH
     counts = {"replied": 0, "out_of_office": 0, "stopped": 0}
     ooo: dict = {}
     replied: set = set()
     with connection.cursor() as cursor:
         _schedule_lock(cursor, sequence, shared=only is not None)  # a batch's own enrolments: shared
-        cursor.execute(_INBOUND_SQL.format(enrollments=enrollments) if only is None else _BATCH_INBOUND_SQL, params)
+        cursor.execute(_INBOUND_SQL.format(which=which), params)
         for enrollment_id, state, subject, text, auto, received_at, zone in cursor.fetchall():
             if not is_out_of_office(subject=subject, is_auto_reply=auto):
                 replied.add(enrollment_id)
@@ -509,34 +492,25 @@ def enrollments_stop_on_events(
                 state=State.STOPPED, stop_reason=Reason.REPLIED, stopped_at=now, next_send_at=None, updated_at=now
             )
         counts["out_of_office"] = _out_of_office(sequence, {k: v for k, v in ooo.items() if k not in replied}, now)
-        found = f"SELECT * FROM ({_EVENT_STOPS.format(enrollments=enrollments)}) s WHERE s.reason IS NOT NULL"
-        cursor.execute(_STOP_SQL.format(found=found), params)
+        cursor.execute(_STOP_SQL.format(found=_EVENT_STOPS.format(which=which)), params)
         stopped = {enrollment_id for (enrollment_id,) in cursor.fetchall()}
         counts["stopped"] += len(stopped)
-        if only is None:
-            cursor.execute(_CANCEL_SEQUENCE_STOPPED_SQL, params)
-        elif any(counts.values()):
+        if stopped or replied or ooo:
             # The replied, the out-of-office ones (stopped or paused: the statement's own condition keeps
-            # the stopped) and the event stops.
+            # the stopped) and the event stops: their step rows by key (until 2026-12-07 the whole sequence's
+            # check read every enrolment of the sequence for the ones stopped now).
             stopped = [str(pk) for pk in stopped | replied | set(ooo)]
             cursor.execute(_CANCEL_GIVEN_STOPPED_SQL, {**params, "stopped": stopped})
     return counts
 
 
 def _step_campaigns(sequence: Sequence) -> dict:
-    """The parameters of _SENT_CAMPAIGNS: the step campaigns by step order, and per step order (and one
-    past the last) how many campaigns the steps before it have; and the last step's campaigns."""
-    rows = list(
-        _campaigns(sequence)
-        .order_by("sequence_variant__step__order", "id")
-        .values_list("id", "sequence_variant__step__order")
-    )
-    orders = [order for _, order in rows]
-    last = max(orders, default=-1)
+    """The sequence's step campaigns, and its last step's."""
+    rows = list(_campaigns(sequence).values_list("id", "sequence_variant__step__order"))
+    last = max((order for _, order in rows), default=-1)
     return {
         "step_campaigns": [str(pk) for pk, _ in rows],
         "last_campaigns": [str(pk) for pk, order in rows if order == last],
-        "campaigns_before": [sum(1 for order in orders if order < step) for step in range(last + 2)],
     }
 
 
@@ -860,10 +834,7 @@ def sequence_schedule_due(*, sequence: Sequence, now: datetime, dispatch: bool =
     at once (_Batches). (sequences_tick takes the sequences' batches in turn: _schedule_prepare, then
     _Batches over them all.)"""
     schedule = _schedule_prepare(sequence=sequence, now=now, dispatch=dispatch)
-    try:
-        _Batches([schedule]).run()
-    finally:
-        _check_unreached([schedule])
+    _Batches([schedule]).run()
     return schedule.report
 
 
@@ -875,8 +846,7 @@ class _Schedule:
     now: datetime
     dispatch: bool
     report: ScheduleReport = field(default_factory=ScheduleReport)
-    batches: list = field(default_factory=list)  # (index, ids) of the batches not written yet, oldest first
-    queue: collections.deque = field(default_factory=collections.deque)  # the batches not begun yet
+    queue: collections.deque = field(default_factory=collections.deque)  # (index, ids) of the batches not begun
     stopped: bool = False  # no longer active: its later batches are not begun
     steps: list = field(default_factory=list)
     calendar: SendingCalendar | None = None
@@ -891,13 +861,6 @@ class _Schedule:
         batch after the other). The ranges a batch leaves unused are gaps the chunk walks step over."""
         span = math.ceil(self.params["limit"] / self.params["chunk_size"])
         return {campaign: first + index * span for campaign, first in self.first_chunks.items()}
-
-    def check_unreached(self) -> None:
-        """The event stops of the batches this tick will not write (the sequence paused, or a batch raised):
-        _tick_checks left their enrolments to their batches, so they are checked here, each batch on its own."""
-        while self.batches:
-            _, ids = self.batches.pop(0)
-            enrollments_stop_on_events(sequence=self.sequence, now=self.now, only=ids)
 
 
 class _Batches:
@@ -938,7 +901,7 @@ class _Batches:
         except BaseException as exc:  # a time limit or a thread that would not start, in the tick's thread
             with self.lock:
                 self.error = self.error or exc  # no batch begins any more
-            for thread in threads:  # the batches in flight end before the tick's own clean-up (_check_unreached)
+            for thread in threads:  # the batches in flight end before the tick's exception goes on
                 with contextlib.suppress(RuntimeError):  # one never started
                     thread.join()
             raise
@@ -984,7 +947,6 @@ class _Batches:
                     logger.info("sequence %s: no longer active, the rest of its tick left", schedule.sequence.pk)
                     schedule.stopped = True
                     continue
-                schedule.batches.remove(batch)  # a batch that raised stays unreached (_check_unreached)
             for campaign_id in campaigns if schedule.dispatch else ():
                 transaction.on_commit(
                     lambda c=campaign_id, now=schedule.now: campaign_sending_resume(
@@ -1002,38 +964,13 @@ class _Batches:
             connection.close()  # this thread's
 
 
-def _check_unreached(schedules: list[_Schedule]) -> None:
-    """After a tick's batches, whether they all ran or one raised (a deadlock, a statement timeout, a bad
-    row): the event stops of every batch not written, so a lead who replied is stopped (and its pending step
-    rows cancelled) even when the tick failed before its batch. One failing check is logged, the rest run;
-    the tick's own exception, if any, goes on."""
-    for schedule in schedules:
-        while schedule.batches:
-            try:
-                schedule.check_unreached()
-            except Exception:
-                logger.exception("sequence %s: the event stops of an unwritten batch failed", schedule.sequence.pk)
-
-
 def _schedule_prepare(*, sequence: Sequence, now: datetime, dispatch: bool) -> _Schedule:
     """The sequence's checks before a tick (paused on a failed step or without an active mailbox) and its
     due enrolments, read once, in batches of SEQUENCE_TICK_BATCH ids, oldest first."""
     schedule = _Schedule(sequence=sequence, now=now, dispatch=dispatch)
     if sequence.status != Status.ACTIVE:
         return schedule
-    try:
-        return _schedule_read(schedule)
-    except Exception:
-        # No batch will check the due enrolments' events (_tick_checks left them out): checked here.
-        enrollments_stop_on_events(sequence=sequence, now=now)
-        raise
-
-
-def _schedule_read(schedule: _Schedule) -> _Schedule:
-    sequence, now = schedule.sequence, schedule.now
     if sequence_pause_if_a_step_stopped(sequence=sequence) or sequence_pause_if_no_mailbox(sequence=sequence):
-        # Paused now: no batch checks the due enrolments' events this tick (_tick_checks left them out).
-        enrollments_stop_on_events(sequence=sequence, now=now)
         return schedule
     schedule.steps = list(sequence.steps.prefetch_related("variants").order_by("order"))
     if not schedule.steps:
@@ -1061,12 +998,11 @@ def _schedule_read(schedule: _Schedule) -> _Schedule:
     }
     with connection.cursor() as cursor:
         cursor.execute(_CANDIDATES_SQL, params)
-        schedule.batches = list(enumerate(ids for (ids,) in cursor.fetchall()))
+        schedule.queue = collections.deque(enumerate(ids for (ids,) in cursor.fetchall()))
         cursor.execute(
             _FIRST_CHUNKS_SQL, [[str(v.campaign_id) for step in schedule.steps for v in step.variants.all()]]
         )
         schedule.first_chunks = dict(cursor.fetchall())
-    schedule.queue = collections.deque(schedule.batches)
     return schedule
 
 
@@ -1271,19 +1207,12 @@ def sequence_complete_if_done(*, sequence: Sequence, now: datetime) -> bool:
 
 def _tick_checks(*, sequence: Sequence, now: datetime) -> None:
     """A tick's work on one sequence before its due steps, in the one order sequence_tick and
-    sequences_tick share: stops from events, returns from out of office, winners. The stops leave out an
-    active sequence's enrolments due now: each batch of its due steps checks its own, under the lock, just
-    before writing (and a tick that does not reach a batch, paused or failed, checks it then: _schedule_prepare,
-    next_batch, _check_unreached)."""
-    skip_due = sequence.status == Status.ACTIVE
-    enrollments_stop_on_events(sequence=sequence, now=now, skip_due=skip_due)
-    try:
-        enrollments_resume_out_of_office(sequence=sequence, now=now)
-        steps_pick_winners(sequence=sequence)
-    except Exception:
-        if skip_due:  # the tick ends before any batch: the due enrolments are checked now
-            enrollments_stop_on_events(sequence=sequence, now=now)
-        raise
+    sequences_tick share: stops from events (every enrolment of the sequence: the check costs the events,
+    not the enrolments), returns from out of office, winners. Each batch of due steps then checks its own
+    enrolments again, under the lock, just before writing (_write_due)."""
+    enrollments_stop_on_events(sequence=sequence, now=now)
+    enrollments_resume_out_of_office(sequence=sequence, now=now)
+    steps_pick_winners(sequence=sequence)
 
 
 def sequence_tick(*, sequence: Sequence, now: datetime, dispatch: bool = True) -> ScheduleReport:
@@ -1315,15 +1244,10 @@ def sequences_tick(*, now: datetime | None = None) -> dict[str, int]:
             return totals
     try:
         schedules = []
-        try:
-            for sequence in Sequence.objects.filter(status=Status.ACTIVE).order_by("created_at", "id"):
-                _tick_checks(sequence=sequence, now=now)
-                schedules.append(_schedule_prepare(sequence=sequence, now=now, dispatch=True))
-            _Batches(schedules).run()
-        finally:
-            # A batch that raised leaves its sequence's and the later sequences' batches unwritten: their
-            # due enrolments are still checked for events.
-            _check_unreached(schedules)
+        for sequence in Sequence.objects.filter(status=Status.ACTIVE).order_by("created_at", "id"):
+            _tick_checks(sequence=sequence, now=now)
+            schedules.append(_schedule_prepare(sequence=sequence, now=now, dispatch=True))
+        _Batches(schedules).run()
         for schedule in schedules:
             sequence_complete_if_done(sequence=schedule.sequence, now=now)
             totals["sequences"] += 1

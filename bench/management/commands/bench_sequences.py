@@ -17,7 +17,9 @@ the whole PostgreSQL server (every process, the tick's worker connections closed
 ``--workers``, SEQUENCE_TICK_WORKERS) and of this process (wall time on a shared machine is mostly
 waiting), and
 the share of the enrolment updates that were HOT; at the end the median per step against the target.
-Between steps 2% of the sent rows bounce, so the later passes also stop enrolments.
+Between steps 2% of the sent rows bounce and 1% are answered (``--bounce-share``, ``--reply-share``: tracking
+events and kept replies, as the webhooks record them), so the later passes also stop enrolments; before them, the
+stop check of a tick between the steps (nothing due: what every other tick of the sequence costs) is timed.
 
 Runs against the configured database (DATABASE_URL); refuses the test database. Creates a bench user
 with its leads, mailboxes and sequence, and deletes them all at the end.
@@ -31,6 +33,7 @@ import datetime
 import gc
 import math
 import os
+import random
 import resource
 import statistics
 import threading
@@ -48,14 +51,18 @@ from django.test import override_settings
 from apps.accounts.models import User
 from apps.campaigns.email_sender import campaign_send_chunk
 from apps.campaigns.models import Campaign, CampaignLeadResult, CampaignTemplate
+from apps.clients.models import Client
 from apps.leads.models import LeadList
 from apps.mail.models import Mailbox
 from apps.sequences import exclusions, services
 from apps.sequences.calendar import SendingCalendar
 from apps.sequences.models import Enrollment, Sequence, SequenceStep, SequenceVariant
-from apps.sequences.services import sequence_start, sequence_tick
+from apps.sequences.services import enrollments_stop_on_events, sequence_start, sequence_tick
+from apps.tracking.models import InboundMessage, TrackingEvent
+from apps.tracking.services import events_ingest, new_event
 from bench.consent import ensure_bench_consent
 from bench.harness import fake_sendgrid, postgres_backend_cpu, postgres_server_cpu
+from common.encrypted_fields import current_keys
 
 BENCH_EMAIL = "bench-sequences@salesone.invalid"
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
@@ -222,6 +229,14 @@ class Command(BaseCommand):
         parser.add_argument("--leads", type=int, default=100_000)
         parser.add_argument("--mailboxes", type=int, default=50, help="pool size; each may send leads/mailboxes a day")
         parser.add_argument("--bounce-share", type=float, default=0.02)
+        parser.add_argument("--reply-share", type=float, default=0.01)
+        parser.add_argument(
+            "--clients",
+            type=int,
+            default=0,
+            help="the user's clients (each with an address and a business number, none of them enrolled): what the "
+            "stops' client check reads",
+        )
         parser.add_argument(
             "--batch",
             type=int,
@@ -261,8 +276,9 @@ class Command(BaseCommand):
             "--keep", action="store_true", help="leave the bench's rows for EXPLAIN; the next run cleans"
         )
 
-    def handle(self, *args, leads: int, mailboxes: int, bounce_share: float, heap: bool, batch: int, **options):
+    def handle(self, *args, leads: int, mailboxes: int, heap: bool, batch: int, **options):
         self.trace = heap
+        self.clients = options["clients"]
         self.profile = options.get("profile")
         self.statements = options.get("statements")
         workers = options["workers"]
@@ -291,20 +307,26 @@ class Command(BaseCommand):
                 SEQUENCE_TICK_BATCH=batch,
                 SEQUENCE_TICK_WORKERS=workers,
                 SEQUENCE_MAX_ENROLLMENTS=max(leads, settings.SEQUENCE_MAX_ENROLLMENTS),
+                # The keys in force before DEBUG goes off (the development key): the answers' bodies are encrypted.
+                FIELD_ENCRYPTION_KEYS=[key.decode() for key in current_keys()],
             ):
-                self._run(write, user, leads, mailboxes, bounce_share, fake)
+                self._run(write, user, leads, mailboxes, (options["bounce_share"], options["reply_share"]), fake)
         finally:
             fake.stop()
             if not options.get("keep"):
                 self._clean()
 
-    def _run(self, write, user, count, pool_size, bounce_share, fake) -> None:
+    def _run(self, write, user, count, pool_size, shares, fake) -> None:
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(_LEADS_SQL, {"user": user.pk, "count": count})
             lead_ids = [row[0] for row in cursor.fetchall()]
         lead_list = LeadList.objects.create(user=user, name="bench", lead_ids=lead_ids)
         ensure_bench_consent(user)  # an advertising sequence needs a consent basis (apps/consent)
+        Client.objects.bulk_create(
+            Client(user=user, name=f"고객 {n}", emails=[f"buyer{n}@bench-client.invalid"], business_number=f"9{n:09d}")
+            for n in range(self.clients)
+        )
         per_mailbox = -(-count // pool_size)
         pool = [
             Mailbox.objects.create(
@@ -347,7 +369,7 @@ class Command(BaseCommand):
         )
         write(f"{'step':>4} {'day':>10} {'scheduled':>9} {'stopped':>7} {'schedule s':>10} {'floor s':>7} "
               f"{'ratio':>5} {'pg cpu s':>8} {'py cpu s':>8} {'HOT %':>5} {'heap peak MB':>12} {'sent':>7} "
-              f"{'send s':>7} {'e-mails/s':>9} {'RSS MB':>7}")  # fmt: skip
+              f"{'send s':>7} {'e-mails/s':>9} {'RSS MB':>7} {'check s':>7}")  # fmt: skip
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             backend = cursor.fetchone()[0]
@@ -387,15 +409,22 @@ class Command(BaseCommand):
             # Sent on the bench's clock too: the claim re-checks each step row's window against it.
             with time_machine.travel(clock, tick=True):
                 sent, send_seconds = self._send(sequence, order)
+            # A tick between the steps, nothing due (every tick of a sequence's life but the step's own): its
+            # opening stop check covers every open enrolment. Before this step's bounces and answers (_answer), so
+            # the next step's tick has the same stops to make as before this figure was taken.
+            started = time.perf_counter()
+            with time_machine.travel(clock + datetime.timedelta(hours=1), tick=False):
+                enrollments_stop_on_events(sequence=sequence, now=clock + datetime.timedelta(hours=1))
+            check_seconds = time.perf_counter() - started
             timings.append((schedule_seconds, floor, pg_cpu, py_cpu, floor_cpu))
             write(f"{order + 1:>4} {clock:%Y-%m-%d} {scheduled:>9,} {stopped:>7,} {schedule_seconds:>10.2f} "
                   f"{floor:>7.2f} {schedule_seconds / max(floor, 1e-9):>5.1f} {pg_cpu:>8.2f} {py_cpu:>8.2f} "
                   f"{100 * hot / max(updated, 1):>5.0f} {heap_peak:>12.1f} {sent:>7,} {send_seconds:>7.1f} "
                   f"{sent / max(send_seconds, 1e-9):>9,.0f} "
-                  f"{rss_mb():>7.0f}")  # fmt: skip
+                  f"{rss_mb():>7.0f} {check_seconds:>7.3f}")  # fmt: skip
             if statement_times is not None:
                 statement_times.print(write)
-            self._bounce(sequence, order, bounce_share)
+            self._answer(sequence, order, *shares, clock + datetime.timedelta(hours=2))
             if self.objects:
                 counts = self._object_growth(write, counts)
         median, floor_median, pg_median, py_median, floor_cpu_median = (
@@ -445,18 +474,62 @@ class Command(BaseCommand):
             sent += campaign_send_chunk(campaign_id=campaign_id, chunk=chunk).sent
         return sent, time.perf_counter() - started
 
-    def _bounce(self, sequence, order, share) -> None:
-        """A share of the step's sent rows bounce (as the provider's webhook would record it)."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE campaigns_campaignleadresult r SET status = 'bounced', bounced_at = now()
-                FROM sequences_sequencevariant v JOIN sequences_sequencestep st ON st.id = v.step_id
-                WHERE v.campaign_id = r.campaign_id AND st.sequence_id = %s AND st."order" = %s AND r.status = 'sent'
-                  AND abs(hashtext(r.id::text)) %% 10000 < %s
-                """,
-                [sequence.pk, order, int(share * 10000)],
+    def _answer(self, sequence, order, bounce_share, reply_share, clock) -> None:
+        """A share of the step's sent rows bounce, another is answered, recorded as the provider's webhook and
+        the inbound parse record them (apps/tracking): a tracking event each, the result's columns moved by it
+        (events_ingest), and an answer's message kept. Until 2026-12-07 the bounces were an UPDATE of the
+        result rows alone, which the scheduler's stops, reading those columns, saw the same way."""
+        rows = list(
+            CampaignLeadResult.objects.filter(
+                campaign__sequence_variant__step__sequence=sequence,
+                campaign__sequence_variant__step__order=order,
+                status=CampaignLeadResult.Status.SENT,
             )
+            .order_by("id")
+            .values_list("id", "email")
+        )
+        picked = random.Random(order).sample(rows, min(len(rows), round(len(rows) * (bounce_share + reply_share))))
+        bounced, answered = picked[: round(len(rows) * bounce_share)], picked[round(len(rows) * bounce_share) :]
+        events = [
+            new_event(
+                kind=TrackingEvent.Kind.BOUNCE,
+                source=TrackingEvent.Source.SENDGRID,
+                result_id=result_id,
+                email=email,
+                event_key=f"bench-bounce:{result_id}",
+                occurred_at=clock.timestamp(),
+                detail="550 5.1.1 user unknown",
+            )
+            for result_id, email in bounced
+        ]
+        messages = InboundMessage.objects.bulk_create(
+            InboundMessage(
+                provider="sendgrid",
+                result_id=result_id,
+                status=InboundMessage.Status.MATCHED,
+                matched_by=InboundMessage.MatchedBy.MESSAGE_ID,
+                from_email=email,
+                subject="Re: 제안",
+                message_id=f"<bench-{result_id}@client.example>",
+                text="관심 있습니다. 전화 주세요.",
+                received_at=clock,
+            )
+            for result_id, email in answered
+        )
+        events += [
+            new_event(
+                kind=TrackingEvent.Kind.REPLY,
+                source=TrackingEvent.Source.INBOUND,
+                result_id=message.result_id,
+                email=message.from_email,
+                event_key=f"reply:{message.id}",
+                occurred_at=clock.timestamp(),
+                detail=message.subject,
+            )
+            for message in messages
+        ]
+        for start in range(0, len(events), 500):
+            events_ingest(events=events[start : start + 500])
 
     def _clean(self) -> None:
         """Delete the bench user's rows, the big tables first in SQL (a cascade through the ORM would
@@ -468,6 +541,17 @@ class Command(BaseCommand):
             cursor.execute(
                 "DELETE FROM sequences_enrollment e USING sequences_sequence q WHERE e.sequence_id = q.id "
                 "AND q.user_id = %s",
+                [user.pk],
+            )
+            # The answers and events first: their foreign keys to the result rows cascade in Django, not in SQL.
+            cursor.execute(
+                "DELETE FROM tracking_inboundmessage m USING campaigns_campaignleadresult r, campaigns_campaign c "
+                "WHERE m.result_id = r.id AND r.campaign_id = c.id AND c.user_id = %s",
+                [user.pk],
+            )
+            cursor.execute(
+                "DELETE FROM tracking_trackingevent t USING campaigns_campaign c WHERE t.campaign_id = c.id "
+                "AND c.user_id = %s",
                 [user.pk],
             )
             cursor.execute(
