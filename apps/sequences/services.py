@@ -359,7 +359,10 @@ _SEQUENCE_WHICH = f"""(e.state = ANY(%(open)s) OR e.state = 'completed' AND EXIS
     SELECT 1 FROM {CampaignLeadResult._meta.db_table} r
     WHERE r.campaign_id = ANY(%(last_campaigns)s::uuid[]) AND r.lead_id = e.lead_id
       AND (r.status IN ({CANCEL.sources_sql}) OR r.status = 'failed' AND r.retryable)))"""
-_BATCH_WHICH = "e.state = ANY(%(open)s) AND e.id IN (SELECT unnest(string_to_array(%(only)s::text, ',')::uuid[]))"
+# (A filter on the rows found, the ids one constant array that PostgreSQL hashes: as `e.id IN (SELECT unnest(…))`
+# the planner joined every id of the batch to every event before looking the enrolments up, 2,000,000 look-ups
+# for 200 replies and 10,000 ids.)
+_BATCH_WHICH = "e.state = ANY(%(open)s) AND e.id = ANY(string_to_array(%(only)s::text, ',')::uuid[])"
 
 _STOP_SQL = f"""
 UPDATE {Enrollment._meta.db_table} e
@@ -374,6 +377,15 @@ RETURNING e.id
 # number. One reason a lead, the first in that order. The business numbers are compared as stored: a lead's
 # and a client's are kept as their 10 digits (the API, the admin and the importer normalise them:
 # common/korean_ids.py), and the lead's is found by the user's unique (user, business_number) index.
+# Each lead's enrolment by the (sequence, lead) key, one look-up a lead found: a LATERAL kept as such (OFFSET 0).
+# Joined plainly, a planner that believes the sequence's enrolments few (statistics older than its last 100,000
+# rows: autovacuum had not analysed them yet) read them all and compared each with every event — 32 s a tick
+# at 100,000 enrolments and 3,000 events in the first version of this check (bench_sequences).
+_ENROLLMENT_OF_LEAD = f"""
+    SELECT e.id, e.state, e.lead_id, e.resumed_at, e.created_at FROM {Enrollment._meta.db_table} e
+    WHERE e.sequence_id = %(sequence)s AND e.lead_id = {{lead}} OFFSET 0
+"""
+
 _EVENT_STOPS = f"""
 SELECT e.id, x.reason
 FROM (
@@ -409,22 +421,25 @@ FROM (
     ) found
     ORDER BY lead_id, rank
 ) x
-JOIN {Enrollment._meta.db_table} e ON e.sequence_id = %(sequence)s AND e.lead_id = x.lead_id
+CROSS JOIN LATERAL ({_ENROLLMENT_OF_LEAD.format(lead="x.lead_id")}) e
 WHERE {{which}}
 """
 
 # Replies and auto-replies to any step since the enrolment began (or came back from out of office): the
-# step rows with a 'reply' event, their kept messages, their enrolments.
+# step rows with a 'reply' event, their kept messages, their enrolments, each by its key.
 _INBOUND_SQL = f"""
 SELECT e.id, e.state, m.subject, m.text, m.is_auto_reply, m.received_at, l.timezone
 FROM (
     SELECT DISTINCT t.result_id FROM {TrackingEvent._meta.db_table} t
     WHERE t.campaign_id = ANY(%(step_campaigns)s::uuid[]) AND t.kind = 'reply'
 ) t
-JOIN {InboundMessage._meta.db_table} m ON m.result_id = t.result_id
-JOIN {CampaignLeadResult._meta.db_table} r ON r.id = t.result_id
-JOIN {Enrollment._meta.db_table} e ON e.sequence_id = %(sequence)s AND e.lead_id = r.lead_id
-JOIN {Lead._meta.db_table} l ON l.id = e.lead_id
+CROSS JOIN LATERAL (
+    SELECT m.subject, m.text, m.is_auto_reply, m.received_at FROM {InboundMessage._meta.db_table} m
+    WHERE m.result_id = t.result_id OFFSET 0
+) m
+CROSS JOIN LATERAL (SELECT r.lead_id FROM {CampaignLeadResult._meta.db_table} r WHERE r.id = t.result_id OFFSET 0) r
+CROSS JOIN LATERAL ({_ENROLLMENT_OF_LEAD.format(lead="r.lead_id")}) e
+CROSS JOIN LATERAL (SELECT l.timezone FROM {Lead._meta.db_table} l WHERE l.id = e.lead_id OFFSET 0) l
 WHERE m.received_at > coalesce(e.resumed_at, e.created_at) AND {{which}}
 ORDER BY m.received_at
 """
