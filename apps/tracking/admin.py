@@ -20,6 +20,12 @@ class TrackingEventAdmin(OwnedAdmin):
     def has_add_permission(self, request):  # events come from recipients and providers only
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # The history the results are computed from, and what the sequences' stops read (a bounce, an
+        # unsubscribe, a reply): a result keeps its bounced_at once set, so a deleted event would leave a
+        # "bounced" row whose lead the sequence goes on writing to. Events go with their result or campaign.
+        return False
+
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(OwnedAdmin):

@@ -715,7 +715,9 @@ def _reply_event(message: InboundMessage, result: CampaignLeadResult) -> dict:
         kind=Kind.REPLY,
         source=TrackingEvent.Source.INBOUND,
         result_id=result.id,
-        event_key=f"reply:{message.id}",
+        # Per message and result: a message staff match to another result in the admin is a reply to that one
+        # too (keyed by the message alone, its first match's event took the key and the second stored none).
+        event_key=f"reply:{message.id}:{result.id}",
         email=result.email,
         occurred_at=message.received_at.timestamp(),
         machine_reason=TrackingEvent.MachineReason.AUTO_REPLY if message.is_auto_reply else "",

@@ -3,11 +3,13 @@ is suppressed, it is removed by hand; what a pause holds; and the A/B "pick the 
 
 import datetime
 import hashlib
+import importlib
 import zoneinfo
 
 import pytest
 from django.db import connection
 
+from apps.accounts.tests.factories import UserFactory
 from apps.campaigns.models import CampaignLeadResult
 from apps.clients.models import Client
 from apps.leads.models import Lead
@@ -22,6 +24,7 @@ from apps.sequences.services import (
     sequence_start,
     sequences_tick,
 )
+from apps.tracking.models import InboundMessage
 
 from .factories import bounce, inbound, sequence_with
 
@@ -300,3 +303,41 @@ def test_the_stop_check_reads_what_happened_and_its_leads_not_every_enrolment(
     assert state_of(sequence, leads[1]) == (State.STOPPED, Reason.REPLIED)
     assert state_of(sequence, leads[2]) == (State.ACTIVE, "")
     assert rows_read(*tables) - before < 50  # the two leads' rows, not the 2,003 enrolments
+
+
+def test_a_reply_staff_move_to_its_writers_step_row_stops_that_lead(user, fake_sendgrid, send, client):
+    """A reply the parse matched to lead 0's row (a forwarded thread) is moved by staff, in the admin, to the row
+    of lead 1, who wrote it: lead 1's sequence stops, and Tuesday's step 2 does not go to it (the review of
+    2026-12-07: the move stored no reply event for the new row, which the stops now read)."""
+    leads = leads_of(user, 2)
+    sequence = started(user, leads)
+    send(sequences_tick, now=MONDAY_10)  # step 1 to both
+    rows = {r.lead_id: r for r in CampaignLeadResult.objects.filter(lead__in=leads)}
+    inbound(rows[leads[0].pk], subject="Re: 제안", text="(전달) 담당자가 따로 답장드립니다.")
+    message = InboundMessage.objects.get()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    moved = {"result": str(rows[leads[1].pk].id)}
+    response = client.post(f"/admin/tracking/inboundmessage/{message.id}/change/", moved)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    send(sequences_tick, now=TUESDAY_10)
+
+    assert state_of(sequence, leads[1]) == (State.STOPPED, Reason.REPLIED)
+    assert leads[1].email not in [m.to for m in fake_sendgrid.messages[2:]]
+
+
+def test_a_lead_saved_with_a_dashed_business_number_stops_once_its_company_is_a_client(user, fake_sendgrid, send):
+    """A lead whose number the admin once saved as typed (123-45-67890): the data migration stores it as its
+    digits, as every write path does now, and a client of that company stops its sequence (the stops compare
+    the stored numbers)."""
+    leads = leads_of(user, 1)
+    Lead.objects.filter(pk=leads[0].pk).update(business_number="123-45-67890")
+    sequence = started(user, leads)
+    send(sequences_tick, now=MONDAY_10)
+    with connection.cursor() as cursor:
+        cursor.execute(importlib.import_module("apps.leads.migrations.0007_lead_business_number_digits").NORMALISE)
+    Client.objects.create(user=user, name="새 고객", business_number="123-45-67890")
+
+    enrollments_stop_on_events(sequence=sequence, now=MONDAY_10 + datetime.timedelta(hours=1))
+
+    assert state_of(sequence, leads[0]) == (State.STOPPED, Reason.CLIENT)

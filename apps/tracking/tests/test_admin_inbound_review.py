@@ -2,7 +2,7 @@ import pytest
 
 from apps.accounts.tests.factories import UserFactory
 from apps.campaigns.models import CampaignLeadResult
-from apps.tracking.models import InboundMessage
+from apps.tracking.models import InboundMessage, TrackingEvent
 
 from .factories import ResultFactory
 
@@ -36,3 +36,46 @@ def test_admin_lists_events(client):
     client.force_login(staff)
     for url in ("/admin/tracking/trackingevent/", "/admin/tracking/webhooktoken/", "/admin/tracking/inboundmessage/"):
         assert client.get(url).status_code == 200
+
+
+def test_staff_moving_a_matched_reply_to_another_result_marks_that_one_replied(client, settings):
+    """A reply the parse matched to the wrong row (a forwarded thread names the colleague's message) moved by
+    staff to the row of whoever wrote it: that row is replied too (its reply event was keyed by the message
+    alone, so the first match's took the key and the move stored none — until 2026-12-07)."""
+    settings.TRACKING_INBOUND_SECRET = "s3cret-inbound"
+    wrong, right = ResultFactory(), ResultFactory()
+    wrong_id = f"<{wrong.id}@salesone.kr>"
+    CampaignLeadResult.objects.filter(pk=wrong.pk).update(message_id=wrong_id)
+    client.post(
+        "/api/webhooks/sendgrid/inbound/s3cret-inbound/",
+        {"headers": f"From: ceo@nexpa.co.kr\nSubject: Re: 제안\nMessage-ID: <x2@mail>\nIn-Reply-To: {wrong_id}\n",
+         "from": "ceo@nexpa.co.kr", "to": "sales@salesone.kr", "subject": "Re: 제안", "text": "전화 주세요"},
+    )  # fmt: skip
+    message = InboundMessage.objects.get()
+    assert message.result_id == wrong.id
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(f"/admin/tracking/inboundmessage/{message.id}/change/", {"result": str(right.id)})
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    right.refresh_from_db()
+    assert right.status == CampaignLeadResult.Status.REPLIED and right.replied_at == message.received_at
+    assert TrackingEvent.objects.filter(result=right, kind=TrackingEvent.Kind.REPLY).count() == 1
+
+
+def test_staff_cannot_delete_a_tracking_event(client):
+    """The events are the history a result is computed from and what a sequence's stops read: a deleted bounce
+    would leave its row 'bounced' (a result's timestamps only move forward) and its lead written to again."""
+    result = ResultFactory()
+    event = TrackingEvent.objects.create(
+        result=result, campaign=result.campaign, kind="bounce", occurred_at=result.created_at, source="sendgrid",
+        event_key="sendgrid:blocked-1",
+    )  # fmt: skip
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    assert client.post(f"/admin/tracking/trackingevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    changelist = client.post(
+        "/admin/tracking/trackingevent/", {"action": "delete_selected", "_selected_action": [str(event.pk)]}
+    )
+    assert changelist.status_code in (200, 302)
+    assert TrackingEvent.objects.filter(pk=event.pk).exists()

@@ -522,7 +522,7 @@ class Command(BaseCommand):
                 source=TrackingEvent.Source.INBOUND,
                 result_id=message.result_id,
                 email=message.from_email,
-                event_key=f"reply:{message.id}",
+                event_key=f"reply:{message.id}:{message.result_id}",
                 occurred_at=clock.timestamp(),
                 detail=message.subject,
             )
