@@ -372,11 +372,6 @@ WHERE e.id = x.id AND e.state = ANY(%(stoppable)s)
 RETURNING e.id
 """
 
-# Bounced, unsubscribed or complained about any step; else, with SEQUENCE_STOP_ON_CLIENT (%(on_client)s),
-# an opportunity of the user won for the lead, or a client of the user with the lead's address or business
-# number. One reason a lead, the first in that order. The business numbers are compared as stored: a lead's
-# and a client's are kept as their 10 digits (the API, the admin and the importer normalise them:
-# common/korean_ids.py), and the lead's is found by the user's unique (user, business_number) index.
 # Each lead's enrolment by the (sequence, lead) key, one look-up a lead found: a LATERAL kept as such (OFFSET 0).
 # Joined plainly, a planner that believes the sequence's enrolments few (statistics older than its last 100,000
 # rows: autovacuum had not analysed them yet) read them all and compared each with every event — 32 s a tick
@@ -386,6 +381,11 @@ _ENROLLMENT_OF_LEAD = f"""
     WHERE e.sequence_id = %(sequence)s AND e.lead_id = {{lead}} OFFSET 0
 """
 
+# Bounced, unsubscribed or complained about any step; else, with SEQUENCE_STOP_ON_CLIENT (%(on_client)s),
+# an opportunity of the user won for the lead, or a client of the user with the lead's address or business
+# number. One reason a lead, the first in that order. The business numbers are compared as stored: a lead's
+# and a client's are kept as their 10 digits (the API, the admin and the importer normalise them:
+# common/korean_ids.py), and the lead's is found by the user's unique (user, business_number) index.
 _EVENT_STOPS = f"""
 SELECT e.id, x.reason
 FROM (
@@ -449,7 +449,7 @@ ORDER BY m.received_at
 
 # A lead stopped now: its step rows still pending (waiting for a cap, a retry, the window) are
 # cancelled — failed with why, never sent (the claim leaves them alone meanwhile: sender_identity).
-# {enrollments}: the sequence's (_STOPPED_NOW), or the ones a batch just stopped, by id (_GIVEN_STOPPED).
+# {enrollments}: the sequence's (_STOPPED_NOW), or the ones a check just stopped, by id (_GIVEN_STOPPED).
 # The rows by their key, (campaign, lead), in the sequence's step campaigns (%(step_campaigns)s, a
 # parameter: until 2026-12-07 a subquery, whose unknown campaigns made the planner read every step row
 # of the sequence for each call — 1.0 s a day of 100,000, for 2,000 stopped).
@@ -462,8 +462,8 @@ WHERE e.state = 'stopped' AND {{stopped_when}} AND e.lead_id = r.lead_id
   AND r.campaign_id = ANY(%(step_campaigns)s::uuid[]) AND r.status IN ({CANCEL.sources_sql})
 """
 _STOPPED_NOW = f"(SELECT * FROM {Enrollment._meta.db_table} WHERE sequence_id = %(sequence)s)"
-# A batch's: only the enrolments its statements just stopped (%(stopped)s, their ids — until 2026-12-06
-# each of the batch's 20,000 was read again by its key to find the few hundred stopped).
+# Only the enrolments a check's statements just stopped (%(stopped)s, their ids — until 2026-12-06 each of a
+# batch's 20,000 was read again by its key to find the few hundred stopped).
 _GIVEN_STOPPED = f"""(
     SELECT * FROM {Enrollment._meta.db_table} WHERE id = ANY(%(stopped)s::uuid[]) AND sequence_id = %(sequence)s
 )"""
