@@ -23,8 +23,13 @@ class TrackingEventAdmin(OwnedAdmin):
     def has_delete_permission(self, request, obj=None):
         # The history the results are computed from, and what the sequences' stops read (a bounce, an
         # unsubscribe, a reply): a result keeps its bounced_at once set, so a deleted event would leave a
-        # "bounced" row whose lead the sequence goes on writing to. Events go with their result or campaign.
-        return False
+        # "bounced" row whose lead the sequence goes on writing to. Refused on this admin's own pages (its
+        # delete view, the list's bulk delete); a campaign, result or user deleted in the admin still takes
+        # its events with it (the admin asks this of every object a delete cascades to).
+        match = getattr(request, "resolver_match", None)
+        if match is not None and (match.url_name or "").startswith(f"{self.opts.app_label}_{self.opts.model_name}_"):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(InboundMessage)

@@ -79,3 +79,20 @@ def test_staff_cannot_delete_a_tracking_event(client):
     )
     assert changelist.status_code in (200, 302)
     assert TrackingEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_a_campaign_deleted_in_the_admin_takes_its_events_with_it(client):
+    """Events are refused a delete of their own, not the delete of what they belong to: the admin asks the event
+    admin's permission for every event a campaign's delete cascades to."""
+    result = ResultFactory()
+    TrackingEvent.objects.create(
+        result=result, campaign=result.campaign, kind="open", occurred_at=result.created_at, source="pixel",
+        event_key="pixel:1",
+    )  # fmt: skip
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = f"/admin/campaigns/campaign/{result.campaign.pk}/delete/"
+
+    confirm = client.get(url)
+    assert confirm.status_code == 200 and b"permission to delete" not in confirm.content
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not TrackingEvent.objects.exists()
