@@ -385,7 +385,9 @@ _ENROLLMENT_OF_LEAD = f"""
 # an opportunity of the user won for the lead, or a client of the user with the lead's address or business
 # number. One reason a lead, the first in that order. The business numbers are compared as stored: a lead's
 # and a client's are kept as their 10 digits (the API, the admin and the importer normalise them:
-# common/korean_ids.py), and the lead's is found by the user's unique (user, business_number) index.
+# common/korean_ids.py; leads 0007 the ones saved before), and the lead's is found by the user's unique
+# (user, business_number) index — in the dashed form 123-45-67890 too, which leads 0007 leaves on a lead
+# whose digits another lead of the user has (a duplicate, for the lead merge).
 _EVENT_STOPS = f"""
 SELECT e.id, x.reason
 FROM (
@@ -406,7 +408,11 @@ FROM (
         FROM {Client._meta.db_table} c
         CROSS JOIN LATERAL (  -- by the key, not a hash of the user's every lead (the review's plan at 5,000 clients)
             SELECT l.id FROM {Lead._meta.db_table} l
-            WHERE l.user_id = %(user)s AND l.business_number = c.business_number AND l.business_number <> '' OFFSET 0
+            WHERE l.user_id = %(user)s AND l.business_number <> '' AND l.business_number IN (
+                c.business_number,
+                substr(c.business_number, 1, 3) || '-' || substr(c.business_number, 4, 2) || '-'
+                    || substr(c.business_number, 6)
+            ) OFFSET 0
         ) l
         WHERE %(on_client)s AND c.user_id = %(user)s AND c.business_number <> ''
         UNION ALL

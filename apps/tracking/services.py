@@ -701,13 +701,41 @@ def inbound_message_receive(*, mail: InboundMail) -> InboundMessage:
 
 @transaction.atomic
 def inbound_message_match(*, message: InboundMessage, result: CampaignLeadResult) -> InboundMessage:
-    """Staff matched a kept mail to its result by hand: the result is marked replied like any reply."""
+    """Staff matched a kept mail to its result by hand: the result is marked replied like any reply. A mail the
+    parse had matched to another result (a forwarded thread names a colleague's message) moves: that result's
+    reply from it is taken back (_reply_retract), so the one message is one reply."""
+    previous = InboundMessage.objects.filter(pk=message.pk).values_list("result_id", flat=True).first()
     message.result = result
     message.status = InboundMessage.Status.MATCHED
     message.matched_by = InboundMessage.MatchedBy.MANUAL
     message.save(update_fields=["result", "status", "matched_by", "updated_at"])
     events_ingest(events=[_reply_event(message, result)])
+    if previous is not None and previous != result.id:
+        _reply_retract(message=message, result_id=previous)
     return message
+
+
+def _reply_retract(*, message: InboundMessage, result_id) -> None:
+    """Take back the reply ``message`` gave the result it was wrongly matched to: its reply event goes (the
+    sequences' stops read the events), the result's replied_at becomes its earliest human reply left (none: no
+    reply), and a 'replied' status falls to what its other timestamps reach. The one way a result's engagement
+    moves back: a person's correction, never a provider's event (results_refresh only moves forward)."""
+    result = CampaignLeadResult.objects.select_for_update(no_key=True).filter(pk=result_id).first()
+    if result is None:
+        return
+    TrackingEvent.objects.filter(
+        result_id=result_id, kind=Kind.REPLY, event_key__in=[f"reply:{message.id}", f"reply:{message.id}:{result_id}"]
+    ).delete()
+    earliest = TrackingEvent.objects.filter(result_id=result_id, kind=Kind.REPLY, is_machine=False).aggregate(
+        at=Min("occurred_at")
+    )["at"]
+    if earliest == result.replied_at:
+        return
+    result.replied_at = earliest
+    if earliest is None and result.status == CampaignLeadResult.Status.REPLIED:
+        result.status = CampaignLeadResult.Status.SENT  # it was sent: what its opens, clicks, a bounce reach
+        result.status = status_after_events(result, dropped=False)
+    engagement_write([result])
 
 
 def _reply_event(message: InboundMessage, result: CampaignLeadResult) -> dict:

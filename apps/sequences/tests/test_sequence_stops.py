@@ -326,18 +326,23 @@ def test_a_reply_staff_move_to_its_writers_step_row_stops_that_lead(user, fake_s
     assert leads[1].email not in [m.to for m in fake_sendgrid.messages[2:]]
 
 
-def test_a_lead_saved_with_a_dashed_business_number_stops_once_its_company_is_a_client(user, fake_sendgrid, send):
-    """A lead whose number the admin once saved as typed (123-45-67890): the data migration stores it as its
-    digits, as every write path does now, and a client of that company stops its sequence (the stops compare
-    the stored numbers)."""
-    leads = leads_of(user, 1)
+def test_leads_saved_with_a_dashed_business_number_stop_once_their_company_is_a_client(user, fake_sendgrid, send):
+    """Leads whose numbers the admin once saved as typed (123-45-67890): the data migration stores one as its
+    digits, as every write path does now, and leaves the other (another lead of the user has its digits: a
+    duplicate, for the lead merge); a client of either company stops its sequence."""
+    leads = leads_of(user, 2)
     Lead.objects.filter(pk=leads[0].pk).update(business_number="123-45-67890")
+    Lead.objects.filter(pk=leads[1].pk).update(business_number="220-81-62517")
+    Lead.objects.create(user=user, name="같은 회사 (중복)", business_number="2208162517")  # not enrolled
     sequence = started(user, leads)
     send(sequences_tick, now=MONDAY_10)
     with connection.cursor() as cursor:
         cursor.execute(importlib.import_module("apps.leads.migrations.0007_lead_business_number_digits").NORMALISE)
+    assert Lead.objects.get(pk=leads[1].pk).business_number == "220-81-62517"  # left for the lead merge
     Client.objects.create(user=user, name="새 고객", business_number="123-45-67890")
+    Client.objects.create(user=user, name="또 다른 고객", business_number="2208162517")
 
     enrollments_stop_on_events(sequence=sequence, now=MONDAY_10 + datetime.timedelta(hours=1))
 
     assert state_of(sequence, leads[0]) == (State.STOPPED, Reason.CLIENT)
+    assert state_of(sequence, leads[1]) == (State.STOPPED, Reason.CLIENT)

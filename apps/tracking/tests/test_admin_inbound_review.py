@@ -2,6 +2,7 @@ import pytest
 
 from apps.accounts.tests.factories import UserFactory
 from apps.campaigns.models import CampaignLeadResult
+from apps.campaigns.selectors import campaign_totals
 from apps.tracking.models import InboundMessage, TrackingEvent
 
 from .factories import ResultFactory
@@ -38,12 +39,14 @@ def test_admin_lists_events(client):
         assert client.get(url).status_code == 200
 
 
-def test_staff_moving_a_matched_reply_to_another_result_marks_that_one_replied(client, settings):
+def test_staff_moving_a_matched_reply_to_another_result_moves_the_reply(client, settings):
     """A reply the parse matched to the wrong row (a forwarded thread names the colleague's message) moved by
-    staff to the row of whoever wrote it: that row is replied too (its reply event was keyed by the message
-    alone, so the first match's took the key and the move stored none — until 2026-12-07)."""
+    staff to the row of whoever wrote it: that row is replied, the wrong one no longer, and the campaign counts
+    one reply. (Until 2026-12-07 the reply event was keyed by the message alone: the move stored none for the
+    right row; the review of the first fix found the wrong row still counted, two replies for one message.)"""
     settings.TRACKING_INBOUND_SECRET = "s3cret-inbound"
-    wrong, right = ResultFactory(), ResultFactory()
+    wrong = ResultFactory()
+    right = ResultFactory(campaign=wrong.campaign)
     wrong_id = f"<{wrong.id}@salesone.kr>"
     CampaignLeadResult.objects.filter(pk=wrong.pk).update(message_id=wrong_id)
     client.post(
@@ -60,7 +63,12 @@ def test_staff_moving_a_matched_reply_to_another_result_marks_that_one_replied(c
 
     right.refresh_from_db()
     assert right.status == CampaignLeadResult.Status.REPLIED and right.replied_at == message.received_at
-    assert TrackingEvent.objects.filter(result=right, kind=TrackingEvent.Kind.REPLY).count() == 1
+    wrong.refresh_from_db()
+    assert (wrong.status, wrong.replied_at) == (CampaignLeadResult.Status.SENT, None)
+    assert list(TrackingEvent.objects.filter(kind=TrackingEvent.Kind.REPLY).values_list("result", flat=True)) == [
+        right.id
+    ]
+    assert campaign_totals(campaign=wrong.campaign)["replied"] == 1
 
 
 def test_staff_cannot_delete_a_tracking_event(client):
