@@ -743,8 +743,9 @@ def _reply_event(message: InboundMessage, result: CampaignLeadResult) -> dict:
         kind=Kind.REPLY,
         source=TrackingEvent.Source.INBOUND,
         result_id=result.id,
-        # Per message and result: a message staff match to another result in the admin is a reply to that one
-        # too (keyed by the message alone, its first match's event took the key and the second stored none).
+        # Per message and result: a message staff move to another result in the admin gets an event there (keyed
+        # by the message alone, the first match's event took the key and the move stored none); the first
+        # result's is taken back (_reply_retract).
         event_key=f"reply:{message.id}:{result.id}",
         email=result.email,
         occurred_at=message.received_at.timestamp(),
