@@ -27,12 +27,6 @@ FROM {MailboxSendCount._meta.db_table}
 WHERE mailbox_id = %(mailbox)s AND minute > %(day_ago)s
 """
 
-_ADD_SQL = f"""
-INSERT INTO {MailboxSendCount._meta.db_table} (mailbox_id, minute, count)
-VALUES (%(mailbox)s, %(minute)s, %(count)s)
-ON CONFLICT (mailbox_id, minute) DO UPDATE SET count = {MailboxSendCount._meta.db_table}.count + EXCLUDED.count
-"""
-
 
 @dataclass(frozen=True)
 class MailboxUsage:
@@ -112,20 +106,11 @@ def mailbox_usage(mailbox: Mailbox, *, now: datetime | None = None) -> MailboxUs
 
 def mailbox_reserve(*, mailbox_id, count: int, now: datetime | None = None) -> int:
     """Reserve up to ``count`` sends of the mailbox now; returns how many were granted (0 when the
-    mailbox is inactive, gone or at a cap). Concurrent callers wait on the mailbox's row lock, so
-    two never both take the last free send. (FOR NO KEY UPDATE: a sequence batch committing its step rows
-    holds the mailbox's key-share lock for their foreign-key checks, which a FOR UPDATE would wait for.)"""
+    mailbox is inactive, gone or at a cap): ``mailboxes_reserve`` for one mailbox, its row lock included."""
     if count <= 0:
         return 0
-    now = now or timezone.now()
-    with transaction.atomic():
-        mailbox = Mailbox.objects.select_for_update(no_key=True).filter(pk=mailbox_id, is_active=True).first()
-        if mailbox is None:
-            return 0
-        granted = min(count, mailbox_usage(mailbox, now=now).available)
-        if granted > 0:
-            _add(mailbox.pk, now, granted)
-    return granted
+    kept, _ = mailboxes_reserve(kept={str(mailbox_id): count}, pool=[], spread=0, now=now or timezone.now())
+    return kept[str(mailbox_id)]
 
 
 _ADD_MANY_SQL = f"""
@@ -139,9 +124,11 @@ def mailboxes_reserve(*, kept: dict, pool: list, spread: int, now: datetime) -> 
     """Reserve, in one transaction, ``kept`` (mailbox id → sends asked of that mailbox) and ``spread`` sends
     over ``pool`` (mailbox ids, in order) evenly: a mailbox at a cap drops out and the others take its share.
     Returns (mailbox id → sends granted of ``kept``, [(mailbox id, sends granted)] of the pool, in its order,
-    those granted none left out). The mailboxes' rows are locked in id order (FOR NO KEY UPDATE, as
-    ``mailbox_reserve``), their usage read after the locks, and the counts added in one statement: four
-    statements where asking each mailbox in turn took three each (a sequence batch over a pool of 50: 150)."""
+    those granted none left out; an inactive or deleted mailbox grants none). The mailboxes' rows are locked
+    in id order, FOR NO KEY UPDATE (a sequence batch committing its step rows holds a mailbox's key-share lock
+    for their foreign-key checks, which a FOR UPDATE would wait for): concurrent callers wait on them, so two
+    never both take the last free send. Their usage is read after the locks, and the counts added in one
+    statement: four statements where asking each mailbox in turn took three each (a pool of 50: 150)."""
     ids = sorted({str(pk) for pk in kept} | {str(pk) for pk in pool})
     if not ids or (spread <= 0 and not any(count > 0 for count in kept.values())):
         return dict.fromkeys(kept, 0), []
@@ -191,13 +178,7 @@ def _add_many(counts: dict, now: datetime) -> None:
 
 def mailbox_release(*, mailbox_id, count: int, now: datetime) -> None:
     """Give back ``count`` sends reserved at ``now`` and not used."""
-    if count > 0:
-        _add(mailbox_id, now, -count)
-
-
-def _add(mailbox_id, now: datetime, count: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(_ADD_SQL, {"mailbox": mailbox_id, "minute": _minute(now), "count": count})
+    mailboxes_release(counts={mailbox_id: count}, now=now)
 
 
 def mailbox_counts_prune(*, now: datetime | None = None) -> int:
